@@ -1,0 +1,38 @@
+# Hồ Sơ: two commands on a fresh machine (only Python 3.11 and pip needed).
+#   make run   — sets up .venv and serves http://127.0.0.1:8000/fhir on SQLite (var/hoso.db)
+#   make test  — sets up .venv and runs ruff and the test suite
+#                (PostgreSQL too when HOSO_TEST_DATABASE_URL is set, as .ci/run does)
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+EXAMPLES := .cache/fhir/hl7.fhir.r4.examples-4.0.1.tgz
+
+.PHONY: run test lint examples bench clean
+
+$(BIN)/hoso: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(BIN)/hoso
+
+run: $(BIN)/hoso
+	$(BIN)/hoso serve --host 127.0.0.1 --port 8000
+
+# The official R4 examples come from the npm registry package, fetched once.
+$(EXAMPLES):
+	mkdir -p .cache/fhir
+	cd .cache/fhir && npm pack --silent hl7.fhir.r4.examples@4.0.1 >/dev/null
+
+examples: $(EXAMPLES)
+
+lint: $(BIN)/hoso
+	$(BIN)/ruff check src tests bench tools
+
+test: $(BIN)/hoso $(EXAMPLES) lint
+	HOSO_FHIR_EXAMPLES=$(EXAMPLES) $(BIN)/pytest -n 2 -q
+
+bench: $(BIN)/hoso
+	$(BIN)/python -m bench.latency
+
+clean:
+	rm -rf $(VENV) var .cache

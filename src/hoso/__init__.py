@@ -1,0 +1,3 @@
+"""Hồ Sơ: Ho Chi Minh City's electronic health record platform."""
+
+__version__ = "0.1.0"

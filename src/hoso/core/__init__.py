@@ -1,0 +1,1 @@
+"""Settings, errors, JSON, clock and Vietnamese text: no other hoso imports."""

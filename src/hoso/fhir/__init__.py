@@ -1,0 +1,1 @@
+"""FHIR knowledge with no SQL and no HTTP."""

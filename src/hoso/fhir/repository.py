@@ -1,0 +1,150 @@
+"""The `Repository` contract every store and wrapper implements.
+
+The SQL store implements it, the access layer wraps it, and operations and Bundle
+processing are written against it alone. See https://hl7.org/fhir/R4/http.html.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from hoso.core.errors import Issue
+
+
+@dataclass(frozen=True, slots=True)
+class StoredResource:
+    """One version as stored: `content` is the canonical JSON, served without re-encoding."""
+
+    resource_type: str
+    id: str
+    version: int
+    last_updated_us: int
+    deleted: bool
+    content: str
+
+    @property
+    def etag(self) -> str:
+        return f'W/"{self.version}"'
+
+    @property
+    def last_updated(self) -> datetime:
+        return datetime.fromtimestamp(self.last_updated_us / 1_000_000, UTC)
+
+    @property
+    def location(self) -> str:
+        return f"{self.resource_type}/{self.id}/_history/{self.version}"
+
+
+@dataclass(frozen=True, slots=True)
+class WriteResult:
+    """Outcome of create/update/patch: `created` decides 201 versus 200."""
+
+    stored: StoredResource
+    created: bool
+    warnings: tuple[Issue, ...] = ()
+    # True when a conditional create found an existing match and wrote nothing.
+    matched_existing: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryEntry:
+    stored: StoredResource
+    method: str  # POST, PUT, PATCH, DELETE
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryPage:
+    entries: list[HistoryEntry]
+    total: int | None
+    next_cursor: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    resource_type: str
+    id: str
+    content: str
+
+
+@dataclass(frozen=True, slots=True)
+class SearchPage:
+    matches: list[Hit]
+    includes: list[Hit] = field(default_factory=list)
+    total: int | None = None
+    next_cursor: str | None = None
+
+
+class Repository(Protocol):
+    """FHIR interactions on one store. Every method is one unit of work."""
+
+    def read(self, resource_type: str, id: str) -> StoredResource: ...
+
+    def vread(self, resource_type: str, id: str, version: int) -> StoredResource: ...
+
+    def create(
+        self, resource: dict[str, Any], *, if_none_exist: str | None = None
+    ) -> WriteResult: ...
+
+    def update(
+        self,
+        resource_type: str,
+        id: str,
+        resource: dict[str, Any],
+        *,
+        if_match: int | None = None,
+    ) -> WriteResult: ...
+
+    def conditional_update(
+        self, resource_type: str, criteria: str, resource: dict[str, Any]
+    ) -> WriteResult: ...
+
+    def patch(
+        self, resource_type: str, id: str, operations: list[Any], *, if_match: int | None = None
+    ) -> WriteResult: ...
+
+    def delete(self, resource_type: str, id: str) -> StoredResource | None: ...
+
+    def search(
+        self, resource_type: str | None, params: list[tuple[str, str]], *,
+        lenient: bool = False, cursor: str | None = None
+    ) -> SearchPage: ...
+
+    def history(
+        self,
+        resource_type: str | None,
+        id: str | None,
+        *,
+        since_us: int | None = None,
+        count: int | None = None,
+        cursor: str | None = None,
+    ) -> HistoryPage: ...
+
+    def unit_of_work(self) -> AbstractContextManager[Repository]:
+        """All calls on the yielded repository commit together or not at all."""
+        ...
+
+
+def iter_references(node: Any, path: str = "") -> Iterator[tuple[str, str]]:
+    """Every `Reference.reference` string in a resource, with its element path."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            child = f"{path}.{key}" if path else key
+            if key == "reference" and isinstance(value, str):
+                yield child, value
+            elif key != "contained":
+                yield from iter_references(value, child)
+    elif isinstance(node, list):
+        for i, item in enumerate(node):
+            yield from iter_references(item, f"{path}[{i}]")
+
+
+def is_relative_reference(reference: str) -> bool:
+    """`Type/id` or `Type/id/_history/n`; not contained, absolute, urn or conditional."""
+    parts = reference.split("/")
+    if len(parts) not in (2, 4) or (len(parts) == 4 and parts[2] != "_history"):
+        return False
+    return parts[0][:1].isupper() and not any(c in reference for c in "#:?")

@@ -1,0 +1,1 @@
+"""The SQL implementation of the repository contract; the only package that knows SQL."""

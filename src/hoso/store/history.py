@@ -1,0 +1,77 @@
+"""Version history: vread and instance/type/system `_history`, newest first.
+
+Pages are cut by the history row's immutable sequence number, so entries appended while
+a client pages never shift what it has still to read.
+"""
+
+from __future__ import annotations
+
+import base64
+
+import sqlalchemy as sa
+
+from hoso.core import jsonx
+from hoso.core.errors import InvalidRequest
+from hoso.fhir.repository import HistoryEntry, HistoryPage, StoredResource
+from hoso.store import schema
+
+h = schema.resource_history
+
+
+def _stored(row: sa.Row) -> StoredResource:
+    return StoredResource(
+        row.resource_type, row.id, row.version, row.last_updated, row.deleted, row.content
+    )
+
+
+def read_version(
+    conn: sa.Connection, resource_type: str, id: str, version: int
+) -> StoredResource | None:
+    row = conn.execute(
+        sa.select(h).where(h.c.resource_type == resource_type, h.c.id == id, h.c.version == version)
+    ).first()
+    return _stored(row) if row else None
+
+
+def encode_cursor(position: int) -> str:
+    return base64.urlsafe_b64encode(jsonx.dumps({"h": position})).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> int:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        return int(jsonx.loads(base64.urlsafe_b64decode(padded))["h"])
+    except Exception as exc:  # any malformed token is the client's error
+        raise InvalidRequest(
+            "Mã trang lịch sử không hợp lệ / Invalid history page token"
+        ) from exc
+
+
+def read_history(
+    conn: sa.Connection,
+    resource_type: str | None,
+    id: str | None,
+    since_us: int | None,
+    count: int,
+    cursor: str | None,
+) -> HistoryPage:
+    where = []
+    if resource_type:
+        where.append(h.c.resource_type == resource_type)
+    if id:
+        where.append(h.c.id == id)
+    if since_us is not None:
+        where.append(h.c.last_updated >= since_us)
+    total = None
+    if cursor is None:
+        total = conn.execute(sa.select(sa.func.count()).select_from(h).where(*where)).scalar_one()
+    else:
+        where.append(h.c.hseq < decode_cursor(cursor))
+    rows = conn.execute(
+        sa.select(h).where(*where).order_by(h.c.hseq.desc()).limit(count + 1)
+    ).all()
+    more = len(rows) > count
+    rows = rows[:count]
+    entries = [HistoryEntry(_stored(row), row.method) for row in rows]
+    next_cursor = encode_cursor(rows[-1].hseq) if more and rows else None
+    return HistoryPage(entries, total, next_cursor)

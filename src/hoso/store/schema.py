@@ -1,0 +1,139 @@
+"""Tables of the record store (SQLAlchemy Core); Alembic migrations create them.
+
+`resource` holds the current version, `resource_history` every version, and one index
+table per search-parameter kind holds the rows extracted from the current version.
+Every row of a patient's compartment carries `patient_id`, the future sharding key.
+Index rows point at `resource.seq`, an immutable integer that also orders unsorted
+search results so that paging survives concurrent updates.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+metadata = sa.MetaData()
+
+MAX_INDEXED_CHARS = 512
+
+# SQLite only auto-increments an INTEGER PRIMARY KEY; PostgreSQL wants BIGINT.
+SeqType = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+
+resource = sa.Table(
+    "resource",
+    metadata,
+    sa.Column("seq", SeqType, primary_key=True, autoincrement=True),
+    sa.Column("resource_type", sa.String(64), nullable=False),
+    sa.Column("id", sa.String(64), nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("last_updated", sa.BigInteger, nullable=False),  # µs since epoch, UTC
+    sa.Column("deleted", sa.Boolean, nullable=False, default=False),
+    sa.Column("patient_id", sa.String(64)),
+    sa.Column("content", sa.Text, nullable=False),
+    sa.UniqueConstraint("resource_type", "id", name="uq_resource_type_id"),
+    sa.Index("ix_resource_type_updated", "resource_type", "last_updated"),
+    sa.Index("ix_resource_patient", "patient_id"),
+)
+
+resource_history = sa.Table(
+    "resource_history",
+    metadata,
+    sa.Column("hseq", SeqType, primary_key=True, autoincrement=True),
+    sa.Column("res_seq", sa.BigInteger, nullable=False),
+    sa.Column("resource_type", sa.String(64), nullable=False),
+    sa.Column("id", sa.String(64), nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("last_updated", sa.BigInteger, nullable=False),
+    sa.Column("method", sa.String(8), nullable=False),  # POST, PUT, PATCH, DELETE
+    sa.Column("deleted", sa.Boolean, nullable=False, default=False),
+    sa.Column("patient_id", sa.String(64)),
+    sa.Column("content", sa.Text, nullable=False),
+    sa.UniqueConstraint("resource_type", "id", "version", name="uq_history_version"),
+    sa.Index("ix_history_type_updated", "resource_type", "last_updated"),
+    sa.Index("ix_history_updated", "last_updated"),
+    sa.Index("ix_history_patient", "patient_id"),
+)
+
+# The CCCD of every active Patient; the primary key is what makes a CCCD belong to one
+# active resident even when two facilities create them at the same moment.
+patient_cccd = sa.Table(
+    "patient_cccd",
+    metadata,
+    sa.Column("cccd", sa.String(12), primary_key=True),
+    sa.Column("res_seq", sa.BigInteger, nullable=False, index=True),
+    sa.Column("patient_id", sa.String(64), nullable=False),
+)
+
+# Disagreements between a CCCD's structure and the Patient (kept for data quality).
+cccd_warning = sa.Table(
+    "cccd_warning",
+    metadata,
+    sa.Column("res_seq", sa.BigInteger, primary_key=True),
+    sa.Column("patient_id", sa.String(64), nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("cccd", sa.String(12), nullable=False),
+    sa.Column("messages", sa.Text, nullable=False),
+)
+
+
+def _index_table(name: str, *columns: sa.Column, indexes: tuple[tuple[str, ...], ...]) -> sa.Table:
+    """Common head of every index table; `indexes` lists the search access paths.
+
+    Value columns are unbounded text; the row builder cuts values to `MAX_INDEXED_CHARS`
+    so that a PostgreSQL btree entry stays under its size limit.
+    """
+    table = sa.Table(
+        name,
+        metadata,
+        sa.Column("res_seq", sa.BigInteger, nullable=False),
+        sa.Column("resource_type", sa.String(64), nullable=False),
+        sa.Column("param", sa.String(64), nullable=False),
+        sa.Column("patient_id", sa.String(64)),
+        *columns,
+    )
+    sa.Index(f"ix_{name}_res", table.c.res_seq)
+    for cols in indexes:
+        sa.Index(f"ix_{name}_{'_'.join(cols)}", *(table.c[c] for c in cols))
+    return table
+
+
+idx_token = _index_table(
+    "idx_token",
+    sa.Column("system", sa.Text),
+    sa.Column("code", sa.Text),
+    sa.Column("text", sa.Text),
+    indexes=(("resource_type", "param", "code", "system"), ("patient_id", "resource_type", "param", "code")),
+)
+idx_string = _index_table(
+    "idx_string",
+    sa.Column("exact", sa.Text, nullable=False),
+    sa.Column("folded", sa.Text, nullable=False),
+    indexes=(("resource_type", "param", "folded"), ("resource_type", "param", "exact")),
+)
+idx_date = _index_table(
+    "idx_date",
+    sa.Column("low", sa.BigInteger, nullable=False),
+    sa.Column("high", sa.BigInteger, nullable=False),
+    indexes=(("resource_type", "param", "low"), ("resource_type", "param", "high"), ("patient_id", "resource_type", "param", "low")),
+)
+idx_reference = _index_table(
+    "idx_reference",
+    sa.Column("target_type", sa.String(64)),
+    sa.Column("target_id", sa.String(64)),
+    sa.Column("url", sa.Text),
+    indexes=(("resource_type", "param", "target_id", "target_type"), ("target_id", "target_type")),
+)
+idx_quantity = _index_table(
+    "idx_quantity",
+    sa.Column("value", sa.Float, nullable=False),
+    sa.Column("system", sa.Text),
+    sa.Column("code", sa.Text),
+    sa.Column("unit", sa.Text),
+    indexes=(("resource_type", "param", "value"),),
+)
+idx_uri = _index_table(
+    "idx_uri",
+    sa.Column("uri", sa.Text, nullable=False),
+    indexes=(("resource_type", "param", "uri"),),
+)
+
+INDEX_TABLES = (idx_token, idx_string, idx_date, idx_reference, idx_quantity, idx_uri)

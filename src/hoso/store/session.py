@@ -1,0 +1,262 @@
+"""`StoreSession`: the Repository contract on one connection inside one transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+from urllib.parse import parse_qsl
+
+import jsonpatch
+import sqlalchemy as sa
+
+from hoso.core import jsonx
+from hoso.core.errors import (
+    InvalidRequest,
+    InvalidResource,
+    Issue,
+    PreconditionFailed,
+    ResourceGone,
+    ResourceNotFound,
+)
+from hoso.core.settings import Settings
+from hoso.fhir.repository import (
+    HistoryPage,
+    SearchPage,
+    StoredResource,
+    WriteResult,
+    is_relative_reference,
+    iter_references,
+)
+from hoso.fhir.search.parse import parse_search
+from hoso.store import dialect, history, schema
+from hoso.store.sql.search.execute import execute_search
+from hoso.store.write import (
+    check_id,
+    lock_current,
+    new_id,
+    prepare,
+    write_deletion,
+    write_version,
+)
+
+
+def _not_found(resource_type: str, id: str) -> ResourceNotFound:
+    return ResourceNotFound(
+        f"Không tìm thấy {resource_type}/{id} / {resource_type}/{id} not found"
+    )
+
+
+class StoreSession:
+    """One unit of work. References are checked when it ends, so a transaction Bundle
+    may create resources that point at each other in any order."""
+
+    def __init__(
+        self, conn: sa.Connection, settings: Settings, *, check_references: bool = True
+    ) -> None:
+        self.conn = conn
+        self.settings = settings
+        self.check_references = check_references and settings.check_references
+        self._pending_refs: list[tuple[str, str]] = []
+
+    @contextmanager
+    def unit_of_work(self) -> Iterator[StoreSession]:
+        yield self  # already inside this session's transaction
+
+    # -- reads -----------------------------------------------------------------------
+    def read(self, resource_type: str, id: str) -> StoredResource:
+        r = schema.resource
+        row = self.conn.execute(
+            sa.select(r.c.version, r.c.last_updated, r.c.deleted, r.c.content).where(
+                r.c.resource_type == resource_type, r.c.id == id
+            )
+        ).first()
+        if row is None:
+            raise _not_found(resource_type, id)
+        stored = StoredResource(resource_type, id, row.version, row.last_updated, row.deleted,
+                                row.content)
+        if stored.deleted:
+            raise ResourceGone(
+                f"{resource_type}/{id} đã bị xoá / {resource_type}/{id} was deleted"
+            )
+        return stored
+
+    def vread(self, resource_type: str, id: str, version: int) -> StoredResource:
+        stored = history.read_version(self.conn, resource_type, id, version)
+        if stored is None:
+            raise ResourceNotFound(
+                f"Không có phiên bản {version} của {resource_type}/{id} / "
+                f"Version {version} of {resource_type}/{id} not found"
+            )
+        if stored.deleted:
+            raise ResourceGone(
+                f"Phiên bản {version} của {resource_type}/{id} là bản xoá / "
+                f"Version {version} of {resource_type}/{id} is a deletion"
+            )
+        return stored
+
+    def search(
+        self, resource_type: str | None, params: list[tuple[str, str]], *,
+        lenient: bool = False, cursor: str | None = None
+    ) -> SearchPage:
+        query = parse_search(resource_type, params, lenient=lenient)
+        return execute_search(
+            self.conn, query, cursor=cursor,
+            default_count=self.settings.default_page_size, max_count=self.settings.max_page_size,
+        )
+
+    def history(
+        self, resource_type: str | None, id: str | None, *, since_us: int | None = None,
+        count: int | None = None, cursor: str | None = None,
+    ) -> HistoryPage:
+        size = min(count or self.settings.default_page_size, self.settings.max_page_size)
+        return history.read_history(self.conn, resource_type, id, since_us, size, cursor)
+
+    # -- writes ----------------------------------------------------------------------
+    def create(self, resource: dict[str, Any], *, if_none_exist: str | None = None) -> WriteResult:
+        resource_type = _resource_type(resource)
+        if if_none_exist:
+            dialect.lock_key(self.conn, f"{resource_type}?{if_none_exist}")
+            existing = self._match_one(resource_type, if_none_exist)
+            if existing is not None:
+                return WriteResult(existing, created=False, matched_existing=True)
+        resource = {**resource, "id": new_id()}
+        return self._write(resource, None, "POST")
+
+    def update(
+        self, resource_type: str, id: str, resource: dict[str, Any], *,
+        if_match: int | None = None,
+    ) -> WriteResult:
+        _check_envelope(resource, resource_type, id)
+        check_id(resource_type, id)
+        current = lock_current(self.conn, resource_type, id)
+        if if_match is not None and (current is None or current.version != if_match):
+            found = "không có / none" if current is None else str(current.version)
+            raise PreconditionFailed(
+                f"Phiên bản hiện tại {found} khác If-Match {if_match} / "
+                f"Current version {found} does not match If-Match {if_match}"
+            )
+        return self._write(resource, current, "PUT")
+
+    def conditional_update(
+        self, resource_type: str, criteria: str, resource: dict[str, Any]
+    ) -> WriteResult:
+        dialect.lock_key(self.conn, f"{resource_type}?{criteria}")
+        existing = self._match_one(resource_type, criteria)
+        if existing is None:
+            given = resource.get("id")
+            resource = {**resource, "id": given or new_id()}
+            return self.update(resource_type, resource["id"], resource)
+        if resource.get("id") not in (None, existing.id):
+            raise InvalidRequest(
+                "id trong nội dung khác tài nguyên tìm thấy / "
+                "Body id differs from the resource the criteria matched",
+                expression=[f"{resource_type}.id"],
+            )
+        return self.update(resource_type, existing.id, {**resource, "id": existing.id})
+
+    def patch(
+        self, resource_type: str, id: str, operations: list[Any], *,
+        if_match: int | None = None,
+    ) -> WriteResult:
+        current = self.read(resource_type, id)
+        body = jsonx.loads(current.content)
+        try:
+            patched = jsonpatch.apply_patch(body, operations)
+        except (jsonpatch.JsonPatchException, jsonpatch.JsonPointerException, TypeError) as exc:
+            raise InvalidRequest(
+                f"JSON Patch không áp dụng được: {exc} / JSON Patch failed: {exc}",
+                code="processing",
+            ) from exc
+        if if_match is None:
+            if_match = current.version
+        result = self.update(resource_type, id, patched, if_match=if_match)
+        return result
+
+    def delete(self, resource_type: str, id: str) -> StoredResource | None:
+        current = lock_current(self.conn, resource_type, id)
+        if current is None or current.deleted:
+            return None
+        return write_deletion(self.conn, resource_type, id, current)
+
+    def verify_references(self) -> None:
+        """Every relative reference written in this unit must name a live resource."""
+        pending, self._pending_refs = self._pending_refs, []
+        missing = [(path, ref) for path, ref in pending if not self.exists(ref)]
+        if missing:
+            raise InvalidResource(
+                "Tham chiếu không tồn tại / Unresolved reference",
+                issues=[
+                    Issue("error", "not-found",
+                          f"Tham chiếu {ref} không tồn tại / Reference {ref} does not resolve",
+                          (path,))
+                    for path, ref in missing
+                ],
+            )
+
+    # -- internals -------------------------------------------------------------------
+    def _write(self, resource: dict[str, Any], current: Any, method: str) -> WriteResult:
+        warnings = prepare(resource, self.settings)
+        stored = write_version(
+            self.conn, self.settings, resource, current=current,
+            method=method if current is None or method != "PUT" else "PUT", warnings=warnings,
+        )
+        if self.check_references:
+            self._pending_refs.extend(
+                (path, ref) for path, ref in iter_references(resource, resource["resourceType"])
+                if is_relative_reference(ref)
+            )
+        created = current is None or current.deleted
+        return WriteResult(stored, created=created, warnings=tuple(warnings))
+
+    def _match_one(self, resource_type: str, criteria: str) -> StoredResource | None:
+        params = parse_qsl(criteria.lstrip("?"), keep_blank_values=True)
+        if not params:
+            raise InvalidRequest(
+                "Điều kiện tìm kiếm rỗng / Empty conditional criteria", code="invalid"
+            )
+        page = self.search(resource_type, [*params, ("_count", "2")])
+        if len(page.matches) > 1:
+            raise PreconditionFailed(
+                f"Điều kiện '{criteria}' khớp nhiều tài nguyên / "
+                f"Criteria '{criteria}' matched more than one resource",
+                code="multiple-matches",
+            )
+        if not page.matches:
+            return None
+        return self.read(resource_type, page.matches[0].id)
+
+    def exists(self, reference: str) -> bool:
+        """Whether a relative reference names a live (not deleted) resource."""
+        parts = reference.split("/")
+        resource_type, id = parts[0], parts[1]
+        r = schema.resource
+        return self.conn.execute(
+            sa.select(r.c.seq).where(
+                r.c.resource_type == resource_type, r.c.id == id, r.c.deleted.is_(False)
+            )
+        ).first() is not None
+
+
+def _resource_type(resource: Any) -> str:
+    if not isinstance(resource, dict) or not isinstance(resource.get("resourceType"), str):
+        raise InvalidResource(
+            "Thiếu resourceType / Missing resourceType", expression=["resourceType"]
+        )
+    return resource["resourceType"]
+
+
+def _check_envelope(resource: Any, resource_type: str, id: str) -> None:
+    """The body must be the resource the URL names (https://hl7.org/fhir/R4/http.html#update)."""
+    if _resource_type(resource) != resource_type:
+        raise InvalidResource(
+            f"resourceType '{resource['resourceType']}' khác loại trong URL '{resource_type}' / "
+            f"resourceType '{resource['resourceType']}' does not match the URL's '{resource_type}'",
+            expression=["resourceType"],
+        )
+    if resource.get("id") != id:
+        raise InvalidResource(
+            f"id trong nội dung ('{resource.get('id')}') khác id trong URL ('{id}') / "
+            f"Body id ('{resource.get('id')}') does not match the URL id ('{id}')",
+            expression=[f"{resource_type}.id"],
+        )

@@ -1,0 +1,101 @@
+"""`SqlStore`: the Repository on SQLite or PostgreSQL, one transaction per call."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+import sqlalchemy as sa
+
+from hoso.core.errors import Conflict
+from hoso.core.settings import Settings
+from hoso.fhir.repository import HistoryPage, SearchPage, StoredResource, WriteResult
+from hoso.store import migrate
+from hoso.store.engine import WRITE_OPTION, make_engine
+from hoso.store.session import StoreSession
+
+T = TypeVar("T")
+
+
+class SqlStore:
+    """Owns the engine. Each method is its own unit of work; `unit_of_work()` groups many."""
+
+    def __init__(self, engine: sa.Engine, settings: Settings) -> None:
+        self.engine = engine
+        self.settings = settings
+
+    @contextmanager
+    def unit_of_work(
+        self, *, write: bool = True, check_references: bool = True
+    ) -> Iterator[StoreSession]:
+        """One transaction: committed when the block ends, rolled back on any error."""
+        with self.engine.connect().execution_options(**{WRITE_OPTION: write}) as conn:
+            with conn.begin():
+                session = StoreSession(conn, self.settings, check_references=check_references)
+                yield session
+                session.verify_references()
+
+    def _read(self, fn: Callable[[StoreSession], T]) -> T:
+        with self.unit_of_work(write=False) as session:
+            return fn(session)
+
+    def _write(self, fn: Callable[[StoreSession], T]) -> T:
+        with self.unit_of_work() as session:
+            return fn(session)
+
+    def read(self, resource_type: str, id: str) -> StoredResource:
+        return self._read(lambda s: s.read(resource_type, id))
+
+    def vread(self, resource_type: str, id: str, version: int) -> StoredResource:
+        return self._read(lambda s: s.vread(resource_type, id, version))
+
+    def search(
+        self, resource_type: str | None, params: list[tuple[str, str]], *,
+        lenient: bool = False, cursor: str | None = None,
+    ) -> SearchPage:
+        return self._read(lambda s: s.search(resource_type, params, lenient=lenient, cursor=cursor))
+
+    def history(
+        self, resource_type: str | None, id: str | None, *, since_us: int | None = None,
+        count: int | None = None, cursor: str | None = None,
+    ) -> HistoryPage:
+        return self._read(
+            lambda s: s.history(resource_type, id, since_us=since_us, count=count, cursor=cursor)
+        )
+
+    def create(self, resource: dict[str, Any], *, if_none_exist: str | None = None) -> WriteResult:
+        try:
+            return self._write(lambda s: s.create(resource, if_none_exist=if_none_exist))
+        except Conflict:
+            if not if_none_exist:
+                raise
+            # Lost a race on a unique CCCD: the winner's record now matches the criteria.
+            return self._write(lambda s: s.create(resource, if_none_exist=if_none_exist))
+
+    def update(
+        self, resource_type: str, id: str, resource: dict[str, Any], *,
+        if_match: int | None = None,
+    ) -> WriteResult:
+        return self._write(lambda s: s.update(resource_type, id, resource, if_match=if_match))
+
+    def conditional_update(
+        self, resource_type: str, criteria: str, resource: dict[str, Any]
+    ) -> WriteResult:
+        return self._write(lambda s: s.conditional_update(resource_type, criteria, resource))
+
+    def patch(
+        self, resource_type: str, id: str, operations: list[Any], *, if_match: int | None = None
+    ) -> WriteResult:
+        return self._write(lambda s: s.patch(resource_type, id, operations, if_match=if_match))
+
+    def delete(self, resource_type: str, id: str) -> StoredResource | None:
+        return self._write(lambda s: s.delete(resource_type, id))
+
+
+def make_store(database_url: str | None = None, settings: Settings | None = None) -> SqlStore:
+    """Build the store and bring its schema to the latest migration."""
+    settings = settings or Settings.from_env(database_url)
+    engine = make_engine(database_url or settings.database_url)
+    migrate.upgrade(engine)
+    return SqlStore(engine, settings)

@@ -1,0 +1,213 @@
+"""The write path: one version row, its history row and its index rows, together.
+
+Only this module writes `resource`, `resource_history` and the index tables, always in
+the caller's transaction, so a failure anywhere leaves no partial write.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+
+from hoso.core import clock, jsonx
+from hoso.core.errors import Conflict, InvalidResource, Issue, PreconditionFailed
+from hoso.core.settings import Settings
+from hoso.fhir.indexing import extract_index_values
+from hoso.fhir.repository import StoredResource
+from hoso.fhir.validation import validate_resource
+from hoso.identity.cccd import check_patient_cccd, current_cccds
+from hoso.store import schema
+from hoso.store.index_rows import replace_index_rows
+
+ID_PATTERN = re.compile(r"^[A-Za-z0-9\-.]{1,64}$")
+
+
+@dataclass(frozen=True, slots=True)
+class Current:
+    """The locked current row of a resource, if it exists."""
+
+    seq: int
+    version: int
+    deleted: bool
+    content: str
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+def check_id(resource_type: str, id: str) -> None:
+    if not ID_PATTERN.match(id):
+        raise InvalidResource(
+            f"Mã định danh tài nguyên không hợp lệ: '{id}' / Invalid resource id: '{id}'",
+            expression=[f"{resource_type}.id"],
+        )
+
+
+def lock_current(conn: sa.Connection, resource_type: str, id: str) -> Current | None:
+    """Fetch and lock the current row (FOR UPDATE; SQLite's write lock already holds)."""
+    r = schema.resource
+    row = conn.execute(
+        sa.select(r.c.seq, r.c.version, r.c.deleted, r.c.content)
+        .where(r.c.resource_type == resource_type, r.c.id == id)
+        .with_for_update()
+    ).first()
+    return Current(row.seq, row.version, row.deleted, row.content) if row else None
+
+
+def prepare(resource: dict[str, Any], settings: Settings) -> list[Issue]:
+    """Validate before anything is written; return warnings, raise on errors."""
+    warnings = validate_resource(resource)
+    if resource.get("resourceType") == "Patient":
+        errors, cccd_warnings = check_patient_cccd(resource, settings.cccd_system)
+        if errors:
+            raise InvalidResource(errors[0].diagnostics, issues=errors)
+        warnings = [*warnings, *cccd_warnings]
+    return warnings
+
+
+def write_version(
+    conn: sa.Connection,
+    settings: Settings,
+    resource: dict[str, Any],
+    *,
+    current: Current | None,
+    method: str,
+    warnings: list[Issue],
+) -> StoredResource:
+    """Store `resource` (already validated, id set) as the next version."""
+    resource_type, id = resource["resourceType"], resource["id"]
+    version = (current.version + 1) if current else 1
+    moment = clock.now()
+    meta = dict(resource.get("meta") or {})
+    meta["versionId"] = str(version)
+    meta["lastUpdated"] = clock.fhir_instant(moment)
+    resource = {**resource, "meta": meta}
+    values = extract_index_values(resource)
+    patient_id = id if resource_type == "Patient" else next(iter(values.compartment_patients), None)
+    stored = StoredResource(
+        resource_type, id, version, int(moment.timestamp() * 1_000_000), False,
+        jsonx.dumps_str(resource),
+    )
+    seq = _put_row(conn, stored, current, patient_id)
+    _append_history(conn, stored, seq, method, patient_id)
+    replace_index_rows(conn, seq, resource_type, patient_id, values)
+    if resource_type == "Patient":
+        _replace_cccd(conn, settings, resource, seq, version, warnings)
+    return stored
+
+
+def write_deletion(
+    conn: sa.Connection, resource_type: str, id: str, current: Current
+) -> StoredResource:
+    """Logical delete: a new version marked deleted; history keeps every earlier one."""
+    moment = clock.now()
+    version = current.version + 1
+    body = {
+        "resourceType": resource_type,
+        "id": id,
+        "meta": {"versionId": str(version), "lastUpdated": clock.fhir_instant(moment)},
+    }
+    stored = StoredResource(
+        resource_type, id, version, int(moment.timestamp() * 1_000_000), True, jsonx.dumps_str(body)
+    )
+    r = schema.resource
+    patient_id = conn.execute(sa.select(r.c.patient_id).where(r.c.seq == current.seq)).scalar()
+    conn.execute(
+        r.update()
+        .where(r.c.seq == current.seq)
+        .values(version=version, last_updated=stored.last_updated_us, deleted=True,
+                content=stored.content)
+    )
+    _append_history(conn, stored, current.seq, "DELETE", patient_id)
+    replace_index_rows(conn, current.seq, resource_type, patient_id, None)
+    conn.execute(schema.patient_cccd.delete().where(schema.patient_cccd.c.res_seq == current.seq))
+    return stored
+
+
+def _put_row(
+    conn: sa.Connection, stored: StoredResource, current: Current | None, patient_id: str | None
+) -> int:
+    r = schema.resource
+    values = {
+        "version": stored.version,
+        "last_updated": stored.last_updated_us,
+        "deleted": False,
+        "patient_id": patient_id,
+        "content": stored.content,
+    }
+    if current is not None:
+        conn.execute(r.update().where(r.c.seq == current.seq).values(**values))
+        return current.seq
+    try:
+        with conn.begin_nested():
+            result = conn.execute(
+                r.insert().values(resource_type=stored.resource_type, id=stored.id, **values)
+            )
+    except sa.exc.IntegrityError as exc:
+        # Another transaction created the same type/id between our lock and insert.
+        raise Conflict(
+            f"{stored.resource_type}/{stored.id} vừa được tạo đồng thời / "
+            f"{stored.resource_type}/{stored.id} was created concurrently"
+        ) from exc
+    return int(result.inserted_primary_key[0])
+
+
+def _append_history(
+    conn: sa.Connection, stored: StoredResource, seq: int, method: str, patient_id: str | None
+) -> None:
+    conn.execute(
+        schema.resource_history.insert().values(
+            res_seq=seq,
+            resource_type=stored.resource_type,
+            id=stored.id,
+            version=stored.version,
+            last_updated=stored.last_updated_us,
+            method=method,
+            deleted=stored.deleted,
+            patient_id=patient_id,
+            content=stored.content,
+        )
+    )
+
+
+def _replace_cccd(
+    conn: sa.Connection,
+    settings: Settings,
+    patient: dict[str, Any],
+    seq: int,
+    version: int,
+    warnings: list[Issue],
+) -> None:
+    """Keep `patient_cccd` equal to the current CCCDs of this Patient, if active."""
+    table = schema.patient_cccd
+    conn.execute(table.delete().where(table.c.res_seq == seq))
+    conn.execute(schema.cccd_warning.delete().where(schema.cccd_warning.c.res_seq == seq))
+    cccds = current_cccds(patient, settings.cccd_system)
+    if patient.get("active", True) is not False:
+        for cccd in dict.fromkeys(cccds):
+            try:
+                with conn.begin_nested():
+                    conn.execute(table.insert().values(cccd=cccd, res_seq=seq, patient_id=patient["id"]))
+            except sa.exc.IntegrityError as exc:
+                raise Conflict(
+                    f"Số CCCD {cccd} đã thuộc về một người dân khác đang hoạt động / "
+                    f"CCCD {cccd} already belongs to another active Patient",
+                    code="duplicate",
+                    expression=["Patient.identifier"],
+                ) from exc
+    cccd_warnings = [w for w in warnings if any("identifier" in e for e in w.expression)]
+    if cccd_warnings and cccds:
+        conn.execute(
+            schema.cccd_warning.insert().values(
+                res_seq=seq,
+                patient_id=patient["id"],
+                version=version,
+                cccd=cccds[0],
+                messages=jsonx.dumps_str([w.diagnostics for w in cccd_warnings]),
+            )
+        )
