@@ -1,0 +1,1 @@
+"""FastAPI routers: parse HTTP, call one function of a package, render the result."""

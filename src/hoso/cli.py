@@ -1,0 +1,85 @@
+"""`hoso`: the command line, a composition root beside the API."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from hoso.core.settings import Settings
+
+app = typer.Typer(help="Hồ Sơ: hồ sơ sức khỏe điện tử TP.HCM / HCMC electronic health record")
+db_app = typer.Typer(help="Cơ sở dữ liệu / Database")
+app.add_typer(db_app, name="db")
+
+DatabaseUrl = Annotated[
+    str | None,
+    typer.Option("--database-url", envvar="HOSO_DATABASE_URL",
+                 help="SQLAlchemy/PostgreSQL URL; mặc định / default sqlite:///var/hoso.db"),
+]
+
+
+def _store(database_url: str | None):  # type: ignore[no-untyped-def]
+    from hoso.store.sql_store import make_store
+
+    return make_store(database_url, Settings.from_env(database_url))
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Địa chỉ lắng nghe / bind address")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Cổng / port")] = 8000,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Chạy máy chủ FHIR / Run the FHIR server at http://HOST:PORT/fhir."""
+    import uvicorn
+
+    from hoso.api.app import create_app
+
+    store = _store(database_url)
+    typer.echo(f"Hồ Sơ FHIR: http://{host}:{port}/fhir  (database: {store.engine.url.render_as_string()})")
+    uvicorn.run(create_app(store, store.settings), host=host, port=port, log_level="info")
+
+
+@db_app.command("upgrade")
+def db_upgrade(database_url: DatabaseUrl = None) -> None:
+    """Nâng cấp lược đồ lên bản mới nhất / Apply all migrations."""
+    store = _store(database_url)
+    typer.echo(f"Đã nâng cấp / upgraded: {store.engine.url.render_as_string()}")
+
+
+@app.command()
+def load(
+    files: Annotated[list[Path], typer.Argument(help="FHIR JSON Bundle hoặc NDJSON")],
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Nạp tệp FHIR / Load FHIR JSON Bundles or NDJSON; prints counts and errors."""
+    from hoso.ingest.fhir_files import load_files
+
+    missing = [str(f) for f in files if not f.is_file()]
+    if missing:
+        typer.echo(f"Không tìm thấy tệp / file not found: {', '.join(missing)}", err=True)
+        raise typer.Exit(2)
+    report = load_files(_store(database_url), files)
+    for kind, n in sorted(report.counts.items()):
+        typer.echo(f"{kind}: {n}")
+    typer.echo(f"Tổng / total: {sum(report.counts.values())}, lỗi / errors: {len(report.errors)}")
+    for error in report.errors:
+        typer.echo(str(error), err=True)
+    if report.errors:
+        raise typer.Exit(1)
+
+
+@app.command()
+def reindex(database_url: DatabaseUrl = None) -> None:
+    """Dựng lại chỉ mục tìm kiếm / Rebuild all search-index rows."""
+    from hoso.store.reindex import reindex as run
+
+    done = run(_store(database_url), lambda n: print(f"\r{n}", end="", file=sys.stderr))
+    typer.echo(f"\nĐã lập chỉ mục lại / reindexed: {done}")
+
+
+if __name__ == "__main__":
+    app()

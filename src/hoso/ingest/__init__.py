@@ -1,0 +1,1 @@
+"""Adapters that turn incoming files and messages into FHIR writes."""
