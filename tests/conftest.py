@@ -33,8 +33,10 @@ def _admin_engine() -> sa.Engine:
 
 
 def _pg_url(database: str) -> str:
-    return sa.make_url(sqlalchemy_url(PG_ADMIN_URL or "")).set(database=database).render_as_string(
-        hide_password=False
+    return (
+        sa.make_url(sqlalchemy_url(PG_ADMIN_URL or ""))
+        .set(database=database)
+        .render_as_string(hide_password=False)
     )
 
 
@@ -88,12 +90,16 @@ def store(settings: Settings) -> Iterator[SqlStore]:
 @pytest.fixture(scope="session")
 def fhir_examples(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The official R4 examples (npm package hl7.fhir.r4.examples 4.0.1), unpacked."""
-    archive = Path(os.environ.get("HOSO_FHIR_EXAMPLES", ROOT / ".cache/fhir/hl7.fhir.r4.examples-4.0.1.tgz"))
+    archive = Path(
+        os.environ.get("HOSO_FHIR_EXAMPLES", ROOT / ".cache/fhir/hl7.fhir.r4.examples-4.0.1.tgz")
+    )
     if not archive.is_file():
         archive.parent.mkdir(parents=True, exist_ok=True)
         subprocess.run(
             ["npm", "pack", "--silent", "hl7.fhir.r4.examples@4.0.1"],
-            cwd=archive.parent, check=True, capture_output=True,
+            cwd=archive.parent,
+            check=True,
+            capture_output=True,
         )
     target = tmp_path_factory.mktemp("fhir-examples")
     with tarfile.open(archive) as tar:

@@ -16,8 +16,11 @@ app.add_typer(db_app, name="db")
 
 DatabaseUrl = Annotated[
     str | None,
-    typer.Option("--database-url", envvar="HOSO_DATABASE_URL",
-                 help="SQLAlchemy/PostgreSQL URL; mặc định / default sqlite:///var/hoso.db"),
+    typer.Option(
+        "--database-url",
+        envvar="HOSO_DATABASE_URL",
+        help="SQLAlchemy/PostgreSQL URL; mặc định / default sqlite:///var/hoso.db",
+    ),
 ]
 
 
@@ -39,7 +42,9 @@ def serve(
     from hoso.api.app import create_app
 
     store = _store(database_url)
-    typer.echo(f"Hồ Sơ FHIR: http://{host}:{port}/fhir  (database: {store.engine.url.render_as_string()})")
+    typer.echo(
+        f"Hồ Sơ FHIR: http://{host}:{port}/fhir  (database: {store.engine.url.render_as_string()})"
+    )
     uvicorn.run(create_app(store, store.settings), host=host, port=port, log_level="info")
 
 

@@ -56,7 +56,9 @@ def create_app(repository: Repository, settings: Settings) -> FastAPI:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_request: Request, exc: StarletteHTTPException) -> Response:
-        return _outcome(exc.status_code, str(exc.detail), _STATUS_CODES.get(exc.status_code, "invalid"))
+        return _outcome(
+            exc.status_code, str(exc.detail), _STATUS_CODES.get(exc.status_code, "invalid")
+        )
 
     @app.exception_handler(RequestValidationError)
     async def request_error(_request: Request, exc: RequestValidationError) -> Response:

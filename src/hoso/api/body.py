@@ -30,9 +30,7 @@ async def read_json(request: Request, *, max_bytes: int, allowed: set[str] = JSO
 
 
 def too_large_message(max_bytes: int) -> str:
-    return (
-        f"Nội dung vượt quá giới hạn {max_bytes} byte / Request body exceeds {max_bytes} bytes"
-    )
+    return f"Nội dung vượt quá giới hạn {max_bytes} byte / Request body exceeds {max_bytes} bytes"
 
 
 def parse_if_match(value: str | None) -> int | None:
@@ -44,6 +42,4 @@ def parse_if_match(value: str | None) -> int | None:
     try:
         return int(text.strip('"'))
     except ValueError as exc:
-        raise InvalidRequest(
-            f"If-Match không hợp lệ: {value} / Invalid If-Match: {value}"
-        ) from exc
+        raise InvalidRequest(f"If-Match không hợp lệ: {value} / Invalid If-Match: {value}") from exc

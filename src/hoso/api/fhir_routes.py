@@ -5,12 +5,14 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request, Response
+from starlette.concurrency import run_in_threadpool
 
 from hoso.api.body import parse_if_match, read_json
 from hoso.api.deps import RepoDep, SettingsDep
 from hoso.api.responses import (
     base_url,
     fhir_response,
+    prefer_return,
     prefers_lenient,
     read_response,
     write_response,
@@ -37,17 +39,23 @@ def _link(request: Request, path: str, params: list[tuple[str, str]]) -> str:
 
 
 def _search(
-    request: Request, repo: RepoDep, resource_type: str | None,
+    request: Request,
+    repo: RepoDep,
+    resource_type: str | None,
     params: list[tuple[str, str]],
 ) -> Response:
     cursor = request.query_params.get("_cursor")
     page = repo.search(resource_type, params, lenient=prefers_lenient(request), cursor=cursor)
     path = resource_type or ""
     self_link = _link(request, path, params + ([("_cursor", cursor)] if cursor else []))
-    next_link = _link(request, path, [*params, ("_cursor", page.next_cursor)]) \
-        if page.next_cursor else None
+    next_link = (
+        _link(request, path, [*params, ("_cursor", page.next_cursor)]) if page.next_cursor else None
+    )
     bundle = searchset_bundle(
-        page, base_url=base_url(request), self_link=self_link, next_link=next_link,
+        page,
+        base_url=base_url(request),
+        self_link=self_link,
+        next_link=next_link,
         elements=_elements(params),
     )
     return fhir_response(bundle)
@@ -78,25 +86,36 @@ def _count(request: Request) -> int | None:
     return int(value)
 
 
-def _history(request: Request, repo: RepoDep, resource_type: str | None, id: str | None) -> Response:
+def _history(
+    request: Request, repo: RepoDep, resource_type: str | None, id: str | None
+) -> Response:
     cursor = request.query_params.get("_cursor")
     page = repo.history(
         resource_type, id, since_us=_since(request), count=_count(request), cursor=cursor
     )
     path = "/".join(p for p in (resource_type, id, "_history") if p)
     params = [(k, v) for k, v in request.query_params.multi_items() if k != "_cursor"]
-    next_link = _link(request, path, [*params, ("_cursor", page.next_cursor)]) \
-        if page.next_cursor else None
+    next_link = (
+        _link(request, path, [*params, ("_cursor", page.next_cursor)]) if page.next_cursor else None
+    )
     return fhir_response(
-        history_bundle(page, base_url=base_url(request), self_link=str(request.url),
-                       next_link=next_link)
+        history_bundle(
+            page, base_url=base_url(request), self_link=str(request.url), next_link=next_link
+        )
     )
 
 
 @router.post("")
 async def transaction_or_batch(request: Request, repo: RepoDep, settings: SettingsDep) -> Response:
     bundle = await read_json(request, max_bytes=settings.max_body_bytes)
-    return fhir_response(process_bundle(repo, bundle, base_url=base_url(request)))
+    response = await run_in_threadpool(
+        process_bundle,
+        repo,
+        bundle,
+        base_url=base_url(request),
+        return_preference=prefer_return(request),
+    )
+    return fhir_response(response)
 
 
 @router.get("/_history")
@@ -121,7 +140,9 @@ async def search_type_post(request: Request, resource_type: str, repo: RepoDep) 
         )
     form = await request.form()
     extra = [(k, v) for k, v in form.multi_items() if isinstance(v, str)]
-    return _search(request, repo, resource_type, _search_params(request, extra))
+    return await run_in_threadpool(
+        _search, request, repo, resource_type, _search_params(request, extra)
+    )
 
 
 @router.get("/{resource_type}/_history")
@@ -142,7 +163,9 @@ async def create(
             expression=["resourceType"],
         )
     resource.pop("id", None)  # the server assigns ids on create
-    result = repo.create(resource, if_none_exist=request.headers.get("if-none-exist"))
+    result = await run_in_threadpool(
+        repo.create, resource, if_none_exist=request.headers.get("if-none-exist")
+    )
     return write_response(request, result)
 
 
@@ -157,7 +180,8 @@ async def conditional_update(
             "Cập nhật có điều kiện cần điều kiện tìm kiếm / Conditional update needs criteria"
         )
     resource = await read_json(request, max_bytes=settings.max_body_bytes)
-    return write_response(request, repo.conditional_update(resource_type, criteria, resource))
+    result = await run_in_threadpool(repo.conditional_update, resource_type, criteria, resource)
+    return write_response(request, result)
 
 
 @router.get("/{resource_type}/{id}")
@@ -173,7 +197,8 @@ async def update(
     check_resource_type(resource_type)
     resource = await read_json(request, max_bytes=settings.max_body_bytes)
     if_match = parse_if_match(request.headers.get("if-match"))
-    return write_response(request, repo.update(resource_type, id, resource, if_match=if_match))
+    result = await run_in_threadpool(repo.update, resource_type, id, resource, if_match=if_match)
+    return write_response(request, result)
 
 
 @router.patch("/{resource_type}/{id}")
@@ -187,7 +212,8 @@ async def patch(
     if not isinstance(operations, list):
         raise InvalidRequest("JSON Patch phải là một mảng / JSON Patch must be an array")
     if_match = parse_if_match(request.headers.get("if-match"))
-    return write_response(request, repo.patch(resource_type, id, operations, if_match=if_match))
+    result = await run_in_threadpool(repo.patch, resource_type, id, operations, if_match=if_match)
+    return write_response(request, result)
 
 
 @router.delete("/{resource_type}/{id}")

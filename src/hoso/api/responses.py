@@ -43,18 +43,16 @@ def write_response(request: Request, result: WriteResult) -> Response:
     headers["Location"] = location
     if result.created:
         headers["Content-Location"] = location
-    prefer = _prefer_return(request)
+    prefer = prefer_return(request)
     if prefer == "minimal":
         return Response(status_code=status, headers=headers)
     if prefer == "OperationOutcome":
-        issues = list(result.warnings) or [
-            Issue("information", "informational", "Đã lưu / Stored")
-        ]
+        issues = list(result.warnings) or [Issue("information", "informational", "Đã lưu / Stored")]
         return fhir_response(operation_outcome(issues), status, headers)
     return fhir_response(stored.content, status, headers)
 
 
-def _prefer_return(request: Request) -> str:
+def prefer_return(request: Request) -> str:
     for part in request.headers.get("prefer", "").split(";"):
         key, _, value = part.strip().partition("=")
         if key == "return":

@@ -109,8 +109,12 @@ class Repository(Protocol):
     def delete(self, resource_type: str, id: str) -> StoredResource | None: ...
 
     def search(
-        self, resource_type: str | None, params: list[tuple[str, str]], *,
-        lenient: bool = False, cursor: str | None = None
+        self,
+        resource_type: str | None,
+        params: list[tuple[str, str]],
+        *,
+        lenient: bool = False,
+        cursor: str | None = None,
     ) -> SearchPage: ...
 
     def history(

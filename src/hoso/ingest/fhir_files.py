@@ -80,9 +80,11 @@ def load_files(store: SqlStore, paths: list[Path]) -> LoadReport:
                         resource = _write_one(session, raw)
                     except FhirError as exc:
                         for issue in exc.issues:
-                            report.errors.append(LoadError(
-                                str(path), line, ",".join(issue.expression), issue.diagnostics
-                            ))
+                            report.errors.append(
+                                LoadError(
+                                    str(path), line, ",".join(issue.expression), issue.diagnostics
+                                )
+                            )
                         continue
                     kind = resource["resourceType"]
                     report.counts[kind] = report.counts.get(kind, 0) + 1
@@ -100,7 +102,11 @@ def _check_references(
     with store.unit_of_work(write=False) as session:
         for file, ref, line, where in references:
             if is_relative_reference(ref) and not session.exists(ref):
-                report.errors.append(LoadError(
-                    file, line, where,
-                    f"Tham chiếu {ref} không tồn tại / Reference {ref} does not resolve",
-                ))
+                report.errors.append(
+                    LoadError(
+                        file,
+                        line,
+                        where,
+                        f"Tham chiếu {ref} không tồn tại / Reference {ref} does not resolve",
+                    )
+                )

@@ -20,5 +20,7 @@ def lock_key(conn: sa.Connection, key: str) -> None:
     """
     if not is_postgresql(conn):
         return
-    digest = int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "big", signed=True)
+    digest = int.from_bytes(
+        hashlib.blake2b(key.encode(), digest_size=8).digest(), "big", signed=True
+    )
     conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": digest})

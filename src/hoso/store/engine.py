@@ -6,7 +6,6 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-
 WRITE_OPTION = "hoso_write"
 
 

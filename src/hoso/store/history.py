@@ -42,9 +42,7 @@ def decode_cursor(cursor: str) -> int:
         padded = cursor + "=" * (-len(cursor) % 4)
         return int(jsonx.loads(base64.urlsafe_b64decode(padded))["h"])
     except Exception as exc:  # any malformed token is the client's error
-        raise InvalidRequest(
-            "Mã trang lịch sử không hợp lệ / Invalid history page token"
-        ) from exc
+        raise InvalidRequest("Mã trang lịch sử không hợp lệ / Invalid history page token") from exc
 
 
 def read_history(
@@ -67,9 +65,7 @@ def read_history(
         total = conn.execute(sa.select(sa.func.count()).select_from(h).where(*where)).scalar_one()
     else:
         where.append(h.c.hseq < decode_cursor(cursor))
-    rows = conn.execute(
-        sa.select(h).where(*where).order_by(h.c.hseq.desc()).limit(count + 1)
-    ).all()
+    rows = conn.execute(sa.select(h).where(*where).order_by(h.c.hseq.desc()).limit(count + 1)).all()
     more = len(rows) > count
     rows = rows[:count]
     entries = [HistoryEntry(_stored(row), row.method) for row in rows]

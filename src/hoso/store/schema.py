@@ -101,7 +101,10 @@ idx_token = _index_table(
     sa.Column("system", sa.Text),
     sa.Column("code", sa.Text),
     sa.Column("text", sa.Text),
-    indexes=(("resource_type", "param", "code", "system"), ("patient_id", "resource_type", "param", "code")),
+    indexes=(
+        ("resource_type", "param", "code", "system"),
+        ("patient_id", "resource_type", "param", "code"),
+    ),
 )
 idx_string = _index_table(
     "idx_string",
@@ -113,7 +116,11 @@ idx_date = _index_table(
     "idx_date",
     sa.Column("low", sa.BigInteger, nullable=False),
     sa.Column("high", sa.BigInteger, nullable=False),
-    indexes=(("resource_type", "param", "low"), ("resource_type", "param", "high"), ("patient_id", "resource_type", "param", "low")),
+    indexes=(
+        ("resource_type", "param", "low"),
+        ("resource_type", "param", "high"),
+        ("patient_id", "resource_type", "param", "low"),
+    ),
 )
 idx_reference = _index_table(
     "idx_reference",
@@ -137,3 +144,16 @@ idx_uri = _index_table(
 )
 
 INDEX_TABLES = (idx_token, idx_string, idx_date, idx_reference, idx_quantity, idx_uri)
+
+# Frozen result order of a sorted search, written when its first page is read, so that
+# later pages neither skip nor repeat resources whose sort values change meanwhile.
+# Rows are purged once `created` (µs since epoch) is older than the snapshot lifetime.
+search_snapshot = sa.Table(
+    "search_snapshot",
+    metadata,
+    sa.Column("search_id", sa.String(32), primary_key=True),
+    sa.Column("position", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("res_seq", sa.BigInteger, nullable=False),
+    sa.Column("created", sa.BigInteger, nullable=False),
+    sa.Index("ix_search_snapshot_created", "created"),
+)

@@ -42,9 +42,7 @@ from hoso.store.write import (
 
 
 def _not_found(resource_type: str, id: str) -> ResourceNotFound:
-    return ResourceNotFound(
-        f"Không tìm thấy {resource_type}/{id} / {resource_type}/{id} not found"
-    )
+    return ResourceNotFound(f"Không tìm thấy {resource_type}/{id} / {resource_type}/{id} not found")
 
 
 class StoreSession:
@@ -73,12 +71,11 @@ class StoreSession:
         ).first()
         if row is None:
             raise _not_found(resource_type, id)
-        stored = StoredResource(resource_type, id, row.version, row.last_updated, row.deleted,
-                                row.content)
+        stored = StoredResource(
+            resource_type, id, row.version, row.last_updated, row.deleted, row.content
+        )
         if stored.deleted:
-            raise ResourceGone(
-                f"{resource_type}/{id} đã bị xoá / {resource_type}/{id} was deleted"
-            )
+            raise ResourceGone(f"{resource_type}/{id} đã bị xoá / {resource_type}/{id} was deleted")
         return stored
 
     def vread(self, resource_type: str, id: str, version: int) -> StoredResource:
@@ -96,18 +93,30 @@ class StoreSession:
         return stored
 
     def search(
-        self, resource_type: str | None, params: list[tuple[str, str]], *,
-        lenient: bool = False, cursor: str | None = None
+        self,
+        resource_type: str | None,
+        params: list[tuple[str, str]],
+        *,
+        lenient: bool = False,
+        cursor: str | None = None,
     ) -> SearchPage:
         query = parse_search(resource_type, params, lenient=lenient)
         return execute_search(
-            self.conn, query, cursor=cursor,
-            default_count=self.settings.default_page_size, max_count=self.settings.max_page_size,
+            self.conn,
+            query,
+            cursor=cursor,
+            default_count=self.settings.default_page_size,
+            max_count=self.settings.max_page_size,
         )
 
     def history(
-        self, resource_type: str | None, id: str | None, *, since_us: int | None = None,
-        count: int | None = None, cursor: str | None = None,
+        self,
+        resource_type: str | None,
+        id: str | None,
+        *,
+        since_us: int | None = None,
+        count: int | None = None,
+        cursor: str | None = None,
     ) -> HistoryPage:
         size = min(count or self.settings.default_page_size, self.settings.max_page_size)
         return history.read_history(self.conn, resource_type, id, since_us, size, cursor)
@@ -124,7 +133,11 @@ class StoreSession:
         return self._write(resource, None, "POST")
 
     def update(
-        self, resource_type: str, id: str, resource: dict[str, Any], *,
+        self,
+        resource_type: str,
+        id: str,
+        resource: dict[str, Any],
+        *,
         if_match: int | None = None,
     ) -> WriteResult:
         _check_envelope(resource, resource_type, id)
@@ -156,7 +169,11 @@ class StoreSession:
         return self.update(resource_type, existing.id, {**resource, "id": existing.id})
 
     def patch(
-        self, resource_type: str, id: str, operations: list[Any], *,
+        self,
+        resource_type: str,
+        id: str,
+        operations: list[Any],
+        *,
         if_match: int | None = None,
     ) -> WriteResult:
         current = self.read(resource_type, id)
@@ -187,9 +204,12 @@ class StoreSession:
             raise InvalidResource(
                 "Tham chiếu không tồn tại / Unresolved reference",
                 issues=[
-                    Issue("error", "not-found",
-                          f"Tham chiếu {ref} không tồn tại / Reference {ref} does not resolve",
-                          (path,))
+                    Issue(
+                        "error",
+                        "not-found",
+                        f"Tham chiếu {ref} không tồn tại / Reference {ref} does not resolve",
+                        (path,),
+                    )
                     for path, ref in missing
                 ],
             )
@@ -198,12 +218,17 @@ class StoreSession:
     def _write(self, resource: dict[str, Any], current: Any, method: str) -> WriteResult:
         warnings = prepare(resource, self.settings)
         stored = write_version(
-            self.conn, self.settings, resource, current=current,
-            method=method if current is None or method != "PUT" else "PUT", warnings=warnings,
+            self.conn,
+            self.settings,
+            resource,
+            current=current,
+            method=method if current is None or method != "PUT" else "PUT",
+            warnings=warnings,
         )
         if self.check_references:
             self._pending_refs.extend(
-                (path, ref) for path, ref in iter_references(resource, resource["resourceType"])
+                (path, ref)
+                for path, ref in iter_references(resource, resource["resourceType"])
                 if is_relative_reference(ref)
             )
         created = current is None or current.deleted
@@ -231,11 +256,14 @@ class StoreSession:
         parts = reference.split("/")
         resource_type, id = parts[0], parts[1]
         r = schema.resource
-        return self.conn.execute(
-            sa.select(r.c.seq).where(
-                r.c.resource_type == resource_type, r.c.id == id, r.c.deleted.is_(False)
-            )
-        ).first() is not None
+        return (
+            self.conn.execute(
+                sa.select(r.c.seq).where(
+                    r.c.resource_type == resource_type, r.c.id == id, r.c.deleted.is_(False)
+                )
+            ).first()
+            is not None
+        )
 
 
 def _resource_type(resource: Any) -> str:

@@ -30,11 +30,11 @@ class SqlStore:
         self, *, write: bool = True, check_references: bool = True
     ) -> Iterator[StoreSession]:
         """One transaction: committed when the block ends, rolled back on any error."""
-        with self.engine.connect().execution_options(**{WRITE_OPTION: write}) as conn:
-            with conn.begin():
-                session = StoreSession(conn, self.settings, check_references=check_references)
-                yield session
-                session.verify_references()
+        options = {WRITE_OPTION: write}
+        with self.engine.connect().execution_options(**options) as conn, conn.begin():
+            session = StoreSession(conn, self.settings, check_references=check_references)
+            yield session
+            session.verify_references()
 
     def _read(self, fn: Callable[[StoreSession], T]) -> T:
         with self.unit_of_work(write=False) as session:
@@ -51,14 +51,23 @@ class SqlStore:
         return self._read(lambda s: s.vread(resource_type, id, version))
 
     def search(
-        self, resource_type: str | None, params: list[tuple[str, str]], *,
-        lenient: bool = False, cursor: str | None = None,
+        self,
+        resource_type: str | None,
+        params: list[tuple[str, str]],
+        *,
+        lenient: bool = False,
+        cursor: str | None = None,
     ) -> SearchPage:
         return self._read(lambda s: s.search(resource_type, params, lenient=lenient, cursor=cursor))
 
     def history(
-        self, resource_type: str | None, id: str | None, *, since_us: int | None = None,
-        count: int | None = None, cursor: str | None = None,
+        self,
+        resource_type: str | None,
+        id: str | None,
+        *,
+        since_us: int | None = None,
+        count: int | None = None,
+        cursor: str | None = None,
     ) -> HistoryPage:
         return self._read(
             lambda s: s.history(resource_type, id, since_us=since_us, count=count, cursor=cursor)
@@ -74,7 +83,11 @@ class SqlStore:
             return self._write(lambda s: s.create(resource, if_none_exist=if_none_exist))
 
     def update(
-        self, resource_type: str, id: str, resource: dict[str, Any], *,
+        self,
+        resource_type: str,
+        id: str,
+        resource: dict[str, Any],
+        *,
         if_match: int | None = None,
     ) -> WriteResult:
         return self._write(lambda s: s.update(resource_type, id, resource, if_match=if_match))

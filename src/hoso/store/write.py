@@ -14,7 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from hoso.core import clock, jsonx
-from hoso.core.errors import Conflict, InvalidResource, Issue, PreconditionFailed
+from hoso.core.errors import Conflict, InvalidResource, Issue
 from hoso.core.settings import Settings
 from hoso.fhir.indexing import extract_index_values
 from hoso.fhir.repository import StoredResource
@@ -90,7 +90,11 @@ def write_version(
     values = extract_index_values(resource)
     patient_id = id if resource_type == "Patient" else next(iter(values.compartment_patients), None)
     stored = StoredResource(
-        resource_type, id, version, int(moment.timestamp() * 1_000_000), False,
+        resource_type,
+        id,
+        version,
+        int(moment.timestamp() * 1_000_000),
+        False,
         jsonx.dumps_str(resource),
     )
     seq = _put_row(conn, stored, current, patient_id)
@@ -120,8 +124,12 @@ def write_deletion(
     conn.execute(
         r.update()
         .where(r.c.seq == current.seq)
-        .values(version=version, last_updated=stored.last_updated_us, deleted=True,
-                content=stored.content)
+        .values(
+            version=version,
+            last_updated=stored.last_updated_us,
+            deleted=True,
+            content=stored.content,
+        )
     )
     _append_history(conn, stored, current.seq, "DELETE", patient_id)
     replace_index_rows(conn, current.seq, resource_type, patient_id, None)
@@ -192,7 +200,9 @@ def _replace_cccd(
         for cccd in dict.fromkeys(cccds):
             try:
                 with conn.begin_nested():
-                    conn.execute(table.insert().values(cccd=cccd, res_seq=seq, patient_id=patient["id"]))
+                    conn.execute(
+                        table.insert().values(cccd=cccd, res_seq=seq, patient_id=patient["id"])
+                    )
             except sa.exc.IntegrityError as exc:
                 raise Conflict(
                     f"Số CCCD {cccd} đã thuộc về một người dân khác đang hoạt động / "

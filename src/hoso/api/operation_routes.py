@@ -1,0 +1,90 @@
+"""`$operation` routes built from the operation registry, plus `/fhir/metadata`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+from starlette.concurrency import run_in_threadpool
+
+from hoso.api.body import read_json
+from hoso.api.deps import RepoDep, SettingsDep
+from hoso.api.responses import base_url, fhir_response
+from hoso.core.errors import ResourceNotFound
+from hoso.fhir import operations
+from hoso.fhir.capability import capability_statement
+from hoso.fhir.resource_types import check_resource_type
+
+router = APIRouter(prefix="/fhir")
+
+INTERACTIONS = (
+    "read",
+    "vread",
+    "update",
+    "patch",
+    "delete",
+    "history-instance",
+    "history-type",
+    "create",
+    "search-type",
+)
+
+
+@router.get("/metadata")
+def metadata(request: Request) -> Response:
+    """The CapabilityStatement: built from the same registries the routes use."""
+    return fhir_response(
+        capability_statement(
+            base_url(request),
+            interactions=INTERACTIONS,
+            operations=[op.DEFINITION for op in operations.registered()],
+        )
+    )
+
+
+async def _invoke(
+    request: Request,
+    repo: Any,
+    settings: Any,
+    name: str,
+    level: str,
+    resource_type: str | None = None,
+    id: str | None = None,
+) -> Response:
+    if resource_type:
+        check_resource_type(resource_type)
+    operation = operations.find(name, level, resource_type)
+    if operation is None:
+        where = resource_type or "hệ thống / system"
+        raise ResourceNotFound(
+            f"Không có thao tác ${name} ở mức {level} cho {where} / "
+            f"No operation ${name} at {level} level for {where}",
+            code="not-supported",
+        )
+    body = None
+    if request.method == "POST":
+        body = await read_json(request, max_bytes=settings.max_body_bytes)
+    params = operations.collect_params(request.query_params.multi_items(), body)
+    ctx = operations.OperationContext(base_url(request), level, resource_type, id, request.method)
+    return fhir_response(await run_in_threadpool(operation.run, repo, ctx, params))
+
+
+@router.api_route("/${name}", methods=["GET", "POST"])
+async def system_operation(
+    request: Request, name: str, repo: RepoDep, settings: SettingsDep
+) -> Response:
+    return await _invoke(request, repo, settings, name, "system")
+
+
+@router.api_route("/{resource_type}/${name}", methods=["GET", "POST"])
+async def type_operation(
+    request: Request, resource_type: str, name: str, repo: RepoDep, settings: SettingsDep
+) -> Response:
+    return await _invoke(request, repo, settings, name, "type", resource_type)
+
+
+@router.api_route("/{resource_type}/{id}/${name}", methods=["GET", "POST"])
+async def instance_operation(
+    request: Request, resource_type: str, id: str, name: str, repo: RepoDep, settings: SettingsDep
+) -> Response:
+    return await _invoke(request, repo, settings, name, "instance", resource_type, id)

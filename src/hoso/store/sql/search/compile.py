@@ -1,0 +1,138 @@
+"""`SearchQuery` → the WHERE clause of one select over `resource`.
+
+Every index filter becomes `resource.seq IN (SELECT res_seq FROM idx_<kind> WHERE
+param = … AND (value₁ OR value₂ …))`: uncorrelated, so PostgreSQL can hash or join it
+and SQLite can drive the rowid lookup from it. Negations (`:not`, `:missing=true`) are
+a correlated `NOT EXISTS` over the same rows. Occurrences of a parameter are separate
+predicates (AND); values within one are OR-ed.
+
+The per-kind modules only say whether one index row matches one value; this module
+owns the table choice, the modifiers that apply to whole rows, and chaining.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import sqlalchemy as sa
+
+from hoso.fhir.search.ir import (
+    DateValue,
+    Filter,
+    Kind,
+    MissingValue,
+    Modifier,
+    SearchQuery,
+    TokenValue,
+    Value,
+)
+from hoso.fhir.search.lookup import ID, LAST_UPDATED, TYPE
+from hoso.store import schema
+from hoso.store.sql.search.date import date_condition, range_condition
+from hoso.store.sql.search.quantity import quantity_condition
+from hoso.store.sql.search.reference import chain_condition, reference_condition
+from hoso.store.sql.search.string import string_condition
+from hoso.store.sql.search.token import token_condition
+from hoso.store.sql.search.uri import uri_condition
+
+__all__ = ["INDEX_TABLE", "filter_predicate", "where_clause"]
+
+Condition = Callable[[sa.FromClause, Value, Modifier | None], sa.ColumnElement[bool]]
+
+INDEX_TABLE: dict[Kind, sa.Table] = {
+    Kind.TOKEN: schema.idx_token,
+    Kind.STRING: schema.idx_string,
+    Kind.DATE: schema.idx_date,
+    Kind.REFERENCE: schema.idx_reference,
+    Kind.NUMBER: schema.idx_quantity,
+    Kind.QUANTITY: schema.idx_quantity,
+    Kind.URI: schema.idx_uri,
+}
+_CONDITION: dict[Kind, Condition] = {
+    Kind.TOKEN: token_condition,
+    Kind.STRING: string_condition,
+    Kind.DATE: date_condition,
+    Kind.REFERENCE: reference_condition,
+    Kind.NUMBER: quantity_condition,
+    Kind.QUANTITY: quantity_condition,
+    Kind.URI: uri_condition,
+}
+
+
+def where_clause(query: SearchQuery, res: sa.FromClause) -> list[sa.ColumnElement[bool]]:
+    """Predicates on `res` (the `resource` table or an alias of it) that select the
+    current, non-deleted resources matching `query`; combine them with AND."""
+    predicates: list[sa.ColumnElement[bool]] = [res.c.deleted.is_(False)]
+    if query.resource_type is not None:
+        predicates.append(res.c.resource_type == query.resource_type)
+    predicates += [filter_predicate(f, res, query.resource_type) for f in query.filters]
+    return predicates
+
+
+def filter_predicate(
+    f: Filter, res: sa.FromClause, resource_type: str | None
+) -> sa.ColumnElement[bool]:
+    """One parameter occurrence as a predicate on `res`."""
+    if f.code in (ID, LAST_UPDATED, TYPE):
+        return _column_predicate(f, res)
+    table = INDEX_TABLE[f.kind].alias()
+    rows = sa.select(table.c.res_seq).where(table.c.param == f.code)
+    if resource_type is not None:
+        rows = rows.where(table.c.resource_type == resource_type)
+    if f.chain:
+        return _within(res, rows.where(sa.or_(*_chain_conditions(f, table))))
+    if f.modifier is Modifier.MISSING:
+        value = f.values[0]
+        assert isinstance(value, MissingValue)
+        return _outside(res, table, rows) if value.missing else _within(res, rows)
+    condition = _CONDITION[f.kind]
+    matching = rows.where(sa.or_(*(condition(table, v, f.modifier) for v in f.values)))
+    if f.modifier is Modifier.NOT:
+        return _outside(res, table, matching)
+    return _within(res, matching)
+
+
+def _within(res: sa.FromClause, rows: sa.Select[tuple[int]]) -> sa.ColumnElement[bool]:
+    """`seq IN (rows)`, uncorrelated: planned as a semi-join or a rowid lookup."""
+    return res.c.seq.in_(rows.correlate(None))
+
+
+def _outside(
+    res: sa.FromClause, table: sa.FromClause, rows: sa.Select[tuple[int]]
+) -> sa.ColumnElement[bool]:
+    """`NOT EXISTS (rows of this resource)`: PostgreSQL plans an anti-join, where a
+    large `NOT IN` could degrade to a per-row scan of the subquery."""
+    return ~sa.exists(rows.where(table.c.res_seq == res.c.seq).correlate(res))
+
+
+def _chain_conditions(f: Filter, table: sa.FromClause) -> list[sa.ColumnElement[bool]]:
+    """Per candidate target type: the reference points at a live target that matches."""
+    conditions = []
+    for link in f.chain:
+        target = schema.resource.alias()
+        ids = (
+            sa.select(target.c.id)
+            .where(
+                target.c.resource_type == link.target_type,
+                target.c.deleted.is_(False),
+                filter_predicate(link.filter, target, link.target_type),
+            )
+            .correlate(None)
+        )
+        conditions.append(chain_condition(table, link.target_type, ids))
+    return conditions
+
+
+def _column_predicate(f: Filter, res: sa.FromClause) -> sa.ColumnElement[bool]:
+    """`_id`, `_lastUpdated` and `_type` live on `resource` itself and are never missing."""
+    if f.modifier is Modifier.MISSING:
+        value = f.values[0]
+        assert isinstance(value, MissingValue)
+        return sa.false() if value.missing else sa.true()
+    if f.code == LAST_UPDATED:
+        dates = [v for v in f.values if isinstance(v, DateValue)]
+        column = res.c.last_updated
+        return sa.or_(*(range_condition(column, column, v) for v in dates))
+    column = res.c.id if f.code == ID else res.c.resource_type
+    codes = [v.code for v in f.values if isinstance(v, TokenValue)]
+    return column.not_in(codes) if f.modifier is Modifier.NOT else column.in_(codes)

@@ -1,0 +1,75 @@
+"""Residents keyed by CCCD: hard 12-digit rule, structural warnings, one active owner."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+import sqlalchemy as sa
+from fastapi.testclient import TestClient
+
+from hoso.store import schema
+from hoso.store.sql_store import SqlStore
+from tests.api.conftest import FHIR_JSON
+from tests.builders.patient import patient
+
+
+def test_cccd_must_be_12_digits(client: TestClient) -> None:
+    for bad in ("07909000123", "0790900012345", "07909000123A"):
+        response = client.post("/fhir/Patient", json=patient(cccd=bad), headers=FHIR_JSON)
+        assert response.status_code == 400, bad
+        paths = [e for i in response.json()["issue"] for e in i.get("expression", [])]
+        assert any(p.startswith("Patient.identifier[0]") for p in paths)
+
+
+def test_structure_mismatch_is_accepted_with_a_kept_warning(
+    client: TestClient, store: SqlStore
+) -> None:
+    # 079 3 01: a woman born in 2001, but the record says a man born in 1990.
+    response = client.post(
+        "/fhir/Patient",
+        json=patient(cccd="079301000001"),
+        headers={**FHIR_JSON, "Prefer": "return=OperationOutcome"},
+    )
+    assert response.status_code == 201
+    issues = response.json()["issue"]
+    assert all(i["severity"] == "warning" for i in issues)
+    text = " ".join(i["diagnostics"] for i in issues)
+    assert "sex" in text.lower() or "giới" in text.lower()
+    with store.engine.connect() as conn:
+        kept = conn.execute(sa.select(schema.cccd_warning.c.cccd)).scalars().all()
+    assert kept == ["079301000001"]
+
+
+def test_duplicate_active_cccd_is_409(client: TestClient) -> None:
+    assert client.post("/fhir/Patient", json=patient(), headers=FHIR_JSON).status_code == 201
+    second = client.post("/fhir/Patient", json=patient(family="Trần"), headers=FHIR_JSON)
+    assert second.status_code == 409
+    assert client.get("/fhir/Patient").json()["total"] == 1
+
+
+def test_cancelled_number_stays_in_history_and_frees_the_cccd(client: TestClient) -> None:
+    first = client.post("/fhir/Patient", json=patient(), headers=FHIR_JSON).json()
+    cancelled = {
+        **first,
+        "identifier": [{**first["identifier"][0], "period": {"end": "2024-07-01"}}],
+    }
+    assert (
+        client.put(f"/fhir/Patient/{first['id']}", json=cancelled, headers=FHIR_JSON).status_code
+        == 200
+    )
+    assert client.post("/fhir/Patient", json=patient(), headers=FHIR_JSON).status_code == 201
+    v1 = client.get(f"/fhir/Patient/{first['id']}/_history/1").json()
+    assert "period" not in v1["identifier"][0]
+
+
+def test_concurrent_creates_of_one_cccd_leave_one_patient(client: TestClient) -> None:
+    def create(i: int) -> int:
+        return client.post(
+            "/fhir/Patient", json=patient(given=("Văn", f"An{i}")), headers=FHIR_JSON
+        ).status_code
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        codes = list(pool.map(create, range(16)))
+    assert codes.count(201) == 1
+    assert set(codes) == {201, 409}
+    assert client.get("/fhir/Patient").json()["total"] == 1

@@ -1,0 +1,121 @@
+"""The real server process, driven by a FHIR client library (fhirpy) and httpx."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+
+import httpx
+import pytest
+from fhirpy import SyncFHIRClient
+
+from tests.builders.patient import patient
+
+pytestmark = pytest.mark.live
+
+CCCD_SYSTEM = "https://fhir.hoso.hochiminhcity.gov.vn/sid/cccd"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def server(database_url: str) -> Iterator[str]:
+    port = _free_port()
+    env = {**os.environ, "HOSO_DATABASE_URL": database_url}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "hoso.cli", "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}/fhir"
+    try:
+        for _ in range(150):
+            try:
+                if httpx.get(f"{base}/metadata", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        else:
+            raise AssertionError("server did not start")
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def test_fhir_client_create_search_history_transaction(server: str) -> None:
+    client = SyncFHIRClient(server)
+    created = client.resource("Patient", **patient(cccd="079085012345", birth_date="1985-01-01"))
+    created.save()
+    assert created.id
+    found = client.resources("Patient").search(name="nguyen van an").fetch()
+    assert [p.id for p in found] == [created.id]
+    by_cccd = client.resources("Patient").search(identifier=f"{CCCD_SYSTEM}|079085012345").fetch()
+    assert [p.id for p in by_cccd] == [created.id]
+    created["gender"] = "male"
+    created.save()
+    history = httpx.get(f"{server}/Patient/{created.id}/_history").json()
+    assert [e["response"]["etag"] for e in history["entry"]] == ['W/"2"', 'W/"1"']
+    bundle = {
+        "resourceType": "Bundle",
+        "type": "transaction",
+        "entry": [
+            {
+                "fullUrl": "urn:uuid:4f8a6b1e-0000-4000-8000-000000000001",
+                "resource": patient(
+                    cccd="079190000321",
+                    family="Lê",
+                    given=("Thị", "Hoa"),
+                    gender="female",
+                    birth_date="1990-09-09",
+                ),
+                "request": {"method": "POST", "url": "Patient"},
+            },
+            {
+                "resource": {
+                    "resourceType": "Observation",
+                    "status": "final",
+                    "code": {"coding": [{"system": "http://loinc.org", "code": "29463-7"}]},
+                    "subject": {"reference": "urn:uuid:4f8a6b1e-0000-4000-8000-000000000001"},
+                    "valueQuantity": {"value": 52, "unit": "kg"},
+                },
+                "request": {"method": "POST", "url": "Observation"},
+            },
+        ],
+    }
+    response = client.execute("", method="post", data=bundle)
+    assert response["type"] == "transaction-response"
+    assert [e["response"]["status"][:3] for e in response["entry"]] == ["201", "201"]
+    hoa = client.resources("Patient").search(name="le thi hoa").fetch()[0]
+    weights = client.resources("Observation").search(subject=f"Patient/{hoa.id}").fetch()
+    assert len(weights) == 1
+
+
+def test_parallel_creates_with_one_cccd_end_as_one_patient(server: str) -> None:
+    def create(i: int) -> int:
+        body = patient(cccd="079095000999", given=("Minh", str(i)), birth_date="1995-01-01")
+        return httpx.post(
+            f"{server}/Patient",
+            json=body,
+            headers={"Content-Type": "application/fhir+json"},
+            timeout=30,
+        ).status_code
+
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        codes = list(pool.map(create, range(32)))
+    assert codes.count(201) == 1
+    assert set(codes) == {201, 409}
+    total = httpx.get(
+        f"{server}/Patient", params={"identifier": f"{CCCD_SYSTEM}|079095000999"}
+    ).json()
+    assert total["total"] == 1
