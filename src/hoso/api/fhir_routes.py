@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 
 from fastapi import APIRouter, Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from hoso.api.body import parse_if_match, read_json
+from hoso.api.body import parse_if_match, read_json, too_large_message
 from hoso.api.deps import RepoDep, SettingsDep
 from hoso.api.responses import (
     base_url,
@@ -17,7 +17,7 @@ from hoso.api.responses import (
     read_response,
     write_response,
 )
-from hoso.core.errors import InvalidRequest, NotSupported
+from hoso.core.errors import InvalidRequest, PayloadTooLarge, UnsupportedMediaType
 from hoso.fhir.bundles import history_bundle, searchset_bundle
 from hoso.fhir.dates import date_range
 from hoso.fhir.resource_types import check_resource_type
@@ -130,16 +130,20 @@ def search_type(request: Request, resource_type: str, repo: RepoDep) -> Response
 
 
 @router.post("/{resource_type}/_search")
-async def search_type_post(request: Request, resource_type: str, repo: RepoDep) -> Response:
+async def search_type_post(
+    request: Request, resource_type: str, repo: RepoDep, settings: SettingsDep
+) -> Response:
     check_resource_type(resource_type)
     media = request.headers.get("content-type", "").split(";")[0].strip()
     if media not in ("application/x-www-form-urlencoded", ""):
-        raise NotSupported(
+        raise UnsupportedMediaType(
             "POST _search cần application/x-www-form-urlencoded / "
             "POST _search needs application/x-www-form-urlencoded"
         )
-    form = await request.form()
-    extra = [(k, v) for k, v in form.multi_items() if isinstance(v, str)]
+    body = await request.body()
+    if len(body) > settings.max_body_bytes:
+        raise PayloadTooLarge(too_large_message(settings.max_body_bytes))
+    extra = parse_qsl(body.decode("utf-8", errors="replace"), keep_blank_values=True)
     return await run_in_threadpool(
         _search, request, repo, resource_type, _search_params(request, extra)
     )
