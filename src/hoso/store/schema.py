@@ -75,7 +75,12 @@ cccd_warning = sa.Table(
 )
 
 
-def _index_table(name: str, *columns: sa.Column, indexes: tuple[tuple[str, ...], ...]) -> sa.Table:
+def _index_table(
+    name: str,
+    *columns: sa.Column,
+    indexes: tuple[tuple[str, ...], ...],
+    prefix_columns: tuple[str, ...] = (),
+) -> sa.Table:
     """Common head of every index table; `indexes` lists the search access paths.
 
     Value columns are unbounded text; the row builder cuts values to `MAX_INDEXED_CHARS`
@@ -92,7 +97,10 @@ def _index_table(name: str, *columns: sa.Column, indexes: tuple[tuple[str, ...],
     )
     sa.Index(f"ix_{name}_res", table.c.res_seq)
     for cols in indexes:
-        sa.Index(f"ix_{name}_{'_'.join(cols)}", *(table.c[c] for c in cols))
+        # Starts-with search is `LIKE 'abc%'`; PostgreSQL serves it from a btree only
+        # with text_pattern_ops under a non-C collation.
+        ops = {c: "text_pattern_ops" for c in cols if c in prefix_columns}
+        sa.Index(f"ix_{name}_{'_'.join(cols)}", *(table.c[c] for c in cols), postgresql_ops=ops)
     return table
 
 
@@ -104,13 +112,16 @@ idx_token = _index_table(
     indexes=(
         ("resource_type", "param", "code", "system"),
         ("patient_id", "resource_type", "param", "code"),
+        ("resource_type", "param", "text"),
     ),
+    prefix_columns=("text",),
 )
 idx_string = _index_table(
     "idx_string",
     sa.Column("exact", sa.Text, nullable=False),
     sa.Column("folded", sa.Text, nullable=False),
     indexes=(("resource_type", "param", "folded"), ("resource_type", "param", "exact")),
+    prefix_columns=("folded",),
 )
 idx_date = _index_table(
     "idx_date",

@@ -58,7 +58,11 @@ class SqlStore:
         lenient: bool = False,
         cursor: str | None = None,
     ) -> SearchPage:
-        return self._read(lambda s: s.search(resource_type, params, lenient=lenient, cursor=cursor))
+        # A sorted search may store a snapshot of its order: that write needs the
+        # write lock up front on SQLite.
+        sorted_search = any(name == "_sort" for name, _ in params)
+        with self.unit_of_work(write=sorted_search) as session:
+            return session.search(resource_type, params, lenient=lenient, cursor=cursor)
 
     def history(
         self,

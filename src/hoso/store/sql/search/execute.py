@@ -30,7 +30,7 @@ from hoso.store.sql.search.compile import where_clause
 from hoso.store.sql.search.cursor import Cursor, decode_cursor, encode_cursor, query_hash
 from hoso.store.sql.search.include import fetch_includes
 from hoso.store.sql.search.snapshot import check_snapshot, snapshot_page, write_snapshot
-from hoso.store.sql.search.sort import order_by
+from hoso.store.sql.search.sort import ordering
 
 __all__ = ["execute_search"]
 
@@ -103,12 +103,12 @@ def _sorted_first_page(
     conn: sa.Connection, query: SearchQuery, where: Where, size: int
 ) -> tuple[list[sa.Row], Cursor | None]:
     """A single page needs no snapshot; otherwise freeze the order, then read from it."""
-    terms = order_by(query.sort, _RES, query.resource_type)
-    probe = conn.execute(sa.select(*_COLUMNS).where(*where).order_by(*terms).limit(size + 1))
-    rows = probe.all()
+    order = ordering(query.sort, _RES, query.resource_type)
+    probe = sa.select(*_COLUMNS).select_from(order.source).where(*where)
+    rows = conn.execute(probe.order_by(*order.terms).limit(size + 1)).all()
     if len(rows) <= size:
         return list(rows), None
-    search_id, created = write_snapshot(conn, _RES, where, terms)
+    search_id, created = write_snapshot(conn, _RES, where, order)
     start = Cursor(query_hash(query), search_id=search_id, position=0, created=created)
     return _snapshot_page(conn, where, size, start)
 

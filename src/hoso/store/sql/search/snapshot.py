@@ -25,6 +25,7 @@ import sqlalchemy as sa
 from hoso.core import clock
 from hoso.core.errors import InvalidRequest
 from hoso.store import schema
+from hoso.store.sql.search.sort import Ordering
 
 SNAPSHOT_TTL_US = 60 * 60 * 1_000_000  # one hour: long enough to page, short to hold
 
@@ -39,18 +40,22 @@ def write_snapshot(
     conn: sa.Connection,
     res: sa.FromClause,
     where: list[sa.ColumnElement[bool]],
-    order_by: list[sa.ColumnElement[object]],
+    order: Ordering,
 ) -> tuple[str, int]:
     """Store the ordered seqs selected by `where`; returns (search id, creation µs)."""
     created = now_us()
     conn.execute(snap.delete().where(snap.c.created < created - SNAPSHOT_TTL_US))
     search_id = secrets.token_hex(16)
-    ordered = sa.select(
-        sa.literal(search_id, sa.String(32)),
-        sa.func.row_number().over(order_by=order_by),
-        res.c.seq,
-        sa.literal(created, sa.BigInteger),
-    ).where(*where)
+    ordered = (
+        sa.select(
+            sa.literal(search_id, sa.String(32)),
+            sa.func.row_number().over(order_by=order.terms),
+            res.c.seq,
+            sa.literal(created, sa.BigInteger),
+        )
+        .select_from(order.source)
+        .where(*where)
+    )
     conn.execute(
         snap.insert().from_select(["search_id", "position", "res_seq", "created"], ordered)
     )
