@@ -51,10 +51,16 @@ def replace_index_rows(
     resource_type: str,
     patient_id: str | None,
     values: IndexValues | None,
+    *,
+    fresh: bool = False,
 ) -> None:
-    """Drop the old rows of `res_seq` and insert the new ones (none for a delete)."""
-    for table in schema.INDEX_TABLES:
-        conn.execute(table.delete().where(table.c.res_seq == res_seq))
+    """Drop the old rows of `res_seq` and insert the new ones (none for a delete).
+
+    `fresh` says the resource was just inserted, so there are no old rows to drop.
+    """
+    if not fresh:
+        for table in schema.INDEX_TABLES:
+            conn.execute(table.delete().where(table.c.res_seq == res_seq))
     if values is None:
         return
     head = {"res_seq": res_seq, "resource_type": resource_type, "patient_id": patient_id}

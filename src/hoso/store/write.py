@@ -99,9 +99,9 @@ def write_version(
     )
     seq = _put_row(conn, stored, current, patient_id)
     _append_history(conn, stored, seq, method, patient_id)
-    replace_index_rows(conn, seq, resource_type, patient_id, values)
+    replace_index_rows(conn, seq, resource_type, patient_id, values, fresh=current is None)
     if resource_type == "Patient":
-        _replace_cccd(conn, settings, resource, seq, version, warnings)
+        _replace_cccd(conn, settings, resource, seq, version, warnings, fresh=current is None)
     return stored
 
 
@@ -152,12 +152,12 @@ def _put_row(
         conn.execute(r.update().where(r.c.seq == current.seq).values(**values))
         return current.seq
     try:
-        with conn.begin_nested():
-            result = conn.execute(
-                r.insert().values(resource_type=stored.resource_type, id=stored.id, **values)
-            )
+        result = conn.execute(
+            r.insert(), {"resource_type": stored.resource_type, "id": stored.id, **values}
+        )
     except sa.exc.IntegrityError as exc:
-        # Another transaction created the same type/id between our lock and insert.
+        # Another transaction created the same type/id between our lock and insert; the
+        # unit of work rolls back whole, so no savepoint is needed here.
         raise Conflict(
             f"{stored.resource_type}/{stored.id} vừa được tạo đồng thời / "
             f"{stored.resource_type}/{stored.id} was created concurrently"
@@ -169,17 +169,18 @@ def _append_history(
     conn: sa.Connection, stored: StoredResource, seq: int, method: str, patient_id: str | None
 ) -> None:
     conn.execute(
-        schema.resource_history.insert().values(
-            res_seq=seq,
-            resource_type=stored.resource_type,
-            id=stored.id,
-            version=stored.version,
-            last_updated=stored.last_updated_us,
-            method=method,
-            deleted=stored.deleted,
-            patient_id=patient_id,
-            content=stored.content,
-        )
+        schema.resource_history.insert(),
+        {
+            "res_seq": seq,
+            "resource_type": stored.resource_type,
+            "id": stored.id,
+            "version": stored.version,
+            "last_updated": stored.last_updated_us,
+            "method": method,
+            "deleted": stored.deleted,
+            "patient_id": patient_id,
+            "content": stored.content,
+        },
     )
 
 
@@ -190,34 +191,40 @@ def _replace_cccd(
     seq: int,
     version: int,
     warnings: list[Issue],
+    *,
+    fresh: bool,
 ) -> None:
     """Keep `patient_cccd` equal to the current CCCDs of this Patient, if active."""
     table = schema.patient_cccd
-    conn.execute(table.delete().where(table.c.res_seq == seq))
-    conn.execute(schema.cccd_warning.delete().where(schema.cccd_warning.c.res_seq == seq))
+    if not fresh:
+        conn.execute(table.delete().where(table.c.res_seq == seq))
+        conn.execute(schema.cccd_warning.delete().where(schema.cccd_warning.c.res_seq == seq))
     cccds = current_cccds(patient, settings.cccd_system)
     if patient.get("active", True) is not False:
-        for cccd in dict.fromkeys(cccds):
-            try:
-                with conn.begin_nested():
-                    conn.execute(
-                        table.insert().values(cccd=cccd, res_seq=seq, patient_id=patient["id"])
-                    )
-            except sa.exc.IntegrityError as exc:
-                raise Conflict(
-                    f"Số CCCD {cccd} đã thuộc về một người dân khác đang hoạt động / "
-                    f"CCCD {cccd} already belongs to another active Patient",
-                    code="duplicate",
-                    expression=["Patient.identifier"],
-                ) from exc
+        rows = [
+            {"cccd": c, "res_seq": seq, "patient_id": patient["id"]} for c in dict.fromkeys(cccds)
+        ]
+        try:
+            if rows:
+                conn.execute(table.insert(), rows)
+        except sa.exc.IntegrityError as exc:
+            # The primary key decides between concurrent creators; the unit of work
+            # (or the loader's savepoint) rolls back everything this write did.
+            raise Conflict(
+                f"Số CCCD {', '.join(cccds)} đã thuộc về một người dân khác đang hoạt động / "
+                f"CCCD {', '.join(cccds)} already belongs to another active Patient",
+                code="duplicate",
+                expression=["Patient.identifier"],
+            ) from exc
     cccd_warnings = [w for w in warnings if any("identifier" in e for e in w.expression)]
     if cccd_warnings and cccds:
         conn.execute(
-            schema.cccd_warning.insert().values(
-                res_seq=seq,
-                patient_id=patient["id"],
-                version=version,
-                cccd=cccds[0],
-                messages=jsonx.dumps_str([w.diagnostics for w in cccd_warnings]),
-            )
+            schema.cccd_warning.insert(),
+            {
+                "res_seq": seq,
+                "patient_id": patient["id"],
+                "version": version,
+                "cccd": cccds[0],
+                "messages": jsonx.dumps_str([w.diagnostics for w in cccd_warnings]),
+            },
         )
