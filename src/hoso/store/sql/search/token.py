@@ -6,6 +6,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from hoso.fhir.search.ir import Modifier, StringValue, TokenValue, Value
+from hoso.store.sql.search.string import ESCAPE, like_escape
 
 
 def token_condition(
@@ -17,8 +18,8 @@ def token_condition(
         # Word-prefix match on the folded display, so `code:text=duong` finds
         # "Đường huyết lúc đói" and "Tăng đường huyết".
         return sa.or_(
-            t.c.text.startswith(value.folded, autoescape=True),
-            t.c.text.contains(" " + value.folded, autoescape=True),
+            t.c.text.like(f"{like_escape(value.folded)}%", escape=ESCAPE),
+            t.c.text.like(f"% {like_escape(value.folded)}%", escape=ESCAPE),
         )
     assert isinstance(value, TokenValue)
     conditions: list[sa.ColumnElement[bool]] = []
