@@ -92,6 +92,8 @@ def test_json_patch(client: TestClient) -> None:
     assert response.status_code == 200, response.text
     assert response.json()["birthDate"] == "1990-06-01"
     assert response.json()["meta"]["versionId"] == "2"
+    history = client.get(f"/fhir/Patient/{pid}/_history").json()
+    assert [e["request"]["method"] for e in history["entry"]] == ["PATCH", "POST"]
     bad = client.patch(
         f"/fhir/Patient/{pid}",
         json=[{"op": "remove", "path": "/nope"}],

@@ -139,7 +139,9 @@ class StoreSession:
         resource: dict[str, Any],
         *,
         if_match: int | None = None,
+        method: str = "PUT",
     ) -> WriteResult:
+        """`method` is what history records: PUT, or PATCH when `patch` delegates here."""
         _check_envelope(resource, resource_type, id)
         check_id(resource_type, id)
         current = lock_current(self.conn, resource_type, id)
@@ -149,7 +151,7 @@ class StoreSession:
                 f"Phiên bản hiện tại {found} khác If-Match {if_match} / "
                 f"Current version {found} does not match If-Match {if_match}"
             )
-        return self._write(resource, current, "PUT")
+        return self._write(resource, current, method)
 
     def conditional_update(
         self, resource_type: str, criteria: str, resource: dict[str, Any]
@@ -187,8 +189,7 @@ class StoreSession:
             ) from exc
         if if_match is None:
             if_match = current.version
-        result = self.update(resource_type, id, patched, if_match=if_match)
-        return result
+        return self.update(resource_type, id, patched, if_match=if_match, method="PATCH")
 
     def delete(self, resource_type: str, id: str) -> StoredResource | None:
         current = lock_current(self.conn, resource_type, id)
@@ -222,7 +223,7 @@ class StoreSession:
             self.settings,
             resource,
             current=current,
-            method=method if current is None or method != "PUT" else "PUT",
+            method=method,
             warnings=warnings,
         )
         if self.check_references:
