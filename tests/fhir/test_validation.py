@@ -17,7 +17,9 @@ import pytest
 from fhir.resources.R4B import get_fhir_model_class
 
 from hoso.core.errors import InvalidResource, Issue
-from hoso.fhir.validation import _R4_CODES, _R4_TARGETS, _fields, validate_resource
+from hoso.fhir.json_walk import _fields
+from hoso.fhir.r4_rules import R4_CODES, R4_TARGETS
+from hoso.fhir.validation import validate_resource
 from tests.builders.patient import patient
 from tests.fhir.official_examples import examples_dir
 
@@ -368,9 +370,9 @@ def _required(model: Any, alias: str) -> bool | None:
 @pytest.mark.examples
 def test_r4_code_and_target_fixes_match_r4(examples: Path) -> None:
     definitions = _definitions(examples)
-    for (owner, element), codes in _R4_CODES.items():
+    for (owner, element), codes in R4_CODES.items():
         assert set(codes.split()) == _r4_codes(examples, _binding(definitions, owner, element))
-    for (owner, element), targets in _R4_TARGETS.items():
+    for (owner, element), targets in R4_TARGETS.items():
         found = _element(definitions, owner, element)["type"][0]["targetProfile"]
         assert {t.rsplit("/", 1)[1] for t in found} == set(targets.split())
 
