@@ -106,3 +106,13 @@ def test_every_advertised_search_parameter_is_accepted(client: TestClient) -> No
             if response.status_code != 200:
                 failures.append((entry["type"], param["name"], response.status_code))
     assert failures == []
+
+
+def test_elements_returns_a_marked_subset(client: TestClient) -> None:
+    _create(client, patient())
+    bundle = client.get("/fhir/Patient", params={"_elements": "name"}).json()
+    resource = bundle["entry"][0]["resource"]
+    assert "name" in resource
+    assert "birthDate" not in resource
+    assert {"resourceType", "id", "meta"} <= set(resource)
+    assert any(t.get("code") == "SUBSETTED" for t in resource["meta"].get("tag", []))
