@@ -6,7 +6,7 @@ processing are written against it alone. See https://hl7.org/fhir/R4/http.html.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -116,6 +116,22 @@ class Repository(Protocol):
         lenient: bool = False,
         cursor: str | None = None,
     ) -> SearchPage: ...
+
+    def compartment(
+        self,
+        patient_id: str,
+        types: Sequence[str],
+        *,
+        since_us: int | None = None,
+        count: int = 50,
+        cursor: str | None = None,
+    ) -> SearchPage:
+        """Resources of `types` in the Patient's compartment, in storage order, one page.
+
+        See https://hl7.org/fhir/R4/compartmentdefinition-patient.html; `$everything`
+        uses it so a page costs one query, not one search per compartment parameter.
+        """
+        ...
 
     def history(
         self,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 from urllib.parse import parse_qsl
@@ -30,6 +30,7 @@ from hoso.fhir.repository import (
 )
 from hoso.fhir.search.parse import parse_search
 from hoso.store import dialect, history, schema
+from hoso.store.compartment import read_compartment
 from hoso.store.sql.search.execute import execute_search
 from hoso.store.write import (
     check_id,
@@ -107,6 +108,19 @@ class StoreSession:
             cursor=cursor,
             default_count=self.settings.default_page_size,
             max_count=self.settings.max_page_size,
+        )
+
+    def compartment(
+        self,
+        patient_id: str,
+        types: Sequence[str],
+        *,
+        since_us: int | None = None,
+        count: int = 50,
+        cursor: str | None = None,
+    ) -> SearchPage:
+        return read_compartment(
+            self.conn, patient_id, types, since_us=since_us, count=count, cursor=cursor
         )
 
     def history(

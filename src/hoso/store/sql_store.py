@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
@@ -63,6 +63,21 @@ class SqlStore:
         sorted_search = any(name == "_sort" for name, _ in params)
         with self.unit_of_work(write=sorted_search) as session:
             return session.search(resource_type, params, lenient=lenient, cursor=cursor)
+
+    def compartment(
+        self,
+        patient_id: str,
+        types: Sequence[str],
+        *,
+        since_us: int | None = None,
+        count: int = 50,
+        cursor: str | None = None,
+    ) -> SearchPage:
+        return self._read(
+            lambda s: s.compartment(
+                patient_id, types, since_us=since_us, count=count, cursor=cursor
+            )
+        )
 
     def history(
         self,

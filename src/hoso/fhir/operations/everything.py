@@ -2,16 +2,14 @@
 Practitioners, Organizations, Locations and Medications they point at, as a paged
 searchset (https://hl7.org/fhir/R4/patient-operation-everything.html).
 
-The compartment is read through `repo.search`, one stream per (type, compartment
-parameter) in the order of `compartment_params`, so the access layer sees ordinary
-searches. A resource reachable by two parameters of one type (an Observation whose
-subject and performer are both the Patient) is returned once: its second sighting is
-dropped. The cursor records the stream and the store's cursor within it.
+The compartment is read through `repo.compartment`, one query per page in storage
+order (the first page also holds the Patient), so a large record costs one round trip
+per page rather than one search per compartment parameter; referenced resources are
+added with one `_id` search per type.
 """
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlencode
@@ -27,7 +25,7 @@ from hoso.fhir.operations import (
     OperationParams,
 )
 from hoso.fhir.repository import Hit, Repository, SearchPage, iter_references
-from hoso.fhir.searchparams import compartment_params, supported_types
+from hoso.fhir.searchparams import supported_types
 
 __all__ = ["DEFINITION", "run"]
 
@@ -49,16 +47,34 @@ DEFINITION = OperationDefinition(
     levels=frozenset({"instance"}),
     resource_types=("Patient",),
     parameters=(
-        OperationParameter("_since", "in", 0, "1", "instant",
-                           "Chỉ tài nguyên cập nhật từ thời điểm này / Only resources "
-                           "updated since this instant"),
-        OperationParameter("_type", "in", 0, "*", "string",
-                           "Các loại tài nguyên, cách nhau bởi dấu phẩy / Comma-separated "
-                           "resource types to return"),
-        OperationParameter("_count", "in", 0, "1", "integer",
-                           "Số tài nguyên mỗi trang / Resources per page"),
-        OperationParameter("return", "out", 1, "1", "Bundle",
-                           "Bundle searchset, có phân trang / A paged searchset Bundle"),
+        OperationParameter(
+            "_since",
+            "in",
+            0,
+            "1",
+            "instant",
+            "Chỉ tài nguyên cập nhật từ thời điểm này / Only resources updated since this instant",
+        ),
+        OperationParameter(
+            "_type",
+            "in",
+            0,
+            "*",
+            "string",
+            "Các loại tài nguyên, cách nhau bởi dấu phẩy / Comma-separated "
+            "resource types to return",
+        ),
+        OperationParameter(
+            "_count", "in", 0, "1", "integer", "Số tài nguyên mỗi trang / Resources per page"
+        ),
+        OperationParameter(
+            "return",
+            "out",
+            1,
+            "1",
+            "Bundle",
+            "Bundle searchset, có phân trang / A paged searchset Bundle",
+        ),
     ),
 )
 
@@ -71,68 +87,30 @@ def run(repo: Repository, ctx: OperationContext, params: OperationParams) -> dic
         if unsupported in params:
             raise NotSupported(
                 f"Tham số {unsupported} chưa được hỗ trợ / Parameter {unsupported} "
-                "is not supported", expression=[unsupported],
+                "is not supported",
+                expression=[unsupported],
             )
     patient = repo.read("Patient", ctx.id)  # 404/410, and the access check, come first
-    since = _single(params, "_since")
-    since_us = _since_us(since)
+    since_us = _since_us(_single(params, "_since"))
     wanted = _types(params)
-    count = _count(params)
     cursor = _single(params, PAGE_CURSOR_PARAM)
-    stream, inner = _decode_cursor(cursor) if cursor else (0, None)
-
     matches: list[Hit] = []
-    if stream == 0:
-        if "Patient" in wanted and (since_us is None or patient.last_updated_us >= since_us):
-            matches.append(Hit("Patient", patient.id, patient.content))
-        stream = 1
-    streams = _streams(wanted)
-    reference = f"Patient/{ctx.id}"
-    while len(matches) < count and stream <= len(streams):
-        resource_type, index = streams[stream - 1]
-        page = _stream_page(repo, resource_type, index, reference, since, count - len(matches),
-                            inner)
-        matches.extend(page.matches)
-        inner = page.next_cursor
-        if inner is None:
-            stream += 1
-    more = stream <= len(streams)
-    next_cursor = _encode_cursor(stream, inner) if more else None
+    if (
+        cursor is None
+        and "Patient" in wanted
+        and (since_us is None or patient.last_updated_us >= since_us)
+    ):
+        matches.append(Hit("Patient", patient.id, patient.content))
+    page = repo.compartment(
+        ctx.id,
+        sorted(wanted),
+        since_us=since_us,
+        count=_count(params) - len(matches),
+        cursor=cursor,
+    )
+    matches.extend(page.matches)
     includes = _includes(repo, matches, [t for t in INCLUDED_TYPES if t in wanted])
-    return _bundle(ctx, params, SearchPage(matches, includes, None, next_cursor), cursor)
-
-
-def _streams(wanted: set[str]) -> list[tuple[str, int]]:
-    """(type, index of its compartment parameter); the Patient itself is stream 0."""
-    return [
-        (resource_type, i)
-        for resource_type in supported_types()
-        if resource_type != "Patient" and resource_type in wanted
-        for i in range(len(compartment_params(resource_type)))
-    ]
-
-
-def _stream_page(
-    repo: Repository, resource_type: str, index: int, reference: str, since: str | None,
-    count: int, cursor: str | None,
-) -> SearchPage:
-    codes = compartment_params(resource_type)
-    params = [(codes[index], reference), ("_count", str(count))]
-    if since:
-        params.append(("_lastUpdated", f"ge{since}"))
-    page = repo.search(resource_type, params, cursor=cursor)
-    if index == 0 or not page.matches:
-        return page
-    # Drop what an earlier parameter of this type already returned.
-    ids = ",".join(hit.id for hit in page.matches)
-    seen: set[str] = set()
-    for earlier in codes[:index]:
-        found = repo.search(
-            resource_type, [(earlier, reference), ("_id", ids), ("_count", str(len(page.matches)))]
-        )
-        seen.update(hit.id for hit in found.matches)
-    fresh = [hit for hit in page.matches if hit.id not in seen]
-    return SearchPage(fresh, [], page.total, page.next_cursor)
+    return _bundle(ctx, params, SearchPage(matches, includes, None, page.next_cursor), cursor)
 
 
 def _includes(repo: Repository, matches: Sequence[Hit], types: Sequence[str]) -> list[Hit]:
@@ -170,8 +148,9 @@ def _bundle(
         return f"{path}?{urlencode(items)}" if items else path
 
     next_link = link(page.next_cursor) if page.next_cursor else None
-    return searchset_bundle(page, base_url=ctx.base_url, self_link=link(cursor),
-                            next_link=next_link)
+    return searchset_bundle(
+        page, base_url=ctx.base_url, self_link=link(cursor), next_link=next_link
+    )
 
 
 def _single(params: OperationParams, name: str) -> str | None:
@@ -204,7 +183,8 @@ def _types(params: OperationParams) -> set[str]:
     if unknown:
         raise InvalidRequest(
             f"_type có loại không hỗ trợ: {', '.join(unknown)} / "
-            f"_type names unsupported types: {', '.join(unknown)}", expression=["_type"],
+            f"_type names unsupported types: {', '.join(unknown)}",
+            expression=["_type"],
         )
     return set(values)
 
@@ -218,22 +198,3 @@ def _count(params: OperationParams) -> int:
             f"_count không hợp lệ: {value} / Invalid _count: {value}", expression=["_count"]
         )
     return min(int(value), MAX_COUNT)
-
-
-def _encode_cursor(stream: int, inner: str | None) -> str:
-    raw = jsonx.dumps({"s": stream, "c": inner})
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def _decode_cursor(cursor: str) -> tuple[int, str | None]:
-    try:
-        data = jsonx.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        stream, inner = int(data["s"]), data["c"]
-        if stream < 1 or not (inner is None or isinstance(inner, str)):
-            raise ValueError(cursor)
-    except Exception as exc:  # any malformed token is the client's error
-        raise InvalidRequest(
-            "Mã trang $everything không hợp lệ / Invalid $everything page token",
-            expression=[PAGE_CURSOR_PARAM],
-        ) from exc
-    return stream, inner

@@ -1,0 +1,63 @@
+"""A Patient's compartment read by the `patient_id` column every compartment row carries.
+
+The write path sets `patient_id` to the first Patient the resource's compartment
+parameters name (CompartmentDefinition order), so one indexed query serves a page; a
+resource naming a second Patient only through a later parameter (a rare shared
+Appointment, say) is found in the first Patient's compartment only.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+
+from hoso.core import jsonx
+from hoso.core.errors import InvalidRequest
+from hoso.fhir.repository import Hit, SearchPage
+from hoso.store import schema
+
+
+def _encode(seq: int) -> str:
+    return base64.urlsafe_b64encode(jsonx.dumps({"c": seq})).decode().rstrip("=")
+
+
+def _decode(cursor: str) -> int:
+    try:
+        return int(jsonx.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))["c"])
+    except Exception as exc:  # any malformed token is the client's error
+        raise InvalidRequest("Mã trang không hợp lệ / Invalid page token") from exc
+
+
+def read_compartment(
+    conn: sa.Connection,
+    patient_id: str,
+    types: Sequence[str],
+    *,
+    since_us: int | None,
+    count: int,
+    cursor: str | None,
+) -> SearchPage:
+    r = schema.resource
+    where = [
+        r.c.patient_id == patient_id,
+        r.c.resource_type.in_([t for t in types if t != "Patient"]),
+        r.c.deleted.is_(False),
+    ]
+    if since_us is not None:
+        where.append(r.c.last_updated >= since_us)
+    position = _decode(cursor) if cursor else 0
+    where.append(r.c.seq > position)
+    rows = conn.execute(
+        sa.select(r.c.seq, r.c.resource_type, r.c.id, r.c.content)
+        .where(*where)
+        .order_by(r.c.seq)
+        .limit(count + 1)
+    ).all()
+    more = len(rows) > count
+    rows = rows[:count]
+    hits = [Hit(row.resource_type, row.id, row.content) for row in rows]
+    # With count 0 (a page the caller already filled) the cursor stays where it was.
+    last = rows[-1].seq if rows else position
+    return SearchPage(hits, next_cursor=_encode(last) if more else None)
