@@ -17,3 +17,14 @@ FHIR_JSON = {"Content-Type": "application/fhir+json"}
 def client(store: SqlStore) -> Iterator[TestClient]:
     with TestClient(create_app(store, store.settings), raise_server_exceptions=False) as c:
         yield c
+
+
+def create(client: TestClient, resource: dict) -> dict:
+    """POST a resource and return what the server stored (asserting 201)."""
+    response = client.post(f"/fhir/{resource['resourceType']}", json=resource, headers=FHIR_JSON)
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def create_id(client: TestClient, resource: dict) -> str:
+    return create(client, resource)["id"]

@@ -4,14 +4,8 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
-from tests.api.conftest import FHIR_JSON
+from tests.api.conftest import FHIR_JSON, create
 from tests.builders.patient import patient
-
-
-def _create(client: TestClient, resource: dict) -> dict:
-    response = client.post(f"/fhir/{resource['resourceType']}", json=resource, headers=FHIR_JSON)
-    assert response.status_code == 201, response.text
-    return response.json()
 
 
 def test_create_then_read_returns_same_content_with_version_headers(client: TestClient) -> None:
@@ -30,7 +24,7 @@ def test_create_then_read_returns_same_content_with_version_headers(client: Test
 
 
 def test_update_versions_and_vread(client: TestClient) -> None:
-    created = _create(client, patient())
+    created = create(client, patient())
     pid = created["id"]
     changed = {**created, "gender": "male", "birthDate": "1990-05-02"}
     response = client.put(f"/fhir/Patient/{pid}", json=changed, headers=FHIR_JSON)
@@ -42,7 +36,7 @@ def test_update_versions_and_vread(client: TestClient) -> None:
 
 
 def test_if_match_conflict_is_412_and_writes_nothing(client: TestClient) -> None:
-    created = _create(client, patient())
+    created = create(client, patient())
     pid = created["id"]
     stale = client.put(
         f"/fhir/Patient/{pid}",
@@ -69,7 +63,7 @@ def test_update_with_client_id_creates(client: TestClient) -> None:
 
 
 def test_delete_is_logical_read_gone_history_kept(client: TestClient) -> None:
-    pid = _create(client, patient())["id"]
+    pid = create(client, patient())["id"]
     assert client.delete(f"/fhir/Patient/{pid}").status_code == 204
     gone = client.get(f"/fhir/Patient/{pid}")
     assert gone.status_code == 410
@@ -84,7 +78,7 @@ def test_delete_is_logical_read_gone_history_kept(client: TestClient) -> None:
 
 
 def test_json_patch(client: TestClient) -> None:
-    pid = _create(client, patient())["id"]
+    pid = create(client, patient())["id"]
     ops = [{"op": "replace", "path": "/birthDate", "value": "1990-06-01"}]
     response = client.patch(
         f"/fhir/Patient/{pid}", json=ops, headers={"Content-Type": "application/json-patch+json"}
@@ -143,7 +137,7 @@ def test_prefer_return_minimal_and_outcome(client: TestClient) -> None:
 
 
 def test_history_type_and_system_with_count_and_since(client: TestClient) -> None:
-    ids = [_create(client, patient(cccd=f"07909000{i:04d}"))["id"] for i in range(3)]
+    ids = [create(client, patient(cccd=f"07909000{i:04d}"))["id"] for i in range(3)]
     page = client.get("/fhir/Patient/_history", params={"_count": 2}).json()
     assert page["total"] == 3
     assert len(page["entry"]) == 2

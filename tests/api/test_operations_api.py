@@ -4,22 +4,16 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
-from tests.api.conftest import FHIR_JSON
+from tests.api.conftest import FHIR_JSON, create_id
 from tests.builders.clinical import condition, observation
 from tests.builders.patient import patient
 
 
-def _create(client: TestClient, resource: dict) -> str:
-    response = client.post(f"/fhir/{resource['resourceType']}", json=resource, headers=FHIR_JSON)
-    assert response.status_code == 201, response.text
-    return response.json()["id"]
-
-
 def test_everything_holds_only_that_residents_record(client: TestClient) -> None:
-    an = _create(client, patient())
-    other = _create(client, patient(cccd="079190000002", family="Trần", gender="female"))
-    mine = {_create(client, observation(an)), _create(client, condition(an))}
-    _create(client, observation(other))
+    an = create_id(client, patient())
+    other = create_id(client, patient(cccd="079190000002", family="Trần", gender="female"))
+    mine = {create_id(client, observation(an)), create_id(client, condition(an))}
+    create_id(client, observation(other))
     bundle = client.get(f"/fhir/Patient/{an}/$everything").json()
     ids = {e["resource"]["id"] for e in bundle["entry"]}
     assert ids == mine | {an}

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
-from tests.api.conftest import FHIR_JSON
+from tests.api.conftest import create_id
 from tests.builders.clinical import observation
 from tests.builders.patient import patient
 
@@ -20,15 +20,9 @@ SAMPLE_VALUES = {
 }
 
 
-def _create(client: TestClient, resource: dict) -> str:
-    response = client.post(f"/fhir/{resource['resourceType']}", json=resource, headers=FHIR_JSON)
-    assert response.status_code == 201, response.text
-    return response.json()["id"]
-
-
 def test_search_by_name_without_diacritics_and_by_cccd(client: TestClient) -> None:
-    an = _create(client, patient())
-    _create(
+    an = create_id(client, patient())
+    create_id(
         client, patient(cccd="079190000002", family="Trần", given=("Thị", "Bình"), gender="female")
     )
     bundle = client.get("/fhir/Patient", params={"name": "nguyen van an"}).json()
@@ -44,7 +38,7 @@ def test_search_by_name_without_diacritics_and_by_cccd(client: TestClient) -> No
 
 
 def test_post_search_equals_get(client: TestClient) -> None:
-    _create(client, patient())
+    create_id(client, patient())
     get = client.get("/fhir/Patient", params={"family": "nguyen"}).json()
     post = client.post(
         "/fhir/Patient/_search",
@@ -58,8 +52,8 @@ def test_post_search_equals_get(client: TestClient) -> None:
 
 
 def test_paging_links_walk_every_result_once(client: TestClient) -> None:
-    pid = _create(client, patient())
-    ids = {_create(client, observation(pid, value=100 + i)) for i in range(7)}
+    pid = create_id(client, patient())
+    ids = {create_id(client, observation(pid, value=100 + i)) for i in range(7)}
     seen: list[str] = []
     url: str | None = f"/fhir/Observation?subject=Patient/{pid}&_count=3"
     while url:
@@ -80,8 +74,8 @@ def test_unknown_parameter_is_400_unless_lenient(client: TestClient) -> None:
 
 
 def test_include_and_summary_count(client: TestClient) -> None:
-    pid = _create(client, patient())
-    _create(client, observation(pid))
+    pid = create_id(client, patient())
+    create_id(client, observation(pid))
     bundle = client.get("/fhir/Observation", params={"_include": "Observation:subject"}).json()
     modes = sorted((e["search"]["mode"], e["resource"]["resourceType"]) for e in bundle["entry"])
     assert modes == [("include", "Patient"), ("match", "Observation")]
@@ -109,7 +103,7 @@ def test_every_advertised_search_parameter_is_accepted(client: TestClient) -> No
 
 
 def test_elements_returns_a_marked_subset(client: TestClient) -> None:
-    _create(client, patient())
+    create_id(client, patient())
     bundle = client.get("/fhir/Patient", params={"_elements": "name"}).json()
     resource = bundle["entry"][0]["resource"]
     assert "name" in resource

@@ -19,7 +19,7 @@ from hoso.api.responses import (
 )
 from hoso.core.errors import InvalidRequest, PayloadTooLarge, UnsupportedMediaType
 from hoso.fhir.bundles import history_bundle, searchset_bundle
-from hoso.fhir.dates import date_range
+from hoso.fhir.dates import since_us
 from hoso.fhir.resource_types import check_resource_type
 from hoso.fhir.transaction import process_bundle
 
@@ -65,18 +65,6 @@ def _elements(params: list[tuple[str, str]]) -> tuple[str, ...]:
     return tuple(e for k, v in params if k == "_elements" for e in v.split(",") if e)
 
 
-def _since(request: Request) -> int | None:
-    value = request.query_params.get("_since")
-    if value is None:
-        return None
-    try:
-        return date_range(value)[0]
-    except ValueError as exc:
-        raise InvalidRequest(
-            f"_since không hợp lệ: {value} / Invalid _since: {value}", expression=["_since"]
-        ) from exc
-
-
 def _count(request: Request) -> int | None:
     value = request.query_params.get("_count")
     if value is None:
@@ -91,7 +79,11 @@ def _history(
 ) -> Response:
     cursor = request.query_params.get("_cursor")
     page = repo.history(
-        resource_type, id, since_us=_since(request), count=_count(request), cursor=cursor
+        resource_type,
+        id,
+        since_us=since_us(request.query_params.get("_since")),
+        count=_count(request),
+        cursor=cursor,
     )
     path = "/".join(p for p in (resource_type, id, "_history") if p)
     params = [(k, v) for k, v in request.query_params.multi_items() if k != "_cursor"]

@@ -17,9 +17,10 @@ import calendar
 import re
 from datetime import date
 
+from hoso.core.errors import InvalidRequest
 from hoso.fhir.index_values import DATE_MAX, DATE_MIN
 
-__all__ = ["date_range"]
+__all__ = ["date_range", "since_us"]
 
 _DATE_RE = re.compile(
     r"(\d{4})(?:-(\d{2})(?:-(\d{2})"
@@ -100,3 +101,15 @@ def date_range(text: str) -> tuple[int, int]:
     low, high = low - shift, high - shift
     # A timezone shift can push the first or last day past the representable range.
     return max(low, DATE_MIN), min(high, DATE_MAX)
+
+
+def since_us(value: str | None) -> int | None:
+    """`_since` (history, `$everything`): the first microsecond of the given instant."""
+    if value is None:
+        return None
+    try:
+        return date_range(value)[0]
+    except ValueError as exc:
+        raise InvalidRequest(
+            f"_since không hợp lệ: {value} / Invalid _since: {value}", expression=["_since"]
+        ) from exc

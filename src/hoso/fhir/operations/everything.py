@@ -17,7 +17,7 @@ from urllib.parse import urlencode
 from hoso.core import jsonx
 from hoso.core.errors import InvalidRequest, NotSupported
 from hoso.fhir.bundles import PAGE_CURSOR_PARAM, searchset_bundle
-from hoso.fhir.dates import date_range
+from hoso.fhir.dates import since_us
 from hoso.fhir.operations import (
     OperationContext,
     OperationDefinition,
@@ -91,20 +91,20 @@ def run(repo: Repository, ctx: OperationContext, params: OperationParams) -> dic
                 expression=[unsupported],
             )
     patient = repo.read("Patient", ctx.id)  # 404/410, and the access check, come first
-    since_us = _since_us(_single(params, "_since"))
+    since = since_us(_single(params, "_since"))
     wanted = _types(params)
     cursor = _single(params, PAGE_CURSOR_PARAM)
     matches: list[Hit] = []
     if (
         cursor is None
         and "Patient" in wanted
-        and (since_us is None or patient.last_updated_us >= since_us)
+        and (since is None or patient.last_updated_us >= since)
     ):
         matches.append(Hit("Patient", patient.id, patient.content))
     page = repo.compartment(
         ctx.id,
         sorted(wanted),
-        since_us=since_us,
+        since_us=since,
         count=_count(params) - len(matches),
         cursor=cursor,
     )
@@ -161,17 +161,6 @@ def _single(params: OperationParams, name: str) -> str | None:
             expression=[name],
         )
     return None if not values or values[0] in (None, "") else str(values[0])
-
-
-def _since_us(since: str | None) -> int | None:
-    if since is None:
-        return None
-    try:
-        return date_range(since)[0]
-    except ValueError as exc:
-        raise InvalidRequest(
-            f"_since không hợp lệ: {since} / Invalid _since: {since}", expression=["_since"]
-        ) from exc
 
 
 def _types(params: OperationParams) -> set[str]:
