@@ -86,3 +86,28 @@ def test_load_missing_file_is_a_clear_error(database_url: str) -> None:
     result = hoso("load", "/nonexistent/file.ndjson", database_url=database_url)
     assert result.returncode == 2
     assert "Không tìm thấy tệp" in result.stderr
+
+
+def test_load_transaction_bundle_resolves_placeholders(database_url: str, tmp_path: Path) -> None:
+    bundle = {
+        "resourceType": "Bundle",
+        "type": "transaction",
+        "entry": [
+            {
+                "fullUrl": "urn:uuid:6c1e2f1a-0000-4000-8000-000000000001",
+                "resource": patient(),
+                "request": {"method": "POST", "url": "Patient"},
+            },
+            {
+                "resource": observation("x")
+                | {"subject": {"reference": "urn:uuid:6c1e2f1a-0000-4000-8000-000000000001"}},
+                "request": {"method": "POST", "url": "Observation"},
+            },
+        ],
+    }
+    path = tmp_path / "transaction.json"
+    path.write_text(json.dumps(bundle), encoding="utf-8")
+    result = hoso("load", str(path), database_url=database_url)
+    assert result.returncode == 0, result.stderr
+    assert "Patient: 1" in result.stdout
+    assert "Observation: 1" in result.stdout

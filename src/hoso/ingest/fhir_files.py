@@ -16,6 +16,7 @@ from typing import Any
 from hoso.core import jsonx
 from hoso.core.errors import FhirError
 from hoso.fhir.repository import is_relative_reference, iter_references
+from hoso.fhir.transaction import process_bundle
 from hoso.store.session import StoreSession
 from hoso.store.sql_store import SqlStore
 
@@ -72,6 +73,8 @@ def load_files(store: SqlStore, paths: list[Path]) -> LoadReport:
     report = LoadReport()
     references: list[tuple[str, str, int, str]] = []
     for path in paths:
+        if _load_transaction(store, path, report):
+            continue
         items = list(_entries(path))
         for start in range(0, len(items), BATCH):
             with store.unit_of_work(check_references=False) as session:
@@ -94,6 +97,35 @@ def load_files(store: SqlStore, paths: list[Path]) -> LoadReport:
                     )
     _check_references(store, references, report)
     return report
+
+
+def _load_transaction(store: SqlStore, path: Path, report: LoadReport) -> bool:
+    """A `transaction` or `batch` Bundle keeps its own semantics (urn:uuid references,
+    conditional requests, all-or-nothing); returns False for any other file."""
+    if path.suffix == ".ndjson":
+        return False
+    try:
+        document = jsonx.loads(path.read_bytes())
+    except FhirError:
+        return False  # reported with its line by the ordinary path
+    if not isinstance(document, dict) or document.get("type") not in ("transaction", "batch"):
+        return False
+    try:
+        response = process_bundle(store, document, base_url="")
+    except FhirError as exc:
+        report.errors.extend(
+            LoadError(str(path), 1, ",".join(i.expression), i.diagnostics) for i in exc.issues
+        )
+        return True
+    for i, entry in enumerate(response.get("entry") or []):
+        status = (entry.get("response") or {}).get("status", "")
+        location = (entry.get("response") or {}).get("location", "")
+        if status.startswith("2") and location:
+            kind = location.split("/")[0]
+            report.counts[kind] = report.counts.get(kind, 0) + 1
+        elif not status.startswith("2"):
+            report.errors.append(LoadError(str(path), i + 1, f"Bundle.entry[{i}]", status))
+    return True
 
 
 def _check_references(
