@@ -1,0 +1,1 @@
+"""Benchmarks for Hồ Sơ: synthetic population, loader and latency runs (never in tests)."""

@@ -1,0 +1,504 @@
+"""Latency of the FHIR API on a loaded database, through the real server.
+
+    python -m bench.latency --backend sqlite|postgresql|both --patients 100000 [--requests 300]
+
+For each backend: load the synthetic population (skipped when already there, see
+`bench.load`), start `hoso serve` (one process, as shipped) on a free port, warm up, then
+time, one client at a time, `--requests` of each request with random targets, and the
+read-by-id throughput of `--clients` concurrent clients. Results go to
+`bench/results/latency-<backend>.json` and a table is printed.
+
+SQLite lives in `var/bench/hoso-bench.db`; PostgreSQL in the database `hoso_bench_latency`,
+created if absent on `--pg-admin-url` (default postgresql://postgres@127.0.0.1:5432/postgres,
+or $HOSO_BENCH_PG_ADMIN_URL).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import sqlalchemy as sa
+
+from bench.load import RESULTS, code_version, load_and_record
+from bench.population import RECORD_SIZE, SEED, big_record_indices, patient_id, person
+from hoso.core.settings import DEFAULT_CCCD_SYSTEM
+from hoso.store.engine import make_engine
+
+__all__ = ["main", "run_backend"]
+
+ROOT = Path(__file__).resolve().parent.parent
+VAR = ROOT / "var" / "bench"
+SQLITE_URL = f"sqlite:///{VAR / 'hoso-bench.db'}"
+PG_ADMIN_URL = os.environ.get(
+    "HOSO_BENCH_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
+# Not `hoso_bench`: ad-hoc search-engine benchmarks use that name on the shared server.
+PG_DATABASE = "hoso_bench_latency"
+
+
+# -- the requests ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Request:
+    path: str
+    params: dict[str, str] = field(default_factory=dict)
+    expect_min: int = 0  # resources the Bundle must hold (searchset), 0 = a plain read
+    expect_max: int | None = None
+    follow_next: bool = False  # fetch every page (the timing covers all of them)
+
+
+Target = Callable[[random.Random], Request]
+
+
+def kinds(patients: int) -> dict[str, tuple[str, Target]]:
+    """name → (what it is, how to draw one request)."""
+    big = big_record_indices(patients)
+
+    def read(rng: random.Random) -> Request:
+        return Request(f"/fhir/Patient/{patient_id(rng.randrange(patients))}")
+
+    def by_cccd(rng: random.Random) -> Request:
+        cccd = person(rng.randrange(patients)).cccd
+        return Request(
+            "/fhir/Patient", {"identifier": f"{DEFAULT_CCCD_SYSTEM}|{cccd}"}, 1, expect_max=1
+        )
+
+    def by_name(rng: random.Random) -> Request:
+        return Request("/fhir/Patient", {"name": person(rng.randrange(patients)).folded_name}, 1)
+
+    def everything(rng: random.Random) -> Request:
+        # The server's default page: 50 entries, the Patient first.
+        return Request(f"/fhir/Patient/{patient_id(rng.choice(big))}/$everything", {}, 50)
+
+    def everything_all(rng: random.Random) -> Request:
+        return Request(
+            f"/fhir/Patient/{patient_id(rng.choice(big))}/$everything",
+            {},
+            RECORD_SIZE + 1,
+            follow_next=True,
+        )
+
+    def metadata(_rng: random.Random) -> Request:
+        return Request("/fhir/metadata")
+
+    return {
+        "read": ("GET Patient/{id}", read),
+        "search_cccd": ("GET Patient?identifier=<cccd system>|<12 digits>", by_cccd),
+        "search_name": ("GET Patient?name=<full name, no diacritics>", by_name),
+        "everything": (
+            f"GET Patient/{{id}}/$everything, first page (50 of {RECORD_SIZE + 1})",
+            everything,
+        ),
+        "everything_all": (
+            f"$everything, all pages ({RECORD_SIZE + 1} resources + includes)",
+            everything_all,
+        ),
+        "metadata": ("GET metadata (HTTP + framework floor)", metadata),
+    }
+
+
+class CheckFailed(Exception):
+    pass
+
+
+def fetch(client: httpx.Client, request: Request) -> tuple[int, int | None]:
+    """Do one request (following `next` links if asked); return the resources received
+    and the Bundle's `total` (None for a plain read or when the server did not count)."""
+    response = client.get(request.path, params=request.params)
+    received, total = 0, None
+    while True:
+        if response.status_code != 200:
+            raise CheckFailed(
+                f"{request.path} {request.params}: HTTP {response.status_code} "
+                f"{response.text[:300]}"
+            )
+        body = response.json()
+        if body.get("resourceType") != "Bundle":
+            return 1, None
+        if total is None:
+            total = body.get("total")
+        entries = body.get("entry") or []
+        received += sum(1 for e in entries if e.get("search", {}).get("mode") != "include")
+        following = next(
+            (link["url"] for link in body.get("link", []) if link.get("relation") == "next"), None
+        )
+        if not (request.follow_next and following):
+            break
+        response = client.get(following)
+    if received < request.expect_min or (request.expect_max and received > request.expect_max):
+        raise CheckFailed(
+            f"{request.path} {request.params}: {received} resources, expected "
+            f"{request.expect_min}..{request.expect_max or ''}"
+        )
+    return received, total
+
+
+# -- statistics ------------------------------------------------------------------------
+
+
+def summarise(samples_s: list[float]) -> dict[str, float | int]:
+    ms = sorted(s * 1000 for s in samples_s)
+    if not ms:
+        return {"n": 0}
+    cuts = statistics.quantiles(ms, n=100, method="inclusive") if len(ms) > 1 else [ms[0]] * 99
+    return {
+        "n": len(ms),
+        "p50_ms": round(cuts[49], 2),
+        "p90_ms": round(cuts[89], 2),
+        "p99_ms": round(cuts[98], 2),
+        "mean_ms": round(statistics.fmean(ms), 2),
+        "min_ms": round(ms[0], 2),
+        "max_ms": round(ms[-1], 2),
+    }
+
+
+def sequential(
+    client: httpx.Client, draw: Target, rng: random.Random, count: int
+) -> tuple[dict[str, Any], list[str]]:
+    samples: list[float] = []
+    received: list[int] = []
+    totals: list[int] = []
+    errors: list[str] = []
+    for _ in range(count):
+        request = draw(rng)
+        t0 = time.perf_counter()
+        try:
+            got, total = fetch(client, request)
+        except (CheckFailed, httpx.HTTPError) as exc:
+            errors.append(str(exc))
+            continue
+        samples.append(time.perf_counter() - t0)
+        received.append(got)
+        if total is not None:
+            totals.append(total)
+    stats = summarise(samples)
+    if received:
+        stats["resources_median"] = statistics.median(received)
+    if totals:
+        stats["bundle_total_median"] = statistics.median(totals)
+        stats["bundle_total_max"] = max(totals)
+    return stats, errors
+
+
+def concurrent(
+    base_url: str, draw: Target, seed: int, clients: int, seconds: float
+) -> tuple[dict[str, Any], list[str]]:
+    """`clients` threads, each one request at a time, for `seconds`."""
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    samples: list[float] = []
+    errors: list[str] = []
+    lock = threading.Lock()
+    start = threading.Barrier(clients + 1)
+    stop = threading.Event()
+
+    def worker(k: int, client: httpx.Client) -> None:
+        rng = random.Random(seed * 100 + k)
+        mine: list[float] = []
+        start.wait()
+        while not stop.is_set():
+            request = draw(rng)
+            t0 = time.perf_counter()
+            try:
+                fetch(client, request)
+            except (CheckFailed, httpx.HTTPError) as exc:
+                with lock:
+                    errors.append(str(exc))
+                continue
+            mine.append(time.perf_counter() - t0)
+        with lock:
+            samples.extend(mine)
+
+    with httpx.Client(base_url=base_url, limits=limits, timeout=60) as client:
+        threads = [threading.Thread(target=worker, args=(k, client)) for k in range(clients)]
+        for t in threads:
+            t.start()
+        start.wait()
+        t0 = time.perf_counter()
+        time.sleep(seconds)
+        stop.set()
+        for t in threads:
+            t.join()
+        elapsed = time.perf_counter() - t0
+    stats: dict[str, Any] = {"clients": clients, "seconds": round(elapsed, 2)}
+    stats["requests_per_s"] = round(len(samples) / elapsed, 1)
+    stats.update(summarise(samples))
+    return stats, errors
+
+
+# -- server and databases ---------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def server(database_url: str, log_path: Path) -> Iterator[tuple[str, int]]:
+    """`hoso serve` on a free port; yields (base URL, pid)."""
+    port = free_port()
+    hoso = Path(sys.executable).parent / "hoso"
+    command = [str(hoso)] if hoso.exists() else [sys.executable, "-m", "hoso.cli"]
+    command += ["serve", "--host", "127.0.0.1", "--port", str(port), "--database-url", database_url]
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with log_path.open("w") as log:
+        proc = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
+        base = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 120
+            while True:
+                if proc.poll() is not None:
+                    raise RuntimeError(f"server exited ({proc.returncode}), see {log_path}")
+                try:
+                    if httpx.get(f"{base}/fhir/metadata", timeout=2).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    pass
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"server did not start, see {log_path}")
+                time.sleep(0.2)
+            yield base, proc.pid
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+def process_memory(pid: int) -> dict[str, int]:
+    """Resident and peak resident memory of a process, in MiB."""
+    found: dict[str, int] = {}
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            key, _, value = line.partition(":")
+            if key in ("VmRSS", "VmHWM"):
+                found[{"VmRSS": "rss_mib", "VmHWM": "peak_rss_mib"}[key]] = (
+                    int(value.split()[0]) // 1024
+                )
+    except OSError:
+        pass
+    return found
+
+
+def ensure_pg_database(admin_url: str, name: str) -> str:
+    """The URL of database `name` on the admin URL's server, created if absent."""
+    engine = make_engine(admin_url)
+    try:
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            exists = conn.execute(
+                sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}
+            ).first()
+            if not exists:
+                conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    finally:
+        engine.dispose()
+    return admin_url.rsplit("/", 1)[0] + "/" + name
+
+
+def database_facts(database_url: str) -> dict[str, Any]:
+    engine = make_engine(database_url)
+    facts: dict[str, Any] = {}
+    try:
+        with engine.connect() as conn:
+            facts["resources"] = conn.execute(
+                sa.text("SELECT resource_type, count(*) FROM resource GROUP BY resource_type")
+            ).all()
+            facts["resources"] = {t: n for t, n in facts["resources"]}
+            if engine.dialect.name == "postgresql":
+                facts["server_version"] = conn.execute(sa.text("SHOW server_version")).scalar()
+                facts["size_mib"] = round(
+                    conn.execute(sa.text("SELECT pg_database_size(current_database())")).scalar()
+                    / 2**20
+                )
+                facts["settings"] = {
+                    k: conn.execute(sa.text(f"SHOW {k}")).scalar()
+                    for k in (
+                        "shared_buffers",
+                        "work_mem",
+                        "effective_cache_size",
+                        "synchronous_commit",
+                        "lc_collate",
+                    )
+                }
+            else:
+                facts["server_version"] = sqlite3.sqlite_version
+                path = Path(engine.url.database or "")
+                facts["size_mib"] = round(
+                    sum(p.stat().st_size for p in path.parent.glob(path.name + "*")) / 2**20
+                )
+    finally:
+        engine.dispose()
+    return facts
+
+
+def machine() -> dict[str, Any]:
+    info: dict[str, Any] = {
+        "cores": os.cpu_count(),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "sqlite": sqlite3.sqlite_version,
+        "load_average_1_5_15": [round(x, 2) for x in os.getloadavg()],
+    }
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                info["cpu"] = line.split(":", 1)[1].strip()
+                break
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                info["memory_gib"] = round(int(line.split()[1]) / 2**20, 1)
+    except OSError:
+        pass
+    return info
+
+
+# -- one backend ----------------------------------------------------------------------
+
+
+def run_backend(backend: str, args: argparse.Namespace) -> dict[str, Any]:
+    if backend == "sqlite":
+        url = args.sqlite_url
+    else:
+        url = ensure_pg_database(args.pg_admin_url, args.pg_database)
+    say = lambda m: print(f"[{backend}] {m}", flush=True)  # noqa: E731
+    say(f"database {url}")
+    loaded = load_and_record(url, args.patients, batch=args.batch, log=say)
+    facts = database_facts(url)
+    table = kinds(args.patients)
+    chosen = args.only or list(table)
+    result: dict[str, Any] = {
+        "backend": backend,
+        "label": args.label,
+        "database_url": url,
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "command": "python -m bench.latency " + " ".join(sys.argv[1:]),
+        "machine": machine(),
+        "code": code_version(),
+        "database": facts,
+        "patients": args.patients,
+        "load": loaded,
+        "api_processes": 1,
+        "requests": {},
+        "errors": {},
+    }
+    with (
+        server(url, VAR / f"server-{backend}.log") as (base, pid),
+        httpx.Client(base_url=base, timeout=60) as client,
+    ):
+        say(f"server {base} (pid {pid}); warming up")
+        warm = random.Random(args.seed + 1)
+        for name in chosen:
+            for _ in range(args.warmup):
+                try:
+                    fetch(client, table[name][1](warm))
+                except CheckFailed as exc:
+                    result["errors"].setdefault(name, []).append(f"warm-up: {exc}")
+                    break
+        for name in chosen:
+            what, draw = table[name]
+            count = max(args.requests // 5, 20) if name == "everything_all" else args.requests
+            stats, errors = sequential(client, draw, random.Random(f"{args.seed}:{name}"), count)
+            result["requests"][name] = {"what": what, **stats}
+            if errors:
+                result["errors"].setdefault(name, []).extend(errors[:5])
+                result["requests"][name]["errors"] = len(errors)
+            say(f"{name:15} {_row(stats)}" + (f"  ERRORS {len(errors)}" if errors else ""))
+        stats, errors = concurrent(base, table["read"][1], args.seed, args.clients, args.seconds)
+        result["concurrent_read"] = stats
+        if errors:
+            result["errors"]["concurrent_read"] = errors[:5]
+            stats["errors"] = len(errors)
+        say(f"read ×{args.clients} clients: {stats['requests_per_s']} req/s, {_row(stats)}")
+        result["server_memory"] = process_memory(pid)
+    result["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
+    if code_version() != result["code"]:
+        result["code_after"] = code_version()  # the code changed under the run
+        say(f"WARNING: the code changed during the run: {result['code_after']}")
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    name = f"{backend}-{args.label}" if args.label else backend
+    out = RESULTS / f"latency-{name}.json"
+    out.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
+    say(f"wrote {out.relative_to(ROOT)}")
+    return result
+
+
+def _row(stats: dict[str, Any]) -> str:
+    if not stats.get("n"):
+        return "no successful request"
+    return (
+        f"p50 {stats['p50_ms']:8.2f} ms  p99 {stats['p99_ms']:8.2f} ms  "
+        f"mean {stats['mean_ms']:8.2f} ms  (n={stats['n']})"
+    )
+
+
+def print_table(results: list[dict[str, Any]]) -> None:
+    names = list(results[0]["requests"])
+    head = (
+        "| request | "
+        + " | ".join(f"{r['backend']} p50 ms | {r['backend']} p99 ms" for r in results)
+        + " |"
+    )
+    print()
+    print(head)
+    print("|" + "---|" * (1 + 2 * len(results)))
+    for name in names:
+        cells = []
+        for r in results:
+            s = r["requests"].get(name, {})
+            cells += [f"{s.get('p50_ms', '–')}", f"{s.get('p99_ms', '–')}"]
+        print(f"| {name} | " + " | ".join(cells) + " |")
+    for r in results:
+        c = r["concurrent_read"]
+        print(
+            f"{r['backend']}: read at {c['clients']} clients {c['requests_per_s']} req/s "
+            f"(p50 {c.get('p50_ms')} ms, p99 {c.get('p99_ms')} ms); "
+            f"server memory {r.get('server_memory')}"
+        )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--backend", choices=("sqlite", "postgresql", "both"), default="both")
+    parser.add_argument("--patients", type=int, default=100_000)
+    parser.add_argument("--requests", type=int, default=300, help="per request kind")
+    parser.add_argument("--warmup", type=int, default=30, help="per request kind")
+    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--seconds", type=float, default=20.0, help="concurrent read run")
+    parser.add_argument("--batch", type=int, default=1000, help="Patients per transaction")
+    parser.add_argument("--seed", type=int, default=SEED)
+    parser.add_argument("--only", nargs="*", help="request kinds to run (default all)")
+    parser.add_argument("--label", help="write latency-BACKEND-LABEL.json (a variant run)")
+    parser.add_argument("--sqlite-url", default=SQLITE_URL)
+    parser.add_argument("--pg-admin-url", default=PG_ADMIN_URL)
+    parser.add_argument("--pg-database", default=PG_DATABASE)
+    args = parser.parse_args(argv)
+    backends = ["sqlite", "postgresql"] if args.backend == "both" else [args.backend]
+    results = [run_backend(b, args) for b in backends]
+    print_table(results)
+    return 1 if any(r["errors"] for r in results) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
