@@ -37,15 +37,27 @@ def serve(
     database_url: DatabaseUrl = None,
 ) -> None:
     """Chạy máy chủ FHIR / Run the FHIR server at http://HOST:PORT/fhir."""
+    import logging
+
     import uvicorn
 
     from hoso.api.app import create_app
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
 
     store = _store(database_url)
     typer.echo(
         f"Hồ Sơ FHIR: http://{host}:{port}/fhir  (database: {store.engine.url.render_as_string()})"
     )
-    uvicorn.run(create_app(store, store.settings), host=host, port=port, log_level="info")
+    # Uvicorn's access log prints query strings, which carry names and CCCDs; the app
+    # logs method, path and status itself (see hoso.api.app.AccessLog).
+    uvicorn.run(
+        create_app(store, store.settings),
+        host=host,
+        port=port,
+        log_level="info",
+        access_log=False,
+    )
 
 
 @db_app.command("upgrade")

@@ -28,7 +28,7 @@ def _free_port() -> int:
 
 
 @pytest.fixture
-def server(database_url: str) -> Iterator[str]:
+def server_process(database_url: str) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     port = _free_port()
     env = {**os.environ, "HOSO_DATABASE_URL": database_url}
     process = subprocess.Popen(
@@ -47,10 +47,16 @@ def server(database_url: str) -> Iterator[str]:
                 time.sleep(0.1)
         else:
             raise AssertionError("server did not start")
-        yield base
+        yield base, process
     finally:
-        process.terminate()
-        process.wait(timeout=10)
+        if process.poll() is None:
+            process.terminate()
+            process.wait(timeout=10)
+
+
+@pytest.fixture
+def server(server_process: tuple[str, subprocess.Popen[bytes]]) -> str:
+    return server_process[0]
 
 
 def test_fhir_client_create_search_history_transaction(server: str) -> None:
@@ -119,3 +125,21 @@ def test_parallel_creates_with_one_cccd_end_as_one_patient(server: str) -> None:
         f"{server}/Patient", params={"identifier": f"{CCCD_SYSTEM}|079095000999"}
     ).json()
     assert total["total"] == 1
+
+
+def test_logs_hold_paths_and_statuses_not_names_or_cccds(
+    server_process: tuple[str, subprocess.Popen[bytes]],
+) -> None:
+    base, process = server_process
+    body = patient(cccd="079088004321", birth_date="1988-03-03")
+    headers = {"Content-Type": "application/fhir+json"}
+    assert httpx.post(f"{base}/Patient", json=body, headers=headers).status_code == 201
+    search = httpx.get(f"{base}/Patient", params={"identifier": f"{CCCD_SYSTEM}|079088004321"})
+    assert search.status_code == 200
+    assert httpx.get(f"{base}/Patient", params={"name": "nguyen van an"}).status_code == 200
+    process.terminate()
+    output = process.communicate(timeout=10)[0].decode()
+    assert "GET /fhir/Patient 200" in output
+    assert "POST /fhir/Patient 201" in output
+    for secret in ("079088004321", "nguyen", "Nguyễn", "1988-03-03"):
+        assert secret not in output

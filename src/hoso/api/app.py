@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
@@ -17,6 +18,7 @@ from hoso.core.settings import Settings
 from hoso.fhir.repository import Repository
 
 log = logging.getLogger("hoso.api")
+access_log = logging.getLogger("hoso.access")
 
 _STATUS_CODES = {404: "not-found", 405: "not-supported", 413: "too-costly", 415: "not-supported"}
 
@@ -42,6 +44,38 @@ class BodyLimit:
         await self.app(scope, receive, send)
 
 
+class AccessLog:
+    """One line per request with method, path and status: never the query string or the
+    body, which hold names, CCCDs and clinical content."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500
+
+        async def record_status(message: dict) -> None:  # type: ignore[type-arg]
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, record_status)
+        finally:
+            access_log.info(
+                "%s %s %d %.1fms",
+                scope["method"],
+                scope["path"],
+                status,
+                (time.perf_counter() - started) * 1000,
+            )
+
+
 def create_app(repository: Repository, settings: Settings) -> FastAPI:
     app = FastAPI(title="Hồ Sơ FHIR API", version="0.1.0", docs_url="/docs", redoc_url=None)
     app.state.repository = repository
@@ -49,6 +83,7 @@ def create_app(repository: Repository, settings: Settings) -> FastAPI:
     app.include_router(operation_routes.router)
     app.include_router(fhir_routes.router)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(AccessLog)
 
     @app.exception_handler(FhirError)
     async def fhir_error(_request: Request, exc: FhirError) -> Response:
