@@ -18,10 +18,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import random
 import socket
-import sqlite3
 import statistics
 import subprocess
 import sys
@@ -37,6 +35,7 @@ from typing import Any
 import httpx
 import sqlalchemy as sa
 
+from bench.facts import database_facts, machine, process_memory
 from bench.load import RESULTS, code_version, load_and_record
 from bench.population import RECORD_SIZE, SEED, big_record_indices, patient_id, person
 from hoso.core.settings import DEFAULT_CCCD_SYSTEM
@@ -287,21 +286,6 @@ def server(database_url: str, log_path: Path) -> Iterator[tuple[str, int]]:
                 proc.wait()
 
 
-def process_memory(pid: int) -> dict[str, int]:
-    """Resident and peak resident memory of a process, in MiB."""
-    found: dict[str, int] = {}
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            key, _, value = line.partition(":")
-            if key in ("VmRSS", "VmHWM"):
-                found[{"VmRSS": "rss_mib", "VmHWM": "peak_rss_mib"}[key]] = (
-                    int(value.split()[0]) // 1024
-                )
-    except OSError:
-        pass
-    return found
-
-
 def ensure_pg_database(admin_url: str, name: str) -> str:
     """The URL of database `name` on the admin URL's server, created if absent."""
     engine = make_engine(admin_url)
@@ -315,66 +299,6 @@ def ensure_pg_database(admin_url: str, name: str) -> str:
     finally:
         engine.dispose()
     return admin_url.rsplit("/", 1)[0] + "/" + name
-
-
-def database_facts(database_url: str) -> dict[str, Any]:
-    engine = make_engine(database_url)
-    facts: dict[str, Any] = {}
-    try:
-        with engine.connect() as conn:
-            facts["resources"] = conn.execute(
-                sa.text("SELECT resource_type, count(*) FROM resource GROUP BY resource_type")
-            ).all()
-            facts["resources"] = {t: n for t, n in facts["resources"]}
-            if engine.dialect.name == "postgresql":
-                facts["server_version"] = conn.execute(sa.text("SHOW server_version")).scalar()
-                facts["size_mib"] = round(
-                    conn.execute(sa.text("SELECT pg_database_size(current_database())")).scalar()
-                    / 2**20
-                )
-                facts["settings"] = {
-                    k: conn.execute(sa.text(f"SHOW {k}")).scalar()
-                    for k in (
-                        "shared_buffers",
-                        "work_mem",
-                        "effective_cache_size",
-                        "synchronous_commit",
-                        "lc_collate",
-                    )
-                }
-            else:
-                facts["server_version"] = sqlite3.sqlite_version
-                path = Path(engine.url.database or "")
-                facts["size_mib"] = round(
-                    sum(p.stat().st_size for p in path.parent.glob(path.name + "*")) / 2**20
-                )
-    finally:
-        engine.dispose()
-    return facts
-
-
-def machine() -> dict[str, Any]:
-    info: dict[str, Any] = {
-        "cores": os.cpu_count(),
-        "python": platform.python_version(),
-        "platform": platform.platform(),
-        "sqlite": sqlite3.sqlite_version,
-        "load_average_1_5_15": [round(x, 2) for x in os.getloadavg()],
-    }
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                info["cpu"] = line.split(":", 1)[1].strip()
-                break
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemTotal:"):
-                info["memory_gib"] = round(int(line.split()[1]) / 2**20, 1)
-    except OSError:
-        pass
-    return info
-
-
-# -- one backend ----------------------------------------------------------------------
 
 
 def run_backend(backend: str, args: argparse.Namespace) -> dict[str, Any]:
