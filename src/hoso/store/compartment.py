@@ -8,26 +8,13 @@ Appointment, say) is found in the first Patient's compartment only.
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Sequence
 
 import sqlalchemy as sa
 
-from hoso.core import jsonx
-from hoso.core.errors import InvalidRequest
 from hoso.fhir.repository import Hit, SearchPage
 from hoso.store import schema
-
-
-def _encode(seq: int) -> str:
-    return base64.urlsafe_b64encode(jsonx.dumps({"c": seq})).decode().rstrip("=")
-
-
-def _decode(cursor: str) -> int:
-    try:
-        return int(jsonx.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))["c"])
-    except Exception as exc:  # any malformed token is the client's error
-        raise InvalidRequest("Mã trang không hợp lệ / Invalid page token") from exc
+from hoso.store.page_token import decode_position, encode_position
 
 
 def read_compartment(
@@ -47,7 +34,7 @@ def read_compartment(
     ]
     if since_us is not None:
         where.append(r.c.last_updated >= since_us)
-    position = _decode(cursor) if cursor else 0
+    position = decode_position(cursor) if cursor else 0
     where.append(r.c.seq > position)
     rows = conn.execute(
         sa.select(r.c.seq, r.c.resource_type, r.c.id, r.c.content)
@@ -60,4 +47,4 @@ def read_compartment(
     hits = [Hit(row.resource_type, row.id, row.content) for row in rows]
     # With count 0 (a page the caller already filled) the cursor stays where it was.
     last = rows[-1].seq if rows else position
-    return SearchPage(hits, next_cursor=_encode(last) if more else None)
+    return SearchPage(hits, next_cursor=encode_position(last) if more else None)

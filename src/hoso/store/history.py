@@ -6,14 +6,11 @@ a client pages never shift what it has still to read.
 
 from __future__ import annotations
 
-import base64
-
 import sqlalchemy as sa
 
-from hoso.core import jsonx
-from hoso.core.errors import InvalidRequest
 from hoso.fhir.repository import HistoryEntry, HistoryPage, StoredResource
 from hoso.store import schema
+from hoso.store.page_token import decode_position, encode_position
 
 h = schema.resource_history
 
@@ -31,18 +28,6 @@ def read_version(
         sa.select(h).where(h.c.resource_type == resource_type, h.c.id == id, h.c.version == version)
     ).first()
     return _stored(row) if row else None
-
-
-def encode_cursor(position: int) -> str:
-    return base64.urlsafe_b64encode(jsonx.dumps({"h": position})).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> int:
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        return int(jsonx.loads(base64.urlsafe_b64decode(padded))["h"])
-    except Exception as exc:  # any malformed token is the client's error
-        raise InvalidRequest("Mã trang lịch sử không hợp lệ / Invalid history page token") from exc
 
 
 def read_history(
@@ -64,10 +49,10 @@ def read_history(
     if cursor is None:
         total = conn.execute(sa.select(sa.func.count()).select_from(h).where(*where)).scalar_one()
     else:
-        where.append(h.c.hseq < decode_cursor(cursor))
+        where.append(h.c.hseq < decode_position(cursor))
     rows = conn.execute(sa.select(h).where(*where).order_by(h.c.hseq.desc()).limit(count + 1)).all()
     more = len(rows) > count
     rows = rows[:count]
     entries = [HistoryEntry(_stored(row), row.method) for row in rows]
-    next_cursor = encode_cursor(rows[-1].hseq) if more and rows else None
+    next_cursor = encode_position(rows[-1].hseq) if more and rows else None
     return HistoryPage(entries, total, next_cursor)
