@@ -158,7 +158,6 @@ async def create(
             f"Nội dung phải là một {resource_type} / Body must be a {resource_type}",
             expression=["resourceType"],
         )
-    resource.pop("id", None)  # the server assigns ids on create
     result = await run_in_threadpool(
         repo.create, resource, if_none_exist=request.headers.get("if-none-exist")
     )
