@@ -132,3 +132,26 @@ class PayloadTooLarge(FhirError):
 class UnsupportedMediaType(FhirError):
     http_status = 415
     issue_code = "not-supported"
+
+
+class Unauthorized(FhirError):
+    """No valid access token: the client must (re)authenticate."""
+
+    http_status = 401
+    issue_code = "login"
+
+
+class Forbidden(FhirError):
+    """Authenticated, but the policy refuses this interaction.
+
+    Used only where refusing does not reveal that a record exists; a record the caller
+    may not see answers `ResourceNotFound`, exactly like a missing one.
+    """
+
+    http_status = 403
+    issue_code = "forbidden"
+
+
+class TooManyRequests(FhirError):
+    http_status = 429
+    issue_code = "throttled"

@@ -27,6 +27,10 @@ class Settings:
     default_page_size: int = 20
     max_page_size: int = 1000
     check_references: bool = True
+    # Access policy: how long an encounter, appointment or referral keeps a care
+    # relationship open, and how long a break-the-glass grant lasts.
+    care_window_days: int = 365
+    break_glass_minutes: int = 60
 
     @classmethod
     def from_env(cls, database_url: str | None = None) -> Settings:
@@ -38,4 +42,6 @@ class Settings:
             bhxh_system=env.get("HOSO_BHXH_SYSTEM", DEFAULT_BHXH_SYSTEM),
             facility_system=env.get("HOSO_FACILITY_SYSTEM", DEFAULT_FACILITY_SYSTEM),
             max_body_bytes=int(env.get("HOSO_MAX_BODY_BYTES", 16 * 1024 * 1024)),
+            care_window_days=int(env.get("HOSO_CARE_WINDOW_DAYS", 365)),
+            break_glass_minutes=int(env.get("HOSO_BREAK_GLASS_MINUTES", 60)),
         )

@@ -168,3 +168,87 @@ search_snapshot = sa.Table(
     sa.Column("created", sa.BigInteger, nullable=False),
     sa.Index("ix_search_snapshot_created", "created"),
 )
+
+# -- access: derived rows the policy decides on, and the audit chain ---------------------
+
+# Which facility a resource puts its Patient in care of, and when (Encounter,
+# Appointment, referral ServiceRequest, EpisodeOfCare); rebuilt on every write.
+care_link = sa.Table(
+    "care_link",
+    metadata,
+    sa.Column("res_seq", sa.BigInteger, nullable=False, index=True),
+    sa.Column("patient_id", sa.String(64), nullable=False),
+    sa.Column("facility_ref", sa.String(140), nullable=False),  # "Organization/<id>"
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("low", sa.BigInteger, nullable=False),  # µs since epoch, UTC
+    sa.Column("high", sa.BigInteger, nullable=False),
+    sa.Index("ix_care_link_patient_facility", "patient_id", "facility_ref", "high"),
+)
+
+# The provisions of every active Consent, flattened; rebuilt on every write of a Consent.
+consent_rule = sa.Table(
+    "consent_rule",
+    metadata,
+    sa.Column("res_seq", sa.BigInteger, nullable=False, index=True),
+    sa.Column("patient_id", sa.String(64), nullable=False),
+    sa.Column("effect", sa.String(8), nullable=False),  # permit | deny
+    sa.Column("actor_ref", sa.String(140)),  # None: everyone
+    sa.Column("label_system", sa.Text),
+    sa.Column("label_code", sa.String(64)),  # None: every category
+    sa.Column("purpose", sa.String(64)),  # None: every purpose
+    sa.Column("low", sa.BigInteger, nullable=False),
+    sa.Column("high", sa.BigInteger, nullable=False),
+    sa.Index("ix_consent_rule_patient", "patient_id", "effect"),
+)
+
+# Break-the-glass grants: one clinician, one resident, a stated reason, an end.
+break_glass = sa.Table(
+    "break_glass",
+    metadata,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("agent", sa.String(140), nullable=False),
+    sa.Column("facility", sa.String(64)),
+    sa.Column("patient_id", sa.String(64), nullable=False),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("started", sa.BigInteger, nullable=False),
+    sa.Column("expires", sa.BigInteger, nullable=False),
+    sa.Index("ix_break_glass_agent", "agent", "patient_id", "expires"),
+    sa.Index("ix_break_glass_patient", "patient_id"),
+)
+
+# The audit trail: FHIR AuditEvents in a hash chain. `seq` is assigned by the appender
+# (head + 1, never a database sequence) so that a missing row shows as a gap.
+audit_event = sa.Table(
+    "audit_event",
+    metadata,
+    sa.Column("seq", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("recorded", sa.BigInteger, nullable=False),
+    sa.Column("action", sa.String(1), nullable=False),
+    sa.Column("subtype", sa.String(40), nullable=False),
+    sa.Column("outcome", sa.String(2), nullable=False),
+    sa.Column("agent", sa.String(140), nullable=False),
+    sa.Column("role", sa.String(32), nullable=False),
+    sa.Column("facility", sa.String(64)),
+    sa.Column("break_glass", sa.Boolean, nullable=False),
+    sa.Column("content", sa.Text, nullable=False),
+    sa.Column("prev_hash", sa.String(64), nullable=False),
+    sa.Column("hash", sa.String(64), nullable=False),
+    sa.Index("ix_audit_event_recorded", "recorded"),
+)
+
+# Which residents each audit event concerns ("who accessed my record").
+audit_patient = sa.Table(
+    "audit_patient",
+    metadata,
+    sa.Column("patient_id", sa.String(64), primary_key=True),
+    sa.Column("seq", sa.BigInteger, primary_key=True, autoincrement=False),
+)
+
+# The end of the chain: deleting the newest rows is caught by comparing with it.
+audit_head = sa.Table(
+    "audit_head",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("seq", sa.BigInteger, nullable=False),
+    sa.Column("hash", sa.String(64), nullable=False),
+)
