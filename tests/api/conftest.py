@@ -5,17 +5,52 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from hoso.access.claims import OPERATOR
 from hoso.api.app import create_app
 from hoso.store.sql_store import SqlStore
 
 FHIR_JSON = {"Content-Type": "application/fhir+json"}
 
 
+def bearer(
+    app: FastAPI,
+    *,
+    role: str = OPERATOR,
+    scopes: tuple[str, ...] = ("system/*.*",),
+    **claims: str | None,
+) -> dict[str, str]:
+    """An Authorization header with a token the app's own key signed."""
+    token = app.state.tokens.issue(
+        subject=claims.pop("subject", None) or f"test:{role}",
+        role=role,
+        scopes=scopes,
+        client_id=claims.pop("client_id", None) or "tests",
+        **claims,
+    )
+    return {"Authorization": f"Bearer {token}"}
+
+
 @pytest.fixture
-def client(store: SqlStore) -> Iterator[TestClient]:
-    with TestClient(create_app(store, store.settings), raise_server_exceptions=False) as c:
+def app(store: SqlStore) -> FastAPI:
+    return create_app(store, store.settings)
+
+
+@pytest.fixture
+def operator_authorization(app: FastAPI) -> str:
+    """The operator's header value (`hoso token --scope system/*.*`): every record."""
+    return bearer(app)["Authorization"]
+
+
+@pytest.fixture
+def client(app: FastAPI, operator_authorization: str) -> Iterator[TestClient]:
+    """A client acting as the operator, for tests of FHIR behaviour; the access tests
+    use `as_role` clients instead."""
+    with TestClient(
+        app, raise_server_exceptions=False, headers={"Authorization": operator_authorization}
+    ) as c:
         yield c
 
 

@@ -40,6 +40,8 @@ def test_wrong_resource_type(client: TestClient) -> None:
         ({"birthDate": "1990-13-45"}, "Patient.birthDate"),
         ({"colour": "blue"}, "Patient.colour"),
         ({"gender": 7}, "Patient.gender"),
+        ({"meta": "x"}, "Patient.meta"),
+        ({"meta": {"security": "x"}}, "Patient.meta.security"),
     ],
 )
 def test_invalid_element_named_by_path(client: TestClient, change: dict, path: str) -> None:

@@ -27,10 +27,25 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+AUTH: dict[str, str] = {}
+
+
+def _operator_token(database_url: str, origin: str) -> str:
+    """`hoso token --scope system/*.*` for the server at `origin`, as an operator would."""
+    result = subprocess.run(
+        [sys.executable, "-m", "hoso.cli", "token", "--scope", "system/*.*",
+         "--database-url", database_url, "--audience", f"{origin}/fhir"],
+        capture_output=True, text=True, check=True,
+        env={**os.environ, "HOSO_BASE_URL": origin},
+    )  # fmt: skip
+    return result.stdout.strip().splitlines()[-1]
+
+
 @pytest.fixture
 def server_process(database_url: str) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     port = _free_port()
-    env = {**os.environ, "HOSO_DATABASE_URL": database_url}
+    origin = f"http://127.0.0.1:{port}"
+    env = {**os.environ, "HOSO_DATABASE_URL": database_url, "HOSO_BASE_URL": origin}
     process = subprocess.Popen(
         [sys.executable, "-m", "hoso.cli", "serve", "--port", str(port)],
         env=env,
@@ -47,6 +62,7 @@ def server_process(database_url: str) -> Iterator[tuple[str, subprocess.Popen[by
                 time.sleep(0.1)
         else:
             raise AssertionError("server did not start")
+        AUTH["Authorization"] = f"Bearer {_operator_token(database_url, origin)}"
         yield base, process
     finally:
         if process.poll() is None:
@@ -60,7 +76,7 @@ def server(server_process: tuple[str, subprocess.Popen[bytes]]) -> str:
 
 
 def test_fhir_client_create_search_history_transaction(server: str) -> None:
-    client = SyncFHIRClient(server)
+    client = SyncFHIRClient(server, authorization=AUTH["Authorization"])
     created = client.resource("Patient", **patient(cccd="079085012345", birth_date="1985-01-01"))
     created.save()
     assert created.id
@@ -70,7 +86,7 @@ def test_fhir_client_create_search_history_transaction(server: str) -> None:
     assert [p.id for p in by_cccd] == [created.id]
     created["gender"] = "male"
     created.save()
-    history = httpx.get(f"{server}/Patient/{created.id}/_history").json()
+    history = httpx.get(f"{server}/Patient/{created.id}/_history", headers=AUTH).json()
     assert [e["response"]["etag"] for e in history["entry"]] == ['W/"2"', 'W/"1"']
     bundle = {
         "resourceType": "Bundle",
@@ -113,7 +129,7 @@ def test_parallel_creates_with_one_cccd_end_as_one_patient(server: str) -> None:
         return httpx.post(
             f"{server}/Patient",
             json=body,
-            headers={"Content-Type": "application/fhir+json"},
+            headers={"Content-Type": "application/fhir+json", **AUTH},
             timeout=30,
         ).status_code
 
@@ -122,7 +138,7 @@ def test_parallel_creates_with_one_cccd_end_as_one_patient(server: str) -> None:
     assert codes.count(201) == 1
     assert set(codes) == {201, 409}
     total = httpx.get(
-        f"{server}/Patient", params={"identifier": f"{CCCD_SYSTEM}|079095000999"}
+        f"{server}/Patient", params={"identifier": f"{CCCD_SYSTEM}|079095000999"}, headers=AUTH
     ).json()
     assert total["total"] == 1
 
@@ -132,11 +148,14 @@ def test_logs_hold_paths_and_statuses_not_names_or_cccds(
 ) -> None:
     base, process = server_process
     body = patient(cccd="079088004321", birth_date="1988-03-03")
-    headers = {"Content-Type": "application/fhir+json"}
+    headers = {"Content-Type": "application/fhir+json", **AUTH}
     assert httpx.post(f"{base}/Patient", json=body, headers=headers).status_code == 201
-    search = httpx.get(f"{base}/Patient", params={"identifier": f"{CCCD_SYSTEM}|079088004321"})
+    search = httpx.get(
+        f"{base}/Patient", params={"identifier": f"{CCCD_SYSTEM}|079088004321"}, headers=AUTH
+    )
     assert search.status_code == 200
-    assert httpx.get(f"{base}/Patient", params={"name": "nguyen van an"}).status_code == 200
+    named = httpx.get(f"{base}/Patient", params={"name": "nguyen van an"}, headers=AUTH)
+    assert named.status_code == 200
     process.terminate()
     output = process.communicate(timeout=10)[0].decode()
     assert "GET /fhir/Patient 200" in output

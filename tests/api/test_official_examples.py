@@ -17,7 +17,7 @@ from fastapi.testclient import TestClient
 
 from hoso.api.app import create_app
 from hoso.store.sql_store import SqlStore
-from tests.api.conftest import FHIR_JSON
+from tests.api.conftest import FHIR_JSON, bearer
 from tests.fhir.official_examples import examples_dir, supported_examples
 
 pytestmark = pytest.mark.examples
@@ -31,7 +31,8 @@ INVALID = json.loads(
 def lenient_client(store: SqlStore) -> Iterator[TestClient]:
     settings = dataclasses.replace(store.settings, check_references=False)
     store = SqlStore(store.engine, settings)
-    with TestClient(create_app(store, settings), raise_server_exceptions=False) as c:
+    app = create_app(store, settings)
+    with TestClient(app, raise_server_exceptions=False, headers=bearer(app)) as c:
         yield c
 
 

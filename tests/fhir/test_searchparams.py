@@ -26,6 +26,7 @@ REQUIRED_TYPES = {
     "CarePlan", "ServiceRequest", "DocumentReference", "Composition", "Coverage",
     "RelatedPerson", "FamilyMemberHistory", "Consent", "Provenance", "AuditEvent",
     "Appointment", "Schedule", "Slot", "HealthcareService", "Device", "Medication", "Group",
+    "Task", "QuestionnaireResponse",
 }  # fmt: skip
 
 

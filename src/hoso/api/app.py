@@ -3,21 +3,38 @@
 from __future__ import annotations
 
 import logging
+import os
+import re
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from hoso.api import fhir_routes, operation_routes
+from hoso.access import operations as access_operations
+from hoso.access.audit import GroupCommitAuditTrail
+from hoso.access.resolve import PrincipalResolver
+from hoso.api import auth_routes, fhir_routes, operation_routes, rights_routes
 from hoso.api.body import too_large_message
+from hoso.api.rate_limit import RateLimit, RateLimiter
 from hoso.api.responses import fhir_response
-from hoso.core.errors import FhirError, Issue, operation_outcome
+from hoso.api.security_headers import SecurityHeaders
+from hoso.core.errors import FhirError, Issue, Unauthorized, operation_outcome
 from hoso.core.settings import Settings
-from hoso.fhir.repository import Repository
+from hoso.fhir.searchparams import supported_types
+from hoso.store.sql_store import SqlAuditLog, SqlStore
 
 log = logging.getLogger("hoso.api")
+_KNOWN_TYPES = frozenset(supported_types())
+_KNOWN_SEGMENTS = _KNOWN_TYPES | {
+    "", "fhir", "auth", "api", "docs", "openapi.json", "metadata", "_history", "_search",
+    ".well-known", "smart-configuration", "openid-configuration", "token", "revoke",
+    "authorize", "callback", "jwks",
+}  # fmt: skip
+_OPERATION = re.compile(r"\$[a-z][a-z-]{0,40}")
 access_log = logging.getLogger("hoso.access")
 
 _STATUS_CODES = {404: "not-found", 405: "not-supported", 413: "too-costly", 415: "not-supported"}
@@ -45,8 +62,9 @@ class BodyLimit:
 
 
 class AccessLog:
-    """One line per request with method, path and status: never the query string or the
-    body, which hold names, CCCDs and clinical content."""
+    """One line per request with method, route template and status: never the concrete
+    path, the query string or the body, which hold ids a client chose (a CCCD, a name)
+    and clinical content."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -70,24 +88,78 @@ class AccessLog:
             access_log.info(
                 "%s %s %d %.1fms",
                 scope["method"],
-                scope["path"],
+                _route_template(scope),
                 status,
                 (time.perf_counter() - started) * 1000,
             )
 
 
-def create_app(repository: Repository, settings: Settings) -> FastAPI:
-    app = FastAPI(title="Hồ Sơ FHIR API", version="0.1.0", docs_url="/docs", redoc_url=None)
-    app.state.repository = repository
+def _route_template(scope: Scope) -> str:
+    """`/fhir/Patient/{id}` for a matched route: the resource type is filled in only when
+    it is one the server knows, so a name or CCCD typed as a type never reaches the log.
+    A request refused before routing (rate limit, body limit) gets its path with every
+    segment that is not a known word replaced by `{id}`."""
+    route = scope.get("route")
+    path = getattr(route, "path", None)
+    if not isinstance(path, str):
+        return "/".join(
+            part if part in _KNOWN_SEGMENTS or _OPERATION.fullmatch(part) else "{id}"
+            for part in str(scope.get("path", "")).split("/")
+        )
+    resource_type = scope.get("path_params", {}).get("resource_type")
+    if resource_type in _KNOWN_TYPES:
+        path = path.replace("{resource_type}", resource_type)
+    return path
+
+
+def create_app(store: SqlStore, settings: Settings) -> FastAPI:
+    """The API over `store`. Handlers reach records only through `deps.get_repository`,
+    which wraps the store in the caller's `AccessRepository`."""
+    trail = GroupCommitAuditTrail(SqlAuditLog(store))
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        trail.close()
+
+    app = FastAPI(
+        title="Hồ Sơ FHIR API",
+        version="0.1.0",
+        docs_url="/docs",
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.store = store
     app.state.settings = settings
+    app.state.audit_trail = trail
+    app.state.principals = PrincipalResolver(store, settings)
+    # Pseudonyms for de-identified views: stable across restarts only with a set key.
+    app.state.pseudonym_key = settings.audit_key or os.urandom(32)
+    # /auth and discovery; puts the TokenService on app.state.tokens (and app.state.auth).
+    auth_routes.install(app)
+    app.state.audit_log = SqlAuditLog(store)
+    access_operations.register()
+    app.include_router(auth_routes.router)  # first: /fhir/.well-known is not a FHIR type
+    app.include_router(rights_routes.router)  # before the generic $operation routes
     app.include_router(operation_routes.router)
     app.include_router(fhir_routes.router)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    # Outermost last: the access log sees 429s, and every answer (413, 429) gets headers.
+    app.state.rate_limiter = RateLimiter.from_settings(settings)  # deps: per client id
+    app.add_middleware(RateLimit, limiter=app.state.rate_limiter)
+    app.add_middleware(SecurityHeaders, trust_proxy_headers=settings.trust_proxy_headers)
     app.add_middleware(AccessLog)
 
     @app.exception_handler(FhirError)
     async def fhir_error(_request: Request, exc: FhirError) -> Response:
-        return fhir_response(exc.outcome(), exc.http_status)
+        response = fhir_response(exc.outcome(), exc.http_status)
+        if isinstance(exc, Unauthorized):
+            response.headers["WWW-Authenticate"] = 'Bearer realm="hoso", error="invalid_token"'
+        # TooManyRequests raised with a wait (hoso.api.rate_limit.RateLimited) tells it.
+        retry_after = getattr(exc, "retry_after", None)
+        if retry_after is not None:
+            response.headers["Retry-After"] = str(retry_after)
+        return response
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_request: Request, exc: StarletteHTTPException) -> Response:

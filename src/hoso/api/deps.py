@@ -1,4 +1,8 @@
-"""Dependencies the routers receive; the composition root fills `app.state`."""
+"""Dependencies the routers receive; the composition root fills `app.state`.
+
+Record handlers get only `AccessRepository`, built per request from the bearer token:
+there is no dependency that hands out the store itself.
+"""
 
 from __future__ import annotations
 
@@ -6,17 +10,51 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from hoso.access.principal import Principal
+from hoso.access.repository import AccessRepository
+from hoso.core.errors import Unauthorized
 from hoso.core.settings import Settings
-from hoso.fhir.repository import Repository
 
 
-def get_repository(request: Request) -> Repository:
-    return request.app.state.repository
+def bearer_token(request: Request) -> str:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized(
+            "Cần mã truy cập (Authorization: Bearer …) / "
+            "An access token is required (Authorization: Bearer …)"
+        )
+    return token.strip()
+
+
+def get_principal(request: Request) -> Principal:
+    state = request.app.state
+    claims = state.tokens.verify(bearer_token(request), state.tokens.audience)
+    limiter = getattr(state, "rate_limiter", None)
+    if limiter is not None:
+        limiter.check(f"client:{claims.client_id}")
+    source_ip = request.client.host if request.client else None
+    return state.principals.resolve(claims, source_ip)
+
+
+def get_repository(
+    request: Request, principal: Annotated[Principal, Depends(get_principal)]
+) -> AccessRepository:
+    state = request.app.state
+    return AccessRepository(
+        state.store,
+        principal,
+        state.audit_trail,
+        state.settings,
+        pseudonym_key=state.pseudonym_key,
+        audit_reader=state.audit_log,
+    )
 
 
 def get_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
-RepoDep = Annotated[Repository, Depends(get_repository)]
+PrincipalDep = Annotated[Principal, Depends(get_principal)]
+RepoDep = Annotated[AccessRepository, Depends(get_repository)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]

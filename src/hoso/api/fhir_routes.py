@@ -175,6 +175,11 @@ async def conditional_update(
             "Cập nhật có điều kiện cần điều kiện tìm kiếm / Conditional update needs criteria"
         )
     resource = await read_json(request, max_bytes=settings.max_body_bytes)
+    if not isinstance(resource, dict) or resource.get("resourceType") != resource_type:
+        raise InvalidRequest(
+            f"Nội dung phải là một {resource_type} / Body must be a {resource_type}",
+            expression=["resourceType"],
+        )
     result = await run_in_threadpool(repo.conditional_update, resource_type, criteria, resource)
     return write_response(request, result)
 

@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from starlette.concurrency import run_in_threadpool
 
+from hoso.api import auth_routes
 from hoso.api.body import read_json
 from hoso.api.deps import RepoDep, SettingsDep
 from hoso.api.responses import base_url, fhir_response
@@ -38,6 +39,7 @@ def metadata(request: Request) -> Response:
             base_url(request),
             interactions=INTERACTIONS,
             operations=[op.DEFINITION for op in operations.registered()],
+            security=auth_routes.security_block(request.app),
         )
     )
 
@@ -69,21 +71,24 @@ async def _invoke(
     return fhir_response(await run_in_threadpool(operation.run, repo, ctx, params))
 
 
-@router.api_route("/${name}", methods=["GET", "POST"])
+@router.get("/${name}")
+@router.post("/${name}")
 async def system_operation(
     request: Request, name: str, repo: RepoDep, settings: SettingsDep
 ) -> Response:
     return await _invoke(request, repo, settings, name, "system")
 
 
-@router.api_route("/{resource_type}/${name}", methods=["GET", "POST"])
+@router.get("/{resource_type}/${name}")
+@router.post("/{resource_type}/${name}")
 async def type_operation(
     request: Request, resource_type: str, name: str, repo: RepoDep, settings: SettingsDep
 ) -> Response:
     return await _invoke(request, repo, settings, name, "type", resource_type)
 
 
-@router.api_route("/{resource_type}/{id}/${name}", methods=["GET", "POST"])
+@router.get("/{resource_type}/{id}/${name}")
+@router.post("/{resource_type}/{id}/${name}")
 async def instance_operation(
     request: Request, resource_type: str, id: str, name: str, repo: RepoDep, settings: SettingsDep
 ) -> Response:

@@ -20,3 +20,17 @@ def fhir_instant(moment: datetime) -> str:
 def http_date(moment: datetime) -> str:
     """RFC 9110 IMF-fixdate for `Last-Modified`."""
     return moment.astimezone(UTC).strftime("%a, %d %b %Y %H:%M:%S GMT")
+
+
+def now_us() -> int:
+    """Microseconds since the epoch: how the store keeps instants."""
+    return int(now().timestamp() * 1_000_000)
+
+
+def from_us(us: int) -> datetime:
+    return datetime.fromtimestamp(us / 1_000_000, UTC)
+
+
+def local_display(moment: datetime) -> str:
+    """dd/mm/yyyy HH:MM in Asia/Ho_Chi_Minh: how pages and messages show times."""
+    return moment.astimezone(VN_TZ).strftime("%d/%m/%Y %H:%M")

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 DEFAULT_CCCD_SYSTEM = "https://fhir.hoso.hochiminhcity.gov.vn/sid/cccd"
@@ -14,6 +15,19 @@ DEFAULT_FACILITY_SYSTEM = "https://fhir.hoso.hochiminhcity.gov.vn/sid/ma-cskcb"
 
 def default_database_url() -> str:
     return f"sqlite:///{Path('var') / 'hoso.db'}"
+
+
+@dataclass(frozen=True)
+class ExternalIdp:
+    """An OpenID provider people may log in with instead of a password here."""
+
+    name: str  # as in /auth/authorize?idp=<name>
+    issuer: str  # its discovery document is at <issuer>/.well-known/openid-configuration
+    jwks_url: str
+    client_id: str
+    client_secret: str | None = field(default=None, repr=False)
+    username_claim: str = "preferred_username"  # the id_token claim holding our username
+    roles: tuple[str, ...] = ("resident",)  # which accounts may log in through it
 
 
 @dataclass(frozen=True)
@@ -31,6 +45,33 @@ class Settings:
     # relationship open, and how long a break-the-glass grant lasts.
     care_window_days: int = 365
     break_glass_minutes: int = 60
+    # Key of the audit chain's HMAC; without it the chain is plain SHA-256 (see
+    # docs/security.md: only the key stops someone who can write the database from
+    # rebuilding the chain after an edit).
+    audit_key: bytes | None = None
+    # -- authentication (hoso.access tokens, keys, accounts; docs/security-auth.md) --
+    # Public URL of this server: OAuth issuer; the FHIR audience is `<base>/fhir`.
+    public_base_url: str = "http://127.0.0.1:8000"
+    access_token_seconds: int = 300
+    refresh_token_hours: int = 12  # absolute lifetime of a login (refresh-token family)
+    authorization_code_seconds: int = 60
+    signing_alg: str = "ES256"  # ES256 or RS256
+    revocation_refresh_seconds: float = 2.0
+    login_max_failures: int = 5
+    login_lockout_minutes: int = 15
+    # Fernet key(s), comma separated, newest first; None stores private keys plainly.
+    key_encryption_key: str | None = field(default=None, repr=False)
+    # External OpenID providers (national resident IdP, the city's staff IdP): names in
+    # HOSO_EXTERNAL_IDPS, each configured by HOSO_IDP_<NAME>_… (see `external_idps_from`).
+    external_idps: tuple[ExternalIdp, ...] = ()
+    # -- hardening (hoso.api.rate_limit, hoso.api.security_headers; docs/security.md) --
+    # Token bucket per client id (or per IP without a bearer token); 0 turns it off.
+    # Off for Settings built in code (tests, tools); `from_env` (`hoso serve`) turns it
+    # on at 600 a minute unless HOSO_RATE_LIMIT_PER_MINUTE says otherwise.
+    rate_limit_per_minute: int = 0
+    rate_limit_burst: int = 60
+    # Honour X-Forwarded-Proto (for HSTS) only behind a TLS proxy that sets it.
+    trust_proxy_headers: bool = False
 
     @classmethod
     def from_env(cls, database_url: str | None = None) -> Settings:
@@ -44,4 +85,47 @@ class Settings:
             max_body_bytes=int(env.get("HOSO_MAX_BODY_BYTES", 16 * 1024 * 1024)),
             care_window_days=int(env.get("HOSO_CARE_WINDOW_DAYS", 365)),
             break_glass_minutes=int(env.get("HOSO_BREAK_GLASS_MINUTES", 60)),
+            audit_key=env["HOSO_AUDIT_KEY"].encode() if env.get("HOSO_AUDIT_KEY") else None,
+            public_base_url=env.get("HOSO_BASE_URL", "http://127.0.0.1:8000").rstrip("/"),
+            access_token_seconds=int(env.get("HOSO_ACCESS_TOKEN_SECONDS", 300)),
+            refresh_token_hours=int(env.get("HOSO_REFRESH_TOKEN_HOURS", 12)),
+            authorization_code_seconds=int(env.get("HOSO_AUTHORIZATION_CODE_SECONDS", 60)),
+            signing_alg=env.get("HOSO_SIGNING_ALG", "ES256"),
+            revocation_refresh_seconds=float(env.get("HOSO_REVOCATION_REFRESH_SECONDS", 2.0)),
+            login_max_failures=int(env.get("HOSO_LOGIN_MAX_FAILURES", 5)),
+            login_lockout_minutes=int(env.get("HOSO_LOGIN_LOCKOUT_MINUTES", 15)),
+            key_encryption_key=env.get("HOSO_KEY_ENCRYPTION_KEY") or None,
+            external_idps=external_idps_from(env),
+            rate_limit_per_minute=int(env.get("HOSO_RATE_LIMIT_PER_MINUTE", 600)),
+            rate_limit_burst=int(env.get("HOSO_RATE_LIMIT_BURST", 60)),
+            trust_proxy_headers=_flag(env.get("HOSO_TRUST_PROXY_HEADERS", "")),
         )
+
+
+def _flag(value: str) -> bool:
+    return value.strip().lower() in ("1", "true", "yes", "on")
+
+
+def external_idps_from(env: Mapping[str, str]) -> tuple[ExternalIdp, ...]:
+    """HOSO_EXTERNAL_IDPS=vneid,city with, for each NAME, HOSO_IDP_<NAME>_ISSUER,
+    _JWKS_URL, _CLIENT_ID, _CLIENT_SECRET (optional), _CLAIM (default preferred_username)
+    and _ROLES (comma separated, default resident)."""
+    idps = []
+    for name in filter(None, (n.strip() for n in env.get("HOSO_EXTERNAL_IDPS", "").split(","))):
+        prefix = f"HOSO_IDP_{name.upper()}_"
+        required = [prefix + k for k in ("ISSUER", "JWKS_URL", "CLIENT_ID")]
+        missing = [variable for variable in required if not env.get(variable)]
+        if missing:
+            raise ValueError(f"Thiếu / missing {', '.join(missing)} for HOSO_EXTERNAL_IDPS={name}")
+        idps.append(
+            ExternalIdp(
+                name=name,
+                issuer=env[prefix + "ISSUER"].rstrip("/"),
+                jwks_url=env[prefix + "JWKS_URL"],
+                client_id=env[prefix + "CLIENT_ID"],
+                client_secret=env.get(prefix + "CLIENT_SECRET") or None,
+                username_claim=env.get(prefix + "CLAIM", "preferred_username"),
+                roles=tuple(r.strip() for r in env.get(prefix + "ROLES", "resident").split(",")),
+            )
+        )
+    return tuple(idps)

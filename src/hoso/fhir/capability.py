@@ -33,12 +33,14 @@ def capability_statement(
     conditional_create: bool = True,
     conditional_update: bool = True,
     conditional_delete: str = "not-supported",
+    security: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """A CapabilityStatement (kind instance) for the server at `base_url`.
 
     `interactions` are the type/instance interactions the API implements (read, vread,
     update, patch, delete, history-instance, history-type, create, search-type);
-    `operations` default to every registered operation.
+    `operations` default to every registered operation; `security` is the
+    `rest.security` block naming how to get a token (SMART on FHIR).
     """
     codes = list(dict.fromkeys(interactions))
     definitions = list(operations) if operations is not None else [
@@ -47,6 +49,7 @@ def capability_statement(
     rest: dict[str, Any] = {
         "mode": "server",
         "documentation": DESCRIPTION,
+        **({"security": security} if security else {}),
         "resource": [
             _resource(t, codes, definitions, conditional_create, conditional_update,
                       conditional_delete)

@@ -25,6 +25,7 @@ class StoredResource:
     last_updated_us: int
     deleted: bool
     content: str
+    patient_id: str | None = None  # whose compartment it is in: what the audit records
 
     @property
     def etag(self) -> str:
@@ -68,6 +69,7 @@ class Hit:
     resource_type: str
     id: str
     content: str
+    patient_id: str | None = None  # whose compartment it is in: what the audit records
 
 
 @dataclass(frozen=True, slots=True)

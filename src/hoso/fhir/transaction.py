@@ -53,7 +53,7 @@ def _check_bundle(bundle: Any) -> str:
         raise InvalidRequest("Nội dung phải là một Bundle / Body must be a Bundle",
                              expression=["resourceType"])
     kind = bundle.get("type")
-    if kind not in _KINDS:
+    if not isinstance(kind, str) or kind not in _KINDS:
         raise InvalidRequest(
             f"Bundle.type phải là batch hoặc transaction, không phải '{kind}' / "
             f"Bundle.type must be batch or transaction, not '{kind}'", expression=["Bundle.type"])

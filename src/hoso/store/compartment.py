@@ -13,8 +13,10 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 
 from hoso.fhir.repository import Hit, SearchPage
+from hoso.fhir.visibility import Visibility
 from hoso.store import schema
 from hoso.store.page_token import decode_position, encode_position
+from hoso.store.sql.visibility import visibility_predicates
 
 
 def read_compartment(
@@ -25,26 +27,28 @@ def read_compartment(
     since_us: int | None,
     count: int,
     cursor: str | None,
+    visibility: Visibility | None = None,
 ) -> SearchPage:
     r = schema.resource
     where = [
         r.c.patient_id == patient_id,
         r.c.resource_type.in_([t for t in types if t != "Patient"]),
         r.c.deleted.is_(False),
+        *visibility_predicates(visibility, r),
     ]
     if since_us is not None:
         where.append(r.c.last_updated >= since_us)
     position = decode_position(cursor) if cursor else 0
     where.append(r.c.seq > position)
     rows = conn.execute(
-        sa.select(r.c.seq, r.c.resource_type, r.c.id, r.c.content)
+        sa.select(r.c.seq, r.c.resource_type, r.c.id, r.c.content, r.c.patient_id)
         .where(*where)
         .order_by(r.c.seq)
         .limit(count + 1)
     ).all()
     more = len(rows) > count
     rows = rows[:count]
-    hits = [Hit(row.resource_type, row.id, row.content) for row in rows]
+    hits = [Hit(row.resource_type, row.id, row.content, row.patient_id) for row in rows]
     # With count 0 (a page the caller already filled) the cursor stays where it was.
     last = rows[-1].seq if rows else position
     return SearchPage(hits, next_cursor=encode_position(last) if more else None)

@@ -36,7 +36,9 @@ def make_engine(url: str) -> sa.Engine:
         dbapi_conn.isolation_level = None
         cursor = dbapi_conn.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA synchronous=NORMAL")
+        # FULL: a commit is on disk before it returns, which is what lets the audit
+        # trail promise that no response leaves before its entry is durable.
+        cursor.execute("PRAGMA synchronous=FULL")
         cursor.execute("PRAGMA foreign_keys=ON")
         # Search compares folded (lower-case) text, so a case-sensitive LIKE gives the
         # same answers and lets SQLite serve `LIKE 'abc%'` from the index (2,000x here).

@@ -9,15 +9,23 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from hoso.fhir.repository import HistoryEntry, HistoryPage, StoredResource
+from hoso.fhir.visibility import Visibility
 from hoso.store import schema
 from hoso.store.page_token import decode_position, encode_position
+from hoso.store.sql.visibility import visibility_predicates
 
 h = schema.resource_history
 
 
 def _stored(row: sa.Row) -> StoredResource:
     return StoredResource(
-        row.resource_type, row.id, row.version, row.last_updated, row.deleted, row.content
+        row.resource_type,
+        row.id,
+        row.version,
+        row.last_updated,
+        row.deleted,
+        row.content,
+        row.patient_id,
     )
 
 
@@ -37,8 +45,18 @@ def read_history(
     since_us: int | None,
     count: int,
     cursor: str | None,
+    visibility: Visibility | None = None,
 ) -> HistoryPage:
+    """A page of history; under a `visibility`, only versions of resources whose current
+    row it shows, and no total (an older version may still be withheld by the caller)."""
     where = []
+    restricted = visibility_predicates(visibility, schema.resource)
+    if restricted:
+        r = schema.resource.alias()
+        shown = sa.select(sa.literal(1)).where(
+            r.c.seq == h.c.res_seq, *visibility_predicates(visibility, r)
+        )
+        where.append(sa.exists(shown).correlate(h))
     if resource_type:
         where.append(h.c.resource_type == resource_type)
     if id:
@@ -46,9 +64,9 @@ def read_history(
     if since_us is not None:
         where.append(h.c.last_updated >= since_us)
     total = None
-    if cursor is None:
+    if cursor is None and not restricted:
         total = conn.execute(sa.select(sa.func.count()).select_from(h).where(*where)).scalar_one()
-    else:
+    if cursor is not None:
         where.append(h.c.hseq < decode_position(cursor))
     rows = conn.execute(sa.select(h).where(*where).order_by(h.c.hseq.desc()).limit(count + 1)).all()
     more = len(rows) > count

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from hoso.core import jsonx
 from hoso.fhir.indexing import extract_index_values
 from hoso.store import schema
+from hoso.store.access_rows import replace_access_rows
 from hoso.store.index_rows import replace_index_rows
 from hoso.store.sql_store import SqlStore
 
@@ -28,8 +29,12 @@ def reindex(store: SqlStore, progress: Callable[[int], None] = lambda _n: None) 
                 .limit(BATCH)
             ).all()
             for row in rows:
-                values = extract_index_values(jsonx.loads(row.content))
+                resource = jsonx.loads(row.content)
+                values = extract_index_values(resource)
                 replace_index_rows(session.conn, row.seq, row.resource_type, row.patient_id, values)
+                replace_access_rows(
+                    session.conn, row.seq, row.resource_type, row.patient_id, resource
+                )
         if not rows:
             return done
         done += len(rows)

@@ -20,6 +20,7 @@ from hoso.core.errors import (
     ResourceNotFound,
 )
 from hoso.core.settings import Settings
+from hoso.fhir.audit_row import AuditRow
 from hoso.fhir.repository import (
     HistoryPage,
     SearchPage,
@@ -29,9 +30,11 @@ from hoso.fhir.repository import (
     iter_references,
 )
 from hoso.fhir.search.parse import parse_search
-from hoso.store import dialect, history, schema
+from hoso.fhir.visibility import Visibility
+from hoso.store import audit_log, break_glass, dialect, history, schema
 from hoso.store.compartment import read_compartment
 from hoso.store.sql.search.execute import execute_search
+from hoso.store.sql.visibility import visibility_predicates
 from hoso.store.write import (
     check_id,
     lock_current,
@@ -63,23 +66,58 @@ class StoreSession:
         yield self  # already inside this session's transaction
 
     # -- reads -----------------------------------------------------------------------
-    def read(self, resource_type: str, id: str) -> StoredResource:
+    def read(
+        self, resource_type: str, id: str, *, visibility: Visibility | None = None
+    ) -> StoredResource:
         r = schema.resource
         row = self.conn.execute(
-            sa.select(r.c.version, r.c.last_updated, r.c.deleted, r.c.content).where(
-                r.c.resource_type == resource_type, r.c.id == id
+            sa.select(
+                r.c.version, r.c.last_updated, r.c.deleted, r.c.content, r.c.patient_id
+            ).where(
+                r.c.resource_type == resource_type,
+                r.c.id == id,
+                *visibility_predicates(visibility, r),
             )
         ).first()
         if row is None:
             raise _not_found(resource_type, id)
         stored = StoredResource(
-            resource_type, id, row.version, row.last_updated, row.deleted, row.content
+            resource_type,
+            id,
+            row.version,
+            row.last_updated,
+            row.deleted,
+            row.content,
+            row.patient_id,
         )
         if stored.deleted:
             raise ResourceGone(f"{resource_type}/{id} đã bị xoá / {resource_type}/{id} was deleted")
         return stored
 
-    def vread(self, resource_type: str, id: str, version: int) -> StoredResource:
+    def visible(self, resource_type: str, id: str, visibility: Visibility | None) -> bool:
+        """Whether the current row of `resource_type/id` exists and `visibility` shows it."""
+        r = schema.resource
+        return (
+            self.conn.execute(
+                sa.select(r.c.seq).where(
+                    r.c.resource_type == resource_type,
+                    r.c.id == id,
+                    *visibility_predicates(visibility, r),
+                )
+            ).first()
+            is not None
+        )
+
+    def vread(
+        self,
+        resource_type: str,
+        id: str,
+        version: int,
+        *,
+        visibility: Visibility | None = None,
+    ) -> StoredResource:
+        if visibility is not None and not self.visible(resource_type, id, visibility):
+            raise _not_found(resource_type, id)
         stored = history.read_version(self.conn, resource_type, id, version)
         if stored is None:
             raise ResourceNotFound(
@@ -100,6 +138,7 @@ class StoreSession:
         *,
         lenient: bool = False,
         cursor: str | None = None,
+        visibility: Visibility | None = None,
     ) -> SearchPage:
         query = parse_search(resource_type, params, lenient=lenient)
         return execute_search(
@@ -108,6 +147,7 @@ class StoreSession:
             cursor=cursor,
             default_count=self.settings.default_page_size,
             max_count=self.settings.max_page_size,
+            visibility=visibility,
         )
 
     def compartment(
@@ -118,9 +158,16 @@ class StoreSession:
         since_us: int | None = None,
         count: int = 50,
         cursor: str | None = None,
+        visibility: Visibility | None = None,
     ) -> SearchPage:
         return read_compartment(
-            self.conn, patient_id, types, since_us=since_us, count=count, cursor=cursor
+            self.conn,
+            patient_id,
+            types,
+            since_us=since_us,
+            count=count,
+            cursor=cursor,
+            visibility=visibility,
         )
 
     def history(
@@ -131,9 +178,40 @@ class StoreSession:
         since_us: int | None = None,
         count: int | None = None,
         cursor: str | None = None,
+        visibility: Visibility | None = None,
     ) -> HistoryPage:
         size = min(count or self.settings.default_page_size, self.settings.max_page_size)
-        return history.read_history(self.conn, resource_type, id, since_us, size, cursor)
+        return history.read_history(
+            self.conn, resource_type, id, since_us, size, cursor, visibility
+        )
+
+    # -- audit -----------------------------------------------------------------------
+    def append_audit(self, rows: Sequence[AuditRow]) -> None:
+        """Append to the audit chain in this unit of work: committed with the change."""
+        audit_log.append(self.conn, rows, self.settings.audit_key)
+
+    def grant_break_glass(
+        self,
+        *,
+        agent: str,
+        facility: str | None,
+        patient_id: str,
+        reason: str,
+        started: int,
+        expires: int,
+    ) -> str:
+        return break_glass.grant(
+            self.conn,
+            agent=agent,
+            facility=facility,
+            patient_id=patient_id,
+            reason=reason,
+            started=started,
+            expires=expires,
+        )
+
+    def break_glass_patients(self, agent: str, now_us: int) -> frozenset[str]:
+        return break_glass.active_patients(self.conn, agent, now_us)
 
     # -- writes ----------------------------------------------------------------------
     def create(self, resource: dict[str, Any], *, if_none_exist: str | None = None) -> WriteResult:

@@ -10,8 +10,10 @@ import sqlalchemy as sa
 
 from hoso.core.errors import Conflict
 from hoso.core.settings import Settings
+from hoso.fhir.audit_row import AuditRow
 from hoso.fhir.repository import HistoryPage, SearchPage, StoredResource, WriteResult
-from hoso.store import migrate
+from hoso.fhir.visibility import Visibility
+from hoso.store import audit_log, migrate
 from hoso.store.engine import WRITE_OPTION, make_engine
 from hoso.store.session import StoreSession
 
@@ -44,11 +46,26 @@ class SqlStore:
         with self.unit_of_work() as session:
             return fn(session)
 
-    def read(self, resource_type: str, id: str) -> StoredResource:
-        return self._read(lambda s: s.read(resource_type, id))
+    def read(
+        self, resource_type: str, id: str, *, visibility: Visibility | None = None
+    ) -> StoredResource:
+        return self._read(lambda s: s.read(resource_type, id, visibility=visibility))
 
-    def vread(self, resource_type: str, id: str, version: int) -> StoredResource:
-        return self._read(lambda s: s.vread(resource_type, id, version))
+    def vread(
+        self,
+        resource_type: str,
+        id: str,
+        version: int,
+        *,
+        visibility: Visibility | None = None,
+    ) -> StoredResource:
+        return self._read(lambda s: s.vread(resource_type, id, version, visibility=visibility))
+
+    def visible(self, resource_type: str, id: str, visibility: Visibility | None) -> bool:
+        return self._read(lambda s: s.visible(resource_type, id, visibility))
+
+    def break_glass_patients(self, agent: str, now_us: int) -> frozenset[str]:
+        return self._read(lambda s: s.break_glass_patients(agent, now_us))
 
     def search(
         self,
@@ -57,12 +74,15 @@ class SqlStore:
         *,
         lenient: bool = False,
         cursor: str | None = None,
+        visibility: Visibility | None = None,
     ) -> SearchPage:
         # A sorted search may store a snapshot of its order: that write needs the
         # write lock up front on SQLite.
         sorted_search = any(name == "_sort" for name, _ in params)
         with self.unit_of_work(write=sorted_search) as session:
-            return session.search(resource_type, params, lenient=lenient, cursor=cursor)
+            return session.search(
+                resource_type, params, lenient=lenient, cursor=cursor, visibility=visibility
+            )
 
     def compartment(
         self,
@@ -72,10 +92,16 @@ class SqlStore:
         since_us: int | None = None,
         count: int = 50,
         cursor: str | None = None,
+        visibility: Visibility | None = None,
     ) -> SearchPage:
         return self._read(
             lambda s: s.compartment(
-                patient_id, types, since_us=since_us, count=count, cursor=cursor
+                patient_id,
+                types,
+                since_us=since_us,
+                count=count,
+                cursor=cursor,
+                visibility=visibility,
             )
         )
 
@@ -87,9 +113,17 @@ class SqlStore:
         since_us: int | None = None,
         count: int | None = None,
         cursor: str | None = None,
+        visibility: Visibility | None = None,
     ) -> HistoryPage:
         return self._read(
-            lambda s: s.history(resource_type, id, since_us=since_us, count=count, cursor=cursor)
+            lambda s: s.history(
+                resource_type,
+                id,
+                since_us=since_us,
+                count=count,
+                cursor=cursor,
+                visibility=visibility,
+            )
         )
 
     def create(self, resource: dict[str, Any], *, if_none_exist: str | None = None) -> WriteResult:
@@ -123,6 +157,33 @@ class SqlStore:
 
     def delete(self, resource_type: str, id: str) -> StoredResource | None:
         return self._write(lambda s: s.delete(resource_type, id))
+
+
+class SqlAuditLog:
+    """The audit chain's own unit-of-work entry points (reads' entries, verification)."""
+
+    def __init__(self, store: SqlStore) -> None:
+        self.store = store
+
+    def append(self, rows: Sequence[AuditRow]) -> None:
+        with self.store.unit_of_work() as session:
+            session.append_audit(rows)
+
+    def verify(self) -> audit_log.ChainReport:
+        with self.store.engine.connect() as conn, conn.begin():
+            return audit_log.verify(conn, self.store.settings.audit_key)
+
+    def head(self) -> tuple[int, str]:
+        with self.store.engine.connect() as conn, conn.begin():
+            return audit_log.head(conn)
+
+    def for_patient(
+        self, patient_id: str, *, before: int | None, count: int
+    ) -> list[tuple[int, str]]:
+        """(seq, AuditEvent JSON) about one resident, newest first."""
+        with self.store.engine.connect() as conn, conn.begin():
+            rows = audit_log.for_patient(conn, patient_id, before=before, count=count)
+            return [(int(row.seq), row.content) for row in rows]
 
 
 def make_store(database_url: str | None = None, settings: Settings | None = None) -> SqlStore:

@@ -21,6 +21,7 @@ from hoso.fhir.repository import StoredResource
 from hoso.fhir.validation import validate_resource
 from hoso.identity.cccd import check_patient_cccd, current_cccds
 from hoso.store import schema
+from hoso.store.access_rows import replace_access_rows
 from hoso.store.index_rows import replace_index_rows
 
 ID_PATTERN = re.compile(r"^[A-Za-z0-9\-.]{1,64}$")
@@ -96,10 +97,12 @@ def write_version(
         int(moment.timestamp() * 1_000_000),
         False,
         jsonx.dumps_str(resource),
+        patient_id,
     )
     seq = _put_row(conn, stored, current, patient_id)
     _append_history(conn, stored, seq, method, patient_id)
     replace_index_rows(conn, seq, resource_type, patient_id, values, fresh=current is None)
+    replace_access_rows(conn, seq, resource_type, patient_id, resource, fresh=current is None)
     if resource_type == "Patient":
         _replace_cccd(conn, settings, resource, seq, version, warnings, fresh=current is None)
     return stored
@@ -133,6 +136,7 @@ def write_deletion(
     )
     _append_history(conn, stored, current.seq, "DELETE", patient_id)
     replace_index_rows(conn, current.seq, resource_type, patient_id, None)
+    replace_access_rows(conn, current.seq, resource_type, patient_id, None)
     conn.execute(schema.patient_cccd.delete().where(schema.patient_cccd.c.res_seq == current.seq))
     return stored
 

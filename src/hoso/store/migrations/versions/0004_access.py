@@ -77,12 +77,14 @@ def upgrade() -> None:
         sa.Column("patient_id", sa.String(64), primary_key=True),
         sa.Column("seq", sa.BigInteger(), primary_key=True, autoincrement=False),
     )
-    op.create_table(
+    head = op.create_table(
         "audit_head",
         sa.Column("id", sa.Integer(), primary_key=True, autoincrement=False),
         sa.Column("seq", sa.BigInteger(), nullable=False),
         sa.Column("hash", sa.String(64), nullable=False),
     )
+    # The chain starts here; appenders lock this row, so it must exist before the first.
+    op.bulk_insert(head, [{"id": 1, "seq": 0, "hash": "0" * 64}])
 
 
 def downgrade() -> None:

@@ -27,6 +27,7 @@ from hoso.fhir.search.ir import (
     Value,
 )
 from hoso.fhir.search.lookup import ID, LAST_UPDATED, TYPE
+from hoso.fhir.visibility import Visibility
 from hoso.store import schema
 from hoso.store.sql.search.date import date_condition, range_condition
 from hoso.store.sql.search.quantity import quantity_condition
@@ -34,6 +35,7 @@ from hoso.store.sql.search.reference import chain_condition, reference_condition
 from hoso.store.sql.search.string import string_condition
 from hoso.store.sql.search.token import token_condition
 from hoso.store.sql.search.uri import uri_condition
+from hoso.store.sql.visibility import visibility_predicates
 
 __all__ = ["INDEX_TABLE", "filter_predicate", "where_clause"]
 
@@ -59,17 +61,23 @@ _CONDITION: dict[Kind, Condition] = {
 }
 
 
-def where_clause(query: SearchQuery, res: sa.FromClause) -> list[sa.ColumnElement[bool]]:
+def where_clause(
+    query: SearchQuery, res: sa.FromClause, visibility: Visibility | None = None
+) -> list[sa.ColumnElement[bool]]:
     """Predicates on `res` (the `resource` table or an alias of it) that select the
-    current, non-deleted resources matching `query`; combine them with AND."""
+    current, non-deleted resources matching `query` that `visibility` lets the caller
+    see; combine them with AND. Chained parameters see only visible targets too, so a
+    chain cannot probe a resource the caller may not read."""
     predicates: list[sa.ColumnElement[bool]] = [res.c.deleted.is_(False)]
     # A positive index filter already restricts the type inside its subquery; repeating
     # it on `resource` tempts SQLite's planner to scan every resource of the type
     # (36 ms instead of 0.5 ms for a CCCD lookup among 100,000 Patients).
     if query.resource_type is not None and not any(map(selects_by_index, query.filters)):
         predicates.append(res.c.resource_type == query.resource_type)
-    predicates += [filter_predicate(f, res, query.resource_type) for f in query.filters]
-    return predicates
+    predicates += [
+        filter_predicate(f, res, query.resource_type, visibility) for f in query.filters
+    ]
+    return predicates + visibility_predicates(visibility, res)
 
 
 def selects_by_index(f: Filter) -> bool:
@@ -83,7 +91,10 @@ def selects_by_index(f: Filter) -> bool:
 
 
 def filter_predicate(
-    f: Filter, res: sa.FromClause, resource_type: str | None
+    f: Filter,
+    res: sa.FromClause,
+    resource_type: str | None,
+    visibility: Visibility | None = None,
 ) -> sa.ColumnElement[bool]:
     """One parameter occurrence as a predicate on `res`."""
     if f.code in (ID, LAST_UPDATED, TYPE):
@@ -93,7 +104,7 @@ def filter_predicate(
     if resource_type is not None:
         rows = rows.where(table.c.resource_type == resource_type)
     if f.chain:
-        return _within(res, rows.where(sa.or_(*_chain_conditions(f, table))))
+        return _within(res, rows.where(sa.or_(*_chain_conditions(f, table, visibility))))
     if f.modifier is Modifier.MISSING:
         value = f.values[0]
         assert isinstance(value, MissingValue)
@@ -118,7 +129,9 @@ def _outside(
     return ~sa.exists(rows.where(table.c.res_seq == res.c.seq).correlate(res))
 
 
-def _chain_conditions(f: Filter, table: sa.FromClause) -> list[sa.ColumnElement[bool]]:
+def _chain_conditions(
+    f: Filter, table: sa.FromClause, visibility: Visibility | None
+) -> list[sa.ColumnElement[bool]]:
     """Per candidate target type: the reference points at a live target that matches."""
     conditions = []
     for link in f.chain:
@@ -128,7 +141,8 @@ def _chain_conditions(f: Filter, table: sa.FromClause) -> list[sa.ColumnElement[
             .where(
                 target.c.resource_type == link.target_type,
                 target.c.deleted.is_(False),
-                filter_predicate(link.filter, target, link.target_type),
+                filter_predicate(link.filter, target, link.target_type, visibility),
+                *visibility_predicates(visibility, target),
             )
             .correlate(None)
         )

@@ -29,8 +29,11 @@ class Cursor:
     total: int | None = None
 
 
-def query_hash(query: SearchQuery) -> str:
-    digest = hashlib.blake2b(query.canonical.encode(), digest_size=12).digest()
+def query_hash(query: SearchQuery, viewer: str = "") -> str:
+    """Binds a cursor to its query and to the caller's view (`viewer`), so that a link
+    handed to someone else cannot carry a total computed over rows they may not see."""
+    text = query.canonical + "\n" + viewer
+    digest = hashlib.blake2b(text.encode(), digest_size=12).digest()
     return base64.urlsafe_b64encode(digest).decode()
 
 
@@ -52,7 +55,7 @@ def _invalid(reason_vi: str, reason_en: str) -> InvalidRequest:
     )
 
 
-def decode_cursor(token: str, query: SearchQuery) -> Cursor:
+def decode_cursor(token: str, query: SearchQuery, viewer: str = "") -> Cursor:
     """The cursor in `token`; InvalidRequest if malformed or made for another query."""
     try:
         body = jsonx.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
@@ -66,7 +69,7 @@ def decode_cursor(token: str, query: SearchQuery) -> Cursor:
         )
     except (ValueError, TypeError, KeyError, InvalidRequest):
         raise _invalid("không đọc được", "cannot be decoded") from None
-    if cursor.query_hash != query_hash(query):
+    if cursor.query_hash != query_hash(query, viewer):
         raise _invalid("thuộc về truy vấn khác", "it belongs to a different query")
     if (cursor.last_seq is None) == (cursor.search_id is None):
         raise _invalid("thiếu vị trí", "no position")

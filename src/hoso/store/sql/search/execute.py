@@ -25,12 +25,14 @@ import sqlalchemy as sa
 
 from hoso.fhir.repository import Hit, SearchPage
 from hoso.fhir.search.ir import SearchQuery
+from hoso.fhir.visibility import Visibility
 from hoso.store import schema
 from hoso.store.sql.search.compile import selects_by_index, where_clause
 from hoso.store.sql.search.cursor import Cursor, decode_cursor, encode_cursor, query_hash
 from hoso.store.sql.search.include import fetch_includes
 from hoso.store.sql.search.snapshot import check_snapshot, snapshot_page, write_snapshot
 from hoso.store.sql.search.sort import ordering
+from hoso.store.sql.visibility import viewer_key
 
 __all__ = ["execute_search"]
 
@@ -40,6 +42,7 @@ _COLUMNS: list[sa.ColumnElement[object]] = [
     _RES.c.resource_type,
     _RES.c.id,
     _RES.c.content,
+    _RES.c.patient_id,
 ]
 Where = list[sa.ColumnElement[bool]]
 
@@ -51,25 +54,27 @@ def execute_search(
     cursor: str | None,
     default_count: int = 20,
     max_count: int = 1000,
+    visibility: Visibility | None = None,
 ) -> SearchPage:
     """One page of `query`, continuing after `cursor` (from a previous page's
     `next_cursor`). Sorted searches of several pages write a snapshot in `conn`'s
     transaction, which must commit for the cursor to work."""
-    where = where_clause(query, _RES)
+    where = where_clause(query, _RES, visibility)
+    viewer = viewer_key(visibility)
     size = min(default_count if query.count is None else query.count, max_count)
     if query.summary == "count" or size == 0:
         counted = query.total != "none" or query.summary == "count"
         return SearchPage([], [], _count(conn, where) if counted else None, None)
-    state = decode_cursor(cursor, query) if cursor else None
+    state = decode_cursor(cursor, query, viewer) if cursor else None
     known_total = _selective_total(conn, query, where, state)
-    rows, following = _page(conn, query, where, size, state, known_total)
+    rows, following = _page(conn, query, where, size, state, known_total, viewer)
     if known_total is not None and query.total != "accurate":
         total: int | None = known_total
     else:
         total = _total(conn, query, where, state, len(rows), more=following is not None)
     if following is not None and total is not None:
         following = dataclasses.replace(following, total=total)
-    includes = fetch_includes(conn, query, rows, max_count)
+    includes = fetch_includes(conn, query, rows, max_count, visibility)
     return SearchPage(
         matches=_hits(rows),
         includes=_hits(includes),
@@ -101,15 +106,16 @@ def _page(
     size: int,
     state: Cursor | None,
     known_total: int | None = None,
+    viewer: str = "",
 ) -> tuple[list[sa.Row], Cursor | None]:
     if state is not None and state.search_id is not None:
         check_snapshot(conn, state.search_id, state.created)
         return _snapshot_page(conn, where, size, state)
     if state is None and query.sort:
-        return _sorted_first_page(conn, query, where, size)
+        return _sorted_first_page(conn, query, where, size, viewer)
     after = state.last_seq if state is not None and state.last_seq is not None else None
     selective = known_total is not None and known_total <= SELECTIVE
-    return _keyset_page(conn, query, where, size, after, selective=selective)
+    return _keyset_page(conn, query, where, size, after, selective=selective, viewer=viewer)
 
 
 def _keyset_page(
@@ -120,6 +126,7 @@ def _keyset_page(
     after: int | None,
     *,
     selective: bool = False,
+    viewer: str = "",
 ) -> tuple[list[sa.Row], Cursor | None]:
     stmt = sa.select(*_COLUMNS).where(*where)
     if after is not None:
@@ -133,11 +140,11 @@ def _keyset_page(
     if len(rows) <= size:
         return list(rows), None
     rows = rows[:size]
-    return list(rows), Cursor(query_hash(query), last_seq=rows[-1].seq)
+    return list(rows), Cursor(query_hash(query, viewer), last_seq=rows[-1].seq)
 
 
 def _sorted_first_page(
-    conn: sa.Connection, query: SearchQuery, where: Where, size: int
+    conn: sa.Connection, query: SearchQuery, where: Where, size: int, viewer: str
 ) -> tuple[list[sa.Row], Cursor | None]:
     """A single page needs no snapshot; otherwise freeze the order, then read from it."""
     order = ordering(query.sort, _RES, query.resource_type)
@@ -146,7 +153,7 @@ def _sorted_first_page(
     if len(rows) <= size:
         return list(rows), None
     search_id, created = write_snapshot(conn, _RES, where, order)
-    start = Cursor(query_hash(query), search_id=search_id, position=0, created=created)
+    start = Cursor(query_hash(query, viewer), search_id=search_id, position=0, created=created)
     return _snapshot_page(conn, where, size, start)
 
 
@@ -186,4 +193,4 @@ def _count(conn: sa.Connection, where: Where) -> int:
 
 
 def _hits(rows: Sequence[sa.Row]) -> list[Hit]:
-    return [Hit(row.resource_type, row.id, row.content) for row in rows]
+    return [Hit(row.resource_type, row.id, row.content, row.patient_id) for row in rows]

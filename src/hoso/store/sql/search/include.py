@@ -13,13 +13,19 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 
 from hoso.fhir.search.ir import Include, SearchQuery
+from hoso.fhir.visibility import Visibility
 from hoso.store import schema
+from hoso.store.sql.visibility import visibility_predicates
 
-_COLUMNS = ("seq", "resource_type", "id", "content")
+_COLUMNS = ("seq", "resource_type", "id", "content", "patient_id")
 
 
 def fetch_includes(
-    conn: sa.Connection, query: SearchQuery, matches: Sequence[sa.Row], limit: int
+    conn: sa.Connection,
+    query: SearchQuery,
+    matches: Sequence[sa.Row],
+    limit: int,
+    visibility: Visibility | None = None,
 ) -> list[sa.Row]:
     """The resources the page's `_include`/`_revinclude` parameters add, in order found."""
     seen = {row.seq for row in matches}
@@ -31,6 +37,8 @@ def fetch_includes(
             stmt = _reverse(include, sources) if reverse else _forward(include, sources)
             if stmt is None:
                 continue
+            # The outer select's only FROM is the resource alias the builders used.
+            stmt = stmt.where(*visibility_predicates(visibility, stmt.get_final_froms()[0]))
             for row in conn.execute(stmt.limit(limit)):
                 if row.seq not in seen:
                     seen.add(row.seq)

@@ -1,0 +1,161 @@
+"""The audit chain in SQL: append under the head lock, read per resident, verify.
+
+Each row's hash covers its own columns and the previous row's hash, keyed with
+`HOSO_AUDIT_KEY` when it is set (HMAC-SHA-256), so that rewriting an entry means
+recomputing every later hash, which without the key cannot be done unnoticed. `seq` is
+the head's plus one, never a database sequence, so a deleted row leaves a gap; the
+head row itself catches the deletion of the newest entries.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from hoso.fhir.audit_row import AuditRow
+from hoso.store import schema
+
+GENESIS = "0" * 64
+_E, _P, _H = schema.audit_event, schema.audit_patient, schema.audit_head
+
+
+def _digest(key: bytes | None, prev: str, seq: int, row: AuditRow) -> str:
+    fields = (
+        prev,
+        str(seq),
+        str(row.recorded),
+        row.action,
+        row.subtype,
+        row.outcome,
+        row.agent,
+        row.role,
+        row.facility or "",
+        "1" if row.break_glass else "0",
+        "\x1f".join(sorted(row.patients)),
+        row.content,
+    )
+    data = "\x1e".join(fields).encode()
+    if key:
+        return hmac.new(key, data, hashlib.sha256).hexdigest()
+    return hashlib.sha256(data).hexdigest()
+
+
+def append(conn: sa.Connection, rows: Sequence[AuditRow], key: bytes | None) -> int:
+    """Append `rows` in order in the caller's transaction; returns the last seq."""
+    head = conn.execute(
+        sa.select(_H.c.seq, _H.c.hash).where(_H.c.id == 1).with_for_update()
+    ).one()
+    seq, prev = int(head.seq), head.hash
+    events, patients = [], []
+    for row in rows:
+        seq += 1
+        digest = _digest(key, prev, seq, row)
+        events.append(
+            {
+                "seq": seq,
+                "recorded": row.recorded,
+                "action": row.action,
+                "subtype": row.subtype,
+                "outcome": row.outcome,
+                "agent": row.agent,
+                "role": row.role,
+                "facility": row.facility,
+                "break_glass": row.break_glass,
+                "content": row.content,
+                "prev_hash": prev,
+                "hash": digest,
+            }
+        )
+        patients += [{"patient_id": p, "seq": seq} for p in dict.fromkeys(row.patients)]
+        prev = digest
+    if events:
+        conn.execute(_E.insert(), events)
+        if patients:
+            conn.execute(_P.insert(), patients)
+        conn.execute(_H.update().where(_H.c.id == 1).values(seq=seq, hash=prev))
+    return seq
+
+
+def head(conn: sa.Connection) -> tuple[int, str]:
+    row = conn.execute(sa.select(_H.c.seq, _H.c.hash).where(_H.c.id == 1)).one()
+    return int(row.seq), row.hash
+
+
+@dataclass(frozen=True, slots=True)
+class ChainReport:
+    checked: int
+    problems: list[str]
+
+    @property
+    def intact(self) -> bool:
+        return not self.problems
+
+
+def verify(conn: sa.Connection, key: bytes | None, batch: int = 5000) -> ChainReport:
+    """Walk the whole chain; every edit, deletion, insertion or reordering is reported."""
+    problems: list[str] = []
+    prev, expected, checked = GENESIS, 1, 0
+    for event, patients in _walk(conn, batch):
+        seq = int(event.seq)
+        if seq != expected:
+            problems.append(f"seq {expected}..{seq - 1}: thiếu / missing")
+        if event.prev_hash != prev:
+            problems.append(f"seq {seq}: prev_hash không khớp / prev_hash does not match")
+        row = AuditRow(
+            event.recorded,
+            event.action,
+            event.subtype,
+            event.outcome,
+            event.agent,
+            event.role,
+            event.facility,
+            bool(event.break_glass),
+            event.content,
+            patients,
+        )
+        if not hmac.compare_digest(_digest(key, event.prev_hash, seq, row), event.hash):
+            problems.append(f"seq {seq}: nội dung đã bị sửa / content was altered")
+        prev, expected, checked = event.hash, seq + 1, checked + 1
+    head = conn.execute(sa.select(_H.c.seq, _H.c.hash).where(_H.c.id == 1)).first()
+    if head is None:
+        problems.append("audit_head: mất / missing")
+    elif int(head.seq) != expected - 1 or head.hash != prev:
+        problems.append(
+            f"audit_head seq {head.seq}, chuỗi kết thúc ở {expected - 1} / "
+            f"head says {head.seq}, chain ends at {expected - 1}"
+        )
+    return ChainReport(checked, problems)
+
+
+def _walk(conn: sa.Connection, batch: int) -> Iterator[tuple[sa.Row, tuple[str, ...]]]:
+    after = 0
+    while True:
+        events = conn.execute(
+            sa.select(_E).where(_E.c.seq > after).order_by(_E.c.seq).limit(batch)
+        ).all()
+        if not events:
+            return
+        low, high = events[0].seq, events[-1].seq
+        owners: dict[int, list[str]] = {}
+        for link in conn.execute(sa.select(_P).where(_P.c.seq.between(low, high))):
+            owners.setdefault(int(link.seq), []).append(link.patient_id)
+        for event in events:
+            yield event, tuple(owners.get(int(event.seq), ()))
+        after = high
+
+
+def for_patient(
+    conn: sa.Connection, patient_id: str, *, before: int | None, count: int
+) -> list[sa.Row]:
+    """The newest entries about one resident (before `before`, a seq), newest first."""
+    where = [_P.c.patient_id == patient_id]
+    if before is not None:
+        where.append(_P.c.seq < before)
+    seqs = sa.select(_P.c.seq).where(*where).order_by(_P.c.seq.desc()).limit(count)
+    return list(
+        conn.execute(sa.select(_E).where(_E.c.seq.in_(seqs)).order_by(_E.c.seq.desc()))
+    )

@@ -1,0 +1,154 @@
+"""A small synthetic city for access tests: two facilities, residents with and without
+care relationships, a child, sensitive records, a case report; and a client per role.
+
+Everything is created over HTTP: the operator loads the shared records, and each
+facility writes its own clinical records with its own token, so `meta.source` and the
+care relationships come from the real write path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from hoso.core.settings import DEFAULT_CCCD_SYSTEM, DEFAULT_FACILITY_SYSTEM
+from tests.api.conftest import FHIR_JSON, bearer
+from tests.builders.clinical import condition, observation
+from tests.builders.patient import patient
+
+FACILITY_A, FACILITY_B = "79001", "79002"
+LOINC_CASE_REPORT = {"system": "http://loinc.org", "code": "55751-2"}
+ROLE_SCOPES = {
+    "resident": ("patient/*.cruds",),
+    "clinician": ("user/*.cruds",),
+    "facility-system": ("system/*.cruds",),
+    "officer": ("user/*.rs",),
+    "steward": ("user/*.cruds",),
+    "dpo": ("user/*.cruds",),
+    "admin": ("user/*.cruds",),
+}
+
+
+@dataclass
+class World:
+    app: FastAPI
+    operator: TestClient
+    ids: dict[str, str] = field(default_factory=dict)
+    clients: list[TestClient] = field(default_factory=list)
+
+    def as_role(self, role: str, **claims: str | None) -> TestClient:
+        scopes = claims.pop("scopes", None) or ROLE_SCOPES[role]
+        headers = bearer(self.app, role=role, scopes=tuple(str(scopes).split()) if isinstance(
+            scopes, str) else scopes, **claims)  # fmt: skip
+        client = TestClient(self.app, raise_server_exceptions=False, headers=headers)
+        self.clients.append(client)
+        return client
+
+    def resident(self, key: str = "p1") -> TestClient:
+        return self.as_role("resident", patient=self.ids[key], subject=f"account:{key}")
+
+    def clinician(self, facility: str = FACILITY_A, name: str = "bs-an") -> TestClient:
+        return self.as_role("clinician", facility=facility, subject=f"account:{name}")
+
+    def facility(self, facility: str) -> TestClient:
+        return self.as_role("facility-system", facility=facility, client_id=f"his-{facility}")
+
+
+def create(client: TestClient, resource: dict[str, Any]) -> str:
+    response = client.post(f"/fhir/{resource['resourceType']}", json=resource, headers=FHIR_JSON)
+    assert response.status_code == 201, response.text
+    return response.json()["id"]
+
+
+def encounter(patient_id: str, org_id: str, start: str = "2026-11-20T08:00:00+07:00") -> dict:
+    return {
+        "resourceType": "Encounter",
+        "status": "finished",
+        "class": {
+            "system": "http://terminology.hl7.org/CodeSystem/v3-ActCode",
+            "code": "AMB",
+        },
+        "subject": {"reference": f"Patient/{patient_id}"},
+        "serviceProvider": {"reference": f"Organization/{org_id}"},
+        "period": {"start": start, "end": start},
+    }
+
+
+def organization(code: str, name: str) -> dict:
+    return {
+        "resourceType": "Organization",
+        "identifier": [{"system": DEFAULT_FACILITY_SYSTEM, "value": code}],
+        "name": name,
+    }
+
+
+def build_world(app: FastAPI, operator: TestClient) -> World:
+    w = World(app, operator)
+    ids = w.ids
+    ids["orgA"] = create(operator, organization(FACILITY_A, "Bệnh viện Quận 1"))
+    ids["orgB"] = create(operator, organization(FACILITY_B, "Bệnh viện Quận 3"))
+    ids["p1"] = create(
+        operator, patient(cccd="079090001234", family="Trần", birth_date="1990-01-01")
+    )
+    ids["p2"] = create(operator, patient(cccd="079085004321", family="Lê", birth_date="1985-02-02"))
+    ids["p3"] = create(
+        operator, patient(cccd="079070007777", family="Phạm", birth_date="1970-03-03")
+    )
+    ids["child"] = create(
+        operator, patient(cccd=None, family="Trần", given=("Bé",), birth_date="2020-06-01")
+    )
+    ids["guardian"] = create(
+        operator,
+        {
+            "resourceType": "RelatedPerson",
+            "patient": {"reference": f"Patient/{ids['child']}"},
+            "identifier": [{"system": DEFAULT_CCCD_SYSTEM, "value": "079090001234"}],
+            "relationship": [
+                {
+                    "coding": [
+                        {
+                            "system": "http://terminology.hl7.org/CodeSystem/v3-RoleCode",
+                            "code": "MTH",
+                        }
+                    ]
+                }
+            ],
+        },
+    )
+    a, b = w.facility(FACILITY_A), w.facility(FACILITY_B)
+    # p1 is in care at A and at B's HIV clinic; p2 at B; p3 nowhere (only a case report
+    # names them); the child only in the operator's records.
+    ids["encA1"] = create(a, encounter(ids["p1"], ids["orgA"]))
+    ids["encB1"] = create(b, encounter(ids["p1"], ids["orgB"]))
+    ids["encB2"] = create(b, encounter(ids["p2"], ids["orgB"]))
+    ids["obsA1"] = create(a, observation(ids["p1"], value=131))
+    ids["hivB1"] = create(b, condition(ids["p1"], icd10="B20", text="Nhiễm HIV"))
+    ids["obsB2"] = create(b, observation(ids["p2"], value=150))
+    ids["condB2"] = create(b, condition(ids["p2"], icd10="I10"))
+    ids["obsChild"] = create(
+        operator, observation(ids["child"], loinc="8302-2", value=98, unit="cm")
+    )
+    ids["obsP3"] = create(operator, observation(ids["p3"], loinc="8310-5", value=39, unit="Cel"))
+    ids["case"] = create(
+        operator,
+        {
+            "resourceType": "Composition",
+            "status": "final",
+            "type": {"coding": [LOINC_CASE_REPORT]},
+            "subject": {"reference": f"Patient/{ids['p3']}"},
+            "date": "2026-11-25",
+            "author": [{"reference": f"Organization/{ids['orgA']}"}],
+            "title": "Báo cáo ca bệnh sốt xuất huyết / Dengue case report",
+        },
+    )
+    return w
+
+
+def close(world: World) -> Iterator[None]:
+    yield
+    for client in world.clients:
+        client.close()
