@@ -78,6 +78,43 @@ def encounter(patient_id: str, org_id: str, start: str = "2026-11-20T08:00:00+07
     }
 
 
+def label_permit(patient_id: str, org_id: str, label: str) -> dict:
+    """A resident's Consent letting one facility see one sensitive category."""
+    return {
+        "resourceType": "Consent",
+        "status": "active",
+        "scope": {
+            "coding": [
+                {
+                    "system": "http://terminology.hl7.org/CodeSystem/consentscope",
+                    "code": "patient-privacy",
+                }
+            ]
+        },
+        "category": [{"coding": [{"system": "http://loinc.org", "code": "59284-0"}]}],
+        "patient": {"reference": f"Patient/{patient_id}"},
+        "provision": {
+            "type": "permit",
+            "actor": [
+                {
+                    "role": {
+                        "coding": [
+                            {
+                                "system": "http://terminology.hl7.org/CodeSystem/v3-ParticipationType",
+                                "code": "PRCP",
+                            }
+                        ]
+                    },
+                    "reference": {"reference": f"Organization/{org_id}"},
+                }
+            ],
+            "securityLabel": [
+                {"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": label}
+            ],
+        },
+    }
+
+
 def organization(code: str, name: str) -> dict:
     return {
         "resourceType": "Organization",

@@ -9,7 +9,16 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from tests.api.access_world import FACILITY_A, World, build_world
+from tests.api.access_world import (
+    FACILITY_A,
+    FACILITY_B,
+    World,
+    build_world,
+    create,
+    encounter,
+    label_permit,
+)
+from tests.builders.clinical import condition
 
 
 @pytest.fixture
@@ -113,3 +122,19 @@ def test_everything_of_a_hidden_patient_is_404_and_partial_for_the_summary(world
     his_b = world.facility("79002")
     theirs = {r["id"] for r in entries(his_b.get(f"/fhir/Patient/{ids['p1']}/$everything"))}
     assert ids["hivB1"] in theirs and ids["obsChild"] not in theirs
+
+
+def test_one_residents_consent_unhides_nothing_of_another(world: World) -> None:
+    """p1 lets A see p1's HIV records; p2's HIV record stays hidden from A, by read and
+    by search, although A has p2 in care too."""
+    ids = world.ids
+    doctor, his_a = world.clinician(FACILITY_A), world.facility(FACILITY_A)
+    hiv_p2 = create(world.facility(FACILITY_B), condition(ids["p2"], icd10="B20", text="HIV"))
+    create(his_a, encounter(ids["p2"], ids["orgA"]))
+    create(world.resident("p1"), label_permit(ids["p1"], ids["orgA"], "HIV"))
+    assert doctor.get(f"/fhir/Condition/{ids['hivB1']}").status_code == 200
+    for caller in (doctor, his_a):
+        assert caller.get(f"/fhir/Condition/{hiv_p2}").status_code == 404
+        found = caller.get("/fhir/Condition", params={"code": "B20"})
+        assert [e["resource"]["id"] for e in found.json().get("entry", [])] == [ids["hivB1"]]
+        assert found.json()["total"] == 1

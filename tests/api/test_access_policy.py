@@ -10,7 +10,15 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from tests.api.access_world import FACILITY_A, FACILITY_B, World, build_world, create, encounter
+from tests.api.access_world import (
+    FACILITY_A,
+    FACILITY_B,
+    World,
+    build_world,
+    create,
+    encounter,
+    label_permit,
+)
 from tests.api.conftest import FHIR_JSON
 from tests.builders.clinical import observation
 
@@ -280,42 +288,7 @@ def test_consent_blocks_a_facility_at_once_and_withdrawal_restores_it(world: Wor
 def test_consent_can_share_a_sensitive_category_with_one_facility(world: World) -> None:
     ids, me, doctor = world.ids, world.resident("p1"), world.clinician(FACILITY_A)
     assert doctor.get(f"/fhir/Condition/{ids['hivB1']}").status_code == 404
-    create(
-        me,
-        {
-            "resourceType": "Consent",
-            "status": "active",
-            "scope": {
-                "coding": [
-                    {
-                        "system": "http://terminology.hl7.org/CodeSystem/consentscope",
-                        "code": "patient-privacy",
-                    }
-                ]
-            },
-            "category": [{"coding": [{"system": "http://loinc.org", "code": "59284-0"}]}],
-            "patient": {"reference": f"Patient/{ids['p1']}"},
-            "provision": {
-                "type": "permit",
-                "actor": [
-                    {
-                        "role": {
-                            "coding": [
-                                {
-                                    "system": "http://terminology.hl7.org/CodeSystem/v3-ParticipationType",
-                                    "code": "PRCP",
-                                }
-                            ]
-                        },
-                        "reference": {"reference": f"Organization/{ids['orgA']}"},
-                    }
-                ],
-                "securityLabel": [
-                    {"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": "HIV"}
-                ],
-            },
-        },
-    )
+    create(me, label_permit(ids["p1"], ids["orgA"], "HIV"))
     assert doctor.get(f"/fhir/Condition/{ids['hivB1']}").status_code == 200
     # Only to that facility: an officer, say, still does not see it.
     assert world.as_role("officer").get(f"/fhir/Condition/{ids['hivB1']}").status_code == 404

@@ -135,14 +135,23 @@ def _hidden(v: Visibility, res: sa.FromClause) -> sa.ColumnElement[bool] | None:
     reasons = []
     if v.hidden_labels:
         rule, where = _rules(v, res, "permit")
+        # Correlated explicitly to both enclosing levels: left to auto-correlation, the
+        # outer `res` would become a FROM of its own here (a cross join: any patient's
+        # permit would then unhide everyone's labelled rows).
         permitted = sa.exists(
-            sa.select(sa.literal(1)).where(*where, rule.c.label_code == label.c.code)
+            sa.select(sa.literal(1))
+            .where(*where, rule.c.label_code == label.c.code)
+            .correlate(res, label)
         )
         reasons.append(sa.and_(label.c.code.in_(sorted(v.hidden_labels)), ~permitted))
     if v.consent_actors:
         rule, where = _rules(v, res, "deny")
         reasons.append(
-            sa.exists(sa.select(sa.literal(1)).where(*where, rule.c.label_code == label.c.code))
+            sa.exists(
+                sa.select(sa.literal(1))
+                .where(*where, rule.c.label_code == label.c.code)
+                .correlate(res, label)
+            )
         )
     return sa.exists(
         sa.select(sa.literal(1)).where(
