@@ -71,3 +71,25 @@ def test_concurrent_requests_share_commits_and_keep_the_chain(
     assert codes == [200] * 64
     report = SqlAuditLog(store).verify()
     assert report.intact and report.checked == 65
+
+
+def test_no_data_leaves_when_its_audit_entry_cannot_be_written(
+    client: TestClient, store: SqlStore
+) -> None:
+    pid = create_id(client, patient())
+    with store.engine.begin() as conn:  # the chain's head is unreachable
+        conn.exec_driver_sql("ALTER TABLE audit_head RENAME TO audit_head_away")
+    try:
+        read = client.get(f"/fhir/Patient/{pid}")
+        search = client.get("/fhir/Patient", params={"_id": pid})
+    finally:
+        with store.engine.begin() as conn:
+            conn.exec_driver_sql("ALTER TABLE audit_head_away RENAME TO audit_head")
+    for response in (read, search):
+        assert response.status_code == 503
+        body = response.json()
+        assert body["resourceType"] == "OperationOutcome"
+        assert "Nguyễn" not in response.text and pid not in response.text
+    assert client.get(f"/fhir/Patient/{pid}").status_code == 200  # and it recovers
+    report = SqlAuditLog(store).verify()
+    assert report.intact, report.problems

@@ -94,3 +94,24 @@ def test_a_rewritten_chain_is_caught_when_the_chain_is_keyed(store: SqlStore) ->
     plain.append([_row(i) for i in range(1, 6)])
     assert plain.verify().intact
     assert len(log.verify().problems) == 5
+
+
+def test_writers_that_do_not_see_each_other_keep_one_chain(store: SqlStore) -> None:
+    """Two processes' trails (and writes' own entries) append in turn: each one's idea of
+    the head goes stale, and the append must notice, reread it and link correctly."""
+    first, second = SqlAuditLog(store), SqlAuditLog(store)
+    for n in range(1, 7):
+        (first if n % 2 else second).append([_row(n, ("p1", f"p{n}"))])
+        if n == 3:
+            with store.unit_of_work() as session:  # a write's entry, in its transaction
+                session.append_audit([_row(100)])
+    first.close()
+    second.close()
+    report = first.verify()
+    assert report.intact, report.problems
+    assert report.checked == 7
+    with store.engine.connect() as conn:
+        owners = conn.execute(
+            sa.select(schema.audit_patient.c.patient_id).where(schema.audit_patient.c.seq == 7)
+        ).scalars()
+        assert sorted(owners) == ["p1", "p6"]

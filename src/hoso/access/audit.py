@@ -118,34 +118,47 @@ def audit_row(entry: AuditRecord) -> AuditRow:
 
 
 class GroupCommitAuditTrail:
-    """`record` returns once the entry is committed; concurrent entries share commits."""
+    """Appends entries so that concurrent requests share commits (group commit).
+
+    The first request to find no commit in flight commits at once, in its own thread,
+    everything pending: no hand-off to another thread, which on a small virtual machine
+    costs as much as the commit. Requests arriving meanwhile queue and get a future;
+    once the committing request's own entry is durable, whatever queued after it goes
+    to a helper thread, so that no request waits for later ones.
+    """
 
     def __init__(self, sink: AuditSink, max_batch: int = 500) -> None:
         self._sink = sink
         self._max_batch = max_batch
         self._pending: list[tuple[AuditRow, Future[None]]] = []
-        self._wake = threading.Condition()
-        self._thread: threading.Thread | None = None
-        self._closed = False
+        self._lock = threading.Lock()
+        self._committing = False
 
     def record(self, entry: AuditRecord) -> None:
-        done: Future[None] = Future()
-        with self._wake:
-            if self._closed:  # reopened: an app may serve again after its lifespan ended
-                self._closed, self._thread = False, None
-            self._pending.append((audit_row(entry), done))
-            if self._thread is None:
-                self._thread = threading.Thread(target=self._run, name="hoso-audit", daemon=True)
-                self._thread.start()
-            self._wake.notify()
-        done.result()  # re-raises the commit's error: no response without its entry
+        self.submit(entry).result()  # re-raises the commit's error: no answer without it
 
-    def _run(self) -> None:
+    def submit(self, entry: AuditRecord) -> Future[None]:
+        """Queue `entry`; the future is done once it is committed (often already on
+        return). Nothing may be sent before it is done (`hoso.api.audit_barrier`)."""
+        done: Future[None] = Future()
+        with self._lock:
+            self._pending.append((audit_row(entry), done))
+            if self._committing:
+                return done  # the commit in flight takes it next
+            self._committing = True
+        self._commit_until(done)
+        return done
+
+    def _commit_until(self, own: Future[None] | None) -> None:
         while True:
-            with self._wake:
-                while not self._pending and not self._closed:
-                    self._wake.wait()
-                if not self._pending and self._closed:
+            with self._lock:
+                if not self._pending:
+                    self._committing = False
+                    return
+                if own is not None and own.done():
+                    threading.Thread(
+                        target=self._commit_until, args=(None,), name="hoso-audit", daemon=True
+                    ).start()
                     return
                 batch = self._pending[: self._max_batch]
                 del self._pending[: self._max_batch]
@@ -159,8 +172,7 @@ class GroupCommitAuditTrail:
                     done.set_result(None)
 
     def close(self) -> None:
-        with self._wake:
-            self._closed = True
-            self._wake.notify()
-        if self._thread is not None:
-            self._thread.join(timeout=10)
+        """Let the sink release its connection (a later entry reopens one)."""
+        close_sink = getattr(self._sink, "close", None)
+        if close_sink is not None:
+            close_sink()

@@ -3,6 +3,7 @@ AuditEvent (https://hl7.org/fhir/R4/auditevent.html) and appends it to the chain
 
 from __future__ import annotations
 
+from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -33,4 +34,8 @@ class AuditRecord:
 class AuditTrail(Protocol):
     def record(self, entry: AuditRecord) -> None:
         """Append `entry`; when this returns the entry is durable (committed)."""
+        ...
+
+    def submit(self, entry: AuditRecord) -> Future[None]:
+        """Append `entry` without waiting; the future is done once it is durable."""
         ...

@@ -10,6 +10,7 @@ returns; a refused or failed call is recorded too.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future
 from contextlib import contextmanager
 from typing import Any, Protocol, TypeVar
 from urllib.parse import parse_qsl
@@ -46,6 +47,7 @@ from hoso.fhir.repository import (
 from hoso.fhir.visibility import Visibility
 
 T = TypeVar("T")
+_MINUTE_US = 60_000_000
 CASE_REPORT = "http://loinc.org|55751-2"  # LOINC: Public health Case report
 
 
@@ -96,6 +98,7 @@ class AccessRepository:
         settings: Settings,
         *,
         pseudonym_key: bytes,
+        audit_receipts: list[Future[None]] | None = None,
         in_transaction: bool = False,
         audit_reader: AuditReader | None = None,
     ) -> None:
@@ -103,6 +106,9 @@ class AccessRepository:
         self._audit_reader = audit_reader
         self.principal = principal
         self._trail = trail
+        # Given a list, entries are queued and their futures collected there, for the
+        # HTTP layer to wait on before anything is sent; otherwise each append waits.
+        self._receipts = audit_receipts
         self._settings = settings
         self._key = pseudonym_key
         self._in_transaction = in_transaction
@@ -119,7 +125,10 @@ class AccessRepository:
                 grants = self._store.break_glass_patients(self.principal.agent, now)
             self._views[permission] = policy.visibility_for(
                 self.principal,
-                now_us=now,
+                # To the minute, so that one caller's requests share one view and its
+                # SQL (hoso.store.sql.visibility): a Consent's period then starts or ends
+                # up to a minute late; consent changes and break-the-glass are exact.
+                now_us=now - now % _MINUTE_US,
                 care_window_days=self._settings.care_window_days,
                 break_glass=grants,
                 permission=permission,
@@ -163,7 +172,13 @@ class AccessRepository:
         if self._in_transaction and outcome == SUCCESS:
             self._pending.append(audit_row(entry))
         else:
+            self._record(entry)
+
+    def _record(self, entry: AuditRecord) -> None:
+        if self._receipts is None:
             self._trail.record(entry)
+        else:
+            self._receipts.append(self._trail.submit(entry))
 
     def _guarded(self, action: str, subtype: str, entity: str, fn: Callable[[], T]) -> T:
         """Run `fn`; a refusal or an error is audited outside any transaction (which the
@@ -187,7 +202,7 @@ class AccessRepository:
             if self._in_transaction:
                 self._failures.append(failure)
             else:
-                self._trail.record(failure)
+                self._record(failure)
             raise
 
     # -- reads -------------------------------------------------------------------------
@@ -400,6 +415,7 @@ class AccessRepository:
                     self._trail,
                     self._settings,
                     pseudonym_key=self._key,
+                    audit_receipts=self._receipts,
                     in_transaction=True,
                 )
                 inner._views = self._views
@@ -408,7 +424,7 @@ class AccessRepository:
                     session.append_audit(inner._pending)
         finally:
             for failure in inner._failures if inner is not None else ():
-                self._trail.record(failure)
+                self._record(failure)
 
     def _write(self, action: str, subtype: str, entity: str, fn: Callable[[AccessRepository], T]
                ) -> T:  # fmt: skip

@@ -18,6 +18,7 @@ from hoso.access import operations as access_operations
 from hoso.access.audit import GroupCommitAuditTrail
 from hoso.access.resolve import PrincipalResolver
 from hoso.api import auth_routes, fhir_routes, operation_routes, rights_routes
+from hoso.api.audit_barrier import AuditBarrier
 from hoso.api.body import too_large_message
 from hoso.api.rate_limit import RateLimit, RateLimiter
 from hoso.api.responses import fhir_response
@@ -116,6 +117,12 @@ def create_app(store: SqlStore, settings: Settings) -> FastAPI:
     """The API over `store`. Handlers reach records only through `deps.get_repository`,
     which wraps the store in the caller's `AccessRepository`."""
     trail = GroupCommitAuditTrail(SqlAuditLog(store))
+    if settings.audit_key is None:
+        logging.getLogger("hoso.audit").warning(
+            "HOSO_AUDIT_KEY chưa đặt: chuỗi nhật ký chỉ dùng SHA-256, bút danh đổi khi khởi "
+            "động lại (chỉ dùng thử) / HOSO_AUDIT_KEY unset: the audit chain is plain "
+            "SHA-256 and pseudonyms change on restart (demo only)"
+        )
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -143,6 +150,7 @@ def create_app(store: SqlStore, settings: Settings) -> FastAPI:
     app.include_router(rights_routes.router)  # before the generic $operation routes
     app.include_router(operation_routes.router)
     app.include_router(fhir_routes.router)
+    app.add_middleware(AuditBarrier)  # innermost: it sees the final response
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     # Outermost last: the access log sees 429s, and every answer (413, 429) gets headers.
     app.state.rate_limiter = RateLimiter.from_settings(settings)  # deps: per client id

@@ -6,6 +6,7 @@ there is no dependency that hands out the store itself.
 
 from __future__ import annotations
 
+from concurrent.futures import Future
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -14,6 +15,8 @@ from hoso.access.principal import Principal
 from hoso.access.repository import AccessRepository
 from hoso.core.errors import Unauthorized
 from hoso.core.settings import Settings
+
+AUDIT_RECEIPTS = "hoso.audit_receipts"  # key in the ASGI scope's "state"
 
 
 def bearer_token(request: Request) -> str:
@@ -41,6 +44,9 @@ def get_repository(
     request: Request, principal: Annotated[Principal, Depends(get_principal)]
 ) -> AccessRepository:
     state = request.app.state
+    # Audit entries are queued; `AuditBarrier` holds the response until they are durable.
+    receipts: list[Future[None]] = []
+    request.scope.setdefault("state", {})[AUDIT_RECEIPTS] = receipts
     return AccessRepository(
         state.store,
         principal,
@@ -48,6 +54,7 @@ def get_repository(
         state.settings,
         pseudonym_key=state.pseudonym_key,
         audit_reader=state.audit_log,
+        audit_receipts=receipts,
     )
 
 

@@ -35,7 +35,7 @@ def _digest(key: bytes | None, prev: str, seq: int, row: AuditRow) -> str:
         row.role,
         row.facility or "",
         "1" if row.break_glass else "0",
-        "\x1f".join(sorted(row.patients)),
+        "\x1f".join(sorted(set(row.patients))),  # as stored: each patient once
         row.content,
     )
     data = "\x1e".join(fields).encode()
@@ -44,13 +44,12 @@ def _digest(key: bytes | None, prev: str, seq: int, row: AuditRow) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def append(conn: sa.Connection, rows: Sequence[AuditRow], key: bytes | None) -> int:
-    """Append `rows` in order in the caller's transaction; returns the last seq."""
-    head = conn.execute(
-        sa.select(_H.c.seq, _H.c.hash).where(_H.c.id == 1).with_for_update()
-    ).one()
-    seq, prev = int(head.seq), head.hash
-    events, patients = [], []
+def chained(
+    rows: Sequence[AuditRow], key: bytes | None, seq: int, prev: str
+) -> tuple[list[dict[str, object]], list[dict[str, object]]]:
+    """The `audit_event` and `audit_patient` rows for `rows` after head (`seq`, `prev`)."""
+    events: list[dict[str, object]] = []
+    patients: list[dict[str, object]] = []
     for row in rows:
         seq += 1
         digest = _digest(key, prev, seq, row)
@@ -72,16 +71,36 @@ def append(conn: sa.Connection, rows: Sequence[AuditRow], key: bytes | None) -> 
         )
         patients += [{"patient_id": p, "seq": seq} for p in dict.fromkeys(row.patients)]
         prev = digest
-    if events:
-        conn.execute(_E.insert(), events)
-        if patients:
-            conn.execute(_P.insert(), patients)
-        conn.execute(_H.update().where(_H.c.id == 1).values(seq=seq, hash=prev))
-    return seq
+    return events, patients
+
+
+_HEAD = sa.select(_H.c.seq, _H.c.hash).where(_H.c.id == 1)
+_HEAD_LOCKED = _HEAD.with_for_update()
+_INSERT_EVENTS = _E.insert()
+_INSERT_PATIENTS = _P.insert()
+_MOVE_HEAD = (
+    _H.update()
+    .where(_H.c.id == 1)
+    .values(seq=sa.bindparam("new_seq"), hash=sa.bindparam("new_hash"))
+)
+
+
+def append(conn: sa.Connection, rows: Sequence[AuditRow], key: bytes | None) -> int:
+    """Append `rows` in order in the caller's transaction; returns the last seq."""
+    head = conn.execute(_HEAD_LOCKED).one()
+    events, patients = chained(rows, key, int(head.seq), head.hash)
+    if not events:
+        return int(head.seq)
+    conn.execute(_INSERT_EVENTS, events)
+    if patients:
+        conn.execute(_INSERT_PATIENTS, patients)
+    last = events[-1]
+    conn.execute(_MOVE_HEAD, {"new_seq": last["seq"], "new_hash": last["hash"]})
+    return int(str(last["seq"]))
 
 
 def head(conn: sa.Connection) -> tuple[int, str]:
-    row = conn.execute(sa.select(_H.c.seq, _H.c.hash).where(_H.c.id == 1)).one()
+    row = conn.execute(_HEAD).one()
     return int(row.seq), row.hash
 
 
@@ -156,6 +175,4 @@ def for_patient(
     if before is not None:
         where.append(_P.c.seq < before)
     seqs = sa.select(_P.c.seq).where(*where).order_by(_P.c.seq.desc()).limit(count)
-    return list(
-        conn.execute(sa.select(_E).where(_E.c.seq.in_(seqs)).order_by(_E.c.seq.desc()))
-    )
+    return list(conn.execute(sa.select(_E).where(_E.c.seq.in_(seqs)).order_by(_E.c.seq.desc())))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from functools import lru_cache
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -69,15 +70,8 @@ class StoreSession:
     def read(
         self, resource_type: str, id: str, *, visibility: Visibility | None = None
     ) -> StoredResource:
-        r = schema.resource
         row = self.conn.execute(
-            sa.select(
-                r.c.version, r.c.last_updated, r.c.deleted, r.c.content, r.c.patient_id
-            ).where(
-                r.c.resource_type == resource_type,
-                r.c.id == id,
-                *visibility_predicates(visibility, r),
-            )
+            _read_statement(visibility), {"resource_type": resource_type, "id": id}
         ).first()
         if row is None:
             raise _not_found(resource_type, id)
@@ -96,14 +90,9 @@ class StoreSession:
 
     def visible(self, resource_type: str, id: str, visibility: Visibility | None) -> bool:
         """Whether the current row of `resource_type/id` exists and `visibility` shows it."""
-        r = schema.resource
         return (
             self.conn.execute(
-                sa.select(r.c.seq).where(
-                    r.c.resource_type == resource_type,
-                    r.c.id == id,
-                    *visibility_predicates(visibility, r),
-                )
+                _visible_statement(visibility), {"resource_type": resource_type, "id": id}
             ).first()
             is not None
         )
@@ -381,3 +370,25 @@ def _check_envelope(resource: Any, resource_type: str, id: str) -> None:
             f"Body id ('{resource.get('id')}') does not match the URL id ('{id}')",
             expression=[f"{resource_type}.id"],
         )
+
+
+# One statement object per caller's view: SQLAlchemy memoises a statement's cache key on
+# the object, so reusing it skips walking the visibility predicates on every read.
+@lru_cache(maxsize=512)
+def _read_statement(visibility: Visibility | None) -> sa.Select:
+    r = schema.resource
+    return sa.select(r.c.version, r.c.last_updated, r.c.deleted, r.c.content, r.c.patient_id).where(
+        r.c.resource_type == sa.bindparam("resource_type"),
+        r.c.id == sa.bindparam("id"),
+        *visibility_predicates(visibility, r),
+    )
+
+
+@lru_cache(maxsize=512)
+def _visible_statement(visibility: Visibility | None) -> sa.Select:
+    r = schema.resource
+    return sa.select(r.c.seq).where(
+        r.c.resource_type == sa.bindparam("resource_type"),
+        r.c.id == sa.bindparam("id"),
+        *visibility_predicates(visibility, r),
+    )

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
@@ -14,6 +15,7 @@ from hoso.fhir.audit_row import AuditRow
 from hoso.fhir.repository import HistoryPage, SearchPage, StoredResource, WriteResult
 from hoso.fhir.visibility import Visibility
 from hoso.store import audit_log, migrate
+from hoso.store.audit_writer import ChainWriter, chain_writer
 from hoso.store.engine import WRITE_OPTION, make_engine
 from hoso.store.session import StoreSession
 
@@ -164,10 +166,30 @@ class SqlAuditLog:
 
     def __init__(self, store: SqlStore) -> None:
         self.store = store
+        self._lock = threading.Lock()
+        self._writer: ChainWriter | None = None  # a driver connection of its own
 
     def append(self, rows: Sequence[AuditRow]) -> None:
-        with self.store.unit_of_work() as session:
-            session.append_audit(rows)
+        """Append and commit `rows` (the group-commit trail's one committing thread)."""
+        with self._lock:
+            if self._writer is None:
+                self._writer = chain_writer(self.store.engine, self.store.settings.audit_key)
+            try:
+                self._writer.append(rows)
+            except Exception:
+                self._close()  # a failed connection is not reused; the caller sees why
+                raise
+
+    def close(self) -> None:
+        """Give the connection back (the trail calls this when it stops)."""
+        with self._lock:
+            self._close()
+
+    def _close(self) -> None:
+        writer, self._writer = self._writer, None
+        if writer is not None:
+            with suppress(Exception):  # already broken: nothing left to give back
+                writer.close()
 
     def verify(self) -> audit_log.ChainReport:
         with self.store.engine.connect() as conn, conn.begin():

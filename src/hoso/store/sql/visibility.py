@@ -7,7 +7,9 @@ facility's patient list.
 
 from __future__ import annotations
 
-from functools import cache
+import re
+from collections.abc import Iterable
+from functools import cache, lru_cache
 
 import sqlalchemy as sa
 
@@ -28,17 +30,31 @@ def visibility_predicates(v: Visibility | None, res: sa.FromClause) -> list[sa.C
     """Predicates (AND) that keep only the rows `v` lets its caller see."""
     if v is None or (v.unrestricted and v.types is None and v.within_patients is None):
         return []
+    return list(_cached_predicates(v, res))
+
+
+@lru_cache(maxsize=512)
+def _cached_predicates(v: Visibility, res: sa.FromClause) -> tuple[sa.ColumnElement[bool], ...]:
+    """Building these expression trees costs milliseconds, more than running them; one
+    caller's requests share a `Visibility` (its times are rounded to the minute by the
+    access layer), so the trees are built once per caller and minute and reused. The
+    cached elements are immutable, so sharing them between statements and threads is safe."""
+    return tuple(_predicates(v, res))
+
+
+def _predicates(v: Visibility, res: sa.FromClause) -> list[sa.ColumnElement[bool]]:
     if v.nothing:
         return [sa.false()]
     predicates: list[sa.ColumnElement[bool]] = []
     if v.types is not None:
-        predicates.append(res.c.resource_type.in_(sorted(v.types)))
+        predicates.append(_one_of(res.c.resource_type, v.types))
     if v.within_patients is not None:
         predicates.append(
             sa.or_(
-                res.c.patient_id.in_(sorted(v.within_patients)),
+                _one_of(res.c.patient_id, v.within_patients),
                 sa.and_(
-                    res.c.patient_id.is_(None), res.c.resource_type.not_in(compartment_types())
+                    res.c.patient_id.is_(None),
+                    ~_constant_in(res.c.resource_type, compartment_types()),
                 ),
             )
         )
@@ -50,20 +66,41 @@ def visibility_predicates(v: Visibility | None, res: sa.FromClause) -> list[sa.C
     if hidden is not None:
         exempt = [authored] if authored is not None else []
         if v.label_exempt_patients:
-            exempt.append(res.c.patient_id.in_(sorted(v.label_exempt_patients)))
+            exempt.append(_one_of(res.c.patient_id, v.label_exempt_patients))
         predicates.append(sa.or_(~hidden, *exempt))
     return predicates
+
+
+_NAME = re.compile(r"[A-Za-z]{1,64}")
+
+
+def _constant_in(column: sa.ColumnElement[str], names: Iterable[str]) -> sa.ColumnElement[bool]:
+    """`column IN ('A', 'B')` with the server's own constants (resource types, label
+    codes) written into the SQL: an expanding parameter list is re-rendered and re-parsed
+    on every execution, which cost more than the query. Only plain names are accepted."""
+    values = sorted(names)
+    if not all(_NAME.fullmatch(n) for n in values):
+        raise ValueError(f"not a constant name list: {values!r}")
+    return column.in_([sa.literal_column(f"'{n}'") for n in values])
+
+
+def _one_of(column: sa.ColumnElement[str], values: Iterable[str]) -> sa.ColumnElement[bool]:
+    """`column = :a OR column = :b`: caller-derived values stay bound parameters, in a
+    statement whose text is fixed for one caller (no per-execution expansion)."""
+    return sa.or_(sa.false(), *(column == value for value in sorted(values)))
 
 
 def _reach(
     v: Visibility, res: sa.FromClause, authored: sa.ColumnElement[bool] | None
 ) -> list[sa.ColumnElement[bool]]:
-    public = sa.and_(res.c.patient_id.is_(None), res.c.resource_type.not_in(compartment_types()))
+    public = sa.and_(
+        res.c.patient_id.is_(None), ~_constant_in(res.c.resource_type, compartment_types())
+    )
     reach: list[sa.ColumnElement[bool]] = [public]
     if v.all_patients:
         reach.append(res.c.patient_id.is_not(None))
     if v.patients:
-        reach.append(res.c.patient_id.in_(sorted(v.patients)))
+        reach.append(_one_of(res.c.patient_id, v.patients))
     open_reach: list[sa.ColumnElement[bool]] = []
     if v.care_facilities:
         link = schema.care_link.alias()
@@ -71,7 +108,7 @@ def _reach(
             sa.exists(
                 sa.select(sa.literal(1)).where(
                     link.c.patient_id == res.c.patient_id,
-                    link.c.facility_ref.in_(v.care_facilities),
+                    _one_of(link.c.facility_ref, v.care_facilities),
                     link.c.high >= v.care_since_us,
                 )
             ).correlate(res)
@@ -79,7 +116,7 @@ def _reach(
     if v.summary_types:
         open_reach.append(
             sa.and_(
-                res.c.resource_type.in_(sorted(v.summary_types)), res.c.patient_id.is_not(None)
+                _constant_in(res.c.resource_type, v.summary_types), res.c.patient_id.is_not(None)
             )
         )
     if open_reach:
@@ -107,7 +144,7 @@ def _rules(v: Visibility, res: sa.FromClause, effect: str) -> tuple[sa.FromClaus
     rule = schema.consent_rule.alias()
     actor = rule.c.actor_ref.is_(None)
     if v.consent_actors:
-        actor = sa.or_(actor, rule.c.actor_ref.in_(v.consent_actors))
+        actor = sa.or_(actor, _one_of(rule.c.actor_ref, v.consent_actors))
     return rule, [
         rule.c.patient_id == res.c.patient_id,
         rule.c.effect == effect,
@@ -143,7 +180,7 @@ def _hidden(v: Visibility, res: sa.FromClause) -> sa.ColumnElement[bool] | None:
             .where(*where, rule.c.label_code == label.c.code)
             .correlate(res, label)
         )
-        reasons.append(sa.and_(label.c.code.in_(sorted(v.hidden_labels)), ~permitted))
+        reasons.append(sa.and_(_constant_in(label.c.code, v.hidden_labels), ~permitted))
     if v.consent_actors:
         rule, where = _rules(v, res, "deny")
         reasons.append(
