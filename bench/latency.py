@@ -199,7 +199,12 @@ def sequential(
 
 
 def concurrent(
-    base_url: str, draw: Target, seed: int, clients: int, seconds: float
+    base_url: str,
+    draw: Target,
+    seed: int,
+    clients: int,
+    seconds: float,
+    headers: dict[str, str] | None = None,
 ) -> tuple[dict[str, Any], list[str]]:
     """`clients` threads, each one request at a time, for `seconds`."""
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
@@ -226,7 +231,7 @@ def concurrent(
         with lock:
             samples.extend(mine)
 
-    with httpx.Client(base_url=base_url, limits=limits, timeout=60) as client:
+    with httpx.Client(base_url=base_url, limits=limits, timeout=60, headers=headers) as client:
         threads = [threading.Thread(target=worker, args=(k, client)) for k in range(clients)]
         for t in threads:
             t.start()
@@ -252,16 +257,40 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@contextmanager
-def server(database_url: str, log_path: Path) -> Iterator[tuple[str, int]]:
-    """`hoso serve` on a free port; yields (base URL, pid)."""
-    port = free_port()
+def hoso_command() -> list[str]:
     hoso = Path(sys.executable).parent / "hoso"
-    command = [str(hoso)] if hoso.exists() else [sys.executable, "-m", "hoso.cli"]
-    command += ["serve", "--host", "127.0.0.1", "--port", str(port), "--database-url", database_url]
+    return [str(hoso)] if hoso.exists() else [sys.executable, "-m", "hoso.cli"]
+
+
+# The benchmark client is one caller sending thousands of requests a minute: the
+# per-client rate limit (docs/security.md) would answer 429, so the servers run without it.
+SERVER_ENV = {"HOSO_RATE_LIMIT_PER_MINUTE": "0"}
+
+
+def mint_token(database_url: str, scope: str, facility: str | None = None) -> str:
+    """An access token from `hoso token`, signed by the key the server will use."""
+    command = [*hoso_command(), "token", "--scope", scope, "--database-url", database_url]
+    if facility:
+        command += ["--facility", facility]
+    # One token for the whole run (minutes), instead of the default 5-minute lifetime.
+    env = {**os.environ, "HOSO_ACCESS_TOKEN_SECONDS": "7200"}
+    done = subprocess.run(command, capture_output=True, text=True, check=True, cwd=ROOT, env=env)
+    return done.stdout.strip().splitlines()[-1]
+
+
+@contextmanager
+def server(
+    database_url: str, log_path: Path, command: list[str] | None = None
+) -> Iterator[tuple[str, int]]:
+    """`hoso serve` (or `command`, given `--port`) on a free port; yields (base URL, pid)."""
+    port = free_port()
+    if command is None:
+        command = [*hoso_command(), "serve", "--host", "127.0.0.1", "--database-url", database_url]
+    command = [*command, "--port", str(port)]
     log_path.parent.mkdir(parents=True, exist_ok=True)
+    env = {**os.environ, **SERVER_ENV}
     with log_path.open("w") as log:
-        proc = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
+        proc = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT, env=env)
         base = f"http://127.0.0.1:{port}"
         try:
             deadline = time.monotonic() + 120
@@ -327,9 +356,13 @@ def run_backend(backend: str, args: argparse.Namespace) -> dict[str, Any]:
         "requests": {},
         "errors": {},
     }
+    # An operator's token: this benchmark measures the store and the API, with the
+    # access layer's cheapest decision (unrestricted, audited); bench.access_cost
+    # measures what a restricted caller adds.
+    auth = {"Authorization": f"Bearer {mint_token(url, 'system/*.rs')}"}
     with (
         server(url, VAR / f"server-{backend}.log") as (base, pid),
-        httpx.Client(base_url=base, timeout=60) as client,
+        httpx.Client(base_url=base, timeout=60, headers=auth) as client,
     ):
         say(f"server {base} (pid {pid}); warming up")
         warm = random.Random(args.seed + 1)
@@ -349,7 +382,9 @@ def run_backend(backend: str, args: argparse.Namespace) -> dict[str, Any]:
                 result["errors"].setdefault(name, []).extend(errors[:5])
                 result["requests"][name]["errors"] = len(errors)
             say(f"{name:15} {_row(stats)}" + (f"  ERRORS {len(errors)}" if errors else ""))
-        stats, errors = concurrent(base, table["read"][1], args.seed, args.clients, args.seconds)
+        stats, errors = concurrent(
+            base, table["read"][1], args.seed, args.clients, args.seconds, headers=auth
+        )
         result["concurrent_read"] = stats
         if errors:
             result["errors"]["concurrent_read"] = errors[:5]

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
-from hoso.core.settings import DEFAULT_CCCD_SYSTEM
+from hoso.core.settings import DEFAULT_CCCD_SYSTEM, DEFAULT_FACILITY_SYSTEM
 from hoso.core.text import fold
 
 __all__ = [
@@ -333,6 +333,11 @@ def organization_id(k: int) -> str:
     return f"bench-org-{k:02d}"
 
 
+def facility_code(k: int) -> str:
+    """A made-up 5-digit facility code (mã cơ sở KCB) in the HCMC range (79…)."""
+    return f"79{900 + k:03d}"
+
+
 def practitioner_id(k: int) -> str:
     return f"bench-prac-{k:02d}"
 
@@ -343,6 +348,7 @@ def support_resources(seed: int = SEED) -> Iterator[dict[str, Any]]:
         yield {
             "resourceType": "Organization",
             "id": organization_id(k),
+            "identifier": [{"system": DEFAULT_FACILITY_SYSTEM, "value": facility_code(k)}],
             "active": True,
             "name": f"Bệnh viện Mô phỏng Số {k + 1}",  # a synthetic facility
             "address": [
