@@ -324,6 +324,57 @@ def token(
     typer.echo(issued.token)
 
 
+@app.command()
+def login(
+    username: Annotated[str, typer.Argument(help="CCCD (người dân) hoặc tên / or username")],
+    server: Annotated[str, typer.Option(help="Máy chủ / server")] = "http://127.0.0.1:8000",
+    scope: Annotated[
+        str | None, typer.Option(help="mặc định / default: patient/*.rs or user/*.rs")
+    ] = None,
+    client_id: Annotated[str, typer.Option(help="Ứng dụng / login app")] = "hoso-demo",
+    redirect_uri: Annotated[
+        str, typer.Option(help="URI đã đăng ký / registered")
+    ] = "http://127.0.0.1:8000/demo/callback",
+    password_env: Annotated[str | None, typer.Option(help="Biến chứa mật khẩu / env var")] = None,
+    totp_uri: Annotated[
+        str | None, typer.Option(help="otpauth://… (tài khoản mẫu / demo accounts)")
+    ] = None,
+) -> None:
+    """Đăng nhập (mã + PKCE) và in mã truy cập / Log in (code + PKCE), print the token."""
+    import os
+
+    import pyotp
+
+    from hoso.access.login_client import LoginFailed, log_in
+
+    resident = username.isdigit() and len(username) == 12
+    if password_env:
+        password = os.environ.get(password_env) or _fail(f"{password_env} chưa đặt / unset")
+    else:
+        password = typer.prompt("Mật khẩu / Password", hide_input=True)
+    totp = pyotp.parse_uri(totp_uri).now() if totp_uri else None
+    if totp is None and not resident:
+        totp = typer.prompt("Mã TOTP / TOTP code")
+    try:
+        result = log_in(
+            server,
+            username=username,
+            password=password,
+            totp=totp,
+            scope=scope or ("openid patient/*.rs" if resident else "openid user/*.rs"),
+            client_id=client_id,
+            redirect_uri=redirect_uri,
+        )
+    except LoginFailed as exc:
+        _fail(str(exc))
+    typer.echo(
+        f"scope: {result.scope}; {result.expires_in} s"
+        + (f"; Patient/{result.patient}" if result.patient else ""),
+        err=True,
+    )
+    typer.echo(result.access_token)
+
+
 @keys_app.command("rotate")
 def keys_rotate(database_url: DatabaseUrl = None) -> None:
     """Tạo khóa ký mới; khóa cũ còn kiểm tra đến khi mã của nó hết hạn / New signing key."""

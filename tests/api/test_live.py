@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import httpx
 import pytest
@@ -162,3 +164,43 @@ def test_logs_hold_paths_and_statuses_not_names_or_cccds(
     assert "POST /fhir/Patient 201" in output
     for secret in ("079088004321", "nguyen", "Nguyễn", "1988-03-03"):
         assert secret not in output
+
+
+def _hoso(database_url: str, origin: str, *args: str, **env: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "hoso.cli", *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "HOSO_DATABASE_URL": database_url, "HOSO_BASE_URL": origin, **env},
+        timeout=120,
+    )
+
+
+def test_demo_accounts_log_in_from_the_command_line(
+    server: str, database_url: str, tmp_path: Path
+) -> None:
+    """The README's path for people: `hoso demo`, then `hoso login` through the real login
+    form (password, TOTP, PKCE) gives a token that reads what the role may see."""
+    origin = server.removesuffix("/fhir")
+    demo = _hoso(database_url, origin, "demo", "--key-out", str(tmp_path / "key.json"))
+    assert demo.returncode == 0, demo.stderr
+    out = demo.stdout
+    patient_id = re.search(r"\(Patient/([^)]+)\)", out).group(1)  # type: ignore[union-attr]
+    cccd, resident_pw = re.search(r"resident: (\d{12}) / (\S+)", out).groups()  # type: ignore[union-attr]
+    bs_pw, bs_totp = re.search(r"bs\.demo / (\S+)\s+TOTP: (\S+)", out).groups()  # type: ignore[union-attr]
+
+    def login(*args: str, password: str) -> str:
+        done = _hoso(database_url, origin, "login", *args, "--server", origin,
+                     "--password-env", "DEMO_PW", DEMO_PW=password)  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        return done.stdout.strip().splitlines()[-1]
+
+    resident = {"Authorization": f"Bearer {login(cccd, password=resident_pw)}"}
+    doctor_token = login("bs.demo", "--totp-uri", bs_totp, password=bs_pw)
+    clinician = {"Authorization": f"Bearer {doctor_token}"}
+    assert httpx.get(f"{server}/Patient/{patient_id}", headers=resident).status_code == 200
+    assert httpx.get(f"{server}/Patient", headers=resident).json()["total"] == 1
+    assert httpx.get(f"{server}/Patient/{patient_id}", headers=clinician).status_code == 200
+    wrong = _hoso(database_url, origin, "login", "bs.demo", "--server", origin, "--password-env",
+                  "DEMO_PW", "--totp-uri", bs_totp, DEMO_PW="not-the-password")  # fmt: skip
+    assert wrong.returncode != 0 and "Login failed" in wrong.stderr
