@@ -1,0 +1,98 @@
+"""A resident's record as a whole: break-the-glass (a clinician opening it for a while,
+with a reason) and the access log (who looked at it).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Self
+
+from hoso.access import claims as roles
+from hoso.access import policy
+from hoso.access.audit import audit_row
+from hoso.access.audit_record import EXECUTE, READ
+from hoso.access.guarded_writes import GuardedWrites
+from hoso.core import clock, jsonx
+from hoso.core.errors import InvalidRequest, ResourceNotFound
+
+
+class RecordAccess(GuardedWrites):
+    def break_glass(self, patient_id: str, reason: str) -> int:
+        """Open a clinician's whole view of one resident for a while; returns the end
+        (µs). The grant and its flagged audit entry commit together."""
+        entity = f"Patient/{patient_id}"
+
+        def run(uow: Self) -> int:
+            if self.principal.role != roles.CLINICIAN:
+                raise policy.denied(self.principal.role, "phá kính / break the glass")
+            policy.authorize(self.principal, "Patient", "r")
+            if len(reason.strip()) < 10:
+                raise InvalidRequest(
+                    "Cần nêu lý do (ít nhất 10 ký tự) / A reason of at least 10 characters "
+                    "is required",
+                    expression=["Parameters.parameter.where(name='reason')"],
+                )
+            uow._store.read("Patient", patient_id, visibility=self.visibility())
+            now = clock.now_us()
+            expires = now + self._settings.break_glass_minutes * 60 * 1_000_000
+            uow._store.grant_break_glass(
+                agent=self.principal.agent,
+                facility=self.principal.facility,
+                patient_id=patient_id,
+                reason=reason.strip(),
+                started=now,
+                expires=expires,
+            )
+            uow._pending.append(
+                audit_row(
+                    self._entry(
+                        EXECUTE,
+                        "break-glass",
+                        patients=(patient_id,),
+                        entities=(entity,),
+                        purpose="ETREAT",
+                        description=reason.strip(),
+                        break_glass=True,
+                    )
+                )
+            )
+            return expires
+
+        expires = self._write(EXECUTE, "break-glass", entity, run)
+        self._views.clear()  # this request's later calls see the grant
+        return expires
+
+    def access_log(
+        self, patient_id: str, *, before: int | None = None, count: int = 50
+    ) -> list[tuple[int, dict[str, Any]]]:
+        """Who accessed this resident's record: for the resident (and a guardian) the
+        facility, role, time, purpose and break-the-glass flag; the DPO sees it whole."""
+        entity = f"Patient/{patient_id}/$access-log"
+
+        def run() -> list[tuple[int, dict[str, Any]]]:
+            own = patient_id in self.principal.patients
+            if not own and self.principal.role != roles.DPO:
+                raise ResourceNotFound(
+                    f"Không tìm thấy Patient/{patient_id} / Patient/{patient_id} not found"
+                )
+            assert self._audit_reader is not None
+            rows = self._audit_reader.for_patient(patient_id, before=before, count=count)
+            events = [(seq, jsonx.loads(content)) for seq, content in rows]
+            return [(seq, for_resident(e)) for seq, e in events] if own else events
+
+        events = self._guarded(READ, "access-log", entity, run)
+        self._audit(READ, "access-log", patients=[patient_id], entities=[entity])
+        return events
+
+
+def for_resident(event: dict[str, Any]) -> dict[str, Any]:
+    """An AuditEvent as the resident sees it: which facility, role, when, why; not the
+    staff member's identity, address or the query (their privacy and the system's)."""
+    shown = {k: v for k, v in event.items() if k not in ("entity", "source")}
+    agents = []
+    for agent in event.get("agent") or []:
+        kept = {k: v for k, v in agent.items() if k in ("type", "requestor", "purposeOfUse")}
+        if not agent.get("requestor"):
+            kept["who"] = agent.get("who")  # the facility
+        agents.append(kept)
+    shown["agent"] = agents
+    return shown
