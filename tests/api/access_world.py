@@ -8,7 +8,6 @@ care relationships come from the real write path.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -183,9 +182,3 @@ def build_world(app: FastAPI, operator: TestClient) -> World:
         },
     )
     return w
-
-
-def close(world: World) -> Iterator[None]:
-    yield
-    for client in world.clients:
-        client.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import pytest
 from fastapi import FastAPI
@@ -11,6 +12,9 @@ from fastapi.testclient import TestClient
 from hoso.access.claims import OPERATOR
 from hoso.api.app import create_app
 from hoso.store.sql_store import SqlStore
+
+if TYPE_CHECKING:
+    from tests.api.access_world import World
 
 FHIR_JSON = {"Content-Type": "application/fhir+json"}
 
@@ -63,3 +67,14 @@ def create(client: TestClient, resource: dict) -> dict:
 
 def create_id(client: TestClient, resource: dict) -> str:
     return create(client, resource)["id"]
+
+
+@pytest.fixture
+def world(app: FastAPI, client: TestClient) -> Iterator[World]:
+    """The residents, facilities and records of tests/api/access_world.py."""
+    from tests.api.access_world import build_world  # it imports this module
+
+    w = build_world(app, client)
+    yield w
+    for c in w.clients:
+        c.close()

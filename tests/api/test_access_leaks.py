@@ -3,30 +3,15 @@ chains, history, paging links, $everything and error messages."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
-from fastapi import FastAPI
-from fastapi.testclient import TestClient
-
 from tests.api.access_world import (
     FACILITY_A,
     FACILITY_B,
     World,
-    build_world,
     create,
     encounter,
     label_permit,
 )
 from tests.builders.clinical import condition
-
-
-@pytest.fixture
-def world(app: FastAPI, client: TestClient) -> Iterator[World]:
-    w = build_world(app, client)
-    yield w
-    for c in w.clients:
-        c.close()
 
 
 def entries(response) -> list[dict]:  # type: ignore[no-untyped-def]

@@ -4,9 +4,6 @@ missing one (404), so refusals never confirm that it exists."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
@@ -14,21 +11,12 @@ from tests.api.access_world import (
     FACILITY_A,
     FACILITY_B,
     World,
-    build_world,
     create,
     encounter,
     label_permit,
 )
 from tests.api.conftest import FHIR_JSON
 from tests.builders.clinical import observation
-
-
-@pytest.fixture
-def world(app: FastAPI, client: TestClient) -> Iterator[World]:
-    w = build_world(app, client)
-    yield w
-    for c in w.clients:
-        c.close()
 
 
 def ids_of(response) -> set[str]:  # type: ignore[no-untyped-def]
