@@ -77,8 +77,8 @@ def encounter(patient_id: str, org_id: str, start: str = "2026-11-20T08:00:00+07
     }
 
 
-def label_permit(patient_id: str, org_id: str, label: str) -> dict:
-    """A resident's Consent letting one facility see one sensitive category."""
+def privacy_consent(patient_id: str, provision: dict) -> dict:
+    """A resident's active patient-privacy Consent with `provision`."""
     return {
         "resourceType": "Consent",
         "status": "active",
@@ -92,26 +92,36 @@ def label_permit(patient_id: str, org_id: str, label: str) -> dict:
         },
         "category": [{"coding": [{"system": "http://loinc.org", "code": "59284-0"}]}],
         "patient": {"reference": f"Patient/{patient_id}"},
-        "provision": {
-            "type": "permit",
-            "actor": [
+        "provision": provision,
+    }
+
+
+def facility_actor(org_id: str) -> dict:
+    return {
+        "role": {
+            "coding": [
                 {
-                    "role": {
-                        "coding": [
-                            {
-                                "system": "http://terminology.hl7.org/CodeSystem/v3-ParticipationType",
-                                "code": "PRCP",
-                            }
-                        ]
-                    },
-                    "reference": {"reference": f"Organization/{org_id}"},
+                    "system": "http://terminology.hl7.org/CodeSystem/v3-ParticipationType",
+                    "code": "PRCP",
                 }
-            ],
+            ]
+        },
+        "reference": {"reference": f"Organization/{org_id}"},
+    }
+
+
+def label_permit(patient_id: str, org_id: str, label: str) -> dict:
+    """A resident's Consent letting one facility see one sensitive category."""
+    return privacy_consent(
+        patient_id,
+        {
+            "type": "permit",
+            "actor": [facility_actor(org_id)],
             "securityLabel": [
                 {"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": label}
             ],
         },
-    }
+    )
 
 
 def organization(code: str, name: str) -> dict:

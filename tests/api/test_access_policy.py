@@ -13,7 +13,9 @@ from tests.api.access_world import (
     World,
     create,
     encounter,
+    facility_actor,
     label_permit,
+    privacy_consent,
 )
 from tests.api.conftest import FHIR_JSON
 from tests.builders.clinical import observation
@@ -227,41 +229,10 @@ def test_scopes_limit_interactions_and_types(world: World) -> None:
 
 def test_consent_blocks_a_facility_at_once_and_withdrawal_restores_it(world: World) -> None:
     ids, me, doctor = world.ids, world.resident("p1"), world.clinician(FACILITY_A)
-    consent = {
-        "resourceType": "Consent",
-        "status": "active",
-        "scope": {
-            "coding": [
-                {
-                    "system": "http://terminology.hl7.org/CodeSystem/consentscope",
-                    "code": "patient-privacy",
-                }
-            ]
-        },
-        "category": [{"coding": [{"system": "http://loinc.org", "code": "59284-0"}]}],
-        "patient": {"reference": f"Patient/{ids['p1']}"},
-        "provision": {
-            "type": "permit",
-            "provision": [
-                {
-                    "type": "deny",
-                    "actor": [
-                        {
-                            "role": {
-                                "coding": [
-                                    {
-                                        "system": "http://terminology.hl7.org/CodeSystem/v3-ParticipationType",
-                                        "code": "PRCP",
-                                    }
-                                ]
-                            },
-                            "reference": {"reference": f"Organization/{ids['orgA']}"},
-                        }
-                    ],
-                }
-            ],
-        },
-    }
+    consent = privacy_consent(
+        ids["p1"],
+        {"type": "permit", "provision": [{"type": "deny", "actor": [facility_actor(ids["orgA"])]}]},
+    )
     consent_id = create(me, consent)
     assert doctor.get(f"/fhir/Observation/{ids['obsB2']}").status_code == 404
     assert doctor.get(f"/fhir/Encounter/{ids['encA1']}").status_code == 200  # A wrote it
