@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from hoso import cli_access
+from hoso import cli_access, cli_import
 from hoso.cli_options import DatabaseUrl, open_store
 
 app = typer.Typer(help="Hồ Sơ: hồ sơ sức khỏe điện tử TP.HCM / HCMC electronic health record")
@@ -73,6 +73,9 @@ def load(
         typer.echo(str(error), err=True)
     if report.errors:
         raise typer.Exit(1)
+
+
+app.command("import")(cli_import.import_command)
 
 
 @app.command()

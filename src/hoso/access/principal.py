@@ -68,3 +68,20 @@ class Principal:
     def patient_context_only(self) -> bool:
         """Scopes all of the `patient/` kind: the token reaches one record, whoever holds it."""
         return self.scopes.contexts == frozenset({"patient"})
+
+
+def operator_principal(user: str, scopes: tuple[str, ...] = ("system/*.cruds",)) -> Principal:
+    """The server's own operator at its command line (`hoso import`, `hoso export`):
+    the same role and audit identity as a `hoso token` operator token."""
+    import time
+    import uuid
+
+    claims = AccessClaims(
+        subject=f"operator:{user}",
+        role=roles.OPERATOR,
+        scopes=scopes,
+        client_id="hoso-cli",
+        token_id=uuid.uuid4().hex,
+        expires_at=int(time.time()) + 86_400,
+    )
+    return Principal(claims, ScopeSet.parse(scopes))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -16,6 +17,7 @@ import sqlalchemy as sa
 from hoso.core import clock, jsonx
 from hoso.core.errors import Conflict, InvalidResource, Issue
 from hoso.core.settings import Settings
+from hoso.fhir.index_values import IndexValues
 from hoso.fhir.indexing import extract_index_values
 from hoso.fhir.repository import StoredResource
 from hoso.fhir.validation import validate_resource
@@ -71,24 +73,17 @@ def prepare(resource: dict[str, Any], settings: Settings) -> list[Issue]:
     return warnings
 
 
-def write_version(
-    conn: sa.Connection,
-    settings: Settings,
-    resource: dict[str, Any],
-    *,
-    current: Current | None,
-    method: str,
-    warnings: list[Issue],
-) -> StoredResource:
-    """Store `resource` (already validated, id set) as the next version."""
-    resource_type, id = resource["resourceType"], resource["id"]
-    version = (current.version + 1) if current else 1
-    moment = clock.now()
+def versioned(
+    resource: dict[str, Any], version: int, moment: datetime
+) -> tuple[dict[str, Any], IndexValues, StoredResource]:
+    """`resource` as stored at `version` (meta stamped), its index values and its row;
+    shared by single writes and the bulk importer so both store exactly the same."""
     meta = dict(resource.get("meta") or {})
     meta["versionId"] = str(version)
     meta["lastUpdated"] = clock.fhir_instant(moment)
     resource = {**resource, "meta": meta}
     values = extract_index_values(resource)
+    resource_type, id = resource["resourceType"], resource["id"]
     patient_id = id if resource_type == "Patient" else next(iter(values.compartment_patients), None)
     stored = StoredResource(
         resource_type,
@@ -99,6 +94,22 @@ def write_version(
         jsonx.dumps_str(resource),
         patient_id,
     )
+    return resource, values, stored
+
+
+def write_version(
+    conn: sa.Connection,
+    settings: Settings,
+    resource: dict[str, Any],
+    *,
+    current: Current | None,
+    method: str,
+    warnings: list[Issue],
+) -> StoredResource:
+    """Store `resource` (already validated, id set) as the next version."""
+    version = (current.version + 1) if current else 1
+    resource, values, stored = versioned(resource, version, clock.now())
+    resource_type, patient_id = stored.resource_type, stored.patient_id
     seq = _put_row(conn, stored, current, patient_id)
     _append_history(conn, stored, seq, method, patient_id)
     replace_index_rows(conn, seq, resource_type, patient_id, values, fresh=current is None)
@@ -188,6 +199,38 @@ def _append_history(
     )
 
 
+def cccd_rows(
+    settings: Settings, patient: dict[str, Any], seq: int, version: int, warnings: list[Issue]
+) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+    """The `patient_cccd` rows of an active Patient and its `cccd_warning` row, if any."""
+    cccds = current_cccds(patient, settings.cccd_system)
+    rows: list[dict[str, Any]] = []
+    if patient.get("active", True) is not False:
+        rows = [
+            {"cccd": c, "res_seq": seq, "patient_id": patient["id"]} for c in dict.fromkeys(cccds)
+        ]
+    cccd_warnings = [w for w in warnings if any("identifier" in e for e in w.expression)]
+    warning = None
+    if cccd_warnings and cccds:
+        warning = {
+            "res_seq": seq,
+            "patient_id": patient["id"],
+            "version": version,
+            "cccd": cccds[0],
+            "messages": jsonx.dumps_str([w.diagnostics for w in cccd_warnings]),
+        }
+    return rows, warning
+
+
+def cccd_conflict(cccds: list[str]) -> Conflict:
+    return Conflict(
+        f"Số CCCD {', '.join(cccds)} đã thuộc về một người dân khác đang hoạt động / "
+        f"CCCD {', '.join(cccds)} already belongs to another active Patient",
+        code="duplicate",
+        expression=["Patient.identifier"],
+    )
+
+
 def _replace_cccd(
     conn: sa.Connection,
     settings: Settings,
@@ -203,32 +246,13 @@ def _replace_cccd(
     if not fresh:
         conn.execute(table.delete().where(table.c.res_seq == seq))
         conn.execute(schema.cccd_warning.delete().where(schema.cccd_warning.c.res_seq == seq))
-    cccds = current_cccds(patient, settings.cccd_system)
-    if patient.get("active", True) is not False:
-        rows = [
-            {"cccd": c, "res_seq": seq, "patient_id": patient["id"]} for c in dict.fromkeys(cccds)
-        ]
-        try:
-            if rows:
-                conn.execute(table.insert(), rows)
-        except sa.exc.IntegrityError as exc:
-            # The primary key decides between concurrent creators; the unit of work
-            # (or the loader's savepoint) rolls back everything this write did.
-            raise Conflict(
-                f"Số CCCD {', '.join(cccds)} đã thuộc về một người dân khác đang hoạt động / "
-                f"CCCD {', '.join(cccds)} already belongs to another active Patient",
-                code="duplicate",
-                expression=["Patient.identifier"],
-            ) from exc
-    cccd_warnings = [w for w in warnings if any("identifier" in e for e in w.expression)]
-    if cccd_warnings and cccds:
-        conn.execute(
-            schema.cccd_warning.insert(),
-            {
-                "res_seq": seq,
-                "patient_id": patient["id"],
-                "version": version,
-                "cccd": cccds[0],
-                "messages": jsonx.dumps_str([w.diagnostics for w in cccd_warnings]),
-            },
-        )
+    rows, warning = cccd_rows(settings, patient, seq, version, warnings)
+    try:
+        if rows:
+            conn.execute(table.insert(), rows)
+    except sa.exc.IntegrityError as exc:
+        # The primary key decides between concurrent creators; the unit of work
+        # (or the loader's savepoint) rolls back everything this write did.
+        raise cccd_conflict([r["cccd"] for r in rows]) from exc
+    if warning is not None:
+        conn.execute(schema.cccd_warning.insert(), warning)
