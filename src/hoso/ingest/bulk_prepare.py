@@ -16,6 +16,9 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+from psycopg._copy_base import format_row_text
+from psycopg.adapt import Transformer
+
 from hoso.access import claims as roles
 from hoso.access import policy
 from hoso.access.principal import Principal
@@ -49,8 +52,10 @@ BULK_TABLES: tuple[tuple[str, tuple[str, ...]], ...] = (
 TABLE_NUMBER = {name: i for i, (name, _) in enumerate(BULK_TABLES)}
 _COLUMNS = [cols for _, cols in BULK_TABLES]
 
-# COPY text format: backslash, tab, newline and carriage return are escaped; NULL is \N.
-_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+# psycopg's own COPY text encoder (C in psycopg[binary], three times faster than
+# escaping in Python); it lives in a private module of the pinned psycopg version,
+# which the PostgreSQL equality tests (bulk rows == single-write rows) guard.
+_COPY_TRANSFORMER = Transformer()
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,19 +189,10 @@ def _prepare_line(
     return Prepared(chunk.file, line, rtype, id, patient_id, cccds, opens_care, encoded)
 
 
-def _copy_value(value: Any) -> str:
-    if value is None:
-        return "\\N"
-    if value is True:
-        return "t"
-    if value is False:
-        return "f"
-    if isinstance(value, str):
-        return value.translate(_COPY_ESCAPES)
-    return repr(value) if isinstance(value, float) else str(value)
-
-
 def _copy_text(rows: list[tuple[Any, ...]]) -> bytes:
     if not rows:
         return b""
-    return "".join("\t".join(map(_copy_value, row)) + "\n" for row in rows).encode()
+    out = bytearray()
+    for row in rows:
+        format_row_text(row, _COPY_TRANSFORMER, out)
+    return bytes(out)

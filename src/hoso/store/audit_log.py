@@ -78,6 +78,7 @@ _HEAD = sa.select(_H.c.seq, _H.c.hash).where(_H.c.id == 1)
 _HEAD_LOCKED = _HEAD.with_for_update()
 _INSERT_EVENTS = _E.insert()
 _INSERT_PATIENTS = _P.insert()
+_COPY_FROM = 200
 _MOVE_HEAD = (
     _H.update()
     .where(_H.c.id == 1)
@@ -92,7 +93,16 @@ def append(conn: sa.Connection, rows: Sequence[AuditRow], key: bytes | None) -> 
     if not events:
         return int(head.seq)
     conn.execute(_INSERT_EVENTS, events)
-    if patients:
+    if len(patients) > _COPY_FROM and conn.dialect.name == "postgresql":
+        # A bulk import's batch names thousands of residents: COPY, not a row each.
+        raw = conn.connection.driver_connection
+        with (
+            raw.cursor() as cursor,
+            cursor.copy("COPY audit_patient (patient_id, seq) FROM STDIN") as copy,
+        ):
+            for p in patients:
+                copy.write_row((p["patient_id"], p["seq"]))
+    elif patients:
         conn.execute(_INSERT_PATIENTS, patients)
     last = events[-1]
     conn.execute(_MOVE_HEAD, {"new_seq": last["seq"], "new_hash": last["hash"]})

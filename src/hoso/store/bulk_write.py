@@ -14,6 +14,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from hoso.core import jsonx
 from hoso.ingest.bulk_prepare import BULK_TABLES, Prepared
 from hoso.store import schema
 
@@ -45,31 +46,38 @@ class SeqReserver:
 def existing(
     conn: sa.Connection, keys: Iterable[tuple[str, str]]
 ) -> dict[tuple[str, str], tuple[bool, str]]:
-    """(type, id) → (deleted, content) for the keys already stored."""
+    """(type, id) → (deleted, content) for the keys already stored.
+
+    One array (PostgreSQL) or JSON (SQLite) parameter per type: SQLAlchemy's expanding
+    IN would compile one bind parameter per id, most of a batch's cost in this process.
+    """
     by_type: dict[str, list[str]] = {}
     for rtype, id in keys:
         by_type.setdefault(rtype, []).append(id)
-    r = schema.resource
+    pg = is_postgresql(conn.engine)
+    sql = (
+        "SELECT id, deleted, content FROM resource "
+        "WHERE resource_type = %(t)s AND id = ANY(%(ids)s)"
+        if pg
+        else "SELECT id, deleted, content FROM resource WHERE resource_type = ? "
+        "AND id IN (SELECT value FROM json_each(?))"
+    )
     found: dict[tuple[str, str], tuple[bool, str]] = {}
     for rtype, ids in by_type.items():
-        for start in range(0, len(ids), 10_000):
-            rows = conn.execute(
-                sa.select(r.c.id, r.c.deleted, r.c.content).where(
-                    r.c.resource_type == rtype, r.c.id.in_(ids[start : start + 10_000])
-                )
-            )
-            found.update(((rtype, row.id), (bool(row.deleted), row.content)) for row in rows)
+        params: Any = {"t": rtype, "ids": ids} if pg else (rtype, jsonx.dumps_str(ids))
+        for id, deleted, content in conn.exec_driver_sql(sql, params):
+            found[(rtype, id)] = (bool(deleted), content)
     return found
 
 
 def taken_cccds(conn: sa.Connection, cccds: Sequence[str]) -> set[str]:
     """The CCCDs among `cccds` that already belong to an active Patient."""
-    t = schema.patient_cccd
-    taken: set[str] = set()
-    for start in range(0, len(cccds), 10_000):
-        part = list(cccds[start : start + 10_000])
-        taken.update(conn.execute(sa.select(t.c.cccd).where(t.c.cccd.in_(part))).scalars())
-    return taken
+    if is_postgresql(conn.engine):
+        sql, params = "SELECT cccd FROM patient_cccd WHERE cccd = ANY(%(c)s)", {"c": list(cccds)}
+    else:
+        sql = "SELECT cccd FROM patient_cccd WHERE cccd IN (SELECT value FROM json_each(?))"
+        params = (jsonx.dumps_str(list(cccds)),)  # type: ignore[assignment]
+    return set(conn.exec_driver_sql(sql, params).scalars())
 
 
 def copy_batch(conn: sa.Connection, items: Sequence[Prepared]) -> None:
