@@ -37,7 +37,15 @@ import sqlalchemy as sa
 
 from bench.facts import database_facts, machine, process_memory
 from bench.load import RESULTS, code_version, load_and_record
-from bench.population import RECORD_SIZE, SEED, big_record_indices, patient_id, person
+from bench.population import (
+    LOINC,
+    RECORD_SIZE,
+    SEED,
+    VITALS,
+    big_record_indices,
+    patient_id,
+    person,
+)
 from hoso.core.settings import DEFAULT_CCCD_SYSTEM
 from hoso.store.engine import make_engine
 
@@ -96,6 +104,15 @@ def kinds(patients: int) -> dict[str, tuple[str, Target]]:
             follow_next=True,
         )
 
+    def observations(rng: random.Random) -> Request:
+        # One vital sign of a long record, newest first: the chart of one measurement.
+        code = VITALS[rng.randrange(len(VITALS))][0]
+        return Request(
+            "/fhir/Observation",
+            {"patient": patient_id(rng.choice(big)), "code": f"{LOINC}|{code}", "_sort": "-date"},
+            1,
+        )
+
     def metadata(_rng: random.Random) -> Request:
         return Request("/fhir/metadata")
 
@@ -103,6 +120,10 @@ def kinds(patients: int) -> dict[str, tuple[str, Target]]:
         "read": ("GET Patient/{id}", read),
         "search_cccd": ("GET Patient?identifier=<cccd system>|<12 digits>", by_cccd),
         "search_name": ("GET Patient?name=<full name, no diacritics>", by_name),
+        "observations": (
+            "GET Observation?patient={id}&code=http://loinc.org|<vital>&_sort=-date",
+            observations,
+        ),
         "everything": (
             f"GET Patient/{{id}}/$everything, first page (50 of {RECORD_SIZE + 1})",
             everything,
@@ -382,14 +403,20 @@ def run_backend(backend: str, args: argparse.Namespace) -> dict[str, Any]:
                 result["errors"].setdefault(name, []).extend(errors[:5])
                 result["requests"][name]["errors"] = len(errors)
             say(f"{name:15} {_row(stats)}" + (f"  ERRORS {len(errors)}" if errors else ""))
-        stats, errors = concurrent(
-            base, table["read"][1], args.seed, args.clients, args.seconds, headers=auth
-        )
-        result["concurrent_read"] = stats
-        if errors:
-            result["errors"]["concurrent_read"] = errors[:5]
-            stats["errors"] = len(errors)
-        say(f"read ×{args.clients} clients: {stats['requests_per_s']} req/s, {_row(stats)}")
+        result["concurrent"] = {}
+        for name in args.concurrent_kinds:
+            for clients in args.clients:
+                stats, errors = concurrent(
+                    base, table[name][1], args.seed, clients, args.seconds, headers=auth
+                )
+                result["concurrent"][f"{name}@{clients}"] = stats
+                if errors:
+                    result["errors"][f"concurrent {name}@{clients}"] = errors[:5]
+                    stats["errors"] = len(errors)
+                say(f"{name} ×{clients} clients: {stats['requests_per_s']} req/s, {_row(stats)}")
+                result.setdefault("server_memory_peak_mib", 0)
+                rss = process_memory(pid).get("peak_rss_mib", 0)
+                result["server_memory_peak_mib"] = max(result["server_memory_peak_mib"], rss)
         result["server_memory"] = process_memory(pid)
     result["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
     if code_version() != result["code"]:
@@ -429,12 +456,12 @@ def print_table(results: list[dict[str, Any]]) -> None:
             cells += [f"{s.get('p50_ms', '–')}", f"{s.get('p99_ms', '–')}"]
         print(f"| {name} | " + " | ".join(cells) + " |")
     for r in results:
-        c = r["concurrent_read"]
-        print(
-            f"{r['backend']}: read at {c['clients']} clients {c['requests_per_s']} req/s "
-            f"(p50 {c.get('p50_ms')} ms, p99 {c.get('p99_ms')} ms); "
-            f"server memory {r.get('server_memory')}"
-        )
+        for key, c in r["concurrent"].items():
+            print(
+                f"{r['backend']}: {key} clients {c['requests_per_s']} req/s "
+                f"(p50 {c.get('p50_ms')} ms, p99 {c.get('p99_ms')} ms)"
+            )
+        print(f"{r['backend']}: server peak memory {r.get('server_memory_peak_mib')} MiB")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -443,9 +470,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--patients", type=int, default=100_000)
     parser.add_argument("--requests", type=int, default=300, help="per request kind")
     parser.add_argument("--warmup", type=int, default=30, help="per request kind")
-    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument(
+        "--clients", type=int, nargs="+", default=[1, 16, 64], help="concurrent clients"
+    )
+    parser.add_argument(
+        "--concurrent-kinds", nargs="+", default=["read", "search_cccd"], help="run concurrently"
+    )
     parser.add_argument("--seconds", type=float, default=20.0, help="concurrent read run")
-    parser.add_argument("--batch", type=int, default=1000, help="Patients per transaction")
+    parser.add_argument("--batch", type=int, default=5000, help="resources per transaction")
     parser.add_argument("--seed", type=int, default=SEED)
     parser.add_argument("--only", nargs="*", help="request kinds to run (default all)")
     parser.add_argument("--label", help="write latency-BACKEND-LABEL.json (a variant run)")

@@ -1,12 +1,11 @@
-"""Load the synthetic population through the store's ordinary write path.
+"""Load the synthetic population through the bulk importer (`hoso import`).
 
     python -m bench.load --database-url sqlite:///var/bench/hoso-bench.db --patients 100000
 
-Patients go in batches (one `unit_of_work` per batch, reference checks off: Patients
-reference nothing), then the facilities, clinicians and the long records of
-`BIG_RECORDS` residents (references checked). Resources have fixed ids (`PUT`), and a
-rerun resumes after the last complete batch, so a loaded database is skipped in seconds.
-This is the simple path; the bulk (`COPY`) path comes later.
+The population is written once as NDJSON under var/bench/ (Patients; then facilities,
+clinicians and the long records of `BIG_RECORDS` residents) and imported with the
+bulk importer (validation on, COPY on PostgreSQL). Resources have fixed ids, so a rerun
+skips what is stored: a loaded database is skipped in seconds.
 
 On PostgreSQL the loader runs `ANALYZE` after the first batch and at the end, which is
 what autovacuum does on a default server. Without it (the shared test server runs with
@@ -29,6 +28,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import orjson
 import sqlalchemy as sa
 
 from bench.population import (
@@ -40,6 +40,8 @@ from bench.population import (
     record_resources,
     support_resources,
 )
+from hoso.access.principal import operator_principal
+from hoso.ingest.bulk_import import ImportOptions, ImportProgress, import_ndjson
 from hoso.store import schema
 from hoso.store.sql_store import SqlStore, make_store
 
@@ -110,66 +112,71 @@ def analyze(store: SqlStore) -> None:
             conn.commit()
 
 
+def population_files(patients: int, seed: int = SEED) -> list[Path]:
+    """The population as NDJSON under var/bench/ (written once, then reused)."""
+    folder = ROOT / "var" / "bench" / f"population-{seed}-{patients}"
+    files = [folder / "Patient.ndjson", folder / "Records.ndjson"]
+    if all(f.is_file() for f in files):
+        return files
+    folder.mkdir(parents=True, exist_ok=True)
+    with (folder / "Patient.part").open("wb") as f:
+        for i in range(patients):
+            f.write(orjson.dumps({**patient_resource(person(i, seed)), "id": patient_id(i)}))
+            f.write(b"\n")
+    with (folder / "Records.part").open("wb") as f:
+        for resource in support_resources(seed):
+            f.write(orjson.dumps(resource) + b"\n")
+        for i in big_record_indices(patients):
+            for resource in record_resources(i, seed):
+                f.write(orjson.dumps(resource) + b"\n")
+    for f in files:
+        f.with_suffix(".part").rename(f)
+    return files
+
+
 def load(
     store: SqlStore,
     patients: int,
     *,
-    batch: int = 1000,
+    batch: int = 5000,
     seed: int = SEED,
     log: Callable[[str], None] = print,
 ) -> LoadReport:
+    """Bulk-import the population (`hoso import`'s path); a loaded store is skipped in
+    seconds, since the importer skips what is stored by id."""
     report = LoadReport(patients)
     have = _count_live(store, "Patient", "bench-")
-    # Batches commit in index order, so the first `have` (rounded down to a batch) are in.
-    start = patients if have >= patients else have // batch * batch
-    if start >= patients:
+    patient_file, record_file = population_files(patients, seed)
+    if have >= patients and _exists(store, "Practitioner", "bench-prac-00"):
         report.skipped.append(f"{have} Patients already loaded")
         log(f"patients: {have} already loaded, skipped")
-    else:
-        log(f"patients: {have} present, loading {start}..{patients - 1}")
-    t0 = time.perf_counter()
-    for first in range(start, patients, batch):
-        last = min(first + batch, patients)
-        t1 = time.perf_counter()
-        with store.unit_of_work(check_references=False) as session:
-            for i in range(first, last):
-                result = session.update("Patient", patient_id(i), patient_resource(person(i, seed)))
-                report.warnings += len(result.warnings)
-        if first == start:
-            analyze(store)
-        now = time.perf_counter()
-        report.patients_written += last - first
-        log(
-            f"  {last:>8} patients  {(last - first) / (now - t1):6.0f}/s this batch, "
-            f"{report.patients_written / (now - t0):6.0f}/s overall"
-        )
-    report.patient_seconds = time.perf_counter() - t0
+        return report
+    principal = operator_principal("bench")
+    last = [0.0]
 
+    def progress(p: ImportProgress) -> None:
+        now = time.perf_counter()
+        if now - last[0] > 10:
+            last[0] = now
+            log(f"  {p.written:>9} written, {p.skipped} already stored, {p.errors} errors")
+
+    options = ImportOptions(batch_resources=batch, progress=progress)
     t0 = time.perf_counter()
-    if not _exists(store, "Practitioner", "bench-prac-00"):
-        with store.unit_of_work() as session:
-            for resource in support_resources(seed):
-                session.update(resource["resourceType"], resource["id"], resource)
-                report.records_written += 1
-    for i in big_record_indices(patients):
-        resources = list(record_resources(i, seed))
-        if _exists(store, resources[-1]["resourceType"], resources[-1]["id"]):
-            continue
-        with store.unit_of_work() as session:
-            for resource in resources:
-                result = session.update(resource["resourceType"], resource["id"], resource)
-                report.warnings += len(result.warnings)
-        report.records_written += len(resources)
+    done = import_ndjson(store, [patient_file], principal, options)
+    report.patient_seconds = time.perf_counter() - t0
+    report.patients_written = done.counts.get("Patient", 0)
+    report.warnings += len(done.errors)
+    analyze(store)
+    log(f"patients: {report.patients_written} written, {report.patient_rate or 0:.0f}/s")
+    t0 = time.perf_counter()
+    done = import_ndjson(store, [record_file], principal, options)
     report.record_seconds = time.perf_counter() - t0
-    if report.patients_written or report.records_written:
-        analyze(store)
-    if report.records_written:
-        log(f"long records: {report.records_written} resources {report.record_rate:.0f}/s")
-    else:
-        report.skipped.append("long records already loaded")
-        log("long records: already loaded, skipped")
+    report.records_written = done.written
+    report.warnings += len(done.errors) + len(done.warnings)
+    analyze(store)
+    log(f"long records: {report.records_written} resources {report.record_rate or 0:.0f}/s")
     if report.warnings:
-        log(f"WARNING: the write path returned {report.warnings} warnings")
+        log(f"WARNING: the import reported {report.warnings} errors or warnings")
     return report
 
 
@@ -227,7 +234,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database-url", required=True)
     parser.add_argument("--patients", type=int, default=100_000)
-    parser.add_argument("--batch", type=int, default=1000)
+    parser.add_argument("--batch", type=int, default=5000)
     parser.add_argument("--seed", type=int, default=SEED)
     args = parser.parse_args(argv)
     figures = load_and_record(
