@@ -11,6 +11,7 @@ from hoso.api import auth_routes
 from hoso.api.body import read_json
 from hoso.api.deps import RepoDep, SettingsDep
 from hoso.api.responses import base_url, fhir_response
+from hoso.bulk.definitions import EXPORT_DEFINITIONS
 from hoso.core.errors import ResourceNotFound
 from hoso.fhir import operations
 from hoso.fhir.capability import capability_statement
@@ -38,7 +39,8 @@ def metadata(request: Request) -> Response:
         capability_statement(
             base_url(request),
             interactions=INTERACTIONS,
-            operations=[op.DEFINITION for op in operations.registered()],
+            operations=[op.DEFINITION for op in operations.registered()]
+            + list(EXPORT_DEFINITIONS),  # served by hoso.api.bulk_routes
             security=auth_routes.security_block(request.app),
         )
     )

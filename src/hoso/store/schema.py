@@ -364,3 +364,23 @@ revoked_token = sa.Table(
     sa.Column("revoked", sa.BigInteger, nullable=False),
     sa.Index("ix_revoked_token_expires", "expires"),
 )
+
+# Asynchronous bulk jobs (FHIR Bulk Data `$export`, later `$import`): the kick-off, who
+# asked, how far the job has come and, once complete, its manifest. `updated` is the
+# worker's heartbeat: a running job whose heartbeat stopped is failed (hoso.bulk.jobs).
+bulk_job = sa.Table(
+    "bulk_job",
+    metadata,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("kind", sa.String(16), nullable=False),  # export | import
+    sa.Column("status", sa.String(16), nullable=False),  # accepted in-progress completed…
+    sa.Column("owner", sa.String(140), nullable=False),  # the requesting principal's agent
+    sa.Column("request", sa.Text, nullable=False),  # kick-off URL and parameters (JSON)
+    sa.Column("created", sa.BigInteger, nullable=False),  # µs since epoch
+    sa.Column("updated", sa.BigInteger, nullable=False),
+    sa.Column("finished", sa.BigInteger),
+    sa.Column("progress", sa.Text),  # short, for X-Progress
+    sa.Column("manifest", sa.Text),  # JSON, once completed
+    sa.Column("error", sa.Text),
+    sa.Index("ix_bulk_job_status_updated", "status", "updated"),
+)

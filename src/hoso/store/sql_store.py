@@ -16,6 +16,7 @@ from hoso.fhir.repository import HistoryPage, SearchPage, StoredResource, WriteR
 from hoso.fhir.visibility import Visibility
 from hoso.store import audit_log, migrate
 from hoso.store.audit_writer import ChainWriter, chain_writer
+from hoso.store.bulk_read import BulkRow, iter_current
 from hoso.store.engine import WRITE_OPTION, make_engine
 from hoso.store.session import StoreSession
 
@@ -159,6 +160,26 @@ class SqlStore:
 
     def delete(self, resource_type: str, id: str) -> StoredResource | None:
         return self._write(lambda s: s.delete(resource_type, id))
+
+    def iter_current(
+        self,
+        types: Sequence[str],
+        *,
+        since_us: int | None = None,
+        patients: Sequence[str] | None = None,
+        visibility: Visibility | None = None,
+        batch: int = 1000,
+    ) -> Iterator[BulkRow]:
+        """Stream current resources for a bulk export, one short read per page
+        (`hoso.store.bulk_read`)."""
+        return iter_current(
+            self.engine,
+            types,
+            since_us=since_us,
+            patients=patients,
+            visibility=visibility,
+            batch=batch,
+        )
 
 
 class SqlAuditLog:
