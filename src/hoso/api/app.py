@@ -17,7 +17,14 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from hoso.access import operations as access_operations
 from hoso.access.audit import GroupCommitAuditTrail
 from hoso.access.resolve import PrincipalResolver
-from hoso.api import auth_routes, fhir_routes, operation_routes, rights_routes
+from hoso.api import (
+    auth_routes,
+    bulk_routes,
+    fhir_routes,
+    import_routes,
+    operation_routes,
+    rights_routes,
+)
 from hoso.api.audit_barrier import AuditBarrier
 from hoso.api.body import too_large_message
 from hoso.api.rate_limit import RateLimit, RateLimiter
@@ -45,18 +52,23 @@ def _outcome(status: int, message: str, code: str = "invalid") -> Response:
     return fhir_response(operation_outcome([Issue("error", code, message)]), status)
 
 
+IMPORT_PATH = "/fhir/$import"
+
+
 class BodyLimit:
     """Refuse a declared oversize body before reading it (chunked bodies are cut while read)."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int, max_import_bytes: int) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.max_import_bytes = max_import_bytes  # `$import` bodies: NDJSON files
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
+            limit = self.max_import_bytes if scope["path"] == IMPORT_PATH else self.max_bytes
             length = dict(scope["headers"]).get(b"content-length")
-            if length and length.isdigit() and int(length) > self.max_bytes:
-                response = _outcome(413, too_large_message(self.max_bytes), "too-costly")
+            if length and length.isdigit() and int(length) > limit:
+                response = _outcome(413, too_large_message(limit), "too-costly")
                 await response(scope, receive, send)
                 return
         await self.app(scope, receive, send)
@@ -148,10 +160,14 @@ def create_app(store: SqlStore, settings: Settings) -> FastAPI:
     access_operations.register()
     app.include_router(auth_routes.router)  # first: /fhir/.well-known is not a FHIR type
     app.include_router(rights_routes.router)  # before the generic $operation routes
+    app.include_router(bulk_routes.router)  # $export, before the generic $operation routes
+    app.include_router(import_routes.router)  # $import
     app.include_router(operation_routes.router)
     app.include_router(fhir_routes.router)
     app.add_middleware(AuditBarrier)  # innermost: it sees the final response
-    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodyLimit, max_bytes=settings.max_body_bytes, max_import_bytes=settings.max_import_bytes
+    )
     # Outermost last: the access log sees 429s, and every answer (413, 429) gets headers.
     app.state.rate_limiter = RateLimiter.from_settings(settings)  # deps: per client id
     app.add_middleware(RateLimit, limiter=app.state.rate_limiter)

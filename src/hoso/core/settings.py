@@ -72,6 +72,12 @@ class Settings:
     rate_limit_burst: int = 60
     # Honour X-Forwarded-Proto (for HSTS) only behind a TLS proxy that sets it.
     trust_proxy_headers: bool = False
+    # Where bulk `$export` jobs write their NDJSON files, one folder per job (hoso.bulk).
+    bulk_dir: str = str(Path("var") / "bulk")
+    # `$import` by URL fetches only under these prefixes (none by default: no fetching).
+    import_sources: tuple[str, ...] = ()
+    import_forward_token: bool = False  # send the caller's token along to those sources
+    max_import_bytes: int = 1024 * 1024 * 1024  # an NDJSON body posted to `$import`
 
     @classmethod
     def from_env(cls, database_url: str | None = None) -> Settings:
@@ -99,6 +105,12 @@ class Settings:
             rate_limit_per_minute=int(env.get("HOSO_RATE_LIMIT_PER_MINUTE", 600)),
             rate_limit_burst=int(env.get("HOSO_RATE_LIMIT_BURST", 60)),
             trust_proxy_headers=_flag(env.get("HOSO_TRUST_PROXY_HEADERS", "")),
+            bulk_dir=env.get("HOSO_BULK_DIR") or str(Path("var") / "bulk"),
+            import_sources=tuple(
+                p.strip() for p in env.get("HOSO_IMPORT_SOURCES", "").split(",") if p.strip()
+            ),
+            import_forward_token=_flag(env.get("HOSO_IMPORT_FORWARD_TOKEN", "")),
+            max_import_bytes=int(env.get("HOSO_MAX_IMPORT_BYTES", 1024 * 1024 * 1024)),
         )
 
 
