@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from hoso import cli_access, cli_import
+from hoso import cli_access, cli_bulk, cli_import, cli_synth
 from hoso.cli_options import DatabaseUrl, open_store
 
 app = typer.Typer(help="Hồ Sơ: hồ sơ sức khỏe điện tử TP.HCM / HCMC electronic health record")
@@ -21,6 +21,13 @@ def serve(
     host: Annotated[str, typer.Option(help="Địa chỉ lắng nghe / bind address")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Cổng / port")] = 8000,
     database_url: DatabaseUrl = None,
+    demo_data: Annotated[
+        bool,
+        typer.Option(
+            help="Nạp ~1.000 người dân tổng hợp vào kho trống / load ~1,000 synthetic "
+            "residents into an empty store"
+        ),
+    ] = True,
 ) -> None:
     """Chạy máy chủ FHIR / Run the FHIR server at http://HOST:PORT/fhir."""
     import logging
@@ -32,6 +39,16 @@ def serve(
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
 
     store = open_store(database_url)
+    if demo_data:
+        from hoso.ingest.demo_population import load_demo_population
+
+        loaded = load_demo_population(store, Path("var") / "demo" / "population")
+        if loaded is not None:
+            typer.echo(
+                f"Dữ liệu mẫu / demo data: {loaded.counts.get('Patient', 0)} người dân tổng hợp "
+                f"/ synthetic residents, {loaded.written} tài nguyên / resources "
+                f"({loaded.seconds:.1f} s); --no-demo-data để tắt / to turn off"
+            )
     typer.echo(
         f"Hồ Sơ FHIR: http://{host}:{port}/fhir  (database: {store.engine.url.render_as_string()})"
     )
@@ -76,6 +93,8 @@ def load(
 
 
 app.command("import")(cli_import.import_command)
+app.command("synth")(cli_synth.synth)
+app.command("export")(cli_bulk.export)
 
 
 @app.command()

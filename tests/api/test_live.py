@@ -49,7 +49,7 @@ def server_process(database_url: str) -> Iterator[tuple[str, subprocess.Popen[by
     origin = f"http://127.0.0.1:{port}"
     env = {**os.environ, "HOSO_DATABASE_URL": database_url, "HOSO_BASE_URL": origin}
     process = subprocess.Popen(
-        [sys.executable, "-m", "hoso.cli", "serve", "--port", str(port)],
+        [sys.executable, "-m", "hoso.cli", "serve", "--port", str(port), "--no-demo-data"],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,

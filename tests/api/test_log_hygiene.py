@@ -99,7 +99,7 @@ def served(database_url: str) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
         "HOSO_RATE_LIMIT_BURST": str(BURST),
     }
     process = subprocess.Popen(
-        [sys.executable, "-m", "hoso.cli", "serve", "--port", str(port)],
+        [sys.executable, "-m", "hoso.cli", "serve", "--port", str(port), "--no-demo-data"],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
