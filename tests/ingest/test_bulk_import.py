@@ -236,3 +236,15 @@ def test_worker_processes_give_the_same_result(
     assert report.written == 1210 and [e.line for e in report.errors] == [1211]
     with store.engine.connect() as conn:
         assert conn.exec_driver_sql("SELECT count(DISTINCT seq) FROM resource").scalar() == 1210
+
+
+def test_the_same_id_twice_in_a_file_ends_as_two_versions(
+    store: SqlStore, write_ndjson: WriteNdjson
+) -> None:
+    first, second = _people(1)[0], {**_people(1)[0], "gender": "female"}
+    report = import_ndjson(
+        store, [write_ndjson("twice", [first, second])], OPERATOR, ImportOptions(workers=0)
+    )
+    assert (report.written, report.updated, report.errors) == (1, 1, [])
+    stored = store.read("Patient", "p0")
+    assert stored.version == 2 and orjson.loads(stored.content)["gender"] == "female"

@@ -222,8 +222,6 @@ class _BatchWriter:
         self._progress = progress
         self._options = options
         self._items: list[Prepared] = []
-        self._files: dict[int, str] = {}
-        self._raw: dict[int, tuple[str, int]] = {}
 
     def add(self, result: ChunkResult) -> None:
         for error in result.errors:
@@ -246,8 +244,8 @@ class _BatchWriter:
             self._report.errors.append(error)
 
     def flush(self) -> None:
-        items, self._items = self._items, []
-        if items:
+        while self._items:  # a repeated id comes back for the next round, as an update
+            items, self._items = self._items, []
             self._commit(items)
         if self._options.progress is not None:
             self._options.progress(self._progress)
