@@ -11,8 +11,10 @@ import typer
 from typer.testing import CliRunner
 
 from hoso import cli_bulk
+from hoso.access.principal import operator_principal
 from hoso.core import jsonx
-from hoso.ingest.fhir_files import load_files
+from hoso.fhir.security_labels import with_inferred_labels
+from hoso.ingest.bulk_import import ImportOptions, import_ndjson
 from hoso.store import schema
 from hoso.store.sql_store import SqlAuditLog, SqlStore, make_store
 from tests.builders.clinical import condition, observation
@@ -33,7 +35,8 @@ def _fill(store: SqlStore) -> dict[str, str]:
         p2 = s.create(patient(cccd="079085004321", family="Lê", given=("Thị", "Hoa"))).stored.id
         obs = [s.create(observation(p, value=v)).stored.id for p, v in ((p1, 120), (p2, 135))]
         s.create(condition(p1, icd10="I10"))
-        s.create(condition(p2, icd10="B20", text="Nhiễm HIV"))  # labelled on write
+        # The access layer labels sensitive codes on every write (policy.stamp).
+        s.create(with_inferred_labels(condition(p2, icd10="B20", text="Nhiễm HIV")))
     with store.unit_of_work() as s:
         s.delete("Observation", obs[1])
     return {"org": org, "p1": p1, "p2": p2}
@@ -64,8 +67,9 @@ def test_export_import_export_gives_the_same_files(
     assert manifest["requiresAccessToken"] is True and manifest["error"] == []
 
     empty = make_store(second_database_url)
-    report = load_files(empty, sorted(first.glob("*.ndjson")))
-    assert report.errors == [] and sum(report.counts.values()) == 6
+    files = sorted(first.glob("*.ndjson"))
+    report = import_ndjson(empty, files, operator_principal("t"), ImportOptions(workers=0))
+    assert report.errors == [] and report.written == 6
     empty.engine.dispose()
     result = run(str(second), database_url=second_database_url)
     assert result.exit_code == 0, result.output
@@ -106,3 +110,38 @@ def test_bad_arguments_exit_2_with_a_bilingual_message(
     (full / "keep.txt").write_text("x")
     result = run(str(full), database_url=database_url)
     assert result.exit_code == 2 and "empty" in result.output
+
+
+def test_a_synthetic_population_survives_import_export_import_export(
+    store: SqlStore, database_url: str, second_database_url: str, tmp_path: Path
+) -> None:
+    from hoso.synth import generate
+
+    source = tmp_path / "synth"
+    generated = generate(25, 7, source)
+    inputs = sorted(source.glob("*.ndjson"))
+    operator = operator_principal("t")
+    report = import_ndjson(store, inputs, operator, ImportOptions(workers=0))
+    assert report.errors == [] and report.written == generated.total
+    first, second = tmp_path / "first", tmp_path / "second"
+    assert run(str(first), database_url=database_url).exit_code == 0
+    exported = {
+        (r["resourceType"], r["id"]): r
+        for f in first.glob("*.ndjson")
+        for r in map(jsonx.loads, f.read_bytes().splitlines())
+    }
+    assert len(exported) == generated.total
+    for f in inputs:  # the same resources as generated, apart from meta
+        for line in f.read_bytes().splitlines():
+            original = jsonx.loads(line)
+            again = dict(exported[(original["resourceType"], original["id"])])
+            meta = again.pop("meta")
+            assert again == {k: v for k, v in original.items() if k != "meta"}
+            assert meta["versionId"] == "1"
+    empty = make_store(second_database_url)
+    files = sorted(first.glob("*.ndjson"))
+    again_report = import_ndjson(empty, files, operator, ImportOptions(workers=0))
+    assert again_report.errors == [] and again_report.written == generated.total
+    empty.engine.dispose()
+    assert run(str(second), database_url=second_database_url).exit_code == 0
+    assert _without_last_updated(first) == _without_last_updated(second)
