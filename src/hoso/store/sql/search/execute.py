@@ -147,7 +147,9 @@ def _sorted_first_page(
     conn: sa.Connection, query: SearchQuery, where: Where, size: int, viewer: str
 ) -> tuple[list[sa.Row], Cursor | None]:
     """A single page needs no snapshot; otherwise freeze the order, then read from it."""
-    order = ordering(query.sort, _RES, query.resource_type)
+    # The matching seqs, as their own (uncorrelated) subquery over `resource`.
+    candidates = sa.select(_RES.c.seq).where(*where).correlate(None)
+    order = ordering(query.sort, _RES, query.resource_type, candidates)
     probe = sa.select(*_COLUMNS).select_from(order.source).where(*where)
     rows = conn.execute(probe.order_by(*order.terms).limit(size + 1)).all()
     if len(rows) <= size:

@@ -36,8 +36,11 @@ class Ordering:
     terms: list[sa.ColumnElement[object]]
 
 
-def _key_values(key: SortKey, resource_type: str | None) -> sa.Subquery:
-    """(res_seq, key) for every resource that has a value for `key`."""
+def _key_values(
+    key: SortKey, resource_type: str | None, candidates: sa.Select | None
+) -> sa.Subquery:
+    """(res_seq, key) for every resource among `candidates` (all when None) that has a
+    value for `key`."""
     table = INDEX_TABLE[key.kind].alias()
     if key.kind is Kind.DATE:
         column = table.c.high if key.descending else table.c.low
@@ -47,11 +50,23 @@ def _key_values(key: SortKey, resource_type: str | None) -> sa.Subquery:
     values = sa.select(table.c.res_seq, aggregate.label("key")).where(table.c.param == key.code)
     if resource_type is not None:
         values = values.where(table.c.resource_type == resource_type)
+    if candidates is not None:
+        values = values.where(table.c.res_seq.in_(candidates))
     return values.group_by(table.c.res_seq).subquery()
 
 
-def ordering(keys: tuple[SortKey, ...], res: sa.FromClause, resource_type: str | None) -> Ordering:
-    """The join and ORDER BY terms for `keys`, ending with `seq` as the tie-breaker."""
+def ordering(
+    keys: tuple[SortKey, ...],
+    res: sa.FromClause,
+    resource_type: str | None,
+    candidates: sa.Select | None = None,
+) -> Ordering:
+    """The join and ORDER BY terms for `keys`, ending with `seq` as the tie-breaker.
+
+    `candidates` (the seqs the search matches) bounds the key subqueries: without it
+    they group every value of the parameter in the store, e.g. the date of every
+    Observation of every resident to sort one resident's blood pressures.
+    """
     source: sa.FromClause = res
     terms: list[sa.ColumnElement[object]] = []
     for key in keys:
@@ -59,7 +74,7 @@ def ordering(keys: tuple[SortKey, ...], res: sa.FromClause, resource_type: str |
         if key.code in (ID, LAST_UPDATED):
             expression = res.c.id if key.code == ID else res.c.last_updated
         else:
-            values = _key_values(key, resource_type)
+            values = _key_values(key, resource_type, candidates)
             source = source.outerjoin(values, values.c.res_seq == res.c.seq)
             expression = values.c.key
         ordered = expression.desc() if key.descending else expression.asc()
