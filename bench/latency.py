@@ -286,6 +286,7 @@ def hoso_command() -> list[str]:
 # The benchmark client is one caller sending thousands of requests a minute: the
 # per-client rate limit (docs/security.md) would answer 429, so the servers run without it.
 SERVER_ENV = {"HOSO_RATE_LIMIT_PER_MINUTE": "0"}
+SERVER_WORKERS = [1]  # `--server-workers`, set by main
 
 
 def mint_token(database_url: str, scope: str, facility: str | None = None) -> str:
@@ -306,7 +307,8 @@ def server(
     """`hoso serve` (or `command`, given `--port`) on a free port; yields (base URL, pid)."""
     port = free_port()
     if command is None:
-        command = [*hoso_command(), "serve", "--host", "127.0.0.1", "--database-url", database_url]
+        command = [*hoso_command(), "serve", "--host", "127.0.0.1", "--database-url", database_url,
+                   "--no-demo-data", "--workers", str(SERVER_WORKERS[0])]  # fmt: skip
     command = [*command, "--port", str(port)]
     log_path.parent.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, **SERVER_ENV}
@@ -373,7 +375,7 @@ def run_backend(backend: str, args: argparse.Namespace) -> dict[str, Any]:
         "database": facts,
         "patients": args.patients,
         "load": loaded,
-        "api_processes": 1,
+        "api_processes": args.server_workers,
         "requests": {},
         "errors": {},
     }
@@ -479,12 +481,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=20.0, help="concurrent read run")
     parser.add_argument("--batch", type=int, default=5000, help="resources per transaction")
     parser.add_argument("--seed", type=int, default=SEED)
+    parser.add_argument("--server-workers", type=int, default=1, help="hoso serve --workers")
     parser.add_argument("--only", nargs="*", help="request kinds to run (default all)")
     parser.add_argument("--label", help="write latency-BACKEND-LABEL.json (a variant run)")
     parser.add_argument("--sqlite-url", default=SQLITE_URL)
     parser.add_argument("--pg-admin-url", default=PG_ADMIN_URL)
     parser.add_argument("--pg-database", default=PG_DATABASE)
     args = parser.parse_args(argv)
+    SERVER_WORKERS[0] = args.server_workers
     backends = ["sqlite", "postgresql"] if args.backend == "both" else [args.backend]
     results = [run_backend(b, args) for b in backends]
     print_table(results)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -9,7 +10,7 @@ from typing import Annotated
 import typer
 
 from hoso import cli_access, cli_bulk, cli_import, cli_synth
-from hoso.cli_options import DatabaseUrl, open_store
+from hoso.cli_options import DatabaseUrl, fail, open_store
 
 app = typer.Typer(help="Hồ Sơ: hồ sơ sức khỏe điện tử TP.HCM / HCMC electronic health record")
 db_app = typer.Typer(help="Cơ sở dữ liệu / Database")
@@ -28,6 +29,9 @@ def serve(
             "residents into an empty store"
         ),
     ] = True,
+    workers: Annotated[
+        int, typer.Option(help="Số tiến trình API / API processes (one per core is usual)")
+    ] = 1,
 ) -> None:
     """Chạy máy chủ FHIR / Run the FHIR server at http://HOST:PORT/fhir."""
     import logging
@@ -54,8 +58,25 @@ def serve(
     )
     # Uvicorn's access log prints query strings, which carry names and CCCDs; the app
     # logs method, path and status itself (see hoso.api.app.AccessLog).
+    if workers < 1:
+        fail("--workers: ít nhất 1 / at least 1")
+    if workers == 1:
+        uvicorn.run(
+            create_app(store, store.settings),
+            host=host,
+            port=port,
+            log_level="info",
+            access_log=False,
+        )
+        return
+    # Several processes: each builds its app from the environment (the same settings;
+    # the audit chain and the jobs are shared through the database).
+    os.environ["HOSO_DATABASE_URL"] = store.engine.url.render_as_string(hide_password=False)
+    store.engine.dispose()
     uvicorn.run(
-        create_app(store, store.settings),
+        "hoso.api.app:app_from_env",
+        factory=True,
+        workers=workers,
         host=host,
         port=port,
         log_level="info",

@@ -204,3 +204,41 @@ def test_demo_accounts_log_in_from_the_command_line(
     wrong = _hoso(database_url, origin, "login", "bs.demo", "--server", origin, "--password-env",
                   "DEMO_PW", "--totp-uri", bs_totp, DEMO_PW="not-the-password")  # fmt: skip
     assert wrong.returncode != 0 and "Login failed" in wrong.stderr
+
+
+def test_two_server_processes_share_one_store_and_one_audit_chain(database_url: str) -> None:
+    port = _free_port()
+    origin = f"http://127.0.0.1:{port}"
+    env = {**os.environ, "HOSO_DATABASE_URL": database_url, "HOSO_BASE_URL": origin}
+    command = [sys.executable, "-m", "hoso.cli", "serve", "--port", str(port), "--no-demo-data",
+               "--workers", "2"]  # fmt: skip
+    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        for _ in range(300):
+            try:
+                if httpx.get(f"{origin}/fhir/metadata", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        else:
+            raise AssertionError("server did not start")
+        auth = {"Authorization": f"Bearer {_operator_token(database_url, origin)}"}
+        created = httpx.post(f"{origin}/fhir/Patient", json=patient(), headers=auth)
+        assert created.status_code == 201, created.text
+        url = f"{origin}/fhir/Patient/{created.json()['id']}"
+
+        def read(_: int) -> int:
+            with httpx.Client(headers=auth) as c:  # a new connection: either process
+                return c.get(url).status_code
+
+        with ThreadPoolExecutor(8) as pool:
+            assert set(pool.map(read, range(40))) == {200}
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+    verify = subprocess.run(
+        [sys.executable, "-m", "hoso.cli", "audit", "verify", "--database-url", database_url],
+        capture_output=True, text=True, env=env,
+    )  # fmt: skip
+    assert verify.returncode == 0, verify.stdout + verify.stderr
+    assert "Nguyên vẹn / intact" in verify.stdout

@@ -33,7 +33,7 @@ from hoso.api.security_headers import SecurityHeaders
 from hoso.core.errors import FhirError, Issue, Unauthorized, operation_outcome
 from hoso.core.settings import Settings
 from hoso.fhir.searchparams import supported_types
-from hoso.store.sql_store import SqlAuditLog, SqlStore
+from hoso.store.sql_store import SqlAuditLog, SqlStore, make_store
 
 log = logging.getLogger("hoso.api")
 _KNOWN_TYPES = frozenset(supported_types())
@@ -123,6 +123,12 @@ def _route_template(scope: Scope) -> str:
     if resource_type in _KNOWN_TYPES:
         path = path.replace("{resource_type}", resource_type)
     return path
+
+
+def app_from_env() -> FastAPI:
+    """The app of one of several server processes (`hoso serve --workers N`)."""
+    settings = Settings.from_env()
+    return create_app(make_store(settings.database_url, settings), settings)
 
 
 def create_app(store: SqlStore, settings: Settings) -> FastAPI:
