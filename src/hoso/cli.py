@@ -73,15 +73,9 @@ def serve(
     # the audit chain and the jobs are shared through the database).
     os.environ["HOSO_DATABASE_URL"] = store.engine.url.render_as_string(hide_password=False)
     store.engine.dispose()
-    uvicorn.run(
-        "hoso.api.app:app_from_env",
-        factory=True,
-        workers=workers,
-        host=host,
-        port=port,
-        log_level="info",
-        access_log=False,
-    )
+    from hoso.api.serving import serve_processes
+
+    serve_processes(host, port, workers)
 
 
 @db_app.command("upgrade")
