@@ -31,14 +31,16 @@ lint: $(BIN)/hoso
 test: $(BIN)/hoso $(EXAMPLES) lint
 	HOSO_FHIR_EXAMPLES=$(EXAMPLES) $(BIN)/pytest -n 2 -q
 
-# The issue-4 suite whose figures docs/performance.md records: generation speed, bulk
-# import of 10,000 residents on both backends with the COPY floor and memory, latency and
-# throughput at 1/16/64 clients on 400,000 residents on PostgreSQL (~45 minutes).
-# Larger runs: `python -m bench.bulk --backend postgresql --people 100000 [--million]`.
+# The issue-4 suite whose figures docs/performance.md records (about two hours):
+# generation speed; bulk import of 10,000 residents on both backends and 100,000 on each,
+# with PostgreSQL's COPY floor and peak memory; latency and throughput at 1/16/64
+# clients on 1,000,000 residents on PostgreSQL.
 bench: $(BIN)/hoso
 	$(BIN)/python -m bench.synth --people 10000
 	$(BIN)/python -m bench.bulk --people 10000
-	$(BIN)/python -m bench.latency --backend postgresql --patients 400000 --pg-database hoso_bench_1m --label 400k --seconds 15
+	$(BIN)/python -m bench.bulk --backend postgresql --people 100000
+	$(BIN)/python -m bench.bulk --backend sqlite --people 100000
+	$(BIN)/python -m bench.latency --backend postgresql --patients 1000000 --pg-database hoso_bench_1m --label 1m --seconds 15 --concurrent-kinds read search_cccd metadata
 
 clean:
 	rm -rf $(VENV) var .cache
