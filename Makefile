@@ -40,7 +40,7 @@ bench: $(BIN)/hoso
 	$(BIN)/python -m bench.bulk --people 10000
 	$(BIN)/python -m bench.bulk --backend postgresql --people 100000
 	$(BIN)/python -m bench.bulk --backend sqlite --people 100000
-	$(BIN)/python -m bench.latency --backend postgresql --patients 1000000 --pg-database hoso_bench_1m --label 1m --seconds 15 --concurrent-kinds read search_cccd metadata
+	$(BIN)/python -m bench.latency --backend postgresql --patients 1000000 --pg-database hoso_bench_1m --label 1m --seconds 15 --concurrent-kinds read search_cccd search_name observations everything metadata
 
 clean:
 	rm -rf $(VENV) var .cache
