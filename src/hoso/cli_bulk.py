@@ -25,14 +25,10 @@ def export(
     """Xuất toàn bộ dữ liệu ra NDJSON / Export every record to NDJSON files (audited)."""
     import getpass
     import os
-    import time
-    import uuid
 
-    from hoso.access import claims as roles
     from hoso.access.audit import GroupCommitAuditTrail
     from hoso.access.bulk_access import SYSTEM, BulkExportAccess
-    from hoso.access.claims import AccessClaims
-    from hoso.access.resolve import PrincipalResolver
+    from hoso.access.principal import operator_principal
     from hoso.bulk.export import manifest, write_export
     from hoso.bulk.request import parse_export
     from hoso.core import clock, jsonx
@@ -45,16 +41,7 @@ def export(
     url = "hoso export" + "".join(f" --{k.strip('_')} {v[0]}" for k, v in params.items())
     store = open_store(database_url)
     trail = GroupCommitAuditTrail(SqlAuditLog(store))
-    scopes = ("system/*.rs",)
-    claims = AccessClaims(
-        subject=f"operator:{getpass.getuser()}",
-        role=roles.OPERATOR,
-        scopes=scopes,
-        client_id="hoso-cli",
-        token_id=uuid.uuid4().hex,
-        expires_at=int(time.time()) + 300,
-    )
-    principal = PrincipalResolver(store, store.settings).resolve(claims)
+    principal = operator_principal(getpass.getuser(), ("system/*.rs",))
     key = store.settings.audit_key or os.urandom(32)
     access = BulkExportAccess(store, principal, trail, store.settings, pseudonym_key=key)
     try:

@@ -24,30 +24,12 @@ def store(database_url: str) -> Iterator[SqlStore]:
 
 
 @pytest.fixture
-def second_store(tmp_path: Path, database_url: str) -> Iterator[SqlStore]:
+def second_store(second_database_url: str) -> Iterator[SqlStore]:
     """Another empty store on the same backend as `store`."""
-    if database_url.startswith("sqlite"):
-        url = f"sqlite:///{tmp_path / 'second.db'}"
-    else:
-        import uuid
-
-        import sqlalchemy as sa
-
-        from tests.conftest import _admin_engine, _pg_url
-
-        name = f"hoso_t2_{uuid.uuid4().hex[:12]}"
-        admin = _admin_engine()
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-        url = _pg_url(name)
-    engine = make_engine(url)
+    engine = make_engine(second_database_url)
     migrate.upgrade(engine)
-    yield SqlStore(engine, Settings(database_url=url))
+    yield SqlStore(engine, Settings(database_url=second_database_url))
     engine.dispose()
-    if not database_url.startswith("sqlite"):
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 @pytest.fixture
