@@ -57,13 +57,8 @@ def pg_template() -> Iterator[str]:
     admin.dispose()
 
 
-@pytest.fixture(params=BACKENDS)
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A fresh, migrated database URL on each backend."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'hoso.db'}"
-        return
-    template = request.getfixturevalue("pg_template")
+def _pg_clone(template: str) -> Iterator[str]:
+    """A PostgreSQL database cloned from the migrated template, dropped afterwards."""
     name = f"hoso_t_{uuid.uuid4().hex[:12]}"
     admin = _admin_engine()
     with admin.connect() as conn:
@@ -72,6 +67,15 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     with admin.connect() as conn:
         conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh, migrated database URL on each backend."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'hoso.db'}"
+        return
+    yield from _pg_clone(request.getfixturevalue("pg_template"))
 
 
 @pytest.fixture
@@ -83,15 +87,7 @@ def second_database_url(
     if database_url.startswith("sqlite"):
         yield f"sqlite:///{tmp_path / 'second.db'}"
         return
-    template = request.getfixturevalue("pg_template")
-    name = f"hoso_t_{uuid.uuid4().hex[:12]}"
-    admin = _admin_engine()
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
-    yield _pg_url(name)
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    yield from _pg_clone(request.getfixturevalue("pg_template"))
 
 
 @pytest.fixture

@@ -32,6 +32,16 @@ def _free_port() -> int:
 AUTH: dict[str, str] = {}
 
 
+def _wait_until_up(base: str, tries: int = 150) -> None:
+    for _ in range(tries):
+        try:
+            if httpx.get(f"{base}/metadata", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            time.sleep(0.1)
+    raise AssertionError("server did not start")
+
+
 def _operator_token(database_url: str, origin: str) -> str:
     """`hoso token --scope system/*.*` for the server at `origin`, as an operator would."""
     result = subprocess.run(
@@ -56,14 +66,7 @@ def server_process(database_url: str) -> Iterator[tuple[str, subprocess.Popen[by
     )
     base = f"http://127.0.0.1:{port}/fhir"
     try:
-        for _ in range(150):
-            try:
-                if httpx.get(f"{base}/metadata", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
-        else:
-            raise AssertionError("server did not start")
+        _wait_until_up(base)
         AUTH["Authorization"] = f"Bearer {_operator_token(database_url, origin)}"
         yield base, process
     finally:
@@ -214,14 +217,7 @@ def test_two_server_processes_share_one_store_and_one_audit_chain(database_url: 
                "--workers", "2"]  # fmt: skip
     process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
-        for _ in range(300):
-            try:
-                if httpx.get(f"{origin}/fhir/metadata", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
-        else:
-            raise AssertionError("server did not start")
+        _wait_until_up(f"{origin}/fhir", tries=300)
         auth = {"Authorization": f"Bearer {_operator_token(database_url, origin)}"}
         created = httpx.post(f"{origin}/fhir/Patient", json=patient(), headers=auth)
         assert created.status_code == 201, created.text

@@ -15,11 +15,12 @@ import sqlalchemy as sa
 from hoso.access import claims as roles
 from hoso.access import policy
 from hoso.access.audit import audit_row
-from hoso.access.audit_record import CREATE, MINOR_FAILURE, SUCCESS, AuditRecord
+from hoso.access.audit_record import MINOR_FAILURE, AuditRecord
 from hoso.access.principal import Principal
 from hoso.core import clock, jsonx
 from hoso.core.errors import FhirError
 from hoso.ingest.bulk_prepare import ChunkResult, LineError, Prepared
+from hoso.ingest.import_audit import append_entry, import_entry
 from hoso.store import bulk_write
 from hoso.store.session import StoreSession
 from hoso.store.sql_store import SqlStore
@@ -221,39 +222,19 @@ class BatchWriter:
             updated.append(p)
         return updated
 
-    def _entry(self, written: list[Prepared], outcome: str = SUCCESS) -> AuditRecord:
-        p = self._principal
+    def _entry(self, written: list[Prepared]) -> AuditRecord:
         files = sorted({x.file for x in written} - {""})
-        return AuditRecord(
-            action=CREATE,
-            subtype="import",
-            outcome=outcome,
-            agent=p.agent,
-            role=p.role,
-            facility=p.facility,
-            client_id=p.claims.client_id,
-            patients=tuple(dict.fromkeys(x.patient_id for x in written if x.patient_id)),
-            purpose=p.purpose,
-            source_ip=p.source_ip,
-            description=f"bulk import: {len(written)} resources",
+        return import_entry(
+            self._principal,
+            f"bulk import: {len(written)} resources",
+            patients=(x.patient_id for x in written if x.patient_id),
             query=" ".join(Path(f).name for f in files) or None,
         )
 
     def audit_failures(self) -> None:
         """Refused and invalid lines, summed up in one entry of the trail."""
-        entry = AuditRecord(
-            action=CREATE,
-            subtype="import",
-            outcome=MINOR_FAILURE,
-            agent=self._principal.agent,
-            role=self._principal.role,
-            facility=self._principal.facility,
-            client_id=self._principal.claims.client_id,
-            purpose=self._principal.purpose,
-            description=f"bulk import: {self._progress.errors} lines refused",
-        )
-        with self._store.unit_of_work(check_references=False) as session:
-            session.append_audit([audit_row(entry)])
+        description = f"bulk import: {self._progress.errors} lines refused"
+        append_entry(self._store, import_entry(self._principal, description, outcome=MINOR_FAILURE))
 
 
 def _visibility(principal: Principal, store: SqlStore) -> policy.Visibility:

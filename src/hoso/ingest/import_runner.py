@@ -8,11 +8,11 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from hoso.access.audit import audit_row
-from hoso.access.audit_record import CREATE, MAJOR_FAILURE, READ, SUCCESS, AuditRecord
+from hoso.access.audit_record import MAJOR_FAILURE, SUCCESS
 from hoso.access.principal import Principal
 from hoso.bulk.jobs import Job, JobStore
 from hoso.core.errors import FhirError
+from hoso.ingest.import_audit import append_entry, import_entry
 from hoso.ingest.import_job import ImportInput, remove_staging, run_import, stage_inputs
 from hoso.store.sql_store import SqlStore
 
@@ -54,21 +54,8 @@ class ImportRunner:
         *,
         subtype: str = "import",
     ) -> None:
-        entry = AuditRecord(
-            action=READ if subtype == "import-download" else CREATE,
-            subtype=subtype,
-            outcome=outcome,
-            agent=principal.agent,
-            role=principal.role,
-            facility=principal.facility,
-            client_id=principal.claims.client_id,
-            purpose=principal.purpose,
-            source_ip=principal.source_ip,
-            description=description,
-            query=query,
-        )
-        with self._store.unit_of_work(check_references=False) as session:
-            session.append_audit([audit_row(entry)])
+        entry = import_entry(principal, description, outcome=outcome, subtype=subtype, query=query)
+        append_entry(self._store, entry)
 
     def _run(
         self,
