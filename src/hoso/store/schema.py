@@ -384,3 +384,26 @@ bulk_job = sa.Table(
     sa.Column("error", sa.Text),
     sa.Index("ix_bulk_job_status_updated", "status", "updated"),
 )
+
+# Pairs of Patients the master patient index thinks may be one resident, and the data
+# steward's decision. Kept out of FHIR on purpose: a Task naming two residents would sit
+# in both compartments, showing each resident that the other exists.
+mpi_candidate = sa.Table(
+    "mpi_candidate",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("patient_a", sa.String(64), nullable=False),  # patient_a < patient_b
+    sa.Column("patient_b", sa.String(64), nullable=False),
+    sa.Column("weight", sa.Float, nullable=False),  # Fellegi–Sunter match weight (log2)
+    sa.Column("probability", sa.Float, nullable=False),
+    sa.Column("grade", sa.String(16), nullable=False),  # certain | probable | possible
+    sa.Column("origin", sa.String(16), nullable=False),  # online | batch
+    sa.Column("status", sa.String(16), nullable=False),  # open | merged | distinct
+    sa.Column("details", sa.Text, nullable=False),  # JSON: comparison levels
+    sa.Column("created", sa.BigInteger, nullable=False),  # µs since epoch
+    sa.Column("decided", sa.BigInteger),
+    sa.Column("decided_by", sa.String(140)),
+    sa.UniqueConstraint("patient_a", "patient_b", name="uq_mpi_candidate_pair"),
+    sa.Index("ix_mpi_candidate_status_weight", "status", "weight"),
+    sa.Index("ix_mpi_candidate_patient_b", "patient_b"),
+)
