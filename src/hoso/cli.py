@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from hoso import cli_access, cli_bulk, cli_import, cli_synth
+from hoso import cli_access, cli_bulk, cli_import, cli_mpi, cli_quality, cli_synth
 from hoso.cli_options import DatabaseUrl, fail, open_store
 
 app = typer.Typer(help="Hồ Sơ: hồ sơ sức khỏe điện tử TP.HCM / HCMC electronic health record")
@@ -110,6 +110,8 @@ def load(
 app.command("import")(cli_import.import_command)
 app.command("synth")(cli_synth.synth)
 app.command("export")(cli_bulk.export)
+app.add_typer(cli_mpi.mpi_app, name="mpi")
+app.add_typer(cli_quality.quality_app, name="quality")  # hoso quality run | report
 
 
 @app.command()

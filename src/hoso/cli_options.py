@@ -23,9 +23,14 @@ DatabaseUrl = Annotated[
 
 
 def open_store(database_url: str | None) -> SqlStore:
+    from hoso.identity.mpi.patient_index import install_patient_index
+    from hoso.ingest.quality import install_quality_check
     from hoso.store.sql_store import make_store
 
-    return make_store(database_url, Settings.from_env(database_url))
+    store = make_store(database_url, Settings.from_env(database_url))
+    install_patient_index(store)
+    install_quality_check(store)  # every write refreshes its data-quality findings
+    return store
 
 
 def fail(message: str, code: int = 2) -> NoReturn:

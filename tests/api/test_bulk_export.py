@@ -21,7 +21,7 @@ from hoso.store.sql_store import SqlAuditLog, SqlStore
 from tests.api.access_world import World
 from tests.api.conftest import FHIR_JSON, bearer, create_id
 from tests.builders.clinical import observation
-from tests.builders.patient import patient
+from tests.builders.patient import patient, resident
 
 ASYNC = {"Prefer": "respond-async"}
 
@@ -119,7 +119,7 @@ def test_type_and_since_narrow_the_export(client: TestClient) -> None:
 def test_files_are_split_into_parts(app: FastAPI, client: TestClient, store: SqlStore) -> None:
     bulk_dir = Path(store.settings.bulk_dir)
     app.state.bulk_runner = BulkRunner(JobStore(store.engine), bulk_dir, part_lines=2)
-    made = {create_id(client, patient(cccd=f"07909000{n:04d}")) for n in range(5)}
+    made = {create_id(client, resident(n)) for n in range(5)}
     manifest = export(client, _type="Patient")
     names = [item["url"].rsplit("/", 1)[-1] for item in manifest["output"]]
     assert names == ["Patient.ndjson", "Patient-2.ndjson", "Patient-3.ndjson"]

@@ -40,10 +40,26 @@ def test_structure_mismatch_is_accepted_with_a_kept_warning(
     assert kept == ["079301000001"]
 
 
-def test_duplicate_active_cccd_is_409(client: TestClient) -> None:
+def test_same_cccd_and_same_person_attaches_to_the_first_record(client: TestClient) -> None:
+    first = client.post("/fhir/Patient", json=patient(), headers=FHIR_JSON)
+    assert first.status_code == 201
+    # Another facility spells the name in capitals without diacritics: the same resident.
+    again = patient(family="NGUYEN", given=("VAN", "AN"))
+    second = client.post("/fhir/Patient", json=again, headers=FHIR_JSON)
+    assert second.status_code == 200
+    assert second.json()["id"] == first.json()["id"]
+    assert client.get("/fhir/Patient").json()["total"] == 1
+
+
+def test_same_cccd_on_another_person_is_409(client: TestClient) -> None:
     assert client.post("/fhir/Patient", json=patient(), headers=FHIR_JSON).status_code == 201
-    second = client.post("/fhir/Patient", json=patient(family="Trần"), headers=FHIR_JSON)
+    other = patient(family="Trần", given=("Thị", "Hoa"), gender="female",
+                    birth_date="1962-11-23")
+    second = client.post("/fhir/Patient", json=other, headers=FHIR_JSON)
     assert second.status_code == 409
+    issue = second.json()["issue"][0]
+    assert issue["code"] == "duplicate"
+    assert issue["expression"] == ["Patient.identifier"]
     assert client.get("/fhir/Patient").json()["total"] == 1
 
 
@@ -63,13 +79,16 @@ def test_cancelled_number_stays_in_history_and_frees_the_cccd(client: TestClient
 
 
 def test_concurrent_creates_of_one_cccd_leave_one_patient(client: TestClient) -> None:
-    def create(i: int) -> int:
-        return client.post(
+    def create(i: int) -> tuple[int, str]:
+        response = client.post(
             "/fhir/Patient", json=patient(given=("Văn", f"An{i}")), headers=FHIR_JSON
-        ).status_code
+        )
+        return response.status_code, response.json()["id"]
 
     with ThreadPoolExecutor(max_workers=8) as pool:
-        codes = list(pool.map(create, range(16)))
+        answers = list(pool.map(create, range(16)))
+    codes = [code for code, _ in answers]
     assert codes.count(201) == 1
-    assert set(codes) == {201, 409}
+    assert set(codes) == {201, 200}  # the others attach to the one record
+    assert len({id for _, id in answers}) == 1
     assert client.get("/fhir/Patient").json()["total"] == 1

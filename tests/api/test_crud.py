@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 
 from tests.api.conftest import FHIR_JSON, create
-from tests.builders.patient import patient
+from tests.builders.patient import patient, resident
 
 
 def test_create_then_read_returns_same_content_with_version_headers(client: TestClient) -> None:
@@ -137,7 +137,7 @@ def test_prefer_return_minimal_and_outcome(client: TestClient) -> None:
 
 
 def test_history_type_and_system_with_count_and_since(client: TestClient) -> None:
-    ids = [create(client, patient(cccd=f"07909000{i:04d}"))["id"] for i in range(3)]
+    ids = [create(client, resident(i))["id"] for i in range(3)]
     page = client.get("/fhir/Patient/_history", params={"_count": 2}).json()
     assert page["total"] == 3
     assert len(page["entry"]) == 2

@@ -26,3 +26,21 @@ def patient(
     if cccd is not None:
         resource["identifier"] = [{"system": DEFAULT_CCCD_SYSTEM, "value": cccd}]
     return resource
+
+
+_GIVEN = ("An", "Bình", "Chi", "Dũng", "Giang", "Hải", "Khoa", "Lan", "Minh", "Ngọc")
+_FAMILY = ("Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Võ", "Đặng", "Bùi", "Đỗ", "Hồ")
+
+
+def resident(n: int, **extra: Any) -> dict[str, Any]:
+    """The n-th of several clearly different invented people (n < 100): the master
+    patient index must not take them for one resident."""
+    year = 1950 + n % 50
+    return patient(
+        cccd=f"079{0 if n % 2 == 0 else 1}{year % 100:02d}{n:06d}",
+        family=_FAMILY[n % 10],
+        given=("Thị" if n % 2 else "Văn", _GIVEN[(n // 10 + n) % 10]),
+        gender="female" if n % 2 else "male",
+        birth_date=f"{year}-{1 + n % 12:02d}-{1 + n % 28:02d}",
+        **extra,
+    )

@@ -13,7 +13,7 @@ from hoso.core.errors import FhirError, NotSupported
 from hoso.fhir.visibility import Visibility
 from hoso.store.sql_store import SqlStore
 from tests.builders.clinical import observation
-from tests.builders.patient import patient
+from tests.builders.patient import patient, resident
 
 
 def test_job_life_cycle(store: SqlStore) -> None:
@@ -74,7 +74,7 @@ def test_parse_export_parameters() -> None:
 
 def test_iter_current_pages_by_id_under_a_visibility(store: SqlStore) -> None:
     with store.unit_of_work() as s:
-        pids = [s.create(patient(cccd=f"0790900{n:05d}")).stored.id for n in range(7)]
+        pids = [s.create(resident(n)).stored.id for n in range(7)]
         for pid in pids:
             s.create(observation(pid))
         s.create({"resourceType": "Organization", "name": "BV"})

@@ -1,18 +1,35 @@
 """A resident's record as a whole: break-the-glass (a clinician opening it for a while,
-with a reason) and the access log (who looked at it).
+with a reason), the access log (who looked at it), and server-side operations on whole
+records that a role may start but its own view cannot carry out (a steward's merge).
 """
 
 from __future__ import annotations
 
-from typing import Any, Self
+from collections.abc import Callable, Collection, Sequence
+from typing import Any, Protocol, Self, TypeVar
 
 from hoso.access import claims as roles
 from hoso.access import policy
-from hoso.access.audit import audit_row
+from hoso.access.audit import HOSO_ROLES, audit_row
 from hoso.access.audit_record import EXECUTE, READ
 from hoso.access.guarded_writes import GuardedWrites
+from hoso.access.principal import Principal
 from hoso.core import clock, jsonx
 from hoso.core.errors import InvalidRequest, ResourceNotFound
+
+
+class ServerOutcome(Protocol):
+    """What a server-side operation reports for its audit entry."""
+
+    @property
+    def audit_patients(self) -> Sequence[str]: ...
+    @property
+    def audit_entities(self) -> Sequence[str]: ...
+    @property
+    def audit_description(self) -> str: ...
+
+
+R = TypeVar("R", bound=ServerOutcome)
 
 
 class RecordAccess(GuardedWrites):
@@ -61,6 +78,41 @@ class RecordAccess(GuardedWrites):
         self._views.clear()  # this request's later calls see the grant
         return expires
 
+    def run_as_server(
+        self,
+        operation: str,
+        entity: str,
+        fn: Callable[[Any, dict[str, Any]], R],
+        *,
+        allowed: Collection[str] = (roles.STEWARD,),
+    ) -> R:
+        """Run `fn(store, agent)` with the server's authority, for an operation whose
+        reach is wider than its caller's view: a steward sees only demographics, yet
+        their merge re-points clinical records and writes a Provenance (server-written).
+
+        The caller is decided first (an `allowed` role or the operator, with scopes to
+        change Patients); `fn` then gets the store inside this caller's unit of work
+        (every record, nothing stamped with the caller) and `agent`, the caller as a
+        Provenance.agent. One audit entry naming the residents in `fn`'s outcome
+        commits with its writes; a refusal or failure is audited as one."""
+
+        def run(uow: Self) -> R:
+            if self.principal.role not in (*allowed, roles.OPERATOR):
+                raise policy.denied(self.principal.role, f"thực hiện {entity} / run {entity}")
+            policy.authorize(self.principal, "Patient", "u")
+            result = fn(uow._store, caller_agent(self.principal))
+            entry = self._entry(
+                EXECUTE,
+                operation,
+                patients=tuple(result.audit_patients),
+                entities=(entity, *result.audit_entities),
+                description=result.audit_description,
+            )
+            uow._pending.append(audit_row(entry))
+            return result
+
+        return self._write(EXECUTE, operation, entity, run)
+
     def access_log(
         self, patient_id: str, *, before: int | None = None, count: int = 50
     ) -> list[tuple[int, dict[str, Any]]]:
@@ -82,6 +134,15 @@ class RecordAccess(GuardedWrites):
         events = self._guarded(READ, "access-log", entity, run)
         self._audit(READ, "access-log", patients=[patient_id], entities=[entity])
         return events
+
+
+def caller_agent(principal: Principal) -> dict[str, Any]:
+    """The caller as a Provenance.agent: their token's subject and role, as the audit
+    trail names them (a reference could point at a record that does not exist)."""
+    return {
+        "role": [{"coding": [{"system": HOSO_ROLES, "code": principal.role}]}],
+        "who": {"identifier": {"value": principal.agent}, "display": principal.agent},
+    }
 
 
 def for_resident(event: dict[str, Any]) -> dict[str, Any]:

@@ -23,6 +23,7 @@ from hoso.api import (
     fhir_routes,
     import_routes,
     operation_routes,
+    quality_routes,
     rights_routes,
 )
 from hoso.api.audit_barrier import AuditBarrier
@@ -32,7 +33,13 @@ from hoso.api.responses import fhir_response
 from hoso.api.security_headers import SecurityHeaders
 from hoso.core.errors import FhirError, Issue, Unauthorized, operation_outcome
 from hoso.core.settings import Settings
+from hoso.fhir import operations
 from hoso.fhir.searchparams import supported_types
+from hoso.identity import merge_operations
+from hoso.identity.mpi.match_operation import PatientMatch
+from hoso.identity.mpi.patient_index import install_patient_index
+from hoso.ingest.quality import install_quality_check
+from hoso.ingest.quality.operation import QualityOperation
 from hoso.store.sql_store import SqlAuditLog, SqlStore, make_store
 
 log = logging.getLogger("hoso.api")
@@ -154,6 +161,8 @@ def create_app(store: SqlStore, settings: Settings) -> FastAPI:
         redoc_url=None,
         lifespan=lifespan,
     )
+    install_patient_index(store)  # every Patient create passes the MPI
+    install_quality_check(store)  # every write refreshes its data-quality findings
     app.state.store = store
     app.state.settings = settings
     app.state.audit_trail = trail
@@ -164,10 +173,14 @@ def create_app(store: SqlStore, settings: Settings) -> FastAPI:
     auth_routes.install(app)
     app.state.audit_log = SqlAuditLog(store)
     access_operations.register()
+    merge_operations.register()  # Patient/$merge, Patient/$unmerge
+    operations.register(QualityOperation.for_store(store))  # {type}/{id}/$quality
+    operations.register(PatientMatch(store.patient_index.model, settings.cccd_system))
     app.include_router(auth_routes.router)  # first: /fhir/.well-known is not a FHIR type
     app.include_router(rights_routes.router)  # before the generic $operation routes
     app.include_router(bulk_routes.router)  # $export, before the generic $operation routes
     app.include_router(import_routes.router)  # $import
+    app.include_router(quality_routes.router)  # /api/quality: the scorecard
     app.include_router(operation_routes.router)
     app.include_router(fhir_routes.router)
     app.add_middleware(AuditBarrier)  # innermost: it sees the final response

@@ -14,7 +14,8 @@ below the API raises HTTP exceptions. Messages are Vietnamese first, then Englis
     ├── ResourceGone              410 deleted
     ├── PreconditionFailed        412 conflict     If-Match mismatch, multiple conditional matches
     ├── PayloadTooLarge           413 too-costly
-    └── UnsupportedMediaType      415 not-supported
+    ├── UnsupportedMediaType      415 not-supported
+    └── UnprocessableEntity       422 business-rule well-formed, but a business rule refuses it
 """
 
 from __future__ import annotations
@@ -122,6 +123,13 @@ class PreconditionFailed(FhirError):
 
     http_status = 412
     issue_code = "conflict"
+
+
+class UnprocessableEntity(FhirError):
+    """Well-formed, but a business rule refuses it (R5 `$merge`: 422 Unprocessable Entity)."""
+
+    http_status = 422
+    issue_code = "business-rule"
 
 
 class PayloadTooLarge(FhirError):

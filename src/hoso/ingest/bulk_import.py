@@ -59,7 +59,7 @@ def import_ndjson(
     started = time.perf_counter()
     progress = ImportProgress(bytes_total=sum(p.stat().st_size for p in paths))
     pg = bulk_write.is_postgresql(store.engine)
-    context = PrepareContext(principal, store.settings, copy_text=pg)
+    context = PrepareContext(principal, store.settings, copy_text=pg, quality=store.quality)
     workers = options.workers
     if workers is None:
         workers = (os.cpu_count() or 1) if progress.bytes_total >= PARALLEL_FROM_BYTES else 0

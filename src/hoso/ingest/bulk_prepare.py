@@ -25,9 +25,11 @@ from hoso.access.principal import Principal
 from hoso.core import clock, jsonx
 from hoso.core.errors import FhirError, InvalidRequest
 from hoso.core.settings import Settings
+from hoso.fhir.quality import QualityCheck
 from hoso.store import schema
 from hoso.store.access_rows import access_rows
 from hoso.store.index_rows import build_rows
+from hoso.store.quality_rows import issue_rows
 from hoso.store.write import cccd_rows, check_id, prepare, versioned
 
 # Every table a bulk import writes, with its columns in the order the rows carry them;
@@ -48,6 +50,8 @@ BULK_TABLES: tuple[tuple[str, tuple[str, ...]], ...] = (
                       "label_code", "purpose", "low", "high")),
     ("patient_cccd", ("res_seq", "cccd", "patient_id")),
     ("cccd_warning", ("res_seq", "patient_id", "version", "cccd", "messages")),
+    ("quality_issue", ("res_seq", "resource_type", "patient_id", "rule", "kind", "severity",
+                       "expression", "message")),
 )  # fmt: skip
 TABLE_NUMBER = {name: i for i, (name, _) in enumerate(BULK_TABLES)}
 _COLUMNS = [cols for _, cols in BULK_TABLES]
@@ -105,6 +109,7 @@ class PrepareContext:
     principal: Principal
     settings: Settings
     copy_text: bool  # PostgreSQL: encode rows as COPY text
+    quality: QualityCheck | None = None  # the store's data-quality rules, if plugged in
 
 
 _context: PrepareContext | None = None
@@ -185,6 +190,10 @@ def _prepare_line(
         if warning is not None:
             number = TABLE_NUMBER["cccd_warning"]
             tables[number].append(tuple(warning[c] for c in _COLUMNS[number]))
+    if context.quality is not None:  # the findings a single write would store
+        number = TABLE_NUMBER["quality_issue"]
+        found = issue_rows(seq, rtype, patient_id, context.quality(stored_resource))
+        tables[number].extend(tuple(row[c] for c in _COLUMNS[number]) for row in found)
     encoded: list[Any] = [_copy_text(t) for t in tables] if context.copy_text else tables
     return Prepared(chunk.file, line, rtype, id, patient_id, cccds, opens_care, encoded)
 

@@ -407,3 +407,53 @@ mpi_candidate = sa.Table(
     sa.Index("ix_mpi_candidate_status_weight", "status", "weight"),
     sa.Index("ix_mpi_candidate_patient_b", "patient_b"),
 )
+
+# -- data quality (hoso.ingest.quality): derived rows, rebuilt by `hoso quality run` -------
+
+# One row per finding of a rule on the current version of a resource. `kind` "write" rows
+# are replaced by every write of that resource (the checker the composition root plugs
+# into the store); "batch" rows, from rules that look across a resident's whole record
+# (coverage, recent vital signs, open MPI candidates), only by the batch.
+quality_issue = sa.Table(
+    "quality_issue",
+    metadata,
+    sa.Column("res_seq", sa.BigInteger, nullable=False),
+    sa.Column("resource_type", sa.String(64), nullable=False),
+    sa.Column("patient_id", sa.String(64)),
+    sa.Column("rule", sa.String(16), nullable=False),  # DUNG-001 …
+    sa.Column("kind", sa.String(8), nullable=False),  # write | batch
+    sa.Column("severity", sa.String(16), nullable=False),  # error | warning | information
+    sa.Column("expression", sa.Text, nullable=False),  # FHIRPath of the element
+    sa.Column("message", sa.Text, nullable=False),  # "Tiếng Việt / English"
+    sa.Index("ix_quality_issue_res", "res_seq"),
+    sa.Index("ix_quality_issue_rule", "rule", "resource_type"),
+    sa.Index("ix_quality_issue_patient", "patient_id"),
+)
+
+# One row per batch run; `finished` stays NULL while it runs (or if it died).
+quality_run = sa.Table(
+    "quality_run",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("started", sa.BigInteger, nullable=False),  # µs since epoch
+    sa.Column("finished", sa.BigInteger),
+    sa.Column("resources", sa.Integer, nullable=False),
+    sa.Column("issues", sa.Integer, nullable=False),
+)
+
+# The scorecard snapshot: per run × facility (mã CSKCB) × ward (NSO code) × rule, how many
+# resources the rule applied to and how many failed it; "" is an unknown facility or ward.
+# Kept for every run, so the trend over time is read back, not recomputed.
+quality_score = sa.Table(
+    "quality_score",
+    metadata,
+    sa.Column("run_id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("facility", sa.String(64), primary_key=True),
+    sa.Column("ward", sa.String(16), primary_key=True),
+    sa.Column("rule", sa.String(16), primary_key=True),
+    sa.Column("checked", sa.Integer, nullable=False),
+    sa.Column("failing", sa.Integer, nullable=False),
+    sa.Column("findings", sa.Integer, nullable=False),
+    sa.Index("ix_quality_score_facility", "facility", "run_id"),
+    sa.Index("ix_quality_score_ward", "ward", "run_id"),
+)

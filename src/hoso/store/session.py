@@ -22,6 +22,7 @@ from hoso.core.errors import (
 )
 from hoso.core.settings import Settings
 from hoso.fhir.audit_row import AuditRow
+from hoso.fhir.quality import QualityCheck
 from hoso.fhir.repository import (
     HistoryPage,
     SearchPage,
@@ -32,8 +33,9 @@ from hoso.fhir.repository import (
 )
 from hoso.fhir.search.parse import parse_search
 from hoso.fhir.visibility import Visibility
-from hoso.store import audit_log, break_glass, dialect, history, schema
+from hoso.store import audit_log, break_glass, dialect, history, mpi_rows, schema
 from hoso.store.compartment import read_compartment
+from hoso.store.patient_index import PatientIndex
 from hoso.store.sql.search.execute import execute_search
 from hoso.store.sql.visibility import visibility_predicates
 from hoso.store.write import (
@@ -55,10 +57,18 @@ class StoreSession:
     may create resources that point at each other in any order."""
 
     def __init__(
-        self, conn: sa.Connection, settings: Settings, *, check_references: bool = True
+        self,
+        conn: sa.Connection,
+        settings: Settings,
+        *,
+        check_references: bool = True,
+        patient_index: PatientIndex | None = None,
+        quality: QualityCheck | None = None,
     ) -> None:
         self.conn = conn
         self.settings = settings
+        self.patient_index = patient_index
+        self.quality = quality  # data-quality rules: findings refreshed by every write
         self.check_references = check_references and settings.check_references
         self._pending_refs: list[tuple[str, str]] = []
 
@@ -211,7 +221,21 @@ class StoreSession:
             if existing is not None:
                 return WriteResult(existing, created=False, matched_existing=True)
         resource = {**resource, "id": new_id()}
+        if resource_type == "Patient" and self.patient_index is not None:
+            # Invalid input is refused by validation before the MPI looks at it; then the
+            # master patient index decides: the resident already stored, or a new one.
+            warnings = prepare(resource, self.settings)
+            return self.patient_index.create_patient(
+                self, resource, lambda r: self._write(r, None, "POST", warnings)
+            )
         return self._write(resource, None, "POST")
+
+    def lock(self, key: str) -> None:
+        """Serialise this transaction with others that lock the same key."""
+        dialect.lock_key(self.conn, key)
+
+    def add_match_candidates(self, rows: list[dict[str, Any]]) -> int:
+        return mpi_rows.add_candidates(self.conn, rows)
 
     def update(
         self,
@@ -297,8 +321,15 @@ class StoreSession:
             )
 
     # -- internals -------------------------------------------------------------------
-    def _write(self, resource: dict[str, Any], current: Any, method: str) -> WriteResult:
-        warnings = prepare(resource, self.settings)
+    def _write(
+        self,
+        resource: dict[str, Any],
+        current: Any,
+        method: str,
+        warnings: list[Issue] | None = None,  # from prepare(), when the caller ran it
+    ) -> WriteResult:
+        if warnings is None:
+            warnings = prepare(resource, self.settings)
         stored = write_version(
             self.conn,
             self.settings,
@@ -306,6 +337,7 @@ class StoreSession:
             current=current,
             method=method,
             warnings=warnings,
+            quality=self.quality,
         )
         if self.check_references:
             self._pending_refs.extend(

@@ -12,12 +12,14 @@ import sqlalchemy as sa
 from hoso.core.errors import Conflict
 from hoso.core.settings import Settings
 from hoso.fhir.audit_row import AuditRow
+from hoso.fhir.quality import QualityCheck
 from hoso.fhir.repository import HistoryPage, SearchPage, StoredResource, WriteResult
 from hoso.fhir.visibility import Visibility
 from hoso.store import audit_log, migrate
 from hoso.store.audit_writer import ChainWriter, chain_writer
 from hoso.store.bulk_read import BulkRow, iter_current
 from hoso.store.engine import WRITE_OPTION, make_engine
+from hoso.store.patient_index import PatientIndex
 from hoso.store.session import StoreSession
 
 T = TypeVar("T")
@@ -29,6 +31,10 @@ class SqlStore:
     def __init__(self, engine: sa.Engine, settings: Settings) -> None:
         self.engine = engine
         self.settings = settings
+        # Set by the composition root: the MPI that decides every Patient create.
+        self.patient_index: PatientIndex | None = None
+        # Set by the composition root: the data-quality rules every write runs.
+        self.quality: QualityCheck | None = None
 
     @contextmanager
     def unit_of_work(
@@ -37,7 +43,13 @@ class SqlStore:
         """One transaction: committed when the block ends, rolled back on any error."""
         options = {WRITE_OPTION: write}
         with self.engine.connect().execution_options(**options) as conn, conn.begin():
-            session = StoreSession(conn, self.settings, check_references=check_references)
+            session = StoreSession(
+                conn,
+                self.settings,
+                check_references=check_references,
+                patient_index=self.patient_index,
+                quality=self.quality,
+            )
             yield session
             session.verify_references()
 

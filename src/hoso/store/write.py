@@ -19,12 +19,15 @@ from hoso.core.errors import Conflict, InvalidResource, Issue
 from hoso.core.settings import Settings
 from hoso.fhir.index_values import IndexValues
 from hoso.fhir.indexing import extract_index_values
+from hoso.fhir.quality import QualityCheck
 from hoso.fhir.repository import StoredResource
 from hoso.fhir.validation import validate_resource
-from hoso.identity.cccd import check_patient_cccd, current_cccds
+from hoso.identity.cccd import current_cccds
+from hoso.identity.identifiers import check_patient_identifiers
 from hoso.store import schema
 from hoso.store.access_rows import replace_access_rows
 from hoso.store.index_rows import replace_index_rows
+from hoso.store.quality_rows import delete_quality_rows, replace_quality_rows
 
 ID_PATTERN = re.compile(r"^[A-Za-z0-9\-.]{1,64}$")
 
@@ -66,10 +69,10 @@ def prepare(resource: dict[str, Any], settings: Settings) -> list[Issue]:
     """Validate before anything is written; return warnings, raise on errors."""
     warnings = validate_resource(resource)
     if resource.get("resourceType") == "Patient":
-        errors, cccd_warnings = check_patient_cccd(resource, settings.cccd_system)
+        errors, identifier_warnings = check_patient_identifiers(resource, settings)
         if errors:
             raise InvalidResource(errors[0].diagnostics, issues=errors)
-        warnings = [*warnings, *cccd_warnings]
+        warnings = [*warnings, *identifier_warnings]
     return warnings
 
 
@@ -105,8 +108,10 @@ def write_version(
     current: Current | None,
     method: str,
     warnings: list[Issue],
+    quality: QualityCheck | None = None,
 ) -> StoredResource:
-    """Store `resource` (already validated, id set) as the next version."""
+    """Store `resource` (already validated, id set) as the next version; `quality`
+    (plugged in by the composition root) refreshes its data-quality findings."""
     version = (current.version + 1) if current else 1
     resource, values, stored = versioned(resource, version, clock.now())
     resource_type, patient_id = stored.resource_type, stored.patient_id
@@ -114,6 +119,9 @@ def write_version(
     _append_history(conn, stored, seq, method, patient_id)
     replace_index_rows(conn, seq, resource_type, patient_id, values, fresh=current is None)
     replace_access_rows(conn, seq, resource_type, patient_id, resource, fresh=current is None)
+    replace_quality_rows(
+        conn, seq, resource_type, patient_id, resource, quality, fresh=current is None
+    )
     if resource_type == "Patient":
         _replace_cccd(conn, settings, resource, seq, version, warnings, fresh=current is None)
     return stored
@@ -148,6 +156,7 @@ def write_deletion(
     _append_history(conn, stored, current.seq, "DELETE", patient_id)
     replace_index_rows(conn, current.seq, resource_type, patient_id, None)
     replace_access_rows(conn, current.seq, resource_type, patient_id, None)
+    delete_quality_rows(conn, [current.seq])
     conn.execute(schema.patient_cccd.delete().where(schema.patient_cccd.c.res_seq == current.seq))
     return stored
 

@@ -1,0 +1,99 @@
+"""The MPI as the store's `PatientIndex`: every Patient create passes here, inside the
+creating transaction.
+
+Concurrency: before looking, the transaction takes a lock per CCCD and per birth date
+(and its day/month swap) of the incoming record, so two facilities registering one
+resident at the same moment are serialised and the second finds the first's record.
+The database's unique current-CCCD rule stays the last line of defence.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from hoso.core import clock, jsonx
+from hoso.core.errors import Conflict, Issue
+from hoso.fhir.repository import WriteResult
+from hoso.identity.mpi.features import patient_features
+from hoso.identity.mpi.model import MatchModel, load_model
+from hoso.identity.mpi.online import Resolution, resolve_patient
+from hoso.identity.mpi.review_rows import candidate_row
+
+__all__ = ["OnlinePatientIndex", "install_patient_index"]
+
+
+class OnlinePatientIndex:
+    def __init__(self, model: MatchModel, cccd_system: str) -> None:
+        self.model = model
+        self.cccd_system = cccd_system
+
+    def _search(self, session: Any) -> Callable[[list[tuple[str, str]]], Iterator[dict[str, Any]]]:
+        def run(params: list[tuple[str, str]]) -> Iterator[dict[str, Any]]:
+            # The store's own search, unrestricted: the MPI must see every resident
+            # to find the one this record belongs to.
+            for hit in session.search("Patient", params).matches:
+                yield jsonx.loads(hit.content)
+
+        return run
+
+    def resolve(self, session: Any, resource: dict[str, Any]) -> Resolution:
+        features = patient_features(resource, self.cccd_system)
+        keys = {f"mpi:cccd:{features['cccd']}"} if features["cccd"] else set()
+        keys |= {f"mpi:birth:{d}" for d in (features["birth_date"], features["birth_swapped"])
+                 if d}
+        for key in sorted(keys):  # one order everywhere: no deadlock between two creators
+            session.lock(key)
+        return resolve_patient(resource, self._search(session), self.model, self.cccd_system)
+
+    def create_patient(self, session: Any, resource: dict[str, Any],
+                       write: Callable[[dict[str, Any]], WriteResult]) -> WriteResult:
+        found = self.resolve(session, resource)
+        if found.outcome == "match" and found.patient_id is not None:
+            existing = session.read("Patient", found.patient_id)
+            vi, en = (("số CCCD", "CCCD") if found.by == "cccd"
+                      else ("so khớp xác suất", "probabilistic match"))
+            note = Issue(
+                "information", "informational",
+                f"Người dân đã có hồ sơ Patient/{found.patient_id} ({vi}); "
+                f"dữ liệu gắn vào hồ sơ này / The resident already has Patient/"
+                f"{found.patient_id} ({en}); the data attaches to it",
+                ("Patient",),
+            )
+            return WriteResult(existing, created=False, warnings=(note,), matched_existing=True)
+        if found.outcome == "cccd-conflict":
+            raise Conflict(
+                f"Số CCCD đã thuộc về Patient/{found.patient_id} "
+                "nhưng họ tên, ngày sinh không khớp: kiểm tra lại số CCCD / The CCCD belongs to "
+                f"Patient/{found.patient_id} whose name and birth date do not agree: check the "
+                "number",
+                code="duplicate",
+                expression=["Patient.identifier"],
+            )
+        result = write(resource)
+        if found.outcome != "possible":
+            return result
+        now_us = int(clock.now().timestamp() * 1_000_000)
+        rows = [
+            candidate_row(result.stored.id, c.patient_id, weight=c.score.weight,
+                          probability=c.score.probability, grade="possible", origin="online",
+                          levels=c.score.levels, created_us=now_us)
+            for c in found.candidates
+        ]
+        session.add_match_candidates(rows)
+        note = Issue(
+            "warning", "informational",
+            f"Có thể trùng với {len(rows)} hồ sơ đã có; đã chuyển cho cán bộ quản lý dữ liệu "
+            f"xem xét / May be the same resident as {len(rows)} existing record(s); sent to a "
+            "data steward for review",
+            ("Patient",),
+        )
+        return WriteResult(result.stored, created=result.created,
+                           warnings=(*result.warnings, note))
+
+
+def install_patient_index(store: Any) -> None:
+    """Give `store` (a SqlStore) the MPI, once: what every composition root calls so
+    that no Patient reaches the store around it."""
+    if getattr(store, "patient_index", None) is None:
+        store.patient_index = OnlinePatientIndex(load_model(), store.settings.cccd_system)

@@ -1,0 +1,105 @@
+"""The `mpi_candidate` table: pairs of Patients that may be one resident, and what a data
+steward decided about them. Only the MPI (online and batch) and the review page use it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+
+from hoso.store import schema
+
+__all__ = [
+    "Candidate",
+    "add_candidates",
+    "candidate",
+    "candidates_for",
+    "count_by_status",
+    "decide",
+    "open_candidates",
+]
+
+_T = schema.mpi_candidate
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    id: int
+    patient_a: str
+    patient_b: str
+    weight: float
+    probability: float
+    grade: str
+    origin: str
+    status: str
+    details: str
+    created: int
+    decided: int | None
+    decided_by: str | None
+
+
+def _candidate(row: Any) -> Candidate:
+    return Candidate(*(getattr(row, c.name) for c in _T.columns))
+
+
+def add_candidates(conn: sa.Connection, rows: Sequence[dict[str, Any]]) -> int:
+    """Insert the pairs not yet known (a decided pair stays decided); returns how many
+    were new. Rows: patient_a < patient_b, weight, probability, grade, origin, details,
+    created."""
+    added = 0
+    for start in range(0, len(rows), 500):
+        chunk = rows[start : start + 500]
+        wanted = {(r["patient_a"], r["patient_b"]) for r in chunk}
+        firsts = sorted({a for a, _ in wanted})
+        known = {
+            (a, b)
+            for a, b in conn.execute(
+                sa.select(_T.c.patient_a, _T.c.patient_b).where(_T.c.patient_a.in_(firsts))
+            )
+        }
+        fresh = [{**r, "status": "open"} for r in chunk
+                 if (r["patient_a"], r["patient_b"]) not in known]
+        fresh = list({(r["patient_a"], r["patient_b"]): r for r in fresh}.values())
+        if fresh:
+            conn.execute(_T.insert(), fresh)
+            added += len(fresh)
+    return added
+
+
+def open_candidates(conn: sa.Connection, *, limit: int = 50, offset: int = 0
+                    ) -> list[Candidate]:  # fmt: skip
+    """The review queue, most likely first."""
+    rows = conn.execute(
+        sa.select(_T).where(_T.c.status == "open")
+        .order_by(_T.c.weight.desc(), _T.c.id).limit(limit).offset(offset)
+    )
+    return [_candidate(r) for r in rows]
+
+
+def count_by_status(conn: sa.Connection) -> dict[str, int]:
+    rows = conn.execute(sa.select(_T.c.status, sa.func.count()).group_by(_T.c.status))
+    return {status: int(n) for status, n in rows}
+
+
+def candidate(conn: sa.Connection, candidate_id: int, *, lock: bool = False
+              ) -> Candidate | None:  # fmt: skip
+    query = sa.select(_T).where(_T.c.id == candidate_id)
+    row = conn.execute(query.with_for_update() if lock else query).first()
+    return _candidate(row) if row is not None else None
+
+
+def candidates_for(conn: sa.Connection, patient_id: str) -> list[Candidate]:
+    rows = conn.execute(
+        sa.select(_T).where(sa.or_(_T.c.patient_a == patient_id, _T.c.patient_b == patient_id))
+        .order_by(_T.c.weight.desc())
+    )
+    return [_candidate(r) for r in rows]
+
+
+def decide(conn: sa.Connection, candidate_id: int, status: str, by: str, at_us: int) -> None:
+    conn.execute(
+        _T.update().where(_T.c.id == candidate_id)
+        .values(status=status, decided=at_us, decided_by=by)
+    )
