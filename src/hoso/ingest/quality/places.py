@@ -19,6 +19,15 @@ from hoso.identity.addresses import normalise_address
 __all__ = ["facility_of", "home_ward", "organization_code"]
 
 _OWN_ORGANIZATION = ("managingOrganization", "serviceProvider")
+MAX_FACILITY = 64  # quality_score.facility; also what the scorecard filter accepts
+
+
+def _fit(facility: str) -> str:
+    """A facility key the scorecard can store and be asked for: "Organization/<id>"
+    of a 52–64 character id becomes the id alone (a FHIR id has at most 64)."""
+    if len(facility) <= MAX_FACILITY:
+        return facility
+    return facility.removeprefix("Organization/")[:MAX_FACILITY]
 
 
 def organization_code(organization: dict[str, Any], facility_system: str) -> str | None:
@@ -37,12 +46,12 @@ def facility_of(
     """The facility code a record counts for ("" when nothing names one)."""
     source = (resource.get("meta") or {}).get("source")
     if isinstance(source, str) and source.startswith(FACILITY_SOURCE_PREFIX):
-        return source.removeprefix(FACILITY_SOURCE_PREFIX)
+        return _fit(source.removeprefix(FACILITY_SOURCE_PREFIX))
     for key in _OWN_ORGANIZATION:
         value = resource.get(key)
         ref = value.get("reference") if isinstance(value, dict) else None
         if isinstance(ref, str) and ref.startswith("Organization/"):
-            return codes.get(ref, ref)
+            return _fit(codes.get(ref, ref))
     return resident_facility or ""
 
 

@@ -36,6 +36,7 @@ SCORECARD_ROLES = frozenset({roles.STEWARD, roles.OFFICER, roles.OPERATOR})
 MAX_RUNS = 52  # a year of weekly runs
 _FACILITY = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:/-]{0,63}")
 _WARD = re.compile(r"[0-9]{5}")
+_RUNS = re.compile(r"[0-9]{1,4}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,7 +141,8 @@ def check_filters(
         )
     count = 12 if runs in (None, "") else runs
     if isinstance(count, str):
-        count = int(count) if count.isdigit() else -1
+        # ASCII digits only: str.isdigit() also accepts "²", which int() refuses.
+        count = int(count) if _RUNS.fullmatch(count.strip()) else -1
     if not 1 <= count <= MAX_RUNS:
         raise InvalidRequest(
             f"Số lần chạy phải từ 1 đến {MAX_RUNS} / runs must be 1 to {MAX_RUNS}",
