@@ -24,6 +24,7 @@ from hoso.api import (
     import_routes,
     operation_routes,
     quality_routes,
+    review_routes,
     rights_routes,
 )
 from hoso.api.audit_barrier import AuditBarrier
@@ -181,6 +182,7 @@ def create_app(store: SqlStore, settings: Settings) -> FastAPI:
     app.include_router(bulk_routes.router)  # $export, before the generic $operation routes
     app.include_router(import_routes.router)  # $import
     app.include_router(quality_routes.router)  # /api/quality: the scorecard
+    app.include_router(review_routes.router)  # /api/mpi: the steward's review queue
     app.include_router(operation_routes.router)
     app.include_router(fhir_routes.router)
     app.add_middleware(AuditBarrier)  # innermost: it sees the final response

@@ -18,6 +18,7 @@ __all__ = [
     "candidates_for",
     "count_by_status",
     "decide",
+    "decide_open",
     "open_candidates",
 ]
 
@@ -103,3 +104,14 @@ def decide(conn: sa.Connection, candidate_id: int, status: str, by: str, at_us: 
         _T.update().where(_T.c.id == candidate_id)
         .values(status=status, decided=at_us, decided_by=by)
     )
+
+
+def decide_open(conn: sa.Connection, candidate_id: int, status: str, by: str, at_us: int
+                ) -> bool:  # fmt: skip
+    """`decide`, but only while the pair is still open: False when someone decided it
+    first, so two stewards clicking at once cannot both act (on either backend)."""
+    result = conn.execute(
+        _T.update().where(_T.c.id == candidate_id, _T.c.status == "open")
+        .values(status=status, decided=at_us, decided_by=by)
+    )
+    return result.rowcount == 1

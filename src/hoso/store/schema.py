@@ -396,9 +396,9 @@ mpi_candidate = sa.Table(
     sa.Column("patient_b", sa.String(64), nullable=False),
     sa.Column("weight", sa.Float, nullable=False),  # Fellegi–Sunter match weight (log2)
     sa.Column("probability", sa.Float, nullable=False),
-    sa.Column("grade", sa.String(16), nullable=False),  # certain | probable | possible
+    sa.Column("grade", sa.String(16), nullable=False),  # certain | possible
     sa.Column("origin", sa.String(16), nullable=False),  # online | batch
-    sa.Column("status", sa.String(16), nullable=False),  # open | merged | distinct
+    sa.Column("status", sa.String(16), nullable=False),  # open | merged | rejected
     sa.Column("details", sa.Text, nullable=False),  # JSON: comparison levels
     sa.Column("created", sa.BigInteger, nullable=False),  # µs since epoch
     sa.Column("decided", sa.BigInteger),

@@ -1,0 +1,211 @@
+"""The steward's review queue without HTTP, on SQLite and PostgreSQL: the MPI files two
+look-alike residents as a possible match; the queue, the side-by-side comparison and a
+decision (merge or not the same person) work through the access layer, once."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from hoso.access.audit import GroupCommitAuditTrail
+from hoso.access.claims import CLINICIAN, STEWARD, AccessClaims
+from hoso.access.principal import Principal
+from hoso.access.repository import AccessRepository
+from hoso.access.scopes import ScopeSet
+from hoso.core import jsonx
+from hoso.core.errors import Conflict, Forbidden, InvalidRequest, ResourceNotFound
+from hoso.identity.mpi import review_queue as rq
+from hoso.identity.mpi.model import load_model
+from hoso.identity.mpi.patient_index import install_patient_index
+from hoso.store import mpi_rows
+from hoso.store.sql_store import SqlAuditLog, SqlStore
+from tests.builders.patient import patient
+
+HOME = [{"use": "home", "line": ["12 Lê Lợi"], "city": "Phường Sài Gòn",
+         "state": "Thành phố Hồ Chí Minh"}]  # fmt: skip
+ELSEWHERE = [{"use": "home", "line": ["88 Trần Hưng Đạo"], "city": "Phường Chợ Lớn"}]
+PHONE = [{"system": "phone", "value": "0901234567", "use": "mobile"}]
+STEWARD_AGENT = "account:steward-lan"
+
+
+def look_alikes() -> tuple[dict[str, Any], dict[str, Any]]:
+    """Same name, sex and birth date; the second has no CCCD, no phone and lives in
+    another ward: maybe the same person who moved, maybe a namesake. A steward decides."""
+    first = patient(cccd="079090001234", address=HOME, telecom=PHONE)
+    second = patient(cccd=None, address=ELSEWHERE)
+    return first, second
+
+
+def file_candidate(store: SqlStore) -> tuple[str, str, int]:
+    """Create both through the MPI; returns (first id, second id, candidate id)."""
+    first, second = look_alikes()
+    a = store.create(first).stored.id
+    b = store.create(second).stored.id
+    with store.engine.connect() as conn:
+        (found,) = mpi_rows.candidates_for(conn, b)
+    return a, b, found.id
+
+
+def _repo(store: SqlStore, trail: GroupCommitAuditTrail, role: str = STEWARD,
+          subject: str = STEWARD_AGENT) -> AccessRepository:  # fmt: skip
+    claims = AccessClaims(subject=subject, role=role, scopes=("user/*.cruds",),
+                          client_id="tests", token_id="t", expires_at=2**40)  # fmt: skip
+    principal = Principal(claims, ScopeSet.parse(claims.scopes))
+    return AccessRepository(store, principal, trail, store.settings, pseudonym_key=b"k" * 32)
+
+
+@pytest.fixture
+def mpi_store(store: SqlStore) -> SqlStore:
+    install_patient_index(store)
+    return store
+
+
+@pytest.fixture
+def trail(store: SqlStore) -> Iterator[GroupCommitAuditTrail]:
+    t = GroupCommitAuditTrail(SqlAuditLog(store))
+    yield t
+    t.close()
+
+
+@pytest.fixture
+def steward(mpi_store: SqlStore, trail: GroupCommitAuditTrail) -> AccessRepository:
+    return _repo(mpi_store, trail)
+
+
+def _patient(store: SqlStore, patient_id: str) -> dict[str, Any]:
+    return dict(jsonx.loads(store.read("Patient", patient_id).content))
+
+
+def test_queue_lists_open_pairs_best_first_with_both_residents(
+    mpi_store: SqlStore, steward: AccessRepository
+) -> None:
+    a, b, cid = file_candidate(mpi_store)
+    with mpi_store.engine.begin() as conn:  # a stronger pair whose records are gone
+        mpi_rows.add_candidates(conn, [{"patient_a": "gone-1", "patient_b": "gone-2",
+                                        "weight": 99.0, "probability": 1.0, "grade": "possible",
+                                        "origin": "batch", "details": "{}", "created": 1}])
+    page = rq.open_queue(mpi_store.engine, steward).to_json()
+    assert page["total"] == 2
+    first, second = page["candidates"]
+    assert first["a"]["found"] is False and first["weight"] == 99.0
+    assert second["id"] == cid
+    sides = {second["a"]["id"]: second["a"], second["b"]["id"]: second["b"]}
+    assert set(sides) == {a, b}
+    assert {s["name"] for s in sides.values()} == {"Nguyễn Văn An"}
+    assert {s["birthDate"] for s in sides.values()} == {"01/05/1990"}
+    paged = rq.open_queue(mpi_store.engine, steward, limit=1, offset=1).to_json()
+    assert [c["id"] for c in paged["candidates"]] == [cid]
+
+
+def test_review_compares_field_by_field_with_the_models_levels(
+    mpi_store: SqlStore, steward: AccessRepository
+) -> None:
+    a, b, cid = file_candidate(mpi_store)
+    shown = rq.review(mpi_store.engine, steward, cid, load_model()).to_json()
+    fields = {f["field"]: f for f in shown["fields"]}
+    assert list(fields) == ["family", "middle", "given", "birth_date", "sex", "cccd", "phone",
+                            "address"]  # no BHYT recorded on either: no row  # fmt: skip
+    agree = {k: f["agreement"] for k, f in fields.items()}
+    assert agree == {"family": "exact", "middle": "exact", "given": "exact",
+                     "birth_date": "exact", "sex": "exact", "cccd": "missing",
+                     "phone": "missing", "address": "disagree"}  # fmt: skip
+    side = "a" if shown["a"]["id"] == a else "b"
+    assert fields["birth_date"][side] == "01/05/1990"
+    assert fields["cccd"][side] == "079090001234"
+    assert fields["sex"][side] == "Nam / Male"
+    assert "Lê Lợi" in fields["address"][side]
+    other = "b" if side == "a" else "a"
+    assert shown[other]["id"] == b and fields["cccd"][other] == ""
+    assert "Trần Hưng Đạo" in fields["address"][other]
+    assert shown["grade"] == "possible" and 0 < shown["probability"] < 1
+    assert shown["suggestedKeep"] == side  # the more complete record is kept
+
+
+def test_merge_retires_the_other_record_and_closes_the_pair_once(
+    mpi_store: SqlStore, steward: AccessRepository
+) -> None:
+    a, b, cid = file_candidate(mpi_store)
+    done = rq.decide(mpi_store.engine, steward, cid, "merge", model=load_model())
+    assert done.status == "merged" and done.merge is not None
+    assert (done.merge.target_id, done.merge.source_id) == (a, b)  # the suggested keep
+    retired = _patient(mpi_store, b)
+    assert retired["active"] is False
+    assert {"other": {"reference": f"Patient/{a}"}, "type": "replaced-by"} in retired["link"]
+    assert _patient(mpi_store, a).get("active", True) is True
+    with mpi_store.engine.connect() as conn:
+        row = mpi_rows.candidate(conn, cid)
+    assert row is not None and (row.status, row.decided_by) == ("merged", STEWARD_AGENT)
+    assert rq.open_queue(mpi_store.engine, steward).to_json()["candidates"] == []
+    with pytest.raises(Conflict, match="already decided"):
+        rq.decide(mpi_store.engine, steward, cid, "not-same")
+
+
+def test_the_steward_may_choose_which_record_is_kept(
+    mpi_store: SqlStore, steward: AccessRepository
+) -> None:
+    a, b, cid = file_candidate(mpi_store)
+    row = rq.review(mpi_store.engine, steward, cid, load_model())
+    keep = "a" if row.a["id"] == b else "b"  # the less complete one
+    done = rq.decide(mpi_store.engine, steward, cid, "merge", keep=keep)
+    assert done.merge is not None and done.merge.target_id == b
+    assert _patient(mpi_store, a)["active"] is False
+
+
+def test_not_the_same_person_keeps_both_and_rejects_the_pair(
+    mpi_store: SqlStore, steward: AccessRepository
+) -> None:
+    a, b, cid = file_candidate(mpi_store)
+    done = rq.decide(mpi_store.engine, steward, cid, "not-same")
+    assert done.to_json() == {"id": cid, "status": "rejected"}
+    assert all(_patient(mpi_store, p).get("active", True) for p in (a, b))
+    with mpi_store.engine.connect() as conn:
+        assert mpi_rows.count_by_status(conn) == {"rejected": 1}
+    with pytest.raises(Conflict):
+        rq.decide(mpi_store.engine, steward, cid, "merge", keep="a")
+    assert all(_patient(mpi_store, p).get("active", True) for p in (a, b))
+
+
+def test_only_a_steward_decides_and_a_refusal_changes_nothing(
+    mpi_store: SqlStore, trail: GroupCommitAuditTrail
+) -> None:
+    _, b, cid = file_candidate(mpi_store)
+    with pytest.raises(Forbidden):
+        rq.check_reviewer(CLINICIAN)
+    clinician = _repo(mpi_store, trail, CLINICIAN, "account:bs-hoa")
+    with pytest.raises(Forbidden):
+        rq.decide(mpi_store.engine, clinician, cid, "merge", keep="a")
+    with mpi_store.engine.connect() as conn:
+        row = mpi_rows.candidate(conn, cid)
+    assert row is not None and row.status == "open"
+    assert _patient(mpi_store, b).get("active", True) is True
+
+
+def test_unknown_pairs_and_bad_decisions_are_refused(
+    mpi_store: SqlStore, steward: AccessRepository
+) -> None:
+    with pytest.raises(ResourceNotFound):
+        rq.review(mpi_store.engine, steward, 424242, load_model())
+    with pytest.raises(ResourceNotFound):
+        rq.decide(mpi_store.engine, steward, 424242, "not-same")
+    with pytest.raises(InvalidRequest) as bad:
+        rq.check_decision("maybe", None)
+    assert bad.value.issues[0].expression == ("decision",)
+    with pytest.raises(InvalidRequest) as bad:
+        rq.check_decision("merge", "c")
+    assert bad.value.issues[0].expression == ("keep",)
+    with pytest.raises(InvalidRequest) as bad:
+        rq.check_paging("0", "0")
+    assert bad.value.issues[0].expression == ("limit",)
+
+
+def test_levels_become_four_words_and_dates_read_dd_mm_yyyy() -> None:
+    assert rq.agreement("given", "exact with marks") == "exact"
+    assert rq.agreement("given", "exact") == "close"  # "Thuận" and "Thuần"
+    assert rq.agreement("family", "exact") == "exact"
+    assert rq.agreement("birth_date", "day and month swapped") == "close"
+    assert rq.agreement("phone", "else") == "disagree"
+    assert rq.agreement("cccd", "null") == "missing"
+    assert rq.display_date("1990-05-01") == "01/05/1990"
+    assert rq.display_date("1990") == "1990" and rq.display_date(None) == ""
