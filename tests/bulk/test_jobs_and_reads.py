@@ -13,7 +13,7 @@ from hoso.core.errors import FhirError, NotSupported
 from hoso.fhir.visibility import Visibility
 from hoso.store.sql_store import SqlStore
 from tests.builders.clinical import observation
-from tests.builders.patient import patient, resident
+from tests.builders.patient import resident
 
 
 def test_job_life_cycle(store: SqlStore) -> None:

@@ -131,6 +131,8 @@ def test_bad_lines_are_reported_and_the_rest_is_written(
     assert (3, "") in where  # malformed JSON, no element
     assert (4, "Observation.status") in where and (4, "Observation.code") in where
     assert (5, "Patient.identifier") in where  # the CCCD of line 1
+    taken = next(e for e in report.errors if e.line == 5)
+    assert "Patient/p1" in taken.message  # the resident who holds it, for the HIS
     assert (6, "Patient.id") in where
     assert all(e.file == str(path) for e in report.errors)
     assert report.counts == {"Patient": 2, "Observation": 1}

@@ -25,7 +25,13 @@ from hoso.access.retention import retention_categories
 from hoso.core import clock, jsonx
 from hoso.core.errors import Forbidden, InvalidRequest
 from hoso.fhir.dates import date_range
-from hoso.fhir.repository import HistoryEntry, HistoryPage, Hit, SearchPage, WriteResult
+from hoso.fhir.repository import (
+    HistoryEntry,
+    HistoryPage,
+    SearchPage,
+    WriteResult,
+    every_match,
+)
 
 __all__ = ["consent_log", "file_request", "list_requests", "overdue_page"]
 
@@ -87,7 +93,7 @@ def consent_log(repo: AccessRepository, patient_id: str) -> HistoryPage:
     """Every version of every Consent of the Patient, newest first: consents given,
     changed and withdrawn (NĐ 356 Art. 6). A record the caller may not see has none."""
     entries: list[HistoryEntry] = []
-    for hit in _every_match(repo, "Consent", [("patient", f"Patient/{patient_id}")]):
+    for hit in every_match(repo, "Consent", [("patient", f"Patient/{patient_id}")]):
         cursor: str | None = None
         while True:
             page = repo.history("Consent", hit.id, count=PAGE, cursor=cursor)
@@ -100,17 +106,6 @@ def consent_log(repo: AccessRepository, patient_id: str) -> HistoryPage:
 
 
 # -- helpers ----------------------------------------------------------------------------
-
-
-def _every_match(repo: AccessRepository, rtype: str, params: list[tuple[str, str]]) -> list[Hit]:
-    hits: list[Hit] = []
-    cursor: str | None = None
-    while True:
-        page = repo.search(rtype, [*params, ("_count", str(PAGE))], cursor=cursor)
-        hits.extend(page.matches)
-        cursor = page.next_cursor
-        if cursor is None:
-            return hits
 
 
 def _check_focus(repo: AccessRepository, patient_id: str, reference: str) -> None:
@@ -154,7 +149,7 @@ def _retention(
     caller's scopes do not reach the record (the DPO then answers)."""
     subject = [("patient", f"Patient/{patient['id']}")]
     try:
-        conditions = _every_match(repo, "Condition", [*subject, ("_elements", "code")])
+        conditions = every_match(repo, "Condition", [*subject, ("_elements", "code")])
         latest = repo.search(
             "Encounter", [*subject, ("_sort", "-date"), ("_elements", "period"), ("_count", "1")]
         )

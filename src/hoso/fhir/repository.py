@@ -170,3 +170,18 @@ def is_relative_reference(reference: str) -> bool:
     if len(parts) not in (2, 4) or (len(parts) == 4 and parts[2] != "_history"):
         return False
     return parts[0][:1].isupper() and not any(c in reference for c in "#:?")
+
+
+def every_match(
+    repo: Repository, rtype: str, params: list[tuple[str, str]], *, page_size: int = 500
+) -> list[Hit]:
+    """All matches of a search, every page: for jobs that must see each one (a merge
+    re-pointing references, a resident's data request), not for answering a client."""
+    hits: list[Hit] = []
+    cursor: str | None = None
+    while True:
+        page = repo.search(rtype, [*params, ("_count", str(page_size))], cursor=cursor)
+        hits.extend(page.matches)
+        cursor = page.next_cursor
+        if cursor is None:
+            return hits

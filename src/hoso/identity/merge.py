@@ -30,13 +30,12 @@ from typing import Any
 from hoso.core import jsonx
 from hoso.core.errors import InvalidRequest, UnprocessableEntity
 from hoso.core.settings import DEFAULT_CCCD_SYSTEM
-from hoso.fhir.repository import Repository
+from hoso.fhir.repository import Repository, every_match
 from hoso.fhir.searchparams import search_params, supported_types
 from hoso.identity.cccd import current_cccds
 from hoso.identity.merge_record import (
     MergeOutcome,
     Plan,
-    every_match,
     merge_provenance,
     msg,
     param_path,

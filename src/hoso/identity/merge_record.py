@@ -18,7 +18,7 @@ from typing import Any
 
 from hoso.core import clock
 from hoso.core.errors import UnprocessableEntity
-from hoso.fhir.repository import Hit, Repository, StoredResource
+from hoso.fhir.repository import Repository, StoredResource
 
 __all__ = [
     "LIFECYCLE",
@@ -28,7 +28,6 @@ __all__ = [
     "Path",
     "Plan",
     "activity_code",
-    "every_match",
     "merge_provenance",
     "msg",
     "param_path",
@@ -50,7 +49,6 @@ SERVER_AGENT: dict[str, Any] = {"who": {"display": "Hồ Sơ FHIR server"}}
 Path = tuple[str | int, ...]
 # What a merge or unmerge writes: each resource as read, and its new content.
 Plan = list[tuple[StoredResource, dict[str, Any]]]
-PAGE = 500  # matches per search page while collecting
 
 
 def msg(vi: str, en: str) -> str:
@@ -252,18 +250,6 @@ def replaced_by(patient: dict[str, Any]) -> str | None:
         if isinstance(link, dict) and link.get("type") == "replaced-by":
             return str((link.get("other") or {}).get("reference", "?"))
     return None
-
-
-def every_match(repo: Repository, rtype: str, params: list[tuple[str, str]]) -> list[Hit]:
-    """All matches of a search, every page."""
-    hits: list[Hit] = []
-    cursor: str | None = None
-    while True:
-        page = repo.search(rtype, [*params, ("_count", str(PAGE))], cursor=cursor)
-        hits.extend(page.matches)
-        cursor = page.next_cursor
-        if cursor is None:
-            return hits
 
 
 def write_all(uow: Repository, plan: Plan) -> list[StoredResource]:

@@ -20,13 +20,12 @@ from typing import Any
 
 from hoso.core import jsonx
 from hoso.core.errors import Conflict, ResourceGone, ResourceNotFound
-from hoso.fhir.repository import Repository, StoredResource
+from hoso.fhir.repository import Repository, StoredResource, every_match
 from hoso.identity.merge_record import (
     MergeOutcome,
     MergeRecord,
     Plan,
     activity_code,
-    every_match,
     msg,
     param_path,
     parse_merge_record,

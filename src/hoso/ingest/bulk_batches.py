@@ -150,16 +150,18 @@ class BatchWriter:
         taken = bulk_write.taken_cccds(conn, wanted)
         kept: list[Prepared] = []
         for p in items:
-            clash = [c for c in p.cccds if c in taken]
+            clash = [c for c in p.cccds if c in taken and taken[c] != p.id]
             if clash:
-                self._conflict(p, clash)
+                self._conflict(p, clash, sorted({taken[c] for c in clash}))
             else:
                 kept.append(p)
-                taken.update(p.cccds)  # a later line of this batch with it clashes
+                taken.update(dict.fromkeys(p.cccds, p.id))  # a later line with it clashes
         return kept
 
-    def _conflict(self, p: Prepared, cccds: list[str]) -> None:
-        message = cccd_conflict(cccds).issues[0].diagnostics
+    def _conflict(self, p: Prepared, cccds: list[str], owners: list[str]) -> None:
+        """The line is refused, naming the resident who holds the number, so the HIS can
+        send its data to that Patient (the exact-CCCD rule of the master patient index)."""
+        message = cccd_conflict(cccds, owners).issues[0].diagnostics
         self._error(LineError(p.file, p.line, "Patient.identifier", message))
 
     def _within_reach(self, session: StoreSession, items: list[Prepared]) -> list[Prepared]:

@@ -70,14 +70,15 @@ def existing(
     return found
 
 
-def taken_cccds(conn: sa.Connection, cccds: Sequence[str]) -> set[str]:
-    """The CCCDs among `cccds` that already belong to an active Patient."""
+def taken_cccds(conn: sa.Connection, cccds: Sequence[str]) -> dict[str, str]:
+    """The CCCDs among `cccds` that already belong to an active Patient → that Patient."""
+    columns = "SELECT cccd, patient_id FROM patient_cccd"
     if is_postgresql(conn.engine):
-        sql, params = "SELECT cccd FROM patient_cccd WHERE cccd = ANY(%(c)s)", {"c": list(cccds)}
+        sql, params = f"{columns} WHERE cccd = ANY(%(c)s)", {"c": list(cccds)}
     else:
-        sql = "SELECT cccd FROM patient_cccd WHERE cccd IN (SELECT value FROM json_each(?))"
+        sql = f"{columns} WHERE cccd IN (SELECT value FROM json_each(?))"
         params = (jsonx.dumps_str(list(cccds)),)  # type: ignore[assignment]
-    return set(conn.exec_driver_sql(sql, params).scalars())
+    return {cccd: owner for cccd, owner in conn.exec_driver_sql(sql, params).all()}
 
 
 def copy_batch(conn: sa.Connection, items: Sequence[Prepared]) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -231,10 +232,14 @@ def cccd_rows(
     return rows, warning
 
 
-def cccd_conflict(cccds: list[str]) -> Conflict:
+def cccd_conflict(cccds: list[str], owners: Sequence[str] = ()) -> Conflict:
+    numbers = ", ".join(cccds)
+    named = ", ".join(f"Patient/{o}" for o in owners)
+    vi_owner = f" ({named}): gửi dữ liệu vào hồ sơ đó" if owners else ""
+    en_owner = f" ({named}): send the data to that record" if owners else ""
     return Conflict(
-        f"Số CCCD {', '.join(cccds)} đã thuộc về một người dân khác đang hoạt động / "
-        f"CCCD {', '.join(cccds)} already belongs to another active Patient",
+        f"Số CCCD {numbers} đã thuộc về một người dân khác đang hoạt động{vi_owner} / "
+        f"CCCD {numbers} already belongs to another active Patient{en_owner}",
         code="duplicate",
         expression=["Patient.identifier"],
     )
