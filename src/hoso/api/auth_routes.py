@@ -7,8 +7,6 @@ Thin handlers: parse the form, call `hoso.access` (`AuthServices`, built once pe
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import json
 import secrets
 import urllib.request
@@ -17,7 +15,6 @@ from urllib.parse import urlencode, urlsplit
 
 from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
-from jinja2 import Environment, PackageLoader, select_autoescape
 from starlette.concurrency import run_in_threadpool
 
 from hoso.access.accounts import LoginRefused
@@ -27,6 +24,7 @@ from hoso.access.discovery import capability_security, openid_configuration, sma
 from hoso.access.external_idp import HttpJson
 from hoso.access.oauth_errors import OAuthError, invalid_request
 from hoso.access.oidc import AuthorizationRequest, CsrfFailed, RequestRefused
+from hoso.api.pages import page_csp, templates
 from hoso.store.auth_store import SqlAuthStore
 
 __all__ = ["install", "router", "security_block"]
@@ -36,16 +34,12 @@ router = APIRouter()
 CSRF_COOKIE = "hoso_login_csrf"
 RP_COOKIE = "hoso_rp_verifier"  # PKCE verifier of the leg to an external provider
 FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
-_templates = Environment(
-    loader=PackageLoader("hoso.api", "templates"), autoescape=select_autoescape(["html"])
-)
 STYLE = (
     "body{font-family:system-ui,sans-serif;max-width:32rem;margin:2rem auto;padding:0 1rem;"
     "color:#1b1b1b}label{display:block;margin-top:1rem}input{width:100%;padding:.5rem;"
     "box-sizing:border-box}button{margin-top:1.5rem;padding:.6rem 1.2rem}"
     ".error{color:#a30000;font-weight:600}[lang=en]{color:#555}"
 )
-_STYLE_HASH = base64.b64encode(hashlib.sha256(STYLE.encode()).digest()).decode()
 
 
 class UrllibJson:
@@ -282,7 +276,7 @@ def _login_page(
     username: str = "",
     status: int = 200,
 ) -> HTMLResponse:
-    html = _templates.get_template("login.html").render(
+    html = templates.get_template("login.html").render(
         style=STYLE,
         client_name=login.client_name or login.client_id,
         scope=login.scope,
@@ -298,7 +292,7 @@ def _login_page(
 
 
 def _error_page(message: str, status: int) -> HTMLResponse:
-    html = _templates.get_template("auth_error.html").render(style=STYLE, message=message)
+    html = templates.get_template("auth_error.html").render(style=STYLE, message=message)
     return HTMLResponse(html, status, headers=_page_headers(None))
 
 
@@ -316,10 +310,7 @@ def _page_headers(login: AuthorizationRequest | None) -> dict[str, str]:
         parts = urlsplit(login.redirect_uri)  # an app's own scheme has no host
         targets += f" {parts.scheme}://{parts.netloc}" if parts.netloc else f" {parts.scheme}:"
     return {
-        "Content-Security-Policy": (
-            f"default-src 'none'; style-src 'sha256-{_STYLE_HASH}'; form-action {targets}; "
-            "frame-ancestors 'none'; base-uri 'none'"
-        ),
+        "Content-Security-Policy": page_csp(STYLE, targets),
         "X-Frame-Options": "DENY",
         "X-Content-Type-Options": "nosniff",
         "Referrer-Policy": "no-referrer",

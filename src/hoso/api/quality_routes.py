@@ -11,15 +11,13 @@ the app's one handler (400 with a bilingual message for bad parameters).
 
 from __future__ import annotations
 
-import base64
-import hashlib
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse
-from jinja2 import Environment, PackageLoader, select_autoescape
 
 from hoso.api.deps import PrincipalDep
+from hoso.api.pages import page_csp, templates
 from hoso.ingest.quality.model import DIMENSIONS
 from hoso.ingest.quality.scorecard import (
     Scorecard,
@@ -37,10 +35,6 @@ STYLE = (
     "table{border-collapse:collapse;margin:.5rem 0 1.5rem}th,td{border:1px solid #ccc;"
     "padding:.3rem .6rem;text-align:left}td.n{text-align:right}[lang=en]{color:#555}"
     ".bad{color:#a30000;font-weight:600}form label{margin-right:1rem}"
-)
-_STYLE_HASH = base64.b64encode(hashlib.sha256(STYLE.encode()).digest()).decode()
-_templates = Environment(
-    loader=PackageLoader("hoso.api", "templates"), autoescape=select_autoescape(["html"])
 )
 
 
@@ -67,7 +61,7 @@ def percent(value: float) -> str:
 def scorecard_page(request: Request, principal: PrincipalDep) -> HTMLResponse:
     card = _card(request, principal, PAGE_RUNS)
     body = card.to_json()
-    html = _templates.get_template("quality_scorecard.html").render(
+    html = templates.get_template("quality_scorecard.html").render(
         style=STYLE,
         card=body,
         dimensions={k: f"{vi} / {en}" for k, (vi, en) in DIMENSIONS.items()},
@@ -76,9 +70,4 @@ def scorecard_page(request: Request, principal: PrincipalDep) -> HTMLResponse:
         wards=body["wards"][:PAGE_PLACES],
         percent=percent,
     )
-    return HTMLResponse(html, headers={
-        "Content-Security-Policy": (
-            f"default-src 'none'; style-src 'sha256-{_STYLE_HASH}'; form-action 'self'; "
-            "frame-ancestors 'none'; base-uri 'none'"
-        ),
-    })  # fmt: skip
+    return HTMLResponse(html, headers={"Content-Security-Policy": page_csp(STYLE)})

@@ -25,10 +25,10 @@ from urllib.parse import parse_qs
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
-from jinja2 import Environment, PackageLoader, select_autoescape
 
 from hoso.api.body import read_json
 from hoso.api.deps import PrincipalDep, RepoDep, bearer_token
+from hoso.api.pages import page_csp, templates
 from hoso.core.errors import Forbidden, InvalidRequest, ResourceNotFound, UnsupportedMediaType
 from hoso.identity.mpi import review_queue as rq
 from hoso.identity.mpi.model import MatchModel, load_model
@@ -46,11 +46,7 @@ STYLE = (
     ".status{padding:.5rem;border:1px solid #888}button{margin:.5rem 1rem .5rem 0;"
     "padding:.4rem .8rem}fieldset{margin:.5rem 0}"
 )
-_STYLE_HASH = base64.b64encode(hashlib.sha256(STYLE.encode()).digest()).decode()
-CSP = (
-    f"default-src 'none'; style-src 'sha256-{_STYLE_HASH}'; form-action 'self'; "
-    "frame-ancestors 'none'; base-uri 'none'"
-)
+CSP = page_csp(STYLE)
 MARKS = {  # not colour alone: each cell says it in words too
     "exact": "✓ Khớp / Same",
     "close": "≈ Gần giống / Close",
@@ -62,9 +58,6 @@ STATUSES = {
     "merged": "Đã hợp nhất / Merged",
     "rejected": "Không phải cùng một người / Not the same person",
 }
-_templates = Environment(
-    loader=PackageLoader("hoso.api", "templates"), autoescape=select_autoescape(["html"])
-)
 
 
 def _engine(request: Request) -> Any:
@@ -145,7 +138,7 @@ def _decide(request: Request, repo: Any, number: int, choice: str, keep: str | N
 
 # -- pages ------------------------------------------------------------------------------
 def _page(template: str, **context: Any) -> HTMLResponse:
-    html = _templates.get_template(template).render(style=STYLE, **context)
+    html = templates.get_template(template).render(style=STYLE, **context)
     return HTMLResponse(html, headers={"Content-Security-Policy": CSP})
 
 
