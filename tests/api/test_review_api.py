@@ -174,3 +174,18 @@ def test_pages_have_a_strict_policy_and_a_form_bound_to_the_token(
     after = steward.get(url)
     assert "Không phải cùng một người / Not the same person" in re.sub(
         r"<[^>]+>", "", after.text) and 'name="csrf"' not in after.text
+
+
+def test_a_merge_through_the_fhir_operation_closes_the_queued_pair(
+    steward: TestClient, pair: tuple[str, str, int]
+) -> None:
+    a, b, cid = pair
+    body = {"resourceType": "Parameters", "parameter": [
+        {"name": "source-patient", "valueReference": {"reference": f"Patient/{b}"}},
+        {"name": "target-patient", "valueReference": {"reference": f"Patient/{a}"}},
+    ]}  # fmt: skip
+    merged = steward.post("/fhir/Patient/$merge", json=body, headers=FHIR_JSON)
+    assert merged.status_code == 200, merged.text
+    shown = steward.get(f"/api/mpi/candidates/{cid}").json()
+    assert (shown["status"], shown["decidedBy"]) == ("merged", STEWARD_AGENT)
+    assert steward.get("/api/mpi/candidates").json()["candidates"] == []

@@ -57,6 +57,7 @@ STATUSES = {
     "open": "Chờ quyết định / Awaiting a decision",
     "merged": "Đã hợp nhất / Merged",
     "rejected": "Không phải cùng một người / Not the same person",
+    "superseded": "Thay bằng cặp với hồ sơ giữ lại / Replaced by a pair with the kept record",
 }
 
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from hoso.core import clock
 from hoso.core.settings import DEFAULT_CCCD_SYSTEM
 from hoso.fhir import operations
 from hoso.fhir.operations import (
@@ -44,6 +45,7 @@ from hoso.identity.merge_params import (
     resolve,
     response,
 )
+from hoso.store import mpi_rows
 
 __all__ = ["Merge", "Unmerge", "register", "steward_merge", "steward_unmerge"]
 
@@ -148,11 +150,15 @@ def _merge(server: Repository, request: MergeRequest, agent: dict[str, Any] | No
         target_id = resolve(uow, request.target)
         if request.result_patient is not None:
             check_result_patient(request, source_id, target_id)
-        return merge_patients(
+        outcome = merge_patients(
             uow, source_id, target_id, preview=request.preview,
             result_patient=request.result_patient, agent=agent,
             cccd_system=_cccd_system(server),
         )  # fmt: skip
+        if not outcome.preview:  # the review queue follows: no pair names a retired record
+            by = str(((agent or {}).get("who") or {}).get("display") or "server")
+            mpi_rows.follow_merge(uow.conn, source_id, target_id, by, clock.now_us())
+        return outcome
 
 
 # -- $unmerge ---------------------------------------------------------------------------

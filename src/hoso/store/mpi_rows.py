@@ -19,6 +19,7 @@ __all__ = [
     "count_by_status",
     "decide",
     "decide_open",
+    "follow_merge",
     "open_candidates",
 ]
 
@@ -115,3 +116,28 @@ def decide_open(conn: sa.Connection, candidate_id: int, status: str, by: str, at
         .values(status=status, decided=at_us, decided_by=by)
     )
     return result.rowcount == 1
+
+
+def follow_merge(conn: sa.Connection, source: str, target: str, by: str, at_us: int) -> int:
+    """After `source` was merged into `target`, in the merge's transaction: the pair of
+    the two is closed as merged, and every other open pair naming the retired source
+    moves to the target (or is closed as superseded when the target already has that
+    pair), so the queue never offers a retired record. Returns how many pairs moved."""
+    moved = 0
+    for c in candidates_for(conn, source):
+        if c.status != "open":
+            continue
+        other = c.patient_b if c.patient_a == source else c.patient_a
+        if other == target:
+            decide(conn, c.id, "merged", by, at_us)
+            continue
+        a, b = sorted((target, other))
+        taken = conn.execute(
+            sa.select(_T.c.id).where(_T.c.patient_a == a, _T.c.patient_b == b)
+        ).first()
+        if taken is None:
+            conn.execute(_T.update().where(_T.c.id == c.id).values(patient_a=a, patient_b=b))
+            moved += 1
+        else:
+            decide(conn, c.id, "superseded", by, at_us)
+    return moved

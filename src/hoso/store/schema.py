@@ -398,7 +398,7 @@ mpi_candidate = sa.Table(
     sa.Column("probability", sa.Float, nullable=False),
     sa.Column("grade", sa.String(16), nullable=False),  # certain | possible
     sa.Column("origin", sa.String(16), nullable=False),  # online | batch
-    sa.Column("status", sa.String(16), nullable=False),  # open | merged | rejected
+    sa.Column("status", sa.String(16), nullable=False),  # open | merged | rejected | superseded
     sa.Column("details", sa.Text, nullable=False),  # JSON: comparison levels
     sa.Column("created", sa.BigInteger, nullable=False),  # µs since epoch
     sa.Column("decided", sa.BigInteger),

@@ -19,9 +19,10 @@ from hoso.core.errors import Conflict, Forbidden, InvalidRequest, ResourceNotFou
 from hoso.identity.mpi import review_queue as rq
 from hoso.identity.mpi.model import load_model
 from hoso.identity.mpi.patient_index import install_patient_index
+from hoso.identity.mpi.review_rows import candidate_row
 from hoso.store import mpi_rows
 from hoso.store.sql_store import SqlAuditLog, SqlStore
-from tests.builders.patient import patient
+from tests.builders.patient import patient, resident
 
 HOME = [{"use": "home", "line": ["12 Lê Lợi"], "city": "Phường Sài Gòn",
          "state": "Thành phố Hồ Chí Minh"}]  # fmt: skip
@@ -140,6 +141,32 @@ def test_merge_retires_the_other_record_and_closes_the_pair_once(
     assert rq.open_queue(mpi_store.engine, steward).to_json()["candidates"] == []
     with pytest.raises(Conflict, match="already decided"):
         rq.decide(mpi_store.engine, steward, cid, "not-same")
+
+
+def test_a_merge_moves_the_retired_records_other_pairs_to_the_kept_one(
+    mpi_store: SqlStore, steward: AccessRepository
+) -> None:
+    a, b, cid = file_candidate(mpi_store)
+    c, d = (mpi_store.create(resident(n)).stored.id for n in (40, 41))
+    rows = [candidate_row(x, y, weight=1.0, probability=0.5, grade="possible",
+                          origin="batch", levels=None, created_us=1)
+            for x, y in ((b, c), (b, d), (a, d))]  # fmt: skip
+    with mpi_store.engine.begin() as conn:
+        assert mpi_rows.add_candidates(conn, rows) == 3
+    done = rq.decide(mpi_store.engine, steward, cid, "merge", keep="a" if a < b else "b")
+    assert done.merge is not None and done.merge.source_id == b
+    with mpi_store.engine.connect() as conn:
+        pairs = {frozenset((r.patient_a, r.patient_b)): r.status
+                 for p in (a, b, c, d) for r in mpi_rows.candidates_for(conn, p)}  # fmt: skip
+    assert pairs == {
+        frozenset((a, b)): "merged",
+        frozenset((a, c)): "open",  # (b, c) moved to the kept record
+        frozenset((b, d)): "superseded",  # the kept record already had (a, d)
+        frozenset((a, d)): "open",
+    }
+    queue = rq.open_queue(mpi_store.engine, steward).to_json()["candidates"]
+    assert len(queue) == 2
+    assert all(b not in (q["a"]["id"], q["b"]["id"]) for q in queue)
 
 
 def test_the_steward_may_choose_which_record_is_kept(

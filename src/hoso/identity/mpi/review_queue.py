@@ -385,8 +385,11 @@ def decide(engine: sa.Engine, repo: Any, candidate_id: int, decision: str, *,
                                                                               c.patient_a)
             outcome = merge_patients(server, source, target, agent=agent,
                                      cccd_system=server.settings.cccd_system)
-        if not mpi_rows.decide_open(conn, candidate_id, status, by, clock.now_us()):
+        now = clock.now_us()
+        if not mpi_rows.decide_open(conn, candidate_id, status, by, now):
             raise _already(mpi_rows.candidate(conn, candidate_id) or c)
+        if outcome is not None and not outcome.preview:
+            mpi_rows.follow_merge(conn, outcome.source_id, outcome.target_id, by, now)
         return Decision(candidate_id, status, (c.patient_a, c.patient_b), outcome)
 
     runner = getattr(repo, "run_as_server", None)
