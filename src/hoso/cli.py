@@ -42,6 +42,11 @@ def serve(
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
 
+    # Discovery, the CapabilityStatement and the audience of tokens name this server:
+    # where it listens, unless HOSO_BASE_URL says otherwise (behind a proxy). Set in the
+    # environment so that `--workers` processes, which build from it, agree.
+    if not os.environ.get("HOSO_BASE_URL"):
+        os.environ["HOSO_BASE_URL"] = local_base_url(host, port)
     store = open_store(database_url)
     if demo_data:
         from hoso.ingest.demo_population import load_demo_population
@@ -54,7 +59,8 @@ def serve(
                 f"({loaded.seconds:.1f} s); --no-demo-data để tắt / to turn off"
             )
     typer.echo(
-        f"Hồ Sơ FHIR: http://{host}:{port}/fhir  (database: {store.engine.url.render_as_string()})"
+        f"Hồ Sơ FHIR: {store.settings.public_base_url}/fhir  "
+        f"(database: {store.engine.url.render_as_string()})"
     )
     # Uvicorn's access log prints query strings, which carry names and CCCDs; the app
     # logs method, path and status itself (see hoso.api.app.AccessLog).
@@ -76,6 +82,15 @@ def serve(
     from hoso.api.serving import serve_processes
 
     serve_processes(host, port, workers)
+
+
+def local_base_url(host: str, port: int) -> str:
+    """`http://host:port` as a client on this machine reaches it (a wildcard bind
+    address is reached through the loopback)."""
+    shown = {"0.0.0.0": "127.0.0.1", "::": "[::1]", "": "127.0.0.1"}.get(host, host)
+    if ":" in shown and not shown.startswith("["):
+        shown = f"[{shown}]"
+    return f"http://{shown}:{port}"
 
 
 @db_app.command("upgrade")
@@ -153,6 +168,33 @@ def audit_head(database_url: DatabaseUrl = None) -> None:
 
     seq, digest = SqlAuditLog(open_store(database_url)).head()
     typer.echo(f"{seq} {digest}")
+
+
+@audit_app.command("anomalies")
+def audit_anomalies(
+    days: Annotated[int, typer.Option(help="Số ngày gần nhất / the last N days")] = 30,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Cảnh báo truy cập bất thường / Callers flagged for opening records too fast."""
+    import getpass
+
+    from hoso.access.principal import operator_principal
+    from hoso.access.record_access import anomalies
+    from hoso.core import clock
+
+    since = clock.now_us() - days * 86_400 * 1_000_000
+    store = open_store(database_url)
+    rows = anomalies(store, operator_principal(getpass.getuser()), since)
+    if not rows:
+        typer.echo(f"Không có cảnh báo trong {days} ngày / no anomalies in {days} days")
+        return
+    typer.echo("phát hiện / detected | giờ / hour | tác nhân / agent | cơ sở / facility | "
+               "số hồ sơ mở / opened | ngưỡng / threshold")  # fmt: skip
+    for row in rows:
+        typer.echo(" | ".join(str(x) for x in (
+            clock.local_display(clock.from_us(row["detected_us"])),
+            clock.local_display(clock.from_us(row["hour_us"])),
+            row["agent"], row["facility"] or "-", row["count"], row["threshold"])))  # fmt: skip
 
 
 # Access: OAuth clients, accounts, keys, tokens, login, demo accounts (hoso.cli_access).

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 import typer
 
-from hoso.cli_options import DatabaseUrl, fail, open_store
+from hoso.cli_options import BaseUrl, DatabaseUrl, fail, open_store
 
 clients_app = typer.Typer(help="Ứng dụng OAuth / OAuth clients")
 users_app = typer.Typer(help="Tài khoản đăng nhập / Login accounts")
@@ -36,14 +36,15 @@ PY"""
 
 
 @contextmanager
-def _auth(database_url: str | None) -> Iterator[Any]:
-    """The authentication services over the store, auditing into its hash chain."""
+def _auth(database_url: str | None, base_url: str | None = None) -> Iterator[Any]:
+    """The authentication services over the store, auditing into its hash chain;
+    `base_url` is the server's public URL its token endpoint and audience name."""
     from hoso.access.audit import GroupCommitAuditTrail
     from hoso.access.auth_services import build_auth
     from hoso.store.auth_store import SqlAuthStore
     from hoso.store.sql_store import SqlAuditLog
 
-    store = open_store(database_url)
+    store = open_store(database_url, base_url)
     trail = GroupCommitAuditTrail(SqlAuditLog(store))
     try:
         yield build_auth(SqlAuthStore(store.engine), store.settings, trail)
@@ -99,6 +100,7 @@ def clients_add(
     key_out: Annotated[Path | None, typer.Option(help="Nơi ghi khóa bí mật / key file")] = None,
     name: Annotated[str | None, typer.Option(help="Tên hiển thị / display name")] = None,
     database_url: DatabaseUrl = None,
+    base_url: BaseUrl = None,
 ) -> None:
     """Đăng ký hệ thống của cơ sở y tế / Register a facility system (private_key_jwt)."""
     import json
@@ -107,7 +109,7 @@ def clients_add(
         fail("Dùng --jwks FILE hoặc --generate-key / Give --jwks FILE or --generate-key")
     if generate_key and key_out is None:
         fail("--generate-key cần --key-out PATH / --generate-key needs --key-out PATH")
-    with _auth(database_url) as auth:
+    with _auth(database_url, base_url) as auth:
         try:
             if jwks is not None:
                 client = auth.clients.register_system(
@@ -203,8 +205,9 @@ def token(
     scope: Annotated[str, typer.Option(help='Phạm vi / scopes, e.g. "system/*.rs"')],
     facility: Annotated[str | None, typer.Option(help="Đóng vai hệ thống cơ sở")] = None,
     patient: Annotated[str | None, typer.Option(help="Đóng vai người dân / as resident")] = None,
-    audience: Annotated[str | None, typer.Option(help="aud; mặc định HOSO_BASE_URL/fhir")] = None,
+    audience: Annotated[str | None, typer.Option(help="aud; mặc định <base-url>/fhir")] = None,
     database_url: DatabaseUrl = None,
+    base_url: BaseUrl = None,
 ) -> None:
     """In mã truy cập ngắn hạn (có ghi nhật ký) / Print a short-lived, audited access token."""
     import getpass
@@ -215,7 +218,7 @@ def token(
         scopes = parse_scopes(scope)
     except ValueError:
         fail("Phạm vi không hợp lệ / Malformed scope")
-    with _auth(database_url) as auth:
+    with _auth(database_url, base_url) as auth:
         issued = auth.endpoint.operator_token(
             operator=getpass.getuser(),
             scopes=scopes,
@@ -234,8 +237,8 @@ def login(
     ] = None,
     client_id: Annotated[str, typer.Option(help="Ứng dụng / login app")] = "hoso-demo",
     redirect_uri: Annotated[
-        str, typer.Option(help="URI đã đăng ký / registered")
-    ] = "http://127.0.0.1:8000/demo/callback",
+        str | None, typer.Option(help="URI đã đăng ký / registered (<server>/demo/callback)")
+    ] = None,
     password_env: Annotated[str | None, typer.Option(help="Biến chứa mật khẩu / env var")] = None,
     totp_uri: Annotated[
         str | None, typer.Option(help="otpauth://… (tài khoản mẫu / demo accounts)")
@@ -264,7 +267,7 @@ def login(
             totp=totp,
             scope=scope or ("openid patient/*.rs" if resident else "openid user/*.rs"),
             client_id=client_id,
-            redirect_uri=redirect_uri,
+            redirect_uri=redirect_uri or f"{server.rstrip('/')}/demo/callback",
         )
     except LoginFailed as exc:
         fail(str(exc))
@@ -289,13 +292,14 @@ def demo(
         "var/demo/facility-key.json"
     ),
     database_url: DatabaseUrl = None,
+    base_url: BaseUrl = None,
 ) -> None:
     """Dữ liệu và tài khoản mẫu (tổng hợp) / Synthetic demo data and accounts."""
     import secrets
 
     from hoso.access import claims as roles
 
-    with _auth(database_url) as auth:
+    with _auth(database_url, base_url) as auth:
         if auth.store.account_by_username("bs.demo") is not None:
             fail("Đã có dữ liệu mẫu / demo data already exists", 1)
         ids = _demo_records(open_store(database_url))
@@ -317,7 +321,7 @@ def demo(
             scopes=(
                 "openid fhirUser profile launch/patient offline_access patient/*.rs user/*.cruds"
             ),
-            redirect_uris=["http://127.0.0.1:8000/demo/callback", "http://localhost:3000/cb"],
+            redirect_uris=[f"{auth.urls.base_url}/demo/callback", "http://localhost:3000/cb"],
         )
         client = _facility_client(
             auth, DEMO_FACILITY, "system/*.cruds", key_out, "Bệnh viện Mẫu (demo)"
@@ -331,7 +335,7 @@ def demo(
         typer.echo(f"Cán bộ y tế công cộng / officer: cb.demo / {passwords['cb']}  TOTP: {cb_totp}")
         typer.echo(
             "Ứng dụng đăng nhập / login app: hoso-demo "
-            "(redirect http://127.0.0.1:8000/demo/callback)"
+            f"(redirect {auth.urls.base_url}/demo/callback)"
         )
         typer.echo(f"Hệ thống cơ sở / facility client: {client.client_id}  key: {key_out}")
         typer.echo(

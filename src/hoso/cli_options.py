@@ -22,12 +22,30 @@ DatabaseUrl = Annotated[
 ]
 
 
-def open_store(database_url: str | None) -> SqlStore:
+BaseUrl = Annotated[
+    str | None,
+    typer.Option(
+        "--base-url",
+        envvar="HOSO_BASE_URL",
+        help="Địa chỉ công khai của máy chủ / the server's public URL "
+        "(default http://127.0.0.1:8000; `hoso serve` uses its --host and --port)",
+    ),
+]
+
+
+def open_store(database_url: str | None, base_url: str | None = None) -> SqlStore:
+    """The store, migrated, with the MPI and the quality rules plugged in; `base_url`
+    (the server's public URL) overrides HOSO_BASE_URL for what the command prints."""
+    from dataclasses import replace
+
     from hoso.identity.mpi.patient_index import install_patient_index
     from hoso.ingest.quality import install_quality_check
     from hoso.store.sql_store import make_store
 
-    store = make_store(database_url, Settings.from_env(database_url))
+    settings = Settings.from_env(database_url)
+    if base_url:
+        settings = replace(settings, public_base_url=base_url.rstrip("/"))
+    store = make_store(database_url, settings)
     install_patient_index(store)
     install_quality_check(store)  # every write refreshes its data-quality findings
     return store

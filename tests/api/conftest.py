@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from hoso.access.claims import OPERATOR
+from hoso.access.principal import Principal
 from hoso.api.app import create_app
 from hoso.store.sql_store import SqlStore
 
@@ -35,6 +36,13 @@ def bearer(
         **claims,
     )
     return {"Authorization": f"Bearer {token}"}
+
+
+def principal_of(app: FastAPI, authorization: str) -> Principal:
+    """The `Principal` the app makes of an `Authorization` header value."""
+    tokens = app.state.tokens
+    claims = tokens.verify(authorization.removeprefix("Bearer "), tokens.audience)
+    return app.state.principals.resolve(claims)
 
 
 @pytest.fixture

@@ -128,9 +128,11 @@ def test_facility_system_reads_its_patients_and_writes_for_itself(world: World) 
     assert his_b.get(f"/fhir/Observation/{ids['obsA1']}").status_code == 200  # shared record
     assert his_b.get(f"/fhir/Observation/{ids['obsChild']}").status_code == 404
     assert his_b.get(f"/fhir/Patient/{ids['p3']}").status_code == 404  # no summary for systems
-    # No writing for a patient outside its care...
+    # No writing for a patient outside its care: to B, p3 does not exist.
     refused = his_b.post("/fhir/Observation", json=observation(ids["p3"]), headers=FHIR_JSON)
-    assert refused.status_code == 403
+    nobody = his_b.post("/fhir/Observation", json=observation("no-such-id"), headers=FHIR_JSON)
+    assert refused.status_code == nobody.status_code == 400
+    assert refused.json()["issue"][0]["expression"] == nobody.json()["issue"][0]["expression"]
     # ...nor opening care at another facility, nor changing another facility's record.
     forged = his_b.post(
         "/fhir/Encounter", json=encounter(ids["p3"], ids["orgA"]), headers=FHIR_JSON
@@ -168,7 +170,7 @@ def test_no_write_leaves_anything_when_refused(world: World) -> None:
         ],
     }
     response = his_b.post("/fhir", json=bundle, headers=FHIR_JSON)
-    assert response.status_code == 403
+    assert response.status_code == 400  # p3 is not there for B: an unresolved reference
     after = world.operator.get("/fhir/Observation", params={"_summary": "count"}).json()["total"]
     assert after == before
 

@@ -19,7 +19,7 @@ from hoso.core.settings import Settings
 from hoso.store import schema
 from hoso.store.sql_store import SqlAuditLog, SqlStore
 from tests.api.access_world import World
-from tests.api.conftest import FHIR_JSON, bearer, create_id
+from tests.api.conftest import FHIR_JSON, bearer, create_id, principal_of
 from tests.builders.clinical import observation
 from tests.builders.patient import patient, resident
 
@@ -265,9 +265,10 @@ def test_cancel_removes_the_job_and_its_files(client: TestClient, store: SqlStor
 
 
 def test_a_job_whose_server_stopped_is_reported_failed(
-    app: FastAPI, client: TestClient, store: SqlStore
+    app: FastAPI, client: TestClient, store: SqlStore, operator_authorization: str
 ) -> None:
-    job = JobStore(store.engine).create("export", "test:operator", {"url": "x"})
+    owner = principal_of(app, operator_authorization).owner
+    job = JobStore(store.engine).create("export", owner, {"url": "x"})
     with store.engine.begin() as conn:
         conn.execute(
             sa.update(schema.bulk_job)

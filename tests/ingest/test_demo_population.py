@@ -46,7 +46,9 @@ def test_first_start_of_the_server_loads_about_a_thousand_residents(tmp_path: Pa
         else:
             raise AssertionError("server did not start")
         token = subprocess.run(
-            [sys.executable, "-m", "hoso.cli", "token", "--scope", "system/*.rs"],
+            # The server names itself by its port; the token is for that audience.
+            [sys.executable, "-m", "hoso.cli", "token", "--scope", "system/*.rs",
+             "--base-url", f"http://127.0.0.1:{port}"],
             cwd=tmp_path, env=env, capture_output=True, text=True, check=True,
         ).stdout.strip()  # fmt: skip
         count = httpx.get(

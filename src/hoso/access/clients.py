@@ -213,9 +213,13 @@ class ClientRegistry:
         if not isinstance(exp, int) or exp <= now:
             raise invalid_client("client_assertion đã hết hạn", "client_assertion has expired")
         if exp > now + MAX_ASSERTION_SECONDS + CLOCK_SKEW:
+            ahead = exp - now
             raise invalid_client(
-                "client_assertion hiệu lực quá 5 phút",
-                "client_assertion lifetime exceeds 5 minutes",
+                f"client_assertion hiệu lực quá {MAX_ASSERTION_SECONDS // 60} phút: exp cách "
+                f"hiện tại {ahead} giây, tối đa {MAX_ASSERTION_SECONDS} giây; đặt exp ngắn hơn",
+                f"client_assertion lifetime exceeds {MAX_ASSERTION_SECONDS // 60} minutes: exp "
+                f"is {ahead} s ahead, the limit is {MAX_ASSERTION_SECONDS} s (SMART Backend "
+                "Services); set a shorter exp (authlib: expires_in=300)",
             )
         if not isinstance(jti, str) or not 0 < len(jti) <= 255:
             raise invalid_client("client_assertion thiếu jti", "client_assertion lacks a jti")

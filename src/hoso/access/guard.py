@@ -34,9 +34,10 @@ class GuardedStore(Protocol):
              ) -> StoredResource: ...  # fmt: skip
     def vread(self, resource_type: str, id: str, version: int, *,
               visibility: Visibility | None = None) -> StoredResource: ...  # fmt: skip
-    def visible(self, resource_type: str, id: str, visibility: Visibility | None) -> bool: ...
+    def visible(self, resource_type: str, id: str, visibility: Visibility | None, *,
+                live: bool = False) -> bool: ...  # fmt: skip
     def search(self, resource_type: str | None, params: list[tuple[str, str]], *,
-               lenient: bool = False, cursor: str | None = None,
+               lenient: bool | None = False, cursor: str | None = None,
                visibility: Visibility | None = None) -> SearchPage: ...  # fmt: skip
     def compartment(self, patient_id: str, types: Sequence[str], *, since_us: int | None = None,
                     count: int = 50, cursor: str | None = None,
@@ -44,17 +45,21 @@ class GuardedStore(Protocol):
     def history(self, resource_type: str | None, id: str | None, *, since_us: int | None = None,
                 count: int | None = None, cursor: str | None = None,
                 visibility: Visibility | None = None) -> HistoryPage: ...  # fmt: skip
-    def create(self, resource: dict[str, Any], *, if_none_exist: str | None = None
+    def create(self, resource: dict[str, Any], *, if_none_exist: str | None = None,
+               id: str | None = None, match_visibility: Visibility | None = None
                ) -> WriteResult: ...  # fmt: skip
     def update(self, resource_type: str, id: str, resource: dict[str, Any], *,
-               if_match: int | None = None) -> WriteResult: ...  # fmt: skip
-    def conditional_update(self, resource_type: str, criteria: str, resource: dict[str, Any]
-                           ) -> WriteResult: ...  # fmt: skip
-    def patch(self, resource_type: str, id: str, operations: list[Any], *,
-              if_match: int | None = None) -> WriteResult: ...  # fmt: skip
+               if_match: int | None = None, method: str = "PUT") -> WriteResult: ...  # fmt: skip
+    def conditional_update(self, resource_type: str, criteria: str, resource: dict[str, Any],
+                           *, match_visibility: Visibility | None = None,
+                           client_id_allowed: bool = True) -> WriteResult: ...  # fmt: skip
     def delete(self, resource_type: str, id: str) -> StoredResource | None: ...
     def break_glass_patients(self, agent: str, now_us: int) -> frozenset[str]: ...
     def append_audit(self, rows: Sequence[AuditRow]) -> None: ...
+    def count_care_claim(self, agent: str, facility: str | None, hour_us: int, now_us: int
+                         ) -> tuple[int, int | None]: ...  # fmt: skip
+    def busiest_care_claim_hour(self, agent: str, since_us: int, before_us: int) -> int: ...
+    def flag_anomaly(self, anomaly: dict[str, Any]) -> bool: ...
     def unit_of_work(self) -> Any: ...
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from hoso.core import clock
 from hoso.core.errors import InvalidRequest
+from hoso.core.text import whole_number
 from hoso.fhir import operations
 from hoso.fhir.operations import (
     OperationContext,
@@ -107,13 +108,13 @@ def _integer(params: OperationParams, name: str, default: int | None) -> int | N
     values = params.get(name) or []
     if not values:
         return default
-    text = str(values[0])
-    if not text.isdigit():
+    number = whole_number(str(values[0]))
+    if number is None:
         raise InvalidRequest(
             f"Tham số {name} phải là số nguyên dương / {name} must be a positive integer",
             expression=[name],
         )
-    return int(text)
+    return number
 
 
 def register() -> None:

@@ -58,6 +58,8 @@ CLINICAL_ROLES = (roles.CLINICIAN, roles.FACILITY_SYSTEM)
 # The audit trail and provenance are the server's account of what happened.
 SERVER_WRITTEN = frozenset({"AuditEvent", "Provenance"})
 _DAY_US = 86_400 * 1_000_000
+# A facility's clock may run ahead of ours: its claimed care opens a day before it began.
+CLAIM_GRACE_US = _DAY_US
 
 
 def denied(role: str, what: str) -> Forbidden:
@@ -126,6 +128,7 @@ def visibility_for(
             patients=break_glass if clinician else frozenset(),
             care_facilities=keys,
             care_since_us=now_us - care_window_days * _DAY_US,
+            claim_begun_us=now_us + CLAIM_GRACE_US,
             summary_types=EMERGENCY_SUMMARY if clinician else frozenset(),
             authored_source=principal.source,
             consent_actors=keys,

@@ -4,6 +4,7 @@ children they are guardian of)."""
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 
 from hoso.access import claims as roles
@@ -63,6 +64,15 @@ class Principal:
         """Every way a care link or a Consent may name this caller's facility."""
         source = facility_source(self.facility) if self.facility else None
         return self.facility_orgs + ((source,) if source else ())
+
+    @property
+    def owner(self) -> str:
+        """Who owns what this caller starts (a bulk job): the subject, role, client,
+        facility and resident together, so two callers sharing any one of them (every
+        `hoso token` once had `sub: operator:root`) never share a job."""
+        c = self.claims
+        key = "\x1f".join((c.subject, c.role, c.client_id, c.facility or "", c.patient or ""))
+        return "principal:" + hashlib.sha256(key.encode()).hexdigest()
 
     @property
     def patient_context_only(self) -> bool:

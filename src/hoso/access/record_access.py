@@ -136,6 +136,15 @@ class RecordAccess(GuardedWrites):
         return events
 
 
+def anomalies(store: Any, principal: Principal, since_us: int) -> list[dict[str, Any]]:
+    """What the watches flagged (`hoso.access.care_claims`): for the data-protection
+    officer and the operator; the rows name callers and counts, no resident."""
+    if principal.role not in (roles.DPO, roles.OPERATOR):
+        raise policy.denied(principal.role, "xem cảnh báo truy cập / read access anomalies")
+    with store.unit_of_work(write=False) as session:
+        return list(session.anomalies(since_us))
+
+
 def caller_agent(principal: Principal) -> dict[str, Any]:
     """The caller as a Provenance.agent: their token's subject and role, as the audit
     trail names them (a reference could point at a record that does not exist)."""

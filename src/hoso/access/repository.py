@@ -20,6 +20,7 @@ from hoso.access.guard import AccessGuard, AuditReader, GuardedStore
 from hoso.access.record_access import RecordAccess, for_resident
 from hoso.core import jsonx
 from hoso.core.errors import Forbidden
+from hoso.fhir.outcomes import not_found
 from hoso.fhir.repository import (
     HistoryPage,
     Hit,
@@ -66,7 +67,7 @@ class AccessRepository(RecordAccess):
             if policy.version_hidden(
                 self.principal, v, jsonx.loads(stored.content), stored.patient_id
             ):
-                self._store.read(resource_type, "\x00", visibility=v)  # the same 404
+                raise not_found(resource_type, id)  # as for a version never stored
             return stored
 
         stored = self._guarded(READ, "vread", f"{resource_type}/{id}", run)
@@ -78,7 +79,7 @@ class AccessRepository(RecordAccess):
         resource_type: str | None,
         params: list[tuple[str, str]],
         *,
-        lenient: bool = False,
+        lenient: bool | None = False,
         cursor: str | None = None,
     ) -> SearchPage:
         def run() -> SearchPage:
@@ -110,6 +111,7 @@ class AccessRepository(RecordAccess):
                 self._shown_hits(page.includes),
                 page.total,
                 page.next_cursor,
+                page.ignored,
             )
         return page
 

@@ -12,12 +12,14 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from hoso.access import operations as access_operations
 from hoso.access.audit import GroupCommitAuditTrail
 from hoso.access.resolve import PrincipalResolver
 from hoso.api import (
+    audit_routes,
     auth_routes,
     bulk_routes,
     fhir_routes,
@@ -28,8 +30,8 @@ from hoso.api import (
     rights_routes,
 )
 from hoso.api.audit_barrier import AuditBarrier
-from hoso.api.body import too_large_message
 from hoso.api.rate_limit import RateLimit, RateLimiter
+from hoso.api.request_guards import BodyDeadline, BodyLimit, FhirUrl, HeadAsGet
 from hoso.api.responses import fhir_response
 from hoso.api.security_headers import SecurityHeaders
 from hoso.core.errors import FhirError, Issue, Unauthorized, operation_outcome
@@ -41,6 +43,7 @@ from hoso.identity.mpi.match_operation import PatientMatch
 from hoso.identity.mpi.patient_index import install_patient_index
 from hoso.ingest.quality import install_quality_check
 from hoso.ingest.quality.operation import QualityOperation
+from hoso.store.engine import install_statement_timeout
 from hoso.store.sql_store import SqlAuditLog, SqlStore, make_store
 
 log = logging.getLogger("hoso.api")
@@ -58,28 +61,6 @@ _STATUS_CODES = {404: "not-found", 405: "not-supported", 413: "too-costly", 415:
 
 def _outcome(status: int, message: str, code: str = "invalid") -> Response:
     return fhir_response(operation_outcome([Issue("error", code, message)]), status)
-
-
-IMPORT_PATH = "/fhir/$import"
-
-
-class BodyLimit:
-    """Refuse a declared oversize body before reading it (chunked bodies are cut while read)."""
-
-    def __init__(self, app: ASGIApp, max_bytes: int, max_import_bytes: int) -> None:
-        self.app = app
-        self.max_bytes = max_bytes
-        self.max_import_bytes = max_import_bytes  # `$import` bodies: NDJSON files
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            limit = self.max_import_bytes if scope["path"] == IMPORT_PATH else self.max_bytes
-            length = dict(scope["headers"]).get(b"content-length")
-            if length and length.isdigit() and int(length) > limit:
-                response = _outcome(413, too_large_message(limit), "too-costly")
-                await response(scope, receive, send)
-                return
-        await self.app(scope, receive, send)
 
 
 class AccessLog:
@@ -162,6 +143,8 @@ def create_app(store: SqlStore, settings: Settings) -> FastAPI:
         redoc_url=None,
         lifespan=lifespan,
     )
+    # One request may not hold the database for minutes (docs/api.md, limits).
+    install_statement_timeout(store.engine, settings.statement_timeout_ms)
     install_patient_index(store)  # every Patient create passes the MPI
     install_quality_check(store)  # every write refreshes its data-quality findings
     app.state.store = store
@@ -183,12 +166,20 @@ def create_app(store: SqlStore, settings: Settings) -> FastAPI:
     app.include_router(import_routes.router)  # $import
     app.include_router(quality_routes.router)  # /api/quality: the scorecard
     app.include_router(review_routes.router)  # /api/mpi: the steward's review queue
+    app.include_router(audit_routes.router)  # /api/audit: the DPO's anomalies
     app.include_router(operation_routes.router)
     app.include_router(fhir_routes.router)
     app.add_middleware(AuditBarrier)  # innermost: it sees the final response
     app.add_middleware(
+        BodyDeadline,
+        idle_seconds=settings.body_idle_seconds,
+        total_seconds=settings.body_timeout_seconds,
+    )
+    app.add_middleware(
         BodyLimit, max_bytes=settings.max_body_bytes, max_import_bytes=settings.max_import_bytes
     )
+    app.add_middleware(HeadAsGet)
+    app.add_middleware(FhirUrl)
     # Outermost last: the access log sees 429s, and every answer (413, 429) gets headers.
     app.state.rate_limiter = RateLimiter.from_settings(settings)  # deps: per client id
     app.add_middleware(RateLimit, limiter=app.state.rate_limiter)
@@ -211,6 +202,12 @@ def create_app(store: SqlStore, settings: Settings) -> FastAPI:
         return _outcome(
             exc.status_code, str(exc.detail), _STATUS_CODES.get(exc.status_code, "invalid")
         )
+
+    @app.exception_handler(ClientDisconnect)
+    async def client_gone(request: Request, _exc: ClientDisconnect) -> Response:
+        # Nobody is left to answer: one line, no traceback (it is not our fault).
+        log.info("client disconnected during %s %s", request.method, _route_template(request.scope))
+        return _outcome(400, "Máy khách đã ngắt kết nối / The client disconnected")
 
     @app.exception_handler(RequestValidationError)
     async def request_error(_request: Request, exc: RequestValidationError) -> Response:

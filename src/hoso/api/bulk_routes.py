@@ -26,7 +26,7 @@ from starlette.concurrency import run_in_threadpool
 from hoso.access.bulk_access import GROUP, PATIENT, SYSTEM, BulkExportAccess, ExportRequest
 from hoso.api.body import read_json
 from hoso.api.deps import PrincipalDep
-from hoso.api.responses import base_url, fhir_response, prefers_lenient
+from hoso.api.responses import base_url, fhir_response, search_handling
 from hoso.bulk.jobs import COMPLETED, FAILED, Job, JobStore
 from hoso.bulk.request import parse_export
 from hoso.bulk.runner import BulkRunner
@@ -108,14 +108,15 @@ async def _kick_off(
 ) -> Response:
     body = None
     if request.method == "POST":
-        body = await read_json(request, max_bytes=request.app.state.settings.max_body_bytes)
+        body = await read_json(request, request.app.state.settings)
     base = base_url(request)
 
     def parse() -> ExportRequest:
         _require_async(request)
         params = collect_params(request.query_params.multi_items(), body)
         url = str(request.url) if body is None else _as_url(str(request.url), params)
-        return parse_export(level, url, params, group_id=group_id, lenient=prefers_lenient(request))
+        lenient = search_handling(request) is True
+        return parse_export(level, url, params, group_id=group_id, lenient=lenient)
 
     entity = BulkExportAccess.entity(level, group_id)
     plan = await run_in_threadpool(access.plan, parse, entity)
@@ -147,11 +148,11 @@ def _as_url(url: str, params: OperationParams) -> str:
 
 
 # -- status, cancel, files ----------------------------------------------------------------
-def _own_job(request: Request, job_id: str, agent: str) -> Job:
+def _own_job(request: Request, job_id: str, owner: str) -> Job:
     runner = runner_for(request.app)
     runner.recover()
     job = runner.jobs.get(job_id)
-    if job is None or job.owner != agent or job.kind != "export" or job.status == "cancelled":
+    if job is None or job.owner != owner or job.kind != "export" or job.status == "cancelled":
         raise ResourceNotFound(
             f"Không tìm thấy yêu cầu xuất {job_id} / Export job {job_id} not found"
         )
@@ -160,7 +161,7 @@ def _own_job(request: Request, job_id: str, agent: str) -> Job:
 
 @router.get("/$export-status/{job_id}")
 def export_status(request: Request, job_id: str, principal: PrincipalDep) -> Response:
-    job = _own_job(request, job_id, principal.agent)
+    job = _own_job(request, job_id, principal.owner)
     if job.status == COMPLETED:
         assert job.manifest is not None
         return Response(jsonx.dumps(job.manifest), 200, media_type="application/json")
@@ -176,7 +177,7 @@ def export_status(request: Request, job_id: str, principal: PrincipalDep) -> Res
 
 @router.delete("/$export-status/{job_id}")
 def cancel_export(request: Request, job_id: str, access: BulkAccessDep) -> Response:
-    job = _own_job(request, job_id, access.principal.agent)
+    job = _own_job(request, job_id, access.principal.owner)
     runner_for(request.app).cancel(job)
     access.cancelled(job.id)
     outcome = operation_outcome(
@@ -187,7 +188,7 @@ def cancel_export(request: Request, job_id: str, access: BulkAccessDep) -> Respo
 
 @router.get("/bulk-files/{job_id}/{file_name}")
 def download(request: Request, job_id: str, file_name: str, access: BulkAccessDep) -> Response:
-    job = _own_job(request, job_id, access.principal.agent)
+    job = _own_job(request, job_id, access.principal.owner)
     url = f"{base_url(request)}/bulk-files/{job_id}/{file_name}"
     outputs = (job.manifest or {}).get("output", []) if job.status == COMPLETED else []
     names = {str(o.get("url", "")).rsplit("/", 1)[-1] for o in outputs}

@@ -7,23 +7,28 @@ from urllib.parse import parse_qsl, urlencode
 from fastapi import APIRouter, Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from hoso.api.body import parse_if_match, read_json, too_large_message
+from hoso.api.body import check_media_type, parse_if_match, read_json, too_large_message
 from hoso.api.deps import RepoDep, SettingsDep
 from hoso.api.responses import (
     base_url,
     fhir_response,
     prefer_return,
-    prefers_lenient,
     read_response,
+    search_handling,
     write_response,
 )
 from hoso.core.errors import InvalidRequest, PayloadTooLarge, UnsupportedMediaType
+from hoso.core.settings import Settings
+from hoso.core.text import whole_number
 from hoso.fhir.bundles import history_bundle, searchset_bundle
 from hoso.fhir.dates import since_us
+from hoso.fhir.patch import Patch, parse_fhirpath_patch, parse_json_patch
 from hoso.fhir.resource_types import check_resource_type
-from hoso.fhir.transaction import process_bundle
+from hoso.fhir.transaction import BundleLimits, process_bundle
 
 router = APIRouter(prefix="/fhir")
+JSON_PATCH = "application/json-patch+json"
+PATCH_TYPES = {JSON_PATCH, "application/fhir+json"}
 
 CONTROL_PARAMS = {"_cursor", "_format", "_pretty"}
 
@@ -45,7 +50,7 @@ def _search(
     params: list[tuple[str, str]],
 ) -> Response:
     cursor = request.query_params.get("_cursor")
-    page = repo.search(resource_type, params, lenient=prefers_lenient(request), cursor=cursor)
+    page = repo.search(resource_type, params, lenient=search_handling(request), cursor=cursor)
     path = resource_type or ""
     self_link = _link(request, path, params + ([("_cursor", cursor)] if cursor else []))
     next_link = (
@@ -69,9 +74,10 @@ def _count(request: Request) -> int | None:
     value = request.query_params.get("_count")
     if value is None:
         return None
-    if not value.isdigit():
+    count = whole_number(value)
+    if count is None:
         raise InvalidRequest(f"_count không hợp lệ: {value} / Invalid _count: {value}")
-    return int(value)
+    return count
 
 
 def _history(
@@ -99,13 +105,14 @@ def _history(
 
 @router.post("")
 async def transaction_or_batch(request: Request, repo: RepoDep, settings: SettingsDep) -> Response:
-    bundle = await read_json(request, max_bytes=settings.max_body_bytes)
+    bundle = await read_json(request, settings)
     response = await run_in_threadpool(
         process_bundle,
         repo,
         bundle,
         base_url=base_url(request),
         return_preference=prefer_return(request),
+        limits=BundleLimits(settings.max_bundle_entries, settings.max_patch_operations),
     )
     return fhir_response(response)
 
@@ -152,7 +159,7 @@ async def create(
     request: Request, resource_type: str, repo: RepoDep, settings: SettingsDep
 ) -> Response:
     check_resource_type(resource_type)
-    resource = await read_json(request, max_bytes=settings.max_body_bytes)
+    resource = await read_json(request, settings)
     if not isinstance(resource, dict) or resource.get("resourceType") != resource_type:
         raise InvalidRequest(
             f"Nội dung phải là một {resource_type} / Body must be a {resource_type}",
@@ -174,7 +181,7 @@ async def conditional_update(
         raise InvalidRequest(
             "Cập nhật có điều kiện cần điều kiện tìm kiếm / Conditional update needs criteria"
         )
-    resource = await read_json(request, max_bytes=settings.max_body_bytes)
+    resource = await read_json(request, settings)
     if not isinstance(resource, dict) or resource.get("resourceType") != resource_type:
         raise InvalidRequest(
             f"Nội dung phải là một {resource_type} / Body must be a {resource_type}",
@@ -195,7 +202,7 @@ async def update(
     request: Request, resource_type: str, id: str, repo: RepoDep, settings: SettingsDep
 ) -> Response:
     check_resource_type(resource_type)
-    resource = await read_json(request, max_bytes=settings.max_body_bytes)
+    resource = await read_json(request, settings)
     if_match = parse_if_match(request.headers.get("if-match"))
     result = await run_in_threadpool(repo.update, resource_type, id, resource, if_match=if_match)
     return write_response(request, result)
@@ -206,14 +213,20 @@ async def patch(
     request: Request, resource_type: str, id: str, repo: RepoDep, settings: SettingsDep
 ) -> Response:
     check_resource_type(resource_type)
-    operations = await read_json(
-        request, max_bytes=settings.max_body_bytes, allowed={"application/json-patch+json"}
-    )
-    if not isinstance(operations, list):
-        raise InvalidRequest("JSON Patch phải là một mảng / JSON Patch must be an array")
     if_match = parse_if_match(request.headers.get("if-match"))
-    result = await run_in_threadpool(repo.patch, resource_type, id, operations, if_match=if_match)
+    patch = await _read_patch(request, settings)
+    result = await run_in_threadpool(repo.patch, resource_type, id, patch, if_match=if_match)
     return write_response(request, result)
+
+
+async def _read_patch(request: Request, settings: Settings) -> Patch:
+    """JSON Patch as `application/json-patch+json`, FHIRPath Patch (a Parameters) as
+    `application/fhir+json`; JSON merge patch is not supported (415 names what is)."""
+    media = check_media_type(request, PATCH_TYPES)
+    body = await read_json(request, settings, allowed=PATCH_TYPES)
+    if media == JSON_PATCH:
+        return parse_json_patch(body, settings.max_patch_operations)
+    return parse_fhirpath_patch(body, settings.max_patch_operations)
 
 
 @router.delete("/{resource_type}/{id}")
@@ -232,6 +245,7 @@ def history_instance(request: Request, resource_type: str, id: str, repo: RepoDe
 @router.get("/{resource_type}/{id}/_history/{version}")
 def vread(request: Request, resource_type: str, id: str, version: str, repo: RepoDep) -> Response:
     check_resource_type(resource_type)
-    if not version.isdigit():
+    number = whole_number(version)
+    if number is None:
         raise InvalidRequest(f"Phiên bản không hợp lệ: {version} / Invalid version: {version}")
-    return read_response(request, repo.vread(resource_type, id, int(version)))
+    return read_response(request, repo.vread(resource_type, id, number))

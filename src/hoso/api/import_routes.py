@@ -68,7 +68,7 @@ async def kick_off(request: Request, principal: PrincipalDep) -> Response:
     settings = request.app.state.settings
     media = request.headers.get("content-type", "").split(";")[0].strip().lower()
     url = str(request.url)
-    job = runner.jobs.create("import", principal.agent, {"url": url})
+    job = runner.jobs.create("import", principal.owner, {"url": url})
     body_file: Path | None = None
     try:
         if media in NDJSON_TYPES:
@@ -77,7 +77,7 @@ async def kick_off(request: Request, principal: PrincipalDep) -> Response:
             )
             inputs = [ImportInput("body")]
         else:
-            body = await read_json(request, max_bytes=settings.max_body_bytes)
+            body = await read_json(request, settings)
             inputs = parse_import_parameters(body, settings.import_sources)
     except Exception:
         runner.jobs.cancel(job.id)
@@ -112,7 +112,7 @@ async def _save_body(request: Request, folder: Path, max_bytes: int) -> Path:
 
 def _own(request: Request, job_id: str, principal: Principal) -> Job:
     job = runner_for(request.app).jobs.get(job_id)
-    if job is None or job.kind != "import" or job.owner != principal.agent:
+    if job is None or job.kind != "import" or job.owner != principal.owner:
         raise ResourceNotFound(f"Không tìm thấy việc {job_id} / Job {job_id} not found")
     return job
 

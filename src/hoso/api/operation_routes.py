@@ -67,7 +67,7 @@ async def _invoke(
         )
     body = None
     if request.method == "POST":
-        body = await read_json(request, max_bytes=settings.max_body_bytes)
+        body = await read_json(request, settings)
     params = operations.collect_params(request.query_params.multi_items(), body)
     ctx = operations.OperationContext(base_url(request), level, resource_type, id, request.method)
     return fhir_response(await run_in_threadpool(operation.run, repo, ctx, params))

@@ -30,13 +30,30 @@ def version_headers(request: Request, stored: StoredResource) -> dict[str, str]:
 
 
 def read_response(request: Request, stored: StoredResource) -> Response:
-    """Stream the stored canonical JSON unchanged."""
-    return fhir_response(stored.content, headers=version_headers(request, stored))
+    """Stream the stored canonical JSON unchanged; 304 when `If-None-Match` names the
+    current version (https://hl7.org/fhir/R4/http.html#cread)."""
+    headers = version_headers(request, stored)
+    if _names_version(request.headers.get("if-none-match"), stored.version):
+        return Response(status_code=304, headers=headers)
+    return fhir_response(stored.content, headers=headers)
+
+
+def _names_version(header: str | None, version: int) -> bool:
+    """`W/"3"`, `"3"`, a list of them, or `*`: weak comparison (RFC 9110 §13.1.2)."""
+    if not header:
+        return False
+    tags = [t.strip().removeprefix("W/").strip('"') for t in header.split(",")]
+    return "*" in tags or str(version) in tags
 
 
 def write_response(request: Request, result: WriteResult) -> Response:
     """201/200 with Location, ETag, Last-Modified and the body `Prefer: return` asks for."""
     stored = result.stored
+    if result.withheld:
+        # The resident the MPI matched, whom the caller may not read: the id, no more.
+        location = f"{base_url(request)}/{stored.resource_type}/{stored.id}"
+        outcome = operation_outcome(list(result.warnings))
+        return fhir_response(outcome, 200, {"Location": location})
     status = 201 if result.created else 200
     headers = version_headers(request, stored)
     location = f"{base_url(request)}/{stored.location}"
@@ -60,5 +77,12 @@ def prefer_return(request: Request) -> str:
     return "representation"
 
 
-def prefers_lenient(request: Request) -> bool:
-    return "handling=lenient" in request.headers.get("prefer", "").replace(" ", "")
+def search_handling(request: Request) -> bool | None:
+    """`Prefer: handling=lenient` (True), `=strict` (False), or neither (None: unknown
+    `_`-parameters are ignored, others refused) (https://hl7.org/fhir/R4/search.html#errors)."""
+    prefer = request.headers.get("prefer", "").replace(" ", "")
+    if "handling=lenient" in prefer:
+        return True
+    if "handling=strict" in prefer:
+        return False
+    return None

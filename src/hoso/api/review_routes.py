@@ -118,7 +118,7 @@ async def decision(request: Request, candidate_id: str, principal: PrincipalDep,
                    ) -> Response:  # fmt: skip
     rq.check_reviewer(principal.role)
     number = _id(candidate_id)
-    body = await read_json(request, max_bytes=MAX_FORM_BYTES,
+    body = await read_json(request, request.app.state.settings, max_bytes=MAX_FORM_BYTES,
                            allowed={"application/json", "application/fhir+json"})
     if not isinstance(body, dict):
         raise InvalidRequest("Nội dung phải là một đối tượng JSON / The body must be a JSON "

@@ -23,6 +23,7 @@ from hoso.api.body import read_json
 from hoso.api.deps import RepoDep, SettingsDep
 from hoso.api.responses import base_url, fhir_response, write_response
 from hoso.core.errors import InvalidRequest
+from hoso.core.text import whole_number
 from hoso.fhir.bundles import PAGE_CURSOR_PARAM, history_bundle, searchset_bundle
 from hoso.fhir.repository import SearchPage
 
@@ -39,7 +40,7 @@ MAX_COUNT = 500
 async def file_data_request(
     request: Request, id: str, repo: RepoDep, settings: SettingsDep
 ) -> Response:
-    body = await read_json(request, max_bytes=settings.max_body_bytes)
+    body = await read_json(request, settings)
     result = await run_in_threadpool(
         subject_rights.file_request, repo, id, body, cccd_system=settings.cccd_system
     )
@@ -73,12 +74,13 @@ def consent_log(request: Request, id: str, repo: RepoDep) -> Response:
 
 def _count(request: Request) -> int:
     raw = request.query_params.get("_count", str(DEFAULT_COUNT))
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_COUNT:
+    count = whole_number(raw)
+    if count is None or not 1 <= count <= MAX_COUNT:
         raise InvalidRequest(
             f"_count phải từ 1 đến {MAX_COUNT}: {raw} / _count must be 1 to {MAX_COUNT}: {raw}",
             expression=["_count"],
         )
-    return int(raw)
+    return count
 
 
 def _searchset(request: Request, page: SearchPage, path: str) -> dict[str, Any]:

@@ -62,7 +62,7 @@ class BulkRunner:
     def start(self, access: BulkExportAccess, plan: ExportPlan, base_url: str) -> Job:
         """Record the job and queue it; the kick-off is already decided and audited."""
         request = {"url": plan.request.url, "level": plan.request.level, "base": base_url}
-        job = self.jobs.create("export", access.principal.agent, request)
+        job = self.jobs.create("export", access.principal.owner, request)
         with self._lock:
             if self._pool is None:
                 self._stop = threading.Event()

@@ -10,12 +10,18 @@ below the API raises HTTP exceptions. Messages are Vietnamese first, then Englis
     ├── NotSupported              400 not-supported interaction or feature the server lacks
     ├── ResourceNotFound          404 not-found
     ├── MethodNotAllowed          405 not-supported
+    ├── NotAcceptable             406 not-supported a response format the server does not write
+    ├── RequestTimeout            408 timeout      the request body did not arrive in time
     ├── Conflict                  409 conflict     duplicate CCCD, concurrent version clash
     ├── ResourceGone              410 deleted
     ├── PreconditionFailed        412 conflict     If-Match mismatch, multiple conditional matches
-    ├── PayloadTooLarge           413 too-costly
+    ├── PayloadTooLarge           413 too-costly   body, Bundle or patch over a documented limit
     ├── UnsupportedMediaType      415 not-supported
-    └── UnprocessableEntity       422 business-rule well-formed, but a business rule refuses it
+    ├── UnprocessableEntity       422 business-rule well-formed, but a business rule refuses it
+    ├── Unauthorized              401 login
+    ├── Forbidden                 403 forbidden
+    ├── TooManyRequests           429 throttled
+    └── QueryTimeout              503 timeout      a statement ran past the statement timeout
 """
 
 from __future__ import annotations
@@ -104,6 +110,20 @@ class MethodNotAllowed(FhirError):
     issue_code = "not-supported"
 
 
+class NotAcceptable(FhirError):
+    """`Accept` or `_format` asks for a format the server does not write (XML, Turtle)."""
+
+    http_status = 406
+    issue_code = "not-supported"
+
+
+class RequestTimeout(FhirError):
+    """The client stopped sending the body it announced (or sent it too slowly)."""
+
+    http_status = 408
+    issue_code = "timeout"
+
+
 class Conflict(FhirError):
     """The write clashes with stored state (unique CCCD, concurrent update)."""
 
@@ -163,3 +183,11 @@ class Forbidden(FhirError):
 class TooManyRequests(FhirError):
     http_status = 429
     issue_code = "throttled"
+
+
+class QueryTimeout(FhirError):
+    """A database statement ran past the statement timeout and was cancelled: the
+    request asked for more work than the server gives one request."""
+
+    http_status = 503
+    issue_code = "timeout"

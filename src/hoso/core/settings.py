@@ -78,6 +78,25 @@ class Settings:
     import_sources: tuple[str, ...] = ()
     import_forward_token: bool = False  # send the caller's token along to those sources
     max_import_bytes: int = 1024 * 1024 * 1024  # an NDJSON body posted to `$import`
+    # Self-claimed care (hoso.access.care_claims): a caller opening more records in an
+    # hour than factor × its busiest hour of 30 days (and more than floor) is slowed to
+    # one opening per slow_seconds and flagged for the data-protection officer.
+    care_claim_floor: int = 30
+    care_claim_factor: float = 2.0
+    care_claim_slow_seconds: int = 10
+    # -- how much work one request may ask for (docs/api.md#giới-hạn--limits) --
+    max_json_depth: int = 64  # nesting of objects and arrays in a body
+    max_element_repeats: int = 1000  # items of any one array in a body
+    max_bundle_entries: int = 1000  # entries of a transaction or batch
+    max_patch_operations: int = 1000  # operations of one JSON Patch or FHIRPath Patch
+    max_search_parameters: int = 50  # parameters of one search (each repeat counts)
+    max_search_values: int = 100  # comma-separated values of one parameter
+    max_sort_keys: int = 8
+    # A statement running longer is cancelled (PostgreSQL statement_timeout, a SQLite
+    # progress handler) and the request answers 503; 0 = no limit (the CLI's bulk jobs).
+    statement_timeout_ms: int = 10_000
+    body_idle_seconds: float = 30.0  # a body that stalls this long answers 408
+    body_timeout_seconds: float = 300.0  # and one that takes longer than this in all
 
     @classmethod
     def from_env(cls, database_url: str | None = None) -> Settings:
@@ -111,7 +130,30 @@ class Settings:
             ),
             import_forward_token=_flag(env.get("HOSO_IMPORT_FORWARD_TOKEN", "")),
             max_import_bytes=int(env.get("HOSO_MAX_IMPORT_BYTES", 1024 * 1024 * 1024)),
+            **_limits_from(env),
         )
+
+
+_LIMITS = {
+    "care_claim_floor": ("HOSO_CARE_CLAIM_FLOOR", int),
+    "care_claim_factor": ("HOSO_CARE_CLAIM_FACTOR", float),
+    "care_claim_slow_seconds": ("HOSO_CARE_CLAIM_SLOW_SECONDS", int),
+    "max_json_depth": ("HOSO_MAX_JSON_DEPTH", int),
+    "max_element_repeats": ("HOSO_MAX_ELEMENT_REPEATS", int),
+    "max_bundle_entries": ("HOSO_MAX_BUNDLE_ENTRIES", int),
+    "max_patch_operations": ("HOSO_MAX_PATCH_OPERATIONS", int),
+    "max_search_parameters": ("HOSO_MAX_SEARCH_PARAMETERS", int),
+    "max_search_values": ("HOSO_MAX_SEARCH_VALUES", int),
+    "max_sort_keys": ("HOSO_MAX_SORT_KEYS", int),
+    "statement_timeout_ms": ("HOSO_STATEMENT_TIMEOUT_MS", int),
+    "body_idle_seconds": ("HOSO_BODY_IDLE_SECONDS", float),
+    "body_timeout_seconds": ("HOSO_BODY_TIMEOUT_SECONDS", float),
+}
+
+
+def _limits_from(env: Mapping[str, str]) -> dict[str, float | int]:
+    """The request limits set in the environment (the rest keep their defaults)."""
+    return {field: kind(env[name]) for field, (name, kind) in _LIMITS.items() if env.get(name)}
 
 
 def _flag(value: str) -> bool:

@@ -19,3 +19,16 @@ def fold(text: str) -> str:
     decomposed = unicodedata.normalize("NFD", text.translate(_D_TABLE))
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return _SPACES.sub(" ", stripped).strip().casefold()
+
+
+_ASCII_DIGITS = re.compile(r"[0-9]{1,18}")
+
+
+def whole_number(text: str) -> int | None:
+    """`text` as a non-negative integer when it is 1–18 ASCII digits, else None.
+
+    `str.isdigit()` also accepts "²" and "١٢" (which `int()` refuses or reads), and a
+    number with thousands of digits would raise in `int()`: a count, a version or an
+    ETag from a request goes through here, and anything longer is not a valid one.
+    """
+    return int(text) if _ASCII_DIGITS.fullmatch(text) else None

@@ -23,9 +23,12 @@ from hoso.core.errors import (
     PreconditionFailed,
     ResourceNotFound,
 )
+from hoso.core.text import whole_number
 from hoso.fhir.bundles import PAGE_CURSOR_PARAM, history_bundle, response_entry, searchset_bundle
+from hoso.fhir.conditional import one_match
 from hoso.fhir.dates import date_range
 from hoso.fhir.operations import OperationContext, collect_params, find
+from hoso.fhir.patch import Patch, parse_fhirpath_patch, parse_json_patch
 from hoso.fhir.repository import Repository, StoredResource, WriteResult
 from hoso.fhir.resource_types import check_resource_type
 
@@ -46,6 +49,7 @@ class Entry:
     resource: dict[str, Any] | None
     if_none_exist: str | None
     if_match: int | None
+    max_patch_operations: int = 1000
     preassigned_id: str | None = None  # promised to other entries of a reference cycle
     identity: str | None = None
     written: dict[str, Any] | None = None
@@ -72,7 +76,7 @@ def invalid(where: str, vi: str, en: str) -> InvalidRequest:
     return InvalidRequest(f"{where}: {vi} / {en}", expression=[where])
 
 
-def parse_entry(index: int, raw: Any, base_url: str) -> Entry:
+def parse_entry(index: int, raw: Any, base_url: str, max_patch_operations: int = 1000) -> Entry:
     """Check one entry's envelope (https://hl7.org/fhir/R4/bundle.html#request)."""
     path = f"Bundle.entry[{index}]"
     if not isinstance(raw, dict) or not isinstance(raw.get("request"), dict):
@@ -103,6 +107,7 @@ def parse_entry(index: int, raw: Any, base_url: str) -> Entry:
     full_url = raw.get("fullUrl") if isinstance(raw.get("fullUrl"), str) else None
     entry = Entry(index, method, url, full_url, resource, if_none_exist,
                   parse_etag(request.get("ifMatch"), f"{path}.request.ifMatch"))
+    entry.max_patch_operations = max_patch_operations
     _check_target(entry)
     return entry
 
@@ -132,25 +137,10 @@ def parse_etag(value: Any, where: str) -> int | None:
     """`W/"3"` → 3 (https://hl7.org/fhir/R4/http.html#concurrency)."""
     if value in (None, ""):
         return None
-    text = str(value).strip().removeprefix("W/").strip('"')
-    if not text.isdigit():
+    number = whole_number(str(value).strip().removeprefix("W/").strip('"'))
+    if number is None:
         raise invalid(where, f"ETag không hợp lệ '{value}'", f"invalid ETag '{value}'")
-    return int(text)
-
-
-def one_match(repo: Repository, resource_type: str, criteria: str) -> str | None:
-    """The id matching `criteria`, None for no match; 412 when several match."""
-    params = parse_qsl(criteria, keep_blank_values=True)
-    if not params:
-        raise InvalidRequest("Điều kiện tìm kiếm rỗng / Empty conditional criteria")
-    # Two are enough to tell one match from many.
-    ids = [hit.id for hit in repo.search(resource_type, [*params, ("_count", "2")]).matches]
-    if len(ids) > 1:
-        raise PreconditionFailed(
-            f"Điều kiện '{resource_type}?{criteria}' khớp nhiều tài nguyên / "
-            f"Criteria '{resource_type}?{criteria}' matched more than one resource",
-            code="multiple-matches")
-    return ids[0] if ids else None
+    return number
 
 
 def execute(repo: Repository, entry: Entry, base_url: str, prefer: str) -> dict[str, Any]:
@@ -172,7 +162,8 @@ def execute(repo: Repository, entry: Entry, base_url: str, prefer: str) -> dict[
         result = _update(repo, entry, rtype, id)
     else:
         id = id or _existing_id(repo, rtype, entry.query)
-        result = repo.patch(rtype, id, _json_patch(entry), if_match=entry.if_match)
+        patch = _patch(entry, entry.max_patch_operations)
+        result = repo.patch(rtype, id, patch, if_match=entry.if_match)
     entry.identity = f"{rtype}/{result.stored.id}"
     entry.written = jsonx.loads(result.stored.content)
     return _write_response(result, prefer)
@@ -180,9 +171,8 @@ def execute(repo: Repository, entry: Entry, base_url: str, prefer: str) -> dict[
 
 def _create(repo: Repository, entry: Entry) -> WriteResult:
     resource = {k: v for k, v in (entry.resource or {}).items() if k != "id"}
-    if entry.preassigned_id:
-        return repo.update(resource["resourceType"], entry.preassigned_id,
-                           {**resource, "id": entry.preassigned_id})
+    if entry.preassigned_id:  # the server chose it to close a reference cycle
+        return repo.create(resource, id=entry.preassigned_id)
     return repo.create(resource, if_none_exist=entry.if_none_exist)
 
 
@@ -205,21 +195,23 @@ def _existing_id(repo: Repository, rtype: str, criteria: str) -> str:
     return found
 
 
-def _json_patch(entry: Entry) -> list[Any]:
-    """R4 carries a JSON Patch in a Binary (https://hl7.org/fhir/R4/http.html#patch)."""
-    binary, where = entry.resource or {}, f"{entry.path}.resource"
-    media = str(binary.get("contentType", "")).split(";")[0].strip()
-    if binary.get("resourceType") != "Binary" or media != JSON_PATCH:
-        raise NotSupported(f"{where}: PATCH cần Binary {JSON_PATCH} / "
-                           f"PATCH needs a Binary of {JSON_PATCH}", expression=[where])
+def _patch(entry: Entry, max_operations: int) -> Patch:
+    """R4 carries a FHIRPath Patch as a Parameters resource and a JSON Patch in a Binary
+    (https://hl7.org/fhir/R4/http.html#patch)."""
+    body, where = entry.resource or {}, f"{entry.path}.resource"
+    if body.get("resourceType") == "Parameters":
+        return parse_fhirpath_patch(body, max_operations)
+    media = str(body.get("contentType", "")).split(";")[0].strip()
+    if body.get("resourceType") != "Binary" or media != JSON_PATCH:
+        raise NotSupported(f"{where}: PATCH cần Parameters (FHIRPath Patch) hoặc Binary "
+                           f"{JSON_PATCH} / PATCH needs a Parameters (FHIRPath Patch) or a "
+                           f"Binary of {JSON_PATCH}", expression=[where])
     try:
-        operations = jsonx.loads(base64.b64decode(binary.get("data") or "", validate=True))
+        operations = jsonx.loads_request(base64.b64decode(body.get("data") or "", validate=True))
     except (binascii.Error, ValueError, FhirError) as exc:
         raise invalid(f"{where}.data", "không phải JSON Patch base64",
                       "is not a base64 JSON Patch") from exc
-    if not isinstance(operations, list):
-        raise invalid(f"{where}.data", "JSON Patch phải là một mảng", "JSON Patch must be an array")
-    return operations
+    return parse_json_patch(operations, max_operations)
 
 
 def _delete(repo: Repository, entry: Entry, rtype: str) -> dict[str, Any]:
@@ -238,6 +230,10 @@ def _delete(repo: Repository, entry: Entry, rtype: str) -> dict[str, Any]:
 
 
 def _write_response(result: WriteResult, prefer: str) -> dict[str, Any]:
+    if result.withheld:  # the matched record's id, nothing of its content or history
+        entry = response_entry(200, issues=result.warnings)
+        entry["response"]["location"] = f"{result.stored.resource_type}/{result.stored.id}"
+        return entry
     issues = list(result.warnings)
     if prefer == "OperationOutcome" and not issues:
         issues = [Issue("information", "informational", "Đã lưu / Stored")]
@@ -254,7 +250,7 @@ def _read(repo: Repository, entry: Entry, base_url: str) -> dict[str, Any]:
     if segments and segments[-1] == "_history" and len(segments) <= 3:
         body = _history(repo, rtype, segments[1] if len(segments) == 3 else None, params,
                         base_url, f"{base_url}/{entry.url}")
-    elif len(segments) == 4 and segments[2] == "_history" and segments[3].isdigit():
+    elif len(segments) == 4 and segments[2] == "_history" and whole_number(segments[3]) is not None:
         stored = repo.vread(segments[0], segments[1], int(segments[3]))
     elif len(segments) == 2:
         stored = repo.read(segments[0], segments[1])
@@ -293,9 +289,10 @@ def _history(
         since_us = date_range(since)[0] if since else None
     except ValueError as exc:
         raise InvalidRequest(f"_since không hợp lệ: {since} / Invalid _since: {since}") from exc
-    if count is not None and not count.isdigit():
+    number = whole_number(count) if count is not None else None
+    if count is not None and number is None:
         raise InvalidRequest(f"_count không hợp lệ: {count} / Invalid _count: {count}")
-    page = repo.history(rtype, id, since_us=since_us, count=int(count) if count else None,
+    page = repo.history(rtype, id, since_us=since_us, count=number or None,
                         cursor=args.get(PAGE_CURSOR_PARAM))
     return history_bundle(page, base_url=base_url, self_link=self_link)
 

@@ -99,9 +99,29 @@ def searchset_bundle(
     bundle["link"] = _links(self_link, next_link)
     entries = [_search_entry(hit, base_url, "match", wanted) for hit in page.matches]
     entries += [_search_entry(hit, base_url, "include", ()) for hit in page.includes]
+    if page.ignored:
+        entries.append(_ignored_entry(page.ignored))
     if entries:
         bundle["entry"] = entries
     return bundle
+
+
+def _ignored_entry(ignored: tuple[str, ...]) -> dict[str, Any]:
+    """An OperationOutcome entry naming the parameters the search left out
+    (https://hl7.org/fhir/R4/search.html#errors: search.mode `outcome`)."""
+    names = ", ".join(dict.fromkeys(ignored))
+    issue = Issue(
+        "warning",
+        "not-supported",
+        f"Đã bỏ qua tham số không được hỗ trợ: {names} / Ignored unsupported parameters: "
+        f"{names}",
+        tuple(dict.fromkeys(ignored)),
+    )
+    return {
+        "fullUrl": f"urn:uuid:{uuid.uuid4()}",
+        "resource": {**operation_outcome([issue]), "id": str(uuid.uuid4())},
+        "search": {"mode": "outcome"},
+    }
 
 
 def _search_entry(

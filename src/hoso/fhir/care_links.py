@@ -6,6 +6,11 @@ A facility is named by a reference to its Organization (Encounter.serviceProvide
 EpisodeOfCare.managingOrganization, ServiceRequest.performer) or, for an Appointment,
 whose R4 participants cannot be Organizations, by the facility that booked it
 (`meta.source`, stamped by the access layer on every write).
+
+A link is *self-claimed* when the facility's own software or staff wrote it (the
+resource's `meta.source` is a facility): the resident was at its counter, as far as
+anyone else knows. Such a link opens the record only once its period has begun (a day's
+grace for clocks), is shown to the resident, and is watched (`hoso.access.care_claims`).
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ class CareLink:
     kind: str
     low: int
     high: int
+    self_claimed: bool = False
 
 
 def facility_source(code: str) -> str:
@@ -77,4 +83,23 @@ def care_links(resource: dict[str, Any]) -> list[CareLink]:
     span = _span(resource, period.get("start"), period.get("end"))
     if span is None or not facilities or resource.get("status") in ("entered-in-error",):
         return []
-    return [CareLink(f, kind, span[0], span[1]) for f in dict.fromkeys(facilities)]
+    source = (resource.get("meta") or {}).get("source")
+    claimed = isinstance(source, str) and source.startswith(FACILITY_SOURCE_PREFIX)
+    return [CareLink(f, kind, span[0], span[1], claimed) for f in dict.fromkeys(facilities)]
+
+
+def linked_patient(resource: dict[str, Any]) -> str | None:
+    """The Patient id a care resource links to its facility (None if it names none)."""
+    kind = resource.get("resourceType")
+    refs: list[Any] = []
+    if kind in ("Encounter", "ServiceRequest"):
+        refs = [resource.get("subject")]
+    elif kind == "EpisodeOfCare":
+        refs = [resource.get("patient")]
+    elif kind == "Appointment":
+        refs = [p.get("actor") for p in resource.get("participant") or [] if isinstance(p, dict)]
+    for ref in refs:
+        text = ref.get("reference") if isinstance(ref, dict) else None
+        if isinstance(text, str) and text.startswith("Patient/") and text.count("/") == 1:
+            return text.split("/", 1)[1]
+    return None

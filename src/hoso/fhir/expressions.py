@@ -15,6 +15,7 @@ Two R4 habits need rewriting before evaluation:
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from functools import cache
 from typing import Any
 
@@ -59,7 +60,7 @@ def _python_type(value: Any) -> str | None:
         return "boolean"
     if isinstance(value, int):
         return "integer"
-    if isinstance(value, float):
+    if isinstance(value, float | Decimal):
         return "decimal"
     if isinstance(value, str):
         return "string"

@@ -8,10 +8,12 @@ data before the write path, and indexing must never fail a write that passed it.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable
 from functools import lru_cache
 from typing import Any
 
+from hoso.core.jsonx import is_number
 from hoso.core.text import fold as fold_uncached
 from hoso.fhir.dates import date_range
 from hoso.fhir.fastpath import TypedValue
@@ -204,9 +206,12 @@ def references(param: SearchParam, values: Iterable[TypedValue], out: IndexValue
 
 
 def _number(value: Any) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, int | float):
+    """The index keeps a float: precision-aware search compares ranges, so a decimal's
+    extra digits are not needed there (the stored resource keeps them)."""
+    if not is_number(value):
         return None
-    return float(value)
+    number = float(value)
+    return number if math.isfinite(number) else None
 
 
 def quantities(param: SearchParam, values: Iterable[TypedValue], out: IndexValues) -> None:

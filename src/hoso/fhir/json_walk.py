@@ -23,6 +23,7 @@ from fhir.resources.R4B.meta import Meta
 from fhir_core.fhirabstractmodel import FHIRAbstractModel
 
 from hoso.core.errors import Issue
+from hoso.core.jsonx import is_number
 from hoso.fhir.r4_rules import (
     CONTROL_CHARS,
     FORMATS,
@@ -307,9 +308,8 @@ def _walk_single(w: Walk, value: Any, f: _Field, loc: Loc) -> None:
         if not isinstance(value, bool):
             w.error(loc, "structure", _wrong("boolean"))
     elif kind in ("integer", "decimal"):
-        if isinstance(value, bool) or not isinstance(
-            value, int if kind == "integer" else (int, float)
-        ):
+        whole = isinstance(value, int) and not isinstance(value, bool)
+        if not (whole if kind == "integer" else is_number(value)):
             w.error(loc, "structure", _wrong(kind))
     elif not isinstance(value, str):
         w.error(loc, "structure", _wrong("string"))

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from hoso.core.errors import Issue
+from hoso.fhir.patch import Patch
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +50,16 @@ class WriteResult:
     warnings: tuple[Issue, ...] = ()
     # True when a conditional create found an existing match and wrote nothing.
     matched_existing: bool = False
+    # The match is a record the caller may not read (the MPI found the resident): the
+    # answer names its id, never its content, version or time.
+    withheld: bool = False
+
+    def withhold(self) -> WriteResult:
+        """This result with only the matched record's type and id left in it."""
+        s = self.stored
+        stub = StoredResource(s.resource_type, s.id, 0, 0, False,
+                              f'{{"id":"{s.id}","resourceType":"{s.resource_type}"}}')  # fmt: skip
+        return WriteResult(stub, False, self.warnings, matched_existing=True, withheld=True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +89,7 @@ class SearchPage:
     includes: list[Hit] = field(default_factory=list)
     total: int | None = None
     next_cursor: str | None = None
+    ignored: tuple[str, ...] = ()  # parameters left out under lenient handling
 
 
 class Repository(Protocol):
@@ -88,8 +100,11 @@ class Repository(Protocol):
     def vread(self, resource_type: str, id: str, version: int) -> StoredResource: ...
 
     def create(
-        self, resource: dict[str, Any], *, if_none_exist: str | None = None
-    ) -> WriteResult: ...
+        self, resource: dict[str, Any], *, if_none_exist: str | None = None, id: str | None = None
+    ) -> WriteResult:
+        """`id`: one the server chose before (a transaction's reference cycle), never a
+        client's; otherwise a new one."""
+        ...
 
     def update(
         self,
@@ -105,8 +120,11 @@ class Repository(Protocol):
     ) -> WriteResult: ...
 
     def patch(
-        self, resource_type: str, id: str, operations: list[Any], *, if_match: int | None = None
-    ) -> WriteResult: ...
+        self, resource_type: str, id: str, patch: Patch, *, if_match: int | None = None
+    ) -> WriteResult:
+        """`If-Match` is checked before `patch` is applied
+        (https://hl7.org/fhir/R4/http.html#patch)."""
+        ...
 
     def delete(self, resource_type: str, id: str) -> StoredResource | None: ...
 
@@ -115,9 +133,13 @@ class Repository(Protocol):
         resource_type: str | None,
         params: list[tuple[str, str]],
         *,
-        lenient: bool = False,
+        lenient: bool | None = False,
         cursor: str | None = None,
-    ) -> SearchPage: ...
+    ) -> SearchPage:
+        """`lenient`: unknown parameters are refused (False), ignored (True), or ignored
+        when they start with `_` (None: what a client gets without `Prefer: handling`);
+        ignored ones are listed in `SearchPage.ignored`."""
+        ...
 
     def compartment(
         self,

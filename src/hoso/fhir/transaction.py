@@ -12,43 +12,58 @@ envelope and interaction live in `hoso.fhir.bundle_entry`.
 from __future__ import annotations
 
 import logging
-import re
 import uuid
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, quote, unquote_plus
 
-from hoso.core.errors import FhirError, InvalidRequest, Issue, ResourceNotFound
-from hoso.fhir.bundle_entry import Entry, execute, invalid, one_match, parse_entry
+from hoso.core.errors import FhirError, InvalidRequest, Issue, PayloadTooLarge, ResourceNotFound
+from hoso.fhir.bundle_entry import Entry, execute, invalid, parse_entry
 from hoso.fhir.bundles import response_entry
+from hoso.fhir.conditional import CONDITIONAL_REF, one_match
 from hoso.fhir.repository import Repository, iter_references
 
-__all__ = ["process_bundle"]
+__all__ = ["BundleLimits", "process_bundle"]
 
 log = logging.getLogger(__name__)
 
 _KINDS = {"batch": "batch-response", "transaction": "transaction-response"}
-_CONDITIONAL_REF = re.compile(r"^([A-Z][A-Za-z]+)\?(.+)$")
 _URNS = ("urn:uuid:", "urn:oid:")
 
 
+@dataclass(frozen=True, slots=True)
+class BundleLimits:
+    """How much one Bundle may ask for (`Settings.max_bundle_entries`, …): past them it
+    is refused with 413 before any entry runs."""
+
+    max_entries: int = 1000
+    max_patch_operations: int = 1000
+
+
 def process_bundle(
-    repo: Repository, bundle: Any, *, base_url: str, return_preference: str = "minimal"
+    repo: Repository,
+    bundle: Any,
+    *,
+    base_url: str,
+    return_preference: str = "minimal",
+    limits: BundleLimits = BundleLimits(),
 ) -> dict[str, Any]:
     """Process a `batch` or `transaction` Bundle into its response Bundle; entries keep
     their order. `return_preference` is `Prefer: return` for the written entries."""
-    kind = _check_bundle(bundle)
+    kind = _check_bundle(bundle, limits.max_entries)
     raw = bundle.get("entry") or []
+    ops = limits.max_patch_operations
     if kind == "transaction":
-        entries = [parse_entry(i, item, base_url) for i, item in enumerate(raw)]
+        entries = [parse_entry(i, item, base_url, ops) for i, item in enumerate(raw)]
         responses = _transaction(repo, entries, base_url, return_preference)
     else:
-        responses = _batch(repo, raw, base_url, return_preference)
+        responses = _batch(repo, raw, base_url, return_preference, ops)
     return {"resourceType": "Bundle", "id": str(uuid.uuid4()), "type": _KINDS[kind],
             "entry": responses}
 
 
-def _check_bundle(bundle: Any) -> str:
+def _check_bundle(bundle: Any, max_entries: int) -> str:
     if not isinstance(bundle, dict) or bundle.get("resourceType") != "Bundle":
         raise InvalidRequest("Nội dung phải là một Bundle / Body must be a Bundle",
                              expression=["resourceType"])
@@ -57,9 +72,15 @@ def _check_bundle(bundle: Any) -> str:
         raise InvalidRequest(
             f"Bundle.type phải là batch hoặc transaction, không phải '{kind}' / "
             f"Bundle.type must be batch or transaction, not '{kind}'", expression=["Bundle.type"])
-    if not isinstance(bundle.get("entry", []), list):
+    entries = bundle.get("entry", [])
+    if not isinstance(entries, list):
         raise InvalidRequest("Bundle.entry phải là một mảng / Bundle.entry must be an array",
                              expression=["Bundle.entry"])
+    if len(entries) > max_entries:
+        raise PayloadTooLarge(
+            f"Bundle có {len(entries)} mục, vượt giới hạn {max_entries}; hãy chia nhỏ / The "
+            f"Bundle has {len(entries)} entries, over the limit of {max_entries}; split it",
+            expression=["Bundle.entry"])
     return kind
 
 
@@ -157,7 +178,7 @@ class _Transaction:
 
 def _waits_for_type(entry: Entry, pending: list[Entry]) -> bool:
     wanted = {m.group(1) for ref in _references(entry.resource)
-              if (m := _CONDITIONAL_REF.match(ref))}
+              if (m := CONDITIONAL_REF.match(ref))}
     return any(o is not entry and o.method != "PATCH" and o.resource_type in wanted
                for o in pending)
 
@@ -193,12 +214,13 @@ def _blame_references(exc: FhirError, entries: list[Entry]) -> None:
 
 
 # -- batch -------------------------------------------------------------------------------
-def _batch(repo: Repository, raw: list[Any], base_url: str, prefer: str) -> list[dict[str, Any]]:
+def _batch(repo: Repository, raw: list[Any], base_url: str, prefer: str, max_patch_operations: int
+           ) -> list[dict[str, Any]]:  # fmt: skip
     """Each entry alone, in its own unit of work; entries may not reference each other."""
     parsed: list[Entry | FhirError] = []
     for i, item in enumerate(raw):
         try:
-            parsed.append(parse_entry(i, item, base_url))
+            parsed.append(parse_entry(i, item, base_url, max_patch_operations))
         except FhirError as exc:
             parsed.append(exc)
     full_urls = {e.full_url: e for e in parsed if isinstance(e, Entry) and e.full_url}
@@ -299,7 +321,7 @@ def _prepare(repo: Repository, entry: Entry, mapping: dict[str, str], base_url: 
     entry's resource, URL and ifNoneExist (https://hl7.org/fhir/R4/http.html#trules)."""
     local = dict(mapping)
     for ref in set(_references(entry.resource)):
-        if match := _CONDITIONAL_REF.match(ref):
+        if match := CONDITIONAL_REF.match(ref):
             found = one_match(repo, match.group(1), match.group(2))
             if found is None:
                 raise ResourceNotFound(

@@ -7,8 +7,9 @@ A current resource is visible when it is *in reach* and not *hidden*:
 
 - in reach: outside every patient's compartment (Organization, Practitioner…); or its
   patient is one the caller may see whole (`patients`, a care relationship at one of
-  `care_facilities`, or `all_patients`); or its type is in `summary_types` (the
-  emergency summary, for any patient); or the caller's facility authored it
+  `care_facilities` — a self-claimed one only once begun — or `all_patients`); or its
+  type is in `summary_types` (the emergency summary, for any patient); or the caller's
+  facility authored it
   (`meta.source` equals `authored_source`). A Consent that denies the caller's
   facility (`consent_actors`) takes away the care and summary reach.
 - hidden: it carries a security label in `hidden_labels` that no active Consent permits
@@ -30,6 +31,7 @@ class Visibility:
     all_patients: bool = False
     care_facilities: tuple[str, ...] = ()  # "Organization/<id>" or a facility source URN
     care_since_us: int = 0
+    claim_begun_us: int = 0  # a self-claimed link must have begun by then (now + grace)
     summary_types: frozenset[str] = frozenset()
     authored_source: str | None = None
     consent_actors: tuple[str, ...] = ()  # how Consents name the caller's facility

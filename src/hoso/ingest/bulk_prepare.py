@@ -45,7 +45,8 @@ BULK_TABLES: tuple[tuple[str, tuple[str, ...]], ...] = (
                     ("res_seq", "resource_type", "param", "patient_id"))))
         for t in schema.INDEX_TABLES
     ),
-    ("care_link", ("res_seq", "patient_id", "facility_ref", "kind", "low", "high")),
+    ("care_link", ("res_seq", "patient_id", "facility_ref", "kind", "low", "high",
+                   "self_claimed")),
     ("consent_rule", ("res_seq", "patient_id", "effect", "actor_ref", "label_system",
                       "label_code", "purpose", "low", "high")),
     ("patient_cccd", ("res_seq", "cccd", "patient_id")),

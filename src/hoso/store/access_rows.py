@@ -54,6 +54,7 @@ def access_rows(
                     "kind": link.kind,
                     "low": link.low,
                     "high": link.high,
+                    "self_claimed": link.self_claimed,
                 }
                 for link in care_links(resource)
             ]

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 from hoso.core import jsonx
 from hoso.ingest.bulk_prepare import BULK_TABLES, Prepared
-from hoso.store import schema
+from hoso.store import dialect, schema
 
 
 def is_postgresql(engine: sa.Engine) -> bool:
@@ -86,6 +86,7 @@ def copy_batch(conn: sa.Connection, items: Sequence[Prepared]) -> None:
     if not items:
         return
     if is_postgresql(conn.engine):
+        dialect.allow_long_statements(conn)  # a COPY of a whole batch is not a lookup
         _copy_postgresql(conn, items)
     else:
         _insert_sqlite(conn, items)

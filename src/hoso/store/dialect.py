@@ -24,3 +24,19 @@ def lock_key(conn: sa.Connection, key: str) -> None:
         hashlib.blake2b(key.encode(), digest_size=8).digest(), "big", signed=True
     )
     conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": digest})
+
+
+def timed_out(exc: sa.exc.DBAPIError) -> bool:
+    """Whether `exc` is a statement cancelled by the statement timeout
+    (`hoso.store.engine.install_statement_timeout`) on either database."""
+    orig = exc.orig
+    if type(orig).__name__ == "QueryCanceled":  # psycopg.errors.QueryCanceled (57014)
+        return True
+    return type(orig).__module__ == "sqlite3" and "interrupted" in str(orig)
+
+
+def allow_long_statements(conn: sa.Connection) -> None:
+    """Lift the statement timeout for the rest of this transaction (a bulk import's
+    COPY runs inside the server but is not one request's lookup)."""
+    if is_postgresql(conn):
+        conn.exec_driver_sql("SET LOCAL statement_timeout = 0")

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import math
+import time
+import weakref
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -53,3 +56,53 @@ def make_engine(url: str) -> sa.Engine:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
     return engine
+
+
+def install_statement_timeout(engine: sa.Engine, milliseconds: int) -> None:
+    """Cancel any statement that runs longer than `milliseconds` on this engine's
+    connections (the server's: one request may not hold the database for minutes).
+
+    PostgreSQL enforces `statement_timeout` itself (a connection option, so nothing is
+    lost when a transaction rolls back). SQLite has no such setting: a progress handler,
+    called every few thousand virtual-machine steps, interrupts the statement once its
+    deadline (set as each statement starts) has passed. Connections open already are
+    dropped so that every one carries the limit. Both end in `dialect.timed_out`.
+    """
+    if milliseconds <= 0 or engine in _TIMED:
+        return
+    _TIMED.add(engine)
+    if engine.dialect.name == "postgresql":
+
+        @sa.event.listens_for(engine, "do_connect")
+        def _pg_timeout(_dialect, _record, _cargs, cparams) -> None:  # type: ignore[no-untyped-def]
+            options = cparams.get("options", "")
+            cparams["options"] = f"{options} -c statement_timeout={int(milliseconds)}".strip()
+
+    else:
+        seconds = milliseconds / 1000
+
+        @sa.event.listens_for(engine, "connect")
+        def _sqlite_handler(dbapi_conn, record) -> None:  # type: ignore[no-untyped-def]
+            deadline = record.info.setdefault("statement_deadline", [math.inf])
+            dbapi_conn.set_progress_handler(
+                lambda: 1 if time.monotonic() > deadline[0] else 0, _SQLITE_PROGRESS_STEPS
+            )
+
+        @sa.event.listens_for(engine, "checkout")
+        def _sqlite_idle(_dbapi_conn, record, _proxy) -> None:  # type: ignore[no-untyped-def]
+            # Raw driver use (the audit chain's writer) sets no deadline: none applies.
+            record.info.setdefault("statement_deadline", [math.inf])[0] = math.inf
+
+        @sa.event.listens_for(engine, "before_cursor_execute")
+        def _sqlite_deadline(conn, *_args) -> None:  # type: ignore[no-untyped-def]
+            conn.info.setdefault("statement_deadline", [math.inf])[0] = (
+                time.monotonic() + seconds
+            )
+
+    engine.dispose()
+
+
+_TIMED: weakref.WeakSet[sa.Engine] = weakref.WeakSet()  # engines that have the limit
+# How often SQLite calls the progress handler: every 10,000 VM steps is about every
+# 0.1–1 ms of work, cheap next to the statement and fine-grained enough for a deadline.
+_SQLITE_PROGRESS_STEPS = 10_000

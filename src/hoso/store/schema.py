@@ -182,7 +182,37 @@ care_link = sa.Table(
     sa.Column("kind", sa.String(32), nullable=False),
     sa.Column("low", sa.BigInteger, nullable=False),  # µs since epoch, UTC
     sa.Column("high", sa.BigInteger, nullable=False),
+    # Written by the facility itself (hoso.fhir.care_links): opens only once begun.
+    sa.Column("self_claimed", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Index("ix_care_link_patient_facility", "patient_id", "facility_ref", "high"),
+)
+
+# Records a caller opened by claiming care itself, per caller and hour: the baseline the
+# watch compares the current hour with (hoso.access.care_claims). No resident in it.
+care_claim_rate = sa.Table(
+    "care_claim_rate",
+    metadata,
+    sa.Column("agent", sa.String(140), primary_key=True),  # the token subject
+    sa.Column("hour_us", sa.BigInteger, primary_key=True),  # start of the hour, µs UTC
+    sa.Column("facility", sa.String(64)),
+    sa.Column("opened", sa.Integer, nullable=False),
+    sa.Column("last_us", sa.BigInteger, nullable=False),  # the latest opening
+)
+
+# What the watches flagged for the data-protection officer (`hoso audit anomalies`,
+# GET /api/audit/anomalies): one row per kind, caller and hour.
+access_anomaly = sa.Table(
+    "access_anomaly",
+    metadata,
+    sa.Column("kind", sa.String(32), primary_key=True),  # care-claim-rate
+    sa.Column("agent", sa.String(140), primary_key=True),
+    sa.Column("hour_us", sa.BigInteger, primary_key=True),
+    sa.Column("client_id", sa.String(140)),
+    sa.Column("facility", sa.String(64)),
+    sa.Column("count", sa.Integer, nullable=False),  # openings in the hour when flagged
+    sa.Column("threshold", sa.Integer, nullable=False),
+    sa.Column("detected_us", sa.BigInteger, nullable=False),
+    sa.Index("ix_access_anomaly_detected", "detected_us"),
 )
 
 # The provisions of every active Consent, flattened; rebuilt on every write of a Consent.
@@ -374,7 +404,7 @@ bulk_job = sa.Table(
     sa.Column("id", sa.String(36), primary_key=True),
     sa.Column("kind", sa.String(16), nullable=False),  # export | import
     sa.Column("status", sa.String(16), nullable=False),  # accepted in-progress completed…
-    sa.Column("owner", sa.String(140), nullable=False),  # the requesting principal's agent
+    sa.Column("owner", sa.String(140), nullable=False),  # Principal.owner of who asked
     sa.Column("request", sa.Text, nullable=False),  # kick-off URL and parameters (JSON)
     sa.Column("created", sa.BigInteger, nullable=False),  # µs since epoch
     sa.Column("updated", sa.BigInteger, nullable=False),

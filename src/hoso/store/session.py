@@ -8,7 +8,6 @@ from functools import lru_cache
 from typing import Any
 from urllib.parse import parse_qsl
 
-import jsonpatch
 import sqlalchemy as sa
 
 from hoso.core import jsonx
@@ -22,6 +21,8 @@ from hoso.core.errors import (
 )
 from hoso.core.settings import Settings
 from hoso.fhir.audit_row import AuditRow
+from hoso.fhir.outcomes import check_version, not_found, unresolved_references
+from hoso.fhir.patch import Patch
 from hoso.fhir.quality import QualityCheck
 from hoso.fhir.repository import (
     HistoryPage,
@@ -31,9 +32,10 @@ from hoso.fhir.repository import (
     is_relative_reference,
     iter_references,
 )
+from hoso.fhir.search.ir import SearchLimits
 from hoso.fhir.search.parse import parse_search
 from hoso.fhir.visibility import Visibility
-from hoso.store import audit_log, break_glass, dialect, history, mpi_rows, schema
+from hoso.store import audit_log, break_glass, care_claims, dialect, history, mpi_rows, schema
 from hoso.store.compartment import read_compartment
 from hoso.store.patient_index import PatientIndex
 from hoso.store.sql.search.execute import execute_search
@@ -46,10 +48,6 @@ from hoso.store.write import (
     write_deletion,
     write_version,
 )
-
-
-def _not_found(resource_type: str, id: str) -> ResourceNotFound:
-    return ResourceNotFound(f"Không tìm thấy {resource_type}/{id} / {resource_type}/{id} not found")
 
 
 class StoreSession:
@@ -70,6 +68,12 @@ class StoreSession:
         self.patient_index = patient_index
         self.quality = quality  # data-quality rules: findings refreshed by every write
         self.check_references = check_references and settings.check_references
+        # Whose view a written reference must resolve in (the access layer sets the
+        # caller's): a target the caller may not see is as unresolved as a missing one.
+        self.reference_visibility: Visibility | None = None
+        self._limits = SearchLimits(
+            settings.max_search_parameters, settings.max_search_values, settings.max_sort_keys
+        )
         self._pending_refs: list[tuple[str, str]] = []
 
     @contextmanager
@@ -84,7 +88,7 @@ class StoreSession:
             _read_statement(visibility), {"resource_type": resource_type, "id": id}
         ).first()
         if row is None:
-            raise _not_found(resource_type, id)
+            raise not_found(resource_type, id)
         stored = StoredResource(
             resource_type,
             id,
@@ -98,12 +102,14 @@ class StoreSession:
             raise ResourceGone(f"{resource_type}/{id} đã bị xoá / {resource_type}/{id} was deleted")
         return stored
 
-    def visible(self, resource_type: str, id: str, visibility: Visibility | None) -> bool:
-        """Whether the current row of `resource_type/id` exists and `visibility` shows it."""
+    def visible(
+        self, resource_type: str, id: str, visibility: Visibility | None, *, live: bool = False
+    ) -> bool:
+        """Whether the current row of `resource_type/id` exists (`live`: and is not a
+        deletion) and `visibility` shows it."""
+        statement = _live_statement(visibility) if live else _visible_statement(visibility)
         return (
-            self.conn.execute(
-                _visible_statement(visibility), {"resource_type": resource_type, "id": id}
-            ).first()
+            self.conn.execute(statement, {"resource_type": resource_type, "id": id}).first()
             is not None
         )
 
@@ -116,7 +122,7 @@ class StoreSession:
         visibility: Visibility | None = None,
     ) -> StoredResource:
         if visibility is not None and not self.visible(resource_type, id, visibility):
-            raise _not_found(resource_type, id)
+            raise not_found(resource_type, id)
         stored = history.read_version(self.conn, resource_type, id, version)
         if stored is None:
             raise ResourceNotFound(
@@ -135,11 +141,11 @@ class StoreSession:
         resource_type: str | None,
         params: list[tuple[str, str]],
         *,
-        lenient: bool = False,
+        lenient: bool | None = False,
         cursor: str | None = None,
         visibility: Visibility | None = None,
     ) -> SearchPage:
-        query = parse_search(resource_type, params, lenient=lenient)
+        query = parse_search(resource_type, params, lenient=lenient, limits=self._limits)
         return execute_search(
             self.conn,
             query,
@@ -213,14 +219,24 @@ class StoreSession:
         return break_glass.active_patients(self.conn, agent, now_us)
 
     # -- writes ----------------------------------------------------------------------
-    def create(self, resource: dict[str, Any], *, if_none_exist: str | None = None) -> WriteResult:
+    def create(
+        self,
+        resource: dict[str, Any],
+        *,
+        if_none_exist: str | None = None,
+        id: str | None = None,
+        match_visibility: Visibility | None = None,
+    ) -> WriteResult:
+        """`if_none_exist` is searched within `match_visibility` (the caller's view)."""
         resource_type = _resource_type(resource)
         if if_none_exist:
             dialect.lock_key(self.conn, f"{resource_type}?{if_none_exist}")
-            existing = self._match_one(resource_type, if_none_exist)
+            existing = self._match_one(resource_type, if_none_exist, match_visibility)
             if existing is not None:
                 return WriteResult(existing, created=False, matched_existing=True)
-        resource = {**resource, "id": new_id()}
+        if id is not None:
+            check_id(resource_type, id)
+        resource = {**resource, "id": id or new_id()}
         if resource_type == "Patient" and self.patient_index is not None:
             # Invalid input is refused by validation before the MPI looks at it; then the
             # master patient index decides: the resident already stored, or a new one.
@@ -250,21 +266,36 @@ class StoreSession:
         _check_envelope(resource, resource_type, id)
         check_id(resource_type, id)
         current = lock_current(self.conn, resource_type, id)
-        if if_match is not None and (current is None or current.version != if_match):
-            found = "không có / none" if current is None else str(current.version)
-            raise PreconditionFailed(
-                f"Phiên bản hiện tại {found} khác If-Match {if_match} / "
-                f"Current version {found} does not match If-Match {if_match}"
-            )
+        if current is None:
+            # Concurrent creates of one new id: the first inserts, the others wait here
+            # and then find its row to update (PostgreSQL; SQLite holds its write lock).
+            dialect.lock_key(self.conn, f"{resource_type}/{id}")
+            current = lock_current(self.conn, resource_type, id)
+        check_version(resource_type, id, current.version if current else None, if_match)
         return self._write(resource, current, method)
 
     def conditional_update(
-        self, resource_type: str, criteria: str, resource: dict[str, Any]
+        self,
+        resource_type: str,
+        criteria: str,
+        resource: dict[str, Any],
+        *,
+        match_visibility: Visibility | None = None,
+        client_id_allowed: bool = True,
     ) -> WriteResult:
+        """Update the one match of `criteria` within `match_visibility`, or create; the
+        body's id names the new resource only where `client_id_allowed`."""
         dialect.lock_key(self.conn, f"{resource_type}?{criteria}")
-        existing = self._match_one(resource_type, criteria)
+        existing = self._match_one(resource_type, criteria, match_visibility)
         if existing is None:
             given = resource.get("id")
+            if given is not None and not client_id_allowed:
+                raise InvalidRequest(
+                    "Không có tài nguyên khớp điều kiện: tạo mới thì bỏ id trong nội dung (máy "
+                    "chủ cấp id) / No resource matches the criteria: to create, leave the id "
+                    "out of the body (the server assigns it)",
+                    expression=[f"{resource_type}.id"],
+                )
             resource = {**resource, "id": given or new_id()}
             return self.update(resource_type, resource["id"], resource)
         if resource.get("id") not in (None, existing.id):
@@ -276,25 +307,12 @@ class StoreSession:
         return self.update(resource_type, existing.id, {**resource, "id": existing.id})
 
     def patch(
-        self,
-        resource_type: str,
-        id: str,
-        operations: list[Any],
-        *,
-        if_match: int | None = None,
+        self, resource_type: str, id: str, patch: Patch, *, if_match: int | None = None
     ) -> WriteResult:
         current = self.read(resource_type, id)
-        body = jsonx.loads(current.content)
-        try:
-            patched = jsonpatch.apply_patch(body, operations)
-        except (jsonpatch.JsonPatchException, jsonpatch.JsonPointerException, TypeError) as exc:
-            raise InvalidRequest(
-                f"JSON Patch không áp dụng được: {exc} / JSON Patch failed: {exc}",
-                code="processing",
-            ) from exc
-        if if_match is None:
-            if_match = current.version
-        return self.update(resource_type, id, patched, if_match=if_match, method="PATCH")
+        check_version(resource_type, id, current.version, if_match)
+        patched = patch.apply(jsonx.loads(current.content))
+        return self.update(resource_type, id, patched, if_match=current.version, method="PATCH")
 
     def delete(self, resource_type: str, id: str) -> StoredResource | None:
         current = lock_current(self.conn, resource_type, id)
@@ -303,22 +321,12 @@ class StoreSession:
         return write_deletion(self.conn, resource_type, id, current)
 
     def verify_references(self) -> None:
-        """Every relative reference written in this unit must name a live resource."""
+        """Every relative reference written in this unit must name a live resource that
+        `reference_visibility` shows."""
         pending, self._pending_refs = self._pending_refs, []
-        missing = [(path, ref) for path, ref in pending if not self.exists(ref)]
+        missing = [(path, ref) for path, ref in dict.fromkeys(pending) if not self.exists(ref)]
         if missing:
-            raise InvalidResource(
-                "Tham chiếu không tồn tại / Unresolved reference",
-                issues=[
-                    Issue(
-                        "error",
-                        "not-found",
-                        f"Tham chiếu {ref} không tồn tại / Reference {ref} does not resolve",
-                        (path,),
-                    )
-                    for path, ref in missing
-                ],
-            )
+            raise unresolved_references(missing)
 
     # -- internals -------------------------------------------------------------------
     def _write(
@@ -348,13 +356,15 @@ class StoreSession:
         created = current is None or current.deleted
         return WriteResult(stored, created=created, warnings=tuple(warnings))
 
-    def _match_one(self, resource_type: str, criteria: str) -> StoredResource | None:
+    def _match_one(
+        self, resource_type: str, criteria: str, visibility: Visibility | None
+    ) -> StoredResource | None:
         params = parse_qsl(criteria.lstrip("?"), keep_blank_values=True)
         if not params:
             raise InvalidRequest(
                 "Điều kiện tìm kiếm rỗng / Empty conditional criteria", code="invalid"
             )
-        page = self.search(resource_type, [*params, ("_count", "2")])
+        page = self.search(resource_type, [*params, ("_count", "2")], visibility=visibility)
         if len(page.matches) > 1:
             raise PreconditionFailed(
                 f"Điều kiện '{criteria}' khớp nhiều tài nguyên / "
@@ -366,18 +376,31 @@ class StoreSession:
         return self.read(resource_type, page.matches[0].id)
 
     def exists(self, reference: str) -> bool:
-        """Whether a relative reference names a live (not deleted) resource."""
+        """Whether a relative reference names a live (not deleted) resource in
+        `reference_visibility`."""
         parts = reference.split("/")
-        resource_type, id = parts[0], parts[1]
-        r = schema.resource
         return (
             self.conn.execute(
-                sa.select(r.c.seq).where(
-                    r.c.resource_type == resource_type, r.c.id == id, r.c.deleted.is_(False)
-                )
+                _live_statement(self.reference_visibility),
+                {"resource_type": parts[0], "id": parts[1]},
             ).first()
             is not None
         )
+
+    # -- the watch on self-claimed care (hoso.access.care_claims) --------------------
+    def count_care_claim(
+        self, agent: str, facility: str | None, hour_us: int, now_us: int
+    ) -> tuple[int, int | None]:
+        return care_claims.count_opening(self.conn, agent, facility, hour_us, now_us)
+
+    def busiest_care_claim_hour(self, agent: str, since_us: int, before_us: int) -> int:
+        return care_claims.busiest_hour(self.conn, agent, since_us, before_us)
+
+    def flag_anomaly(self, anomaly: dict[str, Any]) -> bool:
+        return care_claims.flag(self.conn, anomaly)
+
+    def anomalies(self, since_us: int) -> list[dict[str, Any]]:
+        return care_claims.anomalies(self.conn, since_us)
 
 
 def _resource_type(resource: Any) -> str:
@@ -412,6 +435,17 @@ def _read_statement(visibility: Visibility | None) -> sa.Select:
     return sa.select(r.c.version, r.c.last_updated, r.c.deleted, r.c.content, r.c.patient_id).where(
         r.c.resource_type == sa.bindparam("resource_type"),
         r.c.id == sa.bindparam("id"),
+        *visibility_predicates(visibility, r),
+    )
+
+
+@lru_cache(maxsize=512)
+def _live_statement(visibility: Visibility | None) -> sa.Select:
+    r = schema.resource
+    return sa.select(r.c.seq).where(
+        r.c.resource_type == sa.bindparam("resource_type"),
+        r.c.id == sa.bindparam("id"),
+        r.c.deleted.is_(False),
         *visibility_predicates(visibility, r),
     )
 

@@ -9,13 +9,14 @@ from typing import Any, TypeVar
 
 import sqlalchemy as sa
 
-from hoso.core.errors import Conflict
+from hoso.core.errors import Conflict, QueryTimeout
 from hoso.core.settings import Settings
 from hoso.fhir.audit_row import AuditRow
+from hoso.fhir.patch import Patch
 from hoso.fhir.quality import QualityCheck
 from hoso.fhir.repository import HistoryPage, SearchPage, StoredResource, WriteResult
 from hoso.fhir.visibility import Visibility
-from hoso.store import audit_log, migrate
+from hoso.store import audit_log, dialect, migrate
 from hoso.store.audit_writer import ChainWriter, chain_writer
 from hoso.store.bulk_read import BulkRow, iter_current
 from hoso.store.engine import WRITE_OPTION, make_engine
@@ -40,18 +41,28 @@ class SqlStore:
     def unit_of_work(
         self, *, write: bool = True, check_references: bool = True
     ) -> Iterator[StoreSession]:
-        """One transaction: committed when the block ends, rolled back on any error."""
+        """One transaction: committed when the block ends, rolled back on any error; a
+        statement cancelled by the statement timeout becomes `QueryTimeout` (503)."""
         options = {WRITE_OPTION: write}
-        with self.engine.connect().execution_options(**options) as conn, conn.begin():
-            session = StoreSession(
-                conn,
-                self.settings,
-                check_references=check_references,
-                patient_index=self.patient_index,
-                quality=self.quality,
-            )
-            yield session
-            session.verify_references()
+        try:
+            with self.engine.connect().execution_options(**options) as conn, conn.begin():
+                session = StoreSession(
+                    conn,
+                    self.settings,
+                    check_references=check_references,
+                    patient_index=self.patient_index,
+                    quality=self.quality,
+                )
+                yield session
+                session.verify_references()
+        except sa.exc.DBAPIError as exc:
+            if not dialect.timed_out(exc):
+                raise
+            raise QueryTimeout(
+                "Truy vấn chạy quá giới hạn thời gian và đã bị hủy; hãy thu hẹp yêu cầu / The "
+                f"query ran past the {self.settings.statement_timeout_ms} ms limit and was "
+                "cancelled; narrow the request"
+            ) from None
 
     def _read(self, fn: Callable[[StoreSession], T]) -> T:
         with self.unit_of_work(write=False) as session:
@@ -76,8 +87,10 @@ class SqlStore:
     ) -> StoredResource:
         return self._read(lambda s: s.vread(resource_type, id, version, visibility=visibility))
 
-    def visible(self, resource_type: str, id: str, visibility: Visibility | None) -> bool:
-        return self._read(lambda s: s.visible(resource_type, id, visibility))
+    def visible(
+        self, resource_type: str, id: str, visibility: Visibility | None, *, live: bool = False
+    ) -> bool:
+        return self._read(lambda s: s.visible(resource_type, id, visibility, live=live))
 
     def break_glass_patients(self, agent: str, now_us: int) -> frozenset[str]:
         return self._read(lambda s: s.break_glass_patients(agent, now_us))
@@ -87,7 +100,7 @@ class SqlStore:
         resource_type: str | None,
         params: list[tuple[str, str]],
         *,
-        lenient: bool = False,
+        lenient: bool | None = False,
         cursor: str | None = None,
         visibility: Visibility | None = None,
     ) -> SearchPage:
@@ -141,14 +154,16 @@ class SqlStore:
             )
         )
 
-    def create(self, resource: dict[str, Any], *, if_none_exist: str | None = None) -> WriteResult:
+    def create(
+        self, resource: dict[str, Any], *, if_none_exist: str | None = None, id: str | None = None
+    ) -> WriteResult:
         try:
-            return self._write(lambda s: s.create(resource, if_none_exist=if_none_exist))
+            return self._write(lambda s: s.create(resource, if_none_exist=if_none_exist, id=id))
         except Conflict:
             if not if_none_exist:
                 raise
             # Lost a race on a unique CCCD: the winner's record now matches the criteria.
-            return self._write(lambda s: s.create(resource, if_none_exist=if_none_exist))
+            return self._write(lambda s: s.create(resource, if_none_exist=if_none_exist, id=id))
 
     def update(
         self,
@@ -166,9 +181,9 @@ class SqlStore:
         return self._write(lambda s: s.conditional_update(resource_type, criteria, resource))
 
     def patch(
-        self, resource_type: str, id: str, operations: list[Any], *, if_match: int | None = None
+        self, resource_type: str, id: str, patch: Patch, *, if_match: int | None = None
     ) -> WriteResult:
-        return self._write(lambda s: s.patch(resource_type, id, operations, if_match=if_match))
+        return self._write(lambda s: s.patch(resource_type, id, patch, if_match=if_match))
 
     def delete(self, resource_type: str, id: str) -> StoredResource | None:
         return self._write(lambda s: s.delete(resource_type, id))

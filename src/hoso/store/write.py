@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from hoso.core import clock, jsonx
 from hoso.core.errors import Conflict, InvalidResource, Issue
 from hoso.core.settings import Settings
+from hoso.fhir.conditional import check_no_conditional_references
 from hoso.fhir.index_values import IndexValues
 from hoso.fhir.indexing import extract_index_values
 from hoso.fhir.quality import QualityCheck
@@ -68,6 +69,7 @@ def lock_current(conn: sa.Connection, resource_type: str, id: str) -> Current | 
 
 def prepare(resource: dict[str, Any], settings: Settings) -> list[Issue]:
     """Validate before anything is written; return warnings, raise on errors."""
+    check_no_conditional_references(resource)
     warnings = validate_resource(resource)
     if resource.get("resourceType") == "Patient":
         errors, identifier_warnings = check_patient_identifiers(resource, settings)

@@ -16,6 +16,7 @@ from urllib.parse import urlencode
 
 from hoso.core import jsonx
 from hoso.core.errors import InvalidRequest, NotSupported
+from hoso.core.text import whole_number
 from hoso.fhir.bundles import PAGE_CURSOR_PARAM, searchset_bundle
 from hoso.fhir.dates import since_us
 from hoso.fhir.operations import (
@@ -182,8 +183,9 @@ def _count(params: OperationParams) -> int:
     value = _single(params, "_count")
     if value is None:
         return DEFAULT_COUNT
-    if not value.isdigit() or int(value) < 1:
+    count = whole_number(value)
+    if count is None or count < 1:
         raise InvalidRequest(
             f"_count không hợp lệ: {value} / Invalid _count: {value}", expression=["_count"]
         )
-    return min(int(value), MAX_COUNT)
+    return min(count, MAX_COUNT)

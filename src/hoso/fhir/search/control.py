@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from hoso.core.errors import InvalidRequest, NotSupported
+from hoso.core.text import whole_number
 from hoso.fhir.search.ir import Include, Kind, SortKey
 from hoso.fhir.search.lookup import check_type, find_param, param_kind, unknown_parameter
 from hoso.fhir.search.values import invalid_value
@@ -16,9 +17,13 @@ _SORTABLE = frozenset(Kind) - {Kind.REFERENCE}
 
 
 def parse_count(name: str, raw: str) -> int:
-    if not raw.isdigit():
-        raise invalid_value(name, raw, "expected a non-negative integer")
-    return int(raw)
+    """A page size; a number past 18 digits is as good as "as many as allowed"."""
+    count = whole_number(raw)
+    if count is not None:
+        return count
+    if raw.isascii() and raw.isdigit():
+        return 10**18  # clamped to the server's largest page by the store
+    raise invalid_value(name, raw, "expected a non-negative integer")
 
 
 def parse_choice(name: str, raw: str, choices: tuple[str, ...]) -> str:

@@ -22,6 +22,7 @@ __all__ = [
     "NumberValue",
     "Prefix",
     "ReferenceValue",
+    "SearchLimits",
     "SearchQuery",
     "SortKey",
     "StringValue",
@@ -195,3 +196,13 @@ class SearchQuery:
     total: str | None = None
     ignored: tuple[str, ...] = ()
     canonical: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class SearchLimits:
+    """How much one search may ask for (`Settings.max_search_*`): the work of a query
+    grows with its parameters and values, so past these it is refused with 400."""
+
+    max_parameters: int = 50  # each occurrence counts, `_include` and `_sort` too
+    max_values: int = 100  # comma-separated values of one parameter
+    max_sort_keys: int = 8

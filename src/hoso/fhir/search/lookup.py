@@ -8,6 +8,18 @@ from hoso.fhir.searchparams import SearchParam, get_search_param, supported_type
 
 # Columns of `resource` rather than index rows; `_type` only in system-level search.
 ID, LAST_UPDATED, TYPE = "_id", "_lastUpdated", "_type"
+# R4 parameters that narrow a search and that this server does not evaluate: refused
+# even under lenient handling, since ignoring one would widen the result set.
+UNSUPPORTED_FILTERS = frozenset(
+    {"_has", "_text", "_content", "_list", "_query", "_filter", "_contained", "_containedType"}
+)
+
+
+def unsupported_filter(name: str) -> NotSupported:
+    return NotSupported(
+        f"Tham số '{name}' chưa được hỗ trợ / The '{name}' parameter is not supported",
+        expression=[name],
+    )
 
 
 def find_param(resource_type: str | None, code: str) -> SearchParam | None:

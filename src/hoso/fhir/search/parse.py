@@ -4,7 +4,8 @@ Parsing happens once, here, with every FHIR rule about names, modifiers, prefixe
 escaping; stores only compile the IR. Each parameter occurrence becomes one `Filter`
 (occurrences are AND-ed, comma-separated values OR-ed). Unknown parameters raise
 `UnknownParameter`, or are listed in `SearchQuery.ignored` under lenient handling
-(`Prefer: handling=lenient`). Malformed values always raise `InvalidRequest`.
+(`Prefer: handling=lenient`; by default only those starting with `_`). Malformed values
+always raise `InvalidRequest`.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from hoso.fhir.search.ir import (
     Include,
     Kind,
     Modifier,
+    SearchLimits,
     SearchQuery,
     SortKey,
     TokenValue,
@@ -28,10 +30,12 @@ from hoso.fhir.search.ir import (
 from hoso.fhir.search.lookup import (
     ID,
     TYPE,
+    UNSUPPORTED_FILTERS,
     check_type,
     find_param,
     param_kind,
     unknown_parameter,
+    unsupported_filter,
 )
 from hoso.fhir.search.values import (
     parse_date,
@@ -47,7 +51,7 @@ from hoso.fhir.search.values import (
 )
 from hoso.fhir.searchparams import SearchParam, supported_types
 
-__all__ = ["parse_filter", "parse_search"]
+__all__ = ["check_size", "parse_filter", "parse_search"]
 
 SILENT = frozenset({"_format", "_pretty"})
 _NOT_CANONICAL = SILENT | {"_count"}  # a page size change keeps the same result set
@@ -81,14 +85,46 @@ _R4_MODIFIERS = frozenset(
 
 
 def parse_search(
-    resource_type: str | None, params: Sequence[tuple[str, str]], *, lenient: bool = False
+    resource_type: str | None,
+    params: Sequence[tuple[str, str]],
+    *,
+    lenient: bool | None = False,
+    limits: SearchLimits = SearchLimits(),  # noqa: B008 (frozen: one shared default)
 ) -> SearchQuery:
     """Parse decoded `(name, value)` pairs of a type-level (or, with no type, system-level)
     search. A paging cursor is not a search parameter: the caller passes it apart."""
+    check_size(params, limits)
     builder = _Builder(resource_type, lenient)
     for name, raw in params:
         builder.add(name, raw)
+    if len(builder.sort) > limits.max_sort_keys:
+        raise _too_costly("_sort", f"{len(builder.sort)} khóa sắp xếp", f"{len(builder.sort)} "
+                          "sort keys", limits.max_sort_keys)  # fmt: skip
     return builder.build(canonical(resource_type, params))
+
+
+def check_size(params: Sequence[tuple[str, str]], limits: SearchLimits) -> None:
+    """Refuse a search that asks for more work than one request may (before parsing)."""
+    counted = [(name, raw) for name, raw in params if name not in SILENT]
+    if len(counted) > limits.max_parameters:
+        raise _too_costly("", f"{len(counted)} tham số", f"{len(counted)} parameters",
+                          limits.max_parameters)  # fmt: skip
+    for name, raw in counted:
+        if raw.count(",") >= limits.max_values:
+            values = len(split_escaped(raw, ","))
+            if values > limits.max_values:
+                raise _too_costly(name, f"{values} giá trị", f"{values} values",
+                                  limits.max_values)  # fmt: skip
+
+
+def _too_costly(name: str, vi: str, en: str, limit: int) -> InvalidRequest:
+    where = f" '{name}'" if name else ""
+    return InvalidRequest(
+        f"Tìm kiếm{where} có {vi}, vượt giới hạn {limit} / The search{where} has {en}, over "
+        f"the limit of {limit}",
+        code="too-costly",
+        expression=[name] if name else [],
+    )
 
 
 def canonical(resource_type: str | None, params: Sequence[tuple[str, str]]) -> str:
@@ -99,7 +135,7 @@ def canonical(resource_type: str | None, params: Sequence[tuple[str, str]]) -> s
 class _Builder:
     """Collects the parts of one query while the parameters are read in order."""
 
-    def __init__(self, resource_type: str | None, lenient: bool) -> None:
+    def __init__(self, resource_type: str | None, lenient: bool | None) -> None:
         self.resource_type = resource_type
         self.lenient = lenient
         self.filters: list[Filter] = []
@@ -128,7 +164,9 @@ class _Builder:
         try:
             parsed = parse_filter(self.resource_type, name, raw)
         except UnknownParameter:
-            if not self.lenient:
+            # By default only `_`-parameters are let go (a client library's `_totalMethod`);
+            # a misspelt `famly=` would otherwise silently match everyone.
+            if self.lenient is False or (self.lenient is None and not base.startswith("_")):
                 raise
             self.ignored.append(name)
             return
@@ -136,7 +174,7 @@ class _Builder:
             self.filters.append(parsed)
 
     def _sort(self, _name: str, raw: str) -> None:
-        keys, ignored = control.parse_sort(self.resource_type, raw, self.lenient)
+        keys, ignored = control.parse_sort(self.resource_type, raw, self.lenient is True)
         self.sort.extend(keys)
         self.ignored.extend(ignored)
 
@@ -189,6 +227,8 @@ def parse_filter(resource_type: str | None, name: str, raw: str) -> Filter | Non
     """One parameter occurrence; None when its value is empty (the spec ignores it)."""
     head, dot, tail = name.partition(".")
     code, _, modifier = head.partition(":")
+    if code in UNSUPPORTED_FILTERS:
+        raise unsupported_filter(code)
     if code == TYPE and resource_type is None:
         return _type_filter(raw) if raw else None
     param = find_param(resource_type, code)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from hoso.core.jsonx import is_number
 from hoso.fhir.quality import KIND_BATCH
 from hoso.identity.cccd import check_patient_cccd
 from hoso.ingest.quality.codes import (
@@ -150,7 +151,7 @@ def plausible_vital_sign(resource: Resource, ctx: RuleContext) -> Iterator[Findi
         if limit is None or not isinstance(quantity, dict):
             continue
         value = quantity.get("value")
-        if isinstance(value, bool) or not isinstance(value, int | float):
+        if not is_number(value):
             continue
         converted = in_unit(float(value), quantity.get("code") or quantity.get("unit"), limit)
         if converted is not None and not limit.low <= converted <= limit.high:
@@ -170,7 +171,7 @@ def _component_value(resource: Resource, loinc: str) -> float | None:
             continue
         if any(c.get("code") == loinc for _, c in codings(component.get("code"))):
             value = (component.get("valueQuantity") or {}).get("value")
-            if isinstance(value, int | float) and not isinstance(value, bool):
+            if is_number(value):
                 return float(value)
     return None
 

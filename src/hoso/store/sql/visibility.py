@@ -110,6 +110,8 @@ def _reach(
                     link.c.patient_id == res.c.patient_id,
                     _one_of(link.c.facility_ref, v.care_facilities),
                     link.c.high >= v.care_since_us,
+                    # A link the facility claimed itself opens nothing before it begins.
+                    sa.or_(link.c.self_claimed.is_(False), link.c.low <= v.claim_begun_us),
                 )
             ).correlate(res)
         )

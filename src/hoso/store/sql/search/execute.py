@@ -64,7 +64,8 @@ def execute_search(
     size = min(default_count if query.count is None else query.count, max_count)
     if query.summary == "count" or size == 0:
         counted = query.total != "none" or query.summary == "count"
-        return SearchPage([], [], _count(conn, where) if counted else None, None)
+        total = _count(conn, where) if counted else None
+        return SearchPage([], [], total, None, ignored=query.ignored)
     state = decode_cursor(cursor, query, viewer) if cursor else None
     known_total = _selective_total(conn, query, where, state)
     rows, following = _page(conn, query, where, size, state, known_total, viewer)
@@ -80,6 +81,7 @@ def execute_search(
         includes=_hits(includes),
         total=total,
         next_cursor=encode_cursor(following) if following else None,
+        ignored=query.ignored,
     )
 
 
