@@ -54,7 +54,8 @@ class World:
         return self.as_role("clinician", facility=facility, subject=f"account:{name}")
 
     def facility(self, facility: str) -> TestClient:
-        return self.as_role("facility-system", facility=facility, client_id=f"his-{facility}")
+        return self.as_role("facility-system", facility=facility, client_id=f"his-{facility}",
+                            subject=f"client:his-{facility}")  # as the token endpoint names it
 
 
 def create(client: TestClient, resource: dict[str, Any]) -> str:

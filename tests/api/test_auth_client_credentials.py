@@ -195,3 +195,23 @@ def test_registration_refuses_private_keys(site: FastAPI, key: ECKey) -> None:
         site.state.auth.clients.register_system(
             facility="79003", scopes="system/*.rs", jwks={"keys": [key.as_dict(private=True)]}
         )
+
+
+def test_backend_request_with_launch_patient_gets_what_the_client_may_have(
+    http: TestClient, hospital: Client, key: ECKey
+) -> None:
+    """fhirclient's backend-services mode adds `launch/patient`: SMART lets the server
+    grant less than asked, and the answer's `scope` says what was granted."""
+    granted = ask(http, client_assertion(key, hospital.client_id, TOKEN_URL),
+                  "system/*.rs launch/patient system/Patient.u")  # fmt: skip
+    assert granted["status"] == 200, granted
+    assert granted["scope"] == "system/*.rs"
+
+
+def test_an_assertion_living_longer_than_five_minutes_is_refused_naming_the_limit(
+    http: TestClient, hospital: Client, key: ECKey
+) -> None:
+    refused = ask(http, client_assertion(key, hospital.client_id, TOKEN_URL, lifetime=3600))
+    assert (refused["status"], refused["error"]) == (401, "invalid_client")
+    assert "300 s" in refused["error_description"]
+    assert "exp" in refused["error_description"]

@@ -345,3 +345,15 @@ def test_urn_reference_missing_from_the_bundle(store: SqlStore) -> None:
         process_bundle(store, _bundle("transaction", _post(_obs_for(P_URN))), base_url=BASE)
     assert caught.value.issues[0].expression[0] == "Bundle.entry[0]"
     assert "Bundle.entry[0].resource" in caught.value.issues[0].expression
+
+
+def test_a_bundle_past_its_entry_limit_is_a_413_before_any_entry_runs(store: SqlStore) -> None:
+    from hoso.core.errors import PayloadTooLarge
+    from hoso.fhir.transaction import BundleLimits
+
+    entries = [_request("POST", "Patient", patient(cccd=None)) for _ in range(3)]
+    with pytest.raises(PayloadTooLarge) as refused:
+        process_bundle(store, _bundle("transaction", *entries), base_url=BASE,
+                       limits=BundleLimits(max_entries=2))  # fmt: skip
+    assert refused.value.issues[0].expression == ("Bundle.entry",)
+    assert store.search("Patient", []).matches == []

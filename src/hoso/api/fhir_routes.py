@@ -220,12 +220,24 @@ async def patch(
 
 
 async def _read_patch(request: Request, settings: Settings) -> Patch:
-    """JSON Patch as `application/json-patch+json`, FHIRPath Patch (a Parameters) as
-    `application/fhir+json`; JSON merge patch is not supported (415 names what is)."""
-    media = check_media_type(request, PATCH_TYPES)
-    body = await read_json(request, settings, allowed=PATCH_TYPES)
+    """JSON Patch as `application/json-patch+json`; FHIRPath Patch, a Parameters, as
+    FHIR JSON (`application/fhir+json`, or `application/json`, which R4 takes for FHIR
+    JSON and which fhirpy sends); anything else, JSON merge patch among them, is 415."""
+    media = check_media_type(request, PATCH_TYPES | {"application/json"})
+    body = await read_json(request, settings, allowed=PATCH_TYPES | {"application/json"})
     if media == JSON_PATCH:
         return parse_json_patch(body, settings.max_patch_operations)
+    if media == "application/json" and not (
+        isinstance(body, dict) and body.get("resourceType") == "Parameters"
+    ):
+        accepted = (
+            "application/json-patch+json (JSON Patch), application/fhir+json (FHIRPath Patch)"
+        )
+        raise UnsupportedMediaType(
+            "JSON merge patch không được hỗ trợ; chấp nhận: " + accepted + " / JSON merge "
+            "patch is not supported (Unsupported media type 'application/json' for this "
+            "body); accepted: " + accepted
+        )
     return parse_fhirpath_patch(body, settings.max_patch_operations)
 
 

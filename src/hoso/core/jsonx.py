@@ -180,8 +180,10 @@ def _shape_ok(value: Any, max_depth: int, max_repeats: int) -> bool:
 
 
 def _report_shape(value: Any, max_depth: int, max_repeats: int) -> None:
-    """Raise for the first failing element, with its path."""
-    stack: list[tuple[Any, str, int]] = [(value, "", 0)]
+    """Raise for the first failing element, with its FHIRPath-like path (from the
+    resource type, when the body is a resource)."""
+    root = value.get("resourceType") if isinstance(value, dict) else None
+    stack: list[tuple[Any, str, int]] = [(value, root if isinstance(root, str) else "", 0)]
     while stack:
         node, path, depth = stack.pop()
         if isinstance(node, str):

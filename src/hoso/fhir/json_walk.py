@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import types
 import typing
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -213,6 +214,22 @@ def _fields(model: type[FHIRAbstractModel]) -> dict[str, _Field]:
 @cache
 def _model(resource_type: str) -> type[FHIRAbstractModel]:
     return get_fhir_model_class(resource_type)
+
+
+def element_repeats(resource_type: str, path: Sequence[str], name: str) -> bool:
+    """Whether element `name`, under the element the JSON keys `path` lead to from the
+    resource, may repeat (an array in JSON): what a FHIRPath Patch `add` needs to know."""
+    try:
+        model = _model(resource_type)
+    except (KeyError, ValueError, LookupError):
+        return False
+    for key in path:
+        f = _fields(model).get(key)
+        if f is None or f.model is None:
+            return False
+        model = f.model
+    found = _fields(model).get(name)
+    return bool(found is not None and found.many)
 
 
 # --- the walk over raw JSON ------------------------------------------------------------------

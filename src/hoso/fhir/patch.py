@@ -22,6 +22,7 @@ import jsonpatch
 
 from hoso.core.errors import InvalidRequest, PayloadTooLarge
 from hoso.fhir.fastpath import split_outside_parens
+from hoso.fhir.json_walk import element_repeats
 
 __all__ = ["FhirPathPatch", "JsonPatch", "Patch", "parse_fhirpath_patch", "parse_json_patch"]
 
@@ -182,25 +183,35 @@ def _value(part: dict[str, Any], where: str) -> Any:
 
 
 # -- paths to places --------------------------------------------------------------------
-Place = tuple[Any, Any]  # (container, key): a dict and its key, or a list and its index
+@dataclass(frozen=True, slots=True)
+class Place:
+    """Where an element sits: `container[key]` (a dict and its key, or a list and an
+    index), and the JSON keys from the resource to it (the element's definition path)."""
+
+    container: Any
+    key: Any
+    keys: tuple[str, ...]
+
+    def get(self) -> Any:
+        return self.container[self.key]
 
 
 def _get(place: Place) -> Any:
-    return place[0][place[1]]
+    return place.get()
 
 
-def resolve(resource: dict[str, Any], path: str) -> list[Place]:
-    """The places `path` names in `resource`, in document order."""
+def resolve(resource: dict[str, Any], path: str, where: str = _OPERATION) -> list[Place]:
+    """The places `path` names in `resource`, in document order; errors name `where`."""
     steps = split_outside_parens(path, ".")
     if steps and steps[0] == resource.get("resourceType"):
         steps = steps[1:]
-    places: list[Place] = [({"$": resource}, "$")]
+    places: list[Place] = [Place({"$": resource}, "$", ())]
     for step in steps:
-        places = _step(places, step.strip(), path)
+        places = _step(places, step.strip(), path, where)
     return places
 
 
-def _step(places: list[Place], step: str, path: str) -> list[Place]:
+def _step(places: list[Place], step: str, path: str, where: str) -> list[Place]:
     call = _CALL.match(step)
     if call:
         name, argument = call.group(1), call.group(2).strip()
@@ -209,14 +220,14 @@ def _step(places: list[Place], step: str, path: str) -> list[Place]:
         if name == "last" and not argument:
             return places[-1:]
         if name == "where" and argument:
-            return [p for p in places if _holds(_get(p), argument, path)]
+            return [p for p in places if _holds(_get(p), argument, path, where)]
         if name == "ofType" and argument:
             return [p for p in places if _is_type(p, argument)]
         raise _failed(f"đường dẫn '{path}' dùng hàm không hỗ trợ '{name}()' / path uses an "
-                      f"unsupported function '{name}()'")  # fmt: skip
+                      f"unsupported function '{name}()'", where)  # fmt: skip
     match = _INDEXED.match(step)
     if match is None:
-        raise _failed(f"đường dẫn không hợp lệ '{path}' / invalid path '{path}'")
+        raise _failed(f"đường dẫn không hợp lệ '{path}' / invalid path '{path}'", where)
     name, index = match.group(1), match.group(2)
     found: list[Place] = []
     for place in places:
@@ -226,11 +237,11 @@ def _step(places: list[Place], step: str, path: str) -> list[Place]:
         key = name if name in node else _choice_key(node, name)
         if key is None:
             continue
-        child = node[key]
+        child, keys = node[key], (*place.keys, key)
         if isinstance(child, list):
-            found.extend((child, i) for i in range(len(child)))
+            found.extend(Place(child, i, keys) for i in range(len(child)))
         else:
-            found.append((node, key))
+            found.append(Place(node, key, keys))
     if index is not None:
         i = int(index)
         return found[i : i + 1]
@@ -243,23 +254,23 @@ def _choice_key(node: dict[str, Any], name: str) -> str | None:
 
 
 def _is_type(place: Place, type_name: str) -> bool:
-    key = place[1]
+    key = place.key
     if isinstance(key, str):
         return key.endswith(type_name[:1].upper() + type_name[1:])
     node = _get(place)
     return isinstance(node, dict) and node.get("resourceType") == type_name
 
 
-def _holds(node: Any, criteria: str, path: str) -> bool:
+def _holds(node: Any, criteria: str, path: str, where: str) -> bool:
     try:
         return fhirpathpy.evaluate(node, criteria) == [True]
     except Exception as exc:  # fhirpathpy raises many kinds for a malformed expression
-        raise _failed(f"điều kiện không hợp lệ trong '{path}' / invalid criteria in '{path}'"
-                      ) from exc  # fmt: skip
+        raise _failed(f"điều kiện không hợp lệ trong '{path}' / invalid criteria in '{path}'",
+                      where) from exc  # fmt: skip
 
 
 def _one(resource: dict[str, Any], op: Operation) -> Place:
-    places = resolve(resource, op.path)
+    places = resolve(resource, op.path, op.where)
     if len(places) != 1:
         raise _failed(
             f"'{op.path}' khớp {len(places)} phần tử, cần đúng một / '{op.path}' matches "
@@ -271,8 +282,8 @@ def _one(resource: dict[str, Any], op: Operation) -> Place:
 
 def _list_at(resource: dict[str, Any], op: Operation) -> list[Any]:
     """The array a path names (insert, move): the container of its items."""
-    places = resolve(resource, op.path)
-    containers = {id(p[0]): p[0] for p in places if isinstance(p[0], list)}
+    places = resolve(resource, op.path, op.where)
+    containers = {id(p.container): p.container for p in places if isinstance(p.container, list)}
     if len(containers) != 1:
         raise _failed(f"'{op.path}' không chỉ tới một danh sách / '{op.path}' does not name "
                       "one list", op.where)  # fmt: skip
@@ -280,14 +291,17 @@ def _list_at(resource: dict[str, Any], op: Operation) -> list[Any]:
 
 
 def _add(resource: dict[str, Any], op: Operation) -> None:
-    node = _get(_one(resource, op))
+    place = _one(resource, op)
+    node = place.get()
     if not isinstance(node, dict):
         raise _failed(f"'{op.path}' không phải phần tử phức hợp / is not a complex element",
                       op.where)  # fmt: skip
     assert op.name is not None
     current = node.get(op.name)
     if current is None:
-        node[op.name] = op.value
+        rtype = str(resource.get("resourceType", ""))
+        repeats = element_repeats(rtype, place.keys, op.name)
+        node[op.name] = [op.value] if repeats else op.value
     elif isinstance(current, list):
         current.append(op.value)
     else:
@@ -303,18 +317,17 @@ def _insert(resource: dict[str, Any], op: Operation) -> None:
 
 
 def _delete(resource: dict[str, Any], op: Operation) -> None:
-    places = resolve(resource, op.path)
+    places = resolve(resource, op.path, op.where)
     if not places:
         return  # R4: deleting nothing is not an error
     if len(places) > 1:
         raise _failed(f"'{op.path}' khớp nhiều phần tử / matches several elements", op.where)
-    container, key = places[0]
-    del container[key]
+    del places[0].container[places[0].key]
 
 
 def _replace(resource: dict[str, Any], op: Operation) -> None:
-    container, key = _one(resource, op)
-    container[key] = op.value
+    place = _one(resource, op)
+    place.container[place.key] = op.value
 
 
 def _move(resource: dict[str, Any], op: Operation) -> None:

@@ -62,4 +62,4 @@ def anomalies(conn: sa.Connection, since_us: int, limit: int = 500) -> list[dict
         .order_by(_ANOMALY.c.detected_us.desc())
         .limit(limit)
     ).mappings()
-    return [dict(row) for row in rows]
+    return [{str(key): value for key, value in row.items()} for row in rows]

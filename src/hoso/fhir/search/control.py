@@ -17,13 +17,11 @@ _SORTABLE = frozenset(Kind) - {Kind.REFERENCE}
 
 
 def parse_count(name: str, raw: str) -> int:
-    """A page size; a number past 18 digits is as good as "as many as allowed"."""
+    """A page size: at most 18 ASCII digits (the store clamps it to its largest page)."""
     count = whole_number(raw)
-    if count is not None:
-        return count
-    if raw.isascii() and raw.isdigit():
-        return 10**18  # clamped to the server's largest page by the store
-    raise invalid_value(name, raw, "expected a non-negative integer")
+    if count is None:
+        raise invalid_value(name, raw[:40], "expected a non-negative integer")
+    return count
 
 
 def parse_choice(name: str, raw: str, choices: tuple[str, ...]) -> str:

@@ -104,7 +104,11 @@ def parse_search(
 
 
 def check_size(params: Sequence[tuple[str, str]], limits: SearchLimits) -> None:
-    """Refuse a search that asks for more work than one request may (before parsing)."""
+    """Refuse a search that asks for more work than one request may (before parsing),
+    or that holds a NUL (FHIR strings cannot; PostgreSQL refuses it)."""
+    if any("\x00" in name or "\x00" in raw for name, raw in params):
+        raise InvalidRequest("Tham số tìm kiếm chứa ký tự NUL / A search parameter holds a "
+                             "NUL character")  # fmt: skip
     counted = [(name, raw) for name, raw in params if name not in SILENT]
     if len(counted) > limits.max_parameters:
         raise _too_costly("", f"{len(counted)} tham số", f"{len(counted)} parameters",
