@@ -250,3 +250,23 @@ def test_the_same_id_twice_in_a_file_ends_as_two_versions(
     assert (report.written, report.updated, report.errors) == (1, 1, [])
     stored = store.read("Patient", "p0")
     assert stored.version == 2 and orjson.loads(stored.content)["gender"] == "female"
+
+
+def test_lines_are_parsed_as_strictly_as_a_request_and_keep_their_numbers(
+    store: SqlStore, write_ndjson: WriteNdjson
+) -> None:
+    obs = orjson.dumps({**observation("p0"), "id": "exact"}).decode()
+    exact = obs.replace('"value":120', '"value":120.50')
+    assert exact != obs
+    path = write_ndjson("Observation", [
+        *_people(1),
+        exact,
+        '{"resourceType":"Patient","id":"twice","gender":"male","gender":"female"}',
+        '{"resourceType":"Patient","id":"nul","name":[{"family":"a\\u0000b"}]}',
+    ])  # fmt: skip
+    report = import_ndjson(store, [path], OPERATOR, ImportOptions(workers=0))
+    where = {(e.line, e.path) for e in report.errors}
+    assert (3, "gender") in where
+    assert (4, "Patient.name[0].family") in where
+    assert report.counts == {"Patient": 1, "Observation": 1}
+    assert '"value":120.50' in store.read("Observation", "exact").content

@@ -144,7 +144,10 @@ def prepare_chunk(chunk: Chunk, context: PrepareContext) -> ChunkResult:
 def _prepare_line(
     chunk: Chunk, line: int, raw: bytes, seq: int, context: PrepareContext
 ) -> Prepared:
-    resource = jsonx.loads(raw)
+    settings = context.settings
+    resource = jsonx.loads_request(
+        raw, max_depth=settings.max_json_depth, max_repeats=settings.max_element_repeats
+    )
     if not isinstance(resource, dict) or not isinstance(resource.get("resourceType"), str):
         raise InvalidRequest("Không phải tài nguyên FHIR / Not a FHIR resource", code="structure")
     principal = context.principal

@@ -49,7 +49,7 @@ def _entries(path: Path) -> Iterator[tuple[int, Any]]:
             if line.strip():
                 yield number, line
         return
-    document = jsonx.loads(text)
+    document = jsonx.loads_request(text.encode())
     if isinstance(document, dict) and document.get("resourceType") == "Bundle":
         for i, entry in enumerate(document.get("entry") or []):
             yield i + 1, (entry or {}).get("resource")
@@ -58,7 +58,7 @@ def _entries(path: Path) -> Iterator[tuple[int, Any]]:
 
 
 def _write_one(session: StoreSession, raw: Any) -> dict[str, Any]:
-    resource = jsonx.loads(raw) if isinstance(raw, str) else raw
+    resource = jsonx.loads_request(raw.encode()) if isinstance(raw, str) else raw
     if not isinstance(resource, dict) or "resourceType" not in resource:
         raise FhirError("Không phải tài nguyên FHIR / Not a FHIR resource", code="structure")
     with session.conn.begin_nested():
@@ -105,7 +105,7 @@ def _load_transaction(store: SqlStore, path: Path, report: LoadReport) -> bool:
     if path.suffix == ".ndjson":
         return False
     try:
-        document = jsonx.loads(path.read_bytes())
+        document = jsonx.loads_request(path.read_bytes())
     except FhirError:
         return False  # reported with its line by the ordinary path
     if not isinstance(document, dict) or document.get("type") not in ("transaction", "batch"):
