@@ -18,8 +18,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from hoso.access.bulk_access import AUDIT_PATIENT_CAP, BulkExportAccess, BulkRow, ExportPlan
+from hoso.access.bulk_access import AUDIT_PATIENT_CAP, BulkExportAccess, ExportPlan
 from hoso.core import clock
+from hoso.fhir.store import BulkRow
 
 __all__ = [
     "DEFAULT_PART_LINES",

@@ -17,9 +17,9 @@ from pathlib import Path
 
 from hoso.access.bulk_access import BulkExportAccess, ExportPlan
 from hoso.bulk.export import DEFAULT_PART_LINES, ExportCancelled, manifest, write_export
-from hoso.bulk.jobs import Job, JobStore
 from hoso.core import clock
 from hoso.core.errors import FhirError
+from hoso.fhir.jobs import Job, JobTable
 
 __all__ = ["BulkRunner"]
 
@@ -38,7 +38,7 @@ class _Stopping(Exception):
 class BulkRunner:
     def __init__(
         self,
-        jobs: JobStore,
+        jobs: JobTable,
         bulk_dir: Path,
         *,
         workers: int = 2,

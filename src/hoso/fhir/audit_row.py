@@ -5,6 +5,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+# AuditEvent.action (http://hl7.org/fhir/audit-event-action)
+CREATE, READ, UPDATE, DELETE, EXECUTE = "C", "R", "U", "D", "E"
+# AuditEvent.outcome (http://hl7.org/fhir/audit-event-outcome)
+SUCCESS, MINOR_FAILURE, SERIOUS_FAILURE, MAJOR_FAILURE = "0", "4", "8", "12"
+
 
 @dataclass(frozen=True, slots=True)
 class AuditRow:

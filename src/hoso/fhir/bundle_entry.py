@@ -27,7 +27,7 @@ from hoso.core.text import whole_number
 from hoso.fhir.bundles import PAGE_CURSOR_PARAM, history_bundle, response_entry, searchset_bundle
 from hoso.fhir.conditional import one_match
 from hoso.fhir.dates import date_range
-from hoso.fhir.operations import OperationContext, collect_params, find
+from hoso.fhir.operations import OperationContext, OperationRegistry, collect_params
 from hoso.fhir.patch import Patch, parse_fhirpath_patch, parse_json_patch
 from hoso.fhir.repository import Repository, StoredResource, WriteResult
 from hoso.fhir.resource_types import check_resource_type
@@ -143,13 +143,14 @@ def parse_etag(value: Any, where: str) -> int | None:
     return number
 
 
-def execute(repo: Repository, entry: Entry, base_url: str, prefer: str) -> dict[str, Any]:
+def execute(repo: Repository, entry: Entry, base_url: str, prefer: str,
+            operations: OperationRegistry | None = None) -> dict[str, Any]:  # fmt: skip
     """Run one entry (its references already resolved) and build its response entry."""
     segments, rtype = entry.segments, entry.resource_type
     if rtype:
         check_resource_type(rtype)
     if segments and segments[-1].startswith("$"):
-        return _operation(repo, entry, base_url)
+        return _operation(repo, entry, base_url, operations)
     if entry.method in ("GET", "HEAD"):
         return _read(repo, entry, base_url)
     assert rtype is not None  # _check_target
@@ -297,12 +298,15 @@ def _history(
     return history_bundle(page, base_url=base_url, self_link=self_link)
 
 
-def _operation(repo: Repository, entry: Entry, base_url: str) -> dict[str, Any]:
+def _operation(repo: Repository, entry: Entry, base_url: str,
+               operations: OperationRegistry | None) -> dict[str, Any]:  # fmt: skip
     """`$op` entries go through the same registry as the REST routes."""
     segments, rtype = entry.segments, entry.resource_type
     level = {1: "system", 2: "type", 3: "instance"}.get(len(segments), "")
     name = segments[-1]
-    operation = find(name, level, rtype) if (level == "system") == (rtype is None) else None
+    operation = None
+    if operations is not None and (level == "system") == (rtype is None):
+        operation = operations.find(name, level, rtype)
     if operation is None:
         raise NotSupported(f"Thao tác {name} không được hỗ trợ ở đây / "
                            f"Operation {name} is not supported here")

@@ -11,7 +11,7 @@ from typing import Any
 
 from hoso import __version__
 from hoso.core import clock
-from hoso.fhir.operations import OperationDefinition, registered
+from hoso.fhir.operations import OperationDefinition
 from hoso.fhir.searchparams import search_params, supported_types
 
 __all__ = ["DEFAULT_SYSTEM_INTERACTIONS", "capability_statement"]
@@ -28,7 +28,7 @@ def capability_statement(
     base_url: str,
     *,
     interactions: Iterable[str],
-    operations: Iterable[OperationDefinition] | None = None,
+    operations: Iterable[OperationDefinition] = (),
     system_interactions: Iterable[str] = DEFAULT_SYSTEM_INTERACTIONS,
     conditional_create: bool = True,
     conditional_update: bool = True,
@@ -39,13 +39,11 @@ def capability_statement(
 
     `interactions` are the type/instance interactions the API implements (read, vread,
     update, patch, delete, history-instance, history-type, create, search-type);
-    `operations` default to every registered operation; `security` is the
+    `operations` are the registry's definitions (`OperationRegistry.registered`); `security` is the
     `rest.security` block naming how to get a token (SMART on FHIR).
     """
     codes = list(dict.fromkeys(interactions))
-    definitions = list(operations) if operations is not None else [
-        op.DEFINITION for op in registered()
-    ]
+    definitions = list(operations)
     rest: dict[str, Any] = {
         "mode": "server",
         "documentation": DESCRIPTION,

@@ -6,9 +6,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from hoso.core.errors import InvalidResource, Issue, PreconditionFailed, ResourceNotFound
+from hoso.core.errors import (
+    Conflict,
+    InvalidResource,
+    Issue,
+    PreconditionFailed,
+    ResourceNotFound,
+)
 
-__all__ = ["check_version", "not_found", "unresolved_references"]
+__all__ = ["cccd_conflict", "check_version", "not_found", "unresolved_references"]
 
 
 def not_found(resource_type: str, id: str) -> ResourceNotFound:
@@ -41,3 +47,16 @@ def check_version(resource_type: str, id: str, current: int | None, if_match: in
             f" / Current version {found} of {resource_type}/{id} does not match If-Match "
             f"{if_match}"
         )
+
+
+def cccd_conflict(cccds: list[str], owners: Sequence[str] = ()) -> Conflict:
+    numbers = ", ".join(cccds)
+    named = ", ".join(f"Patient/{o}" for o in owners)
+    vi_owner = f" ({named}): gửi dữ liệu vào hồ sơ đó" if owners else ""
+    en_owner = f" ({named}): send the data to that record" if owners else ""
+    return Conflict(
+        f"Số CCCD {numbers} đã thuộc về một người dân khác đang hoạt động{vi_owner} / "
+        f"CCCD {numbers} already belongs to another active Patient{en_owner}",
+        code="duplicate",
+        expression=["Patient.identifier"],
+    )

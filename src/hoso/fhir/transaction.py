@@ -22,6 +22,7 @@ from hoso.core.errors import FhirError, InvalidRequest, Issue, PayloadTooLarge, 
 from hoso.fhir.bundle_entry import Entry, execute, invalid, parse_entry
 from hoso.fhir.bundles import response_entry
 from hoso.fhir.conditional import CONDITIONAL_REF, one_match
+from hoso.fhir.operations import OperationRegistry
 from hoso.fhir.repository import Repository, iter_references
 
 __all__ = ["BundleLimits", "process_bundle"]
@@ -48,17 +49,19 @@ def process_bundle(
     base_url: str,
     return_preference: str = "minimal",
     limits: BundleLimits = BundleLimits(),
+    operations: OperationRegistry | None = None,
 ) -> dict[str, Any]:
     """Process a `batch` or `transaction` Bundle into its response Bundle; entries keep
-    their order. `return_preference` is `Prefer: return` for the written entries."""
+    their order. `return_preference` is `Prefer: return` for the written entries;
+    `operations` serves `$op` entries (without it they are refused)."""
     kind = _check_bundle(bundle, limits.max_entries)
     raw = bundle.get("entry") or []
     ops = limits.max_patch_operations
     if kind == "transaction":
         entries = [parse_entry(i, item, base_url, ops) for i, item in enumerate(raw)]
-        responses = _transaction(repo, entries, base_url, return_preference)
+        responses = _transaction(repo, entries, base_url, return_preference, operations)
     else:
-        responses = _batch(repo, raw, base_url, return_preference, ops)
+        responses = _batch(repo, raw, base_url, return_preference, ops, operations)
     return {"resourceType": "Bundle", "id": str(uuid.uuid4()), "type": _KINDS[kind],
             "entry": responses}
 
@@ -86,8 +89,9 @@ def _check_bundle(bundle: Any, max_entries: int) -> str:
 
 # -- transaction -------------------------------------------------------------------------
 def _transaction(
-    repo: Repository, entries: list[Entry], base_url: str, prefer: str
-) -> list[dict[str, Any]]:
+    repo: Repository, entries: list[Entry], base_url: str, prefer: str,
+    operations: OperationRegistry | None,
+) -> list[dict[str, Any]]:  # fmt: skip
     seen: dict[str, Entry] = {}
     for entry in entries:
         if entry.full_url and entry.full_url in seen:
@@ -97,7 +101,7 @@ def _transaction(
             seen[entry.full_url] = entry
     try:
         with repo.unit_of_work() as uow:
-            responses = _Transaction(uow, entries, base_url, prefer).run()
+            responses = _Transaction(uow, entries, base_url, prefer, operations).run()
     except FhirError as exc:
         if getattr(exc, "bundle_entry", None) is None:  # raised as the unit ended
             _blame_references(exc, entries)
@@ -108,8 +112,10 @@ def _transaction(
 class _Transaction:
     """The entries of one transaction in spec order, sharing the resolved placeholders."""
 
-    def __init__(self, uow: Repository, entries: list[Entry], base_url: str, prefer: str):
+    def __init__(self, uow: Repository, entries: list[Entry], base_url: str, prefer: str,
+                 operations: OperationRegistry | None):  # fmt: skip
         self.uow, self.entries, self.base_url, self.prefer = uow, entries, base_url, prefer
+        self.operations = operations
         self.mapping: dict[str, str] = {}  # placeholder → Type/id
         self.producers: dict[str, Entry] = {}
         self.touched: set[str] = set()
@@ -147,7 +153,8 @@ class _Transaction:
     def _run(self, entry: Entry) -> None:
         try:
             _prepare(self.uow, entry, self.mapping, self.base_url)
-            self.responses[entry.index] = execute(self.uow, entry, self.base_url, self.prefer)
+            self.responses[entry.index] = execute(self.uow, entry, self.base_url, self.prefer,
+                                                  self.operations)  # fmt: skip
             self._check_overlap(entry)
         except FhirError as exc:
             raise _blame(exc, entry) from None
@@ -214,8 +221,8 @@ def _blame_references(exc: FhirError, entries: list[Entry]) -> None:
 
 
 # -- batch -------------------------------------------------------------------------------
-def _batch(repo: Repository, raw: list[Any], base_url: str, prefer: str, max_patch_operations: int
-           ) -> list[dict[str, Any]]:  # fmt: skip
+def _batch(repo: Repository, raw: list[Any], base_url: str, prefer: str, max_patch_operations: int,
+           operations: OperationRegistry | None) -> list[dict[str, Any]]:  # fmt: skip
     """Each entry alone, in its own unit of work; entries may not reference each other."""
     parsed: list[Entry | FhirError] = []
     for i, item in enumerate(raw):
@@ -236,7 +243,7 @@ def _batch(repo: Repository, raw: list[Any], base_url: str, prefer: str, max_pat
                               "hãy dùng transaction", f"batch entries may not reference "
                               f"each other {used}, use a transaction")
             _prepare(repo, entry, {}, base_url)
-            responses.append(execute(repo, entry, base_url, prefer))
+            responses.append(execute(repo, entry, base_url, prefer, operations))
         except FhirError as exc:
             responses.append(response_entry(exc.http_status, issues=exc.issues))
         except Exception:  # one entry's bug must not lose the other entries' results

@@ -18,6 +18,7 @@ import sqlalchemy as sa
 
 from hoso.fhir.audit_row import AuditRow
 from hoso.store import schema
+from hoso.store.dialect import Dialect
 
 GENESIS = "0" * 64
 _E, _P, _H = schema.audit_event, schema.audit_patient, schema.audit_head
@@ -86,14 +87,63 @@ _MOVE_HEAD = (
 )
 
 
-def append(conn: sa.Connection, rows: Sequence[AuditRow], key: bytes | None) -> int:
+class SqlAuditTables:
+    """The contract's `AuditTables` on one connection, inside a unit of work."""
+
+    def __init__(self, conn: sa.Connection, dialect: Dialect, key: bytes | None) -> None:
+        self._conn = conn
+        self._dialect = dialect
+        self._key = key
+
+    def append(self, rows: Sequence[AuditRow]) -> None:
+        """Append in this unit of work: committed with the change it records."""
+        append(self._conn, rows, self._key, self._dialect)
+
+    def for_patient(self, patient_id: str, *, before: int | None, count: int
+                    ) -> list[tuple[int, str]]:  # fmt: skip
+        """(seq, AuditEvent JSON) about one resident, newest first."""
+        rows = for_patient(self._conn, patient_id, before=before, count=count)
+        return [(int(row.seq), row.content) for row in rows]
+
+
+# The rest of an append as one statement where arrays can be bound (PostgreSQL): a
+# write's own entry then costs two round trips (this and the head lock), not four.
+_APPEND_LOCKED = sa.text("""
+WITH events AS (
+    INSERT INTO audit_event (seq, recorded, action, subtype, outcome, agent, role, facility,
+                             break_glass, content, prev_hash, hash)
+    SELECT * FROM unnest(CAST(:seq AS bigint[]), CAST(:recorded AS bigint[]),
+        CAST(:action AS text[]), CAST(:subtype AS text[]), CAST(:outcome AS text[]),
+        CAST(:agent AS text[]), CAST(:role AS text[]), CAST(:facility AS text[]),
+        CAST(:break_glass AS boolean[]), CAST(:content AS text[]), CAST(:prev_hash AS text[]),
+        CAST(:hash AS text[]))
+    RETURNING 1
+), patients AS (
+    INSERT INTO audit_patient (patient_id, seq)
+    SELECT * FROM unnest(CAST(:patient_ids AS text[]), CAST(:patient_seqs AS bigint[]))
+    RETURNING 1
+)
+UPDATE audit_head SET seq = :new_seq, hash = :new_hash WHERE id = 1
+""")
+
+
+def append(conn: sa.Connection, rows: Sequence[AuditRow], key: bytes | None, dialect: Dialect
+           ) -> int:  # fmt: skip
     """Append `rows` in order in the caller's transaction; returns the last seq."""
     head = conn.execute(_HEAD_LOCKED).one()
     events, patients = chained(rows, key, int(head.seq), head.hash)
     if not events:
         return int(head.seq)
+    last = events[-1]
+    if dialect.arrays and len(patients) <= _COPY_FROM:
+        params: dict[str, object] = {c: [e[c] for e in events] for c in events[0]}
+        conn.execute(_APPEND_LOCKED, params | {
+            "patient_ids": [p["patient_id"] for p in patients],
+            "patient_seqs": [p["seq"] for p in patients],
+            "new_seq": last["seq"], "new_hash": last["hash"]})  # fmt: skip
+        return int(str(last["seq"]))
     conn.execute(_INSERT_EVENTS, events)
-    if len(patients) > _COPY_FROM and conn.dialect.name == "postgresql":
+    if len(patients) > _COPY_FROM and dialect.copies:
         # A bulk import's batch names thousands of residents: COPY, not a row each.
         raw = conn.connection.driver_connection
         with (
@@ -104,7 +154,6 @@ def append(conn: sa.Connection, rows: Sequence[AuditRow], key: bytes | None) -> 
                 copy.write_row((p["patient_id"], p["seq"]))
     elif patients:
         conn.execute(_INSERT_PATIENTS, patients)
-    last = events[-1]
     conn.execute(_MOVE_HEAD, {"new_seq": last["seq"], "new_hash": last["hash"]})
     return int(str(last["seq"]))
 

@@ -19,6 +19,7 @@ import sqlalchemy as sa
 
 from hoso.fhir.audit_row import AuditRow
 from hoso.store.audit_log import chained
+from hoso.store.dialect import PostgresDialect, dialect_of
 
 _EVENT_COLUMNS = (
     "seq", "recorded", "action", "subtype", "outcome", "agent", "role", "facility",
@@ -26,13 +27,20 @@ _EVENT_COLUMNS = (
 )  # fmt: skip
 
 
+# (spool file name, byte position after the rows): recorded with the rows it chains.
+SpoolCursor = tuple[str, int]
+
+
 class ChainWriter(Protocol):
-    def append(self, rows: Sequence[AuditRow]) -> None: ...
+    def append(self, rows: Sequence[AuditRow], cursor: SpoolCursor | None = None) -> None: ...
+    def spool_position(self, name: str) -> int: ...
+    def forget_spool(self, name: str) -> None: ...
     def close(self) -> None: ...
 
 
 def chain_writer(engine: sa.Engine, key: bytes | None) -> ChainWriter:
-    if engine.dialect.name == "postgresql":
+    """The writer in the terms of the engine's database (`hoso.store.dialect`)."""
+    if isinstance(dialect_of(engine), PostgresDialect):
         return PostgresChainWriter(engine, key)
     return SqliteChainWriter(engine, key)
 
@@ -47,6 +55,10 @@ class SqliteChainWriter:
         f"VALUES ({', '.join('?' * len(_EVENT_COLUMNS))})"
     )
     _INSERT_PATIENT = "INSERT INTO audit_patient (patient_id, seq) VALUES (?, ?)"
+    _MOVE_CURSOR = (
+        "INSERT INTO audit_spool (name, position) VALUES (?, ?) "
+        "ON CONFLICT (name) DO UPDATE SET position = excluded.position"
+    )
 
     def __init__(self, engine: sa.Engine, key: bytes | None) -> None:
         self._raw = engine.raw_connection()  # our connect-time pragmas applied
@@ -54,7 +66,7 @@ class SqliteChainWriter:
         self._key = key
         self._head: tuple[int, str] | None = None
 
-    def append(self, rows: Sequence[AuditRow]) -> None:
+    def append(self, rows: Sequence[AuditRow], cursor: SpoolCursor | None = None) -> None:
         db = self._db
         db.execute("BEGIN IMMEDIATE")
         try:
@@ -77,6 +89,8 @@ class SqliteChainWriter:
                 self._INSERT_EVENT, [tuple(e[c] for c in _EVENT_COLUMNS) for e in events]
             )
             db.executemany(self._INSERT_PATIENT, [(p["patient_id"], p["seq"]) for p in patients])
+            if cursor is not None:
+                db.execute(self._MOVE_CURSOR, cursor)
             db.execute("COMMIT")
         except BaseException:
             self._head = None
@@ -85,6 +99,15 @@ class SqliteChainWriter:
             raise
         if events:
             self._head = (int(str(events[-1]["seq"])), str(events[-1]["hash"]))
+
+    def spool_position(self, name: str) -> int:
+        row = self._db.execute("SELECT position FROM audit_spool WHERE name = ?", (name,))
+        found = row.fetchone()
+        return int(found[0]) if found else 0
+
+    def forget_spool(self, name: str) -> None:
+        self._db.execute("DELETE FROM audit_spool WHERE name = ?", (name,))
+        self._db.commit()
 
     def close(self) -> None:
         self._raw.close()
@@ -115,6 +138,12 @@ WITH head AS (
     SELECT * FROM unnest(%(patient_ids)s::text[], %(patient_seqs)s::bigint[])
     WHERE EXISTS (SELECT 1 FROM head)
     RETURNING 1
+), spool AS (
+    INSERT INTO audit_spool (name, position)
+    SELECT %(spool)s::text, %(position)s::bigint
+    WHERE %(spool)s::text IS NOT NULL AND EXISTS (SELECT 1 FROM head)
+    ON CONFLICT (name) DO UPDATE SET position = excluded.position
+    RETURNING 1
 )
 SELECT count(*) FROM head
 """
@@ -126,7 +155,7 @@ SELECT count(*) FROM head
         self._key = key
         self._head: tuple[int, str] | None = None
 
-    def append(self, rows: Sequence[AuditRow]) -> None:
+    def append(self, rows: Sequence[AuditRow], cursor: SpoolCursor | None = None) -> None:
         for _ in range(100):  # writes' own entries and other processes move the head too
             head = self._head or self._read_head()
             events, patients = chained(rows, self._key, *head)
@@ -140,6 +169,8 @@ SELECT count(*) FROM head
                 "old_hash": head[1],
                 "new_seq": events[-1]["seq"],
                 "new_hash": events[-1]["hash"],
+                "spool": cursor[0] if cursor else None,
+                "position": cursor[1] if cursor else None,
             }
             try:
                 (linked,) = self._db.execute(self._APPEND, params, prepare=True).fetchone()
@@ -155,6 +186,15 @@ SELECT count(*) FROM head
     def _read_head(self) -> tuple[int, str]:
         seq, digest = self._db.execute("SELECT seq, hash FROM audit_head WHERE id = 1").fetchone()
         return int(seq), str(digest)
+
+    def spool_position(self, name: str) -> int:
+        found = self._db.execute(
+            "SELECT position FROM audit_spool WHERE name = %s", (name,)
+        ).fetchone()
+        return int(found[0]) if found else 0
+
+    def forget_spool(self, name: str) -> None:
+        self._db.execute("DELETE FROM audit_spool WHERE name = %s", (name,))
 
     def close(self) -> None:
         self._raw.invalidate()  # autocommit was changed: not for the pool

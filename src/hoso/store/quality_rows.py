@@ -10,34 +10,16 @@ to the batch (`hoso quality run`), which rewrites every row.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
 
 from hoso.fhir.quality import KIND_WRITE, QualityCheck, QualityIssue
 from hoso.store import schema
-from hoso.store.engine import WRITE_OPTION
 
-__all__ = [
-    "StoredIssue",
-    "delete_quality_rows",
-    "issue_rows",
-    "issues_for",
-    "read_issues",
-    "replace_quality_rows",
-]
+__all__ = ["delete_quality_rows", "issue_rows", "read_issues", "replace_quality_rows"]
 
 _MAX_MESSAGE = 1000  # a finding is one sentence in two languages
-
-
-@dataclass(frozen=True, slots=True)
-class StoredIssue:
-    rule: str
-    kind: str
-    severity: str
-    expression: str
-    message: str
 
 
 def issue_rows(
@@ -92,7 +74,7 @@ def delete_quality_rows(conn: sa.Connection, res_seqs: Sequence[int]) -> None:
         conn.execute(table.delete().where(table.c.res_seq.in_(chunk)))
 
 
-def read_issues(conn: sa.Connection, resource_type: str, id: str) -> list[StoredIssue]:
+def read_issues(conn: sa.Connection, resource_type: str, id: str) -> list[QualityIssue]:
     """The findings on the current version of `resource_type/id`, rule by rule."""
     q, r = schema.quality_issue, schema.resource
     rows = conn.execute(
@@ -101,11 +83,8 @@ def read_issues(conn: sa.Connection, resource_type: str, id: str) -> list[Stored
         .where(r.c.resource_type == resource_type, r.c.id == id, r.c.deleted.is_(False))
         .order_by(q.c.rule, q.c.expression)
     )
-    return [StoredIssue(*row) for row in rows]
-
-
-def issues_for(engine: sa.Engine, resource_type: str, id: str) -> list[StoredIssue]:
-    """`read_issues` in a read transaction of its own (for `$quality`, which has
-    already read the resource through the access layer)."""
-    with engine.connect().execution_options(**{WRITE_OPTION: False}) as conn, conn.begin():
-        return read_issues(conn, resource_type, id)
+    return [
+        QualityIssue(rule=rule, severity=severity, expression=expression, message=message,
+                     kind=kind)
+        for rule, kind, severity, expression, message in rows
+    ]  # fmt: skip

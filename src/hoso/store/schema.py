@@ -199,6 +199,15 @@ care_claim_rate = sa.Table(
     sa.Column("last_us", sa.BigInteger, nullable=False),  # the latest opening
 )
 
+# Secrets the server made for itself without an operator's (a demo deployment's pseudonym
+# key, hoso.store.secrets): one value per name, shared by every process.
+server_secret = sa.Table(
+    "server_secret",
+    metadata,
+    sa.Column("name", sa.String(64), primary_key=True),
+    sa.Column("value", sa.Text, nullable=False),  # hex
+)
+
 # What the watches flagged for the data-protection officer (`hoso audit anomalies`,
 # GET /api/audit/anomalies): one row per kind, caller and hour.
 access_anomaly = sa.Table(
@@ -281,6 +290,15 @@ audit_head = sa.Table(
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
     sa.Column("seq", sa.BigInteger, nullable=False),
     sa.Column("hash", sa.String(64), nullable=False),
+)
+
+# How far each local audit spool file (hoso.store.audit_spool) has been chained: updated
+# in the transaction that chains its entries, so each is chained exactly once.
+audit_spool = sa.Table(
+    "audit_spool",
+    metadata,
+    sa.Column("name", sa.String(200), primary_key=True),
+    sa.Column("position", sa.BigInteger, nullable=False),
 )
 
 # -- authentication: signing keys, OAuth clients, accounts, codes and tokens ---------------
@@ -397,7 +415,7 @@ revoked_token = sa.Table(
 
 # Asynchronous bulk jobs (FHIR Bulk Data `$export`, later `$import`): the kick-off, who
 # asked, how far the job has come and, once complete, its manifest. `updated` is the
-# worker's heartbeat: a running job whose heartbeat stopped is failed (hoso.bulk.jobs).
+# worker's heartbeat: a running job whose heartbeat stopped is failed (hoso.store.jobs).
 bulk_job = sa.Table(
     "bulk_job",
     metadata,

@@ -1,62 +1,59 @@
-"""`SqlStore`: the Repository on SQLite or PostgreSQL, one transaction per call."""
+"""`SqlStore`: the store contract on SQLite or PostgreSQL. Everything goes through one
+unit of work (`SqlSession`); the store itself holds only what outlives one: the engine,
+the dialect, the hooks the composition root plugged in, and the audit chain's own
+committing connection (`SqlAuditLog`)."""
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
-from typing import Any, TypeVar
 
 import sqlalchemy as sa
 
-from hoso.core.errors import Conflict, QueryTimeout
+from hoso.core.errors import QueryTimeout
 from hoso.core.settings import Settings
 from hoso.fhir.audit_row import AuditRow
-from hoso.fhir.patch import Patch
-from hoso.fhir.quality import QualityCheck
-from hoso.fhir.repository import HistoryPage, SearchPage, StoredResource, WriteResult
+from hoso.fhir.store import StoreHooks
 from hoso.fhir.visibility import Visibility
-from hoso.store import audit_log, dialect, migrate
+from hoso.store import audit_log, migrate
 from hoso.store.audit_writer import ChainWriter, chain_writer
-from hoso.store.bulk_read import BulkRow, iter_current
+from hoso.store.bulk_rows import SqlRowBuilder
+from hoso.store.dialect import dialect_of
 from hoso.store.engine import WRITE_OPTION, make_engine
-from hoso.store.patient_index import PatientIndex
-from hoso.store.session import StoreSession
+from hoso.store.session import SqlSession
 
-T = TypeVar("T")
+__all__ = ["SqlAuditLog", "SqlStore", "make_store"]
 
 
 class SqlStore:
-    """Owns the engine. Each method is its own unit of work; `unit_of_work()` groups many."""
-
-    def __init__(self, engine: sa.Engine, settings: Settings) -> None:
+    def __init__(self, engine: sa.Engine, settings: Settings, hooks: StoreHooks | None = None
+                 ) -> None:  # fmt: skip
         self.engine = engine
         self.settings = settings
-        # Set by the composition root: the MPI that decides every Patient create.
-        self.patient_index: PatientIndex | None = None
-        # Set by the composition root: the data-quality rules every write runs.
-        self.quality: QualityCheck | None = None
+        self.hooks = hooks or StoreHooks()
+        self.dialect = dialect_of(engine)
 
     @contextmanager
     def unit_of_work(
-        self, *, write: bool = True, check_references: bool = True
-    ) -> Iterator[StoreSession]:
+        self,
+        *,
+        write: bool = True,
+        check_references: bool = True,
+        reference_visibility: Visibility | None = None,
+    ) -> Iterator[SqlSession]:
         """One transaction: committed when the block ends, rolled back on any error; a
         statement cancelled by the statement timeout becomes `QueryTimeout` (503)."""
         options = {WRITE_OPTION: write}
         try:
             with self.engine.connect().execution_options(**options) as conn, conn.begin():
-                session = StoreSession(
-                    conn,
-                    self.settings,
-                    check_references=check_references,
-                    patient_index=self.patient_index,
-                    quality=self.quality,
-                )
+                session = SqlSession(conn, self.settings, self.dialect, self.hooks,
+                                     check_references=check_references,
+                                     reference_visibility=reference_visibility)  # fmt: skip
                 yield session
                 session.verify_references()
         except sa.exc.DBAPIError as exc:
-            if not dialect.timed_out(exc):
+            if not self.dialect.timed_out(exc):
                 raise
             raise QueryTimeout(
                 "Truy vấn chạy quá giới hạn thời gian và đã bị hủy; hãy thu hẹp yêu cầu / The "
@@ -64,153 +61,16 @@ class SqlStore:
                 "cancelled; narrow the request"
             ) from None
 
-    def _read(self, fn: Callable[[StoreSession], T]) -> T:
-        with self.unit_of_work(write=False) as session:
-            return fn(session)
+    def row_builder(self) -> SqlRowBuilder:
+        return SqlRowBuilder(self.settings, self.hooks, copy_text=self.dialect.copies)
 
-    def _write(self, fn: Callable[[StoreSession], T]) -> T:
-        with self.unit_of_work() as session:
-            return fn(session)
-
-    def read(
-        self, resource_type: str, id: str, *, visibility: Visibility | None = None
-    ) -> StoredResource:
-        return self._read(lambda s: s.read(resource_type, id, visibility=visibility))
-
-    def vread(
-        self,
-        resource_type: str,
-        id: str,
-        version: int,
-        *,
-        visibility: Visibility | None = None,
-    ) -> StoredResource:
-        return self._read(lambda s: s.vread(resource_type, id, version, visibility=visibility))
-
-    def visible(
-        self, resource_type: str, id: str, visibility: Visibility | None, *, live: bool = False
-    ) -> bool:
-        return self._read(lambda s: s.visible(resource_type, id, visibility, live=live))
-
-    def break_glass_patients(self, agent: str, now_us: int) -> frozenset[str]:
-        return self._read(lambda s: s.break_glass_patients(agent, now_us))
-
-    def search(
-        self,
-        resource_type: str | None,
-        params: list[tuple[str, str]],
-        *,
-        lenient: bool | None = False,
-        cursor: str | None = None,
-        visibility: Visibility | None = None,
-    ) -> SearchPage:
-        # A sorted search may store a snapshot of its order: that write needs the
-        # write lock up front on SQLite.
-        sorted_search = any(name == "_sort" for name, _ in params)
-        with self.unit_of_work(write=sorted_search) as session:
-            return session.search(
-                resource_type, params, lenient=lenient, cursor=cursor, visibility=visibility
-            )
-
-    def compartment(
-        self,
-        patient_id: str,
-        types: Sequence[str],
-        *,
-        since_us: int | None = None,
-        count: int = 50,
-        cursor: str | None = None,
-        visibility: Visibility | None = None,
-    ) -> SearchPage:
-        return self._read(
-            lambda s: s.compartment(
-                patient_id,
-                types,
-                since_us=since_us,
-                count=count,
-                cursor=cursor,
-                visibility=visibility,
-            )
-        )
-
-    def history(
-        self,
-        resource_type: str | None,
-        id: str | None,
-        *,
-        since_us: int | None = None,
-        count: int | None = None,
-        cursor: str | None = None,
-        visibility: Visibility | None = None,
-    ) -> HistoryPage:
-        return self._read(
-            lambda s: s.history(
-                resource_type,
-                id,
-                since_us=since_us,
-                count=count,
-                cursor=cursor,
-                visibility=visibility,
-            )
-        )
-
-    def create(
-        self, resource: dict[str, Any], *, if_none_exist: str | None = None, id: str | None = None
-    ) -> WriteResult:
-        try:
-            return self._write(lambda s: s.create(resource, if_none_exist=if_none_exist, id=id))
-        except Conflict:
-            if not if_none_exist:
-                raise
-            # Lost a race on a unique CCCD: the winner's record now matches the criteria.
-            return self._write(lambda s: s.create(resource, if_none_exist=if_none_exist, id=id))
-
-    def update(
-        self,
-        resource_type: str,
-        id: str,
-        resource: dict[str, Any],
-        *,
-        if_match: int | None = None,
-    ) -> WriteResult:
-        return self._write(lambda s: s.update(resource_type, id, resource, if_match=if_match))
-
-    def conditional_update(
-        self, resource_type: str, criteria: str, resource: dict[str, Any]
-    ) -> WriteResult:
-        return self._write(lambda s: s.conditional_update(resource_type, criteria, resource))
-
-    def patch(
-        self, resource_type: str, id: str, patch: Patch, *, if_match: int | None = None
-    ) -> WriteResult:
-        return self._write(lambda s: s.patch(resource_type, id, patch, if_match=if_match))
-
-    def delete(self, resource_type: str, id: str) -> StoredResource | None:
-        return self._write(lambda s: s.delete(resource_type, id))
-
-    def iter_current(
-        self,
-        types: Sequence[str],
-        *,
-        since_us: int | None = None,
-        patients: Sequence[str] | None = None,
-        visibility: Visibility | None = None,
-        batch: int = 1000,
-    ) -> Iterator[BulkRow]:
-        """Stream current resources for a bulk export, one short read per page
-        (`hoso.store.bulk_read`)."""
-        return iter_current(
-            self.engine,
-            types,
-            since_us=since_us,
-            patients=patients,
-            visibility=visibility,
-            batch=batch,
-        )
+    def reserve_seqs(self, count: int) -> list[int] | None:
+        return self.dialect.reserve_seqs(self.engine, count)
 
 
 class SqlAuditLog:
-    """The audit chain's own unit-of-work entry points (reads' entries, verification)."""
+    """The audit chain outside any record's transaction: the group-commit trail's one
+    committing connection (reads' and refusals' entries), verification and the head."""
 
     def __init__(self, store: SqlStore) -> None:
         self.store = store
@@ -247,18 +107,14 @@ class SqlAuditLog:
         with self.store.engine.connect() as conn, conn.begin():
             return audit_log.head(conn)
 
-    def for_patient(
-        self, patient_id: str, *, before: int | None, count: int
-    ) -> list[tuple[int, str]]:
-        """(seq, AuditEvent JSON) about one resident, newest first."""
-        with self.store.engine.connect() as conn, conn.begin():
-            rows = audit_log.for_patient(conn, patient_id, before=before, count=count)
-            return [(int(row.seq), row.content) for row in rows]
 
-
-def make_store(database_url: str | None = None, settings: Settings | None = None) -> SqlStore:
+def make_store(
+    database_url: str | None = None,
+    settings: Settings | None = None,
+    hooks: StoreHooks | None = None,
+) -> SqlStore:
     """Build the store and bring its schema to the latest migration."""
     settings = settings or Settings.from_env(database_url)
     engine = make_engine(database_url or settings.database_url)
     migrate.upgrade(engine)
-    return SqlStore(engine, settings)
+    return SqlStore(engine, settings, hooks)

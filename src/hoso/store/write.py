@@ -1,14 +1,16 @@
 """The write path: one version row, its history row and its index rows, together.
 
-Only this module writes `resource`, `resource_history` and the index tables, always in
-the caller's transaction, so a failure anywhere leaves no partial write.
+A single write stores them here, always in the caller's transaction, so a failure
+anywhere leaves no partial write; a bulk import stores exactly the same rows, built by
+the same functions (`prepare`, `versioned`, `cccd_rows`) in `hoso.store.bulk_rows`.
+The identifier rules and the CCCDs of a Patient come from the hooks the composition
+root plugged in (`hoso.fhir.store.StoreHooks`): the store may not import `identity`.
 """
 
 from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -21,11 +23,10 @@ from hoso.core.settings import Settings
 from hoso.fhir.conditional import check_no_conditional_references
 from hoso.fhir.index_values import IndexValues
 from hoso.fhir.indexing import extract_index_values
-from hoso.fhir.quality import QualityCheck
+from hoso.fhir.outcomes import cccd_conflict
 from hoso.fhir.repository import StoredResource
+from hoso.fhir.store import StoreHooks
 from hoso.fhir.validation import validate_resource
-from hoso.identity.cccd import current_cccds
-from hoso.identity.identifiers import check_patient_identifiers
 from hoso.store import schema
 from hoso.store.access_rows import replace_access_rows
 from hoso.store.index_rows import replace_index_rows
@@ -67,12 +68,12 @@ def lock_current(conn: sa.Connection, resource_type: str, id: str) -> Current | 
     return Current(row.seq, row.version, row.deleted, row.content) if row else None
 
 
-def prepare(resource: dict[str, Any], settings: Settings) -> list[Issue]:
+def prepare(resource: dict[str, Any], settings: Settings, hooks: StoreHooks) -> list[Issue]:
     """Validate before anything is written; return warnings, raise on errors."""
     check_no_conditional_references(resource)
     warnings = validate_resource(resource)
-    if resource.get("resourceType") == "Patient":
-        errors, identifier_warnings = check_patient_identifiers(resource, settings)
+    if resource.get("resourceType") == "Patient" and hooks.identifier_rules is not None:
+        errors, identifier_warnings = hooks.identifier_rules(resource, settings)
         if errors:
             raise InvalidResource(errors[0].diagnostics, issues=errors)
         warnings = [*warnings, *identifier_warnings]
@@ -106,15 +107,15 @@ def versioned(
 def write_version(
     conn: sa.Connection,
     settings: Settings,
+    hooks: StoreHooks,
     resource: dict[str, Any],
     *,
     current: Current | None,
     method: str,
     warnings: list[Issue],
-    quality: QualityCheck | None = None,
 ) -> StoredResource:
-    """Store `resource` (already validated, id set) as the next version; `quality`
-    (plugged in by the composition root) refreshes its data-quality findings."""
+    """Store `resource` (already validated, id set) as the next version; the quality
+    hook refreshes its data-quality findings."""
     version = (current.version + 1) if current else 1
     resource, values, stored = versioned(resource, version, clock.now())
     resource_type, patient_id = stored.resource_type, stored.patient_id
@@ -123,10 +124,11 @@ def write_version(
     replace_index_rows(conn, seq, resource_type, patient_id, values, fresh=current is None)
     replace_access_rows(conn, seq, resource_type, patient_id, resource, fresh=current is None)
     replace_quality_rows(
-        conn, seq, resource_type, patient_id, resource, quality, fresh=current is None
+        conn, seq, resource_type, patient_id, resource, hooks.quality, fresh=current is None
     )
     if resource_type == "Patient":
-        _replace_cccd(conn, settings, resource, seq, version, warnings, fresh=current is None)
+        _replace_cccd(conn, settings, hooks, resource, seq, version, warnings,
+                      fresh=current is None)  # fmt: skip
     return stored
 
 
@@ -212,10 +214,15 @@ def _append_history(
 
 
 def cccd_rows(
-    settings: Settings, patient: dict[str, Any], seq: int, version: int, warnings: list[Issue]
+    settings: Settings,
+    hooks: StoreHooks,
+    patient: dict[str, Any],
+    seq: int,
+    version: int,
+    warnings: list[Issue],
 ) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
     """The `patient_cccd` rows of an active Patient and its `cccd_warning` row, if any."""
-    cccds = current_cccds(patient, settings.cccd_system)
+    cccds = hooks.cccds(patient, settings.cccd_system) if hooks.cccds is not None else []
     rows: list[dict[str, Any]] = []
     if patient.get("active", True) is not False:
         rows = [
@@ -234,22 +241,10 @@ def cccd_rows(
     return rows, warning
 
 
-def cccd_conflict(cccds: list[str], owners: Sequence[str] = ()) -> Conflict:
-    numbers = ", ".join(cccds)
-    named = ", ".join(f"Patient/{o}" for o in owners)
-    vi_owner = f" ({named}): gửi dữ liệu vào hồ sơ đó" if owners else ""
-    en_owner = f" ({named}): send the data to that record" if owners else ""
-    return Conflict(
-        f"Số CCCD {numbers} đã thuộc về một người dân khác đang hoạt động{vi_owner} / "
-        f"CCCD {numbers} already belongs to another active Patient{en_owner}",
-        code="duplicate",
-        expression=["Patient.identifier"],
-    )
-
-
 def _replace_cccd(
     conn: sa.Connection,
     settings: Settings,
+    hooks: StoreHooks,
     patient: dict[str, Any],
     seq: int,
     version: int,
@@ -262,7 +257,7 @@ def _replace_cccd(
     if not fresh:
         conn.execute(table.delete().where(table.c.res_seq == seq))
         conn.execute(schema.cccd_warning.delete().where(schema.cccd_warning.c.res_seq == seq))
-    rows, warning = cccd_rows(settings, patient, seq, version, warnings)
+    rows, warning = cccd_rows(settings, hooks, patient, seq, version, warnings)
     try:
         if rows:
             conn.execute(table.insert(), rows)

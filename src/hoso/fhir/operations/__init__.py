@@ -2,8 +2,9 @@
 
 A module exposes `DEFINITION` (an `OperationDefinition`) and
 `run(repo, ctx, params) -> dict`, written against the `Repository` contract only. The
-API builds its `$op` routes and the CapabilityStatement from `registered()`; a domain
-package adds its own with `register` (e.g. identity's `$match`).
+composition root builds one `OperationRegistry` with the built-ins and what the domain
+packages offer (identity's `$match`, `$merge`); the API builds its `$op` routes and the
+CapabilityStatement from it, and transactions find their `$op` entries in it.
 See https://hl7.org/fhir/R4/operations.html.
 """
 
@@ -23,10 +24,8 @@ __all__ = [
     "OperationDefinition",
     "OperationParameter",
     "OperationParams",
+    "OperationRegistry",
     "collect_params",
-    "find",
-    "register",
-    "registered",
 ]
 
 # Parameter name → its values, in the order given (a name may repeat).
@@ -124,37 +123,32 @@ class Operation(Protocol):
     ) -> dict[str, Any]: ...
 
 
-_registry: dict[str, Operation] = {}
-_loaded = False
+class OperationRegistry:
+    """The operations one app (or command) serves: built by the composition root and
+    kept on it, never process-global, so two apps built in one process cannot see each
+    other's operations. The built-ins (`$everything`, `$validate`) come first."""
 
-
-def _ensure_builtins() -> None:
-    # Imported lazily: the operation modules import this package for the dataclasses.
-    global _loaded
-    if not _loaded:
-        _loaded = True
+    def __init__(self, *operations: Operation) -> None:
+        self._operations: dict[str, Operation] = {}
         for module in _BUILTIN:
-            register(importlib.import_module(module))  # type: ignore[arg-type]
+            self.register(importlib.import_module(module))  # type: ignore[arg-type]
+        for operation in operations:
+            self.register(operation)
 
+    def register(self, operation: Operation) -> None:
+        """Add an operation; a second one with the same name replaces the first."""
+        self._operations[operation.DEFINITION.name] = operation
 
-def register(operation: Operation) -> None:
-    """Add an operation; a second one with the same name replaces the first."""
-    _registry[operation.DEFINITION.name] = operation
+    def registered(self) -> tuple[Operation, ...]:
+        """Every operation, built-ins first, in registration order."""
+        return tuple(self._operations.values())
 
-
-def registered() -> tuple[Operation, ...]:
-    """Every operation, built-ins first, in registration order."""
-    _ensure_builtins()
-    return tuple(_registry.values())
-
-
-def find(name: str, level: str, resource_type: str | None = None) -> Operation | None:
-    """The operation `$name` if it may be invoked at this level on this type."""
-    _ensure_builtins()
-    operation = _registry.get(name.removeprefix("$"))
-    if operation is None or not operation.DEFINITION.applies_to(level, resource_type):
-        return None
-    return operation
+    def find(self, name: str, level: str, resource_type: str | None = None) -> Operation | None:
+        """The operation `$name` if it may be invoked at this level on this type."""
+        operation = self._operations.get(name.removeprefix("$"))
+        if operation is None or not operation.DEFINITION.applies_to(level, resource_type):
+            return None
+        return operation
 
 
 def collect_params(

@@ -34,7 +34,7 @@ from hoso.store.sql.search.snapshot import check_snapshot, snapshot_page, write_
 from hoso.store.sql.search.sort import ordering
 from hoso.store.sql.visibility import viewer_key
 
-__all__ = ["execute_search"]
+__all__ = ["execute_any", "execute_search"]
 
 _RES = schema.resource
 _COLUMNS: list[sa.ColumnElement[object]] = [
@@ -198,3 +198,30 @@ def _count(conn: sa.Connection, where: Where) -> int:
 
 def _hits(rows: Sequence[sa.Row]) -> list[Hit]:
     return [Hit(row.resource_type, row.id, row.content, row.patient_id) for row in rows]
+
+
+def execute_any(
+    conn: sa.Connection,
+    queries: Sequence[SearchQuery],
+    *,
+    default_count: int = 20,
+    max_count: int = 1000,
+    visibility: Visibility | None = None,
+) -> list[Hit]:
+    """The resources matching any of `queries`, the first `_count` of each, each once,
+    in `seq` order: one statement (the MPI's candidate searches, five of them for every
+    Patient created, were five round trips). Only filters count: no paging, includes,
+    sort or total."""
+    branches = []
+    for query in queries:
+        size = min(default_count if query.count is None else query.count, max_count)
+        where = where_clause(query, _RES, visibility)
+        first = sa.select(_RES.c.seq).where(*where).order_by(_RES.c.seq).limit(size).subquery()
+        # Each branch selects from its own limited subquery: SQLite allows no LIMIT
+        # inside a compound SELECT's branches.
+        branches.append(sa.select(first.c.seq))
+    if not branches:
+        return []
+    matching = sa.union(*branches).subquery()
+    stmt = sa.select(*_COLUMNS).where(_RES.c.seq.in_(sa.select(matching.c.seq)))
+    return _hits(conn.execute(stmt.order_by(_RES.c.seq)).all())

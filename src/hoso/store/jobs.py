@@ -1,6 +1,6 @@
-"""Bulk jobs' state in the `bulk_job` table: created on kick-off, heartbeats while
-running (`updated`, with a short progress text), then completed with a manifest,
-failed with an error, or cancelled by the client.
+"""Bulk jobs' state in the `bulk_job` table (the contract's `JobTable`, `hoso.fhir.jobs`):
+created on kick-off, heartbeats while running (`updated`, with a short progress text),
+then completed with a manifest, failed with an error, or cancelled by the client.
 
 A job whose worker died (the server stopped or crashed) stops beating; `fail_stale`
 fails it, so its owner sees a failure and kicks off again: jobs are not resumed, since
@@ -12,40 +12,16 @@ processes may share the database and another one may be running the job.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
 
 from hoso.core import clock, jsonx
+from hoso.fhir.jobs import ACCEPTED, ACTIVE, CANCELLED, COMPLETED, FAILED, RUNNING, Job
 from hoso.store.engine import WRITE_OPTION
 from hoso.store.schema import bulk_job
 
-__all__ = ["ACTIVE", "Job", "JobStore"]
-
-ACCEPTED, RUNNING, COMPLETED = "accepted", "in-progress", "completed"
-FAILED, CANCELLED = "failed", "cancelled"
-ACTIVE = (ACCEPTED, RUNNING)
-
-
-@dataclass(frozen=True, slots=True)
-class Job:
-    id: str
-    kind: str
-    status: str
-    owner: str
-    request: dict[str, Any]
-    created: int
-    updated: int
-    finished: int | None
-    progress: str | None
-    manifest: dict[str, Any] | None
-    error: str | None
-
-    @property
-    def active(self) -> bool:
-        return self.status in ACTIVE
-
+__all__ = ["SqlJobs"]
 
 def _job(row: Any) -> Job:
     return Job(
@@ -63,7 +39,7 @@ def _job(row: Any) -> Job:
     )
 
 
-class JobStore:
+class SqlJobs:
     """Each call is its own short transaction (jobs are read by other processes)."""
 
     def __init__(self, engine: sa.Engine) -> None:
