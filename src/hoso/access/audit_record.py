@@ -7,10 +7,22 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Protocol
 
-# AuditEvent.action (http://hl7.org/fhir/audit-event-action)
-CREATE, READ, UPDATE, DELETE, EXECUTE = "C", "R", "U", "D", "E"
-# AuditEvent.outcome (http://hl7.org/fhir/audit-event-outcome)
-SUCCESS, MINOR_FAILURE, SERIOUS_FAILURE, MAJOR_FAILURE = "0", "4", "8", "12"
+from hoso.fhir.audit_row import (
+    CREATE,
+    DELETE,
+    EXECUTE,
+    MAJOR_FAILURE,
+    MINOR_FAILURE,
+    READ,
+    SERIOUS_FAILURE,
+    SUCCESS,
+    UPDATE,
+)
+
+__all__ = [
+    "CREATE", "DELETE", "EXECUTE", "MAJOR_FAILURE", "MINOR_FAILURE", "READ", "SERIOUS_FAILURE",
+    "SUCCESS", "UPDATE", "AuditRecord", "AuditTrail",
+]  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,15 +20,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Protocol
 
 from hoso.access import claims as roles
-from hoso.access import policy
 from hoso.access.audit_record import EXECUTE, READ, SERIOUS_FAILURE
-from hoso.access.guard import AccessGuard, GuardedStore
+from hoso.access.repository import AccessRepository
 from hoso.core import jsonx
 from hoso.core.errors import FhirError, Forbidden, InvalidRequest
 from hoso.fhir.searchparams import compartment_params, supported_types
+from hoso.fhir.store import BulkRow
 from hoso.fhir.visibility import Visibility
 
 __all__ = [
@@ -37,11 +36,13 @@ __all__ = [
     "BulkExportAccess",
     "ExportPlan",
     "ExportRequest",
+    "stream",
 ]
 
 SYSTEM, PATIENT, GROUP = "system", "patient", "group"
-ALL_PATIENTS: tuple[str, ...] = ("*",)  # every compartment (hoso.store.bulk_read)
+ALL_PATIENTS: tuple[str, ...] = ("*",)  # every compartment (`BulkTables.current_page`)
 AUDIT_PATIENT_CAP = 10_000
+PATIENT_CHUNK = 500  # ids per page query: far below SQLite's and PostgreSQL's limits
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,36 +68,20 @@ class ExportPlan:
     visibility: Visibility
 
 
-class BulkRow(Protocol):
-    resource_type: str
-    id: str
-    content: str
-    patient_id: str | None
+class BulkExportAccess:
+    """The export side of one caller's `AccessRepository`, built per kick-off without
+    audit receipts: each entry is committed before the call returns, so the job itself
+    can wait on it (and fail when it cannot)."""
 
-
-class BulkStore(GuardedStore, Protocol):
-    def iter_current(
-        self,
-        types: Sequence[str],
-        *,
-        since_us: int | None = None,
-        patients: Sequence[str] | None = None,
-        visibility: Visibility | None = None,
-        batch: int = 1000,
-    ) -> Iterator[BulkRow]: ...
-
-
-class BulkExportAccess(AccessGuard):
-    """Built per kick-off without audit receipts: each entry is committed before the
-    call returns, so the job itself can wait on it (and fail when it cannot)."""
-
-    _store: BulkStore
+    def __init__(self, repo: AccessRepository) -> None:
+        self.repo = repo
+        self.principal = repo.principal
 
     def plan(self, parse: Callable[[], ExportRequest], entity: str) -> ExportPlan:
         """Parse the kick-off (`parse` raises on a bad request) and decide it; either
         way the kick-off is audited, a refusal as such."""
-        plan = self._guarded(EXECUTE, "export", entity, lambda: self._decide(parse()))
-        self._audit(
+        plan = self.repo.guarded(EXECUTE, "export", entity, lambda: self._decide(parse()))
+        self.repo.audit(
             EXECUTE, "export", entities=[entity], query=plan.request.url, description="kick-off"
         )
         return plan
@@ -109,20 +94,15 @@ class BulkExportAccess(AccessGuard):
         return "Patient/$export" if level == PATIENT else "$export"
 
     def rows(self, plan: ExportPlan, batch: int = 1000) -> Iterator[BulkRow]:
-        return self._store.iter_current(
-            plan.types,
-            since_us=plan.request.since_us,
-            patients=plan.patients,
-            visibility=plan.visibility,
-            batch=batch,
-        )
+        return stream(self.repo, plan.types, since_us=plan.request.since_us,
+                      patients=plan.patients, visibility=plan.visibility, batch=batch)  # fmt: skip
 
     def completed(
         self, plan: ExportPlan, files: Sequence[str], total: int, patients: Sequence[str] | None
     ) -> None:
         """`patients`: the residents exported, or None when there were too many to list."""
         listed = "" if patients is not None else f"; > {AUDIT_PATIENT_CAP} residents, not listed"
-        self._audit(
+        self.repo.audit(
             READ,
             "export",
             patients=list(patients or ()),
@@ -132,7 +112,7 @@ class BulkExportAccess(AccessGuard):
         )
 
     def failed(self, request: ExportRequest, reason: str) -> None:
-        self._audit(
+        self.repo.audit(
             EXECUTE,
             "export",
             outcome=SERIOUS_FAILURE,
@@ -142,11 +122,11 @@ class BulkExportAccess(AccessGuard):
         )
 
     def cancelled(self, job_id: str) -> None:
-        self._audit(EXECUTE, "export", entities=[f"$export-status/{job_id}"],
+        self.repo.audit(EXECUTE, "export", entities=[f"$export-status/{job_id}"],
                     description="cancelled")  # fmt: skip
 
     def downloaded(self, file_url: str) -> None:
-        self._audit(READ, "export-download", entities=[file_url])
+        self.repo.audit(READ, "export-download", entities=[file_url])
 
     # -- the decision ------------------------------------------------------------------
     def _decide(self, request: ExportRequest) -> ExportPlan:
@@ -170,11 +150,11 @@ class BulkExportAccess(AccessGuard):
             types = tuple(t for t in candidates if self._may_read(t))
         patients: tuple[str, ...] | None = None
         if request.level == PATIENT:
-            policy.authorize(self.principal, "Patient", "r")
+            self.repo.decider.authorize("Patient", "r")
             patients = request.patients or ALL_PATIENTS
         elif request.level == GROUP:
             patients = self._members(request)
-        return ExportPlan(request, types, patients, self.visibility())
+        return ExportPlan(request, types, patients, self.repo.decider.visibility())
 
     def _may_read(self, resource_type: str) -> bool:
         try:
@@ -194,16 +174,16 @@ class BulkExportAccess(AccessGuard):
                 f"Phạm vi mức hệ thống không cho phép đọc {resource_type} / "
                 f"No system-level scope grants read on {resource_type}"
             )
-        policy.authorize(self.principal, resource_type, "r")
+        self.repo.decider.authorize(resource_type, "r")
 
     def _members(self, request: ExportRequest) -> tuple[str, ...]:
         """The Group's active Patient members (the Group must be visible: else 404),
         narrowed to the `patient` parameter when given."""
         assert request.group_id is not None
-        policy.authorize(self.principal, "Group", "r")
-        group = jsonx.loads(
-            self._store.read("Group", request.group_id, visibility=self.visibility()).content
-        )
+        self.repo.decider.authorize("Group", "r")
+        view = self.repo.decider.visibility()
+        with self.repo.session() as s:
+            group = jsonx.loads(s.read("Group", request.group_id, visibility=view).content)
         members = []
         for i, member in enumerate(group.get("member") or []):
             if not isinstance(member, dict) or member.get("inactive") is True:
@@ -222,6 +202,41 @@ class BulkExportAccess(AccessGuard):
         if request.patients is not None:
             members = [m for m in members if m in set(request.patients)]
         return tuple(dict.fromkeys(members))
+
+
+def stream(
+    repo: AccessRepository,
+    types: Sequence[str],
+    *,
+    since_us: int | None = None,
+    patients: Sequence[str] | None = None,
+    visibility: Visibility | None,
+    batch: int = 1000,
+) -> Iterator[BulkRow]:
+    """Current resources of `types` (in that order, by id within a type) that
+    `visibility` shows, one short read transaction per page, so that memory stays flat
+    and no transaction stays open for the length of an export (a long one would hold
+    back SQLite's WAL checkpoint and PostgreSQL's vacuum). A resource changed meanwhile is
+    read in its newest version, or not at all if deleted (Bulk Data: `transactionTime` is
+    a lower bound). A patient list is read in chunks of sorted ids: still deterministic."""
+    chunks: list[Sequence[str] | None]
+    if patients is None or tuple(patients) == ALL_PATIENTS:
+        chunks = [patients]
+    else:
+        ordered = sorted(set(patients))
+        chunks = [ordered[i : i + PATIENT_CHUNK] for i in range(0, len(ordered), PATIENT_CHUNK)]
+    for resource_type in types:
+        for chunk in chunks:
+            after = ""
+            while True:
+                with repo.store.unit_of_work(write=False) as s:
+                    rows = s.bulk.current_page(resource_type, after=after, limit=batch,
+                                               since_us=since_us, patients=chunk,
+                                               visibility=visibility)  # fmt: skip
+                yield from rows
+                if len(rows) < batch:
+                    break
+                after = rows[-1].id
 
 
 def _compartment_types() -> tuple[str, ...]:

@@ -9,7 +9,6 @@ from typing import Any
 from hoso.core import clock
 from hoso.core.errors import InvalidRequest
 from hoso.core.text import whole_number
-from hoso.fhir import operations
 from hoso.fhir.operations import (
     OperationContext,
     OperationDefinition,
@@ -117,6 +116,4 @@ def _integer(params: OperationParams, name: str, default: int | None) -> int | N
     return number
 
 
-def register() -> None:
-    operations.register(BreakGlass())
-    operations.register(AccessLog())
+ACCESS_OPERATIONS = (BreakGlass(), AccessLog())  # what the composition root registers

@@ -1,234 +1,226 @@
-"""`AccessRepository`: the Repository every API handler and CLI command gets.
+"""`AccessRepository`: the `Repository` every API handler, job and command gets.
 
-Each call: ask the policy whether the interaction is allowed at all, run it on the
-store under the caller's `Visibility` (so a hidden record is simply not there: 404,
-no count, no include), then append an AuditEvent. A write's entry is appended in the
-write's own transaction; a read's entry is committed (group commit) before the response
-leaves; a refused or failed call is recorded too. The class is layered: `AccessGuard`
-(decision and audit plumbing), `GuardedWrites`, `RecordAccess` (break-the-glass, the
-access log), and the reads here.
+It wraps any `Store` (`hoso.fhir.store`) with two parts, composed, not inherited:
+a `PolicyDecider` (the caller's rights and view) and an `Auditor` (how their calls become
+audit entries). Each call asks the decider whether the interaction is allowed at all,
+runs it on the store under the caller's `Visibility` (so a hidden record is simply not
+there: 404, no count, no include), and records an AuditEvent: a write's in the write's
+own transaction, a read's through the group-commit trail before the response leaves, a
+refusal in any case. The interactions themselves live by kind in `hoso.access.reads`,
+`hoso.access.writes` and `hoso.access.records`; this class holds the state they share.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
+from typing import Any, TypeVar
 
-from hoso.access import policy
-from hoso.access.audit_record import READ
-from hoso.access.deidentify import check_deidentified_search, deidentify
-from hoso.access.guard import AccessGuard, AuditReader, GuardedStore
-from hoso.access.record_access import RecordAccess, for_resident
-from hoso.core import jsonx
-from hoso.core.errors import Forbidden
-from hoso.fhir.outcomes import not_found
-from hoso.fhir.repository import (
-    HistoryPage,
-    Hit,
-    SearchPage,
-    StoredResource,
-)
+from hoso.access import care_claims, reads, records, writes
+from hoso.access.audit_record import MINOR_FAILURE
+from hoso.access.auditor import Auditor, TransactionAudit
+from hoso.access.decider import PolicyDecider
+from hoso.access.principal import Principal
+from hoso.core.errors import FhirError
+from hoso.core.settings import Settings
+from hoso.fhir.patch import Patch
+from hoso.fhir.repository import HistoryPage, SearchPage, StoredResource, WriteResult
+from hoso.fhir.store import BulkRow, MatchQueue, QualityTables, Session, Store
 
-CASE_REPORT = "http://loinc.org|55751-2"  # LOINC: Public health Case report
+__all__ = ["AccessRepository"]
+
+T = TypeVar("T")
 
 
-class AccessRepository(RecordAccess):
-    """Reads here; writes in `GuardedWrites`, break-the-glass and the access log in
-    `RecordAccess`, the decision and audit plumbing in `AccessGuard`."""
+class AccessRepository:
+    def __init__(
+        self,
+        store: Store,
+        decider: PolicyDecider,
+        auditor: Auditor,
+        *,
+        pseudonym_key: bytes,
+        session: Session | None = None,
+        tx: TransactionAudit | None = None,
+    ) -> None:
+        """`session`/`tx` are given only inside `unit_of_work`: the calls then share that
+        transaction and its audit entries."""
+        self.store = store
+        self.decider = decider
+        self.auditor = auditor
+        self.pseudonym_key = pseudonym_key
+        self._session = session
+        self._tx = tx
 
-    # -- reads -------------------------------------------------------------------------
-    def _shown(self, stored: StoredResource) -> StoredResource:
-        if not self.deidentifies or self._named_in_case_report(stored.patient_id):
-            return stored
-        content = jsonx.dumps_str(deidentify(jsonx.loads(stored.content), self._key))
-        return StoredResource(
-            stored.resource_type,
-            stored.id,
-            stored.version,
-            stored.last_updated_us,
-            stored.deleted,
-            content,
-            None,
-        )
+    @classmethod
+    def for_principal(
+        cls, store: Store, principal: Principal, trail: Any, *, pseudonym_key: bytes,
+        receipts: list[Any] | None = None,
+    ) -> AccessRepository:  # fmt: skip
+        """The repository of one caller over `store`, auditing into `trail`."""
 
+        def break_glass(agent: str, now_us: int) -> frozenset[str]:
+            with store.unit_of_work(write=False) as session:
+                return session.access.break_glass_patients(agent, now_us)
+
+        decider = PolicyDecider(principal, store.settings, break_glass)
+        return cls(store, decider, Auditor(principal, trail, receipts),
+                   pseudonym_key=pseudonym_key)  # fmt: skip
+
+    @property
+    def principal(self) -> Principal:
+        return self.decider.principal
+
+    @property
+    def settings(self) -> Settings:
+        return self.decider.settings
+
+    # -- the unit of work ---------------------------------------------------------------
+    @contextmanager
+    def unit_of_work(self, *, check_references: bool = True) -> Iterator[AccessRepository]:
+        """Calls on the yielded repository commit together with their audit entries;
+        `check_references=False` leaves the references to `unresolved` (a load checks
+        them once every file is in, since files may point at each other)."""
+        if self._session is not None:
+            yield self
+            return
+        tx = TransactionAudit()
+        try:
+            with self.store.unit_of_work(reference_visibility=self.decider.reference_view(),
+                                         check_references=check_references) as session:  # fmt: skip
+                yield AccessRepository(self.store, self.decider, self.auditor,
+                                       pseudonym_key=self.pseudonym_key, session=session,
+                                       tx=tx)  # fmt: skip
+                if tx.pending:
+                    session.audit.append(tx.pending)
+        except care_claims.CareClaimThrottled as exc:
+            # The write rolled back; the anomaly is flagged all the same.
+            with self.store.unit_of_work() as session:
+                care_claims.report(exc.anomaly, session.access.flag_anomaly(exc.anomaly))
+            raise
+        finally:
+            for failure in tx.failures:
+                self.auditor.record_now(failure)
+
+    @contextmanager
+    def session(self, *, write: bool = False) -> Iterator[Session]:
+        """The store session to run one call on: this unit of work's, or a new one."""
+        if self._session is not None:
+            yield self._session
+            return
+        with self.store.unit_of_work(write=write,
+                                     reference_visibility=self.decider.reference_view()
+                                     ) as session:  # fmt: skip
+            yield session
+
+    # -- audit --------------------------------------------------------------------------
+    def audit(self, action: str, subtype: str, **details: Any) -> None:
+        """Audit a call (details as `Auditor.entry`), flagged when it reached a patient
+        under this clinician's break-the-glass grant."""
+        grants = self.decider.break_glass_patients()
+        glass = any(x in grants for x in details.get("patients", ()))
+        details.setdefault("break_glass", glass)
+        self.auditor.record(self.auditor.entry(action, subtype, **details), self._tx)
+
+    def guarded(self, action: str, subtype: str, entity: str, fn: Callable[[], T]) -> T:
+        """Run `fn`; a refusal or an error is audited outside any transaction."""
+        try:
+            return fn()
+        except FhirError as exc:
+            failure = self.auditor.entry(action, subtype, outcome=MINOR_FAILURE,
+                                         entities=(entity,),
+                                         description=f"{exc.http_status} {type(exc).__name__}")
+            self.auditor.record(failure, self._tx)  # fmt: skip
+            raise
+
+    # -- the FHIR interactions (https://hl7.org/fhir/R4/http.html) ----------------------
     def read(self, resource_type: str, id: str) -> StoredResource:
-        def run() -> StoredResource:
-            policy.authorize(self.principal, resource_type, "r")
-            return self._store.read(resource_type, id, visibility=self.visibility())
-
-        stored = self._guarded(READ, "read", f"{resource_type}/{id}", run)
-        self._audit(READ, "read", patients=[stored.patient_id], entities=[stored.location])
-        return self._shown(stored)
+        return reads.read(self, resource_type, id)
 
     def vread(self, resource_type: str, id: str, version: int) -> StoredResource:
-        def run() -> StoredResource:
-            policy.authorize(self.principal, resource_type, "r")
-            v = self.visibility()
-            stored = self._store.vread(resource_type, id, version, visibility=v)
-            if policy.version_hidden(
-                self.principal, v, jsonx.loads(stored.content), stored.patient_id
-            ):
-                raise not_found(resource_type, id)  # as for a version never stored
-            return stored
+        return reads.vread(self, resource_type, id, version)
 
-        stored = self._guarded(READ, "vread", f"{resource_type}/{id}", run)
-        self._audit(READ, "vread", patients=[stored.patient_id], entities=[stored.location])
-        return self._shown(stored)
+    def search(self, resource_type: str | None, params: list[tuple[str, str]], *,
+               lenient: bool | None = False, cursor: str | None = None) -> SearchPage:  # fmt: skip
+        return reads.search(self, resource_type, params, lenient=lenient, cursor=cursor)
 
-    def search(
-        self,
-        resource_type: str | None,
-        params: list[tuple[str, str]],
-        *,
-        lenient: bool | None = False,
-        cursor: str | None = None,
-    ) -> SearchPage:
-        def run() -> SearchPage:
-            for rtype in self._searched_types(resource_type, params):
-                policy.authorize(self.principal, rtype, "s")
-            if self.deidentifies:
-                check_deidentified_search(resource_type, params)
-            return self._store.search(
-                resource_type,
-                params,
-                lenient=lenient,
-                cursor=cursor,
-                visibility=self.visibility("s"),
-            )
+    def compartment(self, patient_id: str, types: Sequence[str], *, since_us: int | None = None,
+                    count: int = 50, cursor: str | None = None) -> SearchPage:  # fmt: skip
+        return reads.compartment(self, patient_id, types, since_us=since_us, count=count,
+                                 cursor=cursor)  # fmt: skip
 
-        subtype = "search-type" if resource_type else "search-system"
-        page = self._guarded(READ, subtype, resource_type or "*", run)
-        hits = [*page.matches, *page.includes]
-        self._audit(
-            READ,
-            subtype,
-            patients=[h.patient_id for h in hits],
-            entities=[resource_type or "*"],
-            query="&".join(f"{k}={v}" for k, v in params),
-        )
-        if self.deidentifies:
-            page = SearchPage(
-                self._shown_hits(page.matches),
-                self._shown_hits(page.includes),
-                page.total,
-                page.next_cursor,
-                page.ignored,
-            )
-        return page
+    def history(self, resource_type: str | None, id: str | None, *,
+                since_us: int | None = None, count: int | None = None,
+                cursor: str | None = None) -> HistoryPage:  # fmt: skip
+        return reads.history(self, resource_type, id, since_us=since_us, count=count,
+                             cursor=cursor)  # fmt: skip
 
-    def _searched_types(
-        self, resource_type: str | None, params: list[tuple[str, str]]
-    ) -> list[str]:
-        if resource_type:
-            return [resource_type]
-        named = [t for k, v in params if k == "_type" for t in v.split(",") if t]
-        return named or ["*"]  # without _type, only a scope on every type will do
+    def create(self, resource: dict[str, Any], *, if_none_exist: str | None = None,
+               id: str | None = None) -> WriteResult:  # fmt: skip
+        return writes.create(self, resource, if_none_exist=if_none_exist, id=id)
 
-    def compartment(
-        self,
-        patient_id: str,
-        types: Sequence[str],
-        *,
-        since_us: int | None = None,
-        count: int = 50,
-        cursor: str | None = None,
-    ) -> SearchPage:
-        def run() -> SearchPage:
-            policy.authorize(self.principal, "Patient", "r")
-            if self.deidentifies and not self._named_in_case_report(patient_id):
-                raise Forbidden(
-                    "Chỉ xem được toàn bộ hồ sơ người có báo cáo ca bệnh / "
-                    "The whole record is shown only for persons named in a case report"
-                )
-            allowed = [t for t in types if self.principal.scopes.allows(t, "r")]
-            return self._store.compartment(
-                patient_id,
-                allowed,
-                since_us=since_us,
-                count=count,
-                cursor=cursor,
-                visibility=self.visibility(),
-            )
+    def update(self, resource_type: str, id: str, resource: dict[str, Any], *,
+               if_match: int | None = None) -> WriteResult:  # fmt: skip
+        return writes.update(self, resource_type, id, resource, if_match=if_match)
 
-        page = self._guarded(READ, "operation", f"Patient/{patient_id}", run)
-        self._audit(
-            READ,
-            "operation",
-            patients=[patient_id],
-            entities=[f"Patient/{patient_id}/$everything"],
-        )
-        return page
+    def conditional_update(self, resource_type: str, criteria: str, resource: dict[str, Any]
+                           ) -> WriteResult:  # fmt: skip
+        return writes.conditional_update(self, resource_type, criteria, resource)
 
-    def history(
-        self,
-        resource_type: str | None,
-        id: str | None,
-        *,
-        since_us: int | None = None,
-        count: int | None = None,
-        cursor: str | None = None,
-    ) -> HistoryPage:
-        entity = "/".join(x for x in (resource_type, id) if x) or "*"
+    def patch(self, resource_type: str, id: str, patch: Patch, *, if_match: int | None = None
+              ) -> WriteResult:  # fmt: skip
+        return writes.patch(self, resource_type, id, patch, if_match=if_match)
 
-        def run() -> HistoryPage:
-            if self.deidentifies:
-                raise Forbidden(
-                    "Lịch sử phiên bản không có ở dạng khử định danh / "
-                    "History is not available de-identified"
-                )
-            policy.authorize(self.principal, resource_type or "*", "r" if id else "s")
-            v = self.visibility("r" if id else "s")
-            page = self._store.history(
-                resource_type, id, since_us=since_us, count=count, cursor=cursor, visibility=v
-            )
-            kept = [
-                e
-                for e in page.entries
-                if e.stored.deleted
-                or not policy.version_hidden(
-                    self.principal, v, jsonx.loads(e.stored.content), e.stored.patient_id
-                )
-            ]
-            return HistoryPage(kept, page.total, page.next_cursor)
+    def delete(self, resource_type: str, id: str) -> StoredResource | None:
+        return writes.delete(self, resource_type, id)
 
-        page = self._guarded(READ, "history", entity, run)
-        self._audit(
-            READ,
-            "history",
-            patients=[e.stored.patient_id for e in page.entries],
-            entities=[entity],
-        )
-        return page
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        """Inside a unit of work: a part that rolls back alone (with its audit entries)
+        when its block raises."""
+        if self._session is None or self._tx is None:
+            raise RuntimeError("savepoint() needs a unit of work")
+        kept = len(self._tx.pending)
+        try:
+            with self._session.savepoint():
+                yield
+        except BaseException:
+            del self._tx.pending[kept:]
+            raise
 
-    def _named_in_case_report(self, patient_id: str | None) -> bool:
-        if patient_id is None:
-            return True  # not personal: nothing to de-identify
-        return bool(self._case_report_patients([patient_id]))
+    def unresolved(self, references: Sequence[str]) -> set[str]:
+        """Which relative references (`Type/id`) name nothing live in the caller's view."""
+        return reads.unresolved(self, references)
 
-    def _case_report_patients(self, patient_ids: Sequence[str]) -> set[str]:
-        ids = sorted(set(patient_ids))
-        if not ids:
-            return set()
-        page = self._store.search(
-            "Composition",
-            [
-                ("type", CASE_REPORT),
-                ("subject", ",".join(f"Patient/{p}" for p in ids)),
-                ("_elements", "subject"),
-                ("_count", "1000"),
-            ],
-        )
-        return {h.patient_id for h in page.matches if h.patient_id}
+    # -- whole records ------------------------------------------------------------------
+    def break_glass(self, patient_id: str, reason: str) -> int:
+        return records.break_glass(self, patient_id, reason)
 
-    def _shown_hits(self, hits: list[Hit]) -> list[Hit]:
-        named = self._case_report_patients([h.patient_id for h in hits if h.patient_id])
-        shown = []
-        for hit in hits:
-            if hit.patient_id is None or hit.patient_id in named:
-                shown.append(hit)
-                continue
-            resource = deidentify(jsonx.loads(hit.content), self._key)
-            shown.append(Hit(resource["resourceType"], resource["id"], jsonx.dumps_str(resource)))
-        return shown
+    def access_log(self, patient_id: str, *, before: int | None = None, count: int = 50
+                   ) -> list[tuple[int, dict[str, Any]]]:  # fmt: skip
+        return records.access_log(self, patient_id, before=before, count=count)
 
+    @property
+    def deidentifies(self) -> bool:
+        """Whether what this caller reads is de-identified (a public-health officer)."""
+        return self.decider.deidentifies
 
-__all__ = ["AccessGuard", "AccessRepository", "AuditReader", "GuardedStore", "for_resident"]
+    def match_queue(self, *, write: bool = False) -> AbstractContextManager[MatchQueue]:
+        return records.match_queue(self, write=write)
+
+    def quality_tables(self, *, write: bool = False) -> AbstractContextManager[QualityTables]:
+        return records.quality_tables(self, write=write)
+
+    def anomalies(self, since_us: int) -> list[dict[str, Any]]:
+        return records.anomalies(self, since_us)
+
+    def whole_store(self, types: Sequence[str], purpose: str) -> Iterator[BulkRow]:
+        return records.whole_store(self, types, purpose)
+
+    def quality_findings(self, resource_type: str, id: str) -> list[Any]:
+        return records.quality_findings(self, resource_type, id)
+
+    def run_as_server(self, operation: str, entity: str,
+                      fn: Callable[[Session, dict[str, Any]], records.R], *,
+                      allowed: Sequence[str] | None = None) -> records.R:  # fmt: skip
+        return records.run_as_server(self, operation, entity, fn, allowed=allowed)

@@ -1,13 +1,14 @@
 """From verified claims to a `Principal`: the facility's Organization and a guardian's
-children, looked up in the records (unfiltered: this is the policy's own input) and
-kept for a minute, so a request costs no lookups in the steady state."""
+children, looked up in the store (unfiltered and unaudited: this is the policy's own
+input, not a caller's read) and kept for a minute, so a request costs no lookups in the
+steady state."""
 
 from __future__ import annotations
 
 import threading
 import time
 from datetime import date
-from typing import Any, Protocol
+from typing import Any
 
 from hoso.access import claims as roles
 from hoso.access.claims import AccessClaims
@@ -16,7 +17,7 @@ from hoso.access.scopes import ScopeSet
 from hoso.core import jsonx
 from hoso.core.errors import FhirError
 from hoso.core.settings import Settings
-from hoso.fhir.repository import SearchPage, StoredResource
+from hoso.fhir.store import Session, Store
 
 # v3 RoleCode relationships that make a RelatedPerson a child's legal representative.
 GUARDIAN_CODES = frozenset({"MTH", "FTH", "PRN", "NMTH", "NFTH", "GUARD", "STPPRN", "ADOPTP"})
@@ -24,14 +25,9 @@ ADULT_AGE = 18
 CACHE_SECONDS = 60.0
 
 
-class Lookup(Protocol):
-    def read(self, resource_type: str, id: str) -> StoredResource: ...
-    def search(self, resource_type: str | None, params: list[tuple[str, str]]) -> SearchPage: ...
-
-
 class PrincipalResolver:
-    def __init__(self, lookup: Lookup, settings: Settings) -> None:
-        self._lookup = lookup
+    def __init__(self, store: Store, settings: Settings) -> None:
+        self._store = store
         self._settings = settings
         self._cache: dict[tuple[str, ...], tuple[float, Any]] = {}
         self._lock = threading.Lock()
@@ -73,15 +69,19 @@ class PrincipalResolver:
         return value
 
     def _orgs(self, code: str | None) -> tuple[str, ...]:
-        page = self._lookup.search(
-            "Organization", [("identifier", f"{self._settings.facility_system}|{code}")]
-        )
+        with self._store.unit_of_work(write=False) as s:
+            page = s.search("Organization", [
+                ("identifier", f"{self._settings.facility_system}|{code}"), ("_total", "none")])
         return tuple(f"Organization/{hit.id}" for hit in page.matches)
 
     def _children(self, patient_id: str | None) -> frozenset[str]:
         """Minors whose RelatedPerson (parent, guardian) carries this resident's CCCD."""
+        with self._store.unit_of_work(write=False) as s:
+            return self._children_in(s, patient_id)
+
+    def _children_in(self, s: Session, patient_id: str | None) -> frozenset[str]:
         try:
-            me = jsonx.loads(self._lookup.read("Patient", str(patient_id)).content)
+            me = jsonx.loads(s.read("Patient", str(patient_id)).content)
         except FhirError:
             return frozenset()
         system = self._settings.cccd_system
@@ -92,7 +92,7 @@ class PrincipalResolver:
         ]
         children = set()
         for cccd in cccds:
-            page = self._lookup.search(
+            page = s.search(
                 "RelatedPerson", [("identifier", f"{system}|{cccd}"), ("_count", "50")]
             )
             for hit in page.matches:
@@ -100,23 +100,9 @@ class PrincipalResolver:
                 child = (person.get("patient") or {}).get("reference", "")
                 if person.get("active") is False or not child.startswith("Patient/"):
                     continue
-                if _guardian(person) and self._minor(child.split("/", 1)[1]):
+                if _guardian(person) and _minor(s, child.split("/", 1)[1]):
                     children.add(child.split("/", 1)[1])
         return frozenset(children)
-
-    def _minor(self, patient_id: str) -> bool:
-        try:
-            child = jsonx.loads(self._lookup.read("Patient", patient_id).content)
-        except FhirError:
-            return False
-        born = child.get("birthDate")
-        if not isinstance(born, str) or len(born) < 4:
-            return False
-        year, month, day = (int(x) for x in (born + "-12-31")[:10].split("-"))
-        today = date.today()
-        age = today.year - year - ((today.month, today.day) < (month, day))
-        return age < ADULT_AGE
-
 
 def _guardian(person: dict[str, Any]) -> bool:
     return any(
@@ -124,3 +110,17 @@ def _guardian(person: dict[str, Any]) -> bool:
         for concept in person.get("relationship") or []
         for coding in concept.get("coding") or []
     )
+
+
+def _minor(s: Session, patient_id: str) -> bool:
+    try:
+        child = jsonx.loads(s.read("Patient", patient_id).content)
+    except FhirError:
+        return False
+    born = child.get("birthDate")
+    if not isinstance(born, str) or len(born) < 4:
+        return False
+    year, month, day = (int(x) for x in (born + "-12-31")[:10].split("-"))
+    today = date.today()
+    age = today.year - year - ((today.month, today.day) < (month, day))
+    return age < ADULT_AGE

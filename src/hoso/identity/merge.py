@@ -13,7 +13,10 @@ change, history kept, nothing deleted):
 3. every other resource with a reference `Patient/<source>` gets a new version that
    says `Patient/<target>`: found by every reference search parameter that can point
    at a Patient, then re-pointed wherever the reference occurs in it;
-4. one Provenance names every version written.
+4. one Provenance names every version written;
+5. the MPI's review queue follows: the pair of the two closes as merged, and other open
+   pairs naming the retired source move to the target (`MatchQueue.follow_merge`), so the
+   queue never offers a retired record, whoever asked for the merge.
 
 Not re-pointed: Provenance and AuditEvent (accounts of what happened to the source
 then, which stay true), versioned references (`Patient/x/_history/n` names that very
@@ -27,11 +30,12 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from hoso.core import jsonx
+from hoso.core import clock, jsonx
 from hoso.core.errors import InvalidRequest, UnprocessableEntity
 from hoso.core.settings import DEFAULT_CCCD_SYSTEM
 from hoso.fhir.repository import Repository, every_match
 from hoso.fhir.searchparams import search_params, supported_types
+from hoso.fhir.store import Session
 from hoso.identity.cccd import current_cccds
 from hoso.identity.merge_record import (
     MergeOutcome,
@@ -53,7 +57,7 @@ NOT_REPOINTED = frozenset({"Provenance", "AuditEvent"})
 
 
 def merge_patients(
-    repo: Repository,
+    session: Session,
     source_id: str,
     target_id: str,
     *,
@@ -62,7 +66,8 @@ def merge_patients(
     agent: dict[str, Any] | None = None,
     cccd_system: str = DEFAULT_CCCD_SYSTEM,
 ) -> MergeOutcome:
-    """Merge Patient `source_id` into `target_id` in one unit of work of `repo`.
+    """Merge Patient `source_id` into `target_id` in `session`, the unit of work the
+    access layer's `run_as_server` gives (the server's authority, one audit entry).
 
     `preview` checks and computes everything and writes nothing. `result_patient` (R5
     `result-patient`) is the target as the caller wants it; without it the target keeps
@@ -77,7 +82,7 @@ def merge_patients(
             ),
             expression=[param_path("target-patient")],
         )
-    with repo.unit_of_work() as uow:
+    with session.unit_of_work() as uow:
         source, target = uow.read("Patient", source_id), uow.read("Patient", target_id)
         src, tgt = jsonx.loads(source.content), jsonx.loads(target.content)
         _check_mergeable(src, tgt)
@@ -97,6 +102,8 @@ def merge_patients(
             source_id, target_id, (source.version, target.version), written, agent
         )
         provenance = uow.create(record).stored
+        by = str(((agent or {}).get("who") or {}).get("display") or "server")
+        uow.matches.follow_merge(source_id, target_id, by, clock.now_us())
         return MergeOutcome(
             "merge",
             provenance.id,

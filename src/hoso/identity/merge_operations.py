@@ -1,5 +1,4 @@
-"""`Patient/$merge` and `Patient/$unmerge` in the FHIR operation registry, and the calls
-a steward's review page makes (`steward_merge`, `steward_unmerge`).
+"""`Patient/$merge` and `Patient/$unmerge`, registered in the app's operation registry.
 
 `$merge` takes the R5 parameters (https://build.fhir.org/patient-operation-merge.html):
 `source-patient` or `source-patient-identifier`, `target-patient` or
@@ -11,8 +10,8 @@ a steward's review page makes (`steward_merge`, `steward_unmerge`).
 Both run through the access layer's `run_as_server`: the caller must be a data steward
 or the operator, and the work (which re-points clinical records the steward cannot see
 and writes a Provenance only the server writes) runs with the server's authority in one
-unit of work, with one audit entry naming both residents. The domain logic is in
-`hoso.identity.merge`.
+unit of work, with one audit entry naming both residents. The domain logic, the one
+merge (the steward's review page calls it too), is in `hoso.identity.merge`.
 """
 
 from __future__ import annotations
@@ -20,16 +19,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from hoso.core import clock
-from hoso.core.settings import DEFAULT_CCCD_SYSTEM
-from hoso.fhir import operations
 from hoso.fhir.operations import (
     OperationContext,
     OperationDefinition,
     OperationParameter,
     OperationParams,
 )
-from hoso.fhir.repository import Repository
+from hoso.fhir.store import Session
 from hoso.identity.merge import MergeOutcome, find_merge, merge_patients, unmerge_patients
 from hoso.identity.merge_params import (
     MERGE_IN,
@@ -45,9 +41,8 @@ from hoso.identity.merge_params import (
     resolve,
     response,
 )
-from hoso.store import mpi_rows
 
-__all__ = ["Merge", "Unmerge", "register", "steward_merge", "steward_unmerge"]
+__all__ = ["MERGE_OPERATIONS", "Merge", "Unmerge"]
 
 BASE = "https://fhir.hoso.hochiminhcity.gov.vn/OperationDefinition"
 ServerWork = Callable[[Any, dict[str, Any] | None], MergeOutcome]
@@ -65,40 +60,14 @@ _RESULT_OUT = (
 )
 
 
-# -- the steward's calls ----------------------------------------------------------------
-def steward_merge(repo: Any, source_id: str, target_id: str, *, preview: bool = False
-                  ) -> MergeOutcome:  # fmt: skip
-    """Merge `source_id` into `target_id` for the caller of `repo` (an AccessRepository:
-    a steward or the operator), with the server's authority, audited."""
-    return _as_server(
-        repo,
-        "merge",
-        lambda server, agent: merge_patients(
-            server, source_id, target_id, preview=preview, agent=agent,
-            cccd_system=_cccd_system(server),
-        ),
-    )  # fmt: skip
-
-
-def steward_unmerge(repo: Any, provenance_id: str) -> MergeOutcome:
-    """Undo the merge recorded by `provenance_id`, as `steward_merge` does a merge."""
-    return _as_server(
-        repo, "unmerge", lambda server, agent: unmerge_patients(server, provenance_id, agent=agent)
-    )
-
-
 def _as_server(repo: Any, operation: str, work: ServerWork) -> MergeOutcome:
-    """Through the access layer when `repo` is the caller's; a repository without it
-    is the server's own (a script, a test) and already has that authority."""
-    runner = getattr(repo, "run_as_server", None)
-    if runner is None:
-        return work(repo, None)
-    result: MergeOutcome = runner(operation, f"Patient/${operation}", work)
+    """Through the caller's access layer, always: it decides who may and audits it."""
+    result: MergeOutcome = repo.run_as_server(operation, f"Patient/${operation}", work)
     return result
 
 
-def _cccd_system(repo: Any) -> str:
-    return str(getattr(getattr(repo, "settings", None), "cccd_system", DEFAULT_CCCD_SYSTEM))
+def _cccd_system(session: Session) -> str:
+    return session.settings.cccd_system
 
 
 # -- $merge -----------------------------------------------------------------------------
@@ -143,22 +112,17 @@ class Merge:
         return response(params, MERGE_IN, outcome)
 
 
-def _merge(server: Repository, request: MergeRequest, agent: dict[str, Any] | None
+def _merge(server: Session, request: MergeRequest, agent: dict[str, Any] | None
            ) -> MergeOutcome:  # fmt: skip
-    with server.unit_of_work() as uow:  # who is who, and the merge, in one transaction
-        source_id = resolve(uow, request.source)
-        target_id = resolve(uow, request.target)
-        if request.result_patient is not None:
-            check_result_patient(request, source_id, target_id)
-        outcome = merge_patients(
-            uow, source_id, target_id, preview=request.preview,
-            result_patient=request.result_patient, agent=agent,
-            cccd_system=_cccd_system(server),
-        )  # fmt: skip
-        if not outcome.preview:  # the review queue follows: no pair names a retired record
-            by = str(((agent or {}).get("who") or {}).get("display") or "server")
-            mpi_rows.follow_merge(uow.conn, source_id, target_id, by, clock.now_us())
-        return outcome
+    # Who is who, and the merge, in the one unit of work `run_as_server` gives.
+    source_id = resolve(server, request.source)
+    target_id = resolve(server, request.target)
+    if request.result_patient is not None:
+        check_result_patient(request, source_id, target_id)
+    return merge_patients(
+        server, source_id, target_id, preview=request.preview,
+        result_patient=request.result_patient, agent=agent, cccd_system=_cccd_system(server),
+    )  # fmt: skip
 
 
 # -- $unmerge ---------------------------------------------------------------------------
@@ -198,18 +162,16 @@ class Unmerge:
 
 
 def _unmerge(
-    server: Repository, request: UnmergeRequest, agent: dict[str, Any] | None
+    server: Session, request: UnmergeRequest, agent: dict[str, Any] | None
 ) -> MergeOutcome:
-    with server.unit_of_work() as uow:
-        merge_id = request.merge_id
-        if merge_id is not None:
-            exists(uow, "Provenance", merge_id, param_path("provenance", "value.reference"))
-        else:
-            assert request.source is not None and request.target is not None
-            merge_id = find_merge(uow, resolve(uow, request.source), resolve(uow, request.target))
-        return unmerge_patients(uow, merge_id, agent=agent)
+    merge_id = request.merge_id
+    if merge_id is not None:
+        exists(server, "Provenance", merge_id, param_path("provenance", "value.reference"))
+    else:
+        assert request.source is not None and request.target is not None
+        merge_id = find_merge(server, resolve(server, request.source),
+                              resolve(server, request.target))  # fmt: skip
+    return unmerge_patients(server, merge_id, agent=agent)
 
 
-def register() -> None:
-    operations.register(Merge())
-    operations.register(Unmerge())
+MERGE_OPERATIONS = (Merge(), Unmerge())  # what the composition root registers

@@ -59,9 +59,12 @@ class PatientMatch:
         only_certain = _boolean(params, "onlyCertainMatches")
         count = _count(params)
 
-        def search(query: list[tuple[str, str]]) -> Iterator[dict[str, Any]]:
-            for hit in repo.search("Patient", query).matches:
-                yield jsonx.loads(hit.content)
+        def search(queries: list[list[tuple[str, str]]]) -> Iterator[dict[str, Any]]:
+            # The caller's own searches, each decided and audited: only the Patients
+            # this caller may see are candidates.
+            for query in queries:
+                for hit in repo.search("Patient", query).matches:
+                    yield jsonx.loads(hit.content)
 
         found = resolve_patient(patient, search, self.model, self.cccd_system)
         candidates = list(found.candidates)

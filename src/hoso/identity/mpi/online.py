@@ -17,7 +17,8 @@ from hoso.identity.mpi.model import MatchModel, PairScore
 
 __all__ = ["Candidate", "Resolution", "candidate_queries", "resolve_patient"]
 
-Search = Callable[[list[tuple[str, str]]], Iterable[dict[str, Any]]]
+# The Patients matching any of the searches, each once.
+SearchAny = Callable[[list[list[tuple[str, str]]]], Iterable[dict[str, Any]]]
 _PAGE = "200"
 
 
@@ -58,29 +59,27 @@ def _active(resource: dict[str, Any]) -> bool:
     return resource.get("active", True) is not False
 
 
-def resolve_patient(patient: dict[str, Any], search: Search, model: MatchModel,
+def resolve_patient(patient: dict[str, Any], search_any: SearchAny, model: MatchModel,
                     cccd_system: str) -> Resolution:
-    """What the MPI makes of `patient`; `search` runs a Patient search over every resident."""
+    """What the MPI makes of `patient`; `search_any` runs Patient searches over every
+    resident (all the candidate searches at once: the CCCD's is one of them)."""
     mine = patient_features(patient, cccd_system)
     own_id = patient.get("id")
     cccd = mine["cccd"]
-    if cccd:
-        for other in search([("identifier", f"{cccd_system}|{cccd}"), ("_count", _PAGE)]):
-            if other.get("id") != own_id and _active(other) and cccd in current_cccds(
-                other, cccd_system
-            ):
-                score = model.score(mine, patient_features(other, cccd_system))
-                found = (Candidate(str(other["id"]), other, score),)
-                # The same number on a record whose name and birth date say another
-                # person is a mistyped CCCD, not a reason to join two records.
-                outcome = "match" if score.grade != "certainly-not" else "cccd-conflict"
-                return Resolution(outcome, "cccd", str(other["id"]), found)
     seen: dict[str, dict[str, Any]] = {}
-    for query in candidate_queries(mine, cccd_system):
-        for other in search(query):
-            other_id = str(other.get("id"))
-            if other_id != own_id and _active(other):
-                seen.setdefault(other_id, other)
+    for other in search_any(candidate_queries(mine, cccd_system)):
+        other_id = str(other.get("id"))
+        if other_id != own_id and _active(other):
+            seen.setdefault(other_id, other)
+    holder = next((r for r in seen.values() if cccd and cccd in current_cccds(r, cccd_system)),
+                  None)  # fmt: skip
+    if holder is not None:
+        score = model.score(mine, patient_features(holder, cccd_system))
+        found = (Candidate(str(holder["id"]), holder, score),)
+        # The same number on a record whose name and birth date say another person is
+        # a mistyped CCCD, not a reason to join two records.
+        outcome = "match" if score.grade != "certainly-not" else "cccd-conflict"
+        return Resolution(outcome, "cccd", str(holder["id"]), found)
     scored = [Candidate(pid, r, model.score(mine, patient_features(r, cccd_system)))
               for pid, r in seen.items()]
     kept = sorted((c for c in scored if c.score.grade != "certainly-not"),

@@ -15,12 +15,13 @@ from typing import Any
 from hoso.core import clock, jsonx
 from hoso.core.errors import Conflict, Issue
 from hoso.fhir.repository import WriteResult
+from hoso.fhir.store import Session
 from hoso.identity.mpi.features import patient_features
 from hoso.identity.mpi.model import MatchModel, load_model
-from hoso.identity.mpi.online import Resolution, resolve_patient
+from hoso.identity.mpi.online import Resolution, SearchAny, resolve_patient
 from hoso.identity.mpi.review_rows import candidate_row
 
-__all__ = ["OnlinePatientIndex", "install_patient_index"]
+__all__ = ["OnlinePatientIndex", "online_patient_index"]
 
 
 class OnlinePatientIndex:
@@ -28,25 +29,25 @@ class OnlinePatientIndex:
         self.model = model
         self.cccd_system = cccd_system
 
-    def _search(self, session: Any) -> Callable[[list[tuple[str, str]]], Iterator[dict[str, Any]]]:
-        def run(params: list[tuple[str, str]]) -> Iterator[dict[str, Any]]:
-            # The store's own search, unrestricted: the MPI must see every resident
-            # to find the one this record belongs to.
-            for hit in session.search("Patient", params).matches:
+    @staticmethod
+    def _search_any(session: Session) -> SearchAny:
+        def run(searches: list[list[tuple[str, str]]]) -> Iterator[dict[str, Any]]:
+            # The store's own search, unrestricted: the MPI must see every resident to
+            # find the one this record belongs to. One statement for all the searches.
+            for hit in session.search_any("Patient", searches):
                 yield jsonx.loads(hit.content)
 
         return run
 
-    def resolve(self, session: Any, resource: dict[str, Any]) -> Resolution:
+    def resolve(self, session: Session, resource: dict[str, Any]) -> Resolution:
         features = patient_features(resource, self.cccd_system)
         keys = {f"mpi:cccd:{features['cccd']}"} if features["cccd"] else set()
         keys |= {f"mpi:birth:{d}" for d in (features["birth_date"], features["birth_swapped"])
                  if d}
-        for key in sorted(keys):  # one order everywhere: no deadlock between two creators
-            session.lock(key)
-        return resolve_patient(resource, self._search(session), self.model, self.cccd_system)
+        session.lock(*keys)
+        return resolve_patient(resource, self._search_any(session), self.model, self.cccd_system)
 
-    def create_patient(self, session: Any, resource: dict[str, Any],
+    def create_patient(self, session: Session, resource: dict[str, Any],
                        write: Callable[[dict[str, Any]], WriteResult]) -> WriteResult:
         found = self.resolve(session, resource)
         if found.outcome == "match" and found.patient_id is not None:
@@ -80,7 +81,7 @@ class OnlinePatientIndex:
                           levels=c.score.levels, created_us=now_us)
             for c in found.candidates
         ]
-        session.add_match_candidates(rows)
+        session.matches.add(rows)
         note = Issue(
             "warning", "informational",
             f"Có thể trùng với {len(rows)} hồ sơ đã có; đã chuyển cho cán bộ quản lý dữ liệu "
@@ -92,8 +93,7 @@ class OnlinePatientIndex:
                            warnings=(*result.warnings, note))
 
 
-def install_patient_index(store: Any) -> None:
-    """Give `store` (a SqlStore) the MPI, once: what every composition root calls so
-    that no Patient reaches the store around it."""
-    if getattr(store, "patient_index", None) is None:
-        store.patient_index = OnlinePatientIndex(load_model(), store.settings.cccd_system)
+def online_patient_index(cccd_system: str) -> OnlinePatientIndex:
+    """The MPI with the packaged model: the hook the composition root gives the store
+    (`StoreHooks.patient_index`), so that no Patient reaches the store around it."""
+    return OnlinePatientIndex(load_model(), cccd_system)

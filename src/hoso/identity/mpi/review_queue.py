@@ -1,10 +1,11 @@
-"""The data steward's review of the MPI's possible matches (`mpi_candidate`), without HTTP.
+"""The data steward's review of the MPI's possible matches, without HTTP.
 
 The queue lists open pairs, most likely first; a review shows both Patients side by
 side, field by field, with the level the model puts each comparison in; a decision
-either merges the pair (`merge_patients`, R5 `$merge` semantics) or records that they
-are two people. The Patients are read through the caller's access repository, and a
-decision runs through its `run_as_server` (steward or operator only, audited), so the
+either merges the pair (`merge_patients`, R5 `$merge` semantics, the one merge) or
+records that they are two people. Everything goes through the caller's access layer
+(`Reviewer`): the queue through its door (stewards and the operator, audited), the
+Patients through the caller's own view, and a decision through `run_as_server`, so the
 lock on the candidate, the merge and the candidate's new status commit together or not
 at all, and a pair can be decided once.
 """
@@ -12,39 +13,37 @@ at all, and a pair can be decided once.
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
-import sqlalchemy as sa
-
-from hoso.access import claims as roles
 from hoso.core import clock, jsonx
-from hoso.core.errors import Conflict, FhirError, Forbidden, InvalidRequest, ResourceNotFound
+from hoso.core.errors import Conflict, FhirError, InvalidRequest, ResourceNotFound
 from hoso.core.settings import DEFAULT_BHYT_SYSTEM, DEFAULT_CCCD_SYSTEM
+from hoso.fhir.repository import Repository
+from hoso.fhir.store import MatchCandidate, MatchQueue, Session
 from hoso.identity.merge import merge_patients
 from hoso.identity.merge_record import MergeOutcome
 from hoso.identity.mpi.features import patient_features
 from hoso.identity.mpi.model import MatchModel
-from hoso.store import mpi_rows
 
 __all__ = [
-    "DECISIONS", "REVIEWERS", "Decision", "FieldRow", "QueuePage", "Review",
-    "check_reviewer", "decide", "open_queue", "review",
+    "DECISIONS", "Decision", "FieldRow", "QueuePage", "Review", "Reviewer", "decide",
+    "open_queue", "review",
 ]  # fmt: skip
 
-REVIEWERS = (roles.STEWARD, roles.OPERATOR)  # whoever may call Patient/$merge
 DECISIONS = {"merge": "merged", "not-same": "rejected"}  # decision → candidate status
 MAX_PAGE = 100
 _SEX = {"male": "Nam / Male", "female": "Nữ / Female", "other": "Khác / Other",
         "unknown": "Không rõ / Unknown"}  # fmt: skip
 
 
-def check_reviewer(role: str) -> None:
-    if role not in REVIEWERS:
-        raise Forbidden(
-            "Chỉ cán bộ quản lý dữ liệu xem và quyết định được các cặp hồ sơ nghi trùng / "
-            "Only data stewards may review and decide possible duplicate records"
-        )
+class Reviewer(Repository, Protocol):
+    """What the review needs of the caller's access layer (`hoso.access.repository`)."""
+
+    def match_queue(self, *, write: bool = False) -> AbstractContextManager[MatchQueue]: ...
+    def run_as_server(self, operation: str, entity: str,
+                      fn: Callable[[Session, dict[str, Any]], Any]) -> Any: ...  # fmt: skip
 
 
 # -- what each side shows ---------------------------------------------------------------
@@ -180,17 +179,17 @@ def _side(candidate_id: str, p: dict[str, Any] | None) -> dict[str, Any]:
     }
 
 
-def _basics(c: mpi_rows.Candidate) -> dict[str, Any]:
+def _basics(c: MatchCandidate) -> dict[str, Any]:
     return {"id": c.id, "status": c.status, "grade": c.grade, "origin": c.origin,
             "weight": round(c.weight, 3), "probability": c.probability,
             "decided": c.decided, "decidedBy": c.decided_by}  # fmt: skip
 
 
-def open_queue(engine: sa.Engine, repo: Any, *, limit: int = 20, offset: int = 0) -> QueuePage:
+def open_queue(repo: Reviewer, *, limit: int = 20, offset: int = 0) -> QueuePage:
     """Open pairs, highest match weight first, each with both residents' names."""
-    with engine.connect() as conn:
-        rows = mpi_rows.open_candidates(conn, limit=limit, offset=offset)
-        total = mpi_rows.count_by_status(conn).get("open", 0)
+    with repo.match_queue() as queue:
+        rows = queue.open(limit=limit, offset=offset)
+        total = queue.count_by_status().get("open", 0)
     ids = sorted({i for c in rows for i in (c.patient_a, c.patient_b)})
     found = _patients(repo, ids)
     items = [{**_basics(c), "a": _side(c.patient_a, found.get(c.patient_a)),
@@ -211,7 +210,7 @@ class FieldRow:
 
 @dataclass(frozen=True, slots=True)
 class Review:
-    candidate: mpi_rows.Candidate
+    candidate: MatchCandidate
     a: dict[str, Any]
     b: dict[str, Any]
     fields: tuple[FieldRow, ...]
@@ -236,9 +235,9 @@ class Review:
         }  # fmt: skip
 
 
-def _candidate(engine: sa.Engine, candidate_id: int) -> mpi_rows.Candidate:
-    with engine.connect() as conn:
-        found = mpi_rows.candidate(conn, candidate_id)
+def _candidate(repo: Reviewer, candidate_id: int) -> MatchCandidate:
+    with repo.match_queue() as queue:
+        found = queue.get(candidate_id)
     if found is None:
         raise _not_found(candidate_id)
     return found
@@ -269,13 +268,13 @@ def _created(repo: Any, patient_id: str) -> int:
         return 2**63
 
 
-def review(engine: sa.Engine, repo: Any, candidate_id: int, model: MatchModel, *,
+def review(repo: Reviewer, candidate_id: int, model: MatchModel, *,
            cccd_system: str = DEFAULT_CCCD_SYSTEM, bhyt_system: str = DEFAULT_BHYT_SYSTEM
            ) -> Review:  # fmt: skip
     """Both records as they are now, field by field, scored by the model again (they may
     have changed since the pair was queued); which one to keep is suggested: the more
     complete, then the older."""
-    c = _candidate(engine, candidate_id)
+    c = _candidate(repo, candidate_id)
     pa, pb = _read(repo, c.patient_a), _read(repo, c.patient_b)
     if pa is not None and pb is not None:
         score = model.score(patient_features(pa, cccd_system), patient_features(pb, cccd_system))
@@ -347,7 +346,7 @@ def check_decision(decision: Any, keep: Any) -> tuple[str, str | None]:
     return str(decision), keep
 
 
-def _already(c: mpi_rows.Candidate) -> Conflict:
+def _already(c: MatchCandidate) -> Conflict:
     return Conflict(
         f"Cặp hồ sơ số {c.id} đã được quyết định ({c.status}) bởi {c.decided_by}; không thể "
         f"quyết định lại / Possible match {c.id} was already decided ({c.status}) by "
@@ -355,48 +354,41 @@ def _already(c: mpi_rows.Candidate) -> Conflict:
     )
 
 
-def decide(engine: sa.Engine, repo: Any, candidate_id: int, decision: str, *,
+def decide(repo: Reviewer, candidate_id: int, decision: str, *,
            keep: str | None = None, model: MatchModel | None = None,
            steward: str | None = None) -> Decision:  # fmt: skip
     """Merge the pair (into the record `keep` names, else the suggested one) or record
     that they are two people; `steward` defaults to the caller's agent. A pair decided
     already (now or by a concurrent click) is a 409 and nothing is written."""
     decision, keep = check_decision(decision, keep)
-    first = _candidate(engine, candidate_id)
+    first = _candidate(repo, candidate_id)
     if first.status != "open":
         raise _already(first)
     if decision == "merge" and keep is None:
         if model is None:
             raise InvalidRequest("Cần chọn hồ sơ giữ lại / keep is required", expression=["keep"])
-        keep = review(engine, repo, candidate_id, model).suggested_keep
+        keep = review(repo, candidate_id, model).suggested_keep
     by = steward or str(getattr(getattr(repo, "principal", None), "agent", "server"))
     status = DECISIONS[decision]
 
-    def work(server: Any, agent: dict[str, Any] | None) -> Decision:
-        conn = server.conn  # the unit of work's own transaction (a StoreSession)
-        c = mpi_rows.candidate(conn, candidate_id, lock=True)
+    def work(server: Session, agent: dict[str, Any]) -> Decision:
+        c = server.matches.get(candidate_id, lock=True)
         if c is None:
             raise _not_found(candidate_id)
         if c.status != "open":
             raise _already(c)
+        # Decided first: the merge then moves the queue's other pairs (identity.merge).
+        if not server.matches.decide_open(candidate_id, status, by, clock.now_us()):
+            raise _already(server.matches.get(candidate_id) or c)
         outcome = None
-        if decision == "merge":
+        if decision == "merge":  # the one merge
             target, source = (c.patient_a, c.patient_b) if keep == "a" else (c.patient_b,
                                                                               c.patient_a)
             outcome = merge_patients(server, source, target, agent=agent,
                                      cccd_system=server.settings.cccd_system)
-        now = clock.now_us()
-        if not mpi_rows.decide_open(conn, candidate_id, status, by, now):
-            raise _already(mpi_rows.candidate(conn, candidate_id) or c)
-        if outcome is not None and not outcome.preview:
-            mpi_rows.follow_merge(conn, outcome.source_id, outcome.target_id, by, now)
         return Decision(candidate_id, status, (c.patient_a, c.patient_b), outcome)
 
-    runner = getattr(repo, "run_as_server", None)
-    if runner is None:  # the server's own repository (a script, a test)
-        with repo.unit_of_work() as session:
-            return work(session, None)
     operation = "merge" if decision == "merge" else "mpi-not-same"
     entity = "Patient/$merge" if decision == "merge" else f"mpi-candidate/{candidate_id}"
-    result: Decision = runner(operation, entity, work)
+    result: Decision = repo.run_as_server(operation, entity, work)
     return result
