@@ -10,8 +10,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from hoso.access.record_access import anomalies
-from hoso.api.deps import PrincipalDep
+from hoso.api.deps import RepoDep
 from hoso.core import clock, jsonx
 from hoso.core.errors import InvalidRequest
 from hoso.core.text import whole_number
@@ -22,7 +21,7 @@ MAX_DAYS = 366
 
 
 @router.get("/anomalies")
-async def list_anomalies(request: Request, principal: PrincipalDep) -> Response:
+async def list_anomalies(request: Request, repo: RepoDep) -> Response:
     raw = request.query_params.get("days", "30")
     days = whole_number(raw)
     if days is None or not 1 <= days <= MAX_DAYS:
@@ -30,7 +29,7 @@ async def list_anomalies(request: Request, principal: PrincipalDep) -> Response:
             f"days phải từ 1 đến {MAX_DAYS} / days must be 1 to {MAX_DAYS}", expression=["days"]
         )
     since = clock.now_us() - days * _DAY_US
-    rows = await run_in_threadpool(anomalies, request.app.state.store, principal, since)
+    rows = await run_in_threadpool(repo.anomalies, since)
     shown = [
         {**row, "detected": clock.local_display(clock.from_us(row["detected_us"])),
          "hour": clock.local_display(clock.from_us(row["hour_us"]))}

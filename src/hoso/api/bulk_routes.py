@@ -25,14 +25,15 @@ from starlette.concurrency import run_in_threadpool
 
 from hoso.access.bulk_access import GROUP, PATIENT, SYSTEM, BulkExportAccess, ExportRequest
 from hoso.api.body import read_json
-from hoso.api.deps import PrincipalDep
+from hoso.api.deps import JobRepoDep, PrincipalDep
 from hoso.api.responses import base_url, fhir_response, search_handling
-from hoso.bulk.jobs import COMPLETED, FAILED, Job, JobStore
 from hoso.bulk.request import parse_export
 from hoso.bulk.runner import BulkRunner
 from hoso.core import jsonx
 from hoso.core.errors import InvalidRequest, Issue, ResourceNotFound, operation_outcome
+from hoso.fhir.jobs import COMPLETED, FAILED, Job
 from hoso.fhir.operations import OperationParams, collect_params
+from hoso.store.jobs import SqlJobs
 
 __all__ = ["router", "runner_for"]
 
@@ -49,7 +50,7 @@ def runner_for(app: FastAPI) -> BulkRunner:
         runner = getattr(app.state, "bulk_runner", None)
         if runner is None:
             state = app.state
-            runner = BulkRunner(JobStore(state.store.engine), Path(state.settings.bulk_dir))
+            runner = BulkRunner(SqlJobs(state.store.engine), Path(state.settings.bulk_dir))
             state.bulk_runner = runner
         return runner
 
@@ -68,17 +69,10 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
 router = APIRouter(prefix="/fhir", lifespan=_lifespan)
 
 
-def get_bulk_access(request: Request, principal: PrincipalDep) -> BulkExportAccess:
+def get_bulk_access(repo: JobRepoDep) -> BulkExportAccess:
     """The caller's access layer for bulk work: audit entries are committed before each
     call returns (no receipts), since a job outlives its request."""
-    state = request.app.state
-    return BulkExportAccess(
-        state.store,
-        principal,
-        state.audit_trail,
-        state.settings,
-        pseudonym_key=state.pseudonym_key,
-    )
+    return BulkExportAccess(repo)
 
 
 BulkAccessDep = Annotated[BulkExportAccess, Depends(get_bulk_access)]

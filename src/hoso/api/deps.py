@@ -13,6 +13,7 @@ from fastapi import Depends, Request
 
 from hoso.access.principal import Principal
 from hoso.access.repository import AccessRepository
+from hoso.assembly import repository_for
 from hoso.core.errors import Unauthorized
 from hoso.core.settings import Settings
 
@@ -35,7 +36,7 @@ def get_principal(request: Request) -> Principal:
     claims = state.tokens.verify(bearer_token(request), state.tokens.audience)
     limiter = getattr(state, "rate_limiter", None)
     if limiter is not None:
-        limiter.check(f"client:{claims.client_id}")
+        limiter.check(f"client:{claims.client_id}", claims.role)
     source_ip = request.client.host if request.client else None
     return state.principals.resolve(claims, source_ip)
 
@@ -47,15 +48,16 @@ def get_repository(
     # Audit entries are queued; `AuditBarrier` holds the response until they are durable.
     receipts: list[Future[None]] = []
     request.scope.setdefault("state", {})[AUDIT_RECEIPTS] = receipts
-    return AccessRepository(
-        state.store,
-        principal,
-        state.audit_trail,
-        state.settings,
-        pseudonym_key=state.pseudonym_key,
-        audit_reader=state.audit_log,
-        audit_receipts=receipts,
-    )
+    return repository_for(state.store, principal, state.audit_trail, key=state.pseudonym_key,
+                          receipts=receipts)  # fmt: skip
+
+
+def get_job_repository(request: Request, principal: Annotated[Principal, Depends(get_principal)]
+                       ) -> AccessRepository:  # fmt: skip
+    """The caller's repository for work that outlives the request (a bulk job): its
+    audit entries are committed before each call returns, so the job can wait on them."""
+    state = request.app.state
+    return repository_for(state.store, principal, state.audit_trail, key=state.pseudonym_key)
 
 
 def get_settings(request: Request) -> Settings:
@@ -64,4 +66,5 @@ def get_settings(request: Request) -> Settings:
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
 RepoDep = Annotated[AccessRepository, Depends(get_repository)]
+JobRepoDep = Annotated[AccessRepository, Depends(get_job_repository)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]

@@ -113,6 +113,7 @@ async def transaction_or_batch(request: Request, repo: RepoDep, settings: Settin
         base_url=base_url(request),
         return_preference=prefer_return(request),
         limits=BundleLimits(settings.max_bundle_entries, settings.max_patch_operations),
+        operations=request.app.state.operations,
     )
     return fhir_response(response)
 

@@ -7,33 +7,32 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from fastapi.responses import FileResponse
 
-from hoso.access import claims as roles
-from hoso.access.audit_record import MINOR_FAILURE, SUCCESS
+from hoso.access.audit_record import SUCCESS
+from hoso.access.bulk_import import BulkImportAccess
 from hoso.access.principal import Principal
 from hoso.api.body import read_json
-from hoso.api.deps import PrincipalDep
+from hoso.api.deps import JobRepoDep, PrincipalDep
 from hoso.api.responses import base_url, fhir_response
-from hoso.bulk.jobs import COMPLETED, FAILED, Job, JobStore
 from hoso.core import jsonx
 from hoso.core.errors import (
-    Forbidden,
     InvalidRequest,
     Issue,
     PayloadTooLarge,
     ResourceNotFound,
     operation_outcome,
 )
+from hoso.fhir.jobs import COMPLETED, FAILED, Job
 from hoso.ingest.import_job import NDJSON_TYPES, ImportInput, parse_import_parameters
 from hoso.ingest.import_runner import ImportRunner
+from hoso.store.jobs import SqlJobs
 
 router = APIRouter(prefix="/fhir")
 _lock = threading.Lock()
-IMPORTERS = (roles.OPERATOR, roles.FACILITY_SYSTEM)
 
 
 def runner_for(app: FastAPI) -> ImportRunner:
@@ -41,29 +40,29 @@ def runner_for(app: FastAPI) -> ImportRunner:
         runner = getattr(app.state, "import_runner", None)
         if runner is None:
             state = app.state
-            jobs = JobStore(state.store.engine)
-            runner = ImportRunner(state.store, jobs, Path(state.settings.bulk_dir))
+            jobs = SqlJobs(state.store.engine)
+            runner = ImportRunner(jobs, Path(state.settings.bulk_dir), state.settings)
             state.import_runner = runner
         return runner
 
 
-def _check_importer(request: Request, principal: Principal) -> None:
-    if principal.role not in IMPORTERS or "system" not in principal.scopes.contexts:
-        runner_for(request.app).audit(principal, MINOR_FAILURE, "$import refused")
-        raise Forbidden(
-            "Chỉ hệ thống cơ sở y tế hay người vận hành (phạm vi system/) được nạp hàng loạt / "
-            "Only facility systems and the operator (system/ scopes) may bulk import"
-        )
+def get_import_access(repo: JobRepoDep) -> BulkImportAccess:
+    """The caller's import side of the access layer (entries committed as they go)."""
+    return BulkImportAccess(repo)
+
+
+ImportAccessDep = Annotated[BulkImportAccess, Depends(get_import_access)]
 
 
 @router.post("/$import")
-async def kick_off(request: Request, principal: PrincipalDep) -> Response:
+async def kick_off(request: Request, access: ImportAccessDep) -> Response:
     if "respond-async" not in request.headers.get("prefer", ""):
         raise InvalidRequest(
             "Cần tiêu đề Prefer: respond-async / The Prefer: respond-async header is required",
             expression=["Prefer"],
         )
-    _check_importer(request, principal)
+    access.check_importer()
+    principal = access.principal
     runner = runner_for(request.app)
     settings = request.app.state.settings
     media = request.headers.get("content-type", "").split(";")[0].strip().lower()
@@ -84,7 +83,7 @@ async def kick_off(request: Request, principal: PrincipalDep) -> Response:
         raise
     auth = request.headers.get("authorization")
     headers = {"Authorization": auth} if auth and settings.import_forward_token else {}
-    runner.start(principal, {"url": url}, inputs, body_file=body_file, job=job,
+    runner.start(access, {"url": url}, inputs, body_file=body_file, job=job,
                  base_url=base_url(request), fetch_headers=headers)  # fmt: skip
     location = f"{base_url(request)}/$import-status/{job.id}"
     outcome = operation_outcome(
@@ -149,16 +148,15 @@ def cancel(request: Request, job_id: str, principal: PrincipalDep) -> Response:
 
 
 @router.get("/$import-files/{job_id}/{file_name}")
-def download(request: Request, job_id: str, file_name: str, principal: PrincipalDep) -> Response:
+def download(request: Request, job_id: str, file_name: str, access: ImportAccessDep
+             ) -> Response:  # fmt: skip
     """The error report of a finished import (OperationOutcome per refused line)."""
-    job = _own(request, job_id, principal)
+    job = _own(request, job_id, access.principal)
     names = error_file_names(job) if job.status == COMPLETED else set()
     path = runner_for(request.app).files_of(job.id) / file_name
     if file_name not in names or not path.is_file():
         raise ResourceNotFound(f"Không tìm thấy tệp {file_name} / File {file_name} not found")
-    runner_for(request.app).audit(
-        principal, SUCCESS, f"$import error file {job.id}/{file_name}", subtype="import-download"
-    )
+    access.note(SUCCESS, f"$import error file {job.id}/{file_name}", subtype="import-download")
     return FileResponse(path, media_type="application/fhir+ndjson")
 
 

@@ -13,8 +13,8 @@ from hoso.api.deps import RepoDep, SettingsDep
 from hoso.api.responses import base_url, fhir_response
 from hoso.bulk.definitions import EXPORT_DEFINITIONS
 from hoso.core.errors import ResourceNotFound
-from hoso.fhir import operations
 from hoso.fhir.capability import capability_statement
+from hoso.fhir.operations import OperationContext, collect_params
 from hoso.fhir.resource_types import check_resource_type
 
 router = APIRouter(prefix="/fhir")
@@ -39,7 +39,7 @@ def metadata(request: Request) -> Response:
         capability_statement(
             base_url(request),
             interactions=INTERACTIONS,
-            operations=[op.DEFINITION for op in operations.registered()]
+            operations=[op.DEFINITION for op in request.app.state.operations.registered()]
             + list(EXPORT_DEFINITIONS),  # served by hoso.api.bulk_routes
             security=auth_routes.security_block(request.app),
         )
@@ -57,7 +57,7 @@ async def _invoke(
 ) -> Response:
     if resource_type:
         check_resource_type(resource_type)
-    operation = operations.find(name, level, resource_type)
+    operation = request.app.state.operations.find(name, level, resource_type)
     if operation is None:
         where = resource_type or "hệ thống / system"
         raise ResourceNotFound(
@@ -68,8 +68,8 @@ async def _invoke(
     body = None
     if request.method == "POST":
         body = await read_json(request, settings)
-    params = operations.collect_params(request.query_params.multi_items(), body)
-    ctx = operations.OperationContext(base_url(request), level, resource_type, id, request.method)
+    params = collect_params(request.query_params.multi_items(), body)
+    ctx = OperationContext(base_url(request), level, resource_type, id, request.method)
     return fhir_response(await run_in_threadpool(operation.run, repo, ctx, params))
 
 

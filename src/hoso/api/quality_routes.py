@@ -4,27 +4,22 @@
   scorecard`), for dashboards;
 - `GET /api/quality/scorecard.html` (same parameters): the page, Vietnamese first.
 
-Thin handlers: authenticate (bearer token, as every `/api` call), ask the scorecard
-module whether the role may see it and read it; errors become OperationOutcomes through
-the app's one handler (400 with a bilingual message for bad parameters).
+Thin handlers: the caller's repository opens the scorecard's tables (the access layer
+decides who may see them, and audits it) and the scorecard module reads them; errors
+become OperationOutcomes through the app's one handler (400 with a bilingual message for
+bad parameters).
 """
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse
 
-from hoso.api.deps import PrincipalDep
+from hoso.access.repository import AccessRepository
+from hoso.api.deps import RepoDep
 from hoso.api.pages import page_csp, templates
 from hoso.ingest.quality.model import DIMENSIONS
-from hoso.ingest.quality.scorecard import (
-    Scorecard,
-    check_filters,
-    check_viewer,
-    read_scorecard,
-)
+from hoso.ingest.quality.scorecard import Scorecard, check_filters, read_scorecard
 
 router = APIRouter(prefix="/api/quality")
 
@@ -38,18 +33,19 @@ STYLE = (
 )
 
 
-def _card(request: Request, principal: Any, runs_default: int | None = None) -> Scorecard:
-    check_viewer(principal.role)
+def _card(request: Request, repo: AccessRepository, runs_default: int | None = None
+          ) -> Scorecard:  # fmt: skip
     query = request.query_params
     facility, ward, runs = check_filters(
         query.get("facility"), query.get("ward"), query.get("runs", runs_default)
     )
-    return read_scorecard(request.app.state.store.engine, facility, ward, runs)
+    with repo.quality_tables() as tables:
+        return read_scorecard(tables, facility, ward, runs)
 
 
 @router.get("/scorecard")
-def scorecard(request: Request, principal: PrincipalDep) -> Response:
-    return JSONResponse(_card(request, principal).to_json())
+def scorecard(request: Request, repo: RepoDep) -> Response:
+    return JSONResponse(_card(request, repo).to_json())
 
 
 def percent(value: float) -> str:
@@ -58,8 +54,8 @@ def percent(value: float) -> str:
 
 
 @router.get("/scorecard.html")
-def scorecard_page(request: Request, principal: PrincipalDep) -> HTMLResponse:
-    card = _card(request, principal, PAGE_RUNS)
+def scorecard_page(request: Request, repo: RepoDep) -> HTMLResponse:
+    card = _card(request, repo, PAGE_RUNS)
     body = card.to_json()
     html = templates.get_template("quality_scorecard.html").render(
         style=STYLE,

@@ -1,7 +1,9 @@
 """Per-client rate limiting: a token bucket per key, in process, bounded in memory.
 
 Keys are namespaced strings: ``client:<client_id>`` once a token is verified (the auth
-dependency, `hoso.api.deps.get_principal`, checks the app's limiter), ``ip:<address>``
+dependency, `hoso.api.deps.get_principal`, checks the app's limiter with the token's
+role: a role may have its own rate, e.g. a hospital's HIS far above a resident's app,
+`Settings.rate_limits_by_role`), ``ip:<address>``
 for requests that carry no bearer token (``/auth/token``, the login form, anonymous
 reads): the `RateLimit` middleware applies that one. Both use the one limiter that
 `create_app` puts on `app.state.rate_limiter`. Each API process has its own buckets, so with N
@@ -15,7 +17,7 @@ import math
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from fastapi import Request
@@ -43,6 +45,8 @@ class RateLimited(TooManyRequests):
 class _Bucket:
     tokens: float
     updated: float
+    rate: float  # tokens per second
+    burst: float
 
 
 class RateLimiter:
@@ -57,29 +61,41 @@ class RateLimiter:
         per_minute: int,
         burst: int,
         *,
+        by_role: Mapping[str, tuple[int, int]] | None = None,
         clock: Callable[[], float] = time.monotonic,
         max_keys: int = DEFAULT_MAX_KEYS,
     ) -> None:
-        if per_minute > 0 and burst < 1:
-            raise ValueError("burst must be at least 1 when rate limiting is on")
+        """`per_minute`/`burst` for every key; `by_role` (role → (per minute, burst))
+        for keys checked with that role. A rate of 0 turns the limit off."""
+        for rate, size in (per_minute, burst), *(by_role or {}).values():
+            if rate > 0 and size < 1:
+                raise ValueError("burst must be at least 1 when rate limiting is on")
         self.rate = per_minute / 60.0  # tokens per second
         self.burst = float(burst)
         self.enabled = per_minute > 0
+        self._by_role = {role: (rate / 60.0, float(size))
+                         for role, (rate, size) in (by_role or {}).items()}  # fmt: skip
         self._clock = clock
         self._max_keys = max_keys
         self._buckets: OrderedDict[str, _Bucket] = OrderedDict()  # least recently used first
         self._lock = threading.Lock()
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> RateLimiter:
-        return cls(settings.rate_limit_per_minute, settings.rate_limit_burst)
+    def from_settings(
+        cls, settings: Settings, clock: Callable[[], float] = time.monotonic
+    ) -> RateLimiter:
+        by_role = {role: (rate, size) for role, rate, size in settings.rate_limits_by_role}
+        return cls(settings.rate_limit_per_minute, settings.rate_limit_burst, by_role=by_role,
+                   clock=clock)  # fmt: skip
 
-    def check(self, key: str) -> None:
-        """Take one token for `key`, or raise `RateLimited` with the seconds to wait."""
-        if not self.enabled:
+    def check(self, key: str, role: str | None = None) -> None:
+        """Take one token for `key` (at `role`'s rate when it has one), or raise
+        `RateLimited` with the seconds to wait."""
+        rate, burst = self._by_role.get(role or "", (self.rate, self.burst))
+        if rate <= 0:
             return
         with self._lock:
-            bucket = self._refilled(key)
+            bucket = self._refilled(key, rate, burst)
             if bucket.tokens >= 1.0:
                 bucket.tokens -= 1.0
                 return
@@ -94,25 +110,27 @@ class RateLimiter:
             bucket = self._buckets.get(key)
             if bucket is None:
                 return 0
-            tokens = min(self.burst, bucket.tokens + (self._clock() - bucket.updated) * self.rate)
-            return 0 if tokens >= 1.0 else math.ceil((1.0 - tokens) / self.rate)
+            elapsed = self._clock() - bucket.updated
+            tokens = min(bucket.burst, bucket.tokens + elapsed * bucket.rate)
+            return 0 if tokens >= 1.0 else math.ceil((1.0 - tokens) / bucket.rate)
 
     def __len__(self) -> int:
         return len(self._buckets)
 
     def _seconds_until_token(self, bucket: _Bucket) -> int:
         # Round up, and never 0: a client told "0" would retry at once and be refused again.
-        return max(1, math.ceil((1.0 - bucket.tokens) / self.rate))
+        return max(1, math.ceil((1.0 - bucket.tokens) / bucket.rate))
 
-    def _refilled(self, key: str) -> _Bucket:
+    def _refilled(self, key: str, rate: float, burst: float) -> _Bucket:
         now = self._clock()
         bucket = self._buckets.get(key)
         if bucket is None:
             self._make_room(now)
-            bucket = self._buckets[key] = _Bucket(self.burst, now)
+            bucket = self._buckets[key] = _Bucket(burst, now, rate, burst)
             return bucket
         self._buckets.move_to_end(key)
-        bucket.tokens = min(self.burst, bucket.tokens + (now - bucket.updated) * self.rate)
+        bucket.rate, bucket.burst = rate, burst  # the limits may differ by role
+        bucket.tokens = min(burst, bucket.tokens + (now - bucket.updated) * rate)
         bucket.updated = now
         return bucket
 
@@ -124,10 +142,9 @@ class RateLimiter:
         recent bucket, so it costs O(1) per call on average. Only when every bucket is
         recent (a flood of distinct keys) is the least recently used one dropped.
         """
-        refill_seconds = self.burst / self.rate
         while self._buckets:
             oldest_key, oldest = next(iter(self._buckets.items()))
-            if now - oldest.updated < refill_seconds:
+            if now - oldest.updated < oldest.burst / oldest.rate:  # not yet full again
                 break
             del self._buckets[oldest_key]
         while len(self._buckets) >= self._max_keys:

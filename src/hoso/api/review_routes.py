@@ -27,11 +27,11 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 
 from hoso.api.body import read_json
-from hoso.api.deps import PrincipalDep, RepoDep, bearer_token
+from hoso.api.deps import RepoDep, bearer_token
 from hoso.api.pages import page_csp, templates
 from hoso.core.errors import Forbidden, InvalidRequest, ResourceNotFound, UnsupportedMediaType
 from hoso.identity.mpi import review_queue as rq
-from hoso.identity.mpi.model import MatchModel, load_model
+from hoso.identity.mpi.model import MatchModel
 
 router = APIRouter(prefix="/api/mpi")
 
@@ -61,13 +61,8 @@ STATUSES = {
 }
 
 
-def _engine(request: Request) -> Any:
-    return request.app.state.store.engine
-
-
 def _model(request: Request) -> MatchModel:
-    index = getattr(request.app.state.store, "patient_index", None)
-    return index.model if index is not None else load_model()
+    return request.app.state.match_model  # type: ignore[no-any-return]
 
 
 def _id(candidate_id: str) -> int:
@@ -86,7 +81,7 @@ def _paging(request: Request) -> tuple[int, int]:
 
 def _review(request: Request, repo: Any, candidate_id: int) -> rq.Review:
     settings = request.app.state.settings
-    return rq.review(_engine(request), repo, candidate_id, _model(request),
+    return rq.review(repo, candidate_id, _model(request),
                      cccd_system=settings.cccd_system, bhyt_system=settings.bhyt_system)
 
 
@@ -99,24 +94,20 @@ def csrf_token(request: Request, candidate_id: int) -> str:
 
 # -- JSON -------------------------------------------------------------------------------
 @router.get("/candidates")
-def candidates(request: Request, principal: PrincipalDep, repo: RepoDep) -> Response:
-    rq.check_reviewer(principal.role)
+def candidates(request: Request, repo: RepoDep) -> Response:
     limit, offset = _paging(request)
-    return JSONResponse(rq.open_queue(_engine(request), repo, limit=limit, offset=offset)
-                        .to_json())  # fmt: skip
+    return JSONResponse(rq.open_queue(repo, limit=limit, offset=offset).to_json())
 
 
 @router.get("/candidates/{candidate_id}")
-def candidate(request: Request, candidate_id: str, principal: PrincipalDep, repo: RepoDep
+def candidate(request: Request, candidate_id: str, repo: RepoDep
               ) -> Response:  # fmt: skip
-    rq.check_reviewer(principal.role)
     return JSONResponse(_review(request, repo, _id(candidate_id)).to_json())
 
 
 @router.post("/candidates/{candidate_id}/decision")
-async def decision(request: Request, candidate_id: str, principal: PrincipalDep, repo: RepoDep
+async def decision(request: Request, candidate_id: str, repo: RepoDep
                    ) -> Response:  # fmt: skip
-    rq.check_reviewer(principal.role)
     number = _id(candidate_id)
     body = await read_json(request, request.app.state.settings, max_bytes=MAX_FORM_BYTES,
                            allowed={"application/json", "application/fhir+json"})
@@ -134,7 +125,7 @@ async def decision(request: Request, candidate_id: str, principal: PrincipalDep,
 
 def _decide(request: Request, repo: Any, number: int, choice: str, keep: str | None
             ) -> rq.Decision:  # fmt: skip
-    return rq.decide(_engine(request), repo, number, choice, keep=keep, model=_model(request))
+    return rq.decide(repo, number, choice, keep=keep, model=_model(request))
 
 
 # -- pages ------------------------------------------------------------------------------
@@ -153,18 +144,16 @@ def percent(value: float) -> str:
 
 
 @router.get("/review.html")
-def queue_page(request: Request, principal: PrincipalDep, repo: RepoDep) -> HTMLResponse:
-    rq.check_reviewer(principal.role)
+def queue_page(request: Request, repo: RepoDep) -> HTMLResponse:
     limit, offset = _paging(request)
-    page = rq.open_queue(_engine(request), repo, limit=limit, offset=offset)
+    page = rq.open_queue(repo, limit=limit, offset=offset)
     return _page("mpi_review_queue.html", page=page.to_json(), decimal=decimal,
                  percent=percent, statuses=STATUSES)  # fmt: skip
 
 
 @router.get("/review/{candidate_id}.html")
-def review_page(request: Request, candidate_id: str, principal: PrincipalDep, repo: RepoDep
+def review_page(request: Request, candidate_id: str, repo: RepoDep
                 ) -> HTMLResponse:  # fmt: skip
-    rq.check_reviewer(principal.role)
     number = _id(candidate_id)
     shown = _review(request, repo, number).to_json()
     return _page("mpi_review_pair.html", c=shown, marks=MARKS, statuses=STATUSES,
@@ -172,9 +161,7 @@ def review_page(request: Request, candidate_id: str, principal: PrincipalDep, re
 
 
 @router.post("/review/{candidate_id}.html")
-async def review_form(request: Request, candidate_id: str, principal: PrincipalDep,
-                      repo: RepoDep) -> Response:  # fmt: skip
-    rq.check_reviewer(principal.role)
+async def review_form(request: Request, candidate_id: str, repo: RepoDep) -> Response:  # fmt: skip
     number = _id(candidate_id)
     form = await _form(request)
     sent = form.get("csrf", "").encode()  # bytes: compare_digest refuses non-ASCII str

@@ -35,6 +35,8 @@ def serve_processes(host: str, port: int, workers: int) -> None:
         port=port,
         workers=workers,
         log_level="info",
+        loop="uvloop",
+        http="httptools",
         access_log=False,  # query strings carry names and CCCDs (see app.AccessLog)
     )
     Multiprocess(config, sockets=[listening_socket(host, port)]).run()

@@ -13,6 +13,27 @@ DEFAULT_BHXH_SYSTEM = "https://fhir.hoso.hochiminhcity.gov.vn/sid/ma-so-bhxh"
 DEFAULT_FACILITY_SYSTEM = "https://fhir.hoso.hochiminhcity.gov.vn/sid/ma-cskcb"
 
 
+# Per-role rate limits for `hoso serve` (requests a minute / burst); other roles and
+# requests without a token get HOSO_RATE_LIMIT_PER_MINUTE (600) / _BURST (60).
+DEFAULT_RATE_LIMITS = "facility-system=12000/600,operator=60000/3000,clinician=1200/120"
+
+
+def role_limits(*specs: str) -> tuple[tuple[str, int, int], ...]:
+    """"role=per_minute/burst,…" specs, later ones overriding earlier ones per role."""
+    limits: dict[str, tuple[int, int]] = {}
+    for spec in specs:
+        for item in filter(None, (part.strip() for part in spec.split(","))):
+            role, _, value = item.partition("=")
+            rate, _, burst = value.partition("/")
+            try:
+                limits[role.strip()] = (int(rate), int(burst or max(1, int(rate) // 10)))
+            except ValueError:
+                raise ValueError(
+                    f"HOSO_RATE_LIMITS: '{item}' is not role=per_minute/burst"
+                ) from None
+    return tuple((role, rate, burst) for role, (rate, burst) in limits.items())
+
+
 def default_database_url() -> str:
     return f"sqlite:///{Path('var') / 'hoso.db'}"
 
@@ -49,6 +70,13 @@ class Settings:
     # docs/security.md: only the key stops someone who can write the database from
     # rebuilding the chain after an edit).
     audit_key: bytes | None = None
+    # Reads' audit entries are made durable in a local spool file and chained into the
+    # database by a thread (hoso.store.audit_spool); None: each is committed to the
+    # database before the answer. `from_env`: var/audit-spool unless HOSO_AUDIT_SPOOL_DIR
+    # says otherwise ("" turns it off). The interval (seconds) lets entries gather
+    # between chaining passes; 0 chains at once.
+    audit_spool_dir: str | None = None
+    audit_chain_interval: float = 0.0
     # -- authentication (hoso.access tokens, keys, accounts; docs/security-auth.md) --
     # Public URL of this server: OAuth issuer; the FHIR audience is `<base>/fhir`.
     public_base_url: str = "http://127.0.0.1:8000"
@@ -70,6 +98,10 @@ class Settings:
     # on at 600 a minute unless HOSO_RATE_LIMIT_PER_MINUTE says otherwise.
     rate_limit_per_minute: int = 0
     rate_limit_burst: int = 60
+    # (role, per minute, burst) for tokens of that role, above: a hospital's HIS sends
+    # an episode every few hundred ms all day; a resident's app does not. `from_env`:
+    # DEFAULT_RATE_LIMITS, changed by HOSO_RATE_LIMITS ("role=per_minute/burst,…").
+    rate_limits_by_role: tuple[tuple[str, int, int], ...] = ()
     # Honour X-Forwarded-Proto (for HSTS) only behind a TLS proxy that sets it.
     trust_proxy_headers: bool = False
     # Where bulk `$export` jobs write their NDJSON files, one folder per job (hoso.bulk).
@@ -111,6 +143,9 @@ class Settings:
             care_window_days=int(env.get("HOSO_CARE_WINDOW_DAYS", 365)),
             break_glass_minutes=int(env.get("HOSO_BREAK_GLASS_MINUTES", 60)),
             audit_key=env["HOSO_AUDIT_KEY"].encode() if env.get("HOSO_AUDIT_KEY") else None,
+            audit_spool_dir=env.get("HOSO_AUDIT_SPOOL_DIR", str(Path("var") / "audit-spool"))
+            or None,
+            audit_chain_interval=float(env.get("HOSO_AUDIT_CHAIN_INTERVAL", 0)),
             public_base_url=env.get("HOSO_BASE_URL", "http://127.0.0.1:8000").rstrip("/"),
             access_token_seconds=int(env.get("HOSO_ACCESS_TOKEN_SECONDS", 300)),
             refresh_token_hours=int(env.get("HOSO_REFRESH_TOKEN_HOURS", 12)),
@@ -123,6 +158,7 @@ class Settings:
             external_idps=external_idps_from(env),
             rate_limit_per_minute=int(env.get("HOSO_RATE_LIMIT_PER_MINUTE", 600)),
             rate_limit_burst=int(env.get("HOSO_RATE_LIMIT_BURST", 60)),
+            rate_limits_by_role=role_limits(DEFAULT_RATE_LIMITS, env.get("HOSO_RATE_LIMITS", "")),
             trust_proxy_headers=_flag(env.get("HOSO_TRUST_PROXY_HEADERS", "")),
             bulk_dir=env.get("HOSO_BULK_DIR") or str(Path("var") / "bulk"),
             import_sources=tuple(

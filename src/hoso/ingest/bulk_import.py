@@ -21,9 +21,10 @@ from collections import deque
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from hoso.access.principal import Principal
+from hoso.core.settings import Settings
 from hoso.ingest.bulk_batches import (
     BatchWriter,
+    Importer,
     ImportOptions,
     ImportProgress,
     ImportReport,
@@ -37,10 +38,8 @@ from hoso.ingest.bulk_prepare import (
     prepare_chunk,
     prepare_chunk_in_worker,
 )
-from hoso.store import bulk_write
-from hoso.store.sql_store import SqlStore
 
-__all__ = ["ImportOptions", "ImportProgress", "ImportReport", "import_ndjson"]
+__all__ = ["ImportOptions", "ImportProgress", "ImportReport", "Importer", "import_ndjson"]
 
 ID_NAMESPACE = uuid.UUID("6f1c3a52-2f0e-4d7e-9b8e-3d6a1f0c7b21")  # Hồ Sơ bulk import
 CHUNK_LINES = 500  # lines per worker task
@@ -48,28 +47,26 @@ PARALLEL_FROM_BYTES = 8 * 1024 * 1024  # smaller inputs are prepared in this pro
 
 
 def import_ndjson(
-    store: SqlStore,
+    importer: Importer,
+    settings: Settings,
     paths: Sequence[Path],
-    principal: Principal,
     options: ImportOptions | None = None,
 ) -> ImportReport:
-    """Import every line of `paths` as `principal`; see the module docstring."""
+    """Import every line of `paths` through `importer` (the caller's access layer); see
+    the module docstring."""
     options = options or ImportOptions()
     report = ImportReport()
     started = time.perf_counter()
     progress = ImportProgress(bytes_total=sum(p.stat().st_size for p in paths))
-    pg = bulk_write.is_postgresql(store.engine)
-    context = PrepareContext(principal, store.settings, copy_text=pg, quality=store.quality)
+    context = PrepareContext(settings, importer.row_builder())
     workers = options.workers
     if workers is None:
         workers = (os.cpu_count() or 1) if progress.bytes_total >= PARALLEL_FROM_BYTES else 0
-    with store.engine.connect() as conn:
-        from_seq = bulk_write.first_new_seq(conn)
-    reserver = bulk_write.SeqReserver(store.engine) if pg else None
+    from_seq = importer.first_new_seq()
     pool = _pool(workers, context) if workers > 0 else None
-    writer = BatchWriter(store, principal, report, progress, options)
+    writer = BatchWriter(importer, report, progress, options)
     try:
-        for result in _prepared(paths, context, reserver, pool, progress, workers):
+        for result in _prepared(paths, context, importer, pool, progress, workers):
             writer.add(result)
         writer.flush()
     except (KeyboardInterrupt, Stopped):
@@ -78,16 +75,13 @@ def import_ndjson(
         if pool is not None:
             pool.terminate()
             pool.join()
-        if reserver is not None:
-            reserver.close()
     if options.check_references and not report.interrupted:
-        with store.engine.connect() as conn:
-            for row in bulk_write.dangling_references(conn, from_seq):
-                report.warnings.append(
-                    f"{row.resource_type}/{row.id} ({row.param}): tham chiếu "
-                    f"{row.target_type}/{row.target_id} không tồn tại / reference "
-                    f"{row.target_type}/{row.target_id} does not resolve"
-                )
+        for row in importer.dangling_references(from_seq):
+            report.warnings.append(
+                f"{row.resource_type}/{row.id} ({row.param}): tham chiếu "
+                f"{row.target_type}/{row.target_id} không tồn tại / reference "
+                f"{row.target_type}/{row.target_id} does not resolve"
+            )
     if report.errors:
         writer.audit_failures()
     report.seconds = time.perf_counter() - started
@@ -101,7 +95,7 @@ def _pool(workers: int, context: PrepareContext) -> multiprocessing.pool.Pool:
 
 
 def _chunks(
-    paths: Sequence[Path], reserver: bulk_write.SeqReserver | None, progress: ImportProgress
+    paths: Sequence[Path], importer: Importer, progress: ImportProgress
 ) -> Iterator[tuple[Chunk, int]]:
     """(chunk, bytes it covers), read lazily so that memory stays flat."""
     for path in paths:
@@ -114,29 +108,29 @@ def _chunks(
                 if raw.strip():
                     lines.append((number, raw))
                 if len(lines) >= CHUNK_LINES:
-                    seqs = reserver.take(len(lines)) if reserver else None
+                    seqs = importer.reserve_seqs(len(lines))
                     yield Chunk(str(path), namespace, lines, seqs), size
                     lines, size = [], 0
-        seqs = reserver.take(len(lines)) if reserver and lines else None
+        seqs = importer.reserve_seqs(len(lines)) if lines else None
         yield Chunk(str(path), namespace, lines, seqs), size
 
 
 def _prepared(
     paths: Sequence[Path],
     context: PrepareContext,
-    reserver: bulk_write.SeqReserver | None,
+    importer: Importer,
     pool: multiprocessing.pool.Pool | None,
     progress: ImportProgress,
     workers: int,
 ) -> Iterator[ChunkResult]:
     """Prepared chunks in input order; at most a few chunks in flight per worker."""
     if pool is None:
-        for chunk, size in _chunks(paths, reserver, progress):
+        for chunk, size in _chunks(paths, importer, progress):
             progress.bytes_done += size
             yield prepare_chunk(chunk, context)
         return
     pending: deque[tuple[multiprocessing.pool.AsyncResult[ChunkResult], int]] = deque()
-    source = _chunks(paths, reserver, progress)
+    source = _chunks(paths, importer, progress)
     exhausted = False
     while True:
         while not exhausted and len(pending) < workers * 3:

@@ -1,36 +1,33 @@
 """Synthetic residents for a first start, so a newcomer sees real-looking records at
-once: `hoso serve` loads them into an empty store unless `--no-demo-data` is given."""
+once: `hoso serve` loads them into an empty embedded store (SQLite under `./var`), or
+into any store when asked (`--demo-data`), through the bulk import's access layer."""
 
 from __future__ import annotations
 
 import logging
 from pathlib import Path
 
-import sqlalchemy as sa
-
-from hoso.access.principal import operator_principal
-from hoso.ingest.bulk_import import ImportOptions, ImportReport, import_ndjson
-from hoso.store import schema
-from hoso.store.sql_store import SqlStore
+from hoso.core.settings import Settings
+from hoso.fhir.repository import Repository
+from hoso.ingest.bulk_import import Importer, ImportOptions, ImportReport, import_ndjson
 
 log = logging.getLogger("hoso.demo")
 DEMO_PEOPLE = 1000
 DEMO_SEED = 79  # HCMC's province code; any fixed seed gives the same residents
 
 
-def has_patients(store: SqlStore) -> bool:
-    r = schema.resource
-    with store.engine.connect() as conn:
-        found = conn.execute(sa.select(r.c.seq).where(r.c.resource_type == "Patient").limit(1))
-        return found.first() is not None
+def has_patients(repo: Repository) -> bool:
+    page = repo.search("Patient", [("_count", "1"), ("_total", "none"), ("_elements", "id")])
+    return bool(page.matches)
 
 
 def load_demo_population(
-    store: SqlStore, folder: Path, people: int = DEMO_PEOPLE
-) -> ImportReport | None:
+    repo: Repository, importer: Importer, settings: Settings, folder: Path,
+    people: int = DEMO_PEOPLE,
+) -> ImportReport | None:  # fmt: skip
     """Generate (once, into `folder`) and import the demo residents if the store has no
     Patient yet; returns None when it had some."""
-    if has_patients(store):
+    if has_patients(repo):
         return None
     from hoso.synth import generate
 
@@ -38,7 +35,7 @@ def load_demo_population(
     if not (folder / "manifest.json").is_file() or not files:
         generate(people, DEMO_SEED, folder)
         files = sorted(folder.glob("*.ndjson"))
-    report = import_ndjson(store, files, operator_principal("demo-data"), ImportOptions())
+    report = import_ndjson(importer, settings, files, ImportOptions())
     log.info(
         "demo data: %d synthetic residents, %d resources in %.1f s (%d errors)",
         report.counts.get("Patient", 0),

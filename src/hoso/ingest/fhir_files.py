@@ -1,4 +1,5 @@
-"""Load FHIR JSON Bundles and NDJSON files through the normal write path.
+"""Load FHIR JSON Bundles and NDJSON files (`hoso load`) through the caller's access
+layer, each resource as a single write.
 
 Each resource is written in its own savepoint inside batch transactions: a bad line is
 reported (file, line, element path, message) and skipped, and never leaves half a
@@ -8,19 +9,27 @@ reference each other in any order.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from hoso.core import jsonx
 from hoso.core.errors import FhirError
-from hoso.fhir.repository import is_relative_reference, iter_references
+from hoso.fhir.repository import Repository, is_relative_reference, iter_references
 from hoso.fhir.transaction import process_bundle
-from hoso.store.session import StoreSession
-from hoso.store.sql_store import SqlStore
 
 BATCH = 200
+
+
+class Loader(Repository, Protocol):
+    """What a load needs of the caller's access layer (`hoso.access.repository`)."""
+
+    def unit_of_work(self, *, check_references: bool = True
+                     ) -> AbstractContextManager[Loader]: ...  # fmt: skip
+    def savepoint(self) -> AbstractContextManager[None]: ...
+    def unresolved(self, references: Sequence[str]) -> set[str]: ...
 
 
 @dataclass
@@ -57,30 +66,30 @@ def _entries(path: Path) -> Iterator[tuple[int, Any]]:
         yield 1, document
 
 
-def _write_one(session: StoreSession, raw: Any) -> dict[str, Any]:
+def _write_one(uow: Loader, raw: Any) -> dict[str, Any]:
     resource = jsonx.loads_request(raw.encode()) if isinstance(raw, str) else raw
     if not isinstance(resource, dict) or "resourceType" not in resource:
         raise FhirError("Không phải tài nguyên FHIR / Not a FHIR resource", code="structure")
-    with session.conn.begin_nested():
+    with uow.savepoint():
         if resource.get("id"):
-            session.update(resource["resourceType"], resource["id"], resource)
+            stored = uow.update(resource["resourceType"], resource["id"], resource).stored
         else:
-            session.create(resource)
-    return resource
+            stored = uow.create(resource).stored
+    return dict(jsonx.loads(stored.content))
 
 
-def load_files(store: SqlStore, paths: list[Path]) -> LoadReport:
+def load_files(repo: Loader, paths: list[Path]) -> LoadReport:
     report = LoadReport()
     references: list[tuple[str, str, int, str]] = []
     for path in paths:
-        if _load_transaction(store, path, report):
+        if _load_transaction(repo, path, report):
             continue
         items = list(_entries(path))
         for start in range(0, len(items), BATCH):
-            with store.unit_of_work(check_references=False) as session:
+            with repo.unit_of_work(check_references=False) as uow:
                 for line, raw in items[start : start + BATCH]:
                     try:
-                        resource = _write_one(session, raw)
+                        resource = _write_one(uow, raw)
                     except FhirError as exc:
                         for issue in exc.issues:
                             report.errors.append(
@@ -95,11 +104,11 @@ def load_files(store: SqlStore, paths: list[Path]) -> LoadReport:
                         (str(path), ref, line, where)
                         for where, ref in iter_references(resource, kind)
                     )
-    _check_references(store, references, report)
+    _check_references(repo, references, report)
     return report
 
 
-def _load_transaction(store: SqlStore, path: Path, report: LoadReport) -> bool:
+def _load_transaction(repo: Loader, path: Path, report: LoadReport) -> bool:
     """A `transaction` or `batch` Bundle keeps its own semantics (urn:uuid references,
     conditional requests, all-or-nothing); returns False for any other file."""
     if path.suffix == ".ndjson":
@@ -111,7 +120,7 @@ def _load_transaction(store: SqlStore, path: Path, report: LoadReport) -> bool:
     if not isinstance(document, dict) or document.get("type") not in ("transaction", "batch"):
         return False
     try:
-        response = process_bundle(store, document, base_url="")
+        response = process_bundle(repo, document, base_url="")
     except FhirError as exc:
         report.errors.extend(
             LoadError(str(path), 1, ",".join(i.expression), i.diagnostics) for i in exc.issues
@@ -129,16 +138,12 @@ def _load_transaction(store: SqlStore, path: Path, report: LoadReport) -> bool:
 
 
 def _check_references(
-    store: SqlStore, references: list[tuple[str, str, int, str]], report: LoadReport
+    repo: Loader, references: list[tuple[str, str, int, str]], report: LoadReport
 ) -> None:
-    with store.unit_of_work(write=False) as session:
-        for file, ref, line, where in references:
-            if is_relative_reference(ref) and not session.exists(ref):
-                report.errors.append(
-                    LoadError(
-                        file,
-                        line,
-                        where,
-                        f"Tham chiếu {ref} không tồn tại / Reference {ref} does not resolve",
-                    )
-                )
+    missing = repo.unresolved([ref for _, ref, _, _ in references if is_relative_reference(ref)])
+    for file, ref, line, where in references:
+        if ref in missing:
+            report.errors.append(LoadError(
+                file, line, where,
+                f"Tham chiếu {ref} không tồn tại / Reference {ref} does not resolve",
+            ))  # fmt: skip

@@ -23,11 +23,16 @@ from typing import Any
 
 import httpx
 
-from hoso.access.principal import Principal
 from hoso.core import clock, jsonx
 from hoso.core.errors import InvalidRequest
-from hoso.ingest.bulk_import import ImportOptions, ImportProgress, ImportReport, import_ndjson
-from hoso.store.sql_store import SqlStore
+from hoso.core.settings import Settings
+from hoso.ingest.bulk_import import (
+    Importer,
+    ImportOptions,
+    ImportProgress,
+    ImportReport,
+    import_ndjson,
+)
 
 log = logging.getLogger("hoso.ingest")
 NDJSON_TYPES = ("application/fhir+ndjson", "application/ndjson", "application/x-ndjson", "ndjson")
@@ -128,8 +133,8 @@ class ImportJobResult:
 
 
 def run_import(
-    store: SqlStore,
-    principal: Principal,
+    importer: Importer,
+    settings: Settings,
     paths: list[Path],
     names: dict[str, str],
     out: Path,
@@ -148,7 +153,7 @@ def run_import(
         if not heartbeat(f"{percent}% ({done})"):
             stop.set()  # cancelled: stop after the batch being written
 
-    report = import_ndjson(store, paths, principal, ImportOptions(progress=progress, stop=stop))
+    report = import_ndjson(importer, settings, paths, ImportOptions(progress=progress, stop=stop))
     errors: list[dict[str, Any]] = []
     if report.errors:
         (out / ERROR_FILE).write_bytes(error_outcomes(report, names))

@@ -3,33 +3,42 @@
 Findings are derived data: the batch rebuilds them from the current resources, adding
 the rules that look across a resident's record (coverage, recent vital signs, care
 before birth, open MPI pairs) that single writes cannot run. Each page of resources is
-rewritten in one transaction with its rows locked (`hoso.store.quality_batch`), so the
+rewritten in one transaction with its rows locked (`QualityTables.locked_page`), so the
 batch runs beside live writes. The residents' facts are read once at the start: a fact
 that changes during the run shows in the next one.
 
 The snapshot counts, per facility × ward × rule, the resources the rule read and those
-it found fault with; it is written with the run's end in one transaction.
+it found fault with; it is written with the run's end in one transaction. Everything
+goes through the caller's access layer (`QualityAccess`): the operator's job, audited.
 """
 
 from __future__ import annotations
 
 import time
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from hoso.core import clock, jsonx
+from hoso.core.settings import Settings
+from hoso.fhir.store import BulkRow, QualityFacts, QualityTables, ScoreRow
 from hoso.ingest.quality.checker import check_resource, make_checker
 from hoso.ingest.quality.model import PatientFacts, RuleContext
 from hoso.ingest.quality.places import facility_of, home_ward, organization_code
 from hoso.ingest.quality.registry import rules_for
-from hoso.store import quality_batch as sql
-from hoso.store.quality_rows import issue_rows
-from hoso.store.sql_store import SqlStore
 
-__all__ = ["RunReport", "run_quality_batch"]
+__all__ = ["QualityAccess", "RunReport", "run_quality_batch"]
 
 PAGE = 1000
+
+
+class QualityAccess(Protocol):
+    """What the batch needs of the caller's access layer (`hoso.access.records`)."""
+
+    def tables(self, *, write: bool = False) -> AbstractContextManager[QualityTables]: ...
+    def stream(self, types: Sequence[str]) -> Iterator[BulkRow]: ...
 
 
 @dataclass
@@ -41,95 +50,69 @@ class RunReport:
     findings: dict[str, int] = field(default_factory=dict)  # per rule
 
 
-@dataclass
-class _Facts:
-    covered: set[str]
-    vitals: dict[str, int]
-    care: dict[str, int]
-    duplicates: set[str]
-
-    def of(self, patient_id: str) -> PatientFacts:
-        return PatientFacts(
-            covered=patient_id in self.covered,
-            last_vital_signs_us=self.vitals.get(patient_id),
-            open_duplicate=patient_id in self.duplicates,
-            first_care_us=self.care.get(patient_id),
-        )
+def _fact(facts: QualityFacts, patient_id: str) -> PatientFacts:
+    return PatientFacts(
+        covered=patient_id in facts.covered,
+        last_vital_signs_us=facts.last_vital_signs.get(patient_id),
+        open_duplicate=patient_id in facts.open_duplicates,
+        first_care_us=facts.care_starts.get(patient_id),
+    )
 
 
-def _places(store: SqlStore) -> tuple[dict[str, str], dict[str, tuple[str, str]]]:
+def _places(access: QualityAccess, system: str
+            ) -> tuple[dict[str, str], dict[str, tuple[str, str]]]:  # fmt: skip
     """(Organization reference → facility code, Patient id → (facility, ward))."""
-    system = store.settings.facility_system
     codes: dict[str, str] = {}
-    for page in sql.read_pages(store.engine, ["Organization"]):
-        for row in page:
-            code = organization_code(jsonx.loads(row.content), system)
-            if code:
-                codes[f"Organization/{row.id}"] = code
+    for row in access.stream(["Organization"]):
+        code = organization_code(jsonx.loads(row.content), system)
+        if code:
+            codes[f"Organization/{row.id}"] = code
     residents: dict[str, tuple[str, str]] = {}
-    for page in sql.read_pages(store.engine, ["Patient"]):
-        for row in page:
-            patient = jsonx.loads(row.content)
-            residents[row.id] = (facility_of(patient, codes, None), home_ward(patient))
+    for row in access.stream(["Patient"]):
+        patient = jsonx.loads(row.content)
+        residents[row.id] = (facility_of(patient, codes, None), home_ward(patient))
     return codes, residents
 
 
-def _facts(store: SqlStore) -> _Facts:
-    with store.engine.connect() as conn, conn.begin():
-        return _Facts(
-            sql.covered_patients(conn),
-            sql.last_vital_signs(conn),
-            sql.care_starts(conn),
-            sql.open_duplicates(conn),
-        )
-
-
-def run_quality_batch(
-    store: SqlStore, *, page: int = PAGE, progress: Callable[[int], None] | None = None
-) -> RunReport:
+def run_quality_batch(access: QualityAccess, settings: Settings, *, page: int = PAGE,
+                      progress: Callable[[int], None] | None = None) -> RunReport:  # fmt: skip
     """Recompute every resource's findings and snapshot the scorecard."""
     started = time.perf_counter()
-    base = make_checker(store.settings).context()  # one `now` for the whole run
-    with store.engine.begin() as conn:
-        report = RunReport(sql.start_run(conn, clock.now_us()))
-    codes, residents = _places(store)
-    facts = _facts(store)
+    base = make_checker(settings).context()  # one `now` for the whole run
+    with access.tables(write=True) as tables:
+        report = RunReport(tables.start_run(clock.now_us()))
+        facts = tables.facts()
+    codes, residents = _places(access, settings.facility_system)
     tally: dict[tuple[str, str, str], list[int]] = defaultdict(lambda: [0, 0, 0])
     after = 0
     while True:
-        with store.engine.begin() as conn:
-            rows = sql.lock_page(conn, after, page)
-            new_rows = []
+        with access.tables(write=True) as tables:
+            rows = tables.locked_page(after, page)
+            found = []
             for row in rows:
                 resource = jsonx.loads(row.content)
                 ctx = base
                 if row.resource_type == "Patient":
                     ctx = RuleContext(base.now, base.cccd_system, base.bhyt_system,
-                                      base.bhxh_system, facts.of(row.id))  # fmt: skip
+                                      base.bhxh_system, _fact(facts, row.id))  # fmt: skip
                 issues = check_resource(resource, ctx, kind=None)
-                new_rows.extend(issue_rows(row.seq, row.resource_type, row.patient_id, issues))
+                found.append((row, issues))
                 resident = residents.get(row.patient_id or "", ("", ""))
                 place = (facility_of(resource, codes, resident[0]), resident[1])
                 _count(tally, place, row.resource_type, [i.rule for i in issues])
-            sql.replace_issues(conn, [r.seq for r in rows], new_rows)
+                for i in issues:
+                    report.findings[i.rule] = report.findings.get(i.rule, 0) + 1
+            report.issues += tables.replace_issues(found)
         report.resources += len(rows)
-        report.issues += len(new_rows)
-        for r in new_rows:
-            report.findings[r["rule"]] = report.findings.get(r["rule"], 0) + 1
         if progress is not None:
             progress(report.resources)
         if len(rows) < page:
             break
         after = rows[-1].seq
-    score_rows = [
-        {"run_id": report.run_id, "facility": f, "ward": w, "rule": rule,
-         "checked": c, "failing": n, "findings": k}
-        for (f, w, rule), (c, n, k) in sorted(tally.items())
-    ]  # fmt: skip
-    with store.engine.begin() as conn:
-        sql.finish_run(
-            conn, report.run_id, clock.now_us(), report.resources, report.issues, score_rows
-        )
+    scores = [ScoreRow(report.run_id, f, w, rule, c, n, k)
+              for (f, w, rule), (c, n, k) in sorted(tally.items())]  # fmt: skip
+    with access.tables(write=True) as tables:
+        tables.finish_run(report.run_id, clock.now_us(), report.resources, report.issues, scores)
     report.seconds = time.perf_counter() - started
     return report
 

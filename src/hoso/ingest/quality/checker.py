@@ -1,7 +1,7 @@
 """Running the rules: on one resource (the write path's hook, the bulk import's
 workers) and, with the resident's facts, in the batch.
 
-`Checker` is what the composition root plugs into the store (`install_quality_check`);
+`Checker` is what the composition root plugs into the store (`StoreHooks.quality`);
 it holds only settings strings, so it pickles to the bulk import's worker processes.
 A rule that fails on some odd input is logged and skipped: a data-quality rule reports
 on a record, it never stops a valid one from being stored.
@@ -10,15 +10,15 @@ on a record, it never stops a valid one from being stored.
 from __future__ import annotations
 
 import logging
-from typing import Any, Protocol
+from typing import Any
 
 from hoso.core import clock
 from hoso.core.settings import Settings
-from hoso.fhir.quality import KIND_WRITE, QualityCheck, QualityIssue
+from hoso.fhir.quality import KIND_WRITE, QualityIssue
 from hoso.ingest.quality.model import RuleContext
 from hoso.ingest.quality.registry import rules_for
 
-__all__ = ["Checker", "check_resource", "install_quality_check", "make_checker"]
+__all__ = ["Checker", "check_resource", "make_checker"]
 
 log = logging.getLogger("hoso.quality")
 
@@ -57,15 +57,3 @@ class Checker:
 
 def make_checker(settings: Settings) -> Checker:
     return Checker(settings.cccd_system, settings.bhyt_system, settings.bhxh_system)
-
-
-class _HasQuality(Protocol):
-    settings: Settings
-    quality: QualityCheck | None
-
-
-def install_quality_check(store: _HasQuality) -> None:
-    """Plug the rules into `store` (the composition root's call): from now on every
-    write through it, single or bulk, refreshes that resource's findings."""
-    if store.quality is None:
-        store.quality = make_checker(store.settings)

@@ -1,15 +1,15 @@
 """`GET /fhir/{type}/{id}/$quality`: a resource's data-quality findings as an
 OperationOutcome, one issue per finding.
 
-The operation first reads the resource through the caller's repository, the access
-layer (policy, consent, break-the-glass, audit), so whoever cannot read a resource gets
-the same 404 for its findings; only then are the findings read. A de-identified reader
-(public-health officer) gets each rule's title instead of the finding's own text.
+The findings come through the caller's repository, the access layer, which reads the
+resource first (policy, consent, break-the-glass, audit), so whoever cannot read a
+resource gets the same 404 for its findings. A de-identified reader (public-health
+officer) gets each rule's title instead of the finding's own text.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any, Protocol
 
 from hoso.core.errors import InvalidRequest
@@ -19,22 +19,20 @@ from hoso.fhir.operations import (
     OperationParameter,
     OperationParams,
 )
+from hoso.fhir.quality import QualityIssue
 from hoso.ingest.quality.registry import find_rule
-from hoso.store.quality_rows import StoredIssue, issues_for
-from hoso.store.sql_store import SqlStore
 
 __all__ = ["RULE_SYSTEM", "QualityOperation", "quality_outcome"]
 
 RULE_SYSTEM = "https://fhir.hoso.hochiminhcity.gov.vn/CodeSystem/data-quality-rule"
 BASE = "https://fhir.hoso.hochiminhcity.gov.vn/OperationDefinition"
-IssueReader = Callable[[str, str], Sequence[StoredIssue]]
+class FindingsReader(Protocol):
+    """The caller's access layer (`hoso.access.records.quality_findings`)."""
+
+    def quality_findings(self, resource_type: str, id: str) -> Sequence[QualityIssue]: ...
 
 
-class _Reads(Protocol):
-    def read(self, resource_type: str, id: str) -> Any: ...
-
-
-def quality_outcome(found: Sequence[StoredIssue], *, deidentified: bool) -> dict[str, Any]:
+def quality_outcome(found: Sequence[QualityIssue], *, deidentified: bool) -> dict[str, Any]:
     """The OperationOutcome of `found` (one informational issue when there is none)."""
     if not found:
         return {
@@ -76,22 +74,13 @@ class QualityOperation:
         methods=("GET",),
     )
 
-    def __init__(self, issues: IssueReader) -> None:
-        self._issues = issues
-
-    @classmethod
-    def for_store(cls, store: SqlStore) -> QualityOperation:
-        """Built by the composition root, which alone holds the store."""
-        engine = store.engine
-        return cls(lambda resource_type, id: issues_for(engine, resource_type, id))
-
-    def run(self, repo: _Reads, ctx: OperationContext, params: OperationParams) -> dict[str, Any]:
+    def run(self, repo: FindingsReader, ctx: OperationContext, params: OperationParams
+            ) -> dict[str, Any]:  # fmt: skip
         if ctx.method != "GET" or any(not name.startswith("_") for name in params):
             raise InvalidRequest(
                 "$quality chỉ nhận GET, không tham số / $quality takes GET with no parameters",
                 code="not-supported",
             )
         assert ctx.resource_type is not None and ctx.id is not None  # instance level
-        repo.read(ctx.resource_type, ctx.id)  # the access decision: 404 if not shown
-        found = self._issues(ctx.resource_type, ctx.id)
+        found = repo.quality_findings(ctx.resource_type, ctx.id)  # 404 if not shown
         return quality_outcome(found, deidentified=bool(getattr(repo, "deidentifies", False)))

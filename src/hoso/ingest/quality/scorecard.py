@@ -14,25 +14,19 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-import sqlalchemy as sa
-
-from hoso.access import claims as roles
 from hoso.core import clock
-from hoso.core.errors import Forbidden, InvalidRequest
+from hoso.core.errors import InvalidRequest
+from hoso.fhir.store import QualityTables
 from hoso.ingest.quality.model import DIMENSIONS
 from hoso.ingest.quality.registry import all_rules, find_rule
-from hoso.store import quality_batch as sql
 
 __all__ = [
-    "SCORECARD_ROLES",
     "Scorecard",
     "check_filters",
-    "check_viewer",
     "read_scorecard",
     "ward_name",
 ]
 
-SCORECARD_ROLES = frozenset({roles.STEWARD, roles.OFFICER, roles.OPERATOR})
 MAX_RUNS = 52  # a year of weekly runs
 _FACILITY = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:/-]{0,63}")
 _WARD = re.compile(r"[0-9]{5}")
@@ -112,15 +106,6 @@ def _place_json(place: Place) -> dict[str, Any]:
             "failing": place.failing, "passed": round(place.passed, 4)}  # fmt: skip
 
 
-def check_viewer(role: str) -> None:
-    if role not in SCORECARD_ROLES:
-        raise Forbidden(
-            "Chỉ cán bộ quản lý dữ liệu, cán bộ y tế công cộng và quản trị vận hành xem được "
-            "bảng chất lượng dữ liệu / Only data stewards, public-health officers and the "
-            "operator may see the data-quality scorecard"
-        )
-
-
 def check_filters(
     facility: str | None, ward: str | None, runs: str | int | None = None
 ) -> tuple[str | None, str | None, int]:
@@ -163,20 +148,19 @@ def ward_name(code: str) -> str:
 
 
 def read_scorecard(
-    engine: sa.Engine, facility: str | None = None, ward: str | None = None, runs: int = 12
+    tables: QualityTables, facility: str | None = None, ward: str | None = None, runs: int = 12
 ) -> Scorecard:
     """The scorecard of the latest finished run, with `runs` runs of trend."""
     card = Scorecard(facility, ward)
-    with engine.connect() as conn, conn.begin():
-        latest = sql.latest_runs(conn, runs)
-        if not latest:
-            return card
-        card.run_id, card.finished_us = latest[0][0], latest[0][1]
-        finished = {run_id: done for run_id, done, _, _ in latest}
-        rows = sql.scores(conn, list(finished), facility, ward)
-        by_place = {
-            by: sql.breakdown(conn, card.run_id, by, facility, ward) for by in ("facility", "ward")
-        }
+    latest = tables.latest_runs(runs)
+    if not latest:
+        return card
+    card.run_id, card.finished_us = latest[0][0], latest[0][1]
+    finished = {run_id: done for run_id, done, _, _ in latest}
+    rows = tables.scores(list(finished), facility, ward)
+    by_place = {
+        by: tables.breakdown(card.run_id, by, facility, ward) for by in ("facility", "ward")
+    }
     titles = {r.code: r for r in all_rules()}
     for score in (s for s in rows if s.run_id == card.run_id):
         known = titles.get(score.rule) or find_rule(score.rule)

@@ -1,0 +1,114 @@
+"""Assembling the parts: what both composition roots (`hoso.api`, `hoso.cli`) build the
+same way, so that neither can build them differently.
+
+- `audit_sink`: where the audit entries of reads go (a local spool, or the chain);
+- `open_store`: the SQL store with its hooks (the MPI on every Patient create, the
+  identifier and data-quality rules on every write) given to its constructor;
+- `operation_registry`: every `$operation` this server serves, one registry per app;
+- `repository_for`: a caller's access-wrapped repository, the only handle the rest of
+  the system gets on the records.
+
+Nothing imports this module but the composition roots; it imports every package.
+"""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from typing import Any
+
+from hoso.access.audit import AuditSink
+from hoso.access.operations import ACCESS_OPERATIONS
+from hoso.access.principal import Principal, operator_principal
+from hoso.access.repository import AccessRepository
+from hoso.core.settings import Settings
+from hoso.fhir.operations import OperationRegistry
+from hoso.fhir.store import StoreHooks
+from hoso.identity.cccd import current_cccds
+from hoso.identity.identifiers import check_patient_identifiers
+from hoso.identity.merge_operations import MERGE_OPERATIONS
+from hoso.identity.mpi.match_operation import PatientMatch
+from hoso.identity.mpi.model import MatchModel, load_model
+from hoso.identity.mpi.patient_index import OnlinePatientIndex
+from hoso.ingest.quality import make_checker
+from hoso.ingest.quality.operation import QualityOperation
+from hoso.store.audit_spool import AuditSpool
+from hoso.store.secrets import server_secret
+from hoso.store.sql_store import SqlAuditLog, SqlStore, make_store
+
+__all__ = [
+    "audit_sink",
+    "match_model",
+    "open_store",
+    "operation_registry",
+    "operator_repository",
+    "pseudonym_key",
+    "repository_for",
+    "store_hooks",
+]
+
+
+def store_hooks(settings: Settings, model: MatchModel | None = None) -> StoreHooks:
+    """The rules the store may not import, plugged into it."""
+    return StoreHooks(
+        patient_index=OnlinePatientIndex(model or load_model(), settings.cccd_system),
+        quality=make_checker(settings),
+        identifier_rules=check_patient_identifiers,
+        cccds=current_cccds,
+    )
+
+
+def open_store(database_url: str | None = None, settings: Settings | None = None) -> SqlStore:
+    """The store, migrated, with its hooks."""
+    settings = settings or Settings.from_env(database_url)
+    return make_store(database_url or settings.database_url, settings, store_hooks(settings))
+
+
+def match_model(store: SqlStore) -> MatchModel:
+    """The MPI's model: the one the store's hook scores with."""
+    index = store.hooks.patient_index
+    return index.model if isinstance(index, OnlinePatientIndex) else load_model()
+
+
+def operation_registry(store: SqlStore) -> OperationRegistry:
+    """Every `$operation`: the built-ins, the access layer's, identity's, data quality."""
+    return OperationRegistry(
+        *ACCESS_OPERATIONS,
+        *MERGE_OPERATIONS,
+        QualityOperation(),
+        PatientMatch(match_model(store), store.settings.cccd_system),
+    )
+
+
+def pseudonym_key(store: SqlStore) -> bytes:
+    """The key of de-identified views' pseudonyms: HOSO_AUDIT_KEY when set; otherwise one
+    generated once and kept in the database, so that every process of one deployment
+    (`hoso serve --workers N`) and every restart gives one resident one pseudonym."""
+    if store.settings.audit_key is not None:
+        return store.settings.audit_key
+    return server_secret(store.engine, "pseudonym-key", lambda: secrets.token_bytes(32))
+
+
+def audit_sink(store: SqlStore) -> AuditSink:
+    """Where a server's audit entries outside a write go: the local spool, chained into
+    the database by a thread (`Settings.audit_spool_dir`), or straight to the chain."""
+    if store.settings.audit_spool_dir:
+        return AuditSpool(store, Path(store.settings.audit_spool_dir),
+                          interval=store.settings.audit_chain_interval)  # fmt: skip
+    return SqlAuditLog(store)
+
+
+def repository_for(store: SqlStore, principal: Principal, trail: Any, *, key: bytes,
+                   receipts: list[Any] | None = None) -> AccessRepository:  # fmt: skip
+    """`principal`'s repository over `store`, auditing into `trail`; `key` is the
+    deployment's `pseudonym_key`, read once per app or command."""
+    return AccessRepository.for_principal(store, principal, trail, pseudonym_key=key,
+                                          receipts=receipts)  # fmt: skip
+
+
+def operator_repository(
+    store: SqlStore, user: str, trail: Any, scopes: tuple[str, ...] = ("system/*.cruds",)
+) -> AccessRepository:
+    """The server's operator at its command line (`hoso load`, `hoso demo`, jobs)."""
+    principal = operator_principal(user, scopes)
+    return repository_for(store, principal, trail, key=pseudonym_key(store))

@@ -1,0 +1,33 @@
+"""`hoso`: the command line, a composition root beside the API.
+
+One module per command group; this one puts them on one Typer app. The order of
+registration is the order `hoso --help` lists the commands (then the groups).
+"""
+
+from __future__ import annotations
+
+import typer
+
+from hoso.cli import access, audit, bulk, db, demo, imports, mpi, quality, records, serve, synth
+from hoso.cli.serve import local_base_url
+
+__all__ = ["app", "local_base_url"]
+
+app = typer.Typer(help="Hồ Sơ: hồ sơ sức khỏe điện tử TP.HCM / HCMC electronic health record")
+app.command()(serve.serve)
+app.add_typer(db.db_app, name="db")
+app.command()(records.load)
+app.command("import")(imports.import_command)
+app.command("synth")(synth.synth)
+app.command("export")(bulk.export)
+app.add_typer(mpi.mpi_app, name="mpi")
+app.add_typer(quality.quality_app, name="quality")  # hoso quality run | report
+app.command()(records.reindex)
+app.add_typer(audit.audit_app, name="audit")
+# Access: OAuth clients, accounts, keys, tokens, login, demo accounts (docs/security-auth.md).
+app.add_typer(access.clients_app, name="clients")
+app.add_typer(access.users_app, name="users")
+app.add_typer(access.keys_app, name="keys")
+app.command()(access.token)
+app.command()(access.login)
+app.command()(demo.demo)

@@ -1,0 +1,114 @@
+"""`hoso import`: bulk NDJSON import with a progress bar (rate and time left)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from hoso.cli.options import DatabaseUrl, as_operator, fail, open_store
+
+if TYPE_CHECKING:
+    from hoso.ingest.bulk_import import ImportProgress, ImportReport
+
+
+def _ndjson_files(sources: list[Path]) -> list[Path]:
+    """Files as given, and the `*.ndjson` files of directories, Patients first (so
+    that references resolve early; the order does not change the result)."""
+    files: list[Path] = []
+    for source in sources:
+        if source.is_dir():
+            found = sorted(source.glob("*.ndjson"))
+            files += sorted(found, key=lambda p: (p.stem != "Patient", p.name))
+        elif source.is_file():
+            files.append(source)
+        else:
+            fail(f"Không tìm thấy / not found: {source}", code=2)
+    if not files:
+        fail("Không có tệp .ndjson nào / no .ndjson files", code=2)
+    return files
+
+
+def import_command(
+    sources: Annotated[
+        list[Path], typer.Argument(help="Thư mục hoặc tệp NDJSON / NDJSON directory or files")
+    ],
+    database_url: DatabaseUrl = None,
+    workers: Annotated[
+        int | None, typer.Option(help="Số tiến trình kiểm tra / preparing processes (0: this one)")
+    ] = None,
+    batch: Annotated[
+        int, typer.Option(help="Tài nguyên mỗi giao dịch / resources per transaction")
+    ] = 5000,
+    progress: Annotated[bool, typer.Option(help="Thanh tiến độ / progress bar")] = True,
+) -> None:
+    """Nạp NDJSON hàng loạt / Bulk-load FHIR NDJSON (resumable; errors per line)."""
+    from hoso.access.bulk_import import BulkImportAccess
+    from hoso.ingest.bulk_import import ImportOptions, import_ndjson
+
+    files = _ndjson_files(sources)
+    store = open_store(database_url)
+    with as_operator(store) as repo, _progress_bar(shown=progress) as show:
+        importer = BulkImportAccess(repo)
+        importer.check_importer()
+        options = ImportOptions(workers=workers, batch_resources=batch, progress=show)
+        report = import_ndjson(importer, store.settings, files, options)
+    store.engine.dispose()
+    _print_report(report)
+    if report.interrupted:
+        typer.echo(
+            "Đã dừng; phần đã ghi được giữ, chạy lại để nạp tiếp / "
+            "Stopped; what was written is kept, run again to continue",
+            err=True,
+        )
+        raise typer.Exit(130)
+    if report.errors:
+        raise typer.Exit(1)
+
+
+@contextmanager
+def _progress_bar(shown: bool) -> Iterator[Callable[[ImportProgress], None]]:
+    """A bar of the bytes read so far, with the resources written, their rate and the
+    time left; it yields the callback the import reports its progress to."""
+    import time
+
+    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+    with Progress(
+        TextColumn("[bold]Nạp / import"),
+        BarColumn(),
+        TextColumn("{task.percentage:>5.1f}%"),
+        TextColumn("{task.fields[written]:,} tài nguyên / resources"),
+        TextColumn("{task.fields[rate]:,.0f}/s"),
+        TimeRemainingColumn(),
+        disable=not shown,
+        transient=False,
+    ) as bar:
+        task = bar.add_task("import", total=None, written=0, rate=0.0)
+        started = time.perf_counter()
+
+        def show(p: ImportProgress) -> None:
+            elapsed = max(time.perf_counter() - started, 1e-6)
+            bar.update(task, total=p.bytes_total, completed=p.bytes_done, written=p.written,
+                       rate=p.written / elapsed)  # fmt: skip
+
+        yield show
+
+
+def _print_report(report: ImportReport) -> None:
+    """Counts per type on stdout; the first 50 warnings and every error on stderr."""
+    for kind, n in sorted(report.counts.items()):
+        typer.echo(f"{kind}: {n}")
+    rate = report.written / report.seconds if report.seconds else 0
+    typer.echo(
+        f"Đã ghi / written: {report.written}, cập nhật / updated: {report.updated}, "
+        f"đã có / already stored: {report.skipped}, lỗi / errors: {len(report.errors)}, "
+        f"{report.seconds:.1f} s ({rate:,.0f}/s)"
+    )
+    for warning in report.warnings[:50]:
+        typer.echo(f"cảnh báo / warning: {warning}", err=True)
+    for error in report.errors:
+        typer.echo(str(error), err=True)

@@ -1,0 +1,123 @@
+"""`hoso serve`: the FHIR server on this machine, in one process or several."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from hoso.cli.options import DatabaseUrl, as_operator, fail, open_store
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import URL
+
+    from hoso.store.sql_store import SqlStore
+
+
+def serve(
+    host: Annotated[str, typer.Option(help="Địa chỉ lắng nghe / bind address")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Cổng / port")] = 8000,
+    database_url: DatabaseUrl = None,
+    demo_data: Annotated[
+        bool | None,
+        typer.Option(
+            help="Nạp ~1.000 người dân tổng hợp vào kho trống / load ~1,000 synthetic "
+            "residents into an empty store (default: only into the embedded SQLite under "
+            "./var, never into another database unless asked)",
+            show_default=False,
+        ),
+    ] = None,
+    workers: Annotated[
+        int, typer.Option(help="Số tiến trình API / API processes (one per core is usual)")
+    ] = 1,
+) -> None:
+    """Chạy máy chủ FHIR / Run the FHIR server at http://HOST:PORT/fhir."""
+    import logging
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+
+    # Discovery, the CapabilityStatement and the audience of tokens name this server:
+    # where it listens, unless HOSO_BASE_URL says otherwise (behind a proxy). Set in the
+    # environment so that `--workers` processes, which build from it, agree.
+    if not os.environ.get("HOSO_BASE_URL"):
+        os.environ["HOSO_BASE_URL"] = local_base_url(host, port)
+    store = open_store(database_url)
+    if demo_data or (demo_data is None and is_embedded_default(store.engine.url)):
+        _load_demo_population(store)
+    typer.echo(
+        f"Hồ Sơ FHIR: {store.settings.public_base_url}/fhir  "
+        f"(database: {store.engine.url.render_as_string()})"
+    )
+    if workers < 1:
+        fail("--workers: ít nhất 1 / at least 1")
+    if workers == 1:
+        _serve_in_this_process(store, host, port)
+    else:
+        _serve_in_worker_processes(store, host, port, workers)
+
+
+def local_base_url(host: str, port: int) -> str:
+    """`http://host:port` as a client on this machine reaches it (a wildcard bind
+    address is reached through the loopback)."""
+    shown = {"0.0.0.0": "127.0.0.1", "::": "[::1]", "": "127.0.0.1"}.get(host, host)
+    if ":" in shown and not shown.startswith("["):
+        shown = f"[{shown}]"
+    return f"http://{shown}:{port}"
+
+
+def is_embedded_default(url: URL) -> bool:
+    """Whether the store is the embedded default, a SQLite file under `./var`: the
+    newcomer's first start. An empty PostgreSQL database an operator just created, or a
+    SQLite file elsewhere, is someone's real store and gets no invented residents."""
+    if url.get_backend_name() != "sqlite" or not url.database:
+        return False
+    var = (Path.cwd() / "var").resolve()
+    return Path(url.database).resolve().is_relative_to(var)
+
+
+def _load_demo_population(store: SqlStore) -> None:
+    """The synthetic residents of var/demo/population, if the store is still empty,
+    written by the operator through the bulk import's access layer (audited)."""
+    from hoso.access.bulk_import import BulkImportAccess
+    from hoso.ingest.demo_population import load_demo_population
+
+    with as_operator(store) as repo:
+        folder = Path("var") / "demo" / "population"
+        loaded = load_demo_population(repo, BulkImportAccess(repo), store.settings, folder)
+    if loaded is not None:
+        typer.echo(
+            f"Dữ liệu mẫu / demo data: {loaded.counts.get('Patient', 0)} người dân tổng hợp "
+            f"/ synthetic residents, {loaded.written} tài nguyên / resources "
+            f"({loaded.seconds:.1f} s); --no-demo-data để tắt / to turn off"
+        )
+
+
+def _serve_in_this_process(store: SqlStore, host: str, port: int) -> None:
+    import uvicorn
+
+    from hoso.api.app import create_app
+
+    uvicorn.run(
+        create_app(store, store.settings),
+        host=host,
+        port=port,
+        log_level="info",
+        loop="uvloop",  # the C event loop and HTTP parser, instead of pure-Python h11
+        http="httptools",  # (docs/performance.md: before and after)
+        # Uvicorn's access log prints query strings, which carry names and CCCDs; the
+        # app logs method, path and status itself (see hoso.api.app.AccessLog).
+        access_log=False,
+    )
+
+
+def _serve_in_worker_processes(store: SqlStore, host: str, port: int, workers: int) -> None:
+    """Each process builds its app from the environment (the same settings; the audit
+    chain and the jobs are shared through the database), so this one hands over its
+    database URL and lets go of its connections."""
+    from hoso.api.serving import serve_processes
+
+    os.environ["HOSO_DATABASE_URL"] = store.engine.url.render_as_string(hide_password=False)
+    store.engine.dispose()
+    serve_processes(host, port, workers)
