@@ -1,13 +1,19 @@
 """Shared fixtures: the same tests run on SQLite and on PostgreSQL.
 
-PostgreSQL runs when HOSO_TEST_DATABASE_URL names a server (CI sets it); every test
-gets a fresh database cloned from a template that Alembic migrated once per session,
-so the schema always comes from the migrations.
+PostgreSQL runs when HOSO_TEST_DATABASE_URL names a server (CI sets it). Every test
+gets a fresh database copied from a template that Alembic migrated once per session
+(a SQLite file copied; a PostgreSQL database cloned with CREATE DATABASE … TEMPLATE), so
+the schema always comes from the migrations and no test pays for running them.
+
+`store` is the one store fixture: the SQL store with the hooks production plugs in
+(`hoso.assembly`). `repo` is the server operator's access repository over it, the
+handle tests write and read records through, audited as any other caller's.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import tarfile
 import uuid
@@ -17,12 +23,34 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from hoso.access.audit import GroupCommitAuditTrail
+from hoso.access.repository import AccessRepository
+from hoso.assembly import operator_repository, store_hooks
 from hoso.core.settings import Settings
+from hoso.identity.mpi.model import MatchModel, load_model
 from hoso.store import migrate
 from hoso.store.engine import make_engine, sqlalchemy_url
-from hoso.store.sql_store import SqlStore
+from hoso.store.sql_store import SqlAuditLog, SqlStore
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests marked `backend_independent` (HTTP framing, token checks, headers: nothing
+    the database decides) need a store to build the app, but not both: they run on
+    SQLite only, once, instead of once per backend."""
+    kept, dropped = [], []
+    for item in items:
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        independent = item.get_closest_marker("backend_independent") is not None
+        (dropped if independent and params.get("database_url") == "postgresql" else kept).append(
+            item
+        )
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
+
+
 PG_ADMIN_URL = os.environ.get("HOSO_TEST_DATABASE_URL")
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgresql)]
 
@@ -69,11 +97,26 @@ def _pg_clone(template: str) -> Iterator[str]:
     admin.dispose()
 
 
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file migrated once per session (per xdist worker), copied per test."""
+    path = tmp_path_factory.mktemp("sqlite-template") / "hoso.db"
+    engine = make_engine(f"sqlite:///{path}")
+    migrate.upgrade(engine)
+    engine.dispose()  # the last connection closing checkpoints the WAL into the file
+    return path
+
+
+def _sqlite_copy(request: pytest.FixtureRequest, target: Path) -> str:
+    shutil.copyfile(request.getfixturevalue("sqlite_template"), target)
+    return f"sqlite:///{target}"
+
+
 @pytest.fixture(params=BACKENDS)
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A fresh, migrated database URL on each backend."""
     if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'hoso.db'}"
+        yield _sqlite_copy(request, tmp_path / "hoso.db")
         return
     yield from _pg_clone(request.getfixturevalue("pg_template"))
 
@@ -83,9 +126,9 @@ def second_database_url(
     request: pytest.FixtureRequest, database_url: str, tmp_path: Path
 ) -> Iterator[str]:
     """A second, empty, migrated database on the same backend as `database_url` (for
-    export → import → export); SQLite files are migrated when first opened."""
+    export → import → export)."""
     if database_url.startswith("sqlite"):
-        yield f"sqlite:///{tmp_path / 'second.db'}"
+        yield _sqlite_copy(request, tmp_path / "second.db")
         return
     yield from _pg_clone(request.getfixturevalue("pg_template"))
 
@@ -95,12 +138,48 @@ def settings(database_url: str) -> Settings:
     return Settings(database_url=database_url)
 
 
-@pytest.fixture
-def store(settings: Settings) -> Iterator[SqlStore]:
+@pytest.fixture(scope="session")
+def match_model() -> MatchModel:
+    """The MPI's shipped model, read once."""
+    return load_model()
+
+
+def _store(settings: Settings, model: MatchModel) -> Iterator[SqlStore]:
     engine = make_engine(settings.database_url)
-    migrate.upgrade(engine)
-    yield SqlStore(engine, settings)
+    yield SqlStore(engine, settings, store_hooks(settings, model))
     engine.dispose()
+
+
+@pytest.fixture
+def store(settings: Settings, match_model: MatchModel) -> Iterator[SqlStore]:
+    """The store on a fresh database, with production's hooks (MPI, identifier and
+    data-quality rules)."""
+    yield from _store(settings, match_model)
+
+
+@pytest.fixture
+def second_store(second_database_url: str, match_model: MatchModel) -> Iterator[SqlStore]:
+    """Another empty store on the same backend as `store`."""
+    yield from _store(Settings(database_url=second_database_url), match_model)
+
+
+@pytest.fixture
+def engine(store: SqlStore) -> sa.Engine:
+    """The store's engine, for tests of the SQL underneath the contract."""
+    return store.engine
+
+
+def operator_of(store: SqlStore) -> Iterator[AccessRepository]:
+    trail = GroupCommitAuditTrail(SqlAuditLog(store))
+    yield operator_repository(store, "tests", trail)
+    trail.close()
+
+
+@pytest.fixture
+def repo(store: SqlStore) -> Iterator[AccessRepository]:
+    """The operator's access repository over `store` (`operator:tests`, system/*.cruds):
+    records written and read through it are decided and audited as in production."""
+    yield from operator_of(store)
 
 
 @pytest.fixture(scope="session")

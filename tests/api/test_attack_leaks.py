@@ -150,7 +150,7 @@ def watched(store: SqlStore, world: World) -> World:
     """The world seen through an app whose watch lets a caller open two records an
     hour, with three more strangers to facility B."""
     settings = replace(store.settings, care_claim_floor=2, care_claim_slow_seconds=600)
-    app = create_app(store, settings)
+    app = create_app(SqlStore(store.engine, settings, store.hooks), settings)
     operator = TestClient(app, raise_server_exceptions=False, headers=bearer(app))
     watched = World(app, operator, dict(world.ids), world.clients)
     world.clients.append(operator)
@@ -344,8 +344,8 @@ def test_the_store_refuses_an_unresolved_conditional_reference(store: SqlStore) 
     from hoso.core.errors import InvalidResource
 
     body = {**observation("x"), "subject": {"reference": "Patient?identifier=a|b"}}
-    with pytest.raises(InvalidResource) as refused:
-        store.create(body)
+    with pytest.raises(InvalidResource) as refused, store.unit_of_work() as session:
+        session.create(body)
     assert refused.value.issues[0].expression == ("Observation.subject.reference",)
 
 

@@ -12,11 +12,11 @@ import sqlalchemy as sa
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from hoso.bulk.jobs import JobStore
 from hoso.bulk.runner import BulkRunner
 from hoso.core import clock, jsonx
 from hoso.core.settings import Settings
 from hoso.store import schema
+from hoso.store.jobs import SqlJobs
 from hoso.store.sql_store import SqlAuditLog, SqlStore
 from tests.api.access_world import World
 from tests.api.conftest import FHIR_JSON, bearer, create_id, principal_of
@@ -118,7 +118,7 @@ def test_type_and_since_narrow_the_export(client: TestClient) -> None:
 
 def test_files_are_split_into_parts(app: FastAPI, client: TestClient, store: SqlStore) -> None:
     bulk_dir = Path(store.settings.bulk_dir)
-    app.state.bulk_runner = BulkRunner(JobStore(store.engine), bulk_dir, part_lines=2)
+    app.state.bulk_runner = BulkRunner(SqlJobs(store.engine), bulk_dir, part_lines=2)
     made = {create_id(client, resident(n)) for n in range(5)}
     manifest = export(client, _type="Patient")
     names = [item["url"].rsplit("/", 1)[-1] for item in manifest["output"]]
@@ -268,7 +268,7 @@ def test_a_job_whose_server_stopped_is_reported_failed(
     app: FastAPI, client: TestClient, store: SqlStore, operator_authorization: str
 ) -> None:
     owner = principal_of(app, operator_authorization).owner
-    job = JobStore(store.engine).create("export", owner, {"url": "x"})
+    job = SqlJobs(store.engine).create("export", owner, {"url": "x"})
     with store.engine.begin() as conn:
         conn.execute(
             sa.update(schema.bulk_job)

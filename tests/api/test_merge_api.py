@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from hoso.access.repository import AccessRepository
 from hoso.core import jsonx
 from hoso.core.settings import DEFAULT_CCCD_SYSTEM
 from hoso.store import schema
@@ -31,8 +32,8 @@ MERGE, UNMERGE = "/fhir/Patient/$merge", "/fhir/Patient/$unmerge"
 
 
 @pytest.fixture
-def records(store: SqlStore, tmp_path: Path) -> MergeWorld:
-    return build_merge_world(store, tmp_path)
+def records(repo: AccessRepository, tmp_path: Path) -> MergeWorld:
+    return build_merge_world(repo, tmp_path)
 
 
 @pytest.fixture
@@ -95,11 +96,12 @@ def _issue(response: Any, status: int) -> dict[str, Any]:
 
 
 def test_steward_merges_and_unmerges_and_everything_comes_back(
-    app: FastAPI, client: TestClient, steward: TestClient, store: SqlStore, records: MergeWorld
+    app: FastAPI, client: TestClient, steward: TestClient, store: SqlStore, records: MergeWorld,
+    repo: AccessRepository,
 ) -> None:
     w = records
     plan = search_plan(w)
-    resources = snapshot_resources(store)
+    resources = snapshot_resources(repo)
     searches = snapshot_searches(lambda t, p: _search(client, t, p), plan)
     everything = {p: _everything(client, p) for p in (w.source, w.target)}
     history = _history_total(client)
@@ -140,7 +142,7 @@ def test_steward_merges_and_unmerges_and_everything_comes_back(
     unmerge_id = undone["provenance"]["valueReference"]["reference"].split("/")[1]
     assert "Đã tách" in undone["outcome"]["resource"]["issue"][0]["diagnostics"]
 
-    now = snapshot_resources(store)
+    now = snapshot_resources(repo)
     written = {("Provenance", provenance_id), ("Provenance", unmerge_id)}
     assert set(now) - set(resources) == written
     assert {k: now[k] for k in resources} == resources

@@ -8,9 +8,8 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from hoso.access.claims import CLINICIAN, OFFICER, RESIDENT, STEWARD
-from hoso.ingest.quality import run_quality_batch
+from hoso.access.repository import AccessRepository
 from hoso.ingest.quality.operation import RULE_SYSTEM
-from hoso.store.sql_store import SqlStore
 from tests.api.conftest import FHIR_JSON, bearer
 from tests.ingest.quality import world
 
@@ -56,12 +55,12 @@ def test_findings_refresh_when_the_resource_is_updated(city: TestClient) -> None
 
 
 def test_patient_findings_include_the_batch_rules_after_a_run(
-    city: TestClient, store: SqlStore
+    city: TestClient, repo: AccessRepository
 ) -> None:
     before = {i["details"]["coding"][0]["code"] for i in
               city.get("/fhir/Patient/p2/$quality").json()["issue"]}  # fmt: skip
     assert before == {"SACH-002"}
-    run_quality_batch(store)
+    world.run_batch(repo)
     after = city.get("/fhir/Patient/p2/$quality").json()["issue"]
     codes = {i["details"]["coding"][0]["code"]: i for i in after}
     assert set(codes) == {"SACH-002", "DU-007", "SONG-005"}  # no BHYT, no vital signs
@@ -88,10 +87,12 @@ def test_parameters_are_refused_with_an_outcome(city: TestClient) -> None:
     assert issue["diagnostics"].startswith("$quality chỉ nhận GET")
 
 
-def test_scorecard_json_per_rule_facility_ward_and_trend(city: TestClient, store: SqlStore) -> None:
-    run_quality_batch(store)
+def test_scorecard_json_per_rule_facility_ward_and_trend(
+    city: TestClient, repo: AccessRepository
+) -> None:
+    world.run_batch(repo)
     _put(city, world.heavy_weight(70))
-    run_quality_batch(store)
+    world.run_batch(repo)
     response = city.get(SCORECARD)
     assert response.status_code == 200
     body = response.json()

@@ -10,15 +10,13 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
+from hoso.assembly import open_store
 from hoso.core.settings import Settings
-from hoso.ingest.quality import run_quality_batch
-from hoso.store import migrate
-from hoso.store.engine import make_engine
-from hoso.store.sql_store import SqlStore
 from tests.api.test_live import AUTH, server, server_process  # noqa: F401 (fixtures)
+from tests.callers import as_caller
 from tests.ingest.quality import world
 
-pytestmark = pytest.mark.live
+pytestmark = [pytest.mark.live, pytest.mark.browser]
 CHROMIUM = "/usr/bin/chromium"
 DATE = re.compile(r"\b[0-3][0-9]/[01][0-9]/20[0-9]{2} [0-2][0-9]:[0-5][0-9]\b")
 
@@ -35,16 +33,15 @@ def browser() -> Iterator[Browser]:
 def two_runs(database_url: str, server: str) -> str:  # noqa: F811
     """The small city, checked twice (the weight fixed in between), in the database the
     running server reads; returns the server's origin."""
-    engine = make_engine(database_url)
-    migrate.upgrade(engine)
-    store = SqlStore(engine, Settings(database_url=database_url))
+    store = open_store(database_url, Settings(database_url=database_url))
     try:
-        world.build(store)
-        run_quality_batch(store)
-        store.update("Observation", "o1", world.heavy_weight(70))
-        run_quality_batch(store)
+        with as_caller(store) as repo:
+            world.build(repo)
+            world.run_batch(repo)
+            repo.update("Observation", "o1", world.heavy_weight(70))
+            world.run_batch(repo)
     finally:
-        engine.dispose()
+        store.engine.dispose()
     return server.removesuffix("/fhir")
 
 

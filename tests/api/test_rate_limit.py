@@ -145,6 +145,36 @@ def test_settings_read_the_limits_from_the_environment(monkeypatch: pytest.Monke
     assert Settings(database_url="sqlite://").rate_limit_per_minute == 0  # off when built in code
 
 
+def test_a_hospitals_system_gets_far_more_than_a_resident(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Defaults a hospital can live with: an HIS sending an episode every 100 ms all day
+    (600 a minute, several requests each) is not slowed; a resident's app is."""
+    monkeypatch.delenv("HOSO_RATE_LIMITS", raising=False)
+    limits = {role: (rate, burst) for role, rate, burst in Settings.from_env().rate_limits_by_role}
+    assert limits["facility-system"][0] >= 10 * 600 and "resident" not in limits
+    clock = FakeClock()
+    limiter = RateLimiter.from_settings(Settings.from_env(), clock)
+    his = sum(_took(limiter, "client:his", "facility-system") for _ in range(700))
+    app = sum(_took(limiter, "client:app", "resident") for _ in range(700))
+    assert (his, app) == (600, 60)  # each its own burst
+    clock.now += 60.0  # a minute later: refilled at each role's rate
+    assert sum(_took(limiter, "client:his", "facility-system") for _ in range(700)) == 600
+    monkeypatch.setenv("HOSO_RATE_LIMITS", "resident=30/5, facility-system=0")
+    tuned = RateLimiter.from_settings(Settings.from_env())
+    assert sum(_took(tuned, "client:app2", "resident") for _ in range(50)) == 5
+    assert all(_took(tuned, "client:his2", "facility-system") for _ in range(5000))  # off
+    monkeypatch.setenv("HOSO_RATE_LIMITS", "resident=many")
+    with pytest.raises(ValueError, match="role=per_minute/burst"):
+        Settings.from_env()
+
+
+def _took(limiter: RateLimiter, key: str, role: str) -> bool:
+    try:
+        limiter.check(key, role)
+    except RateLimited:
+        return False
+    return True
+
+
 # -- through the real app -----------------------------------------------------------------
 
 

@@ -22,7 +22,7 @@ from hoso.store.sql_store import SqlAuditLog, make_store
 from tests.api.test_live import AUTH, server, server_process  # noqa: F401 (fixtures)
 from tests.identity.mpi.test_review_queue import STEWARD_AGENT, look_alikes
 
-pytestmark = pytest.mark.live
+pytestmark = [pytest.mark.live, pytest.mark.browser]
 
 EXACT_BG, DISAGREE_BG = "rgb(223, 243, 224)", "rgb(249, 214, 213)"  # review_routes.STYLE
 

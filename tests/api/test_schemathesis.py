@@ -25,6 +25,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
+import pytest
 import schemathesis
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -37,6 +38,8 @@ from schemathesis.core import NOT_SET
 from hoso.core.settings import DEFAULT_CCCD_SYSTEM
 from tests.api.conftest import FHIR_JSON
 from tests.builders.patient import patient
+
+pytestmark = pytest.mark.slow  # fuzzes every operation of the OpenAPI schema
 
 # Per operation; the default run stays under a minute and replays the same cases.
 # HOSO_FUZZ_EXAMPLES=500 makes a deeper run with fresh random cases each time.

@@ -5,19 +5,20 @@ from __future__ import annotations
 
 import pytest
 
-from hoso.access.bulk_access import ALL_PATIENTS, GROUP, PATIENT, SYSTEM
-from hoso.bulk.jobs import JobStore
+from hoso.access.bulk_access import ALL_PATIENTS, GROUP, PATIENT, SYSTEM, stream
+from hoso.access.repository import AccessRepository
 from hoso.bulk.request import parse_export
 from hoso.core import clock
 from hoso.core.errors import FhirError, NotSupported
 from hoso.fhir.visibility import Visibility
+from hoso.store.jobs import SqlJobs
 from hoso.store.sql_store import SqlStore
 from tests.builders.clinical import observation
 from tests.builders.patient import resident
 
 
 def test_job_life_cycle(store: SqlStore) -> None:
-    jobs = JobStore(store.engine)
+    jobs = SqlJobs(store.engine)
     job = jobs.create("export", "client:his", {"url": "u"})
     assert (job.status, job.owner, job.request) == ("accepted", "client:his", {"url": "u"})
     assert jobs.heartbeat(job.id, "Patient 10 (type 1/3)")
@@ -35,7 +36,7 @@ def test_job_life_cycle(store: SqlStore) -> None:
 
 
 def test_stale_jobs_fail_and_fresh_ones_do_not(store: SqlStore) -> None:
-    jobs = JobStore(store.engine)
+    jobs = SqlJobs(store.engine)
     old, fresh = jobs.create("export", "a", {}), jobs.create("export", "a", {})
     later = clock.now_us() + 1
     jobs.heartbeat(fresh.id, "x")
@@ -72,25 +73,25 @@ def test_parse_export_parameters() -> None:
     assert parse_export(SYSTEM, "u", {"x": ["1"]}, lenient=True).types is None
 
 
-def test_iter_current_pages_by_id_under_a_visibility(store: SqlStore) -> None:
-    with store.unit_of_work() as s:
+def test_stream_pages_by_id_under_a_visibility(repo: AccessRepository) -> None:
+    everything = repo.decider.visibility()
+    with repo.store.unit_of_work() as s:
         pids = [s.create(resident(n)).stored.id for n in range(7)]
         for pid in pids:
             s.create(observation(pid))
         s.create({"resourceType": "Organization", "name": "BV"})
-    rows = list(store.iter_current(["Patient", "Observation"], batch=2))
+    rows = list(stream(repo, ["Patient", "Observation"], visibility=everything, batch=2))
     assert [r.id for r in rows if r.resource_type == "Patient"] == sorted(pids)
     assert len(rows) == 14
     some = sorted(pids)[:3]
     mine = Visibility(patients=frozenset(some))
-    seen = list(
-        store.iter_current(["Patient", "Observation", "Organization"], visibility=mine, batch=2)
-    )
+    seen = list(stream(repo, ["Patient", "Observation", "Organization"], visibility=mine, batch=2))
     assert {r.patient_id for r in seen if r.patient_id} == set(some)
     assert sum(r.resource_type == "Organization" for r in seen) == 1  # outside compartments
-    in_compartments = list(store.iter_current(["Organization", "Patient"], patients=ALL_PATIENTS))
-    assert {r.resource_type for r in in_compartments} == {"Patient"}
-    group = list(
-        store.iter_current(["Observation"], patients=[pids[0], pids[1], "nobody"], batch=1)
+    in_compartments = list(
+        stream(repo, ["Organization", "Patient"], patients=ALL_PATIENTS, visibility=everything)
     )
+    assert {r.resource_type for r in in_compartments} == {"Patient"}
+    group = list(stream(repo, ["Observation"], patients=[pids[0], pids[1], "nobody"],
+                        visibility=everything, batch=1))  # fmt: skip
     assert {r.patient_id for r in group} == {pids[0], pids[1]}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from hoso.fhir.capability import capability_statement
-from hoso.fhir.operations import registered
+from hoso.fhir.operations import OperationRegistry
 from hoso.fhir.searchparams import search_params, supported_types
 
 INTERACTIONS = ["read", "vread", "update", "patch", "delete", "history-instance",
@@ -11,7 +11,10 @@ INTERACTIONS = ["read", "vread", "update", "patch", "delete", "history-instance"
 
 
 def _statement() -> dict:
-    return capability_statement("https://hoso.example/fhir", interactions=INTERACTIONS)
+    definitions = [op.DEFINITION for op in OperationRegistry().registered()]
+    return capability_statement(
+        "https://hoso.example/fhir", interactions=INTERACTIONS, operations=definitions
+    )
 
 
 def _resource(statement: dict, resource_type: str) -> dict:
@@ -72,7 +75,7 @@ def test_includes_and_revincludes() -> None:
 
 def test_operations_from_the_registry() -> None:
     cs = _statement()
-    names = {op.DEFINITION.name for op in registered()}
+    names = {op.DEFINITION.name for op in OperationRegistry().registered()}
     assert {"everything", "validate"} <= names
     patient_ops = {o["name"]: o["definition"] for o in _resource(cs, "Patient")["operation"]}
     assert patient_ops["everything"] == (
@@ -81,3 +84,22 @@ def test_operations_from_the_registry() -> None:
     observation_ops = {o["name"] for o in _resource(cs, "Observation")["operation"]}
     assert "validate" in observation_ops
     assert "everything" not in observation_ops  # $everything is the Patient compartment's
+
+
+def test_two_registries_do_not_share_operations() -> None:
+    """The registry is an object per app: what one app registers, another never serves."""
+    from hoso.fhir.operations import everything
+
+    first, second = OperationRegistry(), OperationRegistry()
+
+    class Extra:
+        DEFINITION = everything.DEFINITION.__class__(
+            name="extra", title="x", description="x", url="urn:x", levels=frozenset({"system"})
+        )
+
+        def run(self, repo, ctx, params):  # type: ignore[no-untyped-def]
+            return {}
+
+    first.register(Extra())
+    assert first.find("extra", "system") is not None
+    assert second.find("extra", "system") is None

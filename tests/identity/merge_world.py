@@ -1,7 +1,8 @@
 """Two residents with realistic records, for merge tests, and snapshots to compare with.
 
 The records come from `hoso.synth` (visits, Encounters, Observations, Conditions,
-MedicationRequests, Immunizations, Coverage) loaded through the normal write path; the
+MedicationRequests, Immunizations, Coverage) loaded through the normal write path (the
+operator's access repository, as `hoso load` writes them); the
 source resident gets what synth does not make: an AllergyIntolerance, a RelatedPerson,
 a relative's Patient.link, a Group membership shared with the target, and an
 Observation they reported themselves (performer and subject).
@@ -15,13 +16,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from hoso.access.repository import AccessRepository
 from hoso.core import jsonx
 from hoso.core.settings import DEFAULT_CCCD_SYSTEM
 from hoso.fhir.repository import SearchPage
 from hoso.fhir.searchparams import supported_types
 from hoso.identity.cccd import current_cccds
 from hoso.ingest.fhir_files import load_files
-from hoso.store.sql_store import SqlStore
 from hoso.synth import generate
 from tests.builders.clinical import observation
 from tests.builders.patient import patient
@@ -47,26 +48,31 @@ def comparable(resource: dict[str, Any]) -> dict[str, Any]:
     return {**out, "meta": meta} if meta else out
 
 
-def _create(store: SqlStore, resource: dict[str, Any]) -> str:
-    return store.create(resource).stored.id
+def _create(repo: AccessRepository, resource: dict[str, Any]) -> str:
+    result = repo.create(resource)
+    assert result.created, result  # a new record, not one the MPI matched to a resident
+    return result.stored.id
 
 
-def build_merge_world(store: SqlStore, tmp_path: Path) -> MergeWorld:
+def build_merge_world(repo: AccessRepository, tmp_path: Path) -> MergeWorld:
+    """The world, written through `repo` (the operator's access repository)."""
     out = tmp_path / "synth"
     generate(8, 3, out, workers=1)
-    report = load_files(store, sorted(out.glob("*.ndjson")))
+    report = load_files(repo, sorted(out.glob("*.ndjson")))
     assert [str(e) for e in report.errors] == []
     sizes = Counter(
-        row.patient_id for row in store.iter_current(supported_types()) if row.patient_id
+        row.patient_id
+        for row in repo.whole_store(supported_types(), "merge test world")
+        if row.patient_id
     )
     # The two largest records: the larger survives (target), the other is merged into it.
     target, source = sorted(sizes, key=lambda p: (-sizes[p], p))[:2]
-    docs = {p: jsonx.loads(store.read("Patient", p).content) for p in (source, target)}
+    docs = {p: jsonx.loads(repo.read("Patient", p).content) for p in (source, target)}
     cccds = {p: current_cccds(d, DEFAULT_CCCD_SYSTEM)[0] for p, d in docs.items()}
     world = MergeWorld(source, target, cccds[source], cccds[target],
                        docs[source]["name"][0]["family"])  # fmt: skip
     ref = {"reference": f"Patient/{source}"}
-    world.extra["allergy"] = _create(store, {
+    world.extra["allergy"] = _create(repo, {
         "resourceType": "AllergyIntolerance",
         "clinicalStatus": {"coding": [{
             "system": "http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical",
@@ -75,18 +81,18 @@ def build_merge_world(store: SqlStore, tmp_path: Path) -> MergeWorld:
         "patient": ref,
         "asserter": ref,
     })  # fmt: skip
-    world.extra["related"] = _create(store, {
+    world.extra["related"] = _create(repo, {
         "resourceType": "RelatedPerson",
         "patient": ref,
         "name": [{"family": "Trần", "given": ["Thị", "Hoa"]}],
         "relationship": [{"coding": [{
             "system": "http://terminology.hl7.org/CodeSystem/v3-RoleCode", "code": "WIFE"}]}],
     })  # fmt: skip
-    world.extra["relative"] = _create(store, patient(
+    world.extra["relative"] = _create(repo, patient(
         cccd=None, family="Võ", given=("Minh",), birth_date="1950-01-01",
         link=[{"other": ref, "type": "seealso"}],
     ))  # fmt: skip
-    world.extra["group"] = _create(store, {
+    world.extra["group"] = _create(repo, {
         "resourceType": "Group",
         "type": "person",
         "actual": True,
@@ -94,7 +100,7 @@ def build_merge_world(store: SqlStore, tmp_path: Path) -> MergeWorld:
         "member": [{"entity": ref}, {"entity": {"reference": f"Patient/{target}"}}],
     })
     self_reported = observation(source, loinc="29463-7", value=61, unit="kg")
-    world.extra["self_reported"] = _create(store, {**self_reported, "performer": [ref]})
+    world.extra["self_reported"] = _create(repo, {**self_reported, "performer": [ref]})
     return world
 
 
@@ -131,11 +137,12 @@ def page_content(page: SearchPage) -> tuple[int | None, list[tuple[str, str, dic
     ]
 
 
-def snapshot_resources(store: SqlStore) -> dict[tuple[str, str], dict[str, Any]]:
-    """Every current resource in the store, as `comparable` content."""
+def snapshot_resources(repo: AccessRepository) -> dict[tuple[str, str], dict[str, Any]]:
+    """Every current resource in the store (the operator's whole-store read), as
+    `comparable` content."""
     return {
         (row.resource_type, row.id): comparable(jsonx.loads(row.content))
-        for row in store.iter_current(supported_types())
+        for row in repo.whole_store(supported_types(), "merge test snapshot")
     }
 
 

@@ -1,35 +1,13 @@
-"""Ingest fixtures: a fresh migrated store on SQLite and PostgreSQL, and NDJSON files."""
+"""Ingest fixtures: NDJSON files (the stores are the root conftest's)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import orjson
 import pytest
-
-from hoso.core.settings import Settings
-from hoso.store import migrate
-from hoso.store.engine import make_engine
-from hoso.store.sql_store import SqlStore
-
-
-@pytest.fixture
-def store(database_url: str) -> Iterator[SqlStore]:
-    engine = make_engine(database_url)
-    migrate.upgrade(engine)
-    yield SqlStore(engine, Settings(database_url=database_url))
-    engine.dispose()
-
-
-@pytest.fixture
-def second_store(second_database_url: str) -> Iterator[SqlStore]:
-    """Another empty store on the same backend as `store`."""
-    engine = make_engine(second_database_url)
-    migrate.upgrade(engine)
-    yield SqlStore(engine, Settings(database_url=second_database_url))
-    engine.dispose()
 
 
 @pytest.fixture

@@ -13,13 +13,14 @@ import sqlalchemy as sa
 
 from hoso.access.claims import FACILITY_SYSTEM, AccessClaims
 from hoso.access.principal import Principal, operator_principal
+from hoso.access.repository import AccessRepository
 from hoso.access.scopes import ScopeSet
-from hoso.ingest.bulk_import import ImportOptions, import_ndjson
-from hoso.ingest.bulk_prepare import BULK_TABLES
-from hoso.ingest.fhir_files import load_files
+from hoso.ingest.bulk_import import ImportOptions
+from hoso.store.bulk_rows import BULK_TABLES
 from hoso.store.sql_store import SqlStore
 from tests.builders.clinical import condition, observation
 from tests.builders.patient import patient
+from tests.callers import bulk_import, load
 
 OPERATOR = operator_principal("tester")
 WriteNdjson = Callable[[str, list[Any]], Path]
@@ -97,9 +98,9 @@ def test_bulk_rows_equal_single_write_rows(
         write_ndjson("Patient", people),
         write_ndjson("Other", [org, encounter, consent, *_clinical(90, 30)]),
     ]
-    report = import_ndjson(store, files, OPERATOR, ImportOptions(workers=0))
+    report = bulk_import(store, files, OPERATOR, ImportOptions(workers=0))
     assert report.errors == [] and report.written == 30 + 93
-    single = load_files(second_store, files)
+    single = load(second_store, files)
     assert single.errors == []
     bulk_rows, single_rows = _table_rows(store), _table_rows(second_store)
     for table, _ in BULK_TABLES:
@@ -126,7 +127,7 @@ def test_bad_lines_are_reported_and_the_rest_is_written(
             observation("p1"),
         ],
     )
-    report = import_ndjson(store, [path], OPERATOR, ImportOptions(workers=0))
+    report = bulk_import(store, [path], OPERATOR, ImportOptions(workers=0))
     where = {(e.line, e.path) for e in report.errors}
     assert (3, "") in where  # malformed JSON, no element
     assert (4, "Observation.status") in where and (4, "Observation.code") in where
@@ -149,8 +150,8 @@ def test_rerun_skips_what_is_stored_and_lines_without_id_keep_their_id(
 ) -> None:
     no_ids = [observation("p0", value=v) for v in range(5)]
     path = write_ndjson("All", [*_people(3), *no_ids])
-    first = import_ndjson(store, [path], OPERATOR, ImportOptions(workers=0))
-    second = import_ndjson(store, [path], OPERATOR, ImportOptions(workers=0))
+    first = bulk_import(store, [path], OPERATOR, ImportOptions(workers=0))
+    second = bulk_import(store, [path], OPERATOR, ImportOptions(workers=0))
     assert first.written == 8 and first.skipped == 0
     assert second.written == 0 and second.skipped == 8
     with store.engine.connect() as conn:
@@ -158,14 +159,16 @@ def test_rerun_skips_what_is_stored_and_lines_without_id_keep_their_id(
         assert conn.exec_driver_sql("SELECT count(*) FROM resource_history").scalar() == 8
 
 
-def test_changed_line_becomes_a_new_version(store: SqlStore, write_ndjson: WriteNdjson) -> None:
-    import_ndjson(store, [write_ndjson("a", _people(2))], OPERATOR, ImportOptions(workers=0))
+def test_changed_line_becomes_a_new_version(
+    store: SqlStore, write_ndjson: WriteNdjson, repo: AccessRepository
+) -> None:
+    bulk_import(store, [write_ndjson("a", _people(2))], OPERATOR, ImportOptions(workers=0))
     changed = _people(2)
     changed[1]["gender"] = "female"
-    report = import_ndjson(store, [write_ndjson("b", changed)], OPERATOR, ImportOptions(workers=0))
+    report = bulk_import(store, [write_ndjson("b", changed)], OPERATOR, ImportOptions(workers=0))
     assert (report.written, report.updated, report.skipped) == (0, 1, 1)
-    assert store.read("Patient", "p1").version == 2
-    assert orjson.loads(store.read("Patient", "p1").content)["gender"] == "female"
+    assert repo.read("Patient", "p1").version == 2
+    assert orjson.loads(repo.read("Patient", "p1").content)["gender"] == "female"
 
 
 def test_stop_keeps_committed_batches_and_a_rerun_completes(
@@ -181,9 +184,9 @@ def test_stop_keeps_committed_batches_and_a_rerun_completes(
             stop.set()
 
     options = ImportOptions(workers=0, batch_resources=50, progress=progress, stop=stop)
-    first = import_ndjson(store, [path], OPERATOR, options)
+    first = bulk_import(store, [path], OPERATOR, options)
     assert first.interrupted and 100 <= first.written < 420
-    second = import_ndjson(store, [path], OPERATOR, ImportOptions(workers=0))
+    second = bulk_import(store, [path], OPERATOR, ImportOptions(workers=0))
     assert second.skipped == first.written and first.written + second.written == 420
     with store.engine.connect() as conn:
         assert conn.exec_driver_sql("SELECT count(*) FROM resource").scalar() == 420
@@ -193,7 +196,7 @@ def test_each_batch_is_audited_with_its_residents(
     store: SqlStore, write_ndjson: WriteNdjson
 ) -> None:
     path = write_ndjson("All", _people(4))
-    import_ndjson(store, [path], OPERATOR, ImportOptions(workers=0))
+    bulk_import(store, [path], OPERATOR, ImportOptions(workers=0))
     with store.engine.connect() as conn:
         event = conn.execute(sa.text("SELECT subtype, agent, seq FROM audit_event")).one()
         patients = set(conn.execute(sa.text("SELECT patient_id FROM audit_patient")).scalars())
@@ -201,8 +204,10 @@ def test_each_batch_is_audited_with_its_residents(
     assert patients == {"p0", "p1", "p2", "p3"}
 
 
-def test_facility_system_needs_a_care_relation(store: SqlStore, write_ndjson: WriteNdjson) -> None:
-    import_ndjson(store, [write_ndjson("people", _people(2))], OPERATOR, ImportOptions(workers=0))
+def test_facility_system_needs_a_care_relation(
+    store: SqlStore, write_ndjson: WriteNdjson, repo: AccessRepository
+) -> None:
+    bulk_import(store, [write_ndjson("people", _people(2))], OPERATOR, ImportOptions(workers=0))
     claims = AccessClaims(
         subject="client:his-79001", role=FACILITY_SYSTEM, scopes=("system/*.cru",),
         client_id="his-79001", token_id="t", expires_at=2**40, facility="79001",
@@ -219,11 +224,11 @@ def test_facility_system_needs_a_care_relation(store: SqlStore, write_ndjson: Wr
     }  # fmt: skip
     elsewhere = {**encounter, "id": "e2", "serviceProvider": {"reference": "Organization/other"}}
     lines = [encounter, observation("p0"), observation("p1"), elsewhere]
-    report = import_ndjson(store, [write_ndjson("his", lines)], his, ImportOptions(workers=0))
+    report = bulk_import(store, [write_ndjson("his", lines)], his, ImportOptions(workers=0))
     refused = {e.line: e.message for e in report.errors}
     assert set(refused) == {3, 4}  # p1: no care relation; e2: another facility
     assert report.counts == {"Encounter": 1, "Observation": 1}
-    stored = orjson.loads(store.read("Encounter", "e1").content)
+    stored = orjson.loads(repo.read("Encounter", "e1").content)
     assert stored["meta"]["source"] == "urn:hoso:facility:79001"
 
 
@@ -232,7 +237,7 @@ def test_worker_processes_give_the_same_result(
     store: SqlStore, write_ndjson: WriteNdjson, workers: int
 ) -> None:
     path = write_ndjson("All", [*_people(10), *_clinical(1200, 10), "oops"])
-    report = import_ndjson(
+    report = bulk_import(
         store, [path], OPERATOR, ImportOptions(workers=workers, batch_resources=300)
     )
     assert report.written == 1210 and [e.line for e in report.errors] == [1211]
@@ -241,19 +246,19 @@ def test_worker_processes_give_the_same_result(
 
 
 def test_the_same_id_twice_in_a_file_ends_as_two_versions(
-    store: SqlStore, write_ndjson: WriteNdjson
+    store: SqlStore, write_ndjson: WriteNdjson, repo: AccessRepository
 ) -> None:
     first, second = _people(1)[0], {**_people(1)[0], "gender": "female"}
-    report = import_ndjson(
+    report = bulk_import(
         store, [write_ndjson("twice", [first, second])], OPERATOR, ImportOptions(workers=0)
     )
     assert (report.written, report.updated, report.errors) == (1, 1, [])
-    stored = store.read("Patient", "p0")
+    stored = repo.read("Patient", "p0")
     assert stored.version == 2 and orjson.loads(stored.content)["gender"] == "female"
 
 
 def test_lines_are_parsed_as_strictly_as_a_request_and_keep_their_numbers(
-    store: SqlStore, write_ndjson: WriteNdjson
+    store: SqlStore, write_ndjson: WriteNdjson, repo: AccessRepository
 ) -> None:
     obs = orjson.dumps({**observation("p0"), "id": "exact"}).decode()
     exact = obs.replace('"value":120', '"value":120.50')
@@ -264,9 +269,9 @@ def test_lines_are_parsed_as_strictly_as_a_request_and_keep_their_numbers(
         '{"resourceType":"Patient","id":"twice","gender":"male","gender":"female"}',
         '{"resourceType":"Patient","id":"nul","name":[{"family":"a\\u0000b"}]}',
     ])  # fmt: skip
-    report = import_ndjson(store, [path], OPERATOR, ImportOptions(workers=0))
+    report = bulk_import(store, [path], OPERATOR, ImportOptions(workers=0))
     where = {(e.line, e.path) for e in report.errors}
     assert (3, "gender") in where
     assert (4, "Patient.name[0].family") in where
     assert report.counts == {"Patient": 1, "Observation": 1}
-    assert '"value":120.50' in store.read("Observation", "exact").content
+    assert '"value":120.50' in repo.read("Observation", "exact").content

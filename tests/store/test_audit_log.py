@@ -38,8 +38,10 @@ def test_appends_chain_and_verify_says_intact(store: SqlStore) -> None:
     assert report.intact, report.problems
     assert report.checked == 5
     assert log.head()[0] == 5
-    assert [seq for seq, _ in log.for_patient("p2", before=None, count=10)] == [2]
-    assert [seq for seq, _ in log.for_patient("p1", before=4, count=2)] == [3, 2]
+    with store.unit_of_work(write=False) as session:
+        trail = session.audit
+        assert [seq for seq, _ in trail.for_patient("p2", before=None, count=10)] == [2]
+        assert [seq for seq, _ in trail.for_patient("p1", before=4, count=2)] == [3, 2]
 
 
 def _tamper(store: SqlStore, statement: sa.Executable) -> list[str]:
@@ -104,7 +106,7 @@ def test_writers_that_do_not_see_each_other_keep_one_chain(store: SqlStore) -> N
         (first if n % 2 else second).append([_row(n, ("p1", f"p{n}"))])
         if n == 3:
             with store.unit_of_work() as session:  # a write's entry, in its transaction
-                session.append_audit([_row(100)])
+                session.audit.append([_row(100)])
     first.close()
     second.close()
     report = first.verify()

@@ -6,9 +6,11 @@ import re
 from collections import Counter
 from pathlib import Path
 
+from hoso.assembly import store_hooks
 from hoso.core.settings import DEFAULT_CCCD_SYSTEM, DEFAULT_FACILITY_SYSTEM, Settings
 from hoso.fhir.repository import iter_references
 from hoso.identity.cccd import cccd_mismatches, parse_cccd
+from hoso.identity.mpi.model import MatchModel
 from hoso.store.write import prepare
 from hoso.synth import SynthReport
 
@@ -17,14 +19,17 @@ from .conftest import read_all, read_ndjson
 ID = re.compile(r"^[A-Za-z0-9\-.]{1,64}$")
 
 
-def test_every_resource_passes_store_validation(small_run: tuple[Path, SynthReport]) -> None:
+def test_every_resource_passes_store_validation(
+    small_run: tuple[Path, SynthReport], match_model: MatchModel
+) -> None:
     out, report = small_run
     settings = Settings(database_url="sqlite://")
+    hooks = store_hooks(settings, match_model)  # production's identifier rules
     resources = read_all(out)
     assert len(resources) == report.total
     warnings = Counter()
     for resource in resources:
-        for issue in prepare(resource, settings):  # raises InvalidResource on any error
+        for issue in prepare(resource, settings, hooks):  # raises InvalidResource on any error
             warnings[issue.diagnostics] += 1
     assert not warnings  # no CCCD (or other) warnings on data without faults
 

@@ -8,11 +8,11 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
+from hoso.access.repository import AccessRepository
 from hoso.core import clock
 from hoso.core.errors import InvalidRequest, NotSupported, ResourceNotFound
 from hoso.fhir.operations import OperationContext, OperationParams
 from hoso.fhir.operations.everything import run
-from hoso.store.sql_store import SqlStore
 from tests.builders.clinical import condition, observation
 from tests.builders.patient import patient
 
@@ -24,8 +24,11 @@ def _ctx(patient_id: str) -> OperationContext:
 
 
 def _ids(bundle: dict[str, Any], mode: str = "match") -> list[str]:
-    return [f"{e['resource']['resourceType']}/{e['resource']['id']}"
-            for e in bundle.get("entry", []) if e["search"]["mode"] == mode]
+    return [
+        f"{e['resource']['resourceType']}/{e['resource']['id']}"
+        for e in bundle.get("entry", [])
+        if e["search"]["mode"] == mode
+    ]
 
 
 def _next_params(bundle: dict[str, Any]) -> OperationParams | None:
@@ -40,48 +43,57 @@ def _next_params(bundle: dict[str, Any]) -> OperationParams | None:
 
 
 @pytest.fixture
-def record(store: SqlStore) -> dict[str, str]:
+def record(repo: AccessRepository) -> dict[str, str]:
     """Two residents; An has a doctor, a hospital and an Observation he recorded himself."""
-    org = store.create({"resourceType": "Organization", "name": "BV Chợ Rẫy"}).stored.id
-    doc = store.create({"resourceType": "Practitioner", "name": [{"family": "Võ"}]}).stored.id
-    an = store.create(patient(cccd="079090001234",
-                              managingOrganization={"reference": f"Organization/{org}"}))
-    binh = store.create(patient(cccd="079190001235", family="Trần", gender="female"))
+    org = repo.create({"resourceType": "Organization", "name": "BV Chợ Rẫy"}).stored.id
+    doc = repo.create({"resourceType": "Practitioner", "name": [{"family": "Võ"}]}).stored.id
+    an = repo.create(
+        patient(cccd="079090001234", managingOrganization={"reference": f"Organization/{org}"})
+    )
+    binh = repo.create(patient(cccd="079190001235", family="Trần", gender="female"))
     a, b = an.stored.id, binh.stored.id
     obs = observation(a) | {"performer": [{"reference": f"Practitioner/{doc}"}]}
     ids = {
-        "an": a, "binh": b, "org": org, "doc": doc,
-        "obs": store.create(obs).stored.id,
-        "self": store.create(observation(a) | {"performer": [{"reference": f"Patient/{a}"}]})
-        .stored.id,
-        "cond": store.create(condition(a)).stored.id,
-        "binh_obs": store.create(observation(b)).stored.id,
+        "an": a,
+        "binh": b,
+        "org": org,
+        "doc": doc,
+        "obs": repo.create(obs).stored.id,
+        "self": repo.create(
+            observation(a) | {"performer": [{"reference": f"Patient/{a}"}]}
+        ).stored.id,
+        "cond": repo.create(condition(a)).stored.id,
+        "binh_obs": repo.create(observation(b)).stored.id,
     }
     return ids
 
 
-def test_everything_is_the_patients_compartment_only(store: SqlStore, record: dict) -> None:
-    bundle = run(store, _ctx(record["an"]), {})
+def test_everything_is_the_patients_compartment_only(repo: AccessRepository, record: dict) -> None:
+    bundle = run(repo, _ctx(record["an"]), {})
     assert bundle["type"] == "searchset"
     matches = _ids(bundle)
     assert matches[0] == f"Patient/{record['an']}"
-    assert sorted(matches[1:]) == sorted([
-        f"Condition/{record['cond']}", f"Observation/{record['obs']}",
-        f"Observation/{record['self']}",
-    ])  # the self-recorded Observation (subject and performer) appears once
+    assert sorted(matches[1:]) == sorted(
+        [
+            f"Condition/{record['cond']}",
+            f"Observation/{record['obs']}",
+            f"Observation/{record['self']}",
+        ]
+    )  # the self-recorded Observation (subject and performer) appears once
     assert f"Observation/{record['binh_obs']}" not in matches
     assert f"Patient/{record['binh']}" not in matches
     assert sorted(_ids(bundle, "include")) == sorted(
-        [f"Organization/{record['org']}", f"Practitioner/{record['doc']}"])
+        [f"Organization/{record['org']}", f"Practitioner/{record['doc']}"]
+    )
     assert not _next_params(bundle)
 
 
-def test_paging_returns_each_resource_once(store: SqlStore, record: dict) -> None:
+def test_paging_returns_each_resource_once(repo: AccessRepository, record: dict) -> None:
     params: OperationParams | None = {"_count": ["1"]}
     seen: list[str] = []
     pages = 0
     while params is not None and pages < 20:
-        bundle = run(store, _ctx(record["an"]), params)
+        bundle = run(repo, _ctx(record["an"]), params)
         assert len(_ids(bundle)) <= 1
         seen += _ids(bundle)
         params = _next_params(bundle)
@@ -90,27 +102,27 @@ def test_paging_returns_each_resource_once(store: SqlStore, record: dict) -> Non
     assert len(seen) == len(set(seen)) == 4
 
 
-def test_type_and_since_filters(store: SqlStore, record: dict) -> None:
-    only = run(store, _ctx(record["an"]), {"_type": ["Condition,Organization"]})
+def test_type_and_since_filters(repo: AccessRepository, record: dict) -> None:
+    only = run(repo, _ctx(record["an"]), {"_type": ["Condition,Organization"]})
     assert _ids(only) == [f"Condition/{record['cond']}"]
     assert _ids(only, "include") == []  # the Organization is referenced by the Patient only
 
     since = clock.fhir_instant(clock.now())
-    later = store.create(condition(record["an"], icd10="E11")).stored.id
-    recent = run(store, _ctx(record["an"]), {"_since": [since]})
+    later = repo.create(condition(record["an"], icd10="E11")).stored.id
+    recent = run(repo, _ctx(record["an"]), {"_since": [since]})
     assert _ids(recent) == [f"Condition/{later}"]
 
 
-def test_errors(store: SqlStore, record: dict) -> None:
+def test_errors(repo: AccessRepository, record: dict) -> None:
     with pytest.raises(ResourceNotFound):
-        run(store, _ctx("nobody"), {})
+        run(repo, _ctx("nobody"), {})
     with pytest.raises(InvalidRequest):
-        run(store, _ctx(record["an"]), {"_type": ["Spaceship"]})
+        run(repo, _ctx(record["an"]), {"_type": ["Spaceship"]})
     with pytest.raises(InvalidRequest):
-        run(store, _ctx(record["an"]), {"_count": ["many"]})
+        run(repo, _ctx(record["an"]), {"_count": ["many"]})
     with pytest.raises(InvalidRequest):
-        run(store, _ctx(record["an"]), {"_since": ["yesterday"]})
+        run(repo, _ctx(record["an"]), {"_since": ["yesterday"]})
     with pytest.raises(InvalidRequest):
-        run(store, _ctx(record["an"]), {"_cursor": ["not-a-cursor"]})
+        run(repo, _ctx(record["an"]), {"_cursor": ["not-a-cursor"]})
     with pytest.raises(NotSupported):
-        run(store, _ctx(record["an"]), {"start": ["2020-01-01"]})
+        run(repo, _ctx(record["an"]), {"start": ["2020-01-01"]})

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from hoso.core.settings import DEFAULT_CCCD_SYSTEM
 from hoso.identity.mpi.dedupe import dedupe
 from hoso.identity.mpi.evaluation import accuracy, read_truth, true_pairs
 from hoso.identity.mpi.model import load_model
 
 
+@pytest.mark.slow  # 1,500 synthetic residents with faults, matched
 def test_automatic_matches_meet_the_precision_and_recall_targets(
     faulty_population: Path,
 ) -> None:

@@ -26,6 +26,7 @@ def _features(population: Path) -> dict[str, dict]:
     return rows
 
 
+@pytest.mark.slow  # 1,500 synthetic residents with faults, matched
 def test_every_blocked_pair_scores_the_same_online_and_in_splink(
     faulty_population: Path,
 ) -> None:

@@ -10,11 +10,9 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from hoso.access.principal import operator_principal
-from hoso.ingest.bulk_import import ImportOptions, import_ndjson
-from hoso.ingest.fhir_files import load_files
-from hoso.ingest.quality import install_quality_check
+from hoso.ingest.bulk_import import ImportOptions
 from hoso.store.sql_store import SqlStore
+from tests.callers import bulk_import, load
 from tests.ingest.quality import world
 from tests.ingest.quality.helpers import blood_pressure, good_patient
 
@@ -43,13 +41,10 @@ def _resources() -> list[dict[str, Any]]:
 def test_bulk_import_stores_the_findings_of_single_writes(
     store: SqlStore, second_store: SqlStore, write_ndjson: WriteNdjson, workers: int
 ) -> None:
-    install_quality_check(store)
-    install_quality_check(second_store)
     path = write_ndjson("All", _resources())
-    report = import_ndjson(store, [path], operator_principal("tester"),
-                           ImportOptions(workers=workers))  # fmt: skip
+    report = bulk_import(store, [path], options=ImportOptions(workers=workers))
     assert report.errors == [] and report.written == 7
-    assert load_files(second_store, [path]).errors == []
+    assert load(second_store, [path]).errors == []
     bulk, single = _findings(store), _findings(second_store)
     assert bulk == single
     assert {(t, i, rule) for t, i, _, rule, *_ in bulk} == {

@@ -7,9 +7,12 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from hoso.access.records import QualityJob
+from hoso.access.repository import AccessRepository
 from hoso.core import clock
 from hoso.core.settings import DEFAULT_FACILITY_SYSTEM
-from hoso.ingest.quality import install_quality_check
+from hoso.ingest.quality import RunReport, run_quality_batch
+from hoso.ingest.quality.scorecard import Scorecard, read_scorecard
 from hoso.store import schema
 from hoso.store.sql_store import SqlStore
 from tests.ingest.quality.helpers import PHONE, good_condition, good_patient, vital
@@ -62,12 +65,12 @@ def unknown_diagnosis() -> dict[str, Any]:
                              code={"coding": coding}), "id": "c1"}  # fmt: skip
 
 
-def build(store: SqlStore) -> None:
-    install_quality_check(store)
+def build(repo: AccessRepository) -> None:
+    """The city, written by `repo`'s caller (the store's quality hook checks each write)."""
     for resource in (organization(), resident_a(), resident_b(), heavy_weight(),
                      unknown_diagnosis()):  # fmt: skip
-        store.update(resource["resourceType"], resource["id"], resource)
-    with store.engine.begin() as conn:  # the MPI's pairs: one decided, one still open
+        repo.update(resource["resourceType"], resource["id"], resource)
+    with repo.store.engine.begin() as conn:  # the MPI's pairs: one decided, one still open
         base = {"weight": 9.0, "probability": 0.9, "grade": "probable", "origin": "batch",
                 "details": "{}", "created": clock.now_us()}  # fmt: skip
         conn.execute(schema.mpi_candidate.insert(), [
@@ -87,3 +90,15 @@ def quality_rows(store: SqlStore, resource_type: str, id: str) -> list[tuple[str
             .order_by(q.c.rule, q.c.expression)
         )
         return [tuple(row) for row in rows]  # type: ignore[misc]
+
+
+def run_batch(repo: AccessRepository) -> RunReport:
+    """`hoso quality run` as `repo`'s caller."""
+    return run_quality_batch(QualityJob(repo), repo.settings)
+
+
+def scorecard(repo: AccessRepository, facility: str | None = None, ward: str | None = None,
+              runs: int = 12) -> Scorecard:  # fmt: skip
+    """The scorecard as `repo`'s caller reads it."""
+    with repo.quality_tables() as tables:
+        return read_scorecard(tables, facility, ward, runs)

@@ -22,12 +22,12 @@ class Records:
     """
 
     def __init__(self, engine: sa.Engine) -> None:
-        settings = Settings(database_url=str(engine.url), check_references=False)
-        self.store = SqlStore(engine, settings)
+        self.store = SqlStore(engine, Settings(database_url=str(engine.url)))
 
     def put(self, resource: dict[str, Any]) -> str:
         """Create or update `resource` under the id it carries."""
-        self.store.update(resource["resourceType"], resource["id"], resource)
+        with self.store.unit_of_work(check_references=False) as s:
+            s.update(resource["resourceType"], resource["id"], resource)
         return str(resource["id"])
 
     def put_all(self, *resources: dict[str, Any]) -> None:
@@ -35,7 +35,8 @@ class Records:
             self.put(resource)
 
     def delete(self, resource_type: str, rid: str) -> None:
-        self.store.delete(resource_type, rid)
+        with self.store.unit_of_work() as s:
+            s.delete(resource_type, rid)
 
 
 class Search(Protocol):

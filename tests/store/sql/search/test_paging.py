@@ -126,14 +126,19 @@ def test_uncommitted_snapshot_cursor_is_refused(search: Search, engine: sa.Engin
 
 @pytest.mark.usefixtures("twenty_five")
 def test_store_search_commits_the_snapshot_of_a_read(records: Records) -> None:
-    """`SqlStore.search` runs in a read unit of work; its snapshot must still persist."""
+    """A search in a read unit of work still persists its snapshot for the next page."""
     store = records.store
-    first = store.search("Patient", [("_sort", "-birthdate"), ("_count", "10")])
+
+    def page_of(cursor: str | None = None) -> SearchPage:
+        with store.unit_of_work(write=False) as s:
+            return s.search("Patient", [("_sort", "-birthdate"), ("_count", "10")], cursor=cursor)
+
+    first = page_of()
     assert first.next_cursor is not None
     later: list[str] = []
     cursor: str | None = first.next_cursor
     while cursor:
-        page = store.search("Patient", [("_sort", "-birthdate"), ("_count", "10")], cursor=cursor)
+        page = page_of(cursor)
         later += [hit.id for hit in page.matches]
         cursor = page.next_cursor
     assert [hit.id for hit in first.matches] + later == [f"n{n:02d}" for n in range(24, -1, -1)]

@@ -1,13 +1,11 @@
-"""`hoso clients`, `users`, `token`, `keys rotate` and `demo`, run as an operator would."""
+"""`hoso clients`, `users`, `token`, `keys rotate` and `demo` (hoso.cli.access), run as an
+operator would."""
 
 from __future__ import annotations
 
 import json
-import os
 import re
 import stat
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -26,22 +24,10 @@ from hoso.store.auth_store import SqlAuthStore
 from hoso.store.engine import make_engine
 from hoso.store.sql_store import make_store
 from tests.builders.auth import AuditRecorder, client_assertion, client_credentials_form
+from tests.callers import as_caller
+from tests.cli.conftest import ROOT, hoso
 
-ROOT = Path(__file__).resolve().parents[1]
 BASE = "http://127.0.0.1:8000"  # the default HOSO_BASE_URL
-
-
-def hoso(*args: str, database_url: str, **env: str) -> subprocess.CompletedProcess[str]:
-    environment = {**os.environ, "HOSO_DATABASE_URL": database_url, **env}
-    environment.pop("HOSO_BASE_URL", None)
-    return subprocess.run(
-        [sys.executable, "-m", "hoso.cli", *args],
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=ROOT,
-    )
 
 
 @pytest.fixture
@@ -257,11 +243,14 @@ def test_demo_creates_synthetic_records_and_accounts(
     assert printed(r"cb\.demo / (\S+)", out)
     assert key_out.exists() and auth.clients.get("hoso-demo") is not None
     store = make_store(database_url)
-    [encounter] = store.search("Encounter", [("subject", f"Patient/{patient_id}")]).matches
-    org = store.search(
-        "Organization",
-        [("identifier", "https://fhir.hoso.hochiminhcity.gov.vn/sid/ma-cskcb|79999")],
-    ).matches
+    with as_caller(store) as repo:
+        [encounter] = repo.search("Encounter", [("subject", f"Patient/{patient_id}")]).matches
+        org = repo.search(
+            "Organization",
+            [("identifier", "https://fhir.hoso.hochiminhcity.gov.vn/sid/ma-cskcb|79999")],
+        ).matches
+    # The demo's records were written by the operator through the access layer: audited.
+    assert "create" in audit_subtypes(database_url)
     store.engine.dispose()
     assert len(org) == 1 and org[0].id in encounter.content
     again = hoso("demo", "--key-out", str(tmp_path / "k2.json"), database_url=database_url)

@@ -1,11 +1,9 @@
-"""The `hoso` commands, run as a user would run them, on both databases."""
+"""`hoso load` and `hoso reindex` (hoso.cli.records), run as a user would run them, on
+both databases."""
 
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -14,26 +12,7 @@ from hoso.store import schema
 from hoso.store.engine import make_engine
 from tests.builders.clinical import observation
 from tests.builders.patient import patient
-
-
-def hoso(*args: str, database_url: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "HOSO_DATABASE_URL": database_url}
-    return subprocess.run(
-        [sys.executable, "-m", "hoso.cli", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-
-
-def test_db_upgrade_creates_the_schema(database_url: str) -> None:
-    result = hoso("db", "upgrade", database_url=database_url)
-    assert result.returncode == 0, result.stderr
-    engine = make_engine(database_url)
-    names = set(sa.inspect(engine).get_table_names())
-    engine.dispose()
-    assert {"resource", "resource_history", "idx_token", "patient_cccd", "alembic_version"} <= names
+from tests.cli.conftest import hoso
 
 
 def test_load_ndjson_reports_counts_and_line_errors(database_url: str, tmp_path: Path) -> None:
@@ -55,10 +34,16 @@ def test_load_ndjson_reports_counts_and_line_errors(database_url: str, tmp_path:
     assert f"{path}:4: Observation.subject.reference" in errors
     assert f"{path}:5:" in errors
     engine = make_engine(database_url)
+    e, p = schema.audit_event, schema.audit_patient
     with engine.connect() as conn:
         count = conn.execute(sa.select(sa.func.count()).select_from(schema.resource)).scalar()
+        audited = conn.execute(
+            sa.select(e.c.subtype, e.c.agent, p.c.patient_id).join(p, p.c.seq == e.c.seq)
+        ).all()
     engine.dispose()
     assert count == 3  # the bad lines left nothing behind
+    # Written by the operator through the access layer, each write audited.
+    assert {(s, a.split(":")[0], pid) for s, a, pid in audited} >= {("create", "operator", "bn-1")}
 
 
 def test_load_bundle_then_reindex(database_url: str, tmp_path: Path) -> None:
@@ -76,6 +61,9 @@ def test_load_bundle_then_reindex(database_url: str, tmp_path: Path) -> None:
     result = hoso("reindex", database_url=database_url)
     assert result.returncode == 0, result.stderr
     assert "reindexed: 1" in result.stdout
+    with engine.connect() as conn:
+        subtypes = conn.execute(sa.select(schema.audit_event.c.subtype)).scalars().all()
+    assert "reindex" in subtypes
     with engine.connect() as conn:
         folded = conn.execute(sa.select(schema.idx_string.c.folded)).scalars().all()
     engine.dispose()
@@ -111,31 +99,3 @@ def test_load_transaction_bundle_resolves_placeholders(database_url: str, tmp_pa
     assert result.returncode == 0, result.stderr
     assert "Patient: 1" in result.stdout
     assert "Observation: 1" in result.stdout
-
-
-def test_audit_anomalies_lists_what_the_watch_flagged(database_url: str) -> None:
-    from hoso.core import clock
-    from hoso.store.sql_store import make_store
-
-    store = make_store(database_url)
-    with store.unit_of_work() as session:
-        session.flag_anomaly({"kind": "care-claim-rate", "agent": "client:his-79002",
-                              "hour_us": clock.now_us() // 3_600_000_000 * 3_600_000_000,
-                              "client_id": "his-79002", "facility": "79002", "count": 61,
-                              "threshold": 30, "detected_us": clock.now_us()})  # fmt: skip
-    store.engine.dispose()
-    listed = hoso("audit", "anomalies", database_url=database_url)
-    assert listed.returncode == 0, listed.stderr
-    assert "client:his-79002 | 79002 | 61 | 30" in listed.stdout
-    none_since = hoso("audit", "anomalies", "--days", "0", database_url=database_url)
-    assert none_since.returncode == 0
-    assert "Không có cảnh báo trong 0 ngày" in none_since.stdout
-
-
-def test_serve_names_itself_by_its_host_and_port() -> None:
-    from hoso.cli import local_base_url
-
-    assert local_base_url("127.0.0.1", 8801) == "http://127.0.0.1:8801"
-    assert local_base_url("0.0.0.0", 8801) == "http://127.0.0.1:8801"
-    assert local_base_url("::", 8801) == "http://[::1]:8801"
-    assert local_base_url("::1", 9000) == "http://[::1]:9000"

@@ -1,4 +1,4 @@
-"""`hoso synth` through Typer: clear errors, counts at the end."""
+"""`hoso synth` (hoso.cli.synth) through Typer: clear errors, counts at the end."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 from typer.testing import CliRunner
 
-from hoso.cli_synth import synth
+from hoso.cli.synth import synth
 
 app = typer.Typer()
 app.command()(synth)

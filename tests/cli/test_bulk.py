@@ -1,4 +1,4 @@
-"""`hoso export DIR` (hoso.cli_bulk): files, manifest, audit, bad arguments; and
+"""`hoso export DIR` (hoso.cli.bulk): files, manifest, audit, bad arguments; and
 export → import into an empty store → export gives the same files."""
 
 from __future__ import annotations
@@ -10,18 +10,17 @@ import sqlalchemy as sa
 import typer
 from typer.testing import CliRunner
 
-from hoso import cli_bulk
-from hoso.access.principal import operator_principal
+from hoso.cli import bulk
 from hoso.core import jsonx
 from hoso.fhir.security_labels import with_inferred_labels
-from hoso.ingest.bulk_import import ImportOptions, import_ndjson
 from hoso.store import schema
-from hoso.store.sql_store import SqlAuditLog, SqlStore, make_store
+from hoso.store.sql_store import SqlAuditLog, SqlStore
 from tests.builders.clinical import condition, observation
 from tests.builders.patient import patient
+from tests.callers import bulk_import
 
 app = typer.Typer()
-app.command()(cli_bulk.export)
+app.command()(bulk.export)
 
 
 def run(*args: str, database_url: str) -> Any:
@@ -53,7 +52,11 @@ def _without_last_updated(folder: Path) -> dict[str, list[dict[str, Any]]]:
 
 
 def test_export_import_export_gives_the_same_files(
-    store: SqlStore, database_url: str, second_database_url: str, tmp_path: Path
+    store: SqlStore,
+    database_url: str,
+    second_store: SqlStore,
+    second_database_url: str,
+    tmp_path: Path,
 ) -> None:
     ids = _fill(store)
     first, second = tmp_path / "first", tmp_path / "second"
@@ -66,11 +69,9 @@ def test_export_import_export_gives_the_same_files(
     }  # fmt: skip
     assert manifest["requiresAccessToken"] is True and manifest["error"] == []
 
-    empty = make_store(second_database_url)
     files = sorted(first.glob("*.ndjson"))
-    report = import_ndjson(empty, files, operator_principal("t"), ImportOptions(workers=0))
+    report = bulk_import(second_store, files)
     assert report.errors == [] and report.written == 6
-    empty.engine.dispose()
     result = run(str(second), database_url=second_database_url)
     assert result.exit_code == 0, result.output
     assert _without_last_updated(first) == _without_last_updated(second)
@@ -113,15 +114,18 @@ def test_bad_arguments_exit_2_with_a_bilingual_message(
 
 
 def test_a_synthetic_population_survives_import_export_import_export(
-    store: SqlStore, database_url: str, second_database_url: str, tmp_path: Path
+    store: SqlStore,
+    database_url: str,
+    second_store: SqlStore,
+    second_database_url: str,
+    tmp_path: Path,
 ) -> None:
     from hoso.synth import generate
 
     source = tmp_path / "synth"
     generated = generate(25, 7, source)
     inputs = sorted(source.glob("*.ndjson"))
-    operator = operator_principal("t")
-    report = import_ndjson(store, inputs, operator, ImportOptions(workers=0))
+    report = bulk_import(store, inputs)
     assert report.errors == [] and report.written == generated.total
     first, second = tmp_path / "first", tmp_path / "second"
     assert run(str(first), database_url=database_url).exit_code == 0
@@ -138,10 +142,8 @@ def test_a_synthetic_population_survives_import_export_import_export(
             meta = again.pop("meta")
             assert again == {k: v for k, v in original.items() if k != "meta"}
             assert meta["versionId"] == "1"
-    empty = make_store(second_database_url)
     files = sorted(first.glob("*.ndjson"))
-    again_report = import_ndjson(empty, files, operator, ImportOptions(workers=0))
+    again_report = bulk_import(second_store, files)
     assert again_report.errors == [] and again_report.written == generated.total
-    empty.engine.dispose()
     assert run(str(second), database_url=second_database_url).exit_code == 0
     assert _without_last_updated(first) == _without_last_updated(second)

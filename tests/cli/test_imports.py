@@ -1,11 +1,11 @@
-"""`hoso import` as a user runs it: a real process, killed midway, then run again."""
+"""`hoso import` (hoso.cli.imports) as a user runs it: a real process, killed midway,
+then run again."""
 
 from __future__ import annotations
 
 import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -14,8 +14,7 @@ import sqlalchemy as sa
 
 from tests.builders.clinical import observation
 from tests.builders.patient import patient
-
-HOSO = [sys.executable, "-m", "hoso.cli"]
+from tests.cli.conftest import HOSO
 
 
 def _input(tmp_path: Path, people: int, per_person: int) -> Path:

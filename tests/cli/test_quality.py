@@ -1,5 +1,6 @@
-"""`hoso quality run` and `hoso quality report`, run as an operator would, on both
-databases: counts per rule, facility and ward, a trend across runs, and clear refusals."""
+"""`hoso quality run` and `hoso quality report` (hoso.cli.quality), run as an operator
+would, on both databases: counts per rule, facility and ward, a trend across runs, and
+clear refusals."""
 
 from __future__ import annotations
 
@@ -11,8 +12,8 @@ import pytest
 import sqlalchemy as sa
 
 from hoso.store.engine import make_engine
+from tests.cli.conftest import hoso
 from tests.ingest.quality import world
-from tests.test_cli import hoso
 
 
 def _ndjson(path: Path, resources: list[dict]) -> Path:
