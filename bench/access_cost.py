@@ -54,8 +54,8 @@ from bench.population import (
     patient_id,
     person,
 )
-from hoso.core.settings import DEFAULT_CCCD_SYSTEM, Settings
-from hoso.store.sql_store import make_store
+from hoso.assembly import open_store
+from hoso.core.settings import DEFAULT_CCCD_SYSTEM
 
 ACT_CODE = "http://terminology.hl7.org/CodeSystem/v3-ActCode"
 
@@ -70,8 +70,10 @@ def open_care_links(database_url: str, facility: int, patients: int, count: int)
     rng = random.Random(f"access-cost:{facility}")
     chosen = sorted(rng.sample([i for i in range(patients) if i not in big], count))
     today = datetime.now(UTC).date().isoformat()
-    store = make_store(database_url, Settings.from_env(database_url))
+    store = open_store(database_url)
     try:
+        # Set-up of the bench's own fixtures, straight through the store's unit of work
+        # (no caller to audit): the measured requests are what goes through the server.
         with store.unit_of_work(check_references=False) as session:
             for i in chosen:
                 encounter_id = f"access-bench-{facility}-{i:07d}"

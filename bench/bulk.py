@@ -29,8 +29,8 @@ import psycopg
 
 from bench.facts import machine
 from bench.load import RESULTS, code_version
-from hoso.ingest.bulk_prepare import BULK_TABLES
 from hoso.store import migrate
+from hoso.store.bulk_rows import BULK_TABLES
 from hoso.store.engine import make_engine
 
 ROOT = Path(__file__).resolve().parent.parent

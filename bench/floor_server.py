@@ -23,8 +23,9 @@ from hoso.access.audit_record import AuditRecord
 from hoso.access.principal import Principal
 from hoso.api import deps
 from hoso.api.app import create_app
-from hoso.core.settings import Settings
-from hoso.store.sql_store import SqlStore, make_store
+from hoso.assembly import open_store
+from hoso.fhir.repository import SearchPage, StoredResource
+from hoso.store.sql_store import SqlStore
 
 
 class UnwrittenTrail:
@@ -42,6 +43,24 @@ class UnwrittenTrail:
         pass
 
 
+class StoreFloor:
+    """The records straight from the store, one unit of work per call, as the access
+    layer runs them but with no decision, no view and no audit entry (reads only: the
+    access-cost bench reads and searches)."""
+
+    def __init__(self, store: SqlStore) -> None:
+        self.store = store
+
+    def read(self, resource_type: str, id: str) -> StoredResource:
+        with self.store.unit_of_work(write=False) as session:
+            return session.read(resource_type, id)
+
+    def search(self, resource_type: str | None, params: list[tuple[str, str]], *,
+               lenient: bool | None = False, cursor: str | None = None) -> SearchPage:  # fmt: skip
+        with self.store.unit_of_work(write=False) as session:
+            return session.search(resource_type, params, lenient=lenient, cursor=cursor)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database-url", required=True)
@@ -49,17 +68,18 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--policy-only", action="store_true")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    store = make_store(args.database_url, Settings.from_env(args.database_url))
+    store = open_store(args.database_url)
 
-    def store_itself(_store: SqlStore, principal: Principal, *_args: Any, **_kw: Any) -> SqlStore:
+    def store_itself(_store: SqlStore, principal: Principal, *_args: Any, **_kw: Any
+                     ) -> StoreFloor:  # fmt: skip
         assert isinstance(principal, Principal)  # the token was verified and resolved
-        return _store
+        return StoreFloor(_store)
 
     if not args.policy_only:
         # Swapped where `get_repository` builds the repository, not through FastAPI's
         # dependency_overrides: those are re-analysed on every request
         # (inspect.signature), which would slow the floor down and flatter the access layer.
-        deps.AccessRepository = store_itself  # type: ignore[assignment,misc]
+        deps.repository_for = store_itself  # type: ignore[assignment]
     app = create_app(store, store.settings)
     if args.policy_only:
         app.state.audit_trail = UnwrittenTrail()

@@ -35,6 +35,8 @@ from typing import Any
 import httpx
 import sqlalchemy as sa
 
+from bench import wrk
+from bench.crud import crud_draw
 from bench.facts import database_facts, machine, process_memory
 from bench.load import RESULTS, code_version, load_and_record
 from bench.population import (
@@ -71,6 +73,8 @@ class Request:
     expect_min: int = 0  # resources the Bundle must hold (searchset), 0 = a plain read
     expect_max: int | None = None
     follow_next: bool = False  # fetch every page (the timing covers all of them)
+    method: str = "GET"
+    body: dict[str, Any] | None = None  # a resource to POST or PUT
 
 
 Target = Callable[[random.Random], Request]
@@ -116,6 +120,10 @@ def kinds(patients: int) -> dict[str, tuple[str, Target]]:
     def metadata(_rng: random.Random) -> Request:
         return Request("/fhir/metadata")
 
+    def crud(rng: random.Random) -> Request:
+        method, path, query, body = crud_draw(patients, rng)
+        return Request(path, query, method=method, body=body)
+
     return {
         "read": ("GET Patient/{id}", read),
         "search_cccd": ("GET Patient?identifier=<cccd system>|<12 digits>", by_cccd),
@@ -133,6 +141,7 @@ def kinds(patients: int) -> dict[str, tuple[str, Target]]:
             everything_all,
         ),
         "metadata": ("GET metadata (HTTP + framework floor)", metadata),
+        "crud": ("create, read, update, search by CCCD: a quarter each (bench.crud)", crud),
     }
 
 
@@ -143,6 +152,13 @@ class CheckFailed(Exception):
 def fetch(client: httpx.Client, request: Request) -> tuple[int, int | None]:
     """Do one request (following `next` links if asked); return the resources received
     and the Bundle's `total` (None for a plain read or when the server did not count)."""
+    if request.method != "GET":
+        response = client.request(request.method, request.path, json=request.body,
+                                  headers={"Content-Type": "application/fhir+json"})  # fmt: skip
+        if response.status_code not in (200, 201):
+            raise CheckFailed(f"{request.method} {request.path}: HTTP {response.status_code} "
+                              f"{response.text[:300]}")  # fmt: skip
+        return 1, None
     response = client.get(request.path, params=request.params)
     received, total = 0, None
     while True:
@@ -287,6 +303,7 @@ def hoso_command() -> list[str]:
 # per-client rate limit (docs/security.md) would answer 429, so the servers run without it.
 SERVER_ENV = {"HOSO_RATE_LIMIT_PER_MINUTE": "0"}
 SERVER_WORKERS = [1]  # `--server-workers`, set by main
+WRK_DRAWS = 20_000  # requests drawn for `wrk` to cycle through
 
 
 def mint_token(database_url: str, scope: str, facility: str | None = None) -> str:
@@ -295,7 +312,7 @@ def mint_token(database_url: str, scope: str, facility: str | None = None) -> st
     if facility:
         command += ["--facility", facility]
     # One token for the whole run (minutes), instead of the default 5-minute lifetime.
-    env = {**os.environ, "HOSO_ACCESS_TOKEN_SECONDS": "7200"}
+    env = {**os.environ, **SERVER_ENV, "HOSO_ACCESS_TOKEN_SECONDS": "7200"}
     done = subprocess.run(command, capture_output=True, text=True, check=True, cwd=ROOT, env=env)
     return done.stdout.strip().splitlines()[-1]
 
@@ -382,7 +399,9 @@ def run_backend(backend: str, args: argparse.Namespace) -> dict[str, Any]:
     # An operator's token: this benchmark measures the store and the API, with the
     # access layer's cheapest decision (unrestricted, audited); bench.access_cost
     # measures what a restricted caller adds.
-    auth = {"Authorization": f"Bearer {mint_token(url, 'system/*.rs')}"}
+    writes = "crud" in chosen or "crud" in args.concurrent_kinds
+    scope = "system/*.cruds" if writes else "system/*.rs"  # the mix creates and updates
+    auth = {"Authorization": f"Bearer {mint_token(url, scope)}"}
     with (
         server(url, VAR / f"server-{backend}.log") as (base, pid),
         httpx.Client(base_url=base, timeout=60, headers=auth) as client,
@@ -408,9 +427,7 @@ def run_backend(backend: str, args: argparse.Namespace) -> dict[str, Any]:
         result["concurrent"] = {}
         for name in args.concurrent_kinds:
             for clients in args.clients:
-                stats, errors = concurrent(
-                    base, table[name][1], args.seed, clients, args.seconds, headers=auth
-                )
+                stats, errors = _throughput(base, table[name][1], args, clients, auth)
                 result["concurrent"][f"{name}@{clients}"] = stats
                 if errors:
                     result["errors"][f"concurrent {name}@{clients}"] = errors[:5]
@@ -430,6 +447,18 @@ def run_backend(backend: str, args: argparse.Namespace) -> dict[str, Any]:
     out.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
     say(f"wrote {out.relative_to(ROOT)}")
     return result
+
+
+def _throughput(base: str, draw: Target, args: argparse.Namespace, clients: int,
+                auth: dict[str, str]) -> tuple[dict[str, Any], list[str]]:  # fmt: skip
+    """`clients` at once for `--seconds`: Python threads (httpx) or `wrk`."""
+    if args.generator == "httpx":
+        return concurrent(base, draw, args.seed, clients, args.seconds, headers=auth)
+    requests = wrk.drawn(draw, random.Random(f"{args.seed}:wrk"), WRK_DRAWS)
+    token = auth["Authorization"].removeprefix("Bearer ")
+    stats = wrk.run_wrk(base, requests, token, clients, args.seconds)
+    errors = [f"{stats['errors']} non-2xx answers"] if stats["errors"] else []
+    return stats, errors
 
 
 def _row(stats: dict[str, Any]) -> str:
@@ -487,8 +516,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sqlite-url", default=SQLITE_URL)
     parser.add_argument("--pg-admin-url", default=PG_ADMIN_URL)
     parser.add_argument("--pg-database", default=PG_DATABASE)
+    parser.add_argument("--generator", choices=("httpx", "wrk"), default="httpx",
+                        help="concurrent load: Python threads, or wrk (past ~1,000 req/s)")
+    parser.add_argument("--server-src",
+                        help="PYTHONPATH for the server (and `hoso token`): a source tree, e.g. "
+                        "a worktree of an older commit, for a before/after in one run")
     args = parser.parse_args(argv)
     SERVER_WORKERS[0] = args.server_workers
+    if args.generator == "wrk" and not wrk.available():
+        parser.error("--generator wrk: install wrk (apt-get install wrk)")
+    if args.server_src:
+        SERVER_ENV["PYTHONPATH"] = args.server_src
     backends = ["sqlite", "postgresql"] if args.backend == "both" else [args.backend]
     results = [run_backend(b, args) for b in backends]
     print_table(results)

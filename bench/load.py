@@ -40,10 +40,12 @@ from bench.population import (
     record_resources,
     support_resources,
 )
-from hoso.access.principal import operator_principal
-from hoso.ingest.bulk_import import ImportOptions, ImportProgress, import_ndjson
+from hoso.access.audit import GroupCommitAuditTrail
+from hoso.access.bulk_import import BulkImportAccess
+from hoso.assembly import open_store, operator_repository
+from hoso.ingest.bulk_import import ImportOptions, ImportProgress, ImportReport, import_ndjson
 from hoso.store import schema
-from hoso.store.sql_store import SqlStore, make_store
+from hoso.store.sql_store import SqlAuditLog, SqlStore
 
 __all__ = ["RESULTS", "LoadReport", "backend_name", "code_version", "load", "load_and_record"]
 
@@ -151,7 +153,6 @@ def load(
         report.skipped.append(f"{have} Patients already loaded")
         log(f"patients: {have} already loaded, skipped")
         return report
-    principal = operator_principal("bench")
     last = [0.0]
 
     def progress(p: ImportProgress) -> None:
@@ -163,14 +164,14 @@ def load(
     options = ImportOptions(batch_resources=batch, progress=progress)
     if have < patients:
         t0 = time.perf_counter()
-        done = import_ndjson(store, [patient_file], principal, options)
+        done = _import(store, patient_file, options)
         report.patient_seconds = time.perf_counter() - t0
         report.patients_written = done.counts.get("Patient", 0)
         report.warnings += len(done.errors)
         analyze(store)
         log(f"patients: {report.patients_written} written, {report.patient_rate or 0:.0f}/s")
     t0 = time.perf_counter()
-    done = import_ndjson(store, [record_file], principal, options)
+    done = _import(store, record_file, options)
     report.record_seconds = time.perf_counter() - t0
     report.records_written = done.written
     report.warnings += len(done.errors) + len(done.warnings)
@@ -179,6 +180,17 @@ def load(
     if report.warnings:
         log(f"WARNING: the import reported {report.warnings} errors or warnings")
     return report
+
+
+def _import(store: SqlStore, path: Path, options: ImportOptions) -> ImportReport:
+    """`hoso import`'s path: the operator through the bulk import's access layer."""
+    trail = GroupCommitAuditTrail(SqlAuditLog(store))
+    try:
+        importer = BulkImportAccess(operator_repository(store, "bench", trail))
+        importer.check_importer()
+        return import_ndjson(importer, store.settings, [path], options)
+    finally:
+        trail.close()
 
 
 def code_version() -> dict[str, Any]:
@@ -209,7 +221,7 @@ def load_and_record(
 ) -> dict[str, Any]:
     """Load, and keep the figures of the last load that wrote Patients in
     `bench/results/load-<backend>-<patients>.json`: a skipped rerun returns those."""
-    store = make_store(database_url)
+    store = open_store(database_url)
     try:
         report = load(store, patients, batch=batch, seed=seed, log=log)
     finally:

@@ -23,6 +23,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from hoso.core.settings import Settings
+from hoso.fhir.store import StoreHooks
 from hoso.ingest.quality import make_checker
 from hoso.store import migrate
 from hoso.store.engine import make_engine, sqlalchemy_url
@@ -64,13 +65,15 @@ def _observation(patient_id: str) -> dict[str, Any]:
 def _round(url: str, n: int, with_rules: bool) -> float:
     engine = make_engine(url)
     migrate.upgrade(engine)
-    store = SqlStore(engine, Settings(database_url=url))
-    if with_rules:
-        store.quality = make_checker(store.settings)
+    settings = Settings(database_url=url)
+    hooks = StoreHooks(quality=make_checker(settings)) if with_rules else StoreHooks()
+    store = SqlStore(engine, settings, hooks)
     started = time.perf_counter()
     for i in range(n):
-        patient = store.create(_patient(i)).stored
-        store.create(_observation(patient.id))
+        with store.unit_of_work() as session:  # one write each, as over HTTP
+            patient = session.create(_patient(i)).stored
+        with store.unit_of_work() as session:
+            session.create(_observation(patient.id))
     seconds = time.perf_counter() - started
     engine.dispose()
     return seconds
