@@ -1,7 +1,10 @@
 """The CRUD mix of issue 14: create, read, update and search by CCCD, a quarter each.
 
 - create: a new resident (a CCCD registered in Thừa Thiên Huế, 046, which the loaded
-  population never uses, so it collides with nobody), through the MPI;
+  population never uses), through the MPI. Newcomers are drawn from the operating
+  system's randomness, not the seeded generator: a rerun, or a before/after pair of
+  runs on one database, must create residents the store does not hold yet, or the MPI
+  would take its cheap path (an existing CCCD) and flatter the later run;
 - read: `Patient/{id}` of a loaded resident;
 - update: `PUT Patient/{id}` of a loaded resident with a new phone number (a new
   version: history, index rows, audit entry);
@@ -19,6 +22,7 @@ from hoso.core.settings import DEFAULT_CCCD_SYSTEM
 __all__ = ["crud_draw"]
 
 NEW_PROVINCE = "046"
+FRESH = random.SystemRandom()  # who the newcomers are: new on every run
 
 
 def _newcomer(rng: random.Random) -> dict[str, Any]:
@@ -43,7 +47,7 @@ def crud_draw(patients: int, rng: random.Random) -> tuple[str, str, dict[str, st
     """(method, path, query, body) of one request of the mix."""
     kind = rng.randrange(4)
     if kind == 0:
-        return "POST", "/fhir/Patient", {}, _newcomer(rng)
+        return "POST", "/fhir/Patient", {}, _newcomer(FRESH)
     resident = person(rng.randrange(patients))
     if kind == 1:
         return "GET", f"/fhir/Patient/{resident.id}", {}, None

@@ -101,6 +101,7 @@ def _post_head(auth: str, length: int) -> bytes:
     return head.encode()
 
 
+@pytest.mark.backend_independent
 def test_stalled_trickled_and_abandoned_bodies_neither_hang_nor_log_errors(live: Live) -> None:
     auth = "Authorization: " + live.operator()["Authorization"]
     # Content-Length 1000, 10 bytes, then silence: 408 after the idle limit (1 s).
@@ -127,6 +128,7 @@ def test_stalled_trickled_and_abandoned_bodies_neither_hang_nor_log_errors(live:
     assert "POST /fhir/Patient 408" in log
 
 
+@pytest.mark.backend_independent
 def test_discovery_and_fhirclient_name_the_port_the_server_listens_on(
     live: Live, tmp_path: Path
 ) -> None:

@@ -12,6 +12,9 @@ from hoso.api.auth_routes import security_block
 from hoso.store.sql_store import SqlStore
 from tests.builders.auth import AuditRecorder, auth_app
 
+# Headers, discovery and the in-process limiter: nothing the database decides.
+pytestmark = pytest.mark.backend_independent
+
 
 @pytest.fixture
 def site(store: SqlStore) -> FastAPI:

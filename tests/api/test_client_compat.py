@@ -7,6 +7,7 @@ import json
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
@@ -30,6 +31,7 @@ def test_a_transaction_posted_to_fhir_slash_is_processed(client: TestClient) -> 
     assert response.json()["type"] == "transaction-response"
 
 
+@pytest.mark.backend_independent
 def test_a_read_with_a_trailing_slash_is_the_read(client: TestClient) -> None:
     pid = create_id(client, patient())
     plain, slashed = client.get(f"/fhir/Patient/{pid}"), client.get(f"/fhir/Patient/{pid}/")
@@ -38,6 +40,7 @@ def test_a_read_with_a_trailing_slash_is_the_read(client: TestClient) -> None:
 
 
 # -- 11. unknown _-parameters --------------------------------------------------------------
+@pytest.mark.backend_independent
 def test_an_unknown_underscore_parameter_is_ignored_and_listed(client: TestClient) -> None:
     create_id(client, patient())
     response = client.get("/fhir/Patient", params={"_totalMethod": "count", "_summary": "count"})
@@ -48,6 +51,7 @@ def test_an_unknown_underscore_parameter_is_ignored_and_listed(client: TestClien
     assert outcomes[0]["resource"]["issue"][0]["expression"] == ["_totalMethod"]
 
 
+@pytest.mark.backend_independent
 def test_strict_handling_still_refuses_it(client: TestClient) -> None:
     response = client.get("/fhir/Patient", params={"_totalMethod": "count"},
                           headers={"Prefer": "handling=strict"})  # fmt: skip
@@ -55,6 +59,7 @@ def test_strict_handling_still_refuses_it(client: TestClient) -> None:
     assert response.json()["issue"][0]["expression"] == ["_totalMethod"]
 
 
+@pytest.mark.backend_independent
 def test_a_misspelt_ordinary_parameter_is_refused_by_default(client: TestClient) -> None:
     """`famly=` ignored would list every resident: only `_`-parameters are let go."""
     assert client.get("/fhir/Patient", params={"famly": "Nguyễn"}).status_code == 400
@@ -63,6 +68,7 @@ def test_a_misspelt_ordinary_parameter_is_refused_by_default(client: TestClient)
     assert lenient.status_code == 200
 
 
+@pytest.mark.backend_independent
 def test_has_is_refused_however_lenient(client: TestClient) -> None:
     response = client.get("/fhir/Patient", params={"_has:Observation:patient:code": "1"},
                           headers={"Prefer": "handling=lenient"})  # fmt: skip
@@ -114,6 +120,7 @@ def test_json_patch_stays(client: TestClient) -> None:
     assert response.json()["gender"] == "other"
 
 
+@pytest.mark.backend_independent
 def test_merge_patch_as_application_json_is_a_415_naming_the_accepted_types(
     client: TestClient,
 ) -> None:
@@ -167,6 +174,7 @@ def test_concurrent_puts_with_if_match_get_one_success_and_412s(app: FastAPI) ->
 
 
 # -- 14. HEAD, If-None-Match, XML -----------------------------------------------------------
+@pytest.mark.backend_independent
 def test_head_answers_every_get_url_without_a_body(client: TestClient) -> None:
     pid = create_id(client, patient())
     for url in (f"/fhir/Patient/{pid}", "/fhir/Patient", f"/fhir/Patient/{pid}/_history",
@@ -189,6 +197,7 @@ def test_if_none_match_with_the_current_version_is_a_304(client: TestClient) -> 
     assert changed.json()["gender"] == "female"
 
 
+@pytest.mark.backend_independent
 def test_xml_is_a_406_with_a_json_outcome(client: TestClient) -> None:
     pid = create_id(client, patient())
     for response in (

@@ -21,6 +21,7 @@ def _nothing_stored(client: TestClient) -> None:
     assert client.get("/fhir/_history").json()["total"] == 0
 
 
+@pytest.mark.backend_independent
 def test_malformed_json(client: TestClient) -> None:
     response = client.post("/fhir/Patient", content=b'{"resourceType": "Pat', headers=FHIR_JSON)
     assert response.status_code == 400
@@ -28,6 +29,7 @@ def test_malformed_json(client: TestClient) -> None:
     _nothing_stored(client)
 
 
+@pytest.mark.backend_independent
 def test_wrong_resource_type(client: TestClient) -> None:
     response = client.post("/fhir/Patient", json={"resourceType": "Observation"}, headers=FHIR_JSON)
     assert response.status_code == 400
@@ -44,6 +46,7 @@ def test_wrong_resource_type(client: TestClient) -> None:
         ({"meta": {"security": "x"}}, "Patient.meta.security"),
     ],
 )
+@pytest.mark.backend_independent
 def test_invalid_element_named_by_path(client: TestClient, change: dict, path: str) -> None:
     response = client.post("/fhir/Patient", json={**patient(), **change}, headers=FHIR_JSON)
     assert response.status_code == 400
@@ -52,6 +55,7 @@ def test_invalid_element_named_by_path(client: TestClient, change: dict, path: s
     _nothing_stored(client)
 
 
+@pytest.mark.backend_independent
 def test_unsupported_media_type(client: TestClient) -> None:
     response = client.post(
         "/fhir/Patient", content=b"<Patient/>", headers={"Content-Type": "application/fhir+xml"}
@@ -60,6 +64,7 @@ def test_unsupported_media_type(client: TestClient) -> None:
     _outcome(response)
 
 
+@pytest.mark.backend_independent
 def test_oversize_body_is_413(client: TestClient) -> None:
     big = patient(
         text={"status": "generated", "div": "<div>" + "x" * (17 * 1024 * 1024) + "</div>"}
@@ -85,6 +90,7 @@ def test_unresolved_reference_rejected(client: TestClient) -> None:
     assert client.get("/fhir/Observation").json()["total"] == 0
 
 
+@pytest.mark.backend_independent
 def test_update_id_mismatch(client: TestClient) -> None:
     response = client.put("/fhir/Patient/a", json={**patient(), "id": "b"}, headers=FHIR_JSON)
     assert response.status_code == 400

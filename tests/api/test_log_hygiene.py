@@ -33,7 +33,7 @@ import pytest
 from hoso.core.settings import DEFAULT_CCCD_SYSTEM
 from hoso.core.text import fold
 
-pytestmark = pytest.mark.live
+pytestmark = [pytest.mark.live, pytest.mark.backend_independent]  # logs, not storage
 
 # Synthetic resident: the number, name and note are invented for this test.
 CCCD = "079189006543"

@@ -18,6 +18,9 @@ from hoso.api.security_headers import HSTS, docs_policy, is_https
 from hoso.store.sql_store import SqlStore
 from tests.api.conftest import FHIR_JSON
 
+# Headers, discovery and the in-process limiter: nothing the database decides.
+pytestmark = pytest.mark.backend_independent
+
 BASE = {
     "x-content-type-options": "nosniff",
     "x-frame-options": "DENY",

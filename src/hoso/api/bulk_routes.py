@@ -56,7 +56,8 @@ def runner_for(app: FastAPI) -> BulkRunner:
 
 
 @asynccontextmanager
-async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """The export runner's life, inside the app's (`hoso.api.app.create_app`)."""
     runner = runner_for(app)
     try:
         await run_in_threadpool(runner.recover)  # jobs of a process that died
@@ -66,7 +67,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     await run_in_threadpool(runner.stop)
 
 
-router = APIRouter(prefix="/fhir", lifespan=_lifespan)
+router = APIRouter(prefix="/fhir")
 
 
 def get_bulk_access(repo: JobRepoDep) -> BulkExportAccess:

@@ -10,8 +10,9 @@ from starlette.concurrency import run_in_threadpool
 from hoso.api import auth_routes
 from hoso.api.body import read_json
 from hoso.api.deps import RepoDep, SettingsDep
-from hoso.api.responses import base_url, fhir_response
+from hoso.api.responses import FHIR_JSON, base_url, fhir_response
 from hoso.bulk.definitions import EXPORT_DEFINITIONS
+from hoso.core import jsonx
 from hoso.core.errors import ResourceNotFound
 from hoso.fhir.capability import capability_statement
 from hoso.fhir.operations import OperationContext, collect_params
@@ -32,18 +33,28 @@ INTERACTIONS = (
 )
 
 
+CAPABILITY_CACHE = 8  # base URLs (Host headers) whose statement is kept
+
+
 @router.get("/metadata")
-def metadata(request: Request) -> Response:
-    """The CapabilityStatement: built from the same registries the routes use."""
-    return fhir_response(
-        capability_statement(
-            base_url(request),
+async def metadata(request: Request) -> Response:
+    """The CapabilityStatement: built from the same registries the routes use, once per
+    app and base URL (it changes only with them; building and serialising its 125 kB
+    was most of the cost of a `metadata` request). Async: no thread hop for bytes."""
+    root = base_url(request)
+    cache: dict[str, bytes] = request.app.state.__dict__.setdefault("capability", {})
+    body = cache.get(root)
+    if body is None:
+        body = jsonx.dumps(capability_statement(
+            root,
             interactions=INTERACTIONS,
             operations=[op.DEFINITION for op in request.app.state.operations.registered()]
             + list(EXPORT_DEFINITIONS),  # served by hoso.api.bulk_routes
             security=auth_routes.security_block(request.app),
-        )
-    )
+        ))  # fmt: skip
+        if len(cache) < CAPABILITY_CACHE:  # the Host header is the client's to choose
+            cache[root] = body
+    return Response(content=body, media_type=FHIR_JSON)
 
 
 async def _invoke(

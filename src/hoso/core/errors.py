@@ -191,3 +191,12 @@ class QueryTimeout(FhirError):
 
     http_status = 503
     issue_code = "timeout"
+
+
+class StoreUnavailable(FhirError):
+    """The database connection was lost (a restart, a network cut): the connection is
+    dropped and the next request gets a fresh one; this one may be retried."""
+
+    http_status = 503
+    issue_code = "transient"
+    retry_after = 1

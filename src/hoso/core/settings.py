@@ -34,6 +34,14 @@ def role_limits(*specs: str) -> tuple[tuple[str, int, int], ...]:
     return tuple((role, rate, burst) for role, (rate, burst) in limits.items())
 
 
+def _role_limits(env: Mapping[str, str]) -> tuple[tuple[str, int, int], ...]:
+    """The defaults and HOSO_RATE_LIMITS; none when HOSO_RATE_LIMIT_PER_MINUTE=0 turns
+    rate limiting off and no role is given a limit of its own."""
+    if env.get("HOSO_RATE_LIMIT_PER_MINUTE") == "0" and not env.get("HOSO_RATE_LIMITS"):
+        return ()
+    return role_limits(DEFAULT_RATE_LIMITS, env.get("HOSO_RATE_LIMITS", ""))
+
+
 def default_database_url() -> str:
     return f"sqlite:///{Path('var') / 'hoso.db'}"
 
@@ -74,7 +82,8 @@ class Settings:
     # database by a thread (hoso.store.audit_spool); None: each is committed to the
     # database before the answer. `from_env`: var/audit-spool unless HOSO_AUDIT_SPOOL_DIR
     # says otherwise ("" turns it off). The interval (seconds) lets entries gather
-    # between chaining passes; 0 chains at once.
+    # between chaining passes (`from_env`: 0.05, HOSO_AUDIT_CHAIN_INTERVAL): one append
+    # of a hundred entries costs little more than one of one; 0 chains at once.
     audit_spool_dir: str | None = None
     audit_chain_interval: float = 0.0
     # -- authentication (hoso.access tokens, keys, accounts; docs/security-auth.md) --
@@ -145,7 +154,7 @@ class Settings:
             audit_key=env["HOSO_AUDIT_KEY"].encode() if env.get("HOSO_AUDIT_KEY") else None,
             audit_spool_dir=env.get("HOSO_AUDIT_SPOOL_DIR", str(Path("var") / "audit-spool"))
             or None,
-            audit_chain_interval=float(env.get("HOSO_AUDIT_CHAIN_INTERVAL", 0)),
+            audit_chain_interval=float(env.get("HOSO_AUDIT_CHAIN_INTERVAL", 0.05)),
             public_base_url=env.get("HOSO_BASE_URL", "http://127.0.0.1:8000").rstrip("/"),
             access_token_seconds=int(env.get("HOSO_ACCESS_TOKEN_SECONDS", 300)),
             refresh_token_hours=int(env.get("HOSO_REFRESH_TOKEN_HOURS", 12)),
@@ -158,7 +167,7 @@ class Settings:
             external_idps=external_idps_from(env),
             rate_limit_per_minute=int(env.get("HOSO_RATE_LIMIT_PER_MINUTE", 600)),
             rate_limit_burst=int(env.get("HOSO_RATE_LIMIT_BURST", 60)),
-            rate_limits_by_role=role_limits(DEFAULT_RATE_LIMITS, env.get("HOSO_RATE_LIMITS", "")),
+            rate_limits_by_role=_role_limits(env),
             trust_proxy_headers=_flag(env.get("HOSO_TRUST_PROXY_HEADERS", "")),
             bulk_dir=env.get("HOSO_BULK_DIR") or str(Path("var") / "bulk"),
             import_sources=tuple(

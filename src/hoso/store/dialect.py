@@ -18,8 +18,9 @@ What differs:
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Mapping, Sequence
+from types import MappingProxyType
+from typing import Any, ClassVar
 
 import sqlalchemy as sa
 
@@ -34,6 +35,9 @@ class Dialect:
     name = "sqlite"
     copies = False  # whether bulk rows are COPY text (CSV) rather than tuples
     arrays = False  # whether a statement may take array parameters (unnest)
+    # Execution options of a read-only unit of work. SQLite reads in a transaction of
+    # its own (BEGIN, in process, free).
+    read_options: ClassVar[Mapping[str, str]] = MappingProxyType({})
 
     def lock_keys(self, conn: sa.Connection, keys: Sequence[str]) -> None:
         """Serialise transactions that use any of the same `keys` until they end. SQLite
@@ -61,6 +65,9 @@ class PostgresDialect(Dialect):
     name = "postgresql"
     copies = True
     arrays = True
+    # At READ COMMITTED each statement sees its own snapshot inside a transaction too,
+    # so a read gains nothing from BEGIN and COMMIT but two round trips.
+    read_options: ClassVar[Mapping[str, str]] = MappingProxyType({"isolation_level": "AUTOCOMMIT"})
 
     def lock_keys(self, conn: sa.Connection, keys: Sequence[str]) -> None:
         # One round trip for all the keys, taken in ascending order (the sorted

@@ -10,6 +10,11 @@ from pathlib import Path
 import sqlalchemy as sa
 
 WRITE_OPTION = "hoso_write"
+# Connections each process keeps open to PostgreSQL: as many as the API runs requests
+# at once (`hoso.api.app` sizes its thread pool to this), so that no request waits for
+# a connection and none is opened and closed per request (an overflow connection is
+# closed when returned to a full pool: under load that was a new backend per request).
+POOL_SIZE = 24
 
 
 def sqlalchemy_url(url: str) -> str:
@@ -24,12 +29,15 @@ def make_engine(url: str) -> sa.Engine:
     """An engine for SQLite (file created with its folder) or PostgreSQL."""
     url = sqlalchemy_url(url)
     if not url.startswith("sqlite"):
-        return sa.create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+        # No pre-ping (a round trip per checkout): a connection the server dropped
+        # fails one request (503, retry) and is replaced (SqlStore.unit_of_work).
+        return sa.create_engine(url, pool_size=POOL_SIZE, max_overflow=8, pool_recycle=3600)
     database = sa.make_url(url).database
     if database and database != ":memory:":
         Path(database).parent.mkdir(parents=True, exist_ok=True)
     engine = sa.create_engine(
-        url, connect_args={"check_same_thread": False, "timeout": 30}, poolclass=sa.pool.QueuePool
+        url, connect_args={"check_same_thread": False, "timeout": 30}, poolclass=sa.pool.QueuePool,
+        pool_size=POOL_SIZE, max_overflow=8,
     )
 
     @sa.event.listens_for(engine, "connect")

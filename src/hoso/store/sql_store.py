@@ -11,7 +11,7 @@ from contextlib import contextmanager, suppress
 
 import sqlalchemy as sa
 
-from hoso.core.errors import QueryTimeout
+from hoso.core.errors import QueryTimeout, StoreUnavailable
 from hoso.core.settings import Settings
 from hoso.fhir.audit_row import AuditRow
 from hoso.fhir.store import StoreHooks
@@ -43,8 +43,10 @@ class SqlStore:
         reference_visibility: Visibility | None = None,
     ) -> Iterator[SqlSession]:
         """One transaction: committed when the block ends, rolled back on any error; a
-        statement cancelled by the statement timeout becomes `QueryTimeout` (503)."""
-        options = {WRITE_OPTION: write}
+        statement cancelled by the statement timeout becomes `QueryTimeout` (503), a lost
+        connection `StoreUnavailable` (503, retry). A read-only unit runs in the
+        dialect's cheapest mode (PostgreSQL: no BEGIN and COMMIT round trips)."""
+        options = {WRITE_OPTION: write, **({} if write else self.dialect.read_options)}
         try:
             with self.engine.connect().execution_options(**options) as conn, conn.begin():
                 session = SqlSession(conn, self.settings, self.dialect, self.hooks,
@@ -53,6 +55,13 @@ class SqlStore:
                 yield session
                 session.verify_references()
         except sa.exc.DBAPIError as exc:
+            if exc.connection_invalidated:
+                # No pre-ping per checkout (a round trip per request): a connection the
+                # server dropped fails once, is discarded, and the client retries.
+                raise StoreUnavailable(
+                    "Mất kết nối cơ sở dữ liệu; vui lòng thử lại / The database connection "
+                    "was lost; please retry"
+                ) from None
             if not self.dialect.timed_out(exc):
                 raise
             raise QueryTimeout(

@@ -20,7 +20,10 @@ def range_condition(
     inside = sa.and_(low >= value.low, high <= value.high)
     match value.prefix:
         case Prefix.EQ:
-            return inside
+            # `low <= sh` follows (low <= high <= sh) but lets the index on `low` scan
+            # only [sl, sh]: without it a birth date scanned every row after that day
+            # (1.3 s among 1,000,000 residents, for each Patient the MPI checked).
+            return sa.and_(inside, low <= value.high)
         case Prefix.NE:
             return sa.not_(inside)
         case Prefix.GT:

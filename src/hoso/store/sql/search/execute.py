@@ -216,7 +216,10 @@ def execute_any(
     for query in queries:
         size = min(default_count if query.count is None else query.count, max_count)
         where = where_clause(query, _RES, visibility)
-        first = sa.select(_RES.c.seq).where(*where).order_by(_RES.c.seq).limit(size).subquery()
+        # `seq + 0`: collect the (few) matches and sort them, never walk the primary
+        # key probing every row (see `_keyset_page`).
+        first = (sa.select(_RES.c.seq).where(*where).order_by(_RES.c.seq + 0).limit(size)
+                 .subquery())  # fmt: skip
         # Each branch selects from its own limited subquery: SQLite allows no LIMIT
         # inside a compound SELECT's branches.
         branches.append(sa.select(first.c.seq))
