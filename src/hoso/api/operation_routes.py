@@ -40,7 +40,7 @@ CAPABILITY_CACHE = 8  # base URLs (Host headers) whose statement is kept
 async def metadata(request: Request) -> Response:
     """The CapabilityStatement: built from the same registries the routes use, once per
     app and base URL (it changes only with them; building and serialising its 125 kB
-    was most of the cost of a `metadata` request). Async: no thread hop for bytes."""
+    was a third of the cost of a `metadata` request). Async: no thread hop for bytes."""
     root = base_url(request)
     cache: dict[str, bytes] = request.app.state.__dict__.setdefault("capability", {})
     body = cache.get(root)

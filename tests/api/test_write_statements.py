@@ -1,0 +1,43 @@
+"""How many SQL statements a Patient create costs through the whole request path: the
+MPI's candidate searches are one statement, its locks one, the audit append two on
+PostgreSQL (issue 14: at most 12; it was 24)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+import sqlalchemy as sa
+from fastapi.testclient import TestClient
+
+from hoso.store.sql_store import SqlStore
+from tests.api.conftest import FHIR_JSON
+from tests.builders.patient import patient
+
+
+@pytest.fixture
+def statements(store: SqlStore) -> Iterator[list[str]]:
+    seen: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
+        seen.append(" ".join(statement.split()[:4]))
+
+    sa.event.listen(store.engine, "before_cursor_execute", count)
+    yield seen
+    sa.event.remove(store.engine, "before_cursor_execute", count)
+
+
+def test_a_patient_create_costs_at_most_twelve_statements(
+    client: TestClient, store: SqlStore, statements: list[str]
+) -> None:
+    # A first resident, so that the MPI's searches have someone to look at.
+    first = patient(cccd="079090001234", birth_date="1990-05-01")
+    assert client.post("/fhir/Patient", json=first, headers=FHIR_JSON).status_code == 201
+    statements.clear()
+    newcomer = patient(cccd="079185004321", family="Trần", given=("Thị", "Bình"),
+                       gender="female", birth_date="1985-03-12")  # fmt: skip
+    response = client.post("/fhir/Patient", json=newcomer, headers=FHIR_JSON)
+    assert response.status_code == 201, response.text
+    writes = [s for s in statements if not s.startswith(("BEGIN", "COMMIT", "ROLLBACK"))]
+    assert len(writes) <= 12, writes
+    assert sum(s.startswith("SELECT resource.seq") for s in writes) == 1  # one search_any
