@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+import httpx
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
@@ -116,5 +117,13 @@ def test_bad_ward_in_the_page_url_is_a_400_outcome(browser: Browser, two_runs: s
     response = context.request.get(f"{two_runs}/api/quality/scorecard.html?ward=12")
     assert response.status == 400
     assert response.json()["issue"][0]["expression"] == ["ward"]
-    anonymous = browser.new_context().new_page().goto(f"{two_runs}/api/quality/scorecard.html")
-    assert anonymous is not None and anonymous.status == 401
+    # A browser without a session is sent to the login form (and back afterwards).
+    anonymous = browser.new_context().new_page()
+    landed = anonymous.goto(f"{two_runs}/api/quality/scorecard.html")
+    assert landed is not None and landed.status == 200
+    assert "/auth/authorize" in anonymous.url and "client_id=hoso-web" in anonymous.url
+    assert anonymous.title() == "Đăng nhập Hồ Sơ / Log in to Hồ Sơ"
+    # A client that does not ask for HTML gets the API's 401 and a bare challenge.
+    bare = httpx.get(f"{two_runs}/api/quality/scorecard.html")
+    assert bare.status_code == 401 and bare.headers["www-authenticate"] == 'Bearer realm="hoso"'
+

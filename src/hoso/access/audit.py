@@ -30,7 +30,7 @@ _REST = {
     "history-type", "history-system", "create", "search", "search-type", "search-system",
     "capabilities", "transaction", "batch", "operation",
 }  # fmt: skip
-_LOGIN = {"login", "logout", "lockout", "token", "refresh", "revoke"}
+_LOGIN = {"login", "logout", "session", "lockout", "token", "refresh", "revoke"}
 
 
 class AuditSink(Protocol):

@@ -144,6 +144,22 @@ class ClientRegistry:
         )
         return self.require(client_id)
 
+    def ensure_public(
+        self, *, client_id: str, name: str, redirect_uris: list[str], scopes: str
+    ) -> Client:
+        """`register_public`, or the registered client with these redirect URIs (the
+        server's own web login: its address is the deployment's base URL). Two processes
+        starting at once may both try to register; the second finds the first's."""
+        if self.get(client_id) is None:
+            try:
+                return self.register_public(client_id=client_id, name=name,
+                                            redirect_uris=redirect_uris, scopes=scopes)  # fmt: skip
+            except Exception:  # a concurrent registration (the store's own error type)
+                if self.get(client_id) is None:
+                    raise
+        self.store.set_client_redirect_uris(client_id, " ".join(redirect_uris))
+        return self.require(client_id)
+
     def get(self, client_id: str) -> Client | None:
         row = self.store.client(client_id)
         return _client(row) if row is not None else None

@@ -22,16 +22,21 @@ from hoso.api import (
     audit_routes,
     auth_routes,
     bulk_routes,
+    docs_routes,
     fhir_routes,
+    home_routes,
     import_routes,
+    login_routes,
     operation_routes,
     quality_routes,
     review_routes,
     rights_routes,
+    status_routes,
 )
 from hoso.api.access_log import AccessLog
 from hoso.api.audit_barrier import AuditBarrier
 from hoso.api.errors import install_error_handlers
+from hoso.api.page_session import SessionCookieRotation
 from hoso.api.rate_limit import RateLimit, RateLimiter
 from hoso.api.request_guards import BodyDeadline, BodyLimit, FhirUrl, HeadAsGet
 from hoso.api.security_headers import SecurityHeaders
@@ -80,7 +85,7 @@ def create_app(store: SqlStore, settings: Settings) -> FastAPI:
             yield
         trail.close()
 
-    app = FastAPI(title="Hồ Sơ FHIR API", version="0.1.0", docs_url="/docs", redoc_url=None,
+    app = FastAPI(title="Hồ Sơ FHIR API", version="0.1.0", docs_url=None, redoc_url=None,
                   lifespan=lifespan, telemetry=NO_TELEMETRY)  # fmt: skip
     _state(app, store, settings, trail)
     _routers(app)
@@ -105,10 +110,15 @@ def _state(app: FastAPI, store: SqlStore, settings: Settings,
     state.rate_limiter = RateLimiter.from_settings(settings)  # deps: per client and role
     # /auth and discovery; puts the TokenService on state.tokens (and state.auth).
     auth_routes.install(app)
+    login_routes.install(app)  # the pages' sessions: state.web_sessions
 
 
 ROUTERS = (
     auth_routes.router,  # first: /fhir/.well-known is not a FHIR type
+    login_routes.router,  # /login, /logout, /lang: the pages' sessions
+    home_routes.router,  # /
+    status_routes.router,  # /status
+    docs_routes.router,  # /docs, offline
     rights_routes.router,  # before the generic $operation routes
     bulk_routes.router,  # $export, before the generic $operation routes
     import_routes.router,  # $import
@@ -128,10 +138,12 @@ def _routers(app: FastAPI) -> None:
     the bulk runner's lifespan is entered by the app's (`create_app`)."""
     for router in ROUTERS:
         app.router.routes.extend(router.routes)
+    docs_routes.install(app)  # /static: the pages' stylesheet, Swagger UI's files
 
 
 def _middleware(app: FastAPI, settings: Settings) -> None:
     app.add_middleware(AuditBarrier)  # innermost: it sees the final response
+    app.add_middleware(SessionCookieRotation, settings=settings)
     app.add_middleware(BodyDeadline, idle_seconds=settings.body_idle_seconds,
                        total_seconds=settings.body_timeout_seconds)  # fmt: skip
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes,

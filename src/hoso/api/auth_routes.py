@@ -24,7 +24,7 @@ from hoso.access.discovery import capability_security, openid_configuration, sma
 from hoso.access.external_idp import HttpJson
 from hoso.access.oauth_errors import OAuthError, invalid_request
 from hoso.access.oidc import AuthorizationRequest, CsrfFailed, RequestRefused
-from hoso.api.pages import page_csp, templates
+from hoso.api.layout import page_policy, render_page
 from hoso.store.auth_store import SqlAuthStore
 
 __all__ = ["install", "router", "security_block"]
@@ -34,13 +34,6 @@ router = APIRouter()
 CSRF_COOKIE = "hoso_login_csrf"
 RP_COOKIE = "hoso_rp_verifier"  # PKCE verifier of the leg to an external provider
 FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
-STYLE = (
-    "body{font-family:system-ui,sans-serif;max-width:32rem;margin:2rem auto;padding:0 1rem;"
-    "color:#1b1b1b}label{display:block;margin-top:1rem}input{width:100%;padding:.5rem;"
-    "box-sizing:border-box}button{margin-top:1.5rem;padding:.6rem 1.2rem}"
-    ".error{color:#a30000;font-weight:600}[lang=en]{color:#555}"
-)
-
 
 class UrllibJson:
     """Outbound JSON over HTTPS to the external identity providers."""
@@ -165,9 +158,9 @@ def authorize(request: Request, auth: AuthDep) -> Response:
         if idp:
             return _to_external_provider(request, auth, login, idp)
     except RequestRefused as exc:
-        return _refused(exc)
+        return _refused(request, exc)
     cookie = secrets.token_urlsafe(32)
-    response = _login_page(login, auth.provider.login_form_token(login, cookie))
+    response = _login_page(request, login, auth.provider.login_form_token(login, cookie))
     response.set_cookie(
         CSRF_COOKIE,
         cookie,
@@ -189,6 +182,7 @@ async def authorize_login(request: Request, auth: AuthDep) -> Response:
         )
     except (CsrfFailed, OAuthError):
         return _error_page(
+            request,
             "Phiên đăng nhập không hợp lệ hoặc đã hết hạn (CSRF) / "
             "The login form is invalid or has expired (CSRF)",
             403,
@@ -205,10 +199,11 @@ async def authorize_login(request: Request, auth: AuthDep) -> Response:
         auth.provider.check_person_scopes(login, account)
     except LoginRefused as exc:
         return _login_page(
+            request,
             login, form["csrf_token"], error=str(exc), username=form.get("username", ""), status=401
         )
     except RequestRefused as exc:
-        return _refused(exc)
+        return _refused(request, exc)
     location = await run_in_threadpool(auth.provider.approve, login, account)
     return RedirectResponse(location, status_code=303, headers=_page_headers(login))
 
@@ -245,7 +240,9 @@ def external_callback(request: Request, auth: AuthDep) -> Response:
     """Back from an external provider: map its person to an account, then answer the
     client exactly as after a login here."""
     if auth.external is None:
-        return _error_page("Không có nhà cung cấp định danh ngoài / No external provider", 404)
+        return _error_page(
+            request, "Không có nhà cung cấp định danh ngoài / No external provider", 404
+        )
     try:
         login, account = auth.external.finish(
             request.query_params, request.cookies.get(RP_COOKIE), _ip(request)
@@ -253,12 +250,13 @@ def external_callback(request: Request, auth: AuthDep) -> Response:
         auth.provider.check_person_scopes(login, account)
     except CsrfFailed:
         return _error_page(
+            request,
             "Phiên đăng nhập không hợp lệ hoặc đã hết hạn (CSRF) / "
             "The login session is invalid or has expired (CSRF)",
             403,
         )
     except RequestRefused as exc:
-        return _refused(exc)
+        return _refused(request, exc)
     response = RedirectResponse(
         auth.provider.approve(login, account),
         status_code=303,
@@ -269,6 +267,7 @@ def external_callback(request: Request, auth: AuthDep) -> Response:
 
 
 def _login_page(
+    request: Request,
     login: AuthorizationRequest,
     form_token: str,
     *,
@@ -276,8 +275,12 @@ def _login_page(
     username: str = "",
     status: int = 200,
 ) -> HTMLResponse:
-    html = templates.get_template("login.html").render(
-        style=STYLE,
+    response = render_page(
+        request,
+        "login.html",
+        status=status,
+        show_login=False,
+        form_action=_form_targets(login),
         client_name=login.client_name or login.client_id,
         scope=login.scope,
         action="authorize",  # relative: this same path, whatever prefix a proxy adds
@@ -285,32 +288,40 @@ def _login_page(
         error=error,
         username=username,
     )
-    headers = _page_headers(login)
+    response.headers.update(_page_headers(login))
     if status == 401:
-        headers["WWW-Authenticate"] = 'FormBased realm="hoso"'  # the form is the challenge
-    return HTMLResponse(html, status, headers=headers)
+        # The form is the challenge.
+        response.headers["WWW-Authenticate"] = 'FormBased realm="hoso"'
+    return response
 
 
-def _error_page(message: str, status: int) -> HTMLResponse:
-    html = templates.get_template("auth_error.html").render(style=STYLE, message=message)
-    return HTMLResponse(html, status, headers=_page_headers(None))
+def _error_page(request: Request, message: str, status: int) -> HTMLResponse:
+    response = render_page(request, "auth_error.html", status=status,
+                           message=message)  # fmt: skip
+    response.headers.update(_page_headers(None))
+    return response
 
 
-def _refused(exc: RequestRefused) -> Response:
+def _refused(request: Request, exc: RequestRefused) -> Response:
     if exc.redirect:
         return RedirectResponse(exc.redirect, status_code=303)
-    return _error_page(exc.error.description, 400)
+    return _error_page(request, exc.error.description, 400)
 
 
-def _page_headers(login: AuthorizationRequest | None) -> dict[str, str]:
-    """The login page's own policy: its one inline style by hash, no script at all, and
-    form submission to us and then (by redirect) to the client's registered origin."""
+def _form_targets(login: AuthorizationRequest | None) -> str:
+    """Form submission to us and then (by redirect) to the client's registered origin."""
     targets = "'self'"
     if login is not None:
         parts = urlsplit(login.redirect_uri)  # an app's own scheme has no host
         targets += f" {parts.scheme}://{parts.netloc}" if parts.netloc else f" {parts.scheme}:"
+    return targets
+
+
+def _page_headers(login: AuthorizationRequest | None) -> dict[str, str]:
+    """The login page's own policy: the layout's stylesheet, no script at all, and
+    form submission to us and then to the client (`_form_targets`)."""
     return {
-        "Content-Security-Policy": page_csp(STYLE, targets),
+        "Content-Security-Policy": page_policy(_form_targets(login)),
         "X-Frame-Options": "DENY",
         "X-Content-Type-Options": "nosniff",
         "Referrer-Policy": "no-referrer",

@@ -14,7 +14,7 @@ from fastapi import Depends, Request
 from hoso.access.principal import Principal
 from hoso.access.repository import AccessRepository
 from hoso.assembly import repository_for
-from hoso.core.errors import Unauthorized
+from hoso.core.errors import CredentialsMissing
 from hoso.core.settings import Settings
 
 AUDIT_RECEIPTS = "hoso.audit_receipts"  # key in the ASGI scope's "state"
@@ -24,7 +24,7 @@ def bearer_token(request: Request) -> str:
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        raise Unauthorized(
+        raise CredentialsMissing(
             "Cần mã truy cập (Authorization: Bearer …) / "
             "An access token is required (Authorization: Bearer …)"
         )

@@ -13,8 +13,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 
 from hoso.api.access_log import route_template
+from hoso.api.error_pages import TITLES, error_page, wants_html
 from hoso.api.responses import fhir_response
-from hoso.core.errors import FhirError, Issue, Unauthorized, operation_outcome
+from hoso.core.errors import CredentialsMissing, FhirError, Issue, Unauthorized, operation_outcome
 
 __all__ = ["install_error_handlers"]
 
@@ -26,10 +27,17 @@ def _outcome(status: int, message: str, code: str = "invalid") -> Response:
     return fhir_response(operation_outcome([Issue("error", code, message)]), status)
 
 
-async def _fhir_error(_request: Request, exc: Exception) -> Response:
+async def _fhir_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, FhirError)
-    response = fhir_response(exc.outcome(), exc.http_status)
-    if isinstance(exc, Unauthorized):
+    if wants_html(request):
+        response = error_page(request, exc.http_status, str(exc), exc)
+        if response.status_code == 303:  # to the login: no challenge on a redirect
+            return response
+    else:
+        response = fhir_response(exc.outcome(), exc.http_status)
+    if isinstance(exc, CredentialsMissing):  # no token at all: no error code (RFC 6750 §3.1)
+        response.headers["WWW-Authenticate"] = 'Bearer realm="hoso"'
+    elif isinstance(exc, Unauthorized):
         response.headers["WWW-Authenticate"] = 'Bearer realm="hoso", error="invalid_token"'
     # A throttled request (rate limit, the care-claim watch) tells how long to wait.
     retry_after = getattr(exc, "retry_after", None)
@@ -38,10 +46,20 @@ async def _fhir_error(_request: Request, exc: Exception) -> Response:
     return response
 
 
-async def _http_error(_request: Request, exc: Exception) -> Response:
+async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
     code = _STATUS_CODES.get(exc.status_code, "invalid")
-    return _outcome(exc.status_code, str(exc.detail), code)
+    vi, en = TITLES.get(exc.status_code, (str(exc.detail), str(exc.detail)))
+    if exc.status_code == 404:  # the framework's: no route here (a record's 404 is ours)
+        vi, en = "Không có đường dẫn này", "No such path"
+    message = f"{vi} / {en}"
+    if wants_html(request):
+        response = error_page(request, exc.status_code, message, None)
+    else:
+        response = _outcome(exc.status_code, message, code)
+    for name, value in (exc.headers or {}).items():  # Allow on a 405
+        response.headers.setdefault(name, value)
+    return response
 
 
 async def _client_gone(request: Request, _exc: Exception) -> Response:
@@ -57,7 +75,10 @@ async def _request_error(_request: Request, exc: Exception) -> Response:
 
 async def _unexpected(request: Request, _exc: Exception) -> Response:
     log.exception("unexpected error on %s %s", request.method, request.url.path)
-    return _outcome(500, "Lỗi máy chủ / Internal server error", "exception")
+    message = "Lỗi máy chủ / Internal server error"
+    if wants_html(request):
+        return error_page(request, 500, message, None)
+    return _outcome(500, message, "exception")
 
 
 def install_error_handlers(app: FastAPI) -> None:

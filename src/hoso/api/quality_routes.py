@@ -17,7 +17,9 @@ from fastapi.responses import HTMLResponse, JSONResponse
 
 from hoso.access.repository import AccessRepository
 from hoso.api.deps import RepoDep
-from hoso.api.pages import page_csp, templates
+from hoso.api.facility_names import facility_names
+from hoso.api.layout import render_page
+from hoso.api.page_session import PageCallerDep
 from hoso.ingest.quality.model import DIMENSIONS
 from hoso.ingest.quality.scorecard import Scorecard, check_filters, read_scorecard
 
@@ -25,12 +27,6 @@ router = APIRouter(prefix="/api/quality")
 
 PAGE_RUNS = 6  # trend columns on the page
 PAGE_PLACES = 30  # rows of the facility and ward tables
-STYLE = (
-    "body{font-family:system-ui,sans-serif;margin:1.5rem;color:#1b1b1b}"
-    "table{border-collapse:collapse;margin:.5rem 0 1.5rem}th,td{border:1px solid #ccc;"
-    "padding:.3rem .6rem;text-align:left}td.n{text-align:right}[lang=en]{color:#555}"
-    ".bad{color:#a30000;font-weight:600}form label{margin-right:1rem}"
-)
 
 
 def _card(request: Request, repo: AccessRepository, runs_default: int | None = None
@@ -48,22 +44,16 @@ def scorecard(request: Request, repo: RepoDep) -> Response:
     return JSONResponse(_card(request, repo).to_json())
 
 
-def percent(value: float) -> str:
-    """0.0523 → "5,23 %": Vietnamese writes a decimal comma."""
-    return f"{value * 100:.2f}".replace(".", ",") + " %"
-
-
 @router.get("/scorecard.html")
-def scorecard_page(request: Request, repo: RepoDep) -> HTMLResponse:
-    card = _card(request, repo, PAGE_RUNS)
+def scorecard_page(request: Request, caller: PageCallerDep) -> HTMLResponse:
+    """The scorecard for a person (a session or a bearer token), facility codes shown
+    with the facility's name."""
+    card = _card(request, caller.repo, PAGE_RUNS)
     body = card.to_json()
-    html = templates.get_template("quality_scorecard.html").render(
-        style=STYLE,
-        card=body,
-        dimensions={k: f"{vi} / {en}" for k, (vi, en) in DIMENSIONS.items()},
-        trend=body["trend"][-PAGE_RUNS:],
-        facilities=body["facilities"][:PAGE_PLACES],
-        wards=body["wards"][:PAGE_PLACES],
-        percent=percent,
-    )
-    return HTMLResponse(html, headers={"Content-Security-Policy": page_csp(STYLE)})
+    facilities = body["facilities"][:PAGE_PLACES]
+    names = facility_names(caller.repo, [p.get("code") for p in facilities] + [card.facility])
+    return render_page(
+        request, "quality_scorecard.html", lang=caller.lang, who=caller.who(), card=body,
+        dimensions=DIMENSIONS, trend=body["trend"][-PAGE_RUNS:], facilities=facilities,
+        wards=body["wards"][:PAGE_PLACES], names=names,
+    )  # fmt: skip

@@ -6,30 +6,27 @@
 - `GET /api/mpi/review.html`, `GET /api/mpi/review/{id}.html`: the pages, Vietnamese
   first; `POST /api/mpi/review/{id}.html`: the page's form (then 303 back to the page).
 
-Auth is the bearer token, as on every `/api` call. The page holds no script: its buttons
-are a plain form, so the CSP can forbid every script. A form post carries no token of
-its own, so it is accepted only with the bearer token (which a browser never adds to a
-cross-site request unless something injects it for every request — the case CSRF is
-about) and a `csrf` field: an HMAC of the candidate id keyed by a hash of that same
-bearer token. Only a page loaded with the token holds it; it needs no server secret
-(any API process can check it) and dies with the token.
+The JSON calls take the bearer token, as every `/api` call. The pages also take a
+person's browser session (`hoso.api.page_session`): the same principal, the same access
+layer and audit. The page holds no script: its buttons are a plain form, so the CSP
+forbids every script; the form carries a CSRF token bound to the session (or the bearer
+token) and to this pair, and a post from another site is refused before it is read.
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 from typing import Any
 from urllib.parse import parse_qs
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
+from starlette.concurrency import run_in_threadpool
 
 from hoso.api.body import read_json
-from hoso.api.deps import RepoDep, bearer_token
-from hoso.api.pages import page_csp, templates
-from hoso.core.errors import Forbidden, InvalidRequest, ResourceNotFound, UnsupportedMediaType
+from hoso.api.deps import RepoDep
+from hoso.api.layout import render_page
+from hoso.api.page_session import PageCallerDep, refuse_cross_site
+from hoso.core.errors import InvalidRequest, ResourceNotFound, UnsupportedMediaType
 from hoso.identity.mpi import review_queue as rq
 from hoso.identity.mpi.model import MatchModel
 
@@ -37,16 +34,6 @@ router = APIRouter(prefix="/api/mpi")
 
 FORM_TYPE = "application/x-www-form-urlencoded"
 MAX_FORM_BYTES = 4096
-STYLE = (
-    "body{font-family:system-ui,sans-serif;margin:1.5rem;color:#1b1b1b}"
-    "table{border-collapse:collapse;margin:.5rem 0 1.5rem}th,td{border:1px solid #ccc;"
-    "padding:.3rem .6rem;text-align:left}td.n{text-align:right}[lang=en]{color:#555}"
-    ".exact{background:#dff3e0}.close{background:#fdf3d0}.disagree{background:#f9d6d5}"
-    ".missing{background:#eee}.mark{font-weight:600;white-space:nowrap}"
-    ".status{padding:.5rem;border:1px solid #888}button{margin:.5rem 1rem .5rem 0;"
-    "padding:.4rem .8rem}fieldset{margin:.5rem 0}"
-)
-CSP = page_csp(STYLE)
 MARKS = {  # not colour alone: each cell says it in words too
     "exact": "✓ Khớp / Same",
     "close": "≈ Gần giống / Close",
@@ -83,13 +70,6 @@ def _review(request: Request, repo: Any, candidate_id: int) -> rq.Review:
     settings = request.app.state.settings
     return rq.review(repo, candidate_id, _model(request),
                      cccd_system=settings.cccd_system, bhyt_system=settings.bhyt_system)
-
-
-def csrf_token(request: Request, candidate_id: int) -> str:
-    """HMAC(sha256(bearer token), candidate id): bound to this caller and this pair."""
-    key = hashlib.sha256(bearer_token(request).encode()).digest()
-    mac = hmac.new(key, f"hoso-mpi-review:{candidate_id}".encode(), hashlib.sha256).digest()
-    return base64.urlsafe_b64encode(mac).decode().rstrip("=")
 
 
 # -- JSON -------------------------------------------------------------------------------
@@ -129,49 +109,35 @@ def _decide(request: Request, repo: Any, number: int, choice: str, keep: str | N
 
 
 # -- pages ------------------------------------------------------------------------------
-def _page(template: str, **context: Any) -> HTMLResponse:
-    html = templates.get_template(template).render(style=STYLE, **context)
-    return HTMLResponse(html, headers={"Content-Security-Policy": CSP})
-
-
-def decimal(value: float, places: int = 2) -> str:
-    """Vietnamese writes a decimal comma: 7.25 → "7,25"."""
-    return f"{value:.{places}f}".replace(".", ",")
-
-
-def percent(value: float) -> str:
-    return decimal(value * 100, 1) + " %"
-
-
+# The same calls as the JSON above, for a person: a browser session or a bearer token
+# (`hoso.api.page_session`), in the shared layout, numbers the Vietnamese way.
 @router.get("/review.html")
-def queue_page(request: Request, repo: RepoDep) -> HTMLResponse:
+def queue_page(request: Request, caller: PageCallerDep) -> HTMLResponse:
     limit, offset = _paging(request)
-    page = rq.open_queue(repo, limit=limit, offset=offset)
-    return _page("mpi_review_queue.html", page=page.to_json(), decimal=decimal,
-                 percent=percent, statuses=STATUSES)  # fmt: skip
+    page = rq.open_queue(caller.repo, limit=limit, offset=offset)
+    return render_page(request, "mpi_review_queue.html", lang=caller.lang, who=caller.who(),
+                       page=page.to_json(), statuses=STATUSES)  # fmt: skip
 
 
 @router.get("/review/{candidate_id}.html")
-def review_page(request: Request, candidate_id: str, repo: RepoDep
+def review_page(request: Request, candidate_id: str, caller: PageCallerDep
                 ) -> HTMLResponse:  # fmt: skip
     number = _id(candidate_id)
-    shown = _review(request, repo, number).to_json()
-    return _page("mpi_review_pair.html", c=shown, marks=MARKS, statuses=STATUSES,
-                 decimal=decimal, percent=percent, csrf=csrf_token(request, number))  # fmt: skip
+    shown = _review(request, caller.repo, number).to_json()
+    return render_page(request, "mpi_review_pair.html", lang=caller.lang, who=caller.who(),
+                       c=shown, marks=MARKS, statuses=STATUSES,
+                       csrf=caller.form_token(f"mpi-review:{number}"))  # fmt: skip
 
 
 @router.post("/review/{candidate_id}.html")
-async def review_form(request: Request, candidate_id: str, repo: RepoDep) -> Response:  # fmt: skip
+async def review_form(request: Request, candidate_id: str, caller: PageCallerDep
+                      ) -> Response:  # fmt: skip
     number = _id(candidate_id)
+    refuse_cross_site(request)  # before reading a body another site sent
     form = await _form(request)
-    sent = form.get("csrf", "").encode()  # bytes: compare_digest refuses non-ASCII str
-    if not hmac.compare_digest(sent, csrf_token(request, number).encode()):
-        raise Forbidden(
-            "Biểu mẫu không hợp lệ hoặc đã hết hạn; hãy tải lại trang / The form is invalid "
-            "or stale; reload the page"
-        )
+    caller.check_form(request, f"mpi-review:{number}", form.get("csrf"))
     choice, keep = rq.check_decision(form.get("decision"), form.get("keep"))
-    _decide(request, repo, number, choice, keep)
+    await run_in_threadpool(_decide, request, caller.repo, number, choice, keep)
     return RedirectResponse(f"{number}.html", status_code=303)
 
 

@@ -25,13 +25,12 @@ CONTENT_SECURITY_POLICY = (
     "default-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'; "
     "object-src 'none'"
 )
-# FastAPI's Swagger UI loads its script and style from jsDelivr and starts with one
-# inline script; that script is allowed by its hash, computed from the page served, so
-# no 'unsafe-inline'. Only the docs paths get this policy.
-DOCS_CDN = "https://cdn.jsdelivr.net"
+# The Swagger UI page (`hoso.api.docs_routes`) loads its script and style from this
+# server and starts with one inline script; that script is allowed by its hash, computed
+# from the page served, so no 'unsafe-inline'. Only the docs paths get this policy.
 DOCS_POLICY = (
-    "default-src 'none'; script-src {cdn}{hashes}; style-src {cdn}; "
-    "img-src 'self' data: https://fastapi.tiangolo.com; connect-src 'self'; "
+    "default-src 'none'; script-src 'self'{hashes}; style-src 'self'; "
+    "img-src 'self' data:; connect-src 'self'; "
     "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 )
 DOCS_PATHS = ("/docs", "/docs/oauth2-redirect")
@@ -77,7 +76,7 @@ def docs_policy(html: bytes) -> str:
         f" 'sha256-{base64.b64encode(hashlib.sha256(body).digest()).decode()}'"
         for body in _INLINE_SCRIPT.findall(html)
     )
-    return DOCS_POLICY.format(cdn=DOCS_CDN, hashes=hashes)
+    return DOCS_POLICY.format(hashes=hashes)
 
 
 class SecurityHeaders:

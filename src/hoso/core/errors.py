@@ -169,6 +169,11 @@ class Unauthorized(FhirError):
     issue_code = "login"
 
 
+class CredentialsMissing(Unauthorized):
+    """No credentials at all (not a bad one): RFC 6750 §3.1 says the challenge then
+    carries no error code."""
+
+
 class Forbidden(FhirError):
     """Authenticated, but the policy refuses this interaction.
 

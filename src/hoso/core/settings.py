@@ -96,6 +96,11 @@ class Settings:
     revocation_refresh_seconds: float = 2.0
     login_max_failures: int = 5
     login_lockout_minutes: int = 15
+    # Browser sessions of the web pages (hoso.access.web_sessions): idle timeout,
+    # absolute lifetime, and how often the cookie value rotates while in use.
+    session_idle_minutes: int = 30
+    session_hours: int = 12
+    session_rotate_minutes: int = 10
     # Fernet key(s), comma separated, newest first; None stores private keys plainly.
     key_encryption_key: str | None = field(default=None, repr=False)
     # External OpenID providers (national resident IdP, the city's staff IdP): names in
@@ -193,6 +198,9 @@ _LIMITS = {
     "statement_timeout_ms": ("HOSO_STATEMENT_TIMEOUT_MS", int),
     "body_idle_seconds": ("HOSO_BODY_IDLE_SECONDS", float),
     "body_timeout_seconds": ("HOSO_BODY_TIMEOUT_SECONDS", float),
+    "session_idle_minutes": ("HOSO_SESSION_IDLE_MINUTES", int),
+    "session_hours": ("HOSO_SESSION_HOURS", int),
+    "session_rotate_minutes": ("HOSO_SESSION_ROTATE_MINUTES", int),
 }
 
 

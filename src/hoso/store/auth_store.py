@@ -177,6 +177,14 @@ class SqlAuthStore:
             done = conn.execute(c.update().where(c.c.client_id == client_id).values(status=status))
         return done.rowcount == 1
 
+    def set_client_redirect_uris(self, client_id: str, redirect_uris: str) -> bool:
+        c = schema.oauth_client
+        with self._tx() as conn:
+            done = conn.execute(
+                c.update().where(c.c.client_id == client_id).values(redirect_uris=redirect_uris)
+            )
+        return done.rowcount == 1
+
     def use_assertion_jti(self, client_id: str, jti: str, expires: int, now: int) -> bool:
         """Record a client assertion's jti; False when it was already used (a replay)."""
         j = schema.client_assertion_jti

@@ -22,3 +22,11 @@ def upgrade(engine: sa.Engine, revision: str = "head") -> None:
     """Bring the database to `revision`; safe to run at every start."""
     with engine.begin() as connection:
         command.upgrade(alembic_config(connection), revision)
+
+
+def current_revision(engine: sa.Engine) -> str | None:
+    """The schema revision the database is at (None before the first migration)."""
+    from alembic.runtime.migration import MigrationContext
+
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()

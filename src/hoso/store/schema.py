@@ -413,6 +413,37 @@ revoked_token = sa.Table(
     sa.Index("ix_revoked_token_expires", "expires"),
 )
 
+# Browser sessions of the web pages (hoso.access.web_sessions): the cookie holds a random
+# value, this table its SHA-256; the previous value stays valid a few seconds after a
+# rotation (requests already in flight). `ended` is logout or revocation.
+web_session = sa.Table(
+    "web_session",
+    metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("cookie_hash", sa.String(64), nullable=False),
+    sa.Column("previous_hash", sa.String(64)),
+    sa.Column("rotated", sa.BigInteger, nullable=False),
+    sa.Column("account_id", sa.String(40), nullable=False),
+    sa.Column("subject", sa.String(128), nullable=False),
+    sa.Column("role", sa.String(32), nullable=False),
+    sa.Column("scopes", sa.Text, nullable=False),
+    sa.Column("client_id", sa.String(64), nullable=False),
+    sa.Column("facility", sa.String(64)),
+    sa.Column("patient_id", sa.String(64)),
+    sa.Column("fhir_user", sa.String(128)),
+    sa.Column("username", sa.String(64), nullable=False),
+    sa.Column("csrf_secret", sa.String(64), nullable=False),
+    sa.Column("lang", sa.String(8), nullable=False),
+    sa.Column("created", sa.BigInteger, nullable=False),
+    sa.Column("last_seen", sa.BigInteger, nullable=False),
+    sa.Column("expires", sa.BigInteger, nullable=False),
+    sa.Column("ended", sa.BigInteger),
+    sa.UniqueConstraint("cookie_hash", name="uq_web_session_cookie_hash"),
+    sa.Index("ix_web_session_previous_hash", "previous_hash"),
+    sa.Index("ix_web_session_account_id", "account_id"),
+    sa.Index("ix_web_session_expires", "expires"),
+)
+
 # Asynchronous bulk jobs (FHIR Bulk Data `$export`, later `$import`): the kick-off, who
 # asked, how far the job has come and, once complete, its manifest. `updated` is the
 # worker's heartbeat: a running job whose heartbeat stopped is failed (hoso.store.jobs).
