@@ -2,34 +2,49 @@
 
 Each is decided (`authorize`), run under the caller's `Visibility`, and audited with the
 residents it reached. A public-health officer's reads are de-identified except for the
-persons named in a case report.
+persons named in a case report (`hoso.access.deidentify`): every id they receive is a
+pseudonym, and every pseudonym they send back (a read, `_id`, a reference parameter,
+`$everything`) is resolved to the id it names, or answers as an absent resource does.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
 from hoso.access.audit_record import READ
-from hoso.access.deidentify import check_deidentified_search, deidentify
+from hoso.access.deidentify import (
+    BOOK,
+    check_deidentified_search,
+    deidentify,
+    is_pseudonym,
+    literal_references,
+    pseudonym,
+    pseudonymise,
+    with_real_ids,
+    with_references,
+)
 from hoso.core import jsonx
-from hoso.core.errors import Forbidden
+from hoso.core.errors import FhirError, Forbidden, ResourceGone, ResourceNotFound
 from hoso.fhir.outcomes import not_found
 from hoso.fhir.repository import HistoryPage, Hit, SearchPage, StoredResource
+from hoso.fhir.store import Session
 
 if TYPE_CHECKING:
     from hoso.access.repository import AccessRepository
 
-__all__ = ["compartment", "history", "read", "search", "vread"]
+__all__ = ["compartment", "history", "read", "search", "stored_id", "vread"]
 
 CASE_REPORT = "http://loinc.org|55751-2"  # LOINC: Public health Case report
+_SCAN_PAGE = 1000
 
 
 def read(repo: AccessRepository, resource_type: str, id: str) -> StoredResource:
     def run() -> StoredResource:
         repo.decider.authorize(resource_type, "r")
         with repo.session() as s:
-            return s.read(resource_type, id, visibility=repo.decider.visibility())
+            return _named(repo, s, resource_type, id, lambda real: s.read(
+                resource_type, real, visibility=repo.decider.visibility()))  # fmt: skip
 
     stored = repo.guarded(READ, "read", f"{resource_type}/{id}", run)
     repo.audit(READ, "read", patients=[stored.patient_id], entities=[stored.location])
@@ -40,7 +55,8 @@ def vread(repo: AccessRepository, resource_type: str, id: str, version: int) -> 
     def run() -> StoredResource:
         repo.decider.authorize(resource_type, "r")
         with repo.session() as s:
-            stored = s.vread(resource_type, id, version, visibility=repo.decider.visibility())
+            stored = _named(repo, s, resource_type, id, lambda real: s.vread(
+                resource_type, real, version, visibility=repo.decider.visibility()))  # fmt: skip
         if repo.decider.version_hidden(jsonx.loads(stored.content), stored.patient_id):
             raise not_found(resource_type, id)  # as for a version never stored
         return stored
@@ -61,12 +77,15 @@ def search(
     def run() -> SearchPage:
         for rtype in _searched_types(resource_type, params):
             repo.decider.authorize(rtype, "s")
-        if repo.decider.deidentifies:
-            check_deidentified_search(resource_type, params)
         with repo.session(write=any(k == "_sort" for k, _ in params)) as s:
+            asked = params
+            if repo.decider.deidentifies:
+                check_deidentified_search(resource_type, params)
+                asked = with_real_ids(resource_type, params,
+                                      lambda t, alias: _resolve(repo, s, t, alias))  # fmt: skip
             # A sorted search may store a snapshot of its order: that write needs the
             # write lock up front on SQLite.
-            return s.search(resource_type, params, lenient=lenient, cursor=cursor,
+            return s.search(resource_type, asked, lenient=lenient, cursor=cursor,
                             visibility=repo.decider.visibility("s"))  # fmt: skip
 
     subtype = "search-type" if resource_type else "search-system"
@@ -96,21 +115,27 @@ def compartment(
     count: int = 50,
     cursor: str | None = None,
 ) -> SearchPage:
-    def run() -> SearchPage:
+    def run() -> tuple[str, SearchPage]:
         repo.decider.authorize("Patient", "r")
-        if repo.decider.deidentifies and not _named_in_case_report(repo, patient_id):
+        real = stored_id(repo, "Patient", patient_id)
+        if repo.decider.deidentifies and not _case_report_patients(repo, [real]):
             raise Forbidden(
                 "Chỉ xem được toàn bộ hồ sơ người có báo cáo ca bệnh / "
                 "The whole record is shown only for persons named in a case report"
             )
         allowed = [t for t in types if repo.principal.scopes.allows(t, "r")]
         with repo.session() as s:
-            return s.compartment(patient_id, allowed, since_us=since_us, count=count,
-                                 cursor=cursor, visibility=repo.decider.visibility())  # fmt: skip
+            return real, s.compartment(real, allowed, since_us=since_us, count=count,
+                                       cursor=cursor, visibility=repo.decider.visibility())
 
-    page = repo.guarded(READ, "operation", f"Patient/{patient_id}", run)
-    repo.audit(READ, "operation", patients=[patient_id],
-               entities=[f"Patient/{patient_id}/$everything"])  # fmt: skip
+    real, page = repo.guarded(READ, "operation", f"Patient/{patient_id}", run)
+    repo.audit(READ, "operation", patients=[real],
+               entities=[f"Patient/{real}/$everything"])  # fmt: skip
+    if repo.decider.deidentifies:
+        # The record is a case report's, shown as stored; its references to what the
+        # view shows under pseudonyms are written so.
+        page = SearchPage(_shown_hits(repo, page.matches), page.includes, page.total,
+                          page.next_cursor, page.ignored)  # fmt: skip
     return page
 
 
@@ -159,18 +184,60 @@ def unresolved(repo: AccessRepository, references: Sequence[str]) -> set[str]:
 
 
 # -- de-identification ----------------------------------------------------------------------
+def stored_id(repo: AccessRepository, resource_type: str, id: str) -> str:
+    """The id under which `id`, as the caller named it, is stored: in a de-identified
+    view a pseudonym is resolved (one that names nothing is returned as it is, and
+    finds nothing); any other caller's ids are the stored ones."""
+    if not (repo.decider.deidentifies and is_pseudonym(id)):
+        return id
+    with repo.session() as s:
+        return _resolve(repo, s, resource_type, id) or id
+
+
+def _named(repo: AccessRepository, s: Session, resource_type: str, id: str,
+           fetch: Callable[[str], StoredResource]) -> StoredResource:  # fmt: skip
+    """`fetch` the resource a caller's `id` names. A pseudonym that names nothing, or a
+    resource deleted or out of view, is the same 404 as any absent resource, with the
+    pseudonym, never the real id, in it."""
+    if not (repo.decider.deidentifies and is_pseudonym(id)):
+        return fetch(id)
+    real = _resolve(repo, s, resource_type, id)
+    if real is None:
+        raise not_found(resource_type, id)
+    try:
+        return fetch(real)
+    except (ResourceNotFound, ResourceGone):
+        raise not_found(resource_type, id) from None
+
+
+def _resolve(repo: AccessRepository, s: Session, resource_type: str, alias: str) -> str | None:
+    """The id of the `resource_type` in the caller's view whose pseudonym is `alias`:
+    the process's memory of pseudonyms handed out, else a scan of that type's ids (a
+    keyed hash cannot be reversed), which costs a pass over the type."""
+    key = repo.pseudonym_key
+    found = BOOK.recall(key, resource_type, alias)
+    if found is not None:
+        return found
+    view, after = repo.decider.visibility(), ""
+    while True:
+        rows = s.bulk.current_page(resource_type, after=after, limit=_SCAN_PAGE, visibility=view)
+        for row in rows:
+            if pseudonym(row.id, key) == alias:
+                BOOK.name(key, resource_type, row.id)
+                return row.id
+        if len(rows) < _SCAN_PAGE:
+            return None
+        after = rows[-1].id
+
+
 def _shown(repo: AccessRepository, stored: StoredResource) -> StoredResource:
-    if not repo.decider.deidentifies or _named_in_case_report(repo, stored.patient_id):
+    if not repo.decider.deidentifies:
         return stored
-    content = jsonx.dumps_str(deidentify(jsonx.loads(stored.content), repo.pseudonym_key))
-    return StoredResource(stored.resource_type, stored.id, stored.version,
-                          stored.last_updated_us, stored.deleted, content, None)  # fmt: skip
-
-
-def _named_in_case_report(repo: AccessRepository, patient_id: str | None) -> bool:
-    if patient_id is None:
-        return True  # not personal: nothing to de-identify
-    return bool(_case_report_patients(repo, [patient_id]))
+    (hit,) = _shown_hits(repo, [Hit(stored.resource_type, stored.id, stored.content,
+                                    stored.patient_id)])  # fmt: skip
+    kept = stored.patient_id if hit.id == stored.id else None
+    return StoredResource(stored.resource_type, hit.id, stored.version,
+                          stored.last_updated_us, stored.deleted, hit.content, kept)  # fmt: skip
 
 
 def _case_report_patients(repo: AccessRepository, patient_ids: Sequence[str]) -> set[str]:
@@ -189,12 +256,45 @@ def _case_report_patients(repo: AccessRepository, patient_ids: Sequence[str]) ->
 
 
 def _shown_hits(repo: AccessRepository, hits: list[Hit]) -> list[Hit]:
+    """Each hit as the officer's view shows it: a case-report person's record as stored
+    (references to the rest by pseudonym), any other person's de-identified, a
+    resource in no one's record under its pseudonym."""
+    key = repo.pseudonym_key
     named = _case_report_patients(repo, [h.patient_id for h in hits if h.patient_id])
+    contents = [jsonx.loads(h.content) for h in hits]
+    identified = _identified_targets(
+        repo, [c for h, c in zip(hits, contents, strict=True) if h.patient_id in named], named)
     shown = []
-    for hit in hits:
-        if hit.patient_id is None or hit.patient_id in named:
-            shown.append(hit)
-            continue
-        resource = deidentify(jsonx.loads(hit.content), repo.pseudonym_key)
-        shown.append(Hit(resource["resourceType"], resource["id"], jsonx.dumps_str(resource)))
+    for hit, resource in zip(hits, contents, strict=True):
+        if hit.patient_id is None:
+            resource = pseudonymise(resource, key)
+        elif hit.patient_id in named:
+            resource = with_references(resource, key, lambda t, i: (t, i) in identified)
+        else:
+            resource = deidentify(resource, key)
+        shown.append(Hit(resource["resourceType"], resource["id"], jsonx.dumps_str(resource),
+                         hit.patient_id if hit.patient_id in named else None))  # fmt: skip
     return shown
+
+
+def _identified_targets(repo: AccessRepository, resources: list[dict[str, Any]],
+                        named: set[str]) -> set[tuple[str, str]]:  # fmt: skip
+    """Which targets of these case-report resources' references are shown as stored:
+    those in a case-report person's record (a read each, to learn whose record)."""
+    if not resources:
+        return set()
+    targets = {ref for r in resources for ref in literal_references(r)}
+    owner: dict[tuple[str, str], str | None] = {}
+    with repo.session() as s:
+        for resource_type, target_id in targets:
+            if resource_type == "Patient":
+                owner[(resource_type, target_id)] = target_id
+                continue
+            try:
+                stored = s.read(resource_type, target_id, visibility=repo.decider.visibility())
+            except FhirError:
+                stored = None  # absent or out of view: nothing to show as stored
+            owner[(resource_type, target_id)] = stored.patient_id if stored else None
+    others = {o for o in owner.values() if o is not None} - named
+    named = named | (_case_report_patients(repo, sorted(others)) if others else set())
+    return {t for t, o in owner.items() if o in named}

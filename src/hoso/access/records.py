@@ -13,7 +13,7 @@ from contextlib import AbstractContextManager, contextmanager
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from hoso.access import claims as roles
-from hoso.access import policy
+from hoso.access import policy, reads
 from hoso.access.audit import HOSO_ROLES
 from hoso.access.audit_record import EXECUTE, READ
 from hoso.access.principal import Principal
@@ -192,10 +192,12 @@ def quality_tables(repo: AccessRepository, *, write: bool = False) -> Iterator[Q
 def quality_findings(repo: AccessRepository, resource_type: str, id: str
                      ) -> list[QualityIssue]:  # fmt: skip
     """A resource's data-quality findings: read the resource first (the decision and its
-    audit entry; 404 to whoever cannot read it), then its findings."""
+    audit entry; 404 to whoever cannot read it), then its findings (under its stored id:
+    an officer names it by pseudonym)."""
     repo.read(resource_type, id)
+    stored = reads.stored_id(repo, resource_type, id)
     with repo.session() as s:
-        return s.quality.findings(resource_type, id)
+        return s.quality.findings(resource_type, stored)
 
 
 class QualityJob:

@@ -246,11 +246,11 @@ def test_unknown_pairs_and_bad_decisions_are_refused(steward: AccessRepository) 
 
 
 def test_levels_become_four_words_and_dates_read_dd_mm_yyyy() -> None:
-    assert rq.agreement("given", "exact with marks") == "exact"
-    assert rq.agreement("given", "exact") == "close"  # "Thuận" and "Thuần"
-    assert rq.agreement("family", "exact") == "exact"
-    assert rq.agreement("birth_date", "day and month swapped") == "close"
-    assert rq.agreement("phone", "else") == "disagree"
-    assert rq.agreement("cccd", "null") == "missing"
+    assert rq.agreement("exact with marks", "Thuận", "thuận") == "exact"
+    assert rq.agreement("exact", "Thuận", "Thuần") == "close"  # folded equal, marks differ
+    assert rq.agreement("exact", "Nguyễn", " NGUYỄN ") == "exact"
+    assert rq.agreement("day and month swapped", "01/05/1990", "05/01/1990") == "close"
+    assert rq.agreement("else", "0901234567", "0912345678") == "disagree"
+    assert rq.agreement("null", "079090001234", "") == "missing"
     assert rq.display_date("1990-05-01") == "01/05/1990"
     assert rq.display_date("1990") == "1990" and rq.display_date(None) == ""

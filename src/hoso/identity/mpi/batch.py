@@ -1,8 +1,10 @@
 """Whole-store deduplication: every likely pair of records of one resident.
 
-The feature table goes to splink on DuckDB in memory; blocking keeps the comparisons to
-the pairs that share a birth date (or its day/month swap), a name and birth year, a CCCD
-or a phone, so a million residents need tens of millions of comparisons, not 5·10¹¹.
+The feature table goes to splink on DuckDB in memory; blocking (`blocking`, the rules the
+online check applies too) keeps the comparisons to the pairs that share a birth date (or
+its day/month swap), a name and birth year, a CCCD or a phone, so a million residents
+need tens of millions of comparisons, not 5·10¹¹. Weights and grades come from the same
+`MatchModel` the online check scores with.
 """
 
 from __future__ import annotations
@@ -29,8 +31,9 @@ def find_pairs(frame: pd.DataFrame, model: MatchModel) -> pd.DataFrame:
     if len(frame) < 2:
         return pd.DataFrame(columns=columns)
     linker = linker_for(frame, model)
+    # splink keeps match_weight >= the cut-off: the review threshold, as `model.grade`.
     predicted = linker.inference.predict(
-        threshold_match_weight=model.review_threshold, warning_mode="never"
+        threshold_match_weight=model.thresholds.review, warning_mode="never"
     ).as_pandas_dataframe()
     if predicted.empty:
         return pd.DataFrame(columns=columns)
@@ -41,6 +44,5 @@ def find_pairs(frame: pd.DataFrame, model: MatchModel) -> pd.DataFrame:
         "weight": predicted["match_weight"].astype(float),
         "probability": predicted["match_probability"].astype(float),
     })
-    out["grade"] = ["certain" if w >= model.match_threshold else "possible"
-                    for w in out["weight"]]
+    out["grade"] = [model.grade(w) for w in out["weight"]]
     return out.sort_values("weight", ascending=False, ignore_index=True)

@@ -6,6 +6,7 @@ dicts) see identical values.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from typing import Any
 
@@ -26,15 +27,20 @@ FEATURE_COLUMNS = (
     "middle",
     "given",
     "given_marked",  # lower case with marks kept: tells "Thuận" from "Thuần"
-    "birth_date",  # yyyy-mm-dd, as recorded
+    "birth_date",  # yyyy-mm-dd, as recorded; None when only the year or month is known
     "birth_swapped",  # day and month exchanged, when that is another valid date
-    "birth_year",
+    "birth_month",  # yyyy-mm, from a full date or a partial one (FHIR allows yyyy-mm)
+    "birth_year",  # yyyy, from a date of any precision (FHIR allows yyyy)
     "sex",
     "cccd",  # the first current CCCD
     "phone",  # national 10/11-digit form
     "ward",  # NSO code of the home address's ward (else its folded name)
     "line",  # folded street line
 )
+
+
+# A FHIR `date` at any of its three precisions: yyyy, yyyy-mm, yyyy-mm-dd.
+_FHIR_DATE = re.compile(r"[0-9]{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12][0-9]|3[01]))?)?")
 
 
 def _lower_marked(text: str) -> str:
@@ -75,13 +81,22 @@ def _phone(patient: dict[str, Any]) -> str | None:
     return None
 
 
+def _birth(patient: dict[str, Any]) -> tuple[str | None, str | None, str | None]:
+    """(full date, yyyy-mm, yyyy) of the birth date; a partial date ("1990", "1990-05")
+    fills only the parts it knows, so it compares at its own precision."""
+    value = patient.get("birthDate")
+    if not isinstance(value, str) or not _FHIR_DATE.fullmatch(value):
+        return None, None, None
+    return (value if len(value) == 10 else None, value[:7] if len(value) >= 7 else None,
+            value[:4])  # fmt: skip
+
+
 def patient_features(patient: dict[str, Any], cccd_system: str) -> Features:
     """The comparison row of one Patient; a missing element is None, never ''."""
     name = _official_name(patient)
     parts = name_parts(name) if name else None
     marked = _marked_given(name, parts.given) if name and parts and parts.given else ""
-    birth = patient.get("birthDate")
-    birth = birth if isinstance(birth, str) and len(birth) == 10 else None
+    birth, birth_month, birth_year = _birth(patient)
     address = _home_address(patient)
     lines = [x for x in (address or {}).get("line") or () if isinstance(x, str)]
     cccds = current_cccds(patient, cccd_system)
@@ -94,7 +109,8 @@ def patient_features(patient: dict[str, Any], cccd_system: str) -> Features:
         "given_marked": marked or None,
         "birth_date": birth,
         "birth_swapped": swapped_day_month(birth) if birth else None,
-        "birth_year": birth[:4] if birth else None,
+        "birth_month": birth_month,
+        "birth_year": birth_year,
         "sex": gender if gender in ("male", "female", "other") else None,
         "cccd": cccds[0] if cccds else None,
         "phone": _phone(patient),

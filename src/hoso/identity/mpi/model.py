@@ -2,9 +2,10 @@
 
 A pair's match weight is log2 of the prior odds plus, for every comparison, log2(m/u) of
 the level the pair falls in (0 for a null level): the quantity splink calls
-`match_weight`. Two thresholds turn it into the MPI's three answers: at or above `match`
-the records are the same resident (attached automatically), at or above `review` a data
-steward decides, below it the incoming record is a new resident.
+`match_weight`. The two thresholds of `thresholds.THRESHOLDS` turn it into the MPI's
+three answers: at or above `match` the records are the same resident (attached
+automatically), at or above `review` a data steward decides, below it the incoming
+record is a new resident.
 """
 
 from __future__ import annotations
@@ -18,8 +19,9 @@ from typing import Any
 from hoso.core import jsonx
 from hoso.identity.mpi.comparisons import COMPARISONS, compare
 from hoso.identity.mpi.features import Features
+from hoso.identity.mpi.thresholds import THRESHOLDS, Thresholds
 
-__all__ = ["DEFAULT_MODEL", "MatchModel", "PairScore", "load_model"]
+__all__ = ["DEFAULT_MODEL", "MatchModel", "PairScore", "check_thresholds", "load_model"]
 
 DEFAULT_MODEL = "model.json"
 
@@ -37,9 +39,16 @@ class MatchModel:
     prior: float  # probability that two records drawn at random are one resident
     # comparison → level label → (m, u); null levels absent
     parameters: dict[str, dict[str, tuple[float, float]]]
-    match_threshold: float  # match weight
-    review_threshold: float
     trained_on: str = ""
+    thresholds: Thresholds = THRESHOLDS
+
+    @property
+    def match_threshold(self) -> float:
+        return self.thresholds.match
+
+    @property
+    def review_threshold(self) -> float:
+        return self.thresholds.review
 
     def level_weight(self, comparison: str, label: str) -> float:
         m, u = self.parameters[comparison][label]
@@ -56,17 +65,11 @@ class MatchModel:
         return PairScore(weight, _probability(weight), levels, self.grade(weight))
 
     def grade(self, weight: float) -> str:
-        if weight >= self.match_threshold:
-            return "certain"
-        if weight >= self.review_threshold:
-            return "possible"
-        return "certainly-not"
+        return self.thresholds.grade(weight)
 
     def to_json(self) -> dict[str, Any]:
         return {
             "prior": self.prior,
-            "match_threshold": self.match_threshold,
-            "review_threshold": self.review_threshold,
             "trained_on": self.trained_on,
             "comparisons": {
                 name: {label: {"m": m, "u": u} for label, (m, u) in levels.items()}
@@ -81,13 +84,22 @@ class MatchModel:
             for name, levels in data["comparisons"].items()
         }
         _check_complete(parameters)
-        return cls(
-            prior=float(data["prior"]),
-            parameters=parameters,
-            match_threshold=float(data["match_threshold"]),
-            review_threshold=float(data["review_threshold"]),
-            trained_on=str(data.get("trained_on", "")),
-        )
+        check_thresholds(data.get("match_threshold"), data.get("review_threshold"))
+        return cls(prior=float(data["prior"]), parameters=parameters,
+                   trained_on=str(data.get("trained_on", "")))  # fmt: skip
+
+
+def check_thresholds(match: Any, review: Any) -> None:
+    """Refuse thresholds other than `THRESHOLDS` (None: not given): a model file or a
+    training run that brought its own would score one path against another band."""
+    for name, given, ours in (("match", match, THRESHOLDS.match),
+                              ("review", review, THRESHOLDS.review)):  # fmt: skip
+        if given is not None and float(given) != ours:
+            raise ValueError(
+                f"Ngưỡng {name} = {given} khác ngưỡng chung {ours} (identity/mpi/thresholds.py)"
+                f" / The {name} threshold {given} differs from the one set of thresholds, "
+                f"{ours} (identity/mpi/thresholds.py)"
+            )
 
 
 def _probability(weight: float) -> float:

@@ -1,8 +1,10 @@
 """One incoming Patient against the residents already stored.
 
 The order the issue and DOMAIN-VN.md set: an exact current CCCD first; without one (or
-when it finds nobody), the Fellegi–Sunter model over candidates found by FHIR searches
-that mirror the batch's blocking rules (`splink_model.BLOCKING_RULES`).
+when it finds nobody), the Fellegi–Sunter model over the candidates the batch's blocking
+rules pair with the incoming record (`blocking`): found by FHIR searches, then kept only
+where a rule holds, so that every pair scored here is one `hoso mpi dedupe` scores too,
+with the same model and thresholds.
 """
 
 from __future__ import annotations
@@ -12,14 +14,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from hoso.identity.cccd import current_cccds
-from hoso.identity.mpi.features import Features, patient_features
+from hoso.identity.mpi.blocking import blocked, candidate_queries
+from hoso.identity.mpi.features import patient_features
 from hoso.identity.mpi.model import MatchModel, PairScore
 
-__all__ = ["Candidate", "Resolution", "candidate_queries", "resolve_patient"]
+__all__ = ["Candidate", "Resolution", "resolve_patient"]
 
 # The Patients matching any of the searches, each once.
 SearchAny = Callable[[list[list[tuple[str, str]]]], Iterable[dict[str, Any]]]
-_PAGE = "200"
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,24 +37,6 @@ class Resolution:
     by: str  # cccd | model | none
     patient_id: str | None  # the resident matched (match, cccd-conflict)
     candidates: tuple[Candidate, ...]  # scored at or above the review threshold, best first
-
-
-def candidate_queries(features: Features, cccd_system: str) -> list[list[tuple[str, str]]]:
-    """FHIR searches that return at least the pairs the batch's blocking rules form."""
-    f = features
-    queries = []
-    if f["birth_date"]:
-        queries.append([("birthdate", f"eq{f['birth_date']}")])
-    if f["birth_swapped"]:
-        queries.append([("birthdate", f"eq{f['birth_swapped']}")])
-    if f["family"] and f["given"] and f["birth_year"]:
-        queries.append([("family", f["family"]), ("given", f["given"]),
-                        ("birthdate", f["birth_year"])])
-    if f["cccd"]:
-        queries.append([("identifier", f"{cccd_system}|{f['cccd']}")])
-    if f["phone"] and f["given"]:
-        queries.append([("phone", f["phone"]), ("given", f["given"])])
-    return [[*q, ("_count", _PAGE)] for q in queries]
 
 
 def _active(resource: dict[str, Any]) -> bool:
@@ -80,8 +64,13 @@ def resolve_patient(patient: dict[str, Any], search_any: SearchAny, model: Match
         # a mistyped CCCD, not a reason to join two records.
         outcome = "match" if score.grade != "certainly-not" else "cccd-conflict"
         return Resolution(outcome, "cccd", str(holder["id"]), found)
-    scored = [Candidate(pid, r, model.score(mine, patient_features(r, cccd_system)))
-              for pid, r in seen.items()]
+    # The searches return more than the rules pair (prefixes, whole years): scoring
+    # those too would queue pairs the batch never compares.
+    scored = []
+    for pid, resource in seen.items():
+        theirs = patient_features(resource, cccd_system)
+        if blocked(mine, theirs):
+            scored.append(Candidate(pid, resource, model.score(mine, theirs)))
     kept = sorted((c for c in scored if c.score.grade != "certainly-not"),
                   key=lambda c: (-c.score.weight, c.patient_id))
     certain = [c for c in kept if c.score.grade == "certain"]

@@ -72,13 +72,17 @@ class OnlinePatientIndex:
                 expression=["Patient.identifier"],
             )
         result = write(resource)
-        if found.outcome != "possible":
+        # An inactive record is no resident's live record: the batch leaves it out, and
+        # so does the queue here.
+        if found.outcome != "possible" or resource.get("active", True) is False:
             return result
         now_us = int(clock.now().timestamp() * 1_000_000)
+        # The model's own grade, as the batch queues it: "certain" when two residents
+        # both match (a duplicate already in the store), which a person decides.
         rows = [
             candidate_row(result.stored.id, c.patient_id, weight=c.score.weight,
-                          probability=c.score.probability, grade="possible", origin="online",
-                          levels=c.score.levels, created_us=now_us)
+                          probability=c.score.probability, grade=c.score.grade,
+                          origin="online", levels=c.score.levels, created_us=now_us)
             for c in found.candidates
         ]
         session.matches.add(rows)

@@ -12,6 +12,7 @@ at all, and a pair can be decided once.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
@@ -28,8 +29,8 @@ from hoso.identity.mpi.features import patient_features
 from hoso.identity.mpi.model import MatchModel
 
 __all__ = [
-    "DECISIONS", "Decision", "FieldRow", "QueuePage", "Review", "Reviewer", "decide",
-    "open_queue", "review",
+    "DECISIONS", "Decision", "FieldRow", "QueuePage", "Review", "Reviewer", "agreement",
+    "decide", "open_queue", "review", "shown_same",
 ]  # fmt: skip
 
 DECISIONS = {"merge": "merged", "not-same": "rejected"}  # decision → candidate status
@@ -116,17 +117,22 @@ FIELDS = (
 )  # fmt: skip
 
 
-def agreement(comparison: str, level: str | None) -> str:
-    """The model's level in the four words the page shows: exact, close, disagree,
-    missing. The given name's folded "exact" lost to "exact with marks": its marks
-    differ ("Thuận"/"Thuần"), so it is only close."""
+def shown_same(a: str, b: str) -> bool:
+    """Whether two displayed values are the same text: trimmed, spaces collapsed, case
+    ignored (NFC); diacritics count, so "Nguyễn" and "Nguyen" are not."""
+    seen = [" ".join(unicodedata.normalize("NFC", x).casefold().split()) for x in (a, b)]
+    return bool(seen[0]) and seen[0] == seen[1]
+
+
+def agreement(level: str | None, a: str, b: str) -> str:
+    """The page's word for one field: the model's level says whether the values agree
+    at all (it folds diacritics); "exact" needs the displayed values to be the same
+    text (`shown_same`), else they are only "close"."""
     if level is None or level == "null":
         return "missing"
     if level == "else":
         return "disagree"
-    if level == "exact with marks" or (level == "exact" and comparison != "given"):
-        return "exact"
-    return "close"
+    return "exact" if shown_same(a, b) else "close"
 
 
 # -- the queue --------------------------------------------------------------------------
@@ -288,9 +294,9 @@ def review(repo: Reviewer, candidate_id: int, model: MatchModel, *,
         b = f.shown(pb, cccd_system, bhyt_system) if pb else ""
         if f.comparison is not None:
             level = levels.get(f.comparison)
-            rows.append(FieldRow(f.key, f.label, a, b, level, agreement(f.comparison, level)))
+            rows.append(FieldRow(f.key, f.label, a, b, level, agreement(level, a, b)))
         elif a or b:  # BHYT: only when a card is recorded; the model does not weigh it
-            same = "missing" if not (a and b) else ("exact" if a == b else "disagree")
+            same = "missing" if not (a and b) else ("exact" if shown_same(a, b) else "disagree")
             rows.append(FieldRow(f.key, f.label, a, b, None, same))
     rank = {
         side: (_completeness(p, cccd_system, bhyt_system), -_created(repo, pid))

@@ -16,31 +16,29 @@ import pandas as pd
 from splink import Linker
 from splink.backends.duckdb import DuckDBAPI
 
+from hoso.identity.mpi.blocking import BLOCKING_RULES
 from hoso.identity.mpi.comparisons import COMPARISONS
 from hoso.identity.mpi.features import FEATURE_COLUMNS
-from hoso.identity.mpi.model import MatchModel
+from hoso.identity.mpi.model import MatchModel, check_thresholds
 
 M_FLOOR = 0.002  # at least 1 in 500 true pairs disagrees on any one field
 U_FLOOR = 1e-7
 # Levels no training pair can fall in, given values instead of floors: two active
 # residents never share a current CCCD (the database forbids it), and the synthetic
 # populations never abbreviate a middle name, yet both happen in real registrations.
+# Partial birth dates (a year, or a year and month, as FHIR allows) are absent from
+# the synthetic populations. Their weight is the evidence of agreeing at that precision:
+# a true pair agrees about 99 % of the time; two different residents share a birth
+# month about 1 time in 780 and a year 1 in 70 (the model's own u of an exact date,
+# 4.2e-5, times 30.4 days; its u of dates within one year). Hence m/u ≈ 770 and 69.
 UNTEACHABLE: dict[tuple[str, str], tuple[float, float]] = {
     ("cccd", "exact"): (0.9, 1e-7),  # same 12 digits: all but certainly one person
     ("middle", "initial"): (0.05, 0.05),  # "V." agrees with "Văn": neutral evidence
+    ("birth_date", "same month, partial date"): (M_FLOOR, M_FLOOR / 770),
+    ("birth_date", "same year, partial date"): (M_FLOOR, M_FLOOR / 69),
 }
 
-__all__ = ["BLOCKING_RULES", "linker_for", "model_from_splink", "splink_settings"]
-
-# Which pairs are compared at all. Each rule has an online twin in `online.candidate_queries`
-# (a FHIR search), so both paths look at the same candidates.
-BLOCKING_RULES = (
-    "l.birth_date = r.birth_date",
-    "l.birth_date = r.birth_swapped",
-    "l.family = r.family AND l.given = r.given AND l.birth_year = r.birth_year",
-    "l.cccd = r.cccd",
-    "l.phone = r.phone AND l.given = r.given",
-)
+__all__ = ["linker_for", "model_from_splink", "splink_settings"]
 
 
 def _levels(comparison_name: str, model: MatchModel | None) -> list[dict[str, Any]]:
@@ -63,7 +61,8 @@ def splink_settings(model: MatchModel | None = None) -> dict[str, Any]:
     settings: dict[str, Any] = {
         "link_type": "dedupe_only",
         "unique_id_column_name": "patient_id",
-        "blocking_rules_to_generate_predictions": list(BLOCKING_RULES),
+        # Which pairs are compared at all: `blocking`, which the online check applies too.
+        "blocking_rules_to_generate_predictions": [rule.sql for rule in BLOCKING_RULES],
         "comparisons": [
             {
                 "output_column_name": c.name,
@@ -90,9 +89,12 @@ def linker_for(frame: pd.DataFrame, model: MatchModel | None) -> Linker:
     return Linker(table, splink_settings(model), log_level=logging.WARNING)
 
 
-def model_from_splink(saved: dict[str, Any], *, match_threshold: float,
-                      review_threshold: float, trained_on: str) -> MatchModel:
-    """Our model from splink's `save_model_to_json()` dictionary."""
+def model_from_splink(saved: dict[str, Any], *, trained_on: str,
+                      match_threshold: float | None = None,
+                      review_threshold: float | None = None) -> MatchModel:
+    """Our model from splink's `save_model_to_json()` dictionary. Thresholds are not
+    trained: given ones must be `thresholds.THRESHOLDS` (`model.check_thresholds`)."""
+    check_thresholds(match_threshold, review_threshold)
     parameters: dict[str, dict[str, tuple[float, float]]] = {}
     for comparison in saved["comparisons"]:
         levels = {}
@@ -120,7 +122,5 @@ def model_from_splink(saved: dict[str, Any], *, match_threshold: float,
     return MatchModel(
         prior=float(saved["probability_two_random_records_match"]),
         parameters=parameters,
-        match_threshold=match_threshold,
-        review_threshold=review_threshold,
         trained_on=trained_on,
     )

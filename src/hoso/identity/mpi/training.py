@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from hoso.identity.mpi.model import MatchModel
+from hoso.identity.mpi.model import MatchModel, check_thresholds
 from hoso.identity.mpi.splink_model import linker_for, model_from_splink
 
 __all__ = ["train_model"]
@@ -23,8 +23,12 @@ _DETERMINISTIC = (
 )
 
 
-def train_model(frame: pd.DataFrame, *, match_threshold: float, review_threshold: float,
-                trained_on: str, seed: int = 1) -> MatchModel:
+def train_model(frame: pd.DataFrame, *, trained_on: str, seed: int = 1,
+                match_threshold: float | None = None,
+                review_threshold: float | None = None) -> MatchModel:
+    """m, u and the prior from `frame` (FEATURE_COLUMNS). The thresholds are not
+    trained; callers that pass them must pass `thresholds.THRESHOLDS`."""
+    check_thresholds(match_threshold, review_threshold)  # before minutes of training
     linker = linker_for(frame, None)
     training = linker.training
     training.estimate_probability_two_random_records_match(list(_DETERMINISTIC), recall=0.8)
