@@ -37,7 +37,8 @@ def _sections(out: str) -> dict[str, list[list[str]]]:
     found: dict[str, list[list[str]]] = {}
     for block in out.split("\n\n"):
         heading, _columns, *rows = [*block.strip().splitlines(), "", ""]
-        found[heading] = [row.split() for row in rows if row.strip()]
+        # "50,00 %" is one cell: the Vietnamese percent has a space before its sign.
+        found[heading] = [row.replace(" %", "%").split() for row in rows if row.strip()]
     return found
 
 
@@ -71,13 +72,14 @@ def test_import_stores_findings_then_run_and_report_give_counts_and_a_trend(
     assert "Lần chạy / run 2" in out
     sections = _sections(out)
     by_rule = {row[0]: row for row in sections["Theo quy tắc / By rule"]}
-    assert by_rule["SACH-002"][1:4] == ["2", "1", "50.00%"]  # checked, failing, rate
-    assert by_rule["DUNG-005"][1:4] == ["1", "0", "0.00%"]
+    assert by_rule["SACH-002"][1:4] == ["2", "1", "50,00%"]  # checked, failing, rate
+    assert by_rule["DUNG-005"][1:4] == ["1", "0", "0,00%"]
     trend = {
         row[0]: row[1:] for row in sections["Xu hướng tỷ lệ không đạt / Trend of failing rates"]
     }
-    assert trend["DUNG-005"] == ["100.00%", "0.00%"]
-    assert trend["SACH-002"] == ["50.00%", "50.00%"]
+    assert trend["DUNG-005"] == ["100,00%", "0,00%"]
+    assert trend["SACH-002"] == ["50,00%", "50,00%"]
+    assert "50,00 %" in out and "50.00%" not in out  # as the pages write it
     wards = {row[0]: row for row in sections["Theo phường/xã / By ward"]}
     assert set(wards) == {world.WARD_BEN_THANH, world.WARD_SAI_GON}
     assert " ".join(wards[world.WARD_SAI_GON][4:]) == "Phường Sài Gòn"

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from hoso.cli.options import DatabaseUrl, as_operator, fail, open_store
+from hoso.core.vi_format import vi_number, vi_percent
 
 if TYPE_CHECKING:
     from hoso.store.sql_store import SqlStore
@@ -47,15 +48,16 @@ def run(database_url: DatabaseUrl = None) -> None:
     try:
         with as_operator(store) as repo:
             report = run_quality_batch(QualityJob(repo), store.settings,
-                progress=lambda n: print(f"\r{n:,}", end="", file=sys.stderr))  # fmt: skip
+                progress=lambda n: print(f"\r{vi_number(n)}", end="", file=sys.stderr))  # fmt: skip
     finally:
         store.engine.dispose()
     typer.echo("", err=True)
     for rule, n in sorted(report.findings.items()):
         typer.echo(f"{rule}: {n}")
     typer.echo(
-        f"Lần chạy / run {report.run_id}: {report.resources:,} tài nguyên / resources, "
-        f"{report.issues:,} vấn đề / findings ({report.seconds:.1f} s)"
+        f"Lần chạy / run {report.run_id}: {vi_number(report.resources)} tài nguyên / "
+        f"resources, {vi_number(report.issues)} vấn đề / findings "
+        f"({vi_number(report.seconds, 1)} s)"
     )
 
 
@@ -103,7 +105,7 @@ def report(
 
 
 def _rate(value: float) -> str:
-    return f"{value * 100:.2f}%"
+    return vi_percent(value)  # "5,23 %", as the pages write it
 
 
 def table_lines(body: dict[str, Any]) -> list[str]:
@@ -121,7 +123,7 @@ def table_lines(body: dict[str, Any]) -> list[str]:
     ]
     for r in body["rules"]:
         lines.append(
-            f"{r['rule']:<10} {r['checked']:>8} {r['failing']:>10} "
+            f"{r['rule']:<10} {vi_number(r['checked']):>8} {vi_number(r['failing']):>10} "
             f"{_rate(r['rate']):>8}  {r['title']}"
         )
     lines += ["", "Xu hướng tỷ lệ không đạt / Trend of failing rates", f"{'Mã / rule':<10} {dates}"]
@@ -141,7 +143,8 @@ def table_lines(body: dict[str, Any]) -> list[str]:
         ]
         for p in body[key]:
             lines.append(
-                f"{p['code'] or '—':<12} {p['checked']:>8} {p['failing']:>10} "
+                f"{p['code'] or '—':<12} {vi_number(p['checked']):>8} "
+                f"{vi_number(p['failing']):>10} "
                 f"{_rate(p['passed']):>8}  {p['name']}"
             )
     return lines
