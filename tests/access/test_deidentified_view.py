@@ -205,9 +205,12 @@ def test_a_pseudonym_that_names_nothing_is_an_absent_resource(
 
 
 def test_searches_name_resources_by_pseudonym(world: World, officer: AccessRepository) -> None:
+    # The officer knows pseudonyms from answers: this one names the three below.
+    shown = _read(officer, f"Observation/{world.ids['obs']}")
     key = officer.pseudonym_key
     p1, enc = pseudonym(world.ids["p1"], key), pseudonym(world.ids["enc"], key)
     obs = pseudonym(world.ids["obs"], key)
+    assert shown["id"] == obs and shown["subject"]["reference"] == f"Patient/{p1}"
     assert [o["id"] for o in _search(officer, "Observation", [("subject", f"Patient/{p1}")])
             ] == [obs]  # fmt: skip
     assert [o["id"] for o in _search(officer, "Observation", [("patient", p1)])] == [obs]
@@ -226,12 +229,17 @@ def test_a_pseudonym_reads_back_in_another_process(
     world: World, officer: AccessRepository, store: SqlStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Same key, same pseudonym: one this process never handed out (another worker's,
-    before a restart) is found by a scan of the type."""
+    before a restart) is found in the store's pseudonym index, with no scan; one that
+    was never handed out names nothing, like any absent id."""
     shown = _read(officer, f"Observation/{world.ids['obs']}")
     monkeypatch.setattr(reads, "BOOK", PseudonymBook())  # nothing remembered
     with as_caller(store, staff("officer", ("user/*.rs",))) as another:
         assert _read(another, f"Observation/{shown['id']}") == shown
         assert _read(another, shown["encounter"]["reference"])["status"] == "finished"
+        never_shown = pseudonym(world.ids["p2"], another.pseudonym_key)
+        monkeypatch.setattr(reads, "BOOK", PseudonymBook())
+        with pytest.raises(ResourceNotFound):
+            another.read("Patient", never_shown)
 
 
 def test_other_roles_read_real_ids_as_before(world: World, repo: AccessRepository,

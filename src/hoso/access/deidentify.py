@@ -36,6 +36,7 @@ from hoso.fhir.searchparams import get_search_param
 
 __all__ = [
     "BOOK", "PseudonymBook", "check_deidentified_search", "deidentify", "is_pseudonym",
+    "key_fingerprint",
     "literal_references", "pseudonym", "pseudonymise", "with_real_ids", "with_references",
 ]  # fmt: skip
 
@@ -61,28 +62,46 @@ def is_pseudonym(value: str) -> bool:
 
 class PseudonymBook:
     """The pseudonyms this process handed out, so that reading one back is a look-up;
-    bounded (the oldest forgotten first). A pseudonym it does not hold (handed out by
-    another worker, before a restart, or never) is found by the caller's scan."""
+    bounded (the oldest forgotten first). Each is also queued once for the store's
+    pseudonym index (`unsaved`), which answers for every process and after a restart."""
 
     def __init__(self, size: int = 100_000) -> None:
         self._size = size
         self._ids: OrderedDict[tuple[bytes, str, str], str] = OrderedDict()
+        self._unsaved: dict[bytes, dict[tuple[str, str], str]] = {}
         self._lock = threading.Lock()
 
     def name(self, key: bytes, resource_type: str, resource_id: str) -> str:
         """The pseudonym of `resource_type/resource_id`, remembered."""
         alias = pseudonym(resource_id, key)
+        self.learn(key, resource_type, alias, resource_id, save=True)
+        return alias
+
+    def learn(self, key: bytes, resource_type: str, alias: str, resource_id: str, *,
+              save: bool = False) -> None:  # fmt: skip
         entry = (_fingerprint(key), resource_type, alias)
         with self._lock:
+            if entry not in self._ids and save:
+                self._unsaved.setdefault(entry[0], {})[(resource_type, alias)] = resource_id
             self._ids[entry] = resource_id
             self._ids.move_to_end(entry)
             while len(self._ids) > self._size:
                 self._ids.popitem(last=False)
-        return alias
 
     def recall(self, key: bytes, resource_type: str, alias: str) -> str | None:
         with self._lock:
             return self._ids.get((_fingerprint(key), resource_type, alias))
+
+    def unsaved(self, key: bytes) -> list[tuple[str, str, str, str]]:
+        """The rows for the pseudonym index not yet written under `key`, taken."""
+        fingerprint = _fingerprint(key)
+        with self._lock:
+            taken = self._unsaved.pop(fingerprint, {})
+        return [(fingerprint.hex(), t, alias, rid) for (t, alias), rid in taken.items()]
+
+
+def key_fingerprint(key: bytes) -> str:
+    return _fingerprint(key).hex()
 
 
 def _fingerprint(key: bytes) -> bytes:

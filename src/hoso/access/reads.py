@@ -18,8 +18,8 @@ from hoso.access.deidentify import (
     check_deidentified_search,
     deidentify,
     is_pseudonym,
+    key_fingerprint,
     literal_references,
-    pseudonym,
     pseudonymise,
     with_real_ids,
     with_references,
@@ -36,7 +36,6 @@ if TYPE_CHECKING:
 __all__ = ["compartment", "history", "read", "search", "stored_id", "vread"]
 
 CASE_REPORT = "http://loinc.org|55751-2"  # LOINC: Public health Case report
-_SCAN_PAGE = 1000
 
 
 def read(repo: AccessRepository, resource_type: str, id: str) -> StoredResource:
@@ -211,23 +210,24 @@ def _named(repo: AccessRepository, s: Session, resource_type: str, id: str,
 
 
 def _resolve(repo: AccessRepository, s: Session, resource_type: str, alias: str) -> str | None:
-    """The id of the `resource_type` in the caller's view whose pseudonym is `alias`:
-    the process's memory of pseudonyms handed out, else a scan of that type's ids (a
-    keyed hash cannot be reversed), which costs a pass over the type."""
+    """The id of the `resource_type` whose pseudonym is `alias`, if a view handed it
+    out: the process's memory, else the store's pseudonym index (a keyed hash cannot be
+    reversed, and a pseudonym no view handed out names nothing a caller could know)."""
     key = repo.pseudonym_key
     found = BOOK.recall(key, resource_type, alias)
-    if found is not None:
-        return found
-    view, after = repo.decider.visibility(), ""
-    while True:
-        rows = s.bulk.current_page(resource_type, after=after, limit=_SCAN_PAGE, visibility=view)
-        for row in rows:
-            if pseudonym(row.id, key) == alias:
-                BOOK.name(key, resource_type, row.id)
-                return row.id
-        if len(rows) < _SCAN_PAGE:
-            return None
-        after = rows[-1].id
+    if found is None:
+        found = s.aliases.lookup(key_fingerprint(key), resource_type, alias)
+        if found is not None:
+            BOOK.learn(key, resource_type, alias, found)
+    return found
+
+
+def _save_pseudonyms(repo: AccessRepository) -> None:
+    """Write the pseudonyms this process handed out and has not written yet."""
+    rows = BOOK.unsaved(repo.pseudonym_key)
+    if rows:
+        with repo.session(write=True) as s:
+            s.aliases.remember(rows)
 
 
 def _shown(repo: AccessRepository, stored: StoredResource) -> StoredResource:
@@ -274,6 +274,7 @@ def _shown_hits(repo: AccessRepository, hits: list[Hit]) -> list[Hit]:
             resource = deidentify(resource, key)
         shown.append(Hit(resource["resourceType"], resource["id"], jsonx.dumps_str(resource),
                          hit.patient_id if hit.patient_id in named else None))  # fmt: skip
+    _save_pseudonyms(repo)  # before the answer leaves: any process can resolve them
     return shown
 
 

@@ -224,6 +224,16 @@ class BulkTables(Protocol):
                      visibility: Visibility | None = None) -> list[BulkRow]: ...  # fmt: skip
 
 
+class PseudonymAliases(Protocol):
+    """The pseudonyms de-identified views handed out (`hoso.access.deidentify`)."""
+
+    def remember(self, rows: Sequence[tuple[str, str, str, str]]) -> None:
+        """(key fingerprint, resource type, pseudonym, id) rows; known ones are kept."""
+        ...
+
+    def lookup(self, key_fp: str, resource_type: str, alias: str) -> str | None: ...
+
+
 class QualityTables(Protocol):
     """Data-quality findings, batch runs and the scorecard (`hoso.ingest.quality`)."""
 
@@ -259,6 +269,7 @@ class Session(Protocol):
     matches: MatchQueue
     bulk: BulkTables
     quality: QualityTables
+    aliases: PseudonymAliases
 
     # -- records (https://hl7.org/fhir/R4/http.html) --------------------------------------
     def read(self, resource_type: str, id: str, *, visibility: Visibility | None = None

@@ -413,6 +413,19 @@ revoked_token = sa.Table(
     sa.Index("ix_revoked_token_expires", "expires"),
 )
 
+# The pseudonyms de-identified views handed out (hoso.access.deidentify), so that one
+# sent back resolves with a look-up in any process: a keyed hash cannot be reversed.
+# `key_fp` tells one key's pseudonyms from another's. Derived data: rebuilt as views
+# are read.
+pseudonym_alias = sa.Table(
+    "pseudonym_alias",
+    metadata,
+    sa.Column("key_fp", sa.String(32), primary_key=True),
+    sa.Column("resource_type", sa.String(64), primary_key=True),
+    sa.Column("alias", sa.String(32), primary_key=True),
+    sa.Column("resource_id", sa.String(64), nullable=False),
+)
+
 # Browser sessions of the web pages (hoso.access.web_sessions): the cookie holds a random
 # value, this table its SHA-256; the previous value stays valid a few seconds after a
 # rotation (requests already in flight). `ended` is logout or revocation.

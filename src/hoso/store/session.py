@@ -38,6 +38,7 @@ from hoso.store.bulk_write import SqlBulkTables
 from hoso.store.compartment import read_compartment
 from hoso.store.dialect import Dialect
 from hoso.store.mpi_rows import SqlMatchQueue
+from hoso.store.pseudonym_rows import SqlPseudonymAliases
 from hoso.store.quality_batch import SqlQualityTables
 from hoso.store.sql.search.execute import execute_any, execute_search
 from hoso.store.write import (
@@ -105,6 +106,10 @@ class SqlSession:
     @cached_property
     def quality(self) -> SqlQualityTables:
         return SqlQualityTables(self.conn)
+
+    @cached_property
+    def aliases(self) -> SqlPseudonymAliases:
+        return SqlPseudonymAliases(self.conn)
 
     # -- reads -----------------------------------------------------------------------
     def read(self, resource_type: str, id: str, *, visibility: Visibility | None = None
