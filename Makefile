@@ -1,21 +1,35 @@
 # Hồ Sơ: two commands on a fresh machine (only Python 3.11 and pip needed).
-#   make run   — sets up .venv and serves http://127.0.0.1:8000/fhir on SQLite (var/hoso.db)
-#   make test  — sets up .venv and runs ruff and the test suite
-#                (PostgreSQL too when HOSO_TEST_DATABASE_URL is set, as .ci/run does)
+#   make run   — sets up .venv with what running needs and serves
+#                http://127.0.0.1:8000/fhir on SQLite (var/hoso.db)
+#   make test  — adds the test tools to .venv, installs Debian's chromium if missing, and
+#                runs ruff and the test suite (PostgreSQL too when HOSO_TEST_DATABASE_URL is
+#                set, as .ci/run does)
+#   make smoke — every `hoso` command once, in a fresh virtualenv with `pip install .` alone
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 EXAMPLES := .cache/fhir/hl7.fhir.r4.examples-4.0.1.tgz
+# One stamp per install: `make run` installs [project] dependencies only, so that a
+# runtime import missing from them fails there and not only on a machine without the
+# test extras; `make test` adds the extras.
+RUN_INSTALLED := $(VENV)/.installed-run
+TEST_INSTALLED := $(VENV)/.installed-test
 
-.PHONY: run test lint examples bench clean
+.PHONY: run test lint chromium smoke examples bench clean
 
-$(BIN)/hoso: pyproject.toml
+$(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
-	touch $(BIN)/hoso
 
-run: $(BIN)/hoso
+$(RUN_INSTALLED): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(TEST_INSTALLED): pyproject.toml $(RUN_INSTALLED)
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+run: $(RUN_INSTALLED)
 	$(BIN)/hoso serve --host 127.0.0.1 --port 8000
 
 # The official R4 examples come from the npm registry package, fetched once.
@@ -25,17 +39,39 @@ $(EXAMPLES):
 
 examples: $(EXAMPLES)
 
-lint: $(BIN)/hoso
+lint: $(TEST_INSTALLED)
 	$(BIN)/ruff check src tests bench tools
 
-test: $(BIN)/hoso $(EXAMPLES) lint
+# The page tests drive Debian's chromium (/usr/bin/chromium) through Playwright, as
+# .ci/run installs it: with apt-get (as root, or through sudo) when it is missing.
+chromium:
+	@if ! command -v chromium >/dev/null 2>&1; then \
+	  if ! command -v apt-get >/dev/null 2>&1; then \
+	    echo "Thiếu chromium và không có apt-get: hãy cài chromium (/usr/bin/chromium) bằng" \
+	         "trình quản lý gói của hệ thống; các bài kiểm thử trang cần nó /" \
+	         "chromium is missing and there is no apt-get: install chromium" \
+	         "(/usr/bin/chromium) with this system's package manager; the page tests need it" >&2; \
+	    exit 1; \
+	  fi; \
+	  sudo=""; [ "$$(id -u)" -eq 0 ] || sudo=sudo; \
+	  echo "Cài chromium / installing chromium (apt-get)" >&2; \
+	  $$sudo apt-get update -qq && $$sudo apt-get install -y -qq chromium >/dev/null; \
+	fi
+
+test: $(TEST_INSTALLED) $(EXAMPLES) chromium lint
 	HOSO_FHIR_EXAMPLES=$(EXAMPLES) $(BIN)/pytest -n 2 -q
+
+# A fresh virtualenv in a temporary folder, `pip install .` without extras, every
+# command of the CLI once on a small SQLite store (tools/cli_smoke.py; one to three
+# minutes, most of it pip).
+smoke:
+	$(PYTHON) tools/cli_smoke.py
 
 # The issue-4 suite whose figures docs/performance.md records (about two hours):
 # generation speed; bulk import of 10,000 residents on both backends and 100,000 on each,
 # with PostgreSQL's COPY floor and peak memory; latency and throughput at 1/16/64
 # clients on 1,000,000 residents on PostgreSQL.
-bench: $(BIN)/hoso
+bench: $(TEST_INSTALLED)
 	$(BIN)/python -m bench.synth --people 10000
 	$(BIN)/python -m bench.bulk --people 10000
 	$(BIN)/python -m bench.bulk --backend postgresql --people 100000

@@ -1,4 +1,4 @@
-"""The package map of ../shared/design/ARCHITECTURE.md ("Packages"), enforced: a walk of
+"""The package map of docs/architecture.md ("Packages"), enforced: a walk of
 every import in `src/hoso` (module level and inside functions) fails on an arrow the
 map does not draw. The rules are written once, here; docs/architecture.md points at them.
 

@@ -1,11 +1,13 @@
 """Generate src/hoso/fhir/data/icd10_vn.json from the Ministry of Health's ICD-10 list.
 
-Usage: python tools/gen_icd10_vn.py ../shared/data/vn/icd10-qd4469/icd10.csv [--out PATH]
+Usage: python tools/gen_icd10_vn.py ICD10.csv [--out PATH]
 
-The input is the annex of QĐ 4469/QĐ-BYT (sheet `ICD10`, converted to CSV: two title
-lines, then the header). We keep every code of the `MÃ BỆNH` column with its dot and
-without the dagger/asterisk marks (`A17.0†` → `A17.0`), sorted, so that the file is
-small (the names are not needed to check a code) and regenerating it is byte-identical.
+The input is the annex of QĐ 4469/QĐ-BYT (`Phu.lu.c.4469.xlsx`, public in the repository
+`dh-hos/Mo-ta-he-thong` under `ICD/Tep-ho-tro/`; docs/domain-vn.md §8), its sheet `ICD10`
+saved as UTF-8 CSV: two title lines, then the header. We keep every code of the
+`MÃ BỆNH` column with its dot and without the dagger/asterisk marks (`A17.0†` →
+`A17.0`), sorted, so that the file is small (the names are not needed to check a code)
+and regenerating it is byte-identical.
 """
 
 from __future__ import annotations

@@ -1,5 +1,6 @@
-"""`hoso clients`, `users`, `token`, `keys rotate` and `demo` (hoso.cli.access), run as an
-operator would."""
+"""`hoso clients`, `users`, `token` (as the operator), `keys rotate` and `demo`
+(hoso.cli.access, hoso.cli.tokens), run as an operator would; `token --client-key` and
+`login` against a live server are tests/cli/test_tokens.py."""
 
 from __future__ import annotations
 
@@ -68,11 +69,13 @@ def test_clients_add_generates_a_key_that_gets_a_token(database_url: str, tmp_pa
     assert result.returncode == 0, result.stderr
     client_id = printed(r"client_id: (\S+)", result.stdout)
     assert stat.S_IMODE(key_out.stat().st_mode) == 0o600
-    key = ECKey.import_key(json.loads(key_out.read_text()))
+    written = json.loads(key_out.read_text())
+    # The client_id rides in the key file, so `hoso token --client-key FILE` needs no more.
+    assert written["client_id"] == client_id
+    key = ECKey.import_key(written)
     assert key.is_private
-    snippet = printed(r"(?s)python - <<'PY'\n(.*?)\nPY", result.stdout)
-    compile(snippet, "snippet", "exec")
-    assert client_id in snippet and f"{BASE}/auth/token" in snippet
+    command = printed(r"(\S*hoso token --client-key .*)", result.stdout)
+    assert f"--client-key {key_out}" in command and f"--server {BASE}" in command
     store = make_store(database_url)
     with TestClient(create_app(store, store.settings)) as http:
         response = http.post(
@@ -83,6 +86,24 @@ def test_clients_add_generates_a_key_that_gets_a_token(database_url: str, tmp_pa
         )
     store.engine.dispose()
     assert response.status_code == 200, response.text
+
+
+def test_an_existing_key_file_is_kept_and_nothing_registered(
+    database_url: str, tmp_path: Path
+) -> None:
+    key_out = tmp_path / "khoa-cu.json"
+    key_out.write_text("the only copy of another client's key")
+    result = hoso(
+        "clients", "add", "--facility", "79003", "--scopes", "system/*.rs",
+        "--generate-key", "--key-out", str(key_out), database_url=database_url,
+    )  # fmt: skip
+    assert result.returncode == 2 and "not overwritten" in result.stderr
+    assert key_out.read_text() == "the only copy of another client's key"
+    engine = make_engine(database_url)
+    with engine.connect() as conn:
+        facilities = conn.execute(sa.select(schema.oauth_client.c.facility)).scalars().all()
+    engine.dispose()
+    assert "79003" not in facilities
 
 
 def test_clients_add_with_a_jwks_file(

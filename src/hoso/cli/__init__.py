@@ -8,7 +8,20 @@ from __future__ import annotations
 
 import typer
 
-from hoso.cli import access, audit, bulk, db, demo, imports, mpi, quality, records, serve, synth
+from hoso.cli import (
+    access,
+    audit,
+    bulk,
+    db,
+    demo,
+    imports,
+    mpi,
+    quality,
+    records,
+    serve,
+    synth,
+    tokens,
+)
 from hoso.cli.serve import local_base_url
 
 __all__ = ["app", "local_base_url"]
@@ -28,6 +41,6 @@ app.add_typer(audit.audit_app, name="audit")
 app.add_typer(access.clients_app, name="clients")
 app.add_typer(access.users_app, name="users")
 app.add_typer(access.keys_app, name="keys")
-app.command()(access.token)
-app.command()(access.login)
+app.command()(tokens.token)
+app.command()(tokens.login)
 app.command()(demo.demo)

@@ -1,41 +1,24 @@
-"""`hoso` commands for access: OAuth clients, accounts, signing keys, tokens, logging
-in, and the demo accounts (docs/security-auth.md). Registered on the main app by
-`hoso.cli`."""
+"""`hoso` commands for access: OAuth clients, accounts and signing keys, and the
+facility systems' key files (docs/security-auth.md); tokens and logging in are
+`hoso.cli.tokens`. Registered on the main app by `hoso.cli`."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TextIO
 
 import typer
 
-from hoso.cli.options import BaseUrl, DatabaseUrl, fail, open_store
+from hoso.cli.options import BaseUrl, DatabaseUrl, fail, open_store, read_password
+from hoso.cli.tokens import facility_token_command
 
 clients_app = typer.Typer(help="Ứng dụng OAuth / OAuth clients")
 users_app = typer.Typer(help="Tài khoản đăng nhập / Login accounts")
 keys_app = typer.Typer(help="Khóa ký mã truy cập / Token-signing keys")
 
 DEMO_FACILITY = "79999"
-
-TOKEN_SNIPPET = """python - <<'PY'
-import json, time, uuid, urllib.parse, urllib.request
-from joserfc import jwt
-from joserfc.jwk import ECKey
-key = ECKey.import_key(json.load(open({key_out!r})))
-now = int(time.time())
-assertion = jwt.encode(
-    {{"alg": "ES384", "kid": key.kid}},
-    {{"iss": {client_id!r}, "sub": {client_id!r}, "aud": {token_url!r},
-     "iat": now, "exp": now + 300, "jti": uuid.uuid4().hex}},
-    key, algorithms=["ES384"])
-form = urllib.parse.urlencode({{
-    "grant_type": "client_credentials",
-    "client_assertion_type": "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
-    "client_assertion": assertion, "scope": {scopes!r}}}).encode()
-print(json.load(urllib.request.urlopen({token_url!r}, form))["access_token"])
-PY"""
 
 
 @contextmanager
@@ -56,10 +39,10 @@ def auth_services(database_url: str | None, base_url: str | None = None) -> Iter
         store.engine.dispose()
 
 
-def _write_private_key(path: Path, key: Any) -> None:
-    """Private key as JWK, readable by its owner only, and never inside a Git work tree
-    unless Git ignores the path (var/ is)."""
-    import json
+def _claim_private_key_file(path: Path) -> TextIO:
+    """A new file for a private key, readable by its owner only, and never inside a Git
+    work tree unless Git ignores the path (var/ is). An existing file is not
+    overwritten: it may be the only copy of another client's key."""
     import os
     import subprocess
 
@@ -78,38 +61,43 @@ def _write_private_key(path: Path, key: Any) -> None:
                 f"the repository {tree}: choose a path outside it (or under var/)"
             )
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as out:
-        json.dump(key.as_dict(private=True), out)
+    try:
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        fail(
+            f"Tệp khóa đã có, không ghi đè: xóa nó hoặc chọn --key-out khác / The key file "
+            f"exists, not overwritten: remove it or choose another --key-out: {path}"
+        )
+    return os.fdopen(fd, "w")
 
 
 def facility_client(
     auth: Any, facility: str, scopes: str, key_out: Path, name: str | None = None
 ) -> Any:
-    """A facility system with a key pair made here: the private half written to
-    `key_out`, the public half registered."""
+    """A facility system with a key pair made here: the public half registered, the
+    private half written to `key_out` with the client_id beside it (an extra JWK member,
+    which RFC 7517 §4 lets other readers ignore), so that `hoso token --client-key FILE`
+    needs nothing else. The file is claimed first: a path that cannot take the key stops
+    the command before anything is registered."""
+    import json
+
     from joserfc.jwk import ECKey
 
     key = ECKey.generate_key("P-384", auto_kid=True)
-    _write_private_key(key_out, key)
-    jwks = {"keys": [key.as_dict(private=False)]}
-    return auth.clients.register_system(facility=facility, scopes=scopes, jwks=jwks, name=name)
-
-
-def token_snippet(auth: Any, client: Any, key_out: Path, scopes: str) -> str:
-    """A script the facility can run to get an access token with its private key."""
-    return TOKEN_SNIPPET.format(
-        key_out=str(key_out), client_id=client.client_id, token_url=auth.urls.token, scopes=scopes
-    )
-
-
-def _password(password_env: str | None, *, confirm: bool) -> str:
-    """The password from the named environment variable, or asked for without echo."""
-    import os
-
-    if password_env:
-        return os.environ.get(password_env) or fail(f"{password_env} chưa đặt / unset")
-    return typer.prompt("Mật khẩu / Password", hide_input=True, confirmation_prompt=confirm)
+    with _claim_private_key_file(key_out) as out:
+        try:
+            client = auth.clients.register_system(
+                facility=facility,
+                scopes=scopes,
+                jwks={"keys": [key.as_dict(private=False)]},
+                name=name,
+            )
+        except BaseException:
+            out.close()
+            key_out.unlink(missing_ok=True)
+            raise
+        json.dump({**key.as_dict(private=True), "client_id": client.client_id}, out)
+    return client
 
 
 @clients_app.command("add")
@@ -134,8 +122,9 @@ def clients_add(
         typer.echo(f"token endpoint: {auth.urls.token}")
         if key_out is not None:
             typer.echo(f"Khóa bí mật / private key: {key_out} (chmod 600)")
-            typer.echo("Lấy mã truy cập / get an access token:")
-            typer.echo(token_snippet(auth, client, key_out, scopes))
+            typer.echo("Lấy mã truy cập từ máy chủ đang chạy / get an access token from the "
+                       "running server:")  # fmt: skip
+            typer.echo(facility_token_command(key_out, scopes, auth.urls.base_url))
 
 
 def _register_facility_system(
@@ -203,7 +192,7 @@ def users_add(
     database_url: DatabaseUrl = None,
 ) -> None:
     """Tạo tài khoản / Create a login account (prints the TOTP URI for staff, once)."""
-    password = _password(password_env, confirm=True)
+    password = read_password(password_env, confirm=True)
     with auth_services(database_url) as auth:
         try:
             account, uri = auth.accounts.create(
@@ -220,86 +209,6 @@ def users_add(
     typer.echo(f"Tài khoản / account: {account.id} ({role})")
     if uri:
         typer.echo(f"TOTP (quét vào ứng dụng xác thực / add to an authenticator app): {uri}")
-
-
-def token(
-    scope: Annotated[str, typer.Option(help='Phạm vi / scopes, e.g. "system/*.rs"')],
-    facility: Annotated[str | None, typer.Option(help="Đóng vai hệ thống cơ sở")] = None,
-    patient: Annotated[str | None, typer.Option(help="Đóng vai người dân / as resident")] = None,
-    audience: Annotated[str | None, typer.Option(help="aud; mặc định <base-url>/fhir")] = None,
-    database_url: DatabaseUrl = None,
-    base_url: BaseUrl = None,
-) -> None:
-    """In mã truy cập ngắn hạn (có ghi nhật ký) / Print a short-lived, audited access token."""
-    import getpass
-
-    from hoso.access.grant_scopes import parse_scopes
-
-    try:
-        scopes = parse_scopes(scope)
-    except ValueError:
-        fail("Phạm vi không hợp lệ / Malformed scope")
-    with auth_services(database_url, base_url) as auth:
-        issued = auth.endpoint.operator_token(
-            operator=getpass.getuser(),
-            scopes=scopes,
-            facility=facility,
-            patient=patient,
-            audience=audience,
-        )
-    typer.echo(issued.token)
-
-
-def login(
-    username: Annotated[str, typer.Argument(help="CCCD (người dân) hoặc tên / or username")],
-    server: Annotated[str, typer.Option(help="Máy chủ / server")] = "http://127.0.0.1:8000",
-    scope: Annotated[
-        str | None, typer.Option(help="mặc định / default: patient/*.rs or user/*.rs")
-    ] = None,
-    client_id: Annotated[str, typer.Option(help="Ứng dụng / login app")] = "hoso-demo",
-    redirect_uri: Annotated[
-        str | None, typer.Option(help="URI đã đăng ký / registered (<server>/demo/callback)")
-    ] = None,
-    password_env: Annotated[str | None, typer.Option(help="Biến chứa mật khẩu / env var")] = None,
-    totp_uri: Annotated[
-        str | None, typer.Option(help="otpauth://… (tài khoản mẫu / demo accounts)")
-    ] = None,
-) -> None:
-    """Đăng nhập (mã + PKCE) và in mã truy cập / Log in (code + PKCE), print the token."""
-    from hoso.access.login_client import LoginFailed, log_in
-
-    resident = username.isdigit() and len(username) == 12
-    password = _password(password_env, confirm=False)
-    totp = _totp_code(totp_uri, resident)
-    try:
-        result = log_in(
-            server,
-            username=username,
-            password=password,
-            totp=totp,
-            scope=scope or ("openid patient/*.rs" if resident else "openid user/*.rs"),
-            client_id=client_id,
-            redirect_uri=redirect_uri or f"{server.rstrip('/')}/demo/callback",
-        )
-    except LoginFailed as exc:
-        fail(str(exc))
-    typer.echo(
-        f"scope: {result.scope}; {result.expires_in} s"
-        + (f"; Patient/{result.patient}" if result.patient else ""),
-        err=True,
-    )
-    typer.echo(result.access_token)
-
-
-def _totp_code(totp_uri: str | None, resident: bool) -> str | None:
-    """The current code of the `otpauth://` URI, or asked for; staff log in with a
-    second factor, a resident may log in without one."""
-    import pyotp
-
-    totp = pyotp.parse_uri(totp_uri).now() if totp_uri else None
-    if totp is None and not resident:
-        totp = typer.prompt("Mã TOTP / TOTP code")
-    return totp
 
 
 @keys_app.command("rotate")

@@ -155,6 +155,36 @@ def queue_command(database_url: DatabaseUrl = None, limit: int = 20) -> None:
         counts = queue.count_by_status()
         rows = queue.open(limit=limit, offset=0)
     store.engine.dispose()
-    typer.echo(json.dumps(counts, ensure_ascii=False))
-    for c in rows:
-        typer.echo(f"{c.id}\t{c.patient_a}\t{c.patient_b}\t{c.weight:.2f}\t{c.grade}\t{c.origin}")
+    for line in queue_lines(counts, [
+        (c.id, c.patient_a, c.patient_b, c.weight, c.grade, c.origin) for c in rows
+    ]):  # fmt: skip
+        typer.echo(line)
+
+
+# How a steward reads each status of a candidate pair (identity.mpi.review_queue).
+STATUS_WORDS = {
+    "open": "chờ xem xét / open",
+    "merged": "đã gộp / merged",
+    "rejected": "không phải một người / not the same person",
+}
+
+
+def queue_lines(counts: dict[str, int], rows: list[tuple]) -> list[str]:
+    """The queue in words: how many pairs wait and were decided, then the open pairs
+    (id, patient A, patient B, weight, grade, origin). An empty queue says so, rather
+    than printing nothing or `{}`."""
+    decided = [f"{STATUS_WORDS.get(s, s)}: {n}" for s, n in sorted(counts.items()) if s != "open"]
+    if not counts.get("open"):
+        lines = ["Hàng đợi xem xét trống: không có cặp hồ sơ nào chờ quyết định / "
+                 "The review queue is empty: no pair of records awaits a decision"]  # fmt: skip
+        return lines + ([f"Đã quyết định / decided: {', '.join(decided)}"] if decided else [])
+    lines = [f"{STATUS_WORDS['open']}: {counts['open']}"
+             + (f"; {'; '.join(decided)}" if decided else "")]  # fmt: skip
+    if len(rows) < counts["open"]:
+        lines.append(f"({len(rows)} cặp đầu / first {len(rows)} pairs; --limit N)")
+    lines.append("id\tbệnh nhân A / patient A\tbệnh nhân B / patient B\ttrọng số / weight"
+                 "\tmức / grade\tnguồn / origin")  # fmt: skip
+    lines += [
+        f"{i}\t{a}\t{b}\t{weight:.2f}\t{grade}\t{origin}" for i, a, b, weight, grade, origin in rows
+    ]
+    return lines

@@ -1,5 +1,7 @@
 """What every `hoso` command shares: the database and base-URL options, the store they
-open and how a command fails (a message on stderr, a non-zero exit)."""
+open, how a command asks for a secret and how it fails (a message on stderr, a non-zero
+exit). Standard output carries only a command's result, so that `TOKEN=$(hoso …)`
+captures the result and nothing else."""
 
 from __future__ import annotations
 
@@ -67,6 +69,42 @@ def as_operator(
         yield operator_repository(store, getpass.getuser(), trail, scopes)
     finally:
         trail.close()
+
+
+def read_password(password_env: str | None, *, confirm: bool) -> str:
+    """The password from the named environment variable, or asked for (without echo on
+    a terminal), twice when `confirm`."""
+    import os
+
+    if password_env:
+        return os.environ.get(password_env) or fail(
+            f"Biến môi trường {password_env} chưa đặt hoặc trống / "
+            f"environment variable {password_env} is unset or empty"
+        )
+    password = ask("Mật khẩu / Password", hidden=True)
+    if confirm and ask("Nhập lại mật khẩu / Repeat the password", hidden=True) != password:
+        fail("Hai lần nhập không khớp / The two passwords differ")
+    return password
+
+
+def ask(prompt: str, *, hidden: bool) -> str:
+    """An answer typed by the person running the command. The prompt goes to stderr and
+    nothing goes to stdout: `TOKEN=$(hoso login …)` captures the token alone (Click's
+    prompt writes a space to stdout, which ends up in front of the token). On a
+    terminal a hidden answer is read without echo; from a pipe, the answer is the next
+    line of stdin."""
+    import getpass
+    import sys
+
+    if hidden and sys.stdin.isatty():
+        answer = getpass.getpass(f"{prompt}: ", stream=sys.stderr)
+    else:
+        typer.echo(f"{prompt}: ", nl=False, err=True)
+        line = sys.stdin.readline()
+        if not sys.stdin.isatty():
+            typer.echo(err=True)  # the piped answer was not echoed: end the prompt's line
+        answer = line.rstrip("\r\n")
+    return answer or fail(f"Chưa nhập gì / Nothing entered: {prompt}")
 
 
 def fail(message: str, code: int = 2) -> NoReturn:

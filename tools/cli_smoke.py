@@ -1,0 +1,264 @@
+"""CLI smoke run: every `hoso` command once, for real, in a fresh virtual environment
+with the package installed WITHOUT extras (`pip install .`).
+
+Why: the test suite runs in `.venv`, which also holds the test extras; a runtime import
+that only the extras bring (pandas came in through `recordlinkage`) passes every test
+and breaks `hoso mpi dedupe` on an operator's machine. Here nothing but `[project]
+dependencies` is installed, and each command runs on a small store: a SQLite file in a
+temporary folder, a synthetic population from `hoso synth` imported with `hoso import`,
+then the rest, with a server on a free port for `serve`, `login` and `token
+--client-key`. The commands are enumerated from the Typer app; the run fails if one of
+them was not exercised (a new command needs a step here).
+
+Usage: python3 tools/cli_smoke.py [--keep]   (`make smoke`; .ci/run runs it). Needs
+only the standard library and Python 3.11+; the folder is removed unless --keep.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+# Printed by the fresh environment's Python: every command path of the Typer app
+# ("serve", "db upgrade", "mpi queue", …), walked from the Click group Typer builds.
+LIST_COMMANDS = """
+import json, typer.main
+from hoso.cli import app
+def walk(command, path):
+    children = getattr(command, "commands", None)
+    if not children:
+        yield " ".join(path)
+        return
+    for name, child in children.items():
+        yield from walk(child, [*path, name])
+print(json.dumps(sorted(walk(typer.main.get_command(app), []))))
+"""
+
+
+class SmokeFailed(Exception):
+    """A step that did not do what it should, with what the command printed."""
+
+
+class Smoke:
+    """The fresh environment, its work folder and the commands run so far."""
+
+    def __init__(self, base: Path) -> None:
+        self.base = base
+        self.work = base / "work"
+        self.work.mkdir()
+        self.bin = base / "venv" / "bin"
+        self.commands: set[str] = set()
+        self.exercised: set[str] = set()
+        self.env = {k: v for k, v in os.environ.items() if not k.startswith("HOSO_")}
+        self.env["HOSO_DATABASE_URL"] = f"sqlite:///{self.work / 'hoso.db'}"
+
+    def install(self) -> float:
+        """A copy of the working tree's package (src, pyproject, README, LICENSE: what
+        the wheel is built from, so the checkout gets no build/ folder) installed
+        into a new virtual environment, without extras. Returns the seconds taken."""
+        started = time.monotonic()
+        source = self.base / "source"
+        shutil.copytree(ROOT / "src", source / "src",
+                        ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))  # fmt: skip
+        for name in ("pyproject.toml", "README.md", "LICENSE"):
+            shutil.copy2(ROOT / name, source / name)
+        step([sys.executable, "-m", "venv", str(self.base / "venv")], self.base)
+        # --no-compile: byte-compiling every module of every dependency (pandas,
+        # pyarrow, …) costs half the install; the commands compile what they import.
+        step([str(self.bin / "pip"), "install", "--quiet", "--disable-pip-version-check",
+              "--no-compile", str(source)], self.base)  # fmt: skip
+        listed = step([str(self.bin / "python"), "-c", LIST_COMMANDS], self.base)
+        self.commands = set(json.loads(listed.stdout))
+        return time.monotonic() - started
+
+    def hoso(self, *args: str, stdin: str | None = None, **env: str) -> str:
+        """Run `hoso ARGS` in the work folder; its stdout. The command path (the longest
+        prefix of ARGS naming a command) is marked exercised."""
+        words = [a for a in args if not a.startswith("-")]
+        path = next((" ".join(words[:n]) for n in (2, 1) if " ".join(words[:n]) in self.commands),
+                    None)  # fmt: skip
+        if path is None:
+            raise SmokeFailed(f"not a hoso command: {' '.join(args)}")
+        started = time.monotonic()
+        done = step([str(self.bin / "hoso"), *args], self.work, {**self.env, **env}, stdin)
+        self.exercised.add(path)
+        print(f"  ok  hoso {' '.join(args)}  ({time.monotonic() - started:.1f} s)", flush=True)
+        return done.stdout
+
+
+def step(
+    argv: list[str], cwd: Path, env: dict[str, str] | None = None, stdin: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    done = subprocess.run(argv, cwd=cwd, env=env, input=stdin, capture_output=True,
+                          text=True, timeout=300)  # fmt: skip
+    if done.returncode != 0:
+        raise SmokeFailed(
+            f"{' '.join(argv)} → exit {done.returncode}\n"
+            f"--- stdout ---\n{done.stdout[-3000:]}\n--- stderr ---\n{done.stderr[-3000:]}"
+        )
+    return done
+
+
+def expect(condition: bool, what: str, output: str) -> None:
+    if not condition:
+        raise SmokeFailed(f"{what}\n--- output ---\n{output[-3000:]}")
+
+
+def offline_commands(smoke: Smoke) -> None:
+    """Everything that works on the store without a server."""
+    smoke.hoso("db", "upgrade")
+    smoke.hoso("synth", "--people", "60", "--seed", "79", "--out", "population",
+               "--faults", "duplicate=0.1,typo=0.05")  # fmt: skip
+    out = smoke.hoso("import", "population", "--no-progress", "--workers", "0")
+    expect("Patient" in out, "import: no Patient imported", out)
+    bundle = {"resourceType": "Bundle", "type": "transaction", "entry": [{
+        "resource": {"resourceType": "Practitioner", "name": [{"family": "Trần"}]},
+        "request": {"method": "POST", "url": "Practitioner"}}]}  # fmt: skip
+    (smoke.work / "bundle.json").write_text(json.dumps(bundle), encoding="utf-8")
+    smoke.hoso("load", "bundle.json")
+    smoke.hoso("reindex")
+    smoke.hoso("quality", "run")
+    smoke.hoso("quality", "report", "--format", "json")
+    smoke.hoso("mpi", "dedupe", "--report", "pairs.csv")
+    out = smoke.hoso("mpi", "queue")
+    expect("{}" not in out, "mpi queue printed {}", out)
+    smoke.hoso("mpi", "score", "population")
+    smoke.hoso("mpi", "train", "population", "--out", "model.json")
+    smoke.hoso("export", "exported", "--type", "Patient")
+    expect((smoke.work / "exported" / "Patient.ndjson").is_file(), "export: no Patient", "")
+
+
+def access_commands(smoke: Smoke) -> None:
+    """Clients, accounts, keys and the operator's token."""
+    smoke.hoso("clients", "add", "--facility", "79001", "--scopes", "system/*.rs",
+               "--generate-key", "--key-out", "keys/79001.json")  # fmt: skip
+    smoke.hoso("clients", "add-app", "smoke-app", "--redirect-uri", "http://localhost:3000/cb")
+    smoke.hoso("clients", "disable", "smoke-app")
+    smoke.hoso("users", "add", "bs.smoke", "--role", "clinician", "--facility", "79001",
+               "--password-env", "SMOKE_PW", SMOKE_PW="mat-khau-kiem-tra-2026")  # fmt: skip
+    smoke.hoso("keys", "rotate")
+    token = smoke.hoso("token", "--scope", "system/*.rs").strip()
+    expect(token.count(".") == 2 and " " not in token, "token: not a token alone", token)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def status(url: str, token: str | None = None) -> int:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    try:
+        with urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=10) as r:
+            return r.status
+    except urllib.error.HTTPError as exc:
+        return exc.code
+
+
+def served_commands(smoke: Smoke) -> None:
+    """`serve` on a free port; `demo` for it, then each way to a token against it."""
+    port = free_port()
+    origin = f"http://127.0.0.1:{port}"
+    log = (smoke.work / "serve.log").open("w")
+    server = subprocess.Popen([str(smoke.bin / "hoso"), "serve", "--port", str(port),
+                               "--no-demo-data"], cwd=smoke.work, env=smoke.env,
+                              stdout=log, stderr=subprocess.STDOUT)  # fmt: skip
+    started = time.monotonic()
+    try:
+        wait_for(f"{origin}/fhir/metadata", server, smoke.work / "serve.log")
+        smoke.exercised.add("serve")
+        print(f"  ok  hoso serve --port {port} --no-demo-data  (up in "
+              f"{time.monotonic() - started:.1f} s)", flush=True)  # fmt: skip
+        expect(status(f"{origin}/fhir/Patient") == 401, "records without a token", "")
+        demo = smoke.hoso("demo", "--base-url", origin)
+        tokens_against(smoke, origin, demo)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        log.close()
+
+
+def wait_for(url: str, server: subprocess.Popen[bytes], log: Path) -> None:
+    """Until the server answers (a minute at most: the machine may be busy)."""
+    for _ in range(600):
+        if server.poll() is not None:
+            break
+        try:
+            if status(url) == 200:
+                return
+        except OSError:
+            pass  # not listening yet
+        time.sleep(0.1)
+    raise SmokeFailed(f"the server did not answer {url}:\n{log.read_text(errors='replace')}")
+
+
+def tokens_against(smoke: Smoke, origin: str, demo: str) -> None:
+    """The facility's token from the key file `hoso demo` wrote, the resident's login
+    (password typed on stdin) and the clinician's (password and TOTP from the
+    environment): each token opens records on the server."""
+    resident = re.search(r"resident: (\d{12}) / (\S+) \((Patient/[^)]+)\)", demo)
+    clinician = re.search(r"bs\.demo / (\S+)\s+TOTP: (\S+)", demo)
+    if resident is None or clinician is None:
+        raise SmokeFailed(f"demo: no resident or clinician printed\n{demo}")
+    cccd, password, patient = resident.groups()
+    token = smoke.hoso("token", "--client-key", "var/demo/facility-key.json",
+                       "--server", origin).strip()  # fmt: skip
+    expect(status(f"{origin}/fhir/Patient", token) == 200, "facility token refused", token)
+    token = smoke.hoso("login", cccd, "--server", origin, stdin=f"{password}\n").strip()
+    expect(status(f"{origin}/fhir/{patient}", token) == 200, "resident token refused", token)
+    secrets = {"BS_PW": clinician[1], "BS_TOTP": clinician[2]}
+    token = smoke.hoso("login", "bs.demo", "--server", origin, "--password-env", "BS_PW",
+                       "--totp-env", "BS_TOTP", **secrets).strip()  # fmt: skip
+    expect(status(f"{origin}/fhir/Encounter", token) == 200, "clinician token refused", token)
+
+
+def audit_commands(smoke: Smoke) -> None:
+    """After the server stopped: its spool chained and the chain checked."""
+    smoke.hoso("audit", "verify")
+    smoke.hoso("audit", "head")
+    smoke.hoso("audit", "anomalies")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
+    keep = parser.parse_args().keep
+    started = time.monotonic()
+    base = Path(tempfile.mkdtemp(prefix="hoso-cli-smoke-"))
+    smoke = Smoke(base)
+    try:
+        print(f"Cài đặt / installing `pip install .` (no extras) into {base / 'venv'}", flush=True)
+        installed = smoke.install()
+        print(f"  ok  ({installed:.0f} s); {len(smoke.commands)} commands", flush=True)
+        for part in (offline_commands, access_commands, served_commands, audit_commands):
+            part(smoke)
+        missing = sorted(smoke.commands - smoke.exercised)
+        if missing:
+            raise SmokeFailed(f"commands not exercised (add a step): {', '.join(missing)}")
+    except SmokeFailed as exc:
+        print(f"THẤT BẠI / FAILED: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        if not keep:
+            shutil.rmtree(base, ignore_errors=True)
+    print(f"Xong / done: {len(smoke.exercised)} lệnh / commands, "
+          f"{time.monotonic() - started:.0f} s (install {installed:.0f} s)")  # fmt: skip
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
