@@ -1,5 +1,7 @@
-"""`hoso demo`: a synthetic facility, clinician, resident and encounter, with accounts
-to log in as each of them (docs/security-auth.md). Everyone in it is invented."""
+"""`hoso demo`: a synthetic facility, clinician, resident and encounter; accounts for
+the resident, the clinician, a public-health officer and a data steward
+(docs/security-auth.md); and for each page, whom to log in as to find something on it.
+Everyone in it is invented."""
 
 from __future__ import annotations
 
@@ -8,8 +10,9 @@ from typing import Annotated, Any, NamedTuple
 
 import typer
 
-from hoso.cli.access import DEMO_FACILITY, auth_services, facility_client, token_snippet
+from hoso.cli.access import DEMO_FACILITY, auth_services, facility_client
 from hoso.cli.options import BaseUrl, DatabaseUrl, as_operator, fail, open_store
+from hoso.cli.tokens import facility_token_command
 
 
 def demo(
@@ -36,7 +39,7 @@ def demo(
         client = facility_client(
             auth, DEMO_FACILITY, "system/*.cruds", key_out, "Bệnh viện Mẫu (demo)"
         )
-        _print_demo(auth, ids, logins, client, key_out)
+        _print_demo(auth, ids, logins, client, key_out, _page_contents(database_url))
 
 
 class DemoLogin(NamedTuple):
@@ -47,14 +50,27 @@ class DemoLogin(NamedTuple):
     totp_uri: str | None
 
 
-def _demo_accounts(auth: Any, ids: dict[str, str]) -> tuple[DemoLogin, DemoLogin, DemoLogin]:
-    """The resident, the clinician `bs.demo` and the officer `cb.demo`, each with a
-    fresh password; the staff have a second factor (TOTP), the resident does not."""
+class DemoLogins(NamedTuple):
+    """One account per role the demo pages and the API show something to."""
+
+    resident: DemoLogin
+    clinician: DemoLogin
+    officer: DemoLogin
+    steward: DemoLogin
+
+
+STEWARD = "dl.demo"  # "dữ liệu": the data steward, beside bs (bác sĩ) and cb (cán bộ)
+
+
+def _demo_accounts(auth: Any, ids: dict[str, str]) -> DemoLogins:
+    """The resident, the clinician `bs.demo`, the officer `cb.demo` and the data steward
+    `dl.demo`, each with a fresh password; the staff have a second factor (TOTP), the
+    resident does not."""
     import secrets
 
     from hoso.access import claims as roles
 
-    passwords = {name: secrets.token_urlsafe(12) for name in ("resident", "bs", "cb")}
+    passwords = {name: secrets.token_urlsafe(12) for name in ("resident", "bs", "cb", "dl")}
     auth.accounts.create(
         ids["cccd"], passwords["resident"], roles.RESIDENT, patient_id=ids["patient"]
     )
@@ -66,22 +82,25 @@ def _demo_accounts(auth: Any, ids: dict[str, str]) -> tuple[DemoLogin, DemoLogin
         practitioner_id=ids["practitioner"],
     )
     _, cb_totp = auth.accounts.create("cb.demo", passwords["cb"], roles.OFFICER)
-    return (
+    _, dl_totp = auth.accounts.create(STEWARD, passwords["dl"], roles.STEWARD)
+    return DemoLogins(
         DemoLogin(ids["cccd"], passwords["resident"], None),
         DemoLogin("bs.demo", passwords["bs"], bs_totp),
         DemoLogin("cb.demo", passwords["cb"], cb_totp),
+        DemoLogin(STEWARD, passwords["dl"], dl_totp),
     )
 
 
 def _print_demo(
     auth: Any,
     ids: dict[str, str],
-    logins: tuple[DemoLogin, DemoLogin, DemoLogin],
+    logins: DemoLogins,
     client: Any,
     key_out: Path,
+    contents: PageContents,
 ) -> None:
     """What the demo made, with the passwords: they are shown here only, once."""
-    resident, clinician, officer = logins
+    resident, clinician, officer, steward = logins
     typer.echo(f"Cơ sở / facility {DEMO_FACILITY}: Organization/{ids['organization']}")
     typer.echo(
         f"Người dân / resident: {resident.username} / {resident.password} "
@@ -96,10 +115,77 @@ def _print_demo(
         f"TOTP: {officer.totp_uri}"
     )
     typer.echo(
+        f"Cán bộ quản lý dữ liệu / data steward: {steward.username} / {steward.password}  "
+        f"TOTP: {steward.totp_uri}"
+    )
+    for line in page_guide(auth.urls.base_url, ids, logins, contents):
+        typer.echo(line)
+    typer.echo(
         f"Ứng dụng đăng nhập / login app: hoso-demo (redirect {auth.urls.base_url}/demo/callback)"
     )
     typer.echo(f"Hệ thống cơ sở / facility client: {client.client_id}  key: {key_out}")
-    typer.echo(token_snippet(auth, client, key_out, "system/*.rs"))
+    typer.echo("Mã truy cập của cơ sở / the facility's access token:")
+    typer.echo(f"  {facility_token_command(key_out, 'system/*.rs', auth.urls.base_url)}")
+
+
+class PageContents(NamedTuple):
+    """What the steward's pages have on them now (the first start's dedupe and quality
+    run fill them; another store may have had neither)."""
+
+    open_pairs: int
+    scorecard: bool
+
+
+def _page_contents(database_url: str | None) -> PageContents:
+    """Read as the operator through the access layer (audited): counts only."""
+    store = open_store(database_url)
+    with as_operator(store) as repo:
+        with repo.match_queue() as queue:
+            open_pairs = queue.count_by_status().get("open", 0)
+        with repo.quality_tables() as tables:
+            scorecard = bool(tables.latest_runs(1))
+    store.engine.dispose()
+    return PageContents(open_pairs, scorecard)
+
+
+def page_guide(base: str, ids: dict[str, str], logins: DemoLogins,
+               contents: PageContents) -> list[str]:  # fmt: skip
+    """Each page, what is on it and whom to log in as to see it: the web pages take the
+    browser login, the FHIR API a token (`hoso login USER`)."""
+    from hoso.core.vi_format import vi_number
+
+    resident, clinician, officer, steward = (login.username for login in logins)
+    as_steward = f"{steward} (quản lý dữ liệu / data steward)"
+    as_officer = f"{officer} (y tế công cộng / public health)"
+    queue = (f"{vi_number(contents.open_pairs)} cặp chờ xem xét / pairs to review"
+             if contents.open_pairs else "trống; chạy / empty; run `hoso mpi dedupe`")  # fmt: skip
+    card = ("có lần kiểm tra / has a run" if contents.scorecard
+            else "trống; chạy / empty; run `hoso quality run`")  # fmt: skip
+    web = [
+        ("Trang chủ / Home", f"{base}/", "mọi tài khoản trên / any account above"),
+        ("Hồ sơ nghi trùng (MPI) / Possible duplicates", f"{base}/api/mpi/review.html",
+         f"{as_steward}; {queue}"),
+        ("Bảng điểm chất lượng dữ liệu / Data-quality scorecard",
+         f"{base}/api/quality/scorecard.html", f"{as_steward}, {as_officer}; {card}"),
+    ]  # fmt: skip
+    api = [
+        ("Hồ sơ của người dân / The resident's record",
+         f"{base}/fhir/Patient/{ids['patient']}/$everything",
+         f"{resident} (người dân / resident), {clinician} (bác sĩ cơ sở / clinician at "
+         f"{DEMO_FACILITY})"),
+        ("Dân số, đã khử định danh / The population, de-identified", f"{base}/fhir/Patient",
+         as_officer),
+    ]  # fmt: skip
+    lines = [f"Đăng nhập / Log in: {base}/login, rồi mở / then open:"]
+    for title, url, who in web:
+        lines += [f"  {title}: {url}", f"      → {who}"]
+    from hoso.cli.tokens import hoso_command
+
+    lines.append("API FHIR, với mã truy cập / with a token: "
+                 f"TOKEN=$({hoso_command()} login TÊN / NAME)")  # fmt: skip
+    for title, url, who in api:
+        lines += [f"  {title}: {url}", f"      → {who}"]
+    return lines
 
 
 def _demo_records(database_url: str | None) -> dict[str, str]:

@@ -23,9 +23,10 @@ def serve(
     demo_data: Annotated[
         bool | None,
         typer.Option(
-            help="Nạp ~1.000 người dân tổng hợp vào kho trống / load ~1,000 synthetic "
-            "residents into an empty store (default: only into the embedded SQLite under "
-            "./var, never into another database unless asked)",
+            help="Nạp ~1.000 người dân tổng hợp vào kho trống, rồi tìm hồ sơ trùng và kiểm "
+            "tra chất lượng / load ~1,000 synthetic residents into an empty store, then run "
+            "the MPI dedupe and the data-quality run (default: only into the embedded "
+            "SQLite under ./var, never into another database unless asked)",
             show_default=False,
         ),
     ] = None,
@@ -78,20 +79,36 @@ def is_embedded_default(url: URL) -> bool:
 
 
 def _load_demo_population(store: SqlStore) -> None:
-    """The synthetic residents of var/demo/population, if the store is still empty,
-    written by the operator through the bulk import's access layer (audited)."""
+    """The synthetic residents of var/demo/population, if the store is still empty, then
+    the MPI dedupe and the data-quality run over them: all written by the operator
+    through the access layer's doors (bulk import, review queue, quality batch), audited."""
     from hoso.access.bulk_import import BulkImportAccess
+    from hoso.access.records import QualityJob
+    from hoso.core.vi_format import vi_number
     from hoso.ingest.demo_population import load_demo_population
 
     with as_operator(store) as repo:
         folder = Path("var") / "demo" / "population"
-        loaded = load_demo_population(repo, BulkImportAccess(repo), store.settings, folder)
-    if loaded is not None:
-        typer.echo(
-            f"Dữ liệu mẫu / demo data: {loaded.counts.get('Patient', 0)} người dân tổng hợp "
-            f"/ synthetic residents, {loaded.written} tài nguyên / resources "
-            f"({loaded.seconds:.1f} s); --no-demo-data để tắt / to turn off"
+        loaded = load_demo_population(repo, BulkImportAccess(repo), QualityJob(repo),
+                                      store.settings, folder)  # fmt: skip
+    if loaded is None:
+        return
+    if loaded.interrupted:
+        fail(
+            f"Đã dừng nạp dữ liệu mẫu; phần đã ghi được giữ. Xóa {store.engine.url.database} "
+            "để nạp lại từ đầu / Demo load stopped; what was written is kept. Delete it to "
+            "load the demo again from the start",
+            code=130,
         )
+    pairs = loaded.duplicates.queued if loaded.duplicates else 0
+    findings = loaded.quality.issues if loaded.quality else 0
+    typer.echo(
+        f"Dữ liệu mẫu / demo data: {vi_number(loaded.people)} người dân tổng hợp / synthetic "
+        f"residents, {vi_number(loaded.imported.written)} tài nguyên / resources, "
+        f"{vi_number(pairs)} cặp chờ xem xét / pairs to review, {vi_number(findings)} vấn đề "
+        f"chất lượng / data-quality findings ({vi_number(loaded.seconds, 1)} s); "
+        "--no-demo-data để tắt / to turn off"
+    )
 
 
 def _serve_in_this_process(store: SqlStore, host: str, port: int) -> None:
