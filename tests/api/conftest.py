@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from playwright.sync_api import Browser, sync_playwright
 
 from hoso.access.claims import OPERATOR
 from hoso.access.principal import Principal
@@ -18,6 +19,7 @@ if TYPE_CHECKING:
     from tests.api.access_world import World
 
 FHIR_JSON = {"Content-Type": "application/fhir+json"}
+CHROMIUM = "/usr/bin/chromium"
 
 
 def bearer(
@@ -43,6 +45,15 @@ def principal_of(app: FastAPI, authorization: str) -> Principal:
     tokens = app.state.tokens
     claims = tokens.verify(authorization.removeprefix("Bearer "), tokens.audience)
     return app.state.principals.resolve(claims)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """Debian's headless Chromium (Playwright), one per test module."""
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, headless=True)
+        yield chromium
+        chromium.close()
 
 
 @pytest.fixture

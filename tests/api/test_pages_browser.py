@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pyotp
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page
 
 from hoso.access import claims as roles
 from hoso.access.audit import GroupCommitAuditTrail
@@ -31,7 +30,6 @@ from tests.identity.mpi.test_review_queue import look_alikes
 from tests.ingest.quality import world
 
 pytestmark = [pytest.mark.live, pytest.mark.browser]
-CHROMIUM = "/usr/bin/chromium"
 VIETNAMESE = re.compile("[ăâđêôơưàảãáạằẳẵắặầẩẫấậèẻẽéẹềểễếệìỉĩíịòỏõóọồổỗốộờởỡớợùủũúụừửữứựỳỷỹýỵ]")
 PASSWORD = "mat-khau-rat-dai-2026"
 RESIDENT_CCCD = "079090007777"
@@ -48,14 +46,6 @@ PAGES = {
 # A radio button's target is its whole label.
 CONTROLS = ("button, a.button, a.action, header.top a, select, label.choice, "
             "input:not([type=hidden]):not([type=radio])")  # fmt: skip
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, headless=True)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture

@@ -5,11 +5,10 @@ dates dd/mm/yyyy, the filter form, and no style blocked by the page's CSP."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 
 from hoso.assembly import open_store
 from hoso.core.settings import Settings
@@ -18,16 +17,7 @@ from tests.callers import as_caller
 from tests.ingest.quality import world
 
 pytestmark = [pytest.mark.live, pytest.mark.browser]
-CHROMIUM = "/usr/bin/chromium"
 DATE = re.compile(r"\b[0-3][0-9]/[01][0-9]/20[0-9]{2} [0-2][0-9]:[0-5][0-9]\b")
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, headless=True)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture
