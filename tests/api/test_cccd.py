@@ -92,3 +92,24 @@ def test_concurrent_creates_of_one_cccd_leave_one_patient(client: TestClient) ->
     assert set(codes) == {201, 200}  # the others attach to the one record
     assert len({id for _, id in answers}) == 1
     assert client.get("/fhir/Patient").json()["total"] == 1
+
+
+def test_a_put_create_passes_the_mpi_as_a_post_does(client: TestClient) -> None:
+    """Issue 16 point 4: a HIS that creates with its own ids (PUT, or a conditional
+    update matching nothing) cannot make a second record of a resident, nor put another
+    person on a CCCD already on file."""
+    first = client.post("/fhir/Patient", json=patient(), headers=FHIR_JSON)
+    assert first.status_code == 201
+    same = client.put("/fhir/Patient/his-123", json={**patient(), "id": "his-123"},
+                      headers=FHIR_JSON)  # fmt: skip
+    assert same.status_code == 409 and first.json()["id"] in same.text
+    other = patient(family="Trần", given=("Thị", "Hoa"), gender="female",
+                    birth_date="1962-11-23")
+    clash = client.put("/fhir/Patient?identifier=urn:his|77", json=other, headers=FHIR_JSON)
+    assert clash.status_code == 409
+    assert clash.json()["issue"][0]["expression"] == ["Patient.identifier"]
+    new = patient(cccd="079185005678", family="Lê", given=("Văn", "Bình"),
+                  birth_date="1985-02-03")
+    made = client.put("/fhir/Patient/his-124", json={**new, "id": "his-124"}, headers=FHIR_JSON)
+    assert made.status_code == 201
+    assert client.get("/fhir/Patient").json()["total"] == 2
