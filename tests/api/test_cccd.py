@@ -96,20 +96,22 @@ def test_concurrent_creates_of_one_cccd_leave_one_patient(client: TestClient) ->
 
 def test_a_put_create_passes_the_mpi_as_a_post_does(client: TestClient) -> None:
     """Issue 16 point 4: a HIS that creates with its own ids (PUT, or a conditional
-    update matching nothing) cannot make a second record of a resident, nor put another
-    person on a CCCD already on file."""
-    first = client.post("/fhir/Patient", json=patient(), headers=FHIR_JSON)
+    update matching nothing) cannot put another person on a CCCD already on file, and a
+    second record of a resident on file is queued for a steward, not silently kept."""
+    first = client.post("/fhir/Patient", json=patient(cccd=None), headers=FHIR_JSON)
     assert first.status_code == 201
-    same = client.put("/fhir/Patient/his-123", json={**patient(), "id": "his-123"},
+    same = client.put("/fhir/Patient/his-123", json={**patient(cccd=None), "id": "his-123"},
                       headers=FHIR_JSON)  # fmt: skip
-    assert same.status_code == 409 and first.json()["id"] in same.text
-    other = patient(family="Trần", given=("Thị", "Hoa"), gender="female",
-                    birth_date="1962-11-23")
+    assert same.status_code == 201 and same.json()["id"] == "his-123"  # the HIS's id is kept
+    queue = client.get("/api/mpi/candidates").json()  # … and the pair waits for a steward
+    assert {first.json()["id"], "his-123"} == {queue["candidates"][0]["a"]["reference"][8:],
+                                              queue["candidates"][0]["b"]["reference"][8:]}
+    with_cccd = client.post("/fhir/Patient", json=patient(cccd="079185005678", family="Lê",
+                            given=("Văn", "Bình"), birth_date="1985-02-03"), headers=FHIR_JSON)
+    assert with_cccd.status_code == 201
+    other = patient(cccd="079185005678", family="Trần", given=("Thị", "Hoa"),
+                    gender="female", birth_date="1962-11-23")
     clash = client.put("/fhir/Patient?identifier=urn:his|77", json=other, headers=FHIR_JSON)
     assert clash.status_code == 409
     assert clash.json()["issue"][0]["expression"] == ["Patient.identifier"]
-    new = patient(cccd="079185005678", family="Lê", given=("Văn", "Bình"),
-                  birth_date="1985-02-03")
-    made = client.put("/fhir/Patient/his-124", json={**new, "id": "his-124"}, headers=FHIR_JSON)
-    assert made.status_code == 201
-    assert client.get("/fhir/Patient").json()["total"] == 2
+    assert client.get("/fhir/Patient").json()["total"] == 3

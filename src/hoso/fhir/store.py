@@ -145,10 +145,11 @@ class PatientIndex(Protocol):
 
     def create_patient(
         self, session: Session, resource: dict[str, Any],
-        write: Callable[[dict[str, Any]], WriteResult],
+        write: Callable[[dict[str, Any]], WriteResult], *, attach: bool = True,
     ) -> WriteResult:  # fmt: skip
         """Inside `session`'s transaction: the matching resident's record
-        (`matched_existing`), or `write(resource)` with any possible matches noted."""
+        (`matched_existing`), or `write(resource)` with any possible matches noted;
+        `attach=False` writes a match too, queued as a possible one."""
         ...
 
 

@@ -15,7 +15,7 @@ from urllib.parse import parse_qsl
 
 import sqlalchemy as sa
 
-from hoso.core.errors import Conflict, InvalidRequest, InvalidResource, Issue, PreconditionFailed
+from hoso.core.errors import InvalidRequest, InvalidResource, Issue, PreconditionFailed
 from hoso.core.settings import Settings
 from hoso.fhir.outcomes import check_version, unresolved_references
 from hoso.fhir.repository import (
@@ -198,24 +198,17 @@ class SqlSession:
 
     def _create_patient_at(self, resource: dict[str, Any], method: str) -> WriteResult:
         """A Patient created at the caller's id (PUT, or a conditional update that
-        matched nothing) passes the MPI as a POST does: a possible match is queued; the
-        resident already on file, or another person on the same CCCD, is a 409 naming
-        the record (the caller's id cannot become a second record of one person)."""
+        matched nothing) passes the MPI as a POST does, except that the caller's id is
+        kept: another person on a CCCD on file is a 409; a record the MPI takes for a
+        resident on file is written and queued for a steward (a HIS's own record of
+        that person, as the bulk paths store them), never silently joined."""
         assert self.hooks.patient_index is not None
         warnings = prepare(resource, self.settings, self.hooks)
 
         def write(patient: dict[str, Any]) -> WriteResult:
             return self._write(patient, None, method, warnings)
 
-        result = self.hooks.patient_index.create_patient(self, resource, write)
-        if result.matched_existing and result.stored.id != resource.get("id"):
-            existing = result.stored.id
-            raise Conflict(
-                f"Người dân đã có hồ sơ Patient/{existing}; gửi dữ liệu vào hồ sơ đó / The "
-                f"resident already has Patient/{existing}; send the data there",
-                code="duplicate", expression=["Patient.identifier"],
-            )
-        return result
+        return self.hooks.patient_index.create_patient(self, resource, write, attach=False)
 
     def conditional_update(self, resource_type: str, criteria: str, resource: dict[str, Any],
                            *, match_visibility: Visibility | None = None,

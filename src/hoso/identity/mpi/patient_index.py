@@ -10,6 +10,7 @@ The database's unique current-CCCD rule stays the last line of defence.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from typing import Any
 
 from hoso.core import clock, jsonx
@@ -48,8 +49,13 @@ class OnlinePatientIndex:
         return resolve_patient(resource, self._search_any(session), self.model, self.cccd_system)
 
     def create_patient(self, session: Session, resource: dict[str, Any],
-                       write: Callable[[dict[str, Any]], WriteResult]) -> WriteResult:
+                       write: Callable[[dict[str, Any]], WriteResult], *,
+                       attach: bool = True) -> WriteResult:  # fmt: skip
+        """`attach=False` (a create at the caller's own id): a match is not attached to
+        the resident on file but written and queued for a steward, as a possible match."""
         found = self.resolve(session, resource)
+        if found.outcome == "match" and not attach:
+            found = replace(found, outcome="possible")
         if found.outcome == "match" and found.patient_id is not None:
             existing = session.read("Patient", found.patient_id)
             vi, en = (("số CCCD", "CCCD") if found.by == "cccd"
