@@ -17,6 +17,7 @@ only the standard library and Python 3.11+; the folder is removed unless --keep.
 from __future__ import annotations
 
 import argparse
+import base64
 import json
 import os
 import re
@@ -117,6 +118,20 @@ def expect(condition: bool, what: str, output: str) -> None:
         raise SmokeFailed(f"{what}\n--- output ---\n{output[-3000:]}")
 
 
+def xml130_file() -> bytes:
+    """One outpatient visit as a HIS writes it (GIAMDINHHS with an XML1 table)."""
+    summary = ("<TONG_HOP><MA_LK>LK1</MA_LK><STT>1</STT><HO_TEN>Nguyễn Văn Bình</HO_TEN>"
+               "<SO_CCCD>079085012345</SO_CCCD><NGAY_SINH>198501020000</NGAY_SINH>"
+               "<GIOI_TINH>1</GIOI_TINH><MA_BENH_CHINH>J06.9</MA_BENH_CHINH>"
+               "<NGAY_VAO>202511030800</NGAY_VAO><NGAY_RA>202511030930</NGAY_RA>"
+               "<MA_LOAI_KCB>01</MA_LOAI_KCB><MA_CSKCB>79001</MA_CSKCB></TONG_HOP>")  # fmt: skip
+    table = base64.b64encode(summary.encode()).decode()
+    return ("<GIAMDINHHS><THONGTINDONVI><MACSKCB>79001</MACSKCB></THONGTINDONVI>"
+            "<THONGTINHOSO><DANHSACHHOSO><HOSO><FILEHOSO><LOAIHOSO>XML1</LOAIHOSO>"
+            f"<NOIDUNGFILE>{table}</NOIDUNGFILE></FILEHOSO></HOSO></DANHSACHHOSO>"
+            "</THONGTINHOSO></GIAMDINHHS>").encode()  # fmt: skip
+
+
 def offline_commands(smoke: Smoke) -> None:
     """Everything that works on the store without a server."""
     smoke.hoso("db", "upgrade")
@@ -129,6 +144,10 @@ def offline_commands(smoke: Smoke) -> None:
         "request": {"method": "POST", "url": "Practitioner"}}]}  # fmt: skip
     (smoke.work / "bundle.json").write_text(json.dumps(bundle), encoding="utf-8")
     smoke.hoso("load", "bundle.json")
+    # Facility 79001's Organization came with the synthetic population.
+    (smoke.work / "hoso.xml").write_bytes(xml130_file())
+    out = smoke.hoso("import-xml130", "hoso.xml", "--facility", "79001", "--no-progress")
+    expect("refused: 0" in out, "import-xml130: the record was refused", out)
     smoke.hoso("reindex")
     smoke.hoso("quality", "run")
     smoke.hoso("quality", "report", "--format", "json")
@@ -147,6 +166,8 @@ def access_commands(smoke: Smoke) -> None:
                "--generate-key", "--key-out", "keys/79001.json")  # fmt: skip
     smoke.hoso("clients", "add-app", "smoke-app", "--redirect-uri", "http://localhost:3000/cb")
     smoke.hoso("clients", "disable", "smoke-app")
+    out = smoke.hoso("clients", "add-gateway", "bv79001", "--facility", "79001")
+    expect("password:" in out, "add-gateway: no password printed", out)
     smoke.hoso("users", "add", "bs.smoke", "--role", "clinician", "--facility", "79001",
                "--password-env", "SMOKE_PW", SMOKE_PW="mat-khau-kiem-tra-2026")  # fmt: skip
     smoke.hoso("keys", "rotate")

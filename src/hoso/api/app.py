@@ -24,6 +24,7 @@ from hoso.api import (
     bulk_routes,
     docs_routes,
     fhir_routes,
+    gateway_routes,
     home_routes,
     import_routes,
     login_routes,
@@ -32,6 +33,7 @@ from hoso.api import (
     review_routes,
     rights_routes,
     status_routes,
+    xml130_routes,
 )
 from hoso.api.access_log import AccessLog
 from hoso.api.audit_barrier import AuditBarrier
@@ -111,6 +113,7 @@ def _state(app: FastAPI, store: SqlStore, settings: Settings,
     # /auth and discovery; puts the TokenService on state.tokens (and state.auth).
     auth_routes.install(app)
     login_routes.install(app)  # the pages' sessions: state.web_sessions
+    gateway_routes.install(app)  # facilities' gateway logins: state.gateway_login
 
 
 ROUTERS = (
@@ -122,6 +125,8 @@ ROUTERS = (
     rights_routes.router,  # before the generic $operation routes
     bulk_routes.router,  # $export, before the generic $operation routes
     import_routes.router,  # $import
+    xml130_routes.router,  # /api/xml130: hospitals' XML 130 files
+    gateway_routes.router,  # /api/token/take, /api/qd130/…: the BHXH gateway's shape
     quality_routes.router,  # /api/quality: the scorecard
     review_routes.router,  # /api/mpi: the steward's review queue
     audit_routes.router,  # /api/audit: the DPO's anomalies

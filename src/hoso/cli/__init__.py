@@ -21,6 +21,7 @@ from hoso.cli import (
     serve,
     synth,
     tokens,
+    xml130,
 )
 from hoso.cli.serve import local_base_url
 
@@ -31,6 +32,7 @@ app.command()(serve.serve)
 app.add_typer(db.db_app, name="db")
 app.command()(records.load)
 app.command("import")(imports.import_command)
+app.command("import-xml130")(xml130.import_xml130)
 app.command("synth")(synth.synth)
 app.command("export")(bulk.export)
 app.add_typer(mpi.mpi_app, name="mpi")

@@ -171,6 +171,31 @@ def clients_add_app(
     typer.echo(f"client_id: {client_id}")
 
 
+@clients_app.command("add-gateway")
+def clients_add_gateway(
+    username: Annotated[str, typer.Argument(help="Tên đăng nhập / username")],
+    facility: Annotated[str, typer.Option(help="Mã cơ sở KCB / facility code (MA_CSKCB)")],
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Tài khoản cổng XML 130 kiểu BHXH / A facility's login on the BHXH-shaped gateway
+    (POST /api/token/take); prints its password once."""
+    from hoso.access.gateway_login import GatewayLogin, md5_upper
+    from hoso.store.gateway_accounts import SqlGatewayAccounts
+
+    with auth_services(database_url) as auth:
+        accounts = SqlGatewayAccounts(auth.store.engine)
+        login = GatewayLogin(accounts, auth.tokens, auth.accounts.audit)
+        if login.accounts.get(username) is not None:
+            fail(f"Đã có tài khoản / account exists: {username}", 1)
+        try:
+            password = login.create(username, facility)
+        except ValueError as exc:
+            fail(str(exc))
+    typer.echo(f"username: {username}  facility: {facility}")
+    typer.echo(f"password: {password}")
+    typer.echo(f"password (MD5, như HIS gửi / as the HIS sends it): {md5_upper(password)}")
+
+
 @clients_app.command("disable")
 def clients_disable(client_id: str, database_url: DatabaseUrl = None) -> None:
     """Vô hiệu hóa ứng dụng / Disable a client (its tokens end within their lifetime)."""

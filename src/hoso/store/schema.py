@@ -426,6 +426,21 @@ pseudonym_alias = sa.Table(
     sa.Column("resource_id", sa.String(64), nullable=False),
 )
 
+# A facility's account on the BHXH-gateway-compatible door (`/api/token/take`): the HIS
+# sends the upper-case MD5 hex of its password, which is therefore what the argon2 hash
+# covers. One facility each; lockout as for people's accounts.
+gateway_account = sa.Table(
+    "gateway_account",
+    metadata,
+    sa.Column("username", sa.String(64), primary_key=True),
+    sa.Column("facility", sa.String(64), nullable=False),
+    sa.Column("password_hash", sa.Text, nullable=False),
+    sa.Column("failed_attempts", sa.Integer, nullable=False),
+    sa.Column("locked_until", sa.BigInteger),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("created", sa.BigInteger, nullable=False),
+)
+
 # Browser sessions of the web pages (hoso.access.web_sessions): the cookie holds a random
 # value, this table its SHA-256; the previous value stays valid a few seconds after a
 # rotation (requests already in flight). `ended` is logout or revocation.

@@ -1,0 +1,130 @@
+"""XML 130 files over HTTP (issue 16 point 2): `POST /api/xml130` with a facility's
+token, and the BHXH gateway's own call shape. Both backends; what was written is read
+back through FHIR."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from hoso.access import claims as roles
+from hoso.access.gateway_login import md5_upper
+from hoso.core.vi_format import HCMC
+from tests.api.conftest import FHIR_JSON, bearer
+from tests.ingest.xml130.files import giamdinhhs, hoso, outpatient, summary
+
+FACILITY = "79001"
+XML = {"Content-Type": "application/xml"}
+
+
+@pytest.fixture
+def his(app: FastAPI, client: TestClient) -> Iterator[TestClient]:
+    """The facility's system: its Organization on file, its token on every call."""
+    org = {"resourceType": "Organization", "active": True, "name": "Trạm y tế phường Bến Thành",
+           "identifier": [{"system": app.state.settings.facility_system, "value": FACILITY}]}
+    assert client.post("/fhir/Organization", json=org, headers=FHIR_JSON).status_code == 201
+    token = bearer(app, role=roles.FACILITY_SYSTEM, scopes=("system/*.cruds",),
+                   facility=FACILITY, client_id="his-79001")  # fmt: skip
+    with TestClient(app, raise_server_exceptions=False, headers=token) as c:
+        yield c
+
+
+def _file(**changes: str) -> bytes:
+    """Yesterday's visit: a facility's own token opens a record only while the care it
+    files is recent (the care window; older files are back-loaded by the operator)."""
+    day = (datetime.now(HCMC) - timedelta(days=1)).strftime("%Y%m%d")
+    tables = outpatient()
+    tables["XML1"] = [summary(NGAY_VAO=f"{day}0805", NGAY_RA=f"{day}1130", **changes)]
+    return giamdinhhs(hoso(tables))
+
+
+def test_a_file_is_taken_and_reads_back_through_fhir(his: TestClient, client: TestClient) -> None:
+    answer = his.post("/api/xml130", content=_file(), headers=XML)
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert body["maKetQua"] == "200" and len(body["maGiaoDich"]) == 32
+    assert len(body["thoiGianTiepNhan"]) == 14 and body["thoiGianTiepNhan"].isdigit()
+    (record,) = body["danhSachHoSo"]
+    assert record["maLk"] == "LK0001" and record["trangThai"] != "rejected"
+    patients = client.get("/fhir/Patient", params={"identifier": "079190001234"}).json()
+    assert patients["total"] == 1  # the CCCD kept its leading zero
+    pid = patients["entry"][0]["resource"]["id"]
+    everything = client.get(f"/fhir/Patient/{pid}/$everything").json()
+    kinds = {e["resource"]["resourceType"] for e in everything["entry"]}
+    assert {"Encounter", "Condition", "MedicationRequest", "Observation"} <= kinds
+    again = his.post("/api/xml130", content=_file(), headers=XML)
+    assert again.status_code == 200
+    twice = client.get(f"/fhir/Patient/{pid}/$everything").json()
+
+    def records(bundle: dict) -> list[str]:  # each submission's Provenance is its own
+        return sorted(e["resource"]["resourceType"] + "/" + e["resource"]["id"]
+                      for e in bundle["entry"] if e["resource"]["resourceType"] != "Provenance")
+
+    assert records(twice) == records(everything)  # replaced (new versions), not duplicated
+    provenances = client.get("/fhir/Provenance").json()
+    assert provenances["total"] == 2  # one a submission, written by the server
+    first = provenances["entry"][0]["resource"]
+    assert any(t["reference"].startswith("Encounter/") for t in first["target"])
+    assert first["entity"][0]["what"]["reference"].startswith("DocumentReference/")
+
+
+def test_a_file_of_another_facility_is_refused_whole(his: TestClient, client: TestClient) -> None:
+    answer = his.post("/api/xml130", content=giamdinhhs(hoso(outpatient()), facility="79002"),
+                      headers=XML)  # fmt: skip
+    assert answer.status_code == 400
+    body = answer.json()
+    assert body["maKetQua"] == "400" and body["danhSachHoSo"] == []
+    assert "79002" in body["thongBao"][0]["noiDung"]
+    assert client.get("/fhir/Patient").json()["total"] == 0
+
+
+@pytest.mark.parametrize(("content", "headers", "status"), [
+    (b"", XML, 400),
+    (b"<GIAMDINHHS><oops>", XML, 400),
+    (b'<!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><GIAMDINHHS>&e;</GIAMDINHHS>',
+     XML, 400),
+    (b"\xff\xfe\x00<", XML, 400),
+    (b"<GIAMDINHHS/>", {"Content-Type": "application/json"}, 415),
+])  # fmt: skip
+def test_malformed_files_get_an_answer_not_a_500(
+    his: TestClient, content: bytes, headers: dict[str, str], status: int
+) -> None:
+    answer = his.post("/api/xml130", content=content, headers=headers)
+    assert answer.status_code == status, answer.text
+    assert "passwd" not in answer.text or "root:" not in answer.text
+
+
+def test_only_a_facility_system_sends_files(app: FastAPI, client: TestClient) -> None:
+    clinician = bearer(app, role=roles.CLINICIAN, scopes=("user/*.cruds",), facility=FACILITY)
+    answer = client.post("/api/xml130", content=_file(), headers={**XML, **clinician})
+    assert answer.status_code == 403
+    assert client.get("/fhir/Patient").json()["total"] == 0
+
+
+def test_the_gateway_call_shape_end_to_end(app: FastAPI, his: TestClient,
+                                           client: TestClient) -> None:  # fmt: skip
+    password = app.state.gateway_login.create("bv79001", FACILITY)
+    with TestClient(app, raise_server_exceptions=False) as gateway:
+        token = gateway.post("/api/token/take", json={"username": "bv79001",
+                                                      "password": md5_upper(password)}).json()
+        headers = {"accessToken": token["access_token"], "tokenId": token["id_token"],
+                   "passwordHash": md5_upper(password)}  # fmt: skip
+        body = {"username": "bv79001", "loaiHoSo": "130", "maTinh": "79", "maCSKCB": FACILITY,
+                "fileHSBase64": base64.b64encode(_file()).decode()}  # fmt: skip
+        sent = gateway.post("/api/qd130/guiHoSoXmlQD4750", json=body, headers=headers)
+        assert sent.status_code == 200, sent.text
+        assert sent.json()["danhSachHoSo"][0]["trangThai"] != "rejected"
+        renamed = gateway.post("/api/qd130/guiHoSoXmlQD3176", json=body, headers=headers)
+        assert renamed.status_code == 200
+        other = gateway.post("/api/qd130/guiHoSoXmlQD4750", headers=headers,
+                             json={**body, "maCSKCB": "79002"})  # fmt: skip
+        assert other.status_code == 403
+        garbled = gateway.post("/api/qd130/guiHoSoXmlQD4750", headers=headers,
+                               json={**body, "fileHSBase64": "%%%"})  # fmt: skip
+        assert garbled.status_code == 400 and garbled.json()["maKetQua"] == "400"
+    assert client.get("/fhir/Patient", params={"identifier": "079190001234"}).json()["total"] == 1
