@@ -26,6 +26,16 @@ async def read_json(
     server's body limit."""
     check_media_type(request, allowed)
     limit = settings.max_body_bytes if max_bytes is None else max_bytes
+    data = await read_body(request, limit)
+    return jsonx.loads_request(
+        data,
+        max_depth=settings.max_json_depth,
+        max_repeats=settings.max_element_repeats,
+    )
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """The whole body, refused (413) as soon as it passes `limit`, and never empty."""
     data = bytearray()
     async for chunk in request.stream():
         data.extend(chunk)
@@ -33,11 +43,7 @@ async def read_json(
             raise PayloadTooLarge(too_large_message(limit))
     if not data:
         raise InvalidRequest("Nội dung yêu cầu rỗng / Empty request body", code="structure")
-    return jsonx.loads_request(
-        bytes(data),
-        max_depth=settings.max_json_depth,
-        max_repeats=settings.max_element_repeats,
-    )
+    return bytes(data)
 
 
 def check_media_type(request: Request, allowed: set[str]) -> str:

@@ -17,10 +17,10 @@ from starlette.concurrency import run_in_threadpool
 
 from hoso.access import claims as roles
 from hoso.access.repository import AccessRepository
-from hoso.api.body import check_media_type, too_large_message
+from hoso.api.body import check_media_type, read_body
 from hoso.api.deps import RepoDep
 from hoso.api.responses import base_url
-from hoso.core.errors import Forbidden, InvalidRequest, PayloadTooLarge
+from hoso.core.errors import Forbidden
 from hoso.ingest.xml130_intake import take_xml130
 
 router = APIRouter(prefix="/api/xml130")
@@ -42,14 +42,7 @@ def sender_facility(repo: AccessRepository) -> str | None:
 
 async def read_xml(request: Request, limit: int) -> bytes:
     check_media_type(request, XML_TYPES)
-    data = bytearray()
-    async for chunk in request.stream():
-        data.extend(chunk)
-        if len(data) > limit:
-            raise PayloadTooLarge(too_large_message(limit))
-    if not data:
-        raise InvalidRequest("Nội dung yêu cầu rỗng / Empty request body", code="structure")
-    return bytes(data)
+    return await read_body(request, limit)
 
 
 async def _take(request: Request, repo: AccessRepository, *, checkin: bool) -> Response:
