@@ -16,7 +16,7 @@ from hoso.access import claims as roles
 from hoso.access.gateway_login import md5_upper
 from hoso.core.vi_format import HCMC
 from tests.api.conftest import FHIR_JSON, bearer
-from tests.ingest.xml130.files import giamdinhhs, hoso, outpatient, summary
+from tests.ingest.xml130.files import every_table, giamdinhhs, hoso, outpatient, summary
 
 FACILITY = "79001"
 XML = {"Content-Type": "application/xml"}
@@ -128,3 +128,24 @@ def test_the_gateway_call_shape_end_to_end(app: FastAPI, his: TestClient,
                                json={**body, "fileHSBase64": "%%%"})  # fmt: skip
         assert garbled.status_code == 400 and garbled.json()["maKetQua"] == "400"
     assert client.get("/fhir/Patient", params={"identifier": "079190001234"}).json()["total"] == 1
+
+
+def test_hiv_care_from_xml6_is_hidden_from_who_may_not_see_it(
+    app: FastAPI, his: TestClient, client: TestClient
+) -> None:
+    """XML6 arrives with the HIV label, and the access policy does the rest: the
+    operator sees it, a public-health officer's view does not."""
+    day = (datetime.now(HCMC) - timedelta(days=1)).strftime("%Y%m%d")
+    tables = every_table()
+    tables["XML1"] = [summary(NGAY_VAO=f"{day}0805", NGAY_RA=f"{day}1130")]
+    answer = his.post("/api/xml130", content=giamdinhhs(hoso(tables)), headers=XML)
+    assert answer.status_code == 200, answer.text
+
+    def hiv_labelled(headers: dict[str, str]) -> int:
+        found = client.get("/fhir/Observation", params={"_count": "200"}, headers=headers).json()
+        return sum(any(s.get("code") == "HIV" for s in e["resource"].get("meta", {})
+                       .get("security", [])) for e in found.get("entry", []))  # fmt: skip
+
+    assert hiv_labelled({}) > 0  # the operator (the client's own header)
+    officer = bearer(app, role=roles.OFFICER, scopes=("user/*.rs",))
+    assert hiv_labelled(officer) == 0

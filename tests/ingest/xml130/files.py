@@ -13,6 +13,20 @@ ROOTS = {
     "XML4": ("CHITIEU_CHITIET_DICHVUCANLAMSANG", "DSACH_CHI_TIET_CLS", "CHI_TIET_CLS"),
     "XML5": ("CHITIEU_CHITIET_DIENBIENLAMSANG", "DSACH_CHI_TIET_DIEN_BIEN_BENH",
              "CHI_TIET_DIEN_BIEN_BENH"),
+    # XML6–XML15: root elements from DOMAIN-VN §3 (4750 annex, CV 1245); the reader
+    # takes any element whose children are leaves as a row, so the list names matter less.
+    "XML6": ("CHI_TIEU_HO_SO_BENH_AN_CHAM_SOC_VA_DIEU_TRI_HIV_AIDS", None, None),
+    "XML7": ("CHI_TIEU_DU_LIEU_GIAY_RA_VIEN", None, None),
+    "XML8": ("CHI_TIEU_DU_LIEU_TOM_TAT_HO_SO_BENH_AN", None, None),
+    "XML9": ("CHI_TIEU_DU_LIEU_GIAY_CHUNG_SINH", "DSACH_GIAYCHUNGSINH",
+             "DU_LIEU_GIAY_CHUNG_SINH"),
+    "XML10": ("CHI_TIEU_DU_LIEU_GIAY_NGHI_DUONG_THAI", None, None),
+    "XML11": ("CHI_TIEU_DU_LIEU_GIAY_CHUNG_NHAN_NGHI_VIEC_HUONG_BAO_HIEM_XA_HOI", None, None),
+    "XML12": ("CHI_TIEU_DU_LIEU_GIAM_DINH_Y_KHOA", None, None),
+    "XML13": ("CHI_TIEU_GIAYCHUYENTUYEN", None, None),
+    "XML14": ("CHI_TIEU_GIAYHEN_KHAMLAI", None, None),
+    "XML15": ("CHI_TIEU_DIEUTRI_BENHLAO", "DSACH_CHITIET_DIEUTRI_BENHLAO",
+              "CHITIET_DIEUTRI_BENHLAO"),
 }  # fmt: skip
 
 
@@ -140,3 +154,116 @@ def clean(tables: dict[str, Any]) -> dict[str, Any]:
     table given as raw bytes or str passes unchanged."""
     return {n: [{k: v for k, v in r.items() if v is not None} for r in rows]
             if isinstance(rows, list) else rows for n, rows in tables.items()}  # fmt: skip
+
+
+def _row(base: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+    base.update(changes)
+    return base
+
+
+def hiv(**changes: Any) -> dict[str, Any]:
+    return _row({
+        "MA_LK": "LK0001", "MA_THE_BHYT": "DN4797912345678", "NGAYKD_HIV": "20200115",
+        "NOI_LAY_MAU_XN": "79001", "NOI_XN_KD": "79002", "NOI_BDDT_ARV": "79001",
+        "BDDT_ARV": "20200201", "MA_PHAC_DO_DIEU_TRI_BD": "1a", "MA_LYDO_DTRI": "1",
+        "LOAI_DTRI_LAO": "0", "SANG_LOC_LAO": "2", "KQ_DTRI_LAO": "7", "MA_LYDO_XNTL_VR": "1",
+        "NGAY_XN_TLVR": "20250301", "KQ_XNTL_VR": "1", "NGAY_KQ_XN_TLVR": "20250305",
+        "MA_LOAI_BN": "1", "GIAI_DOAN_LAM_SANG": "1", "NHOM_DOI_TUONG": "11",
+        "MA_TINH_TRANG_DK": "9", "MA_XU_TRI": "1;4", "NGAY_BAT_DAU_XU_TRI": "20250310",
+        "NGAY_KET_THUC_XU_TRI": "20250609", "MA_PHAC_DO_DIEU_TRI": "1c",
+        "SO_NGAY_CAP_THUOC_ARV": "090", "MA_CSKCB": "79001",
+    }, changes)  # fmt: skip
+
+
+def discharge(**changes: Any) -> dict[str, Any]:
+    return _row({
+        "MA_LK": "LK0001", "SO_LUU_TRU": "LT-2025/17", "MA_YTE": "BN000123", "MA_KHOA_RV": "K01",
+        "NGAY_VAO": "202503100805", "NGAY_RA": "202503101130", "MA_DINH_CHI_THAI": "0",
+        "CHAN_DOAN_RV": "Tăng huyết áp <độ 2> & đái tháo đường", "PP_DIEUTRI": "Nội khoa",
+        "MA_TTDV": "7912345678", "MA_BS": "7900000001", "TEN_BS": "Trần Văn Bình",
+        "NGAY_CT": "20250310",
+    }, changes)  # fmt: skip
+
+
+def record_summary(**changes: Any) -> dict[str, Any]:
+    return _row({
+        "MA_LK": "LK0001", "MA_LOAI_KCB": "03", "NGAY_VAO": "202503100805",
+        "NGAY_RA": "202503101130", "CHAN_DOAN_VAO": "Tăng huyết áp",
+        "CHAN_DOAN_RV": "Tăng huyết áp vô căn", "QT_BENHLY": "Đau đầu 3 ngày",
+        "TOMTAT_KQ": "Glucose 6.1 mmol/L", "PP_DIEUTRI": "Nội khoa", "KET_QUA_DTRI": "2",
+        "MA_TTDV": "7912345678", "NGAY_CT": "20250310",
+    }, changes)  # fmt: skip
+
+
+def birth(**changes: Any) -> dict[str, Any]:
+    return _row({
+        "MA_LK": "LK0001", "HO_TEN_NND": "Nguyễn Thị Thu Hà", "NGAYSINH_NND": "19900315",
+        "MA_DANTOC_NND": "01", "SO_CCCD_NND": "079190001234", "NGAYCAP_CCCD_NND": "20210610",
+        "NOICAP_CCCD_NND": "Cục Cảnh sát QLHC về TTXH", "NOI_CU_TRU_NND": "12 Lê Lợi",
+        "MA_QUOCTICH": "704", "MATINH_CU_TRU": "79", "MAXA_CU_TRU": "26740",
+        "MA_THE_TAM": "TE1797900000001", "GIOI_TINH_CON": "1", "SO_CON": "1", "LAN_SINH": "1",
+        "SO_CON_SONG": "1", "CAN_NANG_CON": "3200", "NGAY_SINH_CON": "202503100930",
+        "NOI_SINH_CON": "Bệnh viện 79001", "TINH_TRANG_CON": "Khỏe mạnh",
+        "SINHCON_PHAUTHUAT": "0", "SINHCON_DUOI32TUAN": "0", "GHI_CHU": "Không",
+        "NGUOI_DO_DE": "Lê Thị Cúc", "NGUOI_GHI_PHIEU": "Phạm Thị Dung", "NGAY_CT": "20250310",
+        "SO": "15", "QUYEN_SO": "02", "MA_TTDV": "7912345678",
+    }, changes)  # fmt: skip
+
+
+def pregnancy_rest(**changes: Any) -> dict[str, Any]:
+    return _row({
+        "MA_LK": "LK0001", "SO_SERI": "S-001", "SO_CT": "CT-9", "SO_NGAY": "14",
+        "DON_VI": "Công ty A", "CHAN_DOAN_RV": "Thai 20 tuần, dọa sẩy", "TU_NGAY": "20250311",
+        "DEN_NGAY": "20250324", "MA_TTDV": "7912345678", "TEN_BS": "Trần Văn Bình",
+        "MA_BS": "7900000001", "NGAY_CT": "20250310",
+    }, changes)  # fmt: skip
+
+
+def sick_leave(**changes: Any) -> dict[str, Any]:
+    return _row({
+        "MA_LK": "LK0001", "SO_CT": "CT-10", "SO_SERI": "S-002", "SO_KCB": "KCB-1",
+        "DON_VI": "Công ty A", "MA_BHXH": "7912340000", "CHAN_DOAN_RV": "Tăng huyết áp",
+        "PP_DIEUTRI": "Nội khoa", "MA_DINH_CHI_THAI": "0", "SO_NGAY_NGHI": "3",
+        "TU_NGAY": "20250310", "DEN_NGAY": "20250312", "MA_TTDV": "7912345678",
+        "MA_BS": "7900000001", "NGAY_CT": "20250310", "MAU_SO": "CT07",
+    }, changes)  # fmt: skip
+
+
+def referral(**changes: Any) -> dict[str, Any]:
+    return _row({
+        "MA_LK": "LK0001", "SO_HOSO": "HS-77", "SO_CHUYENTUYEN": "CT-12",
+        "GIAY_CHUYEN_TUYEN": "GCT-0042", "MA_CSKCB": "79001", "MA_NOI_DI": "79001",
+        "MA_NOI_DEN": "79010", "HO_TEN": "Nguyễn Thị Thu Hà", "NGAY_RA": "202503101130",
+        "DAU_HIEU_LS": "Huyết áp 180/100", "CHAN_DOAN_RV": "Tăng huyết áp vô căn",
+        "QT_BENHLY": "Không đáp ứng điều trị", "TOMTAT_KQ": "ECG dày thất trái",
+        "MA_BENH_CHINH": "I10", "MA_BENH_KT": "E119", "TEN_DICH_VU": "Điện tim thường",
+        "TEN_THUOC": "Amlodipin", "MA_LOAI_RV": "2", "MA_LYDO_CT": "2",
+        "HUONG_DIEU_TRI": "Điều chỉnh thuốc hạ áp", "PHUONGTIEN_VC": "Xe cấp cứu",
+        "MA_BAC_SI": "BS001", "MA_TTDV": "7912345678",
+    }, changes)  # fmt: skip
+
+
+def appointment(**changes: Any) -> dict[str, Any]:
+    return _row({
+        "MA_LK": "LK0001", "SO_GIAYHEN_KL": "HKL-0099", "MA_CSKCB": "79001",
+        "HO_TEN": "Nguyễn Thị Thu Hà", "NGAY_RA": "202503101130", "NGAY_HEN_KL": "202504100800",
+        "CHAN_DOAN_RV": "Tăng huyết áp vô căn", "MA_BENH_CHINH": "I10", "MA_BENH_KT": "E119",
+        "MA_BAC_SI": "BS001", "MA_TTDV": "7912345678", "NGAY_CT": "20250310",
+    }, changes)  # fmt: skip
+
+
+def tb(**changes: Any) -> dict[str, Any]:
+    return _row({
+        "MA_LK": "LK0001", "STT": "1", "MA_BN": "BN000123", "PHANLOAI_LAO_VITRI": "1",
+        "PHANLOAI_LAO_TS": "1", "PHANLOAI_LAO_HIV": "1", "PHANLOAI_LAO_VK": "1",
+        "PHANLOAI_LAO_KT": "1", "LOAI_DTRI_LAO": "2", "NGAYBD_DTRI_LAO": "20250310",
+        "PHACDO_DTRI_LAO": "1", "KET_QUA_DTRI_LAO": "1", "MA_CSKCB": "79001",
+        "NGAYKD_HIV": "20200115", "BDDT_ARV": "20200201", "NGAY_BAT_DAU_DT_CTX": "20200201",
+    }, changes)  # fmt: skip
+
+
+def every_table() -> dict[str, list[dict[str, Any]]]:
+    """The outpatient episode with one row of each of XML6–XML15 (no XML12)."""
+    return {**outpatient(), "XML6": [hiv()], "XML7": [discharge()], "XML8": [record_summary()],
+            "XML9": [birth()], "XML10": [pregnancy_rest()], "XML11": [sick_leave()],
+            "XML13": [referral()], "XML14": [appointment()], "XML15": [tb()]}  # fmt: skip

@@ -1,6 +1,6 @@
 """One HOSO → one transaction Bundle: the checks across tables, then the mapping.
 
-Checks across tables: every row of XML2–XML5 must carry the MA_LK of XML1 (an error
+Checks across tables: every row of XML2–XML15 must carry the MA_LK of XML1 (an error
 naming the table and row otherwise: rows of another episode must not be filed under
 this patient). A STT used twice in one table is an error too: STT is part of each
 resource's business identifier, so two rows would overwrite each other on the server.
@@ -8,7 +8,14 @@ resource's business identifier, so two rows would overwrite each other on the se
 Entry order: Patient, Encounter (the facility's care claim, before the rest of the
 person's record), Coverages, Conditions, MedicationRequests,
 Procedures, lab Observations and DiagnosticReports, clinical-course Observations,
-the DocumentReference with the original HOSO XML, and the Provenance of it all.
+HIV-labelled XML6 resources (hiv.py), the papers XML7–XML11 and XML15 (papers.py), the
+referral XML13 (referral.py), the appointment XML14 (appointment.py), the
+DocumentReference with the original HOSO XML, and the Provenance of it all.
+
+XML12 (giám định y khoa) is entered on the BHXH gateway, never sent by a HIS: a record
+carrying it gets a warning and the table is ignored. The archive DocumentReference
+holds the original bytes, XML6 included: when any resource of the episode carries the
+HIV label, so does the archive, or the label would be bypassed by reading the original.
 """
 
 from __future__ import annotations
@@ -19,18 +26,25 @@ from datetime import UTC, datetime
 from typing import Any
 
 from hoso.core.settings import Settings
+from hoso.fhir.security_labels import HIV, resource_labels
+from hoso.ingest.xml130.appointment import add_appointment
 from hoso.ingest.xml130.context import EpisodeContext
 from hoso.ingest.xml130.course import add_course
 from hoso.ingest.xml130.drugs import add_drug
 from hoso.ingest.xml130.encounter import add_conditions, add_encounter
-from hoso.ingest.xml130.fields import check_row
+from hoso.ingest.xml130.fields import Place, check_row, date_time
+from hoso.ingest.xml130.hiv import add_hiv, hiv_security
 from hoso.ingest.xml130.labs import add_labs
 from hoso.ingest.xml130.messages import Findings, Xml130Episode
+from hoso.ingest.xml130.papers import add_paper
 from hoso.ingest.xml130.patient import GENDER, add_coverages, add_patient
+from hoso.ingest.xml130.referral import add_referral
 from hoso.ingest.xml130.services import add_service
 from hoso.ingest.xml130.wrapper import Row, Table, read_table
 
-DETAIL_TABLES = ("XML2", "XML3", "XML4", "XML5")
+DETAIL_TABLES = ("XML2", "XML3", "XML4", "XML5", "XML6", "XML7", "XML8", "XML9", "XML10",
+                 "XML11", "XML13", "XML14", "XML15")  # fmt: skip
+PAPER_TABLES = ("XML7", "XML8", "XML9", "XML10", "XML11", "XML15")
 
 
 def _tables(hoso: ET.Element, findings: Findings) -> dict[str, Table]:
@@ -38,6 +52,12 @@ def _tables(hoso: ET.Element, findings: Findings) -> dict[str, Table]:
     for file_element in hoso.findall("FILEHOSO"):
         table = read_table(file_element, findings)
         if table is None:
+            continue
+        if table.name == "XML12":
+            findings.warning("XML12", None, None,
+                             "XML12 (giám định y khoa) do cổng BHXH nhập, không do HIS gửi: "
+                             "bỏ qua", "XML12 (medical assessment) is entered on the BHXH "
+                             "gateway, not sent by a HIS: ignored")  # fmt: skip
             continue
         if table.name in tables:
             findings.error(table.name, None, "LOAIHOSO", "bảng gửi hai lần trong một hồ sơ",
@@ -107,6 +127,8 @@ def _detail_rows(tables: dict[str, Table], name: str) -> list[tuple[int, Row]]:
 def _map(ctx: EpisodeContext, row: Row, tables: dict[str, Table]) -> None:
     place = ctx.place("XML1", 1)
     add_patient(ctx, place, row)
+    quiet = Place("XML1", 1, Findings())  # add_encounter reports XML1's dates
+    ctx.episode_date = date_time(quiet, row, "NGAY_RA") or date_time(quiet, row, "NGAY_VAO") or ""
     # The Encounter before anything else of the person's: a facility's own token may
     # write to a resident's record once it has filed the care (its care claim).
     encounter = add_encounter(ctx, place, row)
@@ -120,6 +142,25 @@ def _map(ctx: EpisodeContext, row: Row, tables: dict[str, Table]) -> None:
     for number, detail in _detail_rows(tables, "XML5"):
         if "DIEN_BIEN_LS" in detail:
             add_course(ctx, number, detail)
+    _map_papers(ctx, tables, encounter)
+
+
+def _rows(tables: dict[str, Table], name: str) -> list[tuple[int, Row]]:
+    """The rows of a table keyed by position (most paper tables have no STT)."""
+    return list(enumerate(tables[name].rows, 1)) if name in tables else []
+
+
+def _map_papers(ctx: EpisodeContext, tables: dict[str, Table], encounter: dict) -> None:
+    for number, detail in _rows(tables, "XML6"):
+        add_hiv(ctx, number, detail)
+    for name in PAPER_TABLES:
+        for number, detail in _rows(tables, name):
+            add_paper(ctx, name, number, detail)
+    for number, detail in _rows(tables, "XML13"):
+        add_referral(ctx, number, detail)
+    discharge = encounter.get("period", {}).get("end")
+    for number, detail in _rows(tables, "XML14"):
+        add_appointment(ctx, number, detail, discharge)
 
 
 def add_paper_trail(ctx: EpisodeContext, source: bytes) -> dict[str, Any]:
@@ -137,6 +178,8 @@ def add_paper_trail(ctx: EpisodeContext, source: bytes) -> dict[str, Any]:
                                     "data": base64.b64encode(source).decode("ascii")}}],
         "context": {"encounter": [ctx.encounter]},
     }  # fmt: skip
+    if any(HIV in resource_labels(e["resource"]) for e in ctx.entries):
+        document["meta"] = {"security": hiv_security()}
     document_urn = ctx.put(document, "hoso")
     provenance = {
         "resourceType": "Provenance",

@@ -22,6 +22,9 @@ from hoso.core.settings import Settings
 from hoso.ingest.xml130.fields import Place
 from hoso.ingest.xml130.messages import Findings
 
+# Types whose `identifier` is 0..1 in R4: the business identifier is the only one.
+SINGLE_IDENTIFIER = frozenset({"Composition"})
+
 
 @dataclass
 class EpisodeContext:
@@ -32,6 +35,8 @@ class EpisodeContext:
     entries: list[dict[str, Any]] = field(default_factory=list)
     patient_urn: str = ""
     encounter_urn: str = ""
+    # XML1's NGAY_RA (or NGAY_VAO) as FHIR dateTime: the date of a paper that has none.
+    episode_date: str = ""
 
     @property
     def key(self) -> str:
@@ -68,8 +73,11 @@ class EpisodeContext:
     def put(self, resource: dict[str, Any], *suffix: str) -> str:
         """Add `resource` as a conditional update on its business identifier."""
         ident = self.business_id(*suffix)
-        resource["identifier"] = [ident, *resource.get("identifier", [])]
         kind = resource["resourceType"]
+        if kind in SINGLE_IDENTIFIER:
+            resource["identifier"] = ident
+        else:
+            resource["identifier"] = [ident, *resource.get("identifier", [])]
         url = f"{kind}?identifier={quote(ident['system'] + '|' + ident['value'], safe=':/|')}"
         return self.add(resource, {"method": "PUT", "url": url}, self.urn_of(ident))
 

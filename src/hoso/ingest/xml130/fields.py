@@ -32,6 +32,10 @@ CRITICAL = {
     "XML3": ("MA_LK", "STT"),
     "XML4": ("MA_LK", "STT", "TEN_CHI_SO"),
     "XML5": ("MA_LK", "STT", "DIEN_BIEN_LS"),
+    # The papers: a row of another episode must not be filed here, so MA_LK is needed;
+    # an appointment without its moment is not an appointment.
+    **{t: ("MA_LK",) for t in ("XML6", "XML7", "XML8", "XML9", "XML10", "XML11", "XML13", "XML15")},
+    "XML14": ("MA_LK", "NGAY_HEN_KL"),
 }
 _NEVER_ASKED = {"MAHUYEN_CU_TRU"}
 # Payment fields are BHXH's business, not the health record's: not asked for here.
