@@ -23,6 +23,7 @@ from typing import Annotated
 from urllib.parse import urlsplit
 
 from fastapi import Depends, Request
+from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from hoso.access import claims as roles
@@ -123,8 +124,10 @@ async def get_page_caller(request: Request) -> PageCaller:
         claims = state.tokens.verify(token, state.tokens.audience)
         key, session, lang = hashlib.sha256(token.encode()).digest(), None, "vi"
     else:
-        found = state.web_sessions.find(
-            request.cookies.get(session_cookie_name(state.settings)), _source_ip(request)
+        # The session's row is read (and touched) on the thread pool, off the event loop.
+        found = await run_in_threadpool(
+            state.web_sessions.find,
+            request.cookies.get(session_cookie_name(state.settings)), _source_ip(request),
         )
         if found is None:
             raise LoginRequired("Cần đăng nhập / Please log in")
