@@ -247,6 +247,38 @@ def tokens_against(smoke: Smoke, origin: str, demo: str) -> None:
     expect(status(f"{origin}/fhir/Encounter", token) == 200, "clinician token refused", token)
 
 
+def mllp_command(smoke: Smoke) -> None:
+    """`hoso mllp` for facility 79001 (its Organization came with the population): one
+    ADT^A04 over a socket, answered AA, then stopped by SIGTERM."""
+    import signal
+
+    listener = subprocess.Popen([str(smoke.bin / "hoso"), "mllp", "--facility", "79001",
+                                 "--port", "0"], cwd=smoke.work, env=smoke.env,
+                                stderr=subprocess.PIPE, text=True)  # fmt: skip
+    try:
+        assert listener.stderr is not None
+        line = listener.stderr.readline()
+        found = re.search(r":(\d+),", line)
+        expect(found is not None, "mllp: no port announced", line)
+        assert found is not None
+        visit = [""] * 46  # PV1 by field number: 2 class, 3 location, 19 visit, 44 admit
+        visit[0:4], visit[19], visit[44] = ["PV1", "1", "O", "KHAM"], "KB-SMOKE-1", "20251103080000"
+        message = "\r".join([
+            "MSH|^~\\&|HIS|79001|HOSO|SYT|20251103080000||ADT^A04^ADT_A01|SMOKE1|P|2.5",
+            "PID|1||079085012345^^^BCA^NNVNM||Nguyễn^Bình^Văn||19850102|M",
+            "|".join(visit),
+        ])
+        with socket.create_connection(("127.0.0.1", int(found.group(1))), timeout=30) as c:
+            c.sendall(b"\x0b" + message.encode() + b"\x1c\x0d")
+            answer = c.recv(65536).decode(errors="replace")
+        expect("MSA|AA|SMOKE1" in answer, "mllp: no AA", answer)
+    finally:
+        listener.send_signal(signal.SIGTERM)
+        listener.wait(timeout=30)
+    smoke.exercised.add("mllp")
+    print("  ok  hoso mllp --facility 79001 --port 0", flush=True)
+
+
 def audit_commands(smoke: Smoke) -> None:
     """After the server stopped: its spool chained and the chain checked."""
     smoke.hoso("audit", "verify")
@@ -265,7 +297,8 @@ def main() -> int:
         print(f"Cài đặt / installing `pip install .` (no extras) into {base / 'venv'}", flush=True)
         installed = smoke.install()
         print(f"  ok  ({installed:.0f} s); {len(smoke.commands)} commands", flush=True)
-        for part in (offline_commands, access_commands, served_commands, audit_commands):
+        for part in (offline_commands, access_commands, served_commands, mllp_command,
+                     audit_commands):
             part(smoke)
         missing = sorted(smoke.commands - smoke.exercised)
         if missing:

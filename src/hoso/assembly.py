@@ -17,10 +17,13 @@ import secrets
 from pathlib import Path
 from typing import Any
 
+from hoso.access import claims as roles
 from hoso.access.audit import AuditSink
+from hoso.access.claims import AccessClaims
 from hoso.access.operations import ACCESS_OPERATIONS
 from hoso.access.principal import Principal, operator_principal
 from hoso.access.repository import AccessRepository
+from hoso.access.resolve import PrincipalResolver
 from hoso.core.settings import Settings
 from hoso.fhir.operations import OperationRegistry
 from hoso.fhir.store import StoreHooks
@@ -38,6 +41,7 @@ from hoso.store.sql_store import SqlAuditLog, SqlStore, make_store
 
 __all__ = [
     "audit_sink",
+    "facility_repository",
     "match_model",
     "open_store",
     "operation_registry",
@@ -111,4 +115,17 @@ def operator_repository(
 ) -> AccessRepository:
     """The server's operator at its command line (`hoso load`, `hoso demo`, jobs)."""
     principal = operator_principal(user, scopes)
+    return repository_for(store, principal, trail, key=pseudonym_key(store))
+
+
+def facility_repository(store: SqlStore, facility: str, channel: str, trail: Any
+                        ) -> AccessRepository:  # fmt: skip
+    """A facility's system as a listener acts for it (`hoso mllp --facility`): the role
+    and facility of its own client, so the policy and the audit are those of any HIS
+    writing through the API (subject `<channel>:<facility>`)."""
+    claims = AccessClaims(subject=f"{channel}:{facility}", role=roles.FACILITY_SYSTEM,
+                          scopes=("system/*.cruds",), client_id=f"{channel}:{facility}",
+                          token_id=f"{channel}-{facility}-{secrets.token_hex(8)}",
+                          expires_at=2**31 - 1, facility=facility)  # fmt: skip
+    principal = PrincipalResolver(store, store.settings).resolve(claims)
     return repository_for(store, principal, trail, key=pseudonym_key(store))

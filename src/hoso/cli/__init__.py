@@ -15,6 +15,7 @@ from hoso.cli import (
     db,
     demo,
     imports,
+    mllp,
     mpi,
     quality,
     records,
@@ -33,6 +34,7 @@ app.add_typer(db.db_app, name="db")
 app.command()(records.load)
 app.command("import")(imports.import_command)
 app.command("import-xml130")(xml130.import_xml130)
+app.command("mllp")(mllp.mllp)
 app.command("synth")(synth.synth)
 app.command("export")(bulk.export)
 app.add_typer(mpi.mpi_app, name="mpi")
