@@ -8,19 +8,18 @@ from that identifier so that the same message gives the same Bundle.
 from __future__ import annotations
 
 import re
-import uuid
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import quote
 
 from hoso.core.settings import Settings
+from hoso.ingest.episode_entries import EpisodeEntries
 from hoso.ingest.hl7v2.message import Hl7Error, Hl7Message
 
 _TS = re.compile(r"(\d{4})(\d{2})?(\d{2})?(\d{2})?(\d{2})?(\d{2})?(?:\.\d+)?([+-]\d{4})?")
 
 
 @dataclass
-class MessageContext:
+class MessageContext(EpisodeEntries):
     settings: Settings
     facility: str
     message: Hl7Message
@@ -34,30 +33,6 @@ class MessageContext:
 
     def business_id(self, *key: str) -> dict[str, str]:
         return {"system": self.settings.facility_system, "value": "-".join((self.facility, *key))}
-
-    @staticmethod
-    def urn_of(identifier: dict[str, str]) -> str:
-        name = f"{identifier['system']}|{identifier['value']}"
-        return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, name)}"
-
-    @property
-    def facility_ref(self) -> dict[str, Any]:
-        """The facility's Organization by its code (registered elsewhere, never here)."""
-        code = f"{self.settings.facility_system}|{self.facility}"
-        identifier = {"system": self.settings.facility_system, "value": self.facility}
-        return {"reference": f"Organization?identifier={code}", "identifier": identifier}
-
-    def put(self, resource: dict[str, Any], *key: str) -> str:
-        """Add `resource` as a conditional update on its business identifier."""
-        ident = self.business_id(*key)
-        resource["identifier"] = [ident, *resource.get("identifier", [])]
-        system_value = quote(ident["system"] + "|" + ident["value"], safe=":/|")
-        url = f"{resource['resourceType']}?identifier={system_value}"
-        return self.add(resource, {"method": "PUT", "url": url}, self.urn_of(ident))
-
-    def add(self, resource: dict[str, Any], request: dict[str, str], urn: str) -> str:
-        self.entries.append({"fullUrl": urn, "resource": resource, "request": request})
-        return urn
 
     def timestamp(self, position: str, text: str, *, date_only: bool = False) -> str | None:
         """HL7 TS/DTM (YYYY[MM[DD[HH[MM[SS]]]]][+ZZZZ]) → FHIR date/dateTime at its

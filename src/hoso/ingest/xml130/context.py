@@ -13,21 +13,17 @@ same Bundle, which keeps tests and retries comparable.
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import quote
 
 from hoso.core.settings import Settings
+from hoso.ingest.episode_entries import EpisodeEntries
 from hoso.ingest.xml130.fields import Place
 from hoso.ingest.xml130.messages import Findings
 
-# Types whose `identifier` is 0..1 in R4: the business identifier is the only one.
-SINGLE_IDENTIFIER = frozenset({"Composition"})
-
 
 @dataclass
-class EpisodeContext:
+class EpisodeContext(EpisodeEntries):
     settings: Settings
     facility: str
     ma_lk: str
@@ -48,20 +44,6 @@ class EpisodeContext:
     def business_id(self, *suffix: str) -> dict[str, str]:
         return {"system": self.settings.facility_system, "value": "-".join((self.key, *suffix))}
 
-    @staticmethod
-    def urn_of(identifier: dict[str, str]) -> str:
-        name = f"{identifier['system']}|{identifier['value']}"
-        return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, name)}"
-
-    @property
-    def facility_ref(self) -> dict[str, Any]:
-        """The facility's Organization, found by its code when the Bundle is written (a
-        conditional reference): Organizations are registered elsewhere, never here, and
-        the care the facility files must name it literally to count as its care."""
-        code = f"{self.settings.facility_system}|{self.facility}"
-        return {"reference": f"Organization?identifier={code}",
-                "identifier": {"system": self.settings.facility_system, "value": self.facility}}
-
     @property
     def subject(self) -> dict[str, str]:
         return {"reference": self.patient_urn}
@@ -69,19 +51,3 @@ class EpisodeContext:
     @property
     def encounter(self) -> dict[str, str]:
         return {"reference": self.encounter_urn}
-
-    def put(self, resource: dict[str, Any], *suffix: str) -> str:
-        """Add `resource` as a conditional update on its business identifier."""
-        ident = self.business_id(*suffix)
-        kind = resource["resourceType"]
-        if kind in SINGLE_IDENTIFIER:
-            resource["identifier"] = ident
-        else:
-            resource["identifier"] = [ident, *resource.get("identifier", [])]
-        url = f"{kind}?identifier={quote(ident['system'] + '|' + ident['value'], safe=':/|')}"
-        return self.add(resource, {"method": "PUT", "url": url}, self.urn_of(ident))
-
-    def add(self, resource: dict[str, Any], request: dict[str, str], urn: str | None = None) -> str:
-        urn = urn or f"urn:uuid:{uuid.uuid4()}"
-        self.entries.append({"fullUrl": urn, "resource": resource, "request": request})
-        return urn
