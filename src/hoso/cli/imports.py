@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from hoso.cli.options import DatabaseUrl, as_operator, fail, open_store
+from hoso.cli.options import DatabaseUrl, as_operator, open_store, source_files
 
 if TYPE_CHECKING:
     from hoso.ingest.bulk_import import ImportProgress, ImportReport
@@ -18,18 +18,12 @@ if TYPE_CHECKING:
 def _ndjson_files(sources: list[Path]) -> list[Path]:
     """Files as given, and the `*.ndjson` files of directories, Patients first (so
     that references resolve early; the order does not change the result)."""
-    files: list[Path] = []
-    for source in sources:
-        if source.is_dir():
-            found = sorted(source.glob("*.ndjson"))
-            files += sorted(found, key=lambda p: (p.stem != "Patient", p.name))
-        elif source.is_file():
-            files.append(source)
-        else:
-            fail(f"Không tìm thấy / not found: {source}", code=2)
-    if not files:
-        fail("Không có tệp .ndjson nào / no .ndjson files", code=2)
-    return files
+
+    def in_folder(folder: Path) -> list[Path]:
+        found = sorted(folder.glob("*.ndjson"))
+        return sorted(found, key=lambda p: (p.stem != "Patient", p.name))
+
+    return source_files(sources, in_folder, "ndjson")
 
 
 def import_command(

@@ -5,8 +5,9 @@ captures the result and nothing else."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
@@ -110,3 +111,21 @@ def ask(prompt: str, *, hidden: bool) -> str:
 def fail(message: str, code: int = 2) -> NoReturn:
     typer.echo(message, err=True)
     raise typer.Exit(code)
+
+
+def source_files(sources: list[Path], in_folder: Callable[[Path], list[Path]],
+                 kind: str) -> list[Path]:  # fmt: skip
+    """Files as given and, for a folder, `in_folder(folder)`; exit 2 naming what is
+    missing, or when nothing of `kind` ("ndjson", "xml") was found."""
+    files: list[Path] = []
+    for source in sources:
+        if source.is_dir():
+            files += in_folder(source)
+        elif source.is_file():
+            files.append(source)
+        else:
+            fail(f"Không tìm thấy / not found: {source}", code=2)
+    if not files:
+        fail(f"Không có tệp .{kind} nào / no .{kind} files", code=2)
+    return files
+

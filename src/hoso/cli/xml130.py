@@ -10,23 +10,15 @@ from typing import Annotated, Any
 
 import typer
 
-from hoso.cli.options import DatabaseUrl, as_operator, fail, open_store
+from hoso.cli.options import DatabaseUrl, as_operator, open_store, source_files
 
 MAX_FILE_BYTES = 64 * 1024 * 1024
 
 
 def _xml_files(sources: list[Path]) -> list[Path]:
-    files: list[Path] = []
-    for source in sources:
-        if source.is_dir():
-            files += sorted(p for p in source.rglob("*") if p.suffix.lower() == ".xml")
-        elif source.is_file():
-            files.append(source)
-        else:
-            fail(f"Không tìm thấy / not found: {source}", code=2)
-    if not files:
-        fail("Không có tệp .xml nào / no .xml files", code=2)
-    return files
+    return source_files(
+        sources, lambda d: sorted(p for p in d.rglob("*") if p.suffix.lower() == ".xml"), "xml"
+    )
 
 
 def import_xml130(
