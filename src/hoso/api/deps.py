@@ -50,8 +50,14 @@ async def get_principal(request: Request) -> Principal:
 async def get_repository(
     request: Request, principal: Annotated[Principal, Depends(get_principal)]
 ) -> AccessRepository:
+    return repository_of(request, principal)
+
+
+def repository_of(request: Request, principal: Principal) -> AccessRepository:
+    """`principal`'s repository for this request (a bearer's, a page session's, a
+    gateway token's). Audit entries are queued; `AuditBarrier` holds the response until
+    they are durable."""
     state = request.app.state
-    # Audit entries are queued; `AuditBarrier` holds the response until they are durable.
     receipts: list[Future[None]] = []
     request.scope.setdefault("state", {})[AUDIT_RECEIPTS] = receipts
     return repository_for(state.store, principal, state.audit_trail, key=state.pseudonym_key,

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-from concurrent.futures import Future
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -29,10 +28,9 @@ from starlette.concurrency import run_in_threadpool
 from hoso.access.gateway_login import GatewayLogin, GatewayRefused
 from hoso.access.repository import AccessRepository
 from hoso.api.body import read_json
-from hoso.api.deps import AUDIT_RECEIPTS
+from hoso.api.deps import repository_of
 from hoso.api.responses import base_url
 from hoso.api.xml130_routes import sender_facility
-from hoso.assembly import repository_for
 from hoso.core.errors import CredentialsMissing, FhirError, InvalidRequest
 from hoso.ingest.xml130_intake import take_xml130
 from hoso.store.gateway_accounts import SqlGatewayAccounts
@@ -100,10 +98,7 @@ def _gateway_repository(request: Request) -> AccessRepository:
         raise CredentialsMissing("Cần accessToken / accessToken is required")
     claims = state.tokens.verify(token, state.tokens.audience)
     principal = state.principals.resolve(claims, request.client.host if request.client else None)
-    receipts: list[Future[None]] = []
-    request.scope.setdefault("state", {})[AUDIT_RECEIPTS] = receipts
-    return repository_for(state.store, principal, state.audit_trail, key=state.pseudonym_key,
-                          receipts=receipts)  # fmt: skip
+    return repository_of(request, principal)
 
 
 async def _submit(request: Request, *, checkin: bool) -> Response:

@@ -17,7 +17,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Annotated
 from urllib.parse import urlsplit
@@ -30,8 +29,7 @@ from hoso.access import claims as roles
 from hoso.access.principal import Principal
 from hoso.access.repository import AccessRepository
 from hoso.access.web_sessions import WebSession
-from hoso.api.deps import AUDIT_RECEIPTS, bearer_token
-from hoso.assembly import repository_for
+from hoso.api.deps import bearer_token, repository_of
 from hoso.core.errors import CredentialsMissing, Forbidden
 from hoso.core.settings import Settings
 
@@ -142,10 +140,7 @@ async def get_page_caller(request: Request) -> PageCaller:
         bucket = f"session:{claims.subject}" if session else f"client:{claims.client_id}"
         limiter.check(bucket, claims.role)
     principal = state.principals.resolve(claims, _source_ip(request))
-    receipts: list[Future[None]] = []
-    request.scope.setdefault("state", {})[AUDIT_RECEIPTS] = receipts
-    repo = repository_for(state.store, principal, state.audit_trail, key=state.pseudonym_key,
-                          receipts=receipts)  # fmt: skip
+    repo = repository_of(request, principal)
     return PageCaller(principal, repo, session, key, lang)
 
 
