@@ -143,6 +143,17 @@ class Settings:
     statement_timeout_ms: int = 10_000
     body_idle_seconds: float = 30.0  # a body that stalls this long answers 408
     body_timeout_seconds: float = 300.0  # and one that takes longer than this in all
+    # -- interconnection (docs/interop.md) --
+    # XML 130: a file whose facility signature (CHUKYDONVI) is missing or invalid is
+    # refused instead of accepted with a warning.
+    xml130_require_signature: bool = False
+    # The national health record database (hoso.exchange.national): its FHIR R4 base,
+    # our SMART Backend Services client id there and the private key file (JWK) that
+    # signs our client assertions. No URL: the sync worker does not run.
+    national_fhir_url: str | None = None
+    national_client_id: str | None = None
+    national_key_file: str | None = None
+    sync_batch_size: int = 200  # changes per transaction Bundle sent
 
     @classmethod
     def from_env(cls, database_url: str | None = None) -> Settings:
@@ -180,6 +191,10 @@ class Settings:
             ),
             import_forward_token=_flag(env.get("HOSO_IMPORT_FORWARD_TOKEN", "")),
             max_import_bytes=int(env.get("HOSO_MAX_IMPORT_BYTES", 1024 * 1024 * 1024)),
+            xml130_require_signature=_flag(env.get("HOSO_XML130_REQUIRE_SIGNATURE", "")),
+            national_fhir_url=(env.get("HOSO_NATIONAL_FHIR_URL") or "").rstrip("/") or None,
+            national_client_id=env.get("HOSO_NATIONAL_CLIENT_ID") or None,
+            national_key_file=env.get("HOSO_NATIONAL_KEY_FILE") or None,
             **_limits_from(env),
         )
 
@@ -201,6 +216,7 @@ _LIMITS = {
     "session_idle_minutes": ("HOSO_SESSION_IDLE_MINUTES", int),
     "session_hours": ("HOSO_SESSION_HOURS", int),
     "session_rotate_minutes": ("HOSO_SESSION_ROTATE_MINUTES", int),
+    "sync_batch_size": ("HOSO_SYNC_BATCH_SIZE", int),
 }
 
 
