@@ -123,8 +123,9 @@ def pg_databases(pg_template: str) -> Iterator[dict[str, sa.Engine]]:
 
 def _pg_emptied(engine: sa.Engine) -> str:
     """The database as the migrations leave it: every row deleted (foreign keys off for
-    the purpose), sequences restarted, the audit chain's genesis head put back. Whatever
-    a previous test left connected is disconnected first."""
+    the purpose), sequences restarted, the audit chain's genesis head and the change
+    feed's counter put back. Whatever a previous test left connected is disconnected
+    first."""
     with engine.connect() as conn, conn.begin():
         conn.exec_driver_sql(
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
@@ -142,7 +143,8 @@ def _pg_emptied(engine: sa.Engine) -> str:
         conn.exec_driver_sql("SET LOCAL session_replication_role = replica")
         conn.exec_driver_sql("; ".join(statements))
         conn.exec_driver_sql(
-            "INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, repeat('0', 64))"
+            "INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, repeat('0', 64)); "
+            "INSERT INTO change_counter (name, position) VALUES ('feed', 0)"
         )
     return engine.url.render_as_string(hide_password=False)
 

@@ -21,6 +21,7 @@ from typing import Any, Protocol
 from hoso.core.errors import Issue
 from hoso.core.settings import Settings
 from hoso.fhir.audit_row import AuditRow
+from hoso.fhir.change_feed import ChangeFeed
 from hoso.fhir.quality import QualityCheck, QualityIssue
 from hoso.fhir.repository import HistoryPage, Hit, SearchPage, StoredResource, WriteResult
 from hoso.fhir.visibility import Visibility
@@ -87,6 +88,7 @@ class PreparedRows:
     opens_care: bool  # it records a care link
     content: str  # the resource as stored (canonical JSON)
     rows: list[Any] = field(default_factory=list)  # the store's layout; opaque above it
+    last_updated_us: int = 0  # its version's lastUpdated: the change feed's `committed`
 
 
 @dataclass(frozen=True, slots=True)
@@ -269,6 +271,7 @@ class Session(Protocol):
     access: AccessTables
     matches: MatchQueue
     bulk: BulkTables
+    feed: ChangeFeed  # every committed write in commit order (hoso.fhir.change_feed)
     quality: QualityTables
     aliases: PseudonymAliases
 

@@ -95,7 +95,8 @@ class SqlRowBuilder:
             found = issue_rows(seq, rtype, patient_id, self.hooks.quality(stored_resource))
             self._add(tables, "quality_issue", found)
         encoded: list[Any] = [_csv(t) for t in tables] if self.copy_text else tables
-        return PreparedRows(rtype, id, patient_id, cccds, opens_care, stored.content, encoded)
+        return PreparedRows(rtype, id, patient_id, cccds, opens_care, stored.content, encoded,
+                            stored.last_updated_us)
 
     @staticmethod
     def _add(tables: list[list[tuple[Any, ...]]], name: str, rows: list[dict[str, Any]]) -> None:

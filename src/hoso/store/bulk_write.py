@@ -30,9 +30,12 @@ ALL_PATIENTS: tuple[str, ...] = ("*",)
 
 
 class SqlBulkTables:
-    def __init__(self, conn: sa.Connection, dialect: Dialect) -> None:
+    def __init__(self, conn: sa.Connection, dialect: Dialect,
+                 changes: list[tuple[Any, ...]] | None = None) -> None:  # fmt: skip
         self._conn = conn
         self._dialect = dialect
+        # The unit's change-feed list (`SqlSession`): a batch's rows are new versions too.
+        self._changes = changes if changes is not None else []
 
     def stored_versions(
         self, keys: Iterable[tuple[str, str]]
@@ -63,6 +66,10 @@ class SqlBulkTables:
 
     def write_batch(self, items: Sequence[PreparedRows]) -> None:
         copy_batch(self._conn, self._dialect, items)
+        self._changes.extend(
+            (item.resource_type, item.id, 1, False, item.patient_id, item.last_updated_us)
+            for item in items
+        )
 
     def first_new_seq(self) -> int:
         """A row number no earlier row has: rows from here on were written by this

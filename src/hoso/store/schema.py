@@ -564,3 +564,7 @@ quality_score = sa.Table(
     sa.Index("ix_quality_score_facility", "facility", "run_id"),
     sa.Index("ix_quality_score_ward", "ward", "run_id"),
 )
+
+# The change feed's tables live in their own module; importing it here registers them
+# on `metadata` for everything that creates or compares the schema.
+from hoso.store import feed_schema as _feed_schema  # noqa: E402,F401

@@ -35,6 +35,7 @@ from hoso.store import history, reads
 from hoso.store.access_tables import SqlAccessTables
 from hoso.store.audit_log import SqlAuditTables
 from hoso.store.bulk_write import SqlBulkTables
+from hoso.store.change_feed import SqlChangeFeed, publish_changes
 from hoso.store.compartment import read_compartment
 from hoso.store.dialect import Dialect
 from hoso.store.mpi_rows import SqlMatchQueue
@@ -80,6 +81,8 @@ class SqlSession:
             settings.max_search_parameters, settings.max_search_values, settings.max_sort_keys
         )
         self._pending_refs: list[tuple[str, str]] = []
+        # What this unit wrote, for the change feed: appended when it ends.
+        self._changes: list[tuple[Any, ...]] = []
 
     @contextmanager
     def unit_of_work(self) -> Iterator[SqlSession]:
@@ -101,7 +104,11 @@ class SqlSession:
 
     @cached_property
     def bulk(self) -> SqlBulkTables:
-        return SqlBulkTables(self.conn, self.dialect)
+        return SqlBulkTables(self.conn, self.dialect, self._changes)
+
+    @cached_property
+    def feed(self) -> SqlChangeFeed:
+        return SqlChangeFeed(self.conn)
 
     @cached_property
     def quality(self) -> SqlQualityTables:
@@ -240,7 +247,9 @@ class SqlSession:
         current = lock_current(self.conn, resource_type, id)
         if current is None or current.deleted:
             return None
-        return write_deletion(self.conn, resource_type, id, current)
+        stored = write_deletion(self.conn, resource_type, id, current)
+        self._changed(stored)
+        return stored
 
     def lock(self, *keys: str) -> None:
         """Serialise this transaction with others that lock any of the same keys."""
@@ -250,13 +259,19 @@ class SqlSession:
     def savepoint(self) -> Iterator[None]:
         """A part of the unit of work that rolls back alone when its block raises: its
         rows, and the references it wrote, which the unit no longer has to resolve."""
-        kept = len(self._pending_refs)
+        kept, changed = len(self._pending_refs), len(self._changes)
         try:
             with self.conn.begin_nested():
                 yield
         except BaseException:
             del self._pending_refs[kept:]
+            del self._changes[changed:]
             raise
+
+    def publish_changes(self) -> None:
+        """Append this unit's writes to the change feed: the unit's last statement."""
+        publish_changes(self.conn, self._changes)
+        self._changes.clear()
 
     def verify_references(self) -> None:
         """Every relative reference written in this unit must name a live resource that
@@ -274,6 +289,7 @@ class SqlSession:
             warnings = prepare(resource, self.settings, self.hooks)
         stored = write_version(self.conn, self.settings, self.hooks, resource, current=current,
                                method=method, warnings=warnings)  # fmt: skip
+        self._changed(stored)
         if self._check_references:
             self._pending_refs.extend(
                 (path, ref)
@@ -282,6 +298,10 @@ class SqlSession:
             )
         created = current is None or current.deleted
         return WriteResult(stored, created=created, warnings=tuple(warnings))
+
+    def _changed(self, stored: StoredResource) -> None:
+        self._changes.append((stored.resource_type, stored.id, stored.version, stored.deleted,
+                              stored.patient_id, stored.last_updated_us))  # fmt: skip
 
     def _match_one(self, resource_type: str, criteria: str, visibility: Visibility | None
                    ) -> StoredResource | None:  # fmt: skip

@@ -54,6 +54,7 @@ class SqlStore:
                                      reference_visibility=reference_visibility)  # fmt: skip
                 yield session
                 session.verify_references()
+                session.publish_changes()
         except sa.exc.DBAPIError as exc:
             if exc.connection_invalidated:
                 # No pre-ping per checkout (a round trip per request): a connection the

@@ -143,11 +143,10 @@ def write_deletion(
         "id": id,
         "meta": {"versionId": str(version), "lastUpdated": clock.fhir_instant(moment)},
     }
-    stored = StoredResource(
-        resource_type, id, version, int(moment.timestamp() * 1_000_000), True, jsonx.dumps_str(body)
-    )
     r = schema.resource
     patient_id = conn.execute(sa.select(r.c.patient_id).where(r.c.seq == current.seq)).scalar()
+    stored = StoredResource(resource_type, id, version, int(moment.timestamp() * 1_000_000),
+                            True, jsonx.dumps_str(body), patient_id)  # fmt: skip
     conn.execute(
         r.update()
         .where(r.c.seq == current.seq)

@@ -1,0 +1,203 @@
+"""The change feed on SQL (`hoso.fhir.change_feed`): publishing a unit's changes as its
+last statement, and the consumers' cursors, leases and dead letters."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import sqlalchemy as sa
+
+from hoso.core import clock
+from hoso.fhir.change_feed import Change, DeadLetter, FeedStats, LeaseLost
+from hoso.store import schema
+from hoso.store.feed_schema import change_counter, change_feed, feed_cursor, feed_dead_letter
+
+__all__ = ["SqlChangeFeed", "publish_changes"]
+
+_TAKE_NUMBERS = sa.text(
+    "UPDATE change_counter SET position = position + :n WHERE name = 'feed' RETURNING position"
+)
+
+
+def publish_changes(conn: sa.Connection, changes: Sequence[tuple[Any, ...]]) -> None:
+    """Append `changes` — (type, id, version, deleted, patient_id, committed µs) — to the
+    feed. Called last in a writing transaction: the counter row stays locked until the
+    commit, so numbers are handed out in commit order (see `hoso.store.feed_schema`)."""
+    if not changes:
+        return
+    last = conn.execute(_TAKE_NUMBERS, {"n": len(changes)}).scalar_one()
+    first = last - len(changes) + 1
+    conn.execute(
+        change_feed.insert(),
+        [
+            {"position": first + i, "resource_type": t, "id": id, "version": v,
+             "deleted": d, "patient_id": p, "committed": c}
+            for i, (t, id, v, d, p, c) in enumerate(changes)
+        ],
+    )  # fmt: skip
+
+
+def _with_content() -> sa.Select[Any]:
+    f, h = change_feed, schema.resource_history
+    return sa.select(
+        f.c.position, f.c.resource_type, f.c.id, f.c.version, f.c.deleted, f.c.patient_id,
+        f.c.committed, h.c.content,
+    ).select_from(f.outerjoin(h, sa.and_(
+        h.c.resource_type == f.c.resource_type, h.c.id == f.c.id, h.c.version == f.c.version,
+    )))  # fmt: skip
+
+
+def _change(row: Any) -> Change:
+    return Change(row.position, row.resource_type, row.id, row.version, bool(row.deleted),
+                  row.patient_id, row.committed, row.content)  # fmt: skip
+
+
+class SqlChangeFeed:
+    def __init__(self, conn: sa.Connection) -> None:
+        self._conn = conn
+
+    # -- cursors and leases -------------------------------------------------------------
+    def lease(self, consumer: str, owner: str, now_us: int, lease_us: int, *,
+              from_head: bool = False) -> int | None:  # fmt: skip
+        c = feed_cursor
+        start = self._head() if from_head else 0
+        self._conn.execute(
+            sa.insert(c).from_select(
+                ["consumer", "position", "sent", "rate", "failures", "updated"],
+                sa.select(sa.literal(consumer), sa.literal(start), sa.literal(0),
+                          sa.literal(0.0), sa.literal(0), sa.literal(now_us))
+                .where(~sa.exists().where(c.c.consumer == consumer)),
+            )
+        )  # fmt: skip
+        free = sa.or_(c.c.lease_owner.is_(None), c.c.lease_owner == owner,
+                      c.c.lease_until < now_us)  # fmt: skip
+        taken = self._conn.execute(
+            c.update().where(c.c.consumer == consumer, free)
+            .values(lease_owner=owner, lease_until=now_us + lease_us)
+        )  # fmt: skip
+        if taken.rowcount != 1:
+            return None
+        return int(self._conn.execute(
+            sa.select(c.c.position).where(c.c.consumer == consumer)).scalar_one())  # fmt: skip
+
+    def advance(self, consumer: str, owner: str, position: int, *, now_us: int,
+                lease_us: int, sent: int, rate: float) -> None:  # fmt: skip
+        c = feed_cursor
+        moved = self._conn.execute(
+            c.update().where(c.c.consumer == consumer, c.c.lease_owner == owner)
+            .values(position=sa.func.greatest(c.c.position, position)
+                    if self._conn.dialect.name == "postgresql"
+                    else sa.func.max(c.c.position, position),
+                    lease_until=now_us + lease_us, sent=c.c.sent + sent, rate=rate,
+                    failures=0, last_error=None, updated=now_us)
+        )  # fmt: skip
+        if moved.rowcount != 1:
+            raise LeaseLost(consumer)
+
+    def release(self, consumer: str, owner: str) -> None:
+        c = feed_cursor
+        self._conn.execute(
+            c.update().where(c.c.consumer == consumer, c.c.lease_owner == owner)
+            .values(lease_owner=None, lease_until=None)
+        )  # fmt: skip
+
+    def note_failure(self, consumer: str, owner: str, error: str | None) -> None:
+        c = feed_cursor
+        values: dict[str, Any] = {"failures": 0, "last_error": None}
+        if error is not None:
+            values = {"failures": c.c.failures + 1, "last_error": error[:2000]}
+        self._conn.execute(c.update().where(c.c.consumer == consumer, c.c.lease_owner == owner)
+                           .values(updated=clock.now_us(), **values))  # fmt: skip
+
+    # -- reading ------------------------------------------------------------------------
+    def changes_after(self, position: int, limit: int, *,
+                      types: Sequence[str] | None = None) -> list[Change]:  # fmt: skip
+        f = change_feed
+        query = _with_content().where(f.c.position > position)
+        if types is not None:
+            query = query.where(f.c.resource_type.in_(list(types)))
+        rows = self._conn.execute(query.order_by(f.c.position).limit(limit))
+        return [_change(row) for row in rows]
+
+    def latest(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], Change]:
+        r = schema.resource
+        found: dict[tuple[str, str], Change] = {}
+        for rtype, id in dict.fromkeys(keys):
+            row = self._conn.execute(
+                sa.select(r.c.resource_type, r.c.id, r.c.version, r.c.deleted, r.c.patient_id,
+                          r.c.last_updated, r.c.content)
+                .where(r.c.resource_type == rtype, r.c.id == id)
+            ).first()  # fmt: skip
+            if row is not None:
+                found[(rtype, id)] = Change(0, rtype, id, row.version, bool(row.deleted),
+                                            row.patient_id, row.last_updated, row.content)
+        return found
+
+    # -- dead letters -------------------------------------------------------------------
+    def park(self, consumer: str, change: Change, error: str, now_us: int) -> None:
+        d = feed_dead_letter
+        key = (d.c.consumer == consumer, d.c.position == change.position)
+        updated = self._conn.execute(
+            d.update().where(*key).values(attempts=d.c.attempts + 1, error=error[:2000],
+                                          last_failed=now_us, status="dead")
+        )  # fmt: skip
+        if updated.rowcount == 0:
+            self._conn.execute(d.insert(), {
+                "consumer": consumer, "position": change.position,
+                "resource_type": change.resource_type, "id": change.id,
+                "version": change.version, "attempts": 1, "error": error[:2000],
+                "first_failed": now_us, "last_failed": now_us, "status": "dead",
+            })  # fmt: skip
+
+    def dead_letters(self, consumer: str, *, status: str | None = None,
+                     limit: int = 100) -> list[DeadLetter]:  # fmt: skip
+        d, f = feed_dead_letter, change_feed
+        query = (
+            sa.select(d, f.c.deleted, f.c.patient_id, f.c.committed)
+            .select_from(d.join(f, f.c.position == d.c.position))
+            .where(d.c.consumer == consumer)
+        )
+        if status is not None:
+            query = query.where(d.c.status == status)
+        rows = self._conn.execute(query.order_by(d.c.position).limit(limit))
+        return [
+            DeadLetter(consumer, Change(r.position, r.resource_type, r.id, r.version,
+                                        bool(r.deleted), r.patient_id, r.committed),
+                       r.attempts, r.error, r.first_failed, r.last_failed, r.status)
+            for r in rows
+        ]  # fmt: skip
+
+    def mark_retry(self, consumer: str, positions: Sequence[int] | None) -> int:
+        d = feed_dead_letter
+        query = d.update().where(d.c.consumer == consumer)
+        if positions is not None:
+            query = query.where(d.c.position.in_(list(positions)))
+        return int(self._conn.execute(query.values(status="retry")).rowcount)
+
+    def unpark(self, consumer: str, position: int) -> None:
+        d = feed_dead_letter
+        self._conn.execute(d.delete().where(d.c.consumer == consumer, d.c.position == position))
+
+    # -- figures ------------------------------------------------------------------------
+    def stats(self, consumer: str) -> FeedStats:
+        c, f, d = feed_cursor, change_feed, feed_dead_letter
+        row = self._conn.execute(sa.select(c).where(c.c.consumer == consumer)).first()
+        position = int(row.position) if row is not None else 0
+        pending, oldest = self._conn.execute(
+            sa.select(sa.func.count(), sa.func.min(f.c.committed)).where(f.c.position > position)
+        ).one()  # fmt: skip
+        dead = self._conn.execute(
+            sa.select(sa.func.count()).select_from(d).where(d.c.consumer == consumer)
+        ).scalar_one()  # fmt: skip
+        return FeedStats(
+            consumer, self._head(), position, int(pending), oldest, int(dead),
+            int(row.sent) if row else 0, float(row.rate) if row else 0.0,
+            int(row.failures) if row else 0, row.last_error if row else None,
+            row.lease_owner if row else None, row.lease_until if row else None,
+        )
+
+    def _head(self) -> int:
+        return int(self._conn.execute(
+            sa.select(change_counter.c.position).where(change_counter.c.name == "feed")
+        ).scalar() or 0)  # fmt: skip
