@@ -14,7 +14,11 @@ DPO = "dpo"  # data-protection officer
 ADMIN = "admin"
 FACILITY_SYSTEM = "facility-system"  # a hospital's software (client credentials)
 OPERATOR = "operator"  # `hoso token` on the server's own machine
-ROLES = (RESIDENT, CLINICIAN, OFFICER, STEWARD, DPO, ADMIN, FACILITY_SYSTEM, OPERATOR)
+# Another health record system that sends the records of many facilities (a province's
+# Hồ Sơ feeding the national database): client credentials, registered as a peer.
+RECORD_SYSTEM = "record-system"
+ROLES = (RESIDENT, CLINICIAN, OFFICER, STEWARD, DPO, ADMIN, FACILITY_SYSTEM, OPERATOR,
+         RECORD_SYSTEM)
 
 
 @dataclass(frozen=True, slots=True)

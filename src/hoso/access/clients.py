@@ -29,6 +29,7 @@ __all__ = [
     "ASSERTION_ALGORITHMS",
     "ASSERTION_TYPE",
     "CONFIDENTIAL",
+    "PEER",
     "PUBLIC",
     "SYSTEM",
     "Client",
@@ -38,6 +39,9 @@ __all__ = [
 ]
 
 SYSTEM, PUBLIC, CONFIDENTIAL = "system", "public", "confidential"
+# A peer record system (a province's Hồ Sơ sending to this national one): client
+# credentials like a facility's system, with the record-system role and no facility.
+PEER = "peer"
 ACTIVE, DISABLED = "active", "disabled"
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 ASSERTION_ALGORITHMS = ("ES384", "RS384", "ES256", "RS256")  # SMART requires the first two
@@ -117,6 +121,23 @@ class ClientRegistry:
             name=name or f"Hệ thống cơ sở {facility}",
             kind=SYSTEM,
             facility=facility,
+            scopes=" ".join(parse_scopes(scopes)),
+            jwks=json.dumps(public_jwks(jwks)),
+            redirect_uris=None,
+            status=ACTIVE,
+            created=int(self.clock()),
+        )
+        return self.require(client_id)
+
+    def register_peer(self, *, name: str, scopes: str, jwks: dict[str, Any],
+                      client_id: str | None = None) -> Client:  # fmt: skip
+        """A peer record system (client credentials with private_key_jwt)."""
+        client_id = client_id or f"peer-{secrets.token_hex(6)}"
+        self.store.add_client(
+            client_id=client_id,
+            name=name,
+            kind=PEER,
+            facility=None,
             scopes=" ".join(parse_scopes(scopes)),
             jwks=json.dumps(public_jwks(jwks)),
             redirect_uris=None,

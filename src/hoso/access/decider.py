@@ -69,7 +69,7 @@ class PolicyDecider:
         """Where the caller's references, conditional matches and deletes must find a
         record: their reach, whatever their scopes (a lab system with Observation scopes
         only still names the Patient). None for the operator: everything."""
-        if self.principal.role == roles.OPERATOR:
+        if self.principal.role in policy.FULL_REACH:
             return None
         return replace(self.visibility(), types=None)
 
@@ -92,7 +92,7 @@ class PolicyDecider:
     @property
     def writes_for_anyone(self) -> bool:
         """The operator's writes are checked against no one's reach."""
-        return self.principal.role == roles.OPERATOR
+        return self.principal.role in policy.FULL_REACH
 
     def stamp(self, resource: dict[str, Any], current_source: str | None = None
               ) -> dict[str, Any]:  # fmt: skip

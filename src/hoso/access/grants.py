@@ -13,7 +13,7 @@ from typing import Any
 from hoso.access import claims as roles
 from hoso.access.accounts import AccountService
 from hoso.access.audit_record import EXECUTE, MINOR_FAILURE, SUCCESS, AuditRecord, AuditTrail
-from hoso.access.clients import PUBLIC, SYSTEM, Client, ClientRegistry, assertion_issuer
+from hoso.access.clients import PEER, PUBLIC, SYSTEM, Client, ClientRegistry, assertion_issuer
 from hoso.access.grant_scopes import parse_scopes, uncovered
 from hoso.access.oauth_errors import (
     OAuthError,
@@ -116,7 +116,7 @@ class TokenEndpoint:
     def _client_credentials(
         self, client: Client, form: Mapping[str, str]
     ) -> tuple[dict[str, Any], IssuedToken]:
-        if client.kind != SYSTEM:
+        if client.kind not in (SYSTEM, PEER):
             raise OAuthError(
                 "unauthorized_client",
                 "Ứng dụng không được dùng client_credentials",
@@ -133,7 +133,7 @@ class TokenEndpoint:
             _within(requested, client.scopes)  # none allowed: say which were refused
         access = self.tokens.mint(
             subject=f"client:{client.client_id}",
-            role=roles.FACILITY_SYSTEM,
+            role=roles.RECORD_SYSTEM if client.kind == PEER else roles.FACILITY_SYSTEM,
             scopes=scopes,
             client_id=client.client_id,
             facility=client.facility,

@@ -138,10 +138,25 @@ def facility_token(
     scope: str,
     timeout: float = 30.0,
 ) -> LoginResult:
-    """An access token for the facility system `client_id`, by client credentials with
-    an assertion signed by `private_jwk`. The assertion's audience is the token
-    endpoint the server names in its discovery document (its public URL, which behind a
-    proxy differs from `server`, the address this machine reaches it at)."""
+    """An access token for the facility system `client_id` from the Hồ Sơ server at
+    `server` (its FHIR base is `<server>/fhir`): `backend_token`."""
+    return backend_token(server.rstrip("/") + "/fhir", private_jwk=private_jwk,
+                         client_id=client_id, scope=scope, timeout=timeout)  # fmt: skip
+
+
+def backend_token(
+    fhir_base: str,
+    *,
+    private_jwk: dict[str, Any],
+    client_id: str,
+    scope: str,
+    timeout: float = 30.0,
+) -> LoginResult:
+    """An access token by SMART Backend Services (client credentials with an assertion
+    signed by `private_jwk`, `private_key_jwt`) from the FHIR server at `fhir_base`: the
+    token endpoint is the one its `.well-known/smart-configuration` names, which is also
+    the assertion's audience (its public URL, which behind a proxy differs from the
+    address this machine reaches it at). Hồ Sơ asks the national database this way."""
     from joserfc import jwt
     from joserfc.errors import JoseError
     from joserfc.jwk import import_key
@@ -153,15 +168,15 @@ def facility_token(
     if not key.is_private:
         raise LoginFailed("Tệp khóa thiếu phần bí mật / The key file holds no private key")
     algorithm = _assertion_algorithm(private_jwk)
-    with _session(server, timeout) as http:
-        audience = _token_endpoint(http)
+    with _session(fhir_base, timeout) as http:
+        endpoint = _token_endpoint(http)
         now = int(time.time())
-        claims = {"iss": client_id, "sub": client_id, "aud": audience, "iat": now,
+        claims = {"iss": client_id, "sub": client_id, "aud": endpoint, "iat": now,
                   "exp": now + ASSERTION_SECONDS, "jti": secrets.token_hex(16)}  # fmt: skip
         header = {"alg": algorithm, "typ": "JWT", **({"kid": key.kid} if key.kid else {})}
         assertion = jwt.encode(header, claims, key, algorithms=[algorithm])
         answer = http.post(
-            "/auth/token",
+            endpoint,
             data={
                 "grant_type": "client_credentials",
                 "client_assertion_type": ASSERTION_TYPE,
@@ -198,9 +213,9 @@ def _assertion_algorithm(jwk: dict[str, Any]) -> str:
 
 
 def _token_endpoint(http: httpx.Client) -> str:
-    """The token endpoint's URL as the server names it (`token_endpoint` of
-    `/fhir/.well-known/smart-configuration`)."""
-    found = http.get("/fhir/.well-known/smart-configuration")
+    """The token endpoint's URL as the FHIR server at the client's base names it
+    (`token_endpoint` of `.well-known/smart-configuration`)."""
+    found = http.get(".well-known/smart-configuration")
     try:
         document = found.json() if found.status_code == 200 else {}
     except ValueError:  # not JSON: something else answers on that port
@@ -210,6 +225,6 @@ def _token_endpoint(http: httpx.Client) -> str:
         raise LoginFailed(
             f"Máy chủ không công bố token endpoint (HTTP {found.status_code}) / The server "
             f"names no token endpoint (HTTP {found.status_code}) at "
-            f"{http.base_url}/fhir/.well-known/smart-configuration"
+            f"{http.base_url}.well-known/smart-configuration"
         )
     return endpoint

@@ -55,6 +55,10 @@ RESIDENT_WRITABLE = frozenset({"Consent", "Observation", "Task", "QuestionnaireR
 # The data-protection officer handles residents' requests (Task) and consents, not records.
 DPO_TYPES = frozenset({"Task", "Consent"})
 CLINICAL_ROLES = (roles.CLINICIAN, roles.FACILITY_SYSTEM)
+# Whose reach is every record: the operator, and a peer record system, which sends the
+# records of every facility of its province (within the scopes it was registered for,
+# never the server-written types). Both keep the `meta.source` they send.
+FULL_REACH = (roles.OPERATOR, roles.RECORD_SYSTEM)
 # The audit trail and provenance are the server's account of what happened.
 SERVER_WRITTEN = frozenset({"AuditEvent", "Provenance"})
 _DAY_US = 86_400 * 1_000_000
@@ -119,7 +123,7 @@ def visibility_for(
         return replace(
             own, authored_source=None, types=types, within_patients=principal.patients
         )
-    if role == roles.OPERATOR:
+    if role in FULL_REACH:
         return Visibility(unrestricted=True, types=types)
     if role in CLINICAL_ROLES:
         keys = principal.facility_keys
@@ -170,7 +174,7 @@ def stamp(
     source = principal.source or current_source
     if not isinstance(resource.get("meta") or {}, dict):
         return resource  # validation refuses it with the element path `meta`
-    if principal.role != roles.OPERATOR:
+    if principal.role not in FULL_REACH:
         meta = {k: v for k, v in (resource.get("meta") or {}).items() if k != "source"}
         if source:
             meta["source"] = source
@@ -185,7 +189,7 @@ def stamp(
 def check_care_links(principal: Principal, resource: dict[str, Any]) -> None:
     """A facility may open care relationships only at itself: an Encounter naming another
     facility as provider would otherwise hand that facility's view to the writer."""
-    if principal.role == roles.OPERATOR:
+    if principal.role in FULL_REACH:
         return
     keys = set(principal.facility_keys)
     for link in care_links(resource):

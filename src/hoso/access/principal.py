@@ -22,6 +22,7 @@ DEFAULT_PURPOSE = {
     roles.DPO: "HCOMPL",
     roles.ADMIN: "HSYSADMIN",
     roles.OPERATOR: "HSYSADMIN",
+    roles.RECORD_SYSTEM: "HOPERAT",
 }
 
 

@@ -70,7 +70,7 @@ def update(repo: AccessRepository, resource_type: str, id: str, resource: dict[s
         if _seen(uow, s, resource_type, id):
             _writable(uow, s, resource_type, id)
             current = s.read(resource_type, id)
-        elif uow.principal.role == roles.OPERATOR:
+        elif uow.principal.role in policy.FULL_REACH:
             uow.decider.authorize(resource_type, "c")  # update as create
         else:
             # Whether the id is free or a record the caller cannot see: one answer.
@@ -98,7 +98,7 @@ def conditional_update(repo: AccessRepository, resource_type: str, criteria: str
         claimed = _claimed(uow, s, stamped)
         result = s.conditional_update(
             resource_type, criteria, stamped, match_visibility=uow.decider.reference_view(),
-            client_id_allowed=uow.principal.role == roles.OPERATOR)  # fmt: skip
+            client_id_allowed=uow.principal.role in policy.FULL_REACH)  # fmt: skip
         return _checked(uow, s, result, stamped, claimed)
 
     return _in_unit(repo, UPDATE, "update", resource_type, run)

@@ -79,6 +79,13 @@ def facility_client(
     which RFC 7517 §4 lets other readers ignore), so that `hoso token --client-key FILE`
     needs nothing else. The file is claimed first: a path that cannot take the key stops
     the command before anything is registered."""
+    return client_with_new_key(key_out, lambda jwks: auth.clients.register_system(
+        facility=facility, scopes=scopes, jwks=jwks, name=name))  # fmt: skip
+
+
+def client_with_new_key(key_out: Path, register: Any) -> Any:
+    """`register(public JWKS)` with a key pair made here, its private half written to
+    `key_out` with the client_id beside it."""
     import json
 
     from joserfc.jwk import ECKey
@@ -86,12 +93,7 @@ def facility_client(
     key = ECKey.generate_key("P-384", auto_kid=True)
     with _claim_private_key_file(key_out) as out:
         try:
-            client = auth.clients.register_system(
-                facility=facility,
-                scopes=scopes,
-                jwks={"keys": [key.as_dict(private=False)]},
-                name=name,
-            )
+            client = register({"keys": [key.as_dict(private=False)]})
         except BaseException:
             out.close()
             key_out.unlink(missing_ok=True)
@@ -194,6 +196,29 @@ def clients_add_gateway(
     typer.echo(f"username: {username}  facility: {facility}")
     typer.echo(f"password: {password}")
     typer.echo(f"password (MD5, như HIS gửi / as the HIS sends it): {md5_upper(password)}")
+
+
+@clients_app.command("add-peer")
+def clients_add_peer(
+    name: Annotated[str, typer.Option(help="Tên hệ thống / system name")],
+    key_out: Annotated[Path, typer.Option(help="Nơi ghi khóa bí mật / key file")],
+    scopes: Annotated[str, typer.Option(help="Phạm vi / scopes")] = "system/*.cruds",
+    database_url: DatabaseUrl = None,
+    base_url: BaseUrl = None,
+) -> None:
+    """Đăng ký hệ thống hồ sơ ngang hàng (CSDL quốc gia nhận từ tỉnh) / Register a peer
+    record system: one that sends the records of many facilities (a province's Hồ Sơ
+    feeding this server as the national database)."""
+    with auth_services(database_url, base_url) as auth:
+        try:
+            client = client_with_new_key(key_out, lambda jwks: auth.clients.register_peer(
+                name=name, scopes=scopes, jwks=jwks))  # fmt: skip
+        except ValueError as exc:
+            fail(str(exc))
+        typer.echo(f"client_id: {client.client_id}")
+        typer.echo(f"token endpoint: {auth.urls.token}")
+        typer.echo(f"Khóa bí mật / private key: {key_out} (chmod 600): HOSO_NATIONAL_KEY_FILE "
+                   "của máy chủ gửi / of the sending server")  # fmt: skip
 
 
 @clients_app.command("disable")

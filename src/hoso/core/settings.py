@@ -15,7 +15,10 @@ DEFAULT_FACILITY_SYSTEM = "https://fhir.hoso.hochiminhcity.gov.vn/sid/ma-cskcb"
 
 # Per-role rate limits for `hoso serve` (requests a minute / burst); other roles and
 # requests without a token get HOSO_RATE_LIMIT_PER_MINUTE (600) / _BURST (60).
-DEFAULT_RATE_LIMITS = "facility-system=12000/600,operator=60000/3000,clinician=1200/120"
+DEFAULT_RATE_LIMITS = (
+    "facility-system=12000/600,operator=60000/3000,clinician=1200/120,"
+    "record-system=60000/3000"  # a province's sync: a Bundle of 200 changes every 0.1 s
+)
 
 
 def role_limits(*specs: str) -> tuple[tuple[str, int, int], ...]:
