@@ -43,6 +43,8 @@ __all__ = [
     "audit_sink",
     "facility_repository",
     "match_model",
+    "national_feed",
+    "national_sync",
     "open_store",
     "operation_registry",
     "operator_repository",
@@ -129,3 +131,65 @@ def facility_repository(store: SqlStore, facility: str, channel: str, trail: Any
                           expires_at=2**31 - 1, facility=facility)  # fmt: skip
     principal = PrincipalResolver(store, store.settings).resolve(claims)
     return repository_for(store, principal, trail, key=pseudonym_key(store))
+
+
+def national_feed(store: SqlStore, trail: Any) -> Any:
+    """The national sync's door to the change feed: the operator `hoso-sync`, reading
+    through the access layer (audited), with residents' national-sharing refusals."""
+    from hoso.access.feed_access import ConsumerFeed
+    from hoso.exchange.national_sync import CONSUMER
+    from hoso.fhir.consent_rules import NATIONAL_SHARING
+
+    repo = operator_repository(store, "hoso-sync", trail)
+    return ConsumerFeed(repo, CONSUMER, purpose=NATIONAL_SHARING)
+
+
+def national_sync(store: SqlStore, trail: Any, settings: Settings | None = None,
+                  **options: Any) -> Any:  # fmt: skip
+    """The national sync worker for `store` (HOSO_NATIONAL_FHIR_URL and its client id
+    and key file set, in `settings` or the store's), or a ValueError naming what is
+    missing."""
+    from hoso.exchange.national_client import NationalClient
+    from hoso.exchange.national_sync import NationalSync
+
+    settings = settings or store.settings
+    missing = [name for name, value in (
+        ("HOSO_NATIONAL_FHIR_URL", settings.national_fhir_url),
+        ("HOSO_NATIONAL_KEY_FILE", settings.national_key_file)) if not value]  # fmt: skip
+    if missing:
+        raise ValueError(f"Thiếu / missing {', '.join(missing)}")
+    assert settings.national_fhir_url is not None and settings.national_key_file is not None
+    token = national_token_source(settings.national_fhir_url, Path(settings.national_key_file),
+                                  settings.national_client_id)  # fmt: skip
+    client = NationalClient(settings.national_fhir_url, token)
+    return NationalSync(national_feed(store, trail), client, cccd_system=settings.cccd_system,
+                        source_base=settings.public_base_url.rstrip("/") + "/fhir",
+                        batch_size=settings.sync_batch_size, **options)  # fmt: skip
+
+
+def national_token_source(fhir_base: str, key_file: Path, client_id: str | None) -> Any:
+    """SMART Backend Services tokens from the national database, signed with the key in
+    `key_file` (a JWK as `hoso clients add --generate-key` writes it, the client_id
+    beside it unless HOSO_NATIONAL_CLIENT_ID names it)."""
+    import json
+
+    from hoso.access.login_client import backend_token
+
+    try:
+        jwk = json.loads(key_file.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ValueError(f"Không đọc được tệp khóa / Cannot read the key file {key_file}: "
+                         f"{exc}") from exc  # fmt: skip
+    if not isinstance(jwk, dict):
+        raise ValueError(f"Tệp khóa không phải một JWK / The key file is not a JWK: {key_file}")
+    client = client_id or jwk.pop("client_id", None)
+    jwk.pop("client_id", None)
+    if not isinstance(client, str) or not client:
+        raise ValueError("Thiếu HOSO_NATIONAL_CLIENT_ID / missing HOSO_NATIONAL_CLIENT_ID")
+
+    def token() -> tuple[str, int]:
+        answer = backend_token(fhir_base, private_jwk=dict(jwk), client_id=client,
+                               scope="system/*.cruds")  # fmt: skip
+        return answer.access_token, answer.expires_in
+
+    return token

@@ -1,6 +1,8 @@
 """How many SQL statements a Patient create costs through the whole request path: the
 MPI's candidate searches are one statement, its locks one, the audit append two on
-PostgreSQL (issue 14: at most 12; it was 24)."""
+PostgreSQL, the change feed's row one (issue 14: at most 12; it was 24). On PostgreSQL
+each statement is a round trip, and the limit holds with the feed; SQLite runs in the
+process (no round trips) and its audit append is four statements, so it may take 13."""
 
 from __future__ import annotations
 
@@ -20,7 +22,7 @@ def statements(store: SqlStore) -> Iterator[list[str]]:
     seen: list[str] = []
 
     def count(_conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
-        seen.append(" ".join(statement.split()[:4]))
+        seen.append(" ".join(statement.split()[:5]))
 
     sa.event.listen(store.engine, "before_cursor_execute", count)
     yield seen
@@ -39,5 +41,7 @@ def test_a_patient_create_costs_at_most_twelve_statements(
     response = client.post("/fhir/Patient", json=newcomer, headers=FHIR_JSON)
     assert response.status_code == 201, response.text
     writes = [s for s in statements if not s.startswith(("BEGIN", "COMMIT", "ROLLBACK"))]
-    assert len(writes) <= 12, writes
+    limit = 12 if store.engine.dialect.name == "postgresql" else 13
+    assert len(writes) <= limit, "\n".join(writes)
+    assert sum("change_feed" in s or "change_counter" in s for s in writes) == 1
     assert sum(s.startswith("SELECT resource.seq") for s in writes) == 1  # one search_any

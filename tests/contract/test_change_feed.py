@@ -33,7 +33,7 @@ def _after(store: Store, position: int, limit: int = 1000) -> list[Any]:
 
 def test_each_write_is_one_change_in_commit_order(contract_store: Store) -> None:
     """create, update, delete: one change each, positions rising, each with the content
-    of its own version (a deletion has no body but its envelope)."""
+    of its own version (a deletion's is the version before it: how to find a copy)."""
     start = _head(contract_store)
     with contract_store.unit_of_work() as s:
         s.update("Patient", "fp-1", person(1, "fp-1"))
@@ -51,6 +51,7 @@ def test_each_write_is_one_change_in_commit_order(contract_store: Store) -> None
     assert positions == sorted(positions) and len(set(positions)) == 4
     assert all(c.patient_id == "fp-1" for c in changes)
     assert '"value":130' in (changes[2].content or "")
+    assert changes[3].content == changes[2].content
     assert _head(contract_store) == positions[-1]
 
 

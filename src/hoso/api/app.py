@@ -28,6 +28,7 @@ from hoso.api import (
     home_routes,
     import_routes,
     login_routes,
+    metrics_routes,
     operation_routes,
     quality_routes,
     review_routes,
@@ -130,6 +131,7 @@ ROUTERS = (
     quality_routes.router,  # /api/quality: the scorecard
     review_routes.router,  # /api/mpi: the steward's review queue
     audit_routes.router,  # /api/audit: the DPO's anomalies
+    metrics_routes.router,  # /api/metrics: the national sync's queue
     operation_routes.router,
     fhir_routes.router,
 )

@@ -20,6 +20,7 @@ from hoso.cli import (
     quality,
     records,
     serve,
+    sync,
     synth,
     tokens,
     xml130,
@@ -35,6 +36,7 @@ app.command()(records.load)
 app.command("import")(imports.import_command)
 app.command("import-xml130")(xml130.import_xml130)
 app.command("mllp")(mllp.mllp)
+app.add_typer(sync.sync_app, name="sync")  # hoso sync run | status | retry
 app.command("synth")(synth.synth)
 app.command("export")(bulk.export)
 app.add_typer(mpi.mpi_app, name="mpi")

@@ -33,6 +33,11 @@ def serve(
     workers: Annotated[
         int, typer.Option(help="Số tiến trình API / API processes (one per core is usual)")
     ] = 1,
+    sync: Annotated[
+        bool,
+        typer.Option(help="Đồng bộ CSDL quốc gia khi đặt HOSO_NATIONAL_FHIR_URL / run the "
+                     "national sync worker when HOSO_NATIONAL_FHIR_URL is set"),
+    ] = True,
 ) -> None:
     """Chạy máy chủ FHIR / Run the FHIR server at http://HOST:PORT/fhir."""
     import logging
@@ -53,10 +58,17 @@ def serve(
     )
     if workers < 1:
         fail("--workers: ít nhất 1 / at least 1")
-    if workers == 1:
-        _serve_in_this_process(store, host, port)
-    else:
-        _serve_in_worker_processes(store, host, port, workers)
+    from hoso.cli.sync import background_sync
+
+    national = background_sync(store) if sync else None
+    try:
+        if workers == 1:
+            _serve_in_this_process(store, host, port)
+        else:
+            _serve_in_worker_processes(store, host, port, workers)
+    finally:
+        if national is not None:
+            national.stop()
 
 
 def local_base_url(host: str, port: int) -> str:

@@ -72,10 +72,11 @@ class ChangeFeed(Protocol):
     """The feed on one unit of work (`Session.feed`)."""
 
     def lease(self, consumer: str, owner: str, now_us: int, lease_us: int, *,
-              from_head: bool = False) -> int | None:  # fmt: skip
+              from_head: bool = False, steal: str | None = None) -> int | None:  # fmt: skip
         """Take or renew `consumer`'s lease for `owner` until now + `lease_us` and give
-        the cursor; None while another owner's lease runs. A new consumer starts at the
-        beginning of the feed, or at its head with `from_head`."""
+        the cursor; None while another owner's lease runs (unless that owner is
+        `steal`: a worker known to be dead). A new consumer starts at the beginning of
+        the feed, or at its head with `from_head`."""
         ...
 
     def advance(self, consumer: str, owner: str, position: int, *, now_us: int,
@@ -96,7 +97,8 @@ class ChangeFeed(Protocol):
         ...
 
     def latest(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], Change]:
-        """The current version of each (type, id) as a change (position 0), with content."""
+        """The current version of each (type, id) as a change (position 0), with content
+        (a deleted one's: the version before the deletion, as in `changes_after`)."""
         ...
 
     def park(self, consumer: str, change: Change, error: str, now_us: int) -> None: ...

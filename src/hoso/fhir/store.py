@@ -192,6 +192,11 @@ class AccessTables(Protocol):
     """What the access policy keeps beside the records: break-the-glass grants and the
     watch on self-claimed care (`hoso.access.care_claims`)."""
 
+    def consent_refusals(self, patient_ids: list[str], purpose: str, now_us: int
+                         ) -> dict[str, set[str | None]]:  # fmt: skip
+        """Per resident, the categories (label codes; None: all) refused for `purpose`."""
+        ...
+
     def grant_break_glass(self, *, agent: str, facility: str | None, patient_id: str,
                           reason: str, started: int, expires: int) -> str: ...  # fmt: skip
     def break_glass_patients(self, agent: str, now_us: int) -> frozenset[str]: ...

@@ -24,6 +24,22 @@ class SqlAccessTables:
         self._conn = conn
         self._dialect = dialect
 
+    # -- consent ---------------------------------------------------------------------
+    def consent_refusals(self, patient_ids: list[str], purpose: str, now_us: int
+                         ) -> dict[str, set[str | None]]:  # fmt: skip
+        """Per resident, the categories (security-label codes; None: all) their active
+        Consents deny to everyone for `purpose` now."""
+        c = schema.consent_rule
+        rows = self._conn.execute(
+            sa.select(c.c.patient_id, c.c.label_code).where(
+                c.c.patient_id.in_(patient_ids), c.c.effect == "deny", c.c.actor_ref.is_(None),
+                c.c.purpose == purpose, c.c.low <= now_us, c.c.high >= now_us)
+        )  # fmt: skip
+        found: dict[str, set[str | None]] = {}
+        for patient_id, label in rows:
+            found.setdefault(patient_id, set()).add(label)
+        return found
+
     # -- break-the-glass -------------------------------------------------------------
     def grant_break_glass(self, *, agent: str, facility: str | None, patient_id: str,
                           reason: str, started: int, expires: int) -> str:  # fmt: skip

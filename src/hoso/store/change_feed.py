@@ -8,43 +8,61 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from hoso.core import clock
+from hoso.core import clock, jsonx
 from hoso.fhir.change_feed import Change, DeadLetter, FeedStats, LeaseLost
 from hoso.store import schema
 from hoso.store.feed_schema import change_counter, change_feed, feed_cursor, feed_dead_letter
 
 __all__ = ["SqlChangeFeed", "publish_changes"]
 
-_TAKE_NUMBERS = sa.text(
-    "UPDATE change_counter SET position = position + :n WHERE name = 'feed' RETURNING position"
-)
+_COLUMNS = "position, resource_type, id, version, deleted, patient_id, committed"
+# PostgreSQL: the counter's row lock orders the numbering transactions (see
+# `hoso.store.feed_schema`); numbers and rows in one statement, one round trip.
+_PUBLISH_PG = sa.text(f"""
+WITH n AS (UPDATE change_counter SET position = position + :n WHERE name = 'feed'
+           RETURNING position)
+INSERT INTO change_feed ({_COLUMNS})
+SELECT n.position - :n + v.ord, v.resource_type, v.id, v.version, v.deleted, v.patient_id,
+       v.committed
+FROM n, jsonb_to_recordset(CAST(:rows AS jsonb)) AS v(ord int, resource_type text, id text,
+     version int, deleted boolean, patient_id text, committed bigint)
+""")
+# SQLite has one writer at a time (BEGIN IMMEDIATE), so the next number is the last one
+# plus one; the counter row is PostgreSQL's. (Pruning the feed must keep its last row.)
+_PUBLISH_SQLITE = sa.text(f"""
+INSERT INTO change_feed ({_COLUMNS})
+SELECT (SELECT coalesce(max(position), 0) FROM change_feed) + value ->> '$.ord',
+       value ->> '$.resource_type', value ->> '$.id', value ->> '$.version',
+       value ->> '$.deleted', value ->> '$.patient_id', value ->> '$.committed'
+FROM json_each(:rows)
+""")
 
 
 def publish_changes(conn: sa.Connection, changes: Sequence[tuple[Any, ...]]) -> None:
     """Append `changes` — (type, id, version, deleted, patient_id, committed µs) — to the
-    feed. Called last in a writing transaction: the counter row stays locked until the
-    commit, so numbers are handed out in commit order (see `hoso.store.feed_schema`)."""
+    feed as the last statement of a writing transaction: on PostgreSQL the counter row
+    stays locked until the commit, so numbers are handed out in commit order."""
     if not changes:
         return
-    last = conn.execute(_TAKE_NUMBERS, {"n": len(changes)}).scalar_one()
-    first = last - len(changes) + 1
-    conn.execute(
-        change_feed.insert(),
-        [
-            {"position": first + i, "resource_type": t, "id": id, "version": v,
-             "deleted": d, "patient_id": p, "committed": c}
-            for i, (t, id, v, d, p, c) in enumerate(changes)
-        ],
-    )  # fmt: skip
+    rows = jsonx.dumps_str([
+        {"ord": i + 1, "resource_type": t, "id": id, "version": v, "deleted": d,
+         "patient_id": p, "committed": c}
+        for i, (t, id, v, d, p, c) in enumerate(changes)
+    ])  # fmt: skip
+    statement = _PUBLISH_PG if conn.dialect.name == "postgresql" else _PUBLISH_SQLITE
+    conn.execute(statement, {"n": len(changes), "rows": rows})
 
 
 def _with_content() -> sa.Select[Any]:
+    """Feed rows with their version's content; a deletion's is the version before it,
+    which is what a consumer needs to find its own copy (the business identifier)."""
     f, h = change_feed, schema.resource_history
+    version = sa.case((f.c.deleted, f.c.version - 1), else_=f.c.version)
     return sa.select(
         f.c.position, f.c.resource_type, f.c.id, f.c.version, f.c.deleted, f.c.patient_id,
         f.c.committed, h.c.content,
     ).select_from(f.outerjoin(h, sa.and_(
-        h.c.resource_type == f.c.resource_type, h.c.id == f.c.id, h.c.version == f.c.version,
+        h.c.resource_type == f.c.resource_type, h.c.id == f.c.id, h.c.version == version,
     )))  # fmt: skip
 
 
@@ -59,7 +77,7 @@ class SqlChangeFeed:
 
     # -- cursors and leases -------------------------------------------------------------
     def lease(self, consumer: str, owner: str, now_us: int, lease_us: int, *,
-              from_head: bool = False) -> int | None:  # fmt: skip
+              from_head: bool = False, steal: str | None = None) -> int | None:  # fmt: skip
         c = feed_cursor
         start = self._head() if from_head else 0
         self._conn.execute(
@@ -71,7 +89,7 @@ class SqlChangeFeed:
             )
         )  # fmt: skip
         free = sa.or_(c.c.lease_owner.is_(None), c.c.lease_owner == owner,
-                      c.c.lease_until < now_us)  # fmt: skip
+                      c.c.lease_until < now_us, c.c.lease_owner == (steal or owner))  # fmt: skip
         taken = self._conn.execute(
             c.update().where(c.c.consumer == consumer, free)
             .values(lease_owner=owner, lease_until=now_us + lease_us)
@@ -122,17 +140,26 @@ class SqlChangeFeed:
 
     def latest(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], Change]:
         r = schema.resource
-        found: dict[tuple[str, str], Change] = {}
+        by_type: dict[str, list[str]] = {}
         for rtype, id in dict.fromkeys(keys):
-            row = self._conn.execute(
-                sa.select(r.c.resource_type, r.c.id, r.c.version, r.c.deleted, r.c.patient_id,
-                          r.c.last_updated, r.c.content)
-                .where(r.c.resource_type == rtype, r.c.id == id)
-            ).first()  # fmt: skip
-            if row is not None:
-                found[(rtype, id)] = Change(0, rtype, id, row.version, bool(row.deleted),
-                                            row.patient_id, row.last_updated, row.content)
+            by_type.setdefault(rtype, []).append(id)
+        found: dict[tuple[str, str], Change] = {}
+        for rtype, ids in by_type.items():
+            rows = self._conn.execute(
+                sa.select(r.c.id, r.c.version, r.c.deleted, r.c.patient_id, r.c.last_updated,
+                          r.c.content)
+                .where(r.c.resource_type == rtype, r.c.id.in_(ids))
+            )  # fmt: skip
+            for row in rows:
+                content = self._before(rtype, row.id, row.version) if row.deleted else row.content
+                found[(rtype, row.id)] = Change(0, rtype, row.id, row.version, bool(row.deleted),
+                                                row.patient_id, row.last_updated, content)
         return found
+
+    def _before(self, rtype: str, id: str, version: int) -> str | None:
+        h = schema.resource_history
+        return self._conn.execute(sa.select(h.c.content).where(
+            h.c.resource_type == rtype, h.c.id == id, h.c.version == version - 1)).scalar()
 
     # -- dead letters -------------------------------------------------------------------
     def park(self, consumer: str, change: Change, error: str, now_us: int) -> None:
@@ -198,6 +225,9 @@ class SqlChangeFeed:
         )
 
     def _head(self) -> int:
+        if self._conn.dialect.name != "postgresql":
+            return int(self._conn.execute(sa.select(sa.func.max(change_feed.c.position))
+                                          ).scalar() or 0)  # fmt: skip
         return int(self._conn.execute(
             sa.select(change_counter.c.position).where(change_counter.c.name == "feed")
         ).scalar() or 0)  # fmt: skip
