@@ -40,11 +40,21 @@ from hoso.ingest.xml130.papers import add_paper
 from hoso.ingest.xml130.patient import GENDER, add_coverages, add_patient
 from hoso.ingest.xml130.referral import add_referral
 from hoso.ingest.xml130.services import add_service
+from hoso.ingest.xml130.signature import (
+    VALID,
+    FacilitySignature,
+    report_signature,
+    signature_extension,
+)
 from hoso.ingest.xml130.wrapper import Row, Table, read_table
 
 DETAIL_TABLES = ("XML2", "XML3", "XML4", "XML5", "XML6", "XML7", "XML8", "XML9", "XML10",
                  "XML11", "XML13", "XML14", "XML15")  # fmt: skip
 PAPER_TABLES = ("XML7", "XML8", "XML9", "XML10", "XML11", "XML15")
+_DOCUMENT_TYPES = {
+    "hoso": "Hồ sơ XML theo QĐ 130/QĐ-BYT, sửa đổi bởi QĐ 4750/QĐ-BYT",
+    "checkin": "Check-in XML0 (trạng thái KCB) theo QĐ 4750/QĐ-BYT",
+}
 
 
 def _tables(hoso: ET.Element, findings: Findings) -> dict[str, Table]:
@@ -84,9 +94,10 @@ def _check_details(tables: dict[str, Table], ma_lk: str | None, findings: Findin
                 seen[stt] = number
 
 
-def map_episode(hoso: ET.Element, wrapper_facility: str | None,
-                settings: Settings) -> Xml130Episode:  # fmt: skip
+def map_episode(hoso: ET.Element, wrapper_facility: str | None, settings: Settings,
+                signature: FacilitySignature) -> Xml130Episode:  # fmt: skip
     findings = Findings()
+    report_signature(signature, settings, findings, "GIAMDINHHS")
     source = ET.tostring(hoso, encoding="utf-8")
     tables = _tables(hoso, findings)
     summary = tables.get("XML1")
@@ -110,7 +121,7 @@ def map_episode(hoso: ET.Element, wrapper_facility: str | None,
     if facility and ma_lk:
         ctx = EpisodeContext(settings, facility, ma_lk, findings)
         _map(ctx, row, tables)
-        provenance = add_paper_trail(ctx, source)
+        provenance = add_paper_trail(ctx, source, signature)
         bundle = {"resourceType": "Bundle", "type": "transaction", "entry": ctx.entries}
         return Xml130Episode(ma_lk, facility, findings.items,
                              None if findings.rejected else bundle, source,
@@ -163,28 +174,39 @@ def _map_papers(ctx: EpisodeContext, tables: dict[str, Table], encounter: dict) 
         add_appointment(ctx, number, detail, discharge)
 
 
-def add_paper_trail(ctx: EpisodeContext, source: bytes) -> dict[str, Any]:
+def add_paper_trail(ctx: EpisodeContext, source: bytes, signature: FacilitySignature,
+                    kind: str = "hoso") -> dict[str, Any]:  # fmt: skip
     """The original XML as a DocumentReference in the Bundle, and the Provenance naming
     the facility as the source of every resource of the episode, returned: the server
-    writes it (`hoso.ingest.intake`), a sender may not."""
+    writes it (`hoso.ingest.intake`), a sender may not. `kind` is "hoso" for a record of
+    a GIAMDINHHS file, "checkin" for an XML0 document (both originals are kept).
+
+    The facility signature's result rides on the DocumentReference (an extension, and
+    the facility as `authenticator` when valid). The signature covers the whole file,
+    and the DocumentReference holds this record's HOSO only: the result is what was
+    found on arrival, not something that can be checked again from the record."""
     targets = [{"reference": e["fullUrl"]} for e in ctx.entries]
+    checked = datetime.now(UTC).isoformat(timespec="seconds")
     document: dict[str, Any] = {
         "resourceType": "DocumentReference",
+        "extension": [signature_extension(signature, checked)],
         "status": "current",
-        "type": {"text": "Hồ sơ XML theo QĐ 130/QĐ-BYT, sửa đổi bởi QĐ 4750/QĐ-BYT"},
+        "type": {"text": _DOCUMENT_TYPES[kind]},
         "subject": ctx.subject,
         "custodian": ctx.facility_ref,
         "content": [{"attachment": {"contentType": "application/xml",
                                     "data": base64.b64encode(source).decode("ascii")}}],
         "context": {"encounter": [ctx.encounter]},
     }  # fmt: skip
+    if signature.status == VALID:
+        document["authenticator"] = ctx.facility_ref
     if any(HIV in resource_labels(e["resource"]) for e in ctx.entries):
         document["meta"] = {"security": hiv_security()}
-    document_urn = ctx.put(document, "hoso")
+    document_urn = ctx.put(document, kind)
     provenance = {
         "resourceType": "Provenance",
         "target": targets,
-        "recorded": datetime.now(UTC).isoformat(timespec="seconds"),
+        "recorded": checked,
         # By its code: the server writes this outside the Bundle, where a conditional
         # reference is not resolved.
         "agent": [{"who": {"identifier": ctx.facility_ref["identifier"]}}],
