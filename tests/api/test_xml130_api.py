@@ -60,7 +60,8 @@ def test_a_file_is_taken_and_reads_back_through_fhir(his: TestClient, client: Te
     pid = patients["entry"][0]["resource"]["id"]
     everything = client.get(f"/fhir/Patient/{pid}/$everything").json()
     kinds = {e["resource"]["resourceType"] for e in everything["entry"]}
-    assert {"Encounter", "Condition", "MedicationRequest", "Observation"} <= kinds
+    assert {"Encounter", "Condition", "MedicationRequest", "MedicationDispense",
+            "Observation"} <= kinds
     again = his.post("/api/xml130", content=_file(), headers=XML)
     assert again.status_code == 200
     twice = client.get(f"/fhir/Patient/{pid}/$everything").json()

@@ -95,3 +95,23 @@ def test_the_signature_is_recorded_and_required_when_set(
     assert len(repo.search("Patient", [("_count", "10")]).matches) == patients
     warned = take_xml130(repo, tampered, settings=settings, base_url=BASE, facility="79001")
     assert warned.records[0].status == "accepted-with-warnings"
+
+
+def test_dispenses_are_linked_and_a_resubmission_replaces_them(
+    repo: AccessRepository, settings: Settings
+) -> None:
+    _facility(repo, settings)
+    for _ in range(2):
+        response = process_bundle(repo, _bundle(settings), base_url=BASE)
+        assert all(e["response"]["status"][:3] in ("200", "201") for e in response["entry"])
+    dispenses = repo.search("MedicationDispense", [("_count", "50")]).matches
+    requests = {f"MedicationRequest/{m.id}"
+                for m in repo.search("MedicationRequest", [("_count", "50")]).matches}
+    assert len(dispenses) == len(requests) == 3  # three drug rows, sent twice
+    for stored in dispenses:
+        dispense = orjson.loads(stored.content)
+        assert dispense["meta"]["versionId"] == "2"  # replaced in place, history kept
+        assert dispense["authorizingPrescription"][0]["reference"] in requests
+        assert dispense["performer"][0]["actor"]["reference"].startswith("Organization/")
+    linked = repo.search("MedicationDispense", [("prescription", sorted(requests)[0])])
+    assert len(linked.matches) == 1

@@ -6,9 +6,9 @@ this patient). A STT used twice in one table is an error too: STT is part of eac
 resource's business identifier, so two rows would overwrite each other on the server.
 
 Entry order: Patient, Encounter (the facility's care claim, before the rest of the
-person's record), Coverages, Conditions, MedicationRequests,
-Procedures, lab Observations and DiagnosticReports, clinical-course Observations,
-HIV-labelled XML6 resources (hiv.py), the papers XML7–XML11 and XML15 (papers.py), the
+person's record), Coverages, Conditions, MedicationRequests each followed by its
+MedicationDispense, Procedures, lab Observations and DiagnosticReports, clinical-course
+Observations, HIV-labelled XML6 resources (hiv.py), the papers XML7–XML11 and XML15 (papers.py), the
 referral XML13 (referral.py), the appointment XML14 (appointment.py), the
 DocumentReference with the original HOSO XML, and the Provenance of it all.
 
