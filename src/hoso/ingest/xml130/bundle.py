@@ -4,6 +4,8 @@ Checks across tables: every row of XML2–XML15 must carry the MA_LK of XML1 (an
 naming the table and row otherwise: rows of another episode must not be filed under
 this patient). A STT used twice in one table is an error too: STT is part of each
 resource's business identifier, so two rows would overwrite each other on the server.
+Each row also gets the check sheets' conditional checks (spec_conditions.py), some of
+them against XML1 ("if given, the same as XML1"; XML8 only for inpatient-like visits).
 
 Entry order: Patient, Encounter (the facility's care claim, before the rest of the
 person's record), Coverages, Conditions, MedicationRequests each followed by its
@@ -46,6 +48,7 @@ from hoso.ingest.xml130.signature import (
     report_signature,
     signature_extension,
 )
+from hoso.ingest.xml130.spec_conditions import check_conditions
 from hoso.ingest.xml130.wrapper import Row, Table, read_table
 
 DETAIL_TABLES = ("XML2", "XML3", "XML4", "XML5", "XML6", "XML7", "XML8", "XML9", "XML10",
@@ -77,11 +80,13 @@ def _tables(hoso: ET.Element, findings: Findings) -> dict[str, Table]:
     return tables
 
 
-def _check_details(tables: dict[str, Table], ma_lk: str | None, findings: Findings) -> None:
+def _check_details(tables: dict[str, Table], summary: Row, findings: Findings) -> None:
+    ma_lk = summary.get("MA_LK")
     for name in DETAIL_TABLES:
         seen: dict[str, int] = {}
         for number, row in enumerate(tables[name].rows if name in tables else [], 1):
             check_row(name, number, row, findings)
+            check_conditions(name, number, row, summary, findings)
             if ma_lk and row.get("MA_LK") and row["MA_LK"] != ma_lk:
                 findings.error(name, number, "MA_LK",
                                f"MA_LK '{row['MA_LK']}' khác MA_LK của XML1 '{ma_lk}'",
@@ -109,6 +114,7 @@ def map_episode(hoso: ET.Element, wrapper_facility: str | None, settings: Settin
         findings.error("XML1", 2, None, "XML1 chỉ được có một dòng cho mỗi hồ sơ",
                        "XML1 must have one row per record")  # fmt: skip
     check_row("XML1", 1, row, findings)
+    check_conditions("XML1", 1, row, row, findings)
     facility = row.get("MA_CSKCB") or wrapper_facility
     if facility is None:
         findings.error("XML1", 1, "MA_CSKCB", "thiếu mã cơ sở KBCB", "facility code missing")
@@ -116,7 +122,7 @@ def map_episode(hoso: ET.Element, wrapper_facility: str | None, settings: Settin
         findings.warning("XML1", 1, "MA_CSKCB", f"khác MACSKCB của tệp '{wrapper_facility}'",
                          f"differs from the file's MACSKCB '{wrapper_facility}'")  # fmt: skip
     ma_lk = row.get("MA_LK")
-    _check_details(tables, ma_lk, findings)
+    _check_details(tables, row, findings)
     bundle = None
     if facility and ma_lk:
         ctx = EpisodeContext(settings, facility, ma_lk, findings)

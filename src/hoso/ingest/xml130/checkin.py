@@ -16,6 +16,7 @@ from hoso.ingest.xml130.fields import check_row
 from hoso.ingest.xml130.messages import Findings, Xml130Episode, Xml130File
 from hoso.ingest.xml130.patient import add_coverages, add_patient
 from hoso.ingest.xml130.signature import check_signature, report_signature
+from hoso.ingest.xml130.spec_conditions import check_conditions
 from hoso.ingest.xml130.wrapper import XmlRefused, parse_document, table_rows
 
 
@@ -35,7 +36,9 @@ def map_checkin(data: bytes, settings: Settings) -> Xml130File:
     row = rows[0]  # later rows repeat the person and visit for other billable items
     check_row("XML0", 1, row, findings)
     facility, ma_lk = row.get("MA_CSKCB"), row.get("MA_LK")
-    for number, other in enumerate(rows[1:], 2):
+    for number, other in enumerate(rows, 1):
+        # Each row is one billable item: its service, drug or supply is checked per row.
+        check_conditions("XML0", number, other, None, findings)
         if other.get("MA_LK") != ma_lk:
             findings.error("XML0", number, "MA_LK", "MA_LK khác dòng 1", "MA_LK differs from row 1")
     bundle, provenance = None, None
