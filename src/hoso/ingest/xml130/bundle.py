@@ -10,9 +10,9 @@ them against XML1 ("if given, the same as XML1"; XML8 only for inpatient-like vi
 Entry order: Patient, Encounter (the facility's care claim, before the rest of the
 person's record), Coverages, Conditions, MedicationRequests each followed by its
 MedicationDispense, Procedures, lab Observations and DiagnosticReports, clinical-course
-Observations, HIV-labelled XML6 resources (hiv.py), the papers XML7–XML11 and XML15 (papers.py), the
-referral XML13 (referral.py), the appointment XML14 (appointment.py), the
-DocumentReference with the original HOSO XML, and the Provenance of it all.
+Observations, HIV-labelled XML6 resources (hiv.py), the papers XML7–XML11 and XML15
+(papers.py), the referral XML13 (referral.py), the appointment XML14 (appointment.py),
+the DocumentReference with the original HOSO XML, and the Provenance of it all.
 
 XML12 (giám định y khoa) is entered on the BHXH gateway, never sent by a HIS: a record
 carrying it gets a warning and the table is ignored. The archive DocumentReference
@@ -188,9 +188,10 @@ def add_paper_trail(ctx: EpisodeContext, source: bytes, signature: FacilitySigna
     a GIAMDINHHS file, "checkin" for an XML0 document (both originals are kept).
 
     The facility signature's result rides on the DocumentReference (an extension, and
-    the facility as `authenticator` when valid). The signature covers the whole file,
-    and the DocumentReference holds this record's HOSO only: the result is what was
-    found on arrival, not something that can be checked again from the record."""
+    the facility as `authenticator` when valid). A GIAMDINHHS signature covers the whole
+    file while the DocumentReference holds this record's HOSO only: the result is what
+    was found on arrival, not something to check again from the record (a check-in's
+    DocumentReference holds the whole signed document, so that one can be)."""
     targets = [{"reference": e["fullUrl"]} for e in ctx.entries]
     checked = datetime.now(UTC).isoformat(timespec="seconds")
     document: dict[str, Any] = {
