@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 import pytest
@@ -14,9 +15,12 @@ from fastapi.testclient import TestClient
 
 from hoso.access import claims as roles
 from hoso.access.gateway_login import md5_upper
+from hoso.api.app import create_app
 from hoso.core.vi_format import HCMC
+from hoso.store.sql_store import SqlStore
 from tests.api.conftest import FHIR_JSON, bearer
 from tests.ingest.xml130.files import every_table, giamdinhhs, hoso, outpatient, summary
+from tests.ingest.xml130.signing import sign
 
 FACILITY = "79001"
 XML = {"Content-Type": "application/xml"}
@@ -56,7 +60,8 @@ def test_a_file_is_taken_and_reads_back_through_fhir(his: TestClient, client: Te
     pid = patients["entry"][0]["resource"]["id"]
     everything = client.get(f"/fhir/Patient/{pid}/$everything").json()
     kinds = {e["resource"]["resourceType"] for e in everything["entry"]}
-    assert {"Encounter", "Condition", "MedicationRequest", "Observation"} <= kinds
+    assert {"Encounter", "Condition", "MedicationRequest", "MedicationDispense",
+            "Observation"} <= kinds
     again = his.post("/api/xml130", content=_file(), headers=XML)
     assert again.status_code == 200
     twice = client.get(f"/fhir/Patient/{pid}/$everything").json()
@@ -149,3 +154,56 @@ def test_hiv_care_from_xml6_is_hidden_from_who_may_not_see_it(
     assert hiv_labelled({}) > 0  # the operator (the client's own header)
     officer = bearer(app, role=roles.OFFICER, scopes=("user/*.rs",))
     assert hiv_labelled(officer) == 0
+
+
+def test_the_facility_signature_over_http_and_the_gateway(store: SqlStore, client: TestClient
+                                                          ) -> None:  # fmt: skip
+    """With HOSO_XML130_REQUIRE_SIGNATURE: a signed file is taken, by the raw door and
+    by the gateway's (a signed check-in too); an unsigned or tampered one is refused
+    record by record, with the reason in Vietnamese then English; nothing of it written."""
+    strict = create_app(store, replace(store.settings, xml130_require_signature=True))
+    org = {"resourceType": "Organization", "active": True, "name": "Trạm y tế phường Bến Thành",
+           "identifier": [{"system": store.settings.facility_system, "value": FACILITY}]}
+    assert client.post("/fhir/Organization", json=org, headers=FHIR_JSON).status_code == 201
+    token = bearer(strict, role=roles.FACILITY_SYSTEM, scopes=("system/*.cruds",),
+                   facility=FACILITY, client_id="his-79001")  # fmt: skip
+    with TestClient(strict, raise_server_exceptions=False, headers=token) as his:
+        unsigned = his.post("/api/xml130", content=_file(), headers=XML)
+        assert unsigned.status_code == 400
+        (record,) = unsigned.json()["danhSachHoSo"]
+        assert record["trangThai"] == "rejected" and not record["taiNguyen"]
+        (reason,) = [m for m in record["thongBao"] if m["truong"] == "CHUKYDONVI"]
+        assert reason["noiDung"].startswith("chưa ký số") and "/ not signed" in reason["noiDung"]
+        assert client.get("/fhir/Patient").json()["total"] == 0
+        tampered = sign(_file()).replace(b"<NGAYLAP>", b"<NGAYLAP>1")
+        assert his.post("/api/xml130", content=tampered, headers=XML).status_code == 400
+        signed = his.post("/api/xml130", content=sign(_file()), headers=XML)
+        assert signed.status_code == 200, signed.text
+        password = strict.state.gateway_login.create("bv79001", FACILITY)
+        login = his.post("/api/token/take", json={"username": "bv79001",
+                                                  "password": md5_upper(password)}).json()
+        checkin = sign(_checkin())
+        body = {"username": "bv79001", "loaiHoSo": "0", "maTinh": "79", "maCSKCB": FACILITY,
+                "fileHSBase64": base64.b64encode(checkin).decode()}  # fmt: skip
+        sent = his.post("/api/qd130/checkInKcbQd4750", json=body,
+                        headers={"accessToken": login["access_token"]})  # fmt: skip
+        assert sent.status_code == 200, sent.text
+        body["fileHSBase64"] = base64.b64encode(_checkin()).decode()
+        refused = his.post("/api/qd130/checkInKcbQd4750", json=body,
+                           headers={"accessToken": login["access_token"]})  # fmt: skip
+        assert refused.status_code == 400
+    documents = client.get("/fhir/DocumentReference").json()
+    assert documents["total"] == 2  # the file's original and the check-in's, both signed
+    assert all("authenticator" in e["resource"] for e in documents["entry"])
+
+
+def _checkin() -> bytes:
+    """Today's XML0 check-in for another visit of the same person."""
+    day = datetime.now(HCMC).strftime("%Y%m%d")
+    row = {k: v for k, v in summary(MA_LK="LK0002", NGAY_VAO=f"{day}0805").items()
+           if k != "NGAY_RA"}  # fmt: skip
+    row.update(MA_DICH_VU="13.0001", NGAY_YL=f"{day}0810")
+    fields = "".join(f"<{k}>{v}</{k}>" for k, v in row.items())
+    return ('<?xml version="1.0" encoding="utf-8"?><CHI_TIEU_TRANG_THAI_KCB><DSACH_TRANG_THAI_KCB>'
+            f"<TRANG_THAI_KCB>{fields}</TRANG_THAI_KCB></DSACH_TRANG_THAI_KCB>"
+            "</CHI_TIEU_TRANG_THAI_KCB>").encode()  # fmt: skip

@@ -11,6 +11,7 @@ import orjson
 from tests.cli.conftest import hoso
 from tests.ingest.xml130.files import giamdinhhs, outpatient, summary
 from tests.ingest.xml130.files import hoso as record
+from tests.ingest.xml130.signing import sign
 
 
 def _facility(tmp_path: Path, database_url: str) -> None:
@@ -55,3 +56,19 @@ def test_refusals_are_named_and_exit_1(tmp_path: Path, database_url: str) -> Non
     assert "79002" in done.stderr
     assert "XML1 dòng 1 NGAY_RA" in done.stderr
     assert "refused: 2" in done.stdout
+
+
+def test_a_signature_is_required_when_the_setting_says_so(tmp_path: Path,
+                                                         database_url: str) -> None:  # fmt: skip
+    _facility(tmp_path, database_url)
+    unsigned, signed = tmp_path / "unsigned.xml", tmp_path / "signed.xml"
+    unsigned.write_bytes(giamdinhhs(record(outpatient())))
+    signed.write_bytes(sign(giamdinhhs(record(outpatient()))))
+    done = hoso("import-xml130", str(unsigned), str(signed), "--facility", "79001",
+                "--no-progress", database_url=database_url,
+                HOSO_XML130_REQUIRE_SIGNATURE="1")  # fmt: skip
+    assert done.returncode == 1
+    assert "error GIAMDINHHS CHUKYDONVI: chưa ký số" in done.stderr
+    assert not [line for line in done.stderr.splitlines()
+                if "/signed.xml" in line and "CHUKYDONVI" in line]  # fmt: skip
+    assert "refused: 1" in done.stdout

@@ -211,3 +211,31 @@ def test_checkin() -> None:
     encounter = _resources(result.episodes[0], "Encounter")[0]
     assert encounter["status"] == "in-progress"
     assert parse_checkin(b"not xml", settings=SETTINGS).messages[0].severity == "error"
+
+
+def test_each_drug_row_is_dispensed_under_its_request() -> None:
+    tables = {"XML1": [summary()], "XML2": [drug(1, NGAY_TH_YL="202503100915"), drug(2)]}
+    episode = _episode(tables)
+    entries = {e["resource"]["identifier"][0]["value"]: e for e in episode.bundle["entry"]
+               if e["resource"]["resourceType"] in ("MedicationRequest", "MedicationDispense")}
+    request, dispense = entries["79001-LK0001-XML2-1"], entries["79001-LK0001-XML2-1-cap-phat"]
+    assert dispense["request"] == {"method": "PUT", "url": "MedicationDispense?identifier="
+                                   f"{FAC}|79001-LK0001-XML2-1-cap-phat"}  # fmt: skip
+    given = dispense["resource"]
+    assert given["status"] == "completed"
+    assert given["authorizingPrescription"] == [{"reference": request["fullUrl"]}]
+    assert given["medicationCodeableConcept"] == request["resource"]["medicationCodeableConcept"]
+    codes = {c["system"].rsplit("/", 1)[1]: c["code"]
+             for c in given["medicationCodeableConcept"]["coding"]}  # fmt: skip
+    assert codes == {"ma-thuoc": "40.1", "so-dang-ky-thuoc": "VD-12345-10"}
+    assert b'"value":30.000' in jsonx.dumps(given["quantity"]).replace(b" ", b"")
+    assert given["quantity"]["unit"] == "Viên"
+    assert given["whenHandedOver"] == "2025-03-10T09:15:00+07:00"
+    assert given["context"] == request["resource"]["encounter"]
+    assert given["performer"][0]["actor"]["identifier"]["value"] == "79001"
+    assert "whenHandedOver" not in entries["79001-LK0001-XML2-2-cap-phat"]["resource"]
+
+
+def test_a_malformed_dispense_time_names_the_field() -> None:
+    episode = _parse({"XML1": [summary()], "XML2": [drug(1, NGAY_TH_YL="10/03/2025")]})
+    assert _errors(episode.episodes[0].messages, table="XML2", row=1, field="NGAY_TH_YL")

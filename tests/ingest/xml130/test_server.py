@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
+
+import orjson
 
 from hoso.access.repository import AccessRepository
 from hoso.core.settings import Settings
 from hoso.fhir.transaction import process_bundle
 from hoso.ingest.xml130 import parse_xml130
+from hoso.ingest.xml130.signature import SIGNATURE_EXTENSION
+from hoso.ingest.xml130_intake import take_xml130
 from tests.ingest.xml130.files import clean, every_table, giamdinhhs, hoso, outpatient
+from tests.ingest.xml130.signing import sign
 
 BASE = "https://hoso.example/fhir"
 
@@ -54,3 +60,58 @@ def test_episode_with_every_table_is_stored(repo: AccessRepository, settings: Se
     assert locations == repeated
     kinds = {loc.split("/")[0] for loc in locations}
     assert {"Appointment", "Composition", "ServiceRequest", "CarePlan"} <= kinds
+
+
+def _document_of(repo: AccessRepository, written: list[str]) -> dict[str, Any]:
+    (location,) = [w for w in written if w.startswith("DocumentReference/")]
+    return dict(orjson.loads(repo.read("DocumentReference", location.split("/")[1]).content))
+
+
+def test_the_signature_is_recorded_and_required_when_set(
+    repo: AccessRepository, settings: Settings
+) -> None:
+    """Through take_xml130, the door every other one calls: a signed file is taken and
+    its DocumentReference says so, naming the facility as authenticator; with
+    HOSO_XML130_REQUIRE_SIGNATURE a tampered file writes nothing."""
+    _facility(repo, settings)
+    required = replace(settings, xml130_require_signature=True)
+    signed = sign(giamdinhhs(hoso(clean(outpatient()))))
+    answer = take_xml130(repo, signed, settings=required, base_url=BASE, facility="79001")
+    (record,) = answer.records
+    assert answer.accepted and record.status != "rejected", record.messages
+    assert any(m["truong"] == "CHUKYDONVI" and m["mucDo"] == "information"
+               for m in record.messages)  # fmt: skip
+    document = _document_of(repo, record.written)
+    assert document["authenticator"]["reference"].startswith("Organization/")
+    status = document["extension"][0]["extension"][0]
+    assert document["extension"][0]["url"] == SIGNATURE_EXTENSION
+    assert status == {"url": "status", "valueCode": "valid"}
+    tampered = signed.replace(b"<NGAYLAP>20250310</NGAYLAP>", b"<NGAYLAP>20250311</NGAYLAP>")
+    patients = len(repo.search("Patient", [("_count", "10")]).matches)
+    refused = take_xml130(repo, tampered, settings=required, base_url=BASE, facility="79001")
+    (record,) = refused.records
+    assert not refused.accepted and record.status == "rejected" and not record.written
+    assert next(m for m in record.messages if m["truong"] == "CHUKYDONVI")["mucDo"] == "error"
+    assert len(repo.search("Patient", [("_count", "10")]).matches) == patients
+    warned = take_xml130(repo, tampered, settings=settings, base_url=BASE, facility="79001")
+    assert warned.records[0].status == "accepted-with-warnings"
+
+
+def test_dispenses_are_linked_and_a_resubmission_replaces_them(
+    repo: AccessRepository, settings: Settings
+) -> None:
+    _facility(repo, settings)
+    for _ in range(2):
+        response = process_bundle(repo, _bundle(settings), base_url=BASE)
+        assert all(e["response"]["status"][:3] in ("200", "201") for e in response["entry"])
+    dispenses = repo.search("MedicationDispense", [("_count", "50")]).matches
+    requests = {f"MedicationRequest/{m.id}"
+                for m in repo.search("MedicationRequest", [("_count", "50")]).matches}
+    assert len(dispenses) == len(requests) == 3  # three drug rows, sent twice
+    for stored in dispenses:
+        dispense = orjson.loads(stored.content)
+        assert dispense["meta"]["versionId"] == "2"  # replaced in place, history kept
+        assert dispense["authorizingPrescription"][0]["reference"] in requests
+        assert dispense["performer"][0]["actor"]["reference"].startswith("Organization/")
+    linked = repo.search("MedicationDispense", [("prescription", sorted(requests)[0])])
+    assert len(linked.matches) == 1

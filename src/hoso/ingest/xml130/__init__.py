@@ -5,7 +5,8 @@ Pure: no HTTP, no database. The caller feeds each Bundle to the transaction proc
 (`hoso.fhir.transaction.process_bundle`). Nothing raises out of `parse_xml130` or
 `parse_checkin`: a bad file is a file-level error message, a bad record an episode
 whose Bundle is None. The mapping decisions are in each table's module docstring
-(context.py: identifiers; services.py: XML3; bundle.py: cross-table checks).
+(context.py: identifiers; services.py: XML3; bundle.py: cross-table checks;
+signature.py: the facility's signature, CHUKYDONVI).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from hoso.core.settings import Settings
 from hoso.ingest.xml130.bundle import map_episode
 from hoso.ingest.xml130.checkin import map_checkin
 from hoso.ingest.xml130.messages import Findings, Xml130Episode, Xml130File, Xml130Message
+from hoso.ingest.xml130.signature import check_signature
 from hoso.ingest.xml130.wrapper import XmlRefused, parse_document, text_of
 
 __all__ = ["Xml130Episode", "Xml130File", "Xml130Message", "parse_checkin", "parse_xml130"]
@@ -46,10 +48,12 @@ def parse_xml130(
     records = root.findall("THONGTINHOSO/DANHSACHHOSO/HOSO")
     if not records:
         findings.error("DANHSACHHOSO", None, "HOSO", "không có hồ sơ nào", "no record in file")
+    # One signature covers the whole file: checked once, reported on every record.
+    signature = check_signature(data, root)
     episodes = []
     for hoso in records:
         try:
-            episodes.append(map_episode(hoso, facility, settings))
+            episodes.append(map_episode(hoso, facility, settings, signature))
         except Exception as exc:
             episode = Xml130Episode(None, facility, [], None, b"")
             episode.messages.append(Xml130Message(

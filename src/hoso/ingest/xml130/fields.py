@@ -5,7 +5,8 @@ for date-times, `yyyyMMdd` for dates. A HIS that exports `dd/MM/yyyy` (a spreads
 habit) is refused with a message naming the field, not guessed at: a swapped day and
 month would silently move an admission.
 
-Mandatory fields: the check sheet marks many fields "Bắt buộc" (spec.py). Only those a
+Mandatory fields: the check sheet marks many fields "Bắt buộc" (spec.py); those
+mandatory only under a condition, and the sheet's other checks, are spec_conditions.py. Only those a
 record cannot be stored without reject it (`CRITICAL`); a missing one of the others is
 a warning, because the clinical content is still worth keeping. MAHUYEN_CU_TRU is never
 asked for: districts were abolished on 01/07/2025. A value longer than the table allows

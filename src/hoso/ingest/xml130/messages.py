@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 ERROR = "error"  # the episode is rejected: no Bundle
 WARNING = "warning"  # the episode is accepted; the HIS should still fix it
+INFORMATION = "information"  # what was found, nothing to fix (a valid signature)
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,10 @@ class Findings:
 
     def warning(self, table: str, row: int | None, name: str | None, vi: str, en: str) -> None:
         self.items.append(Xml130Message(table, row, name, WARNING, vi, en))
+
+    def information(self, table: str, row: int | None, name: str | None, vi: str,
+                    en: str) -> None:  # fmt: skip
+        self.items.append(Xml130Message(table, row, name, INFORMATION, vi, en))
 
     @property
     def rejected(self) -> bool:

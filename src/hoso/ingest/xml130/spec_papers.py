@@ -1,7 +1,7 @@
 """Mandatory fields and maximum sizes of XML6–XML15 (without XML12), from the QĐ 4750
 check sheets (`../shared/data/vn/xml130-qd4750-checks/`), like spec.py. A field the
 sheet makes mandatory only under a condition (e.g. PCR dates when MA_TINH_TRANG_DK is
-1) is not listed: the condition is not checked here. XML13's TOMTAT_KQ is not
+1) is not listed: spec_conditions.py checks it under its condition. XML13's TOMTAT_KQ is not
 mandatory (4750 amendment noted on the sheet). XML6 MA_XU_TRI is 10 characters, a
 `;` list: the 4750 amendment, where the check sheet still says 1."""
 

@@ -8,7 +8,8 @@ legacy code page (TCVN3, Windows-1258) would turn Vietnamese names into garbage.
 
 A table is a base64 document in NOIDUNGFILE; its rows are the elements whose children
 are all leaves (TONG_HOP itself for XML1, each CHI_TIET_THUOC for XML2, …), so a vendor
-that names the list element differently still parses.
+that names the list element differently still parses; a signature (`CHUKYDONVI`, the
+XML-DSig elements) is never read as a row.
 """
 
 from __future__ import annotations
@@ -71,8 +72,21 @@ class Table:
     rows: list[Row] = field(default_factory=list)
 
 
+def _data_elements(root: ET.Element) -> list[ET.Element]:
+    """`root.iter()` without the facility's signature: `CHUKYDONVI` and anything in a
+    namespace (XML-DSig's `X509Data` has only leaves and would read as a row). Walked
+    with a stack, in document order, so deep nesting cannot exhaust the recursion."""
+    found, stack = [], [root]
+    while stack:
+        element = stack.pop()
+        found.append(element)
+        stack.extend(reversed([c for c in element if c.tag != "CHUKYDONVI"
+                               and not c.tag.startswith("{")]))  # fmt: skip
+    return found
+
+
 def table_rows(root: ET.Element) -> list[Row]:
-    records = [e for e in root.iter() if len(e) and all(len(child) == 0 for child in e)]
+    records = [e for e in _data_elements(root) if len(e) and all(len(c) == 0 for c in e)]
     rows = []
     for record in records:
         row: Row = {}
