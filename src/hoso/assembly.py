@@ -51,6 +51,7 @@ __all__ = [
     "pseudonym_key",
     "repository_for",
     "store_hooks",
+    "subscription_worker",
 ]
 
 
@@ -193,3 +194,21 @@ def national_token_source(fhir_base: str, key_file: Path, client_id: str | None)
         return answer.access_token, answer.expires_in
 
     return token
+
+
+def subscription_worker(store: SqlStore, trail: Any, settings: Settings | None = None,
+                        **options: Any) -> Any:  # fmt: skip
+    """The facilities' Subscriptions worker: the feed read as the operator `hoso-sync`,
+    each facility's view as its own system (subject `subscription:<facility>`)."""
+    import httpx
+
+    from hoso.access.feed_access import ConsumerFeed
+    from hoso.access.subscription_access import SubscriptionRecords
+    from hoso.exchange.subscriptions import SubscriptionWorker
+
+    operator = operator_repository(store, "hoso-sync", trail)
+    records = SubscriptionRecords(
+        operator, lambda facility: facility_repository(store, facility, "subscription", trail))
+    return SubscriptionWorker(lambda consumer: ConsumerFeed(operator, consumer), records,
+                              (settings or store.settings).subscription_endpoints,
+                              httpx.Client(timeout=30.0), **options)  # fmt: skip

@@ -87,11 +87,13 @@ class ConsumerFeed:
         return self._run(lambda s: s.feed.stats(self.consumer), write=False)
 
     # -- the records ----------------------------------------------------------------------
-    def batch(self, position: int, limit: int, references: Callable[[Change], Sequence[str]]
-              ) -> FeedBatch:  # fmt: skip
-        """The changes after `position`, the resources they point at (`references` gives
-        a change's relative references) and their residents' refusals; audited."""
-        return self._read(lambda s: s.feed.changes_after(position, limit), references)
+    def batch(self, position: int, limit: int, references: Callable[[Change], Sequence[str]],
+              types: Sequence[str] | None = None) -> FeedBatch:  # fmt: skip
+        """The changes after `position` (of `types`, or all), the resources they point at
+        (`references` gives a change's relative references) and their residents'
+        refusals; audited."""
+        return self._read(lambda s: s.feed.changes_after(position, limit, types=types),
+                          references)  # fmt: skip
 
     def current(self, keys: Sequence[tuple[str, str]],
                 references: Callable[[Change], Sequence[str]]) -> FeedBatch:  # fmt: skip

@@ -35,8 +35,9 @@ def serve(
     ] = 1,
     sync: Annotated[
         bool,
-        typer.Option(help="Đồng bộ CSDL quốc gia khi đặt HOSO_NATIONAL_FHIR_URL / run the "
-                     "national sync worker when HOSO_NATIONAL_FHIR_URL is set"),
+        typer.Option(help="Đồng bộ CSDL quốc gia và gửi thông báo Subscription / run the "
+                     "national sync (HOSO_NATIONAL_FHIR_URL) and the Subscriptions' "
+                     "deliveries (HOSO_SUBSCRIPTION_ENDPOINTS)"),
     ] = True,
 ) -> None:
     """Chạy máy chủ FHIR / Run the FHIR server at http://HOST:PORT/fhir."""
@@ -58,17 +59,17 @@ def serve(
     )
     if workers < 1:
         fail("--workers: ít nhất 1 / at least 1")
-    from hoso.cli.sync import background_sync
+    from hoso.cli.sync import background_workers
 
-    national = background_sync(store) if sync else None
+    consumers = background_workers(store) if sync else []
     try:
         if workers == 1:
             _serve_in_this_process(store, host, port)
         else:
             _serve_in_worker_processes(store, host, port, workers)
     finally:
-        if national is not None:
-            national.stop()
+        for consumer in consumers:
+            consumer.stop()
 
 
 def local_base_url(host: str, port: int) -> str:

@@ -126,22 +126,21 @@ def sync_retry(
         fail("Một số vị trí không phải thư chết / some positions are not dead letters", 1)
 
 
-class BackgroundSync:
-    """The national sync as a thread of `hoso serve` (unless `--no-sync`, and only when
-    HOSO_NATIONAL_FHIR_URL is set): several server processes may each run one, and the
-    feed's lease lets one of them send at a time."""
+class BackgroundWorker:
+    """A change-feed consumer as a thread of `hoso serve` (unless `--no-sync`): the
+    national sync when HOSO_NATIONAL_FHIR_URL is set, the facilities' Subscriptions when
+    HOSO_SUBSCRIPTION_ENDPOINTS is. Several server processes may run one each: the
+    feed's leases let one of them work at a time."""
 
-    def __init__(self, store: Any) -> None:
-        from hoso.assembly import national_sync
-
+    def __init__(self, store: Any, build: Any, name: str) -> None:
         self.trail = _trail(store)
         self.stop_event = threading.Event()
         try:
-            self.worker = national_sync(store, self.trail)
+            self.worker = build(store, self.trail)
         except ValueError as exc:
             self.trail.close()
             fail(str(exc))
-        self.thread = threading.Thread(target=self._run, name="national-sync", daemon=True)
+        self.thread = threading.Thread(target=self._run, name=name, daemon=True)
 
     def _run(self) -> None:
         import logging
@@ -149,9 +148,9 @@ class BackgroundSync:
         try:
             self.worker.run(self.stop_event)
         except Exception:  # the server goes on serving; the log and `status` say why
-            logging.getLogger(__name__).exception("national sync stopped")
+            logging.getLogger(__name__).exception("%s stopped", self.thread.name)
 
-    def start(self) -> BackgroundSync:
+    def start(self) -> BackgroundWorker:
         self.thread.start()
         return self
 
@@ -161,7 +160,12 @@ class BackgroundSync:
         self.trail.close()
 
 
-def background_sync(store: Any) -> BackgroundSync | None:
-    if not store.settings.national_fhir_url:
-        return None
-    return BackgroundSync(store).start()
+def background_workers(store: Any) -> list[BackgroundWorker]:
+    from hoso.assembly import national_sync, subscription_worker
+
+    workers = []
+    if store.settings.national_fhir_url:
+        workers.append(BackgroundWorker(store, national_sync, "national-sync").start())
+    if store.settings.subscription_endpoints:
+        workers.append(BackgroundWorker(store, subscription_worker, "subscriptions").start())
+    return workers

@@ -157,6 +157,9 @@ class Settings:
     national_client_id: str | None = None
     national_key_file: str | None = None
     sync_batch_size: int = 200  # changes per transaction Bundle sent
+    # Subscriptions (hoso.exchange.subscriptions): rest-hook endpoints must start with
+    # one of these (none by default: a Subscription cannot make this server call out).
+    subscription_endpoints: tuple[str, ...] = ()
 
     @classmethod
     def from_env(cls, database_url: str | None = None) -> Settings:
@@ -198,6 +201,10 @@ class Settings:
             national_fhir_url=(env.get("HOSO_NATIONAL_FHIR_URL") or "").rstrip("/") or None,
             national_client_id=env.get("HOSO_NATIONAL_CLIENT_ID") or None,
             national_key_file=env.get("HOSO_NATIONAL_KEY_FILE") or None,
+            subscription_endpoints=tuple(
+                p.strip() for p in env.get("HOSO_SUBSCRIPTION_ENDPOINTS", "").split(",")
+                if p.strip()
+            ),
             **_limits_from(env),
         )
 

@@ -31,8 +31,9 @@ def one_match(repo: Repository, resource_type: str, criteria: str) -> str | None
     params = parse_qsl(criteria, keep_blank_values=True)
     if not params:
         raise InvalidRequest("Điều kiện tìm kiếm rỗng / Empty conditional criteria")
-    # Two are enough to tell one match from many.
-    ids = [hit.id for hit in repo.search(resource_type, [*params, ("_count", "2")]).matches]
+    # Two are enough to tell one match from many; no total (a count is a second query).
+    found = repo.search(resource_type, [*params, ("_count", "2"), ("_total", "none")])
+    ids = [hit.id for hit in found.matches]
     if len(ids) > 1:
         raise PreconditionFailed(
             f"Điều kiện '{resource_type}?{criteria}' khớp nhiều tài nguyên / "
