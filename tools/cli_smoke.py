@@ -286,6 +286,34 @@ def audit_commands(smoke: Smoke) -> None:
     smoke.hoso("audit", "anomalies")
 
 
+def sync_commands(smoke: Smoke) -> None:
+    """A second server as the national database (its own SQLite file, this province
+    registered there as a peer); `hoso sync run` sends the whole store to it."""
+    national_db = {"HOSO_DATABASE_URL": f"sqlite:///{smoke.work / 'national.db'}"}
+    smoke.hoso("clients", "add-peer", "--name", "Hồ Sơ TP.HCM", "--key-out",
+               "keys/peer.json", **national_db)  # fmt: skip
+    port = free_port()
+    log = (smoke.work / "national.log").open("w")
+    server = subprocess.Popen([str(smoke.bin / "hoso"), "serve", "--port", str(port),
+                               "--no-demo-data", "--no-sync"], cwd=smoke.work,
+                              env={**smoke.env, **national_db}, stdout=log,
+                              stderr=subprocess.STDOUT)  # fmt: skip
+    national = {"HOSO_NATIONAL_FHIR_URL": f"http://127.0.0.1:{port}/fhir",
+                "HOSO_NATIONAL_KEY_FILE": str(smoke.work / "keys" / "peer.json")}
+    try:
+        wait_for(f"http://127.0.0.1:{port}/fhir/metadata", server, smoke.work / "national.log")
+        smoke.hoso("sync", "run", "--until-idle", **national)
+        out = smoke.hoso("sync", "status", "--json")
+        figures = json.loads(out)
+        expect(figures["pending"] == 0 and figures["sent"] > 0, "sync: not everything sent", out)
+        out = smoke.hoso("sync", "retry")
+        expect("0" in out, "sync retry: dead letters after a clean sync", out)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        log.close()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
@@ -298,7 +326,7 @@ def main() -> int:
         installed = smoke.install()
         print(f"  ok  ({installed:.0f} s); {len(smoke.commands)} commands", flush=True)
         for part in (offline_commands, access_commands, served_commands, mllp_command,
-                     audit_commands):
+                     sync_commands, audit_commands):
             part(smoke)
         missing = sorted(smoke.commands - smoke.exercised)
         if missing:
