@@ -72,3 +72,41 @@ def test_a_listener_takes_an_admission_and_refuses_another_facility(
     finally:
         store.engine.dispose()
     assert len(patients) == 1 and len(encounters) == 1  # nothing from facility 79002
+
+
+def test_serve_runs_a_listener_beside_the_api(tmp_path: Path, database_url: str) -> None:
+    """`hoso serve --mllp-port P --mllp-facility CODE`: one process, both doors."""
+    _facility(tmp_path, database_url)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        http_port = s.getsockname()[1]
+    env = {**os.environ, "HOSO_DATABASE_URL": database_url}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "hoso.cli", "serve", "--port", str(http_port), "--no-demo-data",
+         "--mllp-port", "0", "--mllp-facility", "79001"],
+        env=env, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True,
+    )  # fmt: skip
+    try:
+        assert server.stderr is not None
+        found = None
+        for _ in range(200):
+            line = server.stderr.readline()
+            if found := re.search(r"MLLP 127\.0\.0\.1:(\d+), cơ sở / facility 79001", line):
+                break
+        assert found, "no MLLP listener announced"
+        ack = _exchange(int(found.group(1)), ADT_A01)
+        assert "MSA|AA|ADT0001" in ack, ack
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)
+    store = open_store(database_url, Settings(database_url=database_url))
+    try:
+        with as_caller(store) as repo:
+            assert len(repo.search("Patient", [("identifier", CCCD)]).matches) == 1
+    finally:
+        store.engine.dispose()
+
+
+def test_serve_wants_both_mllp_options(tmp_path: Path) -> None:
+    done = hoso("serve", "--mllp-port", "2575", database_url=f"sqlite:///{tmp_path}/x.db")
+    assert done.returncode == 2 and "--mllp-facility" in done.stderr

@@ -25,13 +25,24 @@ def mllp(
     database_url: DatabaseUrl = None,
 ) -> None:
     """Nhận tin HL7 v2 qua MLLP / Receive HL7 v2 messages over MLLP for one facility."""
+    store = open_store(database_url)
+    trail, server = listener(store, facility, host, port)
+    try:
+        asyncio.run(_serve(server, facility))
+    finally:
+        trail.close()
+        store.engine.dispose()
+
+
+def listener(store: Any, facility: str, host: str, port: int) -> tuple[Any, Any]:
+    """(its audit trail, an MLLP server) writing as `facility`'s system through the one
+    intake."""
     from hoso.access.audit import GroupCommitAuditTrail
     from hoso.assembly import facility_repository
     from hoso.ingest.hl7v2 import MllpServer, make_handler
     from hoso.ingest.intake import take_episode
     from hoso.store.sql_store import SqlAuditLog
 
-    store = open_store(database_url)
     trail = GroupCommitAuditTrail(SqlAuditLog(store))
     repo = facility_repository(store, facility, "mllp", trail)
     base = store.settings.public_base_url.rstrip("/") + "/fhir"
@@ -40,11 +51,39 @@ def mllp(
         return take_episode(repo, bundle, settings=store.settings, base_url=base)
 
     handler = make_handler(take, settings=store.settings, facility=facility)
-    try:
-        asyncio.run(_serve(MllpServer(handler, host=host, port=port), facility))
-    finally:
-        trail.close()
-        store.engine.dispose()
+    return trail, MllpServer(handler, host=host, port=port)
+
+
+class BackgroundMllp:
+    """`hoso serve --mllp-port P --mllp-facility CODE`: the listener on its own event
+    loop in a thread beside the HTTP server."""
+
+    def __init__(self, store: Any, facility: str, host: str, port: int) -> None:
+        import threading
+
+        self.trail, self.server = listener(store, facility, host, port)
+        self.loop = asyncio.new_event_loop()
+        self.ready = threading.Event()
+        self.thread = threading.Thread(target=self._run, name="mllp", daemon=True)
+        self.facility = facility
+
+    def _run(self) -> None:
+        asyncio.set_event_loop(self.loop)
+        port = self.loop.run_until_complete(self.server.start())
+        typer.echo(f"MLLP {self.server.host}:{port}, cơ sở / facility {self.facility}", err=True)
+        self.ready.set()
+        self.loop.run_forever()
+
+    def start(self) -> BackgroundMllp:
+        self.thread.start()
+        self.ready.wait(timeout=30)
+        return self
+
+    def stop(self) -> None:
+        asyncio.run_coroutine_threadsafe(self.server.close(), self.loop).result(timeout=30)
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(timeout=30)
+        self.trail.close()
 
 
 async def _serve(server: Any, facility: str) -> None:

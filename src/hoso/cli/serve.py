@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -39,6 +39,12 @@ def serve(
                      "national sync (HOSO_NATIONAL_FHIR_URL) and the Subscriptions' "
                      "deliveries (HOSO_SUBSCRIPTION_ENDPOINTS)"),
     ] = True,
+    mllp_port: Annotated[
+        int | None, typer.Option(help="Cổng MLLP (HL7 v2) cho --mllp-facility / an HL7 v2 "
+                                 "listener on this port, for --mllp-facility")] = None,
+    mllp_facility: Annotated[
+        str | None, typer.Option(help="Mã cơ sở KCB gửi tin HL7 v2 / the facility whose "
+                                 "software sends to --mllp-port")] = None,
 ) -> None:
     """Chạy máy chủ FHIR / Run the FHIR server at http://HOST:PORT/fhir."""
     import logging
@@ -48,6 +54,9 @@ def serve(
     # Discovery, the CapabilityStatement and the audience of tokens name this server:
     # where it listens, unless HOSO_BASE_URL says otherwise (behind a proxy). Set in the
     # environment so that `--workers` processes, which build from it, agree.
+    if (mllp_port is None) != (mllp_facility is None):
+        fail("--mllp-port và --mllp-facility đi cùng nhau / --mllp-port and --mllp-facility "
+             "go together")  # fmt: skip
     if not os.environ.get("HOSO_BASE_URL"):
         os.environ["HOSO_BASE_URL"] = local_base_url(host, port)
     store = open_store(database_url)
@@ -59,9 +68,12 @@ def serve(
     )
     if workers < 1:
         fail("--workers: ít nhất 1 / at least 1")
+    from hoso.cli.mllp import BackgroundMllp
     from hoso.cli.sync import background_workers
 
-    consumers = background_workers(store) if sync else []
+    consumers: list[Any] = background_workers(store) if sync else []
+    if mllp_port is not None and mllp_facility is not None:
+        consumers.append(BackgroundMllp(store, mllp_facility, host, mllp_port).start())
     try:
         if workers == 1:
             _serve_in_this_process(store, host, port)
