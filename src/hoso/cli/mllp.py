@@ -39,6 +39,7 @@ def listener(store: Any, facility: str, host: str, port: int) -> tuple[Any, Any]
     intake."""
     from hoso.access.audit import GroupCommitAuditTrail
     from hoso.assembly import facility_repository
+    from hoso.identity.merge_requests import request_merge
     from hoso.ingest.hl7v2 import MllpServer, make_handler
     from hoso.ingest.intake import take_episode
     from hoso.store.sql_store import SqlAuditLog
@@ -50,7 +51,11 @@ def listener(store: Any, facility: str, host: str, port: int) -> tuple[Any, Any]
     def take(bundle: dict[str, Any]) -> Any:
         return take_episode(repo, bundle, settings=store.settings, base_url=base)
 
-    handler = make_handler(take, settings=store.settings, facility=facility)
+    def merge(surviving: str, retired: str, message_id: str) -> str | None:
+        return request_merge(repo, surviving, retired, cccd_system=store.settings.cccd_system,
+                             facility=facility, message_id=message_id)  # fmt: skip
+
+    handler = make_handler(take, settings=store.settings, facility=facility, merge=merge)
     return trail, MllpServer(handler, host=host, port=port)
 
 

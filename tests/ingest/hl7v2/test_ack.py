@@ -134,13 +134,15 @@ def test_other_character_set_is_ar_naming_msh_18() -> None:
 
 def test_merge_goes_to_the_callback_not_the_intake() -> None:
     intake, merged = FakeIntake(), []
-    handle = make_handler(
-        intake,
-        settings=SETTINGS,
-        facility=FACILITY,
-        merge=lambda keep, retire: merged.append((keep, retire)),
-    )
+
+    def merge(keep: str, retire: str, message_id: str) -> str | None:
+        merged.append((keep, retire, message_id))
+        return None if len(merged) == 1 else "không thấy / not found"
+
+    handle = make_handler(intake, settings=SETTINGS, facility=FACILITY, merge=merge)
     assert _read(handle(ADT_A40.encode()))["MSA.F1"] == "AA"
-    assert merged == [(CCCD, "079085009999")] and intake.taken == []
+    assert merged == [(CCCD, "079085009999", "MRG0001")] and intake.taken == []
+    refused = _read(handle(ADT_A40.encode()))
+    assert refused["MSA.F1"] == "AE" and "not found" in str(refused.segment("ERR"))
     without = make_handler(intake, settings=SETTINGS, facility=FACILITY)
     assert _read(without(ADT_A40.encode()))["MSA.F1"] == "AE"

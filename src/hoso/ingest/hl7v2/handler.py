@@ -32,11 +32,12 @@ def _intake_errors(issues: Any, severity: str) -> list[Hl7Error]:
 
 def make_handler(
     take: Callable[[dict], Any], *, settings: Settings, facility: str,
-    merge: Callable[[str, str], Any] | None = None,
+    merge: Callable[[str, str, str], str | None] | None = None,
 ) -> Callable[[bytes], bytes]:  # fmt: skip
     """`take(bundle)` writes a Bundle and returns an object with `.status` and
-    `.issues`; `merge(surviving, retired)`, when given, routes an ADT^A40 to the master
-    patient index (without it an A40 is answered AE: nothing is merged here)."""
+    `.issues`; `merge(surviving CCCD, retired CCCD, message id)`, when given, routes an
+    ADT^A40 to the master patient index's review and says why not, if it cannot
+    (without it an A40 is answered AE: nothing is merged here)."""
 
     def handle(raw: bytes) -> bytes:
         try:
@@ -59,7 +60,10 @@ def make_handler(
                 return ack(message, "AE", [Hl7Error("MSH", "MSH-9", "207",
                            "gộp hồ sơ chưa được bật cho cổng này",
                            "merging is not enabled for this listener")])  # fmt: skip
-            merge(*result.merge)
+            refused = merge(*result.merge, message.control_id)
+            if refused:
+                vi, _, en = refused.partition(" / ")
+                return ack(message, "AE", [Hl7Error("MRG", "MRG-1", "204", vi, en or vi)])
             return ack(message, "AA", result.errors)
         assert result.bundle is not None
         outcome = take(result.bundle)
