@@ -239,3 +239,23 @@ def test_each_drug_row_is_dispensed_under_its_request() -> None:
 def test_a_malformed_dispense_time_names_the_field() -> None:
     episode = _parse({"XML1": [summary()], "XML2": [drug(1, NGAY_TH_YL="10/03/2025")]})
     assert _errors(episode.episodes[0].messages, table="XML2", row=1, field="NGAY_TH_YL")
+
+
+def test_a_pre_2025_ward_code_is_converted_from_the_address() -> None:
+    """MAXA_CU_TRU 26734, a Quận 1 commune code of before the 2025 merger, is no 2025
+    ward: DIA_CHI names the old ward, district and city (Phường Bến Nghé, Quận 1), which
+    the 2025 merger made Phường Sài Gòn (26740)."""
+    row = summary(MAXA_CU_TRU="26734", DIA_CHI="12 Lê Lợi, Phường Bến Nghé, Quận 1, TP Hồ Chí Minh")
+    episode = _episode({"XML1": [row]})
+    [patient] = _resources(episode, "Patient")
+    [address] = patient["address"]
+    codes = {e["url"].rsplit("/", 1)[1]: e["valueCode"] for e in address["extension"]}
+    assert codes == {"ma-xa": "26740", "ma-xa-cu": "26734"}
+    assert address["city"] == "Phường Sài Gòn" and address["text"] == row["DIA_CHI"]
+    [note] = [m for m in episode.messages if m.field == "MAXA_CU_TRU"]
+    assert note.severity == "warning" and "26734" in note.en and "Sài Gòn" in note.en
+    # Neither a 2025 code nor an address to convert from: kept as sent, with a warning.
+    unknown = _episode({"XML1": [summary(MAXA_CU_TRU="99999", DIA_CHI="12 Lê Lợi")]})
+    [kept] = _resources(unknown, "Patient")[0]["address"]
+    assert kept["extension"] == [{"url": kept["extension"][0]["url"], "valueCode": "99999"}]
+    assert "city" not in kept

@@ -9,9 +9,13 @@
   and the master patient index matches or queues it.
 - MA_BN is the facility's own patient number: `<facility system>/<MA_CSKCB>/ma-bn`.
 - MA_DANTOC, MA_QUOCTICH, MA_NGHE_NGHIEP: extensions whose codes stay strings ("01").
-- MAXA_CU_TRU: looked up among the current (post-2025) NSO communes; the code is kept
-  in an address extension either way; an unknown code (a pre-2025 commune, whose merge
-  is not one-to-one by code) is a warning, and DIA_CHI keeps the address as written.
+- MAXA_CU_TRU: looked up among the current (post-2025) NSO communes. A code that is not
+  one (a pre-2025 commune: the 2025 merger is not one-to-one by code) is converted from
+  DIA_CHI, where the old ward, district and province are written, by the MPI's address
+  normaliser (`hoso.identity.addresses`: the old three levels → the new ward's NSO
+  code); converted with confidence ≥ 0.9, the new code goes in the address and the
+  sent one beside it (`ma-xa-cu`), with a warning saying so; otherwise the sent code is
+  kept with a warning. DIA_CHI keeps the address as written either way.
 - MA_THE_BHYT: several 15-character cards separated by ";", with GT_THE_TU, GT_THE_DEN
   and MA_DKBD as parallel ";" lists; each card is a Patient identifier and a Coverage.
 """
@@ -21,6 +25,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from hoso.identity.addresses import normalise_address
 from hoso.identity.bhyt import parse_bhyt
 from hoso.ingest.xml130.context import EpisodeContext
 from hoso.ingest.xml130.fields import Place, birth, day, split_codes
@@ -31,6 +36,7 @@ CS = "https://fhir.hoso.hochiminhcity.gov.vn/CodeSystem/"
 ETHNICITY = SD + "dan-toc"
 OCCUPATION = SD + "nghe-nghiep"
 WARD_CODE = SD + "ma-xa"
+LEGACY_WARD_CODE = SD + "ma-xa-cu"  # the pre-2025 commune code as sent
 REGISTERED_FACILITY = SD + "ma-dkbd"
 NATIONALITY = "http://hl7.org/fhir/StructureDefinition/patient-nationality"
 BIRTH_TIME = "http://hl7.org/fhir/StructureDefinition/patient-birthTime"
@@ -81,10 +87,29 @@ def _address(place: Place, row: Row) -> list[dict[str, Any]]:
         found = _ward(ward)
         if found:
             address["city"], address["state"] = found
+        elif (converted := _converted(text)) is not None:
+            code, name, state, confidence = converted
+            address["extension"] = [{"url": WARD_CODE, "valueCode": code},
+                                    {"url": LEGACY_WARD_CODE, "valueCode": ward}]
+            address["city"], address["state"] = name, state
+            place.warning("MAXA_CU_TRU", f"mã xã cũ '{ward}' (trước 2025) đã chuyển sang "
+                          f"'{code}' {name} theo DIA_CHI (độ tin cậy {confidence:.2f})",
+                          f"pre-2025 ward code '{ward}' converted to '{code}' {name} from "
+                          f"DIA_CHI (confidence {confidence:.2f})")  # fmt: skip
         else:
             place.warning("MAXA_CU_TRU", f"mã xã '{ward}' không có trong danh mục 2025",
                           f"ward code '{ward}' is not in the 2025 list")  # fmt: skip
     return [address]
+
+
+def _converted(text: str | None) -> tuple[str, str, str, float] | None:
+    """The 2025 ward (code, name, province, confidence) of an old-style address."""
+    if not text:
+        return None
+    found = normalise_address({"text": text})
+    if not found.ward_code or found.confidence < 0.9 or not found.ward_name:
+        return None
+    return found.ward_code, found.ward_name, found.province_name or "", found.confidence
 
 
 def _ward(code: str) -> tuple[str, str] | None:
