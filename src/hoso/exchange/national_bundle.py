@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -66,10 +66,12 @@ def _labels(resource: dict[str, Any]) -> set[str]:
 
 
 class _Planner:
-    def __init__(self, batch: Any, cccd_system: str, source_base: str) -> None:
+    def __init__(self, batch: Any, cccd_system: str, source_base: str,
+                 known: Mapping[str, str]) -> None:  # fmt: skip
         self.batch, self.cccd_system = batch, cccd_system
         self.source_base = source_base.rstrip("/")
         self.sent: dict[tuple[str, str], SyncKey] = {}  # in this Bundle, by our id
+        self.known = known  # sync key URL → the receiver's `Type/id`, from its answers
 
     def withheld(self, change: Change, resource: dict[str, Any]) -> str:
         if change.resource_type in NEVER_SENT:
@@ -128,7 +130,10 @@ class _Planner:
                 or self.withheld(target, target_resource)):  # fmt: skip
             return {k: v for k, v in node.items() if k not in ("reference", "type")} | {
                 "display": node.get("display") or WITHHELD}
-        return {**node, "reference": sync_key(target_resource, self.cccd_system).url()}
+        url = sync_key(target_resource, self.cccd_system).url()
+        # A target the receiver already named in an answer is named by its id there,
+        # sparing it a search per reference (a quarter of its time in the profile).
+        return {**node, "reference": self.known.get(url, url)}
 
 
 def placeholder(rtype: str, id: str, source_base: str) -> str:
@@ -148,7 +153,9 @@ def _prefix(changes: list[Change], keys: list[SyncKey]) -> int:
             cut = i
             break
         seen |= names
-    position = {c.key: i for i, c in enumerate(changes)}
+    position: dict[str, int] = {}  # each resource's first change: what a reference needs
+    for i, c in enumerate(changes):
+        position.setdefault(c.key, i)
     stable = False
     while not stable:
         stable = True
@@ -159,9 +166,11 @@ def _prefix(changes: list[Change], keys: list[SyncKey]) -> int:
     return max(cut, 1)
 
 
-def plan_batch(batch: Any, cccd_system: str, source_base: str) -> list[Outgoing]:
-    """The batch's first changes as entries (`_prefix`), in feed order."""
-    planner = _Planner(batch, cccd_system, source_base)
+def plan_batch(batch: Any, cccd_system: str, source_base: str,
+               known: Mapping[str, str] | None = None) -> list[Outgoing]:  # fmt: skip
+    """The batch's first changes as entries (`_prefix`), in feed order; `known` maps
+    sync keys to the receiver's ids, as its answers gave them."""
+    planner = _Planner(batch, cccd_system, source_base, known or {})
     parsed = [planner.parse(c) for c in batch.changes]
     taken = _prefix(batch.changes, [key for _r, key, _why in parsed]) if parsed else 0
     for change, (_resource, key, reason) in zip(batch.changes[:taken], parsed, strict=False):

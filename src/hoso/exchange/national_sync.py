@@ -17,12 +17,13 @@ from __future__ import annotations
 import logging
 import os
 import random
+import re
 import socket
 import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from typing import Protocol
+from typing import Any, Protocol
 
 from hoso.exchange.national_bundle import Outgoing, plan_batch, references_of, transaction
 from hoso.exchange.national_client import NationalClient, Refused, Transient
@@ -32,6 +33,8 @@ __all__ = ["CONSUMER", "Backoff", "FeedPort", "NationalSync", "SyncStalled", "wo
 
 log = logging.getLogger(__name__)
 CONSUMER = "national"
+KNOWN_MAX = 200_000
+_LOCATION = re.compile(r"(?:^|/)([A-Z][A-Za-z]+)/([A-Za-z0-9\-.]{1,64})(?:/_history/|$)")
 
 
 class FeedPort(Protocol):
@@ -117,6 +120,9 @@ class NationalSync:
         self.parked = 0
         self.rate = 0.0
         self._parked_now: set[int] = set()
+        # Sync key URL → the receiver's `Type/id`, learnt from its answers (locations);
+        # forgotten whenever it refuses anything, and when it grows past KNOWN_MAX.
+        self.known: dict[str, str] = {}
 
     @property
     def _lease_us(self) -> int:
@@ -162,7 +168,7 @@ class NationalSync:
         batch = self.feed.batch(position, self.batch_size, references_of)
         if not batch.changes:
             return 0
-        prefix = plan_batch(batch, self.cccd_system, self.source_base)
+        prefix = plan_batch(batch, self.cccd_system, self.source_base, self.known)
         context = replace_targets(batch, [o.change for o in prefix])
         changes = [o.change for o in prefix]
         if self.in_doubt:
@@ -200,7 +206,7 @@ class NationalSync:
         done = 0
         while done < len(changes):
             outgoing = plan_batch(with_changes(context, changes[done:]), self.cccd_system,
-                                  self.source_base)  # fmt: skip
+                                  self.source_base, self.known)  # fmt: skip
             self._send(outgoing, context)
             done += len(outgoing)
 
@@ -209,8 +215,9 @@ class NationalSync:
         if not entries:
             return
         try:
-            self.client.post(transaction(outgoing))
+            answer = self.client.post(transaction(outgoing))
         except Refused as exc:
+            self.known.clear()
             if len(entries) == 1:
                 log.warning("national sync: %s refused, parked: %s", entries[0].change.key, exc)
                 self.feed.park(entries[0].change, str(exc))
@@ -221,6 +228,18 @@ class NationalSync:
             half = len(changes) // 2
             self._deliver(changes[:half], context)
             self._deliver(changes[half:], context)
+            return
+        self._learn(entries, answer)
+
+    def _learn(self, entries: list[Outgoing], answer: dict[str, Any]) -> None:
+        """Where the receiver put what was sent by identifier (its `location`s)."""
+        if len(self.known) > KNOWN_MAX:
+            self.known.clear()
+        for sent, got in zip(entries, answer.get("entry") or [], strict=False):
+            location = str((got.get("response") or {}).get("location") or "")
+            found = _LOCATION.search(location)  # relative or absolute, R4 allows both
+            if sent.key.conditional and not sent.change.deleted and found:
+                self.known[sent.key.url()] = f"{found.group(1)}/{found.group(2)}"
 
     def _redrive(self) -> int:
         """Dead letters an operator marked for retry, sent at their current version."""
