@@ -31,7 +31,8 @@ __all__ = [
 # Parameter name → its values, in the order given (a name may repeat).
 OperationParams = dict[str, list[Any]]
 
-_BUILTIN = ("hoso.fhir.operations.everything", "hoso.fhir.operations.validate")
+_BUILTIN = ("hoso.fhir.operations.everything", "hoso.fhir.operations.summary",
+            "hoso.fhir.operations.validate")
 
 
 @dataclass(frozen=True, slots=True)
