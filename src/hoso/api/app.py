@@ -25,6 +25,7 @@ from hoso.api import (
     docs_routes,
     fhir_routes,
     gateway_routes,
+    health_book_routes,
     home_routes,
     import_routes,
     login_routes,
@@ -132,6 +133,7 @@ ROUTERS = (
     review_routes.router,  # /api/mpi: the steward's review queue
     audit_routes.router,  # /api/audit: the DPO's anomalies
     metrics_routes.router,  # /api/metrics: the national sync's queue
+    health_book_routes.router,  # /api/health-book: the resident's book for apps
     operation_routes.router,
     fhir_routes.router,
 )

@@ -1,0 +1,238 @@
+"""The health book's content in the four groups of QĐ 31/QĐ-BYT Art. 2 §3: (a)
+administrative, (b) history, (c) episodes of care, (d) record summaries and papers.
+
+Everything is read through the caller's repository (the resident's own token, or a
+guardian's), so it is exactly what the access policy lets them see, and audited. Each
+item names its source facility and date; a section with nothing in it says so
+("Chưa có thông tin") rather than disappearing. Diagnoses carry their ICD-10 name from
+the Ministry's list (QĐ 4469) in the reader's language.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+from hoso.core import jsonx
+from hoso.fhir.care_links import FACILITY_SOURCE_PREFIX
+from hoso.fhir.icd10_names import icd10_name
+from hoso.fhir.repository import Repository
+
+__all__ = ["BOOK_TYPES", "EMPTY", "health_book"]
+
+EMPTY = {"vi": "Chưa có thông tin", "en": "Nothing recorded yet"}
+BOOK_TYPES = ("AllergyIntolerance", "Composition", "Condition", "Coverage",
+              "DiagnosticReport", "DocumentReference", "Encounter", "FamilyMemberHistory",
+              "Immunization", "MedicationRequest", "MedicationStatement", "Observation",
+              "Procedure", "RelatedPerson")  # fmt: skip
+MAX_RESOURCES = 5000
+_TITLES = {
+    "administrative": ("Thông tin hành chính", "Administrative"),
+    "allergies": ("Dị ứng", "Allergies"), "conditions": ("Bệnh mạn tính, khuyết tật",
+                                                      "Chronic diseases and disabilities"),
+    "procedures": ("Phẫu thuật, thủ thuật", "Surgeries and procedures"),
+    "family": ("Tiền sử gia đình", "Family history"),
+    "risk_factors": ("Yếu tố nguy cơ", "Risk factors"),
+    "vaccinations": ("Tiêm chủng", "Vaccinations"),
+    "results": ("Kết quả đo, xét nghiệm ngoài lần khám", "Measurements and results outside "
+                "an episode"),
+    "episodes": ("Các lần khám, chữa bệnh", "Episodes of care"),
+    "papers": ("Tóm tắt hồ sơ và giấy tờ", "Record summaries and papers"),
+}  # fmt: skip
+_CLASS = {"AMB": ("Ngoại trú", "Outpatient"), "IMP": ("Nội trú", "Inpatient"),
+          "EMER": ("Cấp cứu", "Emergency")}  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class _Reader:
+    lang: str
+
+    def pick(self, pair: tuple[str, str]) -> str:
+        return pair[0] if self.lang == "vi" else pair[1]
+
+    def concept(self, concept: Any) -> str | None:
+        """A CodeableConcept as text: an ICD-10 code by its name in the list."""
+        if not isinstance(concept, dict):
+            return None
+        for coding in concept.get("coding") or []:
+            system = str(coding.get("system") or "")
+            if "icd-10" in system and coding.get("code"):
+                name = icd10_name(str(coding["code"]), self.lang)
+                if name:
+                    return f"{coding['code']} {name}"
+        codings = concept.get("coding") or [{}]
+        return concept.get("text") or codings[0].get("display") or codings[0].get("code")
+
+
+def _facility(resource: dict[str, Any]) -> str | None:
+    source = str((resource.get("meta") or {}).get("source") or "")
+    if source.startswith(FACILITY_SOURCE_PREFIX):
+        return source[len(FACILITY_SOURCE_PREFIX):]
+    provider = resource.get("serviceProvider") or resource.get("performer") or None
+    if isinstance(provider, dict):
+        return provider.get("display") or provider.get("reference")
+    return None
+
+
+def _date(resource: dict[str, Any]) -> str | None:
+    for key in ("effectiveDateTime", "onsetDateTime", "occurrenceDateTime", "performedDateTime",
+                "authoredOn", "recordedDate", "date", "issued"):  # fmt: skip
+        if isinstance(resource.get(key), str):
+            return str(resource[key])
+    period = resource.get("period") or resource.get("performedPeriod") or {}
+    if isinstance(period, dict) and period.get("start"):
+        return str(period["start"])
+    # No clinical date: when it was recorded, so that every item still has one.
+    return (resource.get("meta") or {}).get("lastUpdated")
+
+
+def _item(reader: _Reader, resource: dict[str, Any], title: str | None = None,
+          **detail: Any) -> dict[str, Any]:  # fmt: skip
+    concept = (resource.get("code") or resource.get("vaccineCode")
+               or resource.get("medicationCodeableConcept") or resource.get("type"))  # fmt: skip
+    name = title or reader.concept(concept)
+    return {"reference": f"{resource['resourceType']}/{resource['id']}",
+            "title": name or resource["resourceType"], "date": _date(resource),
+            "facility": _facility(resource), **{k: v for k, v in detail.items() if v}}  # fmt: skip
+
+
+def _section(reader: _Reader, key: str, items: list[dict[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {"key": key, "title": reader.pick(_TITLES[key]), "count": len(items),
+                           "items": items}  # fmt: skip
+    if not items:
+        out["empty"] = EMPTY[reader.lang]
+    return out
+
+
+def health_book(repo: Repository, patient_id: str, lang: str = "vi") -> dict[str, Any]:
+    """The whole book of `patient_id` as the caller may see it: 404 for a record they
+    may not read, exactly as for one that does not exist (the read comes first)."""
+    patient = jsonx.loads(repo.read("Patient", patient_id).content)
+    reader = _Reader("en" if lang == "en" else "vi")
+    by_type = _record(repo, patient_id)
+    history = [
+        _section(reader, "allergies", [_item(reader, r) for r in by_type["AllergyIntolerance"]]),
+        _section(reader, "conditions", [_item(reader, r) for r in by_type["Condition"]
+                                        if not r.get("encounter")]),
+        _section(reader, "procedures", [_item(reader, r) for r in by_type["Procedure"]
+                                        if not r.get("encounter")]),
+        _section(reader, "family", [_item(reader, r, reader.concept(r.get("relationship")))
+                                    for r in by_type["FamilyMemberHistory"]]),
+        _section(reader, "risk_factors", [_item(reader, r, value=_value(r))
+                                          for r in by_type["Observation"]
+                                          if "social-history" in _categories(r)]),
+        _section(reader, "vaccinations", [_vaccination(reader, r)
+                                          for r in by_type["Immunization"]]),
+        _section(reader, "results", [_result(reader, r) for r in by_type["Observation"]
+                                     + by_type["DiagnosticReport"] if not r.get("encounter")
+                                     and "social-history" not in _categories(r)]),
+    ]  # fmt: skip
+    return {
+        "patient": f"Patient/{patient_id}", "lang": reader.lang,
+        "administrative": _administrative(reader, patient, by_type),
+        "history": history,
+        "episodes": _section(reader, "episodes", _episodes(reader, by_type)),
+        "papers": _section(reader, "papers", [
+            _item(reader, r, r.get("title") or r.get("description"))
+            for r in by_type["Composition"] + by_type["DocumentReference"]]),
+    }  # fmt: skip
+
+
+def _record(repo: Repository, patient_id: str) -> dict[str, list[dict[str, Any]]]:
+    found: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    cursor: str | None = None
+    total = 0
+    while total < MAX_RESOURCES:
+        page = repo.compartment(patient_id, BOOK_TYPES, count=1000, cursor=cursor)
+        for hit in page.matches:
+            found[hit.resource_type].append(jsonx.loads(hit.content))
+        total += len(page.matches)
+        cursor = page.next_cursor
+        if cursor is None:
+            break
+    for items in found.values():  # newest first, as a person reads a book
+        items.sort(key=lambda r: _date(r) or "", reverse=True)
+    return found
+
+
+def _categories(resource: dict[str, Any]) -> set[str]:
+    return {c.get("code") for cat in resource.get("category") or [] if isinstance(cat, dict)
+            for c in cat.get("coding") or [] if isinstance(c, dict)}  # fmt: skip
+
+
+def _value(observation: dict[str, Any]) -> str | None:
+    quantity = observation.get("valueQuantity")
+    if isinstance(quantity, dict) and "value" in quantity:
+        return f"{quantity['value']} {quantity.get('unit') or ''}".strip()
+    for key in ("valueString", "valueBoolean", "valueInteger"):
+        if key in observation:
+            return str(observation[key])
+    concept = observation.get("valueCodeableConcept")
+    return _Reader("vi").concept(concept) if concept else None
+
+
+def _result(reader: _Reader, result: dict[str, Any]) -> dict[str, Any]:
+    """A result with its value, reference range and abnormal flag."""
+    return _item(reader, result, value=_value(result), range=result.get("referenceRange"),
+                 flag=reader.concept((result.get("interpretation") or [None])[0]))
+
+
+def _vaccination(reader: _Reader, immunization: dict[str, Any]) -> dict[str, Any]:
+    doses = [p.get("doseNumberPositiveInt") or p.get("doseNumberString")
+             for p in immunization.get("protocolApplied") or [] if isinstance(p, dict)]
+    return _item(reader, immunization, dose=next((d for d in doses if d), None),
+                 lot=immunization.get("lotNumber"))  # fmt: skip
+
+
+def _administrative(reader: _Reader, patient: dict[str, Any],
+                    by_type: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:  # fmt: skip
+    names = patient.get("name") or [{}]
+    name = " ".join([names[0].get("family") or "", *(names[0].get("given") or [])]).strip()
+    identifiers = {str(i.get("system")): i.get("value") for i in patient.get("identifier") or []
+                   if isinstance(i, dict)}  # fmt: skip
+    cards = [{"card": c.get("subscriberId") or c.get("identifier", [{}])[0].get("value"),
+              "payor": ((c.get("payor") or [{}])[0]).get("display"),
+              **{k: (c.get("period") or {}).get(k) for k in ("start", "end")}}
+             for c in by_type["Coverage"]]  # fmt: skip
+    blood = [_value(o) for o in by_type["Observation"]
+             if any(c.get("code") in ("882-1", "883-9") for c in
+                    (o.get("code") or {}).get("coding") or [])]  # fmt: skip
+    addresses = patient.get("address") or [{}]
+    return {
+        "title": reader.pick(_TITLES["administrative"]), "name": name or None,
+        "birth_date": patient.get("birthDate"), "gender": patient.get("gender"),
+        "identifiers": identifiers,
+        "phone": next((t.get("value") for t in patient.get("telecom") or []
+                       if t.get("system") == "phone"), None),
+        "address": addresses[0].get("text") or addresses[0].get("city"),
+        "ward": addresses[0].get("city"),
+        "insurance": cards, "blood_group": blood[0] if blood else None,
+        "representatives": [_item(reader, r, reader.concept((r.get("relationship") or [{}])[0]))
+                            for r in by_type["RelatedPerson"]],
+    }  # fmt: skip
+
+
+def _episodes(reader: _Reader, by_type: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    """Each Encounter with what was recorded during it (resources pointing at it)."""
+    during: dict[str, dict[str, list[dict[str, Any]]]] = defaultdict(lambda: defaultdict(list))
+    for kind in ("Condition", "Observation", "MedicationRequest", "Procedure",
+                 "DiagnosticReport"):  # fmt: skip
+        for r in by_type[kind]:
+            ref = str((r.get("encounter") or {}).get("reference") or "")
+            if ref.startswith("Encounter/"):
+                during[ref.split("/")[1]][kind].append(r)
+    episodes = []
+    for encounter in by_type["Encounter"]:
+        found = during[encounter["id"]]
+        klass = str((encounter.get("class") or {}).get("code") or "")
+        episodes.append(_item(
+            reader, encounter, reader.pick(_CLASS.get(klass, (klass, klass))) or None,
+            end=(encounter.get("period") or {}).get("end"),
+            reason=reader.concept((encounter.get("reasonCode") or [None])[0]),
+            diagnoses=[_item(reader, r) for r in found["Condition"]],
+            results=[_result(reader, r) for r in found["Observation"] + found["DiagnosticReport"]],
+            medications=[_item(reader, r) for r in found["MedicationRequest"]],
+            procedures=[_item(reader, r) for r in found["Procedure"]],
+        ))  # fmt: skip
+    return episodes

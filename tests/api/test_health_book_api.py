@@ -1,0 +1,85 @@
+"""`GET /api/health-book/{id}` (issue 17 points 1–2, first part): the four groups with
+counts, each item with its facility and date, ICD-10 names in the reader's language,
+empty sections that say so, ETag/304, and nobody else's book."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from tests.api.access_world import World, create
+from tests.builders.clinical import observation
+
+
+def _book(client: TestClient, patient_id: str, **headers: str) -> Any:
+    return client.get(f"/api/health-book/{patient_id}", headers=headers)
+
+
+def _history(book: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {s["key"]: s for s in book["history"]}
+
+
+def test_the_resident_reads_every_group_of_their_book(world: World) -> None:
+    answer = _book(world.resident("p1"), world.ids["p1"])
+    assert answer.status_code == 200, answer.text
+    book = answer.json()
+    assert book["administrative"]["birth_date"] and book["administrative"]["name"]
+    history = _history(book)
+    assert set(history) == {"allergies", "conditions", "procedures", "family", "risk_factors",
+                            "vaccinations", "results"}  # fmt: skip
+    [reading] = history["results"]["items"]  # a blood pressure taken outside an episode
+    assert reading["reference"] == f"Observation/{world.ids['obsA1']}"
+    assert reading["value"] == "131 mm[Hg]" and reading["facility"] == "79001"
+    [hiv] = [i for i in history["conditions"]["items"]
+             if i["reference"] == f"Condition/{world.ids['hivB1']}"]  # fmt: skip
+    assert hiv["title"].startswith("B20 Bệnh") and hiv["facility"] == "79002" and hiv["date"]
+    assert history["allergies"]["count"] == 0
+    assert history["allergies"]["empty"] == "Chưa có thông tin"
+    episodes = book["episodes"]
+    assert episodes["count"] == 2 and {e["title"] for e in episodes["items"]} == {"Ngoại trú"}
+    assert {e["facility"] for e in episodes["items"]} == {"79001", "79002"}
+    assert book["papers"]["empty"] == "Chưa có thông tin"
+
+
+def test_english_when_asked(world: World) -> None:
+    book = _book(world.resident("p1"), world.ids["p1"], **{"Accept-Language": "en-GB,en"})
+    assert book.headers["content-language"] == "en"
+    history = _history(book.json())
+    assert history["allergies"]["title"] == "Allergies"
+    assert history["allergies"]["empty"] == "Nothing recorded yet"
+    titles = [i["title"] for i in history["conditions"]["items"]]
+    assert any(t.startswith("B20 ") and "HIV" in t for t in titles)
+
+
+def test_a_phone_revalidates_with_its_etag(world: World, client: TestClient) -> None:
+    resident = world.resident("p1")
+    first = _book(resident, world.ids["p1"])
+    etag = first.headers["etag"]
+    again = _book(resident, world.ids["p1"], **{"If-None-Match": etag})
+    assert again.status_code == 304 and again.content == b""
+    create(client, observation(world.ids["p1"], value=128))
+    changed = _book(resident, world.ids["p1"], **{"If-None-Match": etag})
+    assert changed.status_code == 200 and changed.headers["etag"] != etag
+
+
+def test_nobody_reads_another_book(world: World) -> None:
+    resident = world.resident("p1")
+    other, missing = _book(resident, world.ids["p2"]), _book(resident, "khong-co-ai")
+    assert other.status_code == missing.status_code == 404
+    assert other.json()["issue"][0]["code"] == missing.json()["issue"][0]["code"]
+    # A facility caring for p1 sees its own part, not another facility's HIV record.
+    seen = _book(world.facility("79001"), world.ids["p1"])
+    assert seen.status_code == 200 and world.ids["hivB1"] not in seen.text
+    assert _book(world.facility("79002"), world.ids["p3"]).status_code == 404
+
+
+def test_a_guardian_reads_their_childs_book(world: World) -> None:
+    """p1 is the child's mother (a RelatedPerson with her CCCD): she switches to the
+    child's book with her own token; the child's is not p2's."""
+    mother = world.resident("p1")
+    child = _book(mother, world.ids["child"])
+    assert child.status_code == 200, child.text
+    [height] = _history(child.json())["results"]["items"]
+    assert height["reference"] == f"Observation/{world.ids['obsChild']}"
+    assert _book(world.resident("p2"), world.ids["child"]).status_code == 404
