@@ -68,10 +68,10 @@ def test_nobody_reads_another_book(world: World) -> None:
     other, missing = _book(resident, world.ids["p2"]), _book(resident, "khong-co-ai")
     assert other.status_code == missing.status_code == 404
     assert other.json()["issue"][0]["code"] == missing.json()["issue"][0]["code"]
-    # A facility caring for p1 sees its own part, not another facility's HIV record.
-    seen = _book(world.facility("79001"), world.ids["p1"])
-    assert seen.status_code == 200 and world.ids["hivB1"] not in seen.text
-    assert _book(world.facility("79002"), world.ids["p3"]).status_code == 404
+    # The book is the resident's: other roles are refused whoever's record it is.
+    for caller in (world.facility("79001"), world.clinician(), world.as_role("officer")):
+        refused = _book(caller, world.ids["p1"])
+        assert refused.status_code == 403 and world.ids["hivB1"] not in refused.text
 
 
 def test_a_guardian_reads_their_childs_book(world: World) -> None:
@@ -83,3 +83,36 @@ def test_a_guardian_reads_their_childs_book(world: World) -> None:
     [height] = _history(child.json())["results"]["items"]
     assert height["reference"] == f"Observation/{world.ids['obsChild']}"
     assert _book(world.resident("p2"), world.ids["child"]).status_code == 404
+
+
+def test_an_app_syncs_only_what_changed(world: World, client: TestClient) -> None:
+    resident = world.resident("p1")
+    first = resident.get(f"/api/health-book/{world.ids['p1']}/changes")
+    assert first.status_code == 200, first.text
+    everything = first.json()
+    assert f"Condition/{world.ids['hivB1']}" in {c["reference"] for c in everything["changes"]}
+    assert all(c["reference"] != f"Observation/{world.ids['obsB2']}"  # p2's
+               for c in everything["changes"])  # fmt: skip
+    new = create(client, observation(world.ids["p1"], value=140))
+    later = resident.get(f"/api/health-book/{world.ids['p1']}/changes",
+                         params={"since": everything["next"]}).json()  # fmt: skip
+    assert [c["reference"] for c in later["changes"]] == [f"Observation/{new}"]
+    assert later["next"] > everything["next"]
+    client.delete(f"/fhir/Observation/{new}")
+    gone = resident.get(f"/api/health-book/{world.ids['p1']}/changes",
+                        params={"since": later["next"]}).json()  # fmt: skip
+    assert [(c["reference"], c["deleted"]) for c in gone["changes"]] == [
+        (f"Observation/{new}", True)]
+
+
+def test_changes_refuse_bad_positions_and_strangers(world: World) -> None:
+    resident = world.resident("p1")
+    for params in ({"since": "-1"}, {"since": "x"}, {"limit": "0"}, {"limit": "5000"},
+                   {"since": "9" * 40}):  # fmt: skip
+        answer = resident.get(f"/api/health-book/{world.ids['p1']}/changes", params=params)
+        assert answer.status_code == 400, (params, answer.text)
+    other = resident.get(f"/api/health-book/{world.ids['p2']}/changes")
+    missing = resident.get("/api/health-book/khong-co-ai/changes")
+    assert other.status_code == missing.status_code == 404
+    assert world.facility("79002").get(
+        f"/api/health-book/{world.ids['p2']}/changes").status_code == 403

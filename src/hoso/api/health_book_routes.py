@@ -3,7 +3,10 @@
 - `GET /api/health-book/{patient_id}`: every section (QĐ 31/QĐ-BYT groups a–d) with its
   counts, in the language of `Accept-Language` (vi by default, en), for a resident's
   token (`patient/*.rs`) or a guardian's for their child; another record is 404, as a
-  missing one. `ETag` and `If-None-Match` → 304, so a phone refreshes cheaply.
+  missing one; another role 403. `ETag` and `If-None-Match` → 304, so a phone
+  refreshes cheaply.
+- `GET /api/health-book/{patient_id}/changes?since=N`: what changed after position N
+  (the change feed), and `next`, the position to ask from next time.
 
 Thin: the content is `hoso.healthbook.content`, read through the caller's repository.
 """
@@ -15,8 +18,11 @@ import hashlib
 from fastapi import APIRouter, Request, Response
 from starlette.concurrency import run_in_threadpool
 
+from hoso.access.health_book_access import check_book_reader, resident_changes
 from hoso.api.deps import RepoDep
 from hoso.core import jsonx
+from hoso.core.errors import InvalidRequest
+from hoso.core.text import whole_number
 from hoso.healthbook.content import health_book
 
 router = APIRouter(prefix="/api/health-book")
@@ -31,6 +37,7 @@ def _lang(request: Request) -> str:
 async def book(patient_id: str, request: Request, repo: RepoDep) -> Response:
     """Sổ sức khỏe điện tử / The electronic health book, every section with its counts."""
     lang = _lang(request)
+    check_book_reader(repo, patient_id)
     content = await run_in_threadpool(health_book, repo, patient_id, lang)
     body = jsonx.dumps(content)
     etag = f'W/"{hashlib.sha256(body).hexdigest()[:32]}"'
@@ -39,3 +46,19 @@ async def book(patient_id: str, request: Request, repo: RepoDep) -> Response:
     if etag in [t.strip() for t in request.headers.get("if-none-match", "").split(",")]:
         return Response(status_code=304, headers=headers)
     return Response(body, media_type="application/json", headers=headers)
+
+
+@router.get("/{patient_id}/changes")
+async def changes(patient_id: str, repo: RepoDep, since: str = "0", limit: str = "100"
+                  ) -> Response:  # fmt: skip
+    """Những gì đã thay đổi / What changed in the record after `since` (a position this
+    endpoint gave as `next`; 0 the first time), so an app syncs only that."""
+    after, count = whole_number(since), whole_number(limit)
+    if after is None or after < 0 or count is None or not 1 <= count <= 1000:
+        raise InvalidRequest("since là số ≥ 0, limit từ 1 đến 1000 / since is a number ≥ 0, "
+                             "limit from 1 to 1000", expression=["since", "limit"])  # fmt: skip
+    shown, reached = await run_in_threadpool(resident_changes, repo, patient_id, after, count)
+    body = {"since": after, "next": reached, "changes": [
+        {"position": c.position, "reference": c.key, "version": c.version, "deleted": c.deleted}
+        for c in shown]}  # fmt: skip
+    return Response(jsonx.dumps(body), media_type="application/json")

@@ -96,6 +96,10 @@ class ChangeFeed(Protocol):
         """Up to `limit` changes after `position`, in order, each with its content."""
         ...
 
+    def for_patient(self, patient_id: str, after: int, limit: int) -> list[Change]:
+        """One resident's changes after `after`, in order, without content."""
+        ...
+
     def latest(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], Change]:
         """The current version of each (type, id) as a change (position 0), with content
         (a deleted one's: the version before the deletion, as in `changes_after`)."""

@@ -138,6 +138,17 @@ class SqlChangeFeed:
         rows = self._conn.execute(query.order_by(f.c.position).limit(limit))
         return [_change(row) for row in rows]
 
+    def for_patient(self, patient_id: str, after: int, limit: int) -> list[Change]:
+        """One resident's changes after `after`, in order, without content."""
+        f = change_feed
+        rows = self._conn.execute(
+            sa.select(f.c.position, f.c.resource_type, f.c.id, f.c.version, f.c.deleted,
+                      f.c.patient_id, f.c.committed, sa.null().label("content"))
+            .where(f.c.patient_id == patient_id, f.c.position > after)
+            .order_by(f.c.position).limit(limit)
+        )  # fmt: skip
+        return [_change(row) for row in rows]
+
     def latest(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], Change]:
         r = schema.resource
         by_type: dict[str, list[str]] = {}

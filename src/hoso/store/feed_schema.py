@@ -25,6 +25,7 @@ change_feed = sa.Table(
     sa.Column("deleted", sa.Boolean, nullable=False),
     sa.Column("patient_id", sa.String(64)),
     sa.Column("committed", sa.BigInteger, nullable=False),  # µs since the epoch
+    sa.Index("ix_change_feed_patient", "patient_id", "position"),  # one resident's changes
 )
 
 change_counter = sa.Table(

@@ -1,0 +1,53 @@
+"""The health book's doors in the access layer: the book is the resident's (their own,
+or a child's they are guardian of); every other role is refused, and another
+resident's book is answered exactly like a missing one.
+
+`changes` lists what changed in the resident's record after a position of the change
+feed, so a phone syncs only that: each change the resident may see now (a version
+their view shows; a deletion of a resource whose last version it showed), audited as a
+read of their record.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from hoso.access import claims as roles
+from hoso.access import policy
+from hoso.access.audit_record import READ
+from hoso.fhir.change_feed import Change
+from hoso.fhir.outcomes import not_found
+
+if TYPE_CHECKING:
+    from hoso.access.repository import AccessRepository
+
+__all__ = ["check_book_reader", "resident_changes"]
+
+
+def check_book_reader(repo: AccessRepository, patient_id: str) -> None:
+    """A resident's token for their own or their child's book; else 403 (another role)
+    or 404 (another person's book, as for a missing one)."""
+    role = repo.principal.role
+    if role != roles.RESIDENT:
+        raise policy.denied(role, "đọc sổ sức khỏe / read a resident's health book")
+    if patient_id not in repo.principal.patients:
+        raise not_found("Patient", patient_id)
+
+
+def resident_changes(repo: AccessRepository, patient_id: str, since: int, limit: int
+                     ) -> tuple[list[Change], int]:  # fmt: skip
+    """(the changes the resident may see, the position read up to): the app asks from
+    that position next time, so hidden changes are not read again."""
+    entity = f"Patient/{patient_id}"
+
+    def run() -> tuple[list[Change], int]:
+        check_book_reader(repo, patient_id)
+        view = repo.decider.visibility()
+        with repo.session() as s:
+            found = s.feed.for_patient(patient_id, since, limit)
+            shown = [c for c in found if s.visible(c.resource_type, c.id, view)]
+        repo.audit(READ, "health-book-changes", patients=(patient_id,), entities=(entity,),
+                   description=f"{len(shown)} thay đổi / changes after {since}")  # fmt: skip
+        return shown, found[-1].position if found else since
+
+    return repo.guarded(READ, "health-book-changes", entity, run)
