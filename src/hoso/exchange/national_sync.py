@@ -141,6 +141,16 @@ class NationalSync:
                                           f"attempts in a row: {exc}") from exc  # fmt: skip
                     stop.wait(self.backoff.delay(self.failures))
                     continue
+                except Exception:
+                    if until_idle:
+                        raise
+                    # Our own store unreachable, the lease taken over: a worker inside
+                    # `hoso serve` keeps trying (with backoff) rather than stop for good.
+                    log.exception("national sync: step failed")
+                    self.failures += 1
+                    self.in_doubt = True
+                    stop.wait(self.backoff.delay(self.failures))
+                    continue
                 if handled is None:  # another worker holds the lease
                     stop.wait(min(self.lease_seconds, 5.0))
                 elif handled == 0:

@@ -142,6 +142,13 @@ class SubscriptionWorker:
                 log.warning("subscription delivery failed (%d): %s", self.failures, exc)
                 stop.wait(self.backoff.delay(self.failures))
                 continue
+            except Exception:
+                if until_idle:
+                    raise
+                log.exception("subscriptions: step failed")  # our store down: keep trying
+                self.failures += 1
+                stop.wait(self.backoff.delay(self.failures))
+                continue
             self.failures = 0
             if done == 0:
                 if until_idle:
