@@ -17,11 +17,12 @@ from pathlib import Path
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "hoso"
 FOUNDATION = {"core", "fhir"}
-DOMAIN = {"exchange", "publichealth", "programmes", "warehouse", "booking"}
+DOMAIN = {"exchange", "publichealth", "programmes", "warehouse", "booking", "healthbook"}
 
 # package → the hoso packages it may import (ARCHITECTURE.md's table, plus the packages
 # this code base adds: `bulk` ($export over the access layer), `synth` (synthetic city),
-# `assembly` (what both composition roots build the same way)).
+# `assembly` (what both composition roots build the same way), `healthbook` (the
+# resident's health book computed from the record, issue 17)).
 MAY_IMPORT: dict[str, set[str]] = {
     "core": set(),
     "fhir": {"core"},
@@ -36,6 +37,7 @@ MAY_IMPORT: dict[str, set[str]] = {
     "programmes": FOUNDATION,
     "warehouse": FOUNDATION,
     "booking": FOUNDATION,
+    "healthbook": FOUNDATION,
     "assembly": FOUNDATION | {"store", "access", "identity", "ingest"} | DOMAIN,
     "api": FOUNDATION | {"store", "access", "identity", "ingest", "bulk", "assembly"} | DOMAIN,
     "cli": FOUNDATION

@@ -6,9 +6,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
 from dataclasses import replace
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -28,17 +26,6 @@ pytestmark = pytest.mark.live
 
 FACILITY_SYSTEM = "https://moh.gov.vn/fhir/sid/ma-cskcb"
 MA_LK_SYSTEM = "https://fhir.hoso.hochiminhcity.gov.vn/sid/xml130-ma-lk"
-
-
-@pytest.fixture
-def national(tmp_path: Path) -> Iterator[NationalServer]:
-    server = NationalServer(tmp_path)
-    server.register_peer()
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 def worker(store: SqlStore, national: NationalServer, trail: Any, **options: Any) -> NationalSync:

@@ -115,29 +115,23 @@ class ClientRegistry:
         client_id: str | None = None,
     ) -> Client:
         """A facility's system (client credentials with private_key_jwt)."""
-        client_id = client_id or f"cs-{facility.lower()}-{secrets.token_hex(4)}"
-        self.store.add_client(
-            client_id=client_id,
-            name=name or f"Hệ thống cơ sở {facility}",
-            kind=SYSTEM,
-            facility=facility,
-            scopes=" ".join(parse_scopes(scopes)),
-            jwks=json.dumps(public_jwks(jwks)),
-            redirect_uris=None,
-            status=ACTIVE,
-            created=int(self.clock()),
-        )
-        return self.require(client_id)
+        return self._register_keyed(
+            client_id or f"cs-{facility.lower()}-{secrets.token_hex(4)}",
+            name or f"Hệ thống cơ sở {facility}", SYSTEM, facility, scopes, jwks)
 
     def register_peer(self, *, name: str, scopes: str, jwks: dict[str, Any],
                       client_id: str | None = None) -> Client:  # fmt: skip
         """A peer record system (client credentials with private_key_jwt)."""
-        client_id = client_id or f"peer-{secrets.token_hex(6)}"
+        return self._register_keyed(client_id or f"peer-{secrets.token_hex(6)}", name, PEER,
+                                    None, scopes, jwks)  # fmt: skip
+
+    def _register_keyed(self, client_id: str, name: str, kind: str, facility: str | None,
+                        scopes: str, jwks: dict[str, Any]) -> Client:  # fmt: skip
         self.store.add_client(
             client_id=client_id,
             name=name,
-            kind=PEER,
-            facility=None,
+            kind=kind,
+            facility=facility,
             scopes=" ".join(parse_scopes(scopes)),
             jwks=json.dumps(public_jwks(jwks)),
             redirect_uris=None,

@@ -15,13 +15,14 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from hoso.core import jsonx
 from hoso.exchange.sync_keys import SyncKey, sync_key
 from hoso.fhir.change_feed import Change
+from hoso.fhir.repository import iter_references
 
 __all__ = ["NEVER_SENT", "Outgoing", "plan_batch", "references_of", "transaction"]
 
@@ -43,21 +44,9 @@ def references_of(change: Change) -> list[str]:
     if not change.content or '"reference"' not in change.content:
         return []
     return list(dict.fromkeys(
-        f"{m.group(1)}/{m.group(2)}" for ref in _references(jsonx.loads(change.content))
+        f"{m.group(1)}/{m.group(2)}" for _path, ref in iter_references(jsonx.loads(change.content))
         if (m := _RELATIVE.match(ref))
     ))  # fmt: skip
-
-
-def _references(node: Any) -> Iterator[str]:
-    if isinstance(node, dict):
-        for key, value in node.items():
-            if key == "reference" and isinstance(value, str):
-                yield value
-            else:
-                yield from _references(value)
-    elif isinstance(node, list):
-        for item in node:
-            yield from _references(item)
 
 
 def _labels(resource: dict[str, Any]) -> set[str]:
