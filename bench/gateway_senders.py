@@ -5,7 +5,8 @@ concurrent senders (issue 16 point 6).
 
 A fresh PostgreSQL database (`hoso_bench_gateway`) with the facility registered and a
 gateway account (`hoso clients add-gateway`), then `hoso serve` as shipped (the rate
-limit off: one facility sends thousands of calls a minute). Each sender is a HIS's
+limit off: one facility sends thousands of calls a minute; the care-claim watch's floor
+raised, see `bench.intake_setup`). Each sender is a HIS's
 connection (its own HTTP client, one call at a time): `POST /api/token/take` with the
 upper-case MD5 of the password, then for each visit `POST /api/qd130/guiHoSoXmlQD4750`
 (headers `accessToken`, `tokenId`, `passwordHash`; JSON with `fileHSBase64`), taking a
@@ -35,8 +36,15 @@ from typing import Any
 import httpx
 
 from bench.bulk import fresh_pg
-from bench.intake_setup import AutoAnalyze, facts, hoso, register_facility, write_result
-from bench.latency import SERVER_WORKERS, server, summarise
+from bench.intake_setup import (
+    CLAIM_WATCH_ENV,
+    AutoAnalyze,
+    facts,
+    hoso,
+    register_facility,
+    write_result,
+)
+from bench.latency import SERVER_ENV, SERVER_WORKERS, server, summarise
 from bench.xml130_files import FACILITY, VAR, day_files, today
 from hoso.access.gateway_login import md5_upper
 
@@ -143,6 +151,7 @@ def run(visits: int, database_url: str, *, senders: int = 8, facility: str = FAC
     register_facility(database_url, facility)
     account = gateway_account(database_url, facility)
     log = VAR / f"gateway-server-{os.getpid()}.log"
+    SERVER_ENV.update(CLAIM_WATCH_ENV)
     with server(database_url, log) as (base, pid), AutoAnalyze(database_url, analyze_every) as a:
         print(f"[gateway] hoso serve {base} (pid {pid}, {SERVER_WORKERS[0]} process(es)); "
               f"{visits} visits, {senders} senders", flush=True)  # fmt: skip
@@ -160,6 +169,7 @@ def run(visits: int, database_url: str, *, senders: int = 8, facility: str = FAC
         "gateway-senders", database_url, command,
         measured=f"{senders} senders: POST /api/token/take, then POST {SUBMIT} per visit",
         label=label, server_processes=SERVER_WORKERS[0], senders=senders, visits=visits,
+        server_environment=SERVER_ENV,
         load_average_before=load_before, load_average_after=load_after,
         statistics=a.describe(), answers=answers, tokens_taken=sum(s.tokens for s in crew),
         errors=[e for s in crew for e in s.errors][:10], seconds=round(seconds, 2),

@@ -3,6 +3,13 @@
 facility registered, `hoso` in a fresh process, PostgreSQL's statistics kept fresh as
 autovacuum would, and the facts written beside every figure.
 
+**The care-claim watch.** A facility's system that opens residents' records faster than
+twice its busiest hour of the past 30 days (at least `HOSO_CARE_CLAIM_FLOOR`, 30 an
+hour) is slowed to one opening per 10 s (`hoso.access.care_claims`). A benchmark sends
+in minutes what a large hospital sends in a day, into an empty store: every visit opens
+a record. The servers run with `CLAIM_WATCH_ENV` (a floor no run reaches), as an
+operator would set it for a hospital of that size; the watch itself is not bypassed.
+
 **Statistics.** The shared PostgreSQL server of this machine runs with `autovacuum =
 off`. An intake run starts on empty tables and adds tens of thousands of rows a minute:
 without `ANALYZE`, the plans made for empty tables stay, and each conditional update's
@@ -33,9 +40,11 @@ from hoso.core.clock import VN_TZ
 from hoso.core.settings import DEFAULT_FACILITY_SYSTEM
 from hoso.store.engine import make_engine
 
-__all__ = ["AutoAnalyze", "facts", "hoso", "register_facility", "write_result"]
+__all__ = ["CLAIM_WATCH_ENV", "AutoAnalyze", "facts", "hoso", "register_facility",
+           "write_result"]
 
 ROOT = Path(__file__).resolve().parent.parent
+CLAIM_WATCH_ENV = {"HOSO_CARE_CLAIM_FLOOR": "1000000"}
 VAR = ROOT / "var" / "bench"
 
 
