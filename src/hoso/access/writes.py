@@ -90,8 +90,10 @@ def conditional_update(repo: AccessRepository, resource_type: str, criteria: str
     def run(uow: AccessRepository, s: Session) -> WriteResult:
         uow.decider.authorize(resource_type, "u")
         uow.decider.authorize(resource_type, "s")
+        # Two matches are enough to refuse; the count the search would add is not needed
+        # (one statement per conditional update, as the store's own match leaves it out).
         matches = uow.search(resource_type, [*parse_qsl(criteria, keep_blank_values=True),
-                                             ("_count", "2")])  # fmt: skip
+                                             ("_count", "2"), ("_total", "none")])  # fmt: skip
         for hit in matches.matches:
             _writable(uow, s, resource_type, hit.id)
         stamped = _prepared(uow, resource)
