@@ -203,7 +203,8 @@ def _service(ctx: _Visit, code: str, name: str, group: str, icd9: str | None,
     return {
         "MA_LK": ctx.ma_lk, "MA_DICH_VU": code, "MA_NHOM": group, "TEN_DICH_VU": name,
         "MA_PTTT_QT": icd9, "DON_VI_TINH": "Lần", "SO_LUONG": "1.000", "MA_KHOA": "K01",
-        "MA_BAC_SI": ctx.doctor, "MA_BENH": ctx.diagnoses[0].replace(".", ""),
+        "MA_BAC_SI": ctx.doctor, "NGUOI_THUC_HIEN": ctx.doctor,
+        "MA_BENH": ctx.diagnoses[0].replace(".", ""),
         "NGAY_YL": _at(ctx.start + timedelta(minutes=minutes)),
         "NGAY_TH_YL": _at(ctx.start + timedelta(minutes=minutes + 10)),
     }  # fmt: skip
