@@ -83,3 +83,17 @@ def test_cli_reports_bad_lines_and_missing_files(tmp_path: Path, database_url: s
     assert f"{bad}:1: Patient.gender" in result.stderr and f"{bad}:2:" in result.stderr
     missing = _run("import", str(tmp_path / "nope"), "--database-url", database_url)
     assert missing.returncode == 2 and "Không tìm thấy / not found" in missing.stderr
+
+
+def test_a_folder_is_imported_in_reference_order(tmp_path: Path) -> None:
+    """What others point at first, so that the change feed (and the national sync
+    reading it) meets an Organization before a Patient, an Encounter before a Condition."""
+    from hoso.cli.imports import _ndjson_files
+
+    names = ["Condition", "Encounter", "Observation", "Organization", "Patient",
+             "DiagnosticReport", "Practitioner", "Zzz"]  # fmt: skip
+    for name in names:
+        (tmp_path / f"{name}.ndjson").write_text("")
+    order = [p.stem for p in _ndjson_files([tmp_path])]
+    assert order == ["Organization", "Practitioner", "Patient", "Encounter", "Condition",
+                     "Observation", "Zzz", "DiagnosticReport"]  # fmt: skip
