@@ -20,6 +20,7 @@ from hoso.fhir.care_links import FACILITY_SOURCE_PREFIX
 from hoso.fhir.icd10_names import icd10_name
 from hoso.fhir.outcomes import not_found
 from hoso.fhir.repository import Repository
+from hoso.healthbook.measurements import LOINC, measurement_name, measurement_series
 
 __all__ = ["BOOK_TYPES", "EMPTY", "SECTION_KEYS", "book_list", "episode_detail", "health_book",
            "section_page"]
@@ -64,6 +65,11 @@ class _Reader:
                 name = icd10_name(str(coding["code"]), self.lang)
                 if name:
                     return f"{coding['code']} {name}"
+            if coding.get("system") == LOINC and not concept.get("text") and not coding.get(
+                    "display"):  # fmt: skip
+                name = measurement_name(str(coding.get("code")), self.lang)
+                if name:
+                    return name
         codings = concept.get("coding") or [{}]
         return concept.get("text") or codings[0].get("display") or codings[0].get("code")
 
@@ -199,6 +205,7 @@ def _whole_book(repo: Repository, patient_id: str, lang: str) -> dict[str, Any]:
         "administrative": _administrative(reader, patient, by_type),
         "history": history,
         "episodes": _section(reader, "episodes", _episodes(reader, by_type)),
+        "measurements": measurement_series(by_type["Observation"]),
         "papers": _section(reader, "papers", [
             _item(reader, r, r.get("title") or r.get("description"))
             for r in by_type["Composition"] + by_type["DocumentReference"]]),
