@@ -153,6 +153,18 @@ def _evaluate(series: Series, birth: date, given: list[_Given]
     return index, last, not_counted, skipped
 
 
+def _missed_at_end(series: Series, skipped: list[int]) -> Dose | None:
+    """The first of the doses that end the series and all lapsed past their catch-up
+    age with nothing given after them (the 18-month pertussis booster of a child now
+    past 7); None when the series ended on a dose that counted."""
+    first = None
+    for dose in reversed(series.doses):
+        if dose.number not in skipped:
+            break
+        first = dose
+    return first
+
+
 def _state(series: Series, birth: date, given: list[_Given], on: date,
            version: str) -> DueDose:  # fmt: skip
     index, last, not_counted, skipped = _evaluate(series, birth, given)
@@ -162,7 +174,12 @@ def _state(series: Series, birth: date, given: list[_Given], on: date,
             "series_length": len(series.doses), "not_counted": tuple(not_counted),
             "skipped": tuple(skipped), "schedule_version": version}  # fmt: skip
     if index >= len(series.doses):
-        return DueDose(status=COMPLETE, dose=None, **base)
+        missed = _missed_at_end(series, skipped)
+        if missed is None:
+            return DueDose(status=COMPLETE, dose=None, **base)
+        # the last doses lapsed rather than were given: not "complete"
+        return DueDose(status=TOO_LATE, dose=missed.number, catch_up_until=_limit(missed, birth),
+                       given_as=missed.given_as, label=missed.label, **base)  # fmt: skip
     dose = series.doses[index]
     earliest = _earliest(dose, birth, last)
     due = max(dose.recommended_age.after(birth), earliest)
