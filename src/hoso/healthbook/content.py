@@ -14,13 +14,18 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from hoso.core import jsonx
+from hoso.core import clock, jsonx
 from hoso.core.errors import InvalidRequest, ResourceNotFound
 from hoso.fhir.care_links import FACILITY_SOURCE_PREFIX
 from hoso.fhir.icd10_names import icd10_name
 from hoso.fhir.outcomes import not_found
 from hoso.fhir.repository import Repository
 from hoso.healthbook.measurements import LOINC, measurement_name, measurement_series
+from hoso.programmes.immunisation import (
+    next_due_items,
+    packaged_vaccine_table,
+    schedule_in_force,
+)
 
 __all__ = ["BOOK_TYPES", "EMPTY", "SECTION_KEYS", "book_list", "episode_detail", "health_book",
            "section_page"]
@@ -194,8 +199,11 @@ def _whole_book(repo: Repository, patient_id: str, lang: str) -> dict[str, Any]:
         _section(reader, "risk_factors", [_item(reader, r, value=_value(r))
                                           for r in by_type["Observation"]
                                           if "social-history" in _categories(r)]),
-        _section(reader, "vaccinations", [_vaccination(reader, r)
-                                          for r in by_type["Immunization"]]),
+        {**_section(reader, "vaccinations", [_vaccination(reader, r)
+                                             for r in by_type["Immunization"]]),
+         # The national schedule's next doses, from the Immunizations the reader sees.
+         "next_due": [_due(d) for d in next_due_items(patient, by_type["Immunization"],
+                                                      lang=reader.lang)]},
         _section(reader, "results", [_result(reader, r) for r in by_type["Observation"]
                                      + by_type["DiagnosticReport"] if not r.get("encounter")
                                      and "social-history" not in _categories(r)]),
@@ -251,11 +259,29 @@ def _result(reader: _Reader, result: dict[str, Any]) -> dict[str, Any]:
                  flag=reader.concept((result.get("interpretation") or [None])[0]))
 
 
+def _due(item: dict[str, Any]) -> dict[str, Any]:
+    return {"antigen": item["name"], "dose": item.get("dose_label") or item["dose"],
+            "due": item["due_date"], "status": item["status_label"], "code": item["status"],
+            "vaccine": item.get("vaccine"), "schedule": item.get("schedule_version")}  # fmt: skip
+
+
 def _vaccination(reader: _Reader, immunization: dict[str, Any]) -> dict[str, Any]:
     doses = [p.get("doseNumberPositiveInt") or p.get("doseNumberString")
              for p in immunization.get("protocolApplied") or [] if isinstance(p, dict)]
     return _item(reader, immunization, dose=next((d for d in doses if d), None),
-                 lot=immunization.get("lotNumber"))  # fmt: skip
+                 lot=immunization.get("lotNumber"),
+                 antigens=_antigen_names(immunization, reader.lang))  # fmt: skip
+
+
+def _antigen_names(immunization: dict[str, Any], lang: str) -> list[str]:
+    """What a vaccine protects against (a combination: each antigen), by the names
+    the national schedule gives them; the product itself is the item's title."""
+    schedule = schedule_in_force(clock.now().astimezone(clock.VN_TZ).date())
+    names = []
+    for antigen in sorted(packaged_vaccine_table().antigens_of(immunization)):
+        series = schedule.antigen(antigen)
+        names.append(series.name[lang] if series else antigen)
+    return names
 
 
 def _administrative(reader: _Reader, patient: dict[str, Any],
