@@ -21,6 +21,7 @@ from hoso.access.resolve import PrincipalResolver
 from hoso.api import (
     audit_routes,
     auth_routes,
+    book_rights_routes,
     book_routes,
     bulk_routes,
     docs_routes,
@@ -135,6 +136,7 @@ ROUTERS = (
     audit_routes.router,  # /api/audit: the DPO's anomalies
     metrics_routes.router,  # /api/metrics: the national sync's queue
     health_book_routes.router,  # /api/health-book: the resident's book for apps
+    book_rights_routes.router,  # /book/{id}/access|consent|requests
     book_routes.router,  # /book: the same book as pages
     operation_routes.router,
     fhir_routes.router,
