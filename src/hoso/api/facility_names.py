@@ -12,7 +12,7 @@ import orjson
 from hoso.access.repository import AccessRepository
 from hoso.core.errors import FhirError
 
-__all__ = ["facility_names", "facility_organizations"]
+__all__ = ["facility_names", "facility_organizations", "organization_names"]
 
 MAX_CODES = 100  # one page's worth; the scorecard shows at most 30 facilities
 
@@ -43,3 +43,16 @@ def facility_organizations(repo: AccessRepository, codes: Iterable[str | None]
             if identifier.get("system") == system and code in wanted:
                 found.setdefault(code, (f"Organization/{hit.id}", org.get("name")))
     return found
+
+
+def organization_names(repo: AccessRepository, refs: Iterable[str]) -> dict[str, str]:
+    """{"Organization/id": name} for an episode's provider named by reference only."""
+    names: dict[str, str] = {}
+    for ref in sorted(set(refs))[:MAX_CODES]:
+        try:
+            org = orjson.loads(repo.read("Organization", ref.split("/", 1)[1]).content)
+        except FhirError:  # gone or not the caller's to read: the reference alone
+            continue
+        if org.get("name"):
+            names[ref] = org["name"]
+    return names
