@@ -207,3 +207,14 @@ def test_the_sections_offered_are_the_books(world: World) -> None:
     titles = {s["key"]: s["title"] for s in [*book["history"], book["episodes"], book["papers"]]}
     titles["administrative"] = book["administrative"]["title"]
     assert titles == {k: vi for k, (vi, _en) in SECTION_TITLES.items()}
+
+
+def test_the_shared_page_is_vietnamese_first_and_english_on_its_switch(world: World) -> None:
+    link = _make(world.resident("p1"), world, sections=["allergies"]).json()
+    path = f"/share/{_token(link['url'])}"
+    with TestClient(world.app, raise_server_exceptions=False) as stranger:
+        vi = stranger.get(path, headers={"Accept-Language": "en-US,en"}).text
+        en = stranger.get(path, params={"lang": "en"}).text
+    assert '<html lang="vi">' in vi and "Chưa có thông tin" in vi
+    assert '<html lang="en">' in en and "Nothing recorded yet" in en
+    assert 'href="?lang=en"' in vi

@@ -63,6 +63,7 @@ def test_make_open_and_revoke_through_the_forms(world: World) -> None:
     assert '<figure id="qr"><svg' in made.text
     url = re.search(r'id="share-url" type="text" readonly value="([^"]+)"', made.text).group(1)
     path = urlsplit(url).path
+    assert f'id="share-open" href="{path}"' in made.text
     with TestClient(world.app, raise_server_exceptions=False) as stranger:
         assert stranger.get(path).status_code == 200
     listing = resident.get(_page(world)).text

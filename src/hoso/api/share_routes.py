@@ -146,7 +146,9 @@ def _share_page(request: Request, caller: PageCaller, patient_id: str,
     created = None
     if made is not None:
         url = _url(request, made.token)
+        # `path` opens it on this server whatever address the public URL names.
         created = {"id": made.link.id, "url": url, "qr": _qr_svg(url),
+                   "path": f"{request.scope.get('root_path', '')}/share/{made.token}",
                    "expires": clock.from_us(made.link.expires_at)}  # fmt: skip
     return render_page(request, "share_links.html", lang=caller.lang, who=caller.who(),
                        patient=quote(patient_id, safe=""), links=shown, created=created,
@@ -205,8 +207,9 @@ async def _form(request: Request) -> dict[str, list[str]]:
 
 # -- the link itself ----------------------------------------------------------------------
 def _lang(request: Request) -> str:
-    wanted = request.headers.get("accept-language", "vi").split(",")[0].strip().lower()
-    return "en" if wanted.startswith("en") else "vi"
+    # Vietnamese unless the page's own switch asked for English: the pages' rule, and a
+    # phone's browser language says little about who is reading over the shoulder.
+    return "en" if request.query_params.get("lang") == "en" else "vi"
 
 
 @router.get("/share/{token}")
