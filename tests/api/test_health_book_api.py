@@ -4,12 +4,16 @@ empty sections that say so, ETag/304, and nobody else's book."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from fastapi.testclient import TestClient
 
+from hoso.core import clock
+from hoso.core.settings import DEFAULT_CCCD_SYSTEM
 from tests.api.access_world import World, create
 from tests.builders.clinical import observation
+from tests.builders.patient import patient
 
 
 def _book(client: TestClient, patient_id: str, **headers: str) -> Any:
@@ -116,3 +120,85 @@ def test_changes_refuse_bad_positions_and_strangers(world: World) -> None:
     assert other.status_code == missing.status_code == 404
     assert world.facility("79002").get(
         f"/api/health-book/{world.ids['p2']}/changes").status_code == 403
+
+
+def test_the_summary_previews_and_the_sections_page(world: World, client: TestClient) -> None:
+    """The summary holds each section's count and its newest items; the rest comes a
+    page at a time, `next` pointing at the following page until the last."""
+    resident, pid = world.resident("p1"), world.ids["p1"]
+    made = [create(client, observation(pid, value=100 + i)) for i in range(7)]
+    results = _history(_book(resident, pid).json())["results"]
+    assert results["count"] == 8 and len(results["items"]) == 5 and results["more"] is True
+    seen, offset = [], 0
+    while offset is not None:
+        page = resident.get(f"/api/health-book/{pid}/sections/results",
+                            params={"offset": offset, "count": 3})  # fmt: skip
+        assert page.status_code == 200, page.text
+        body = page.json()
+        assert body["count"] == 8 and len(body["items"]) <= 3
+        seen += [i["reference"] for i in body["items"]]
+        offset = body.get("next")
+    assert len(seen) == 8 and set(seen) >= {f"Observation/{i}" for i in made}
+    for params in ({"offset": "-1"}, {"count": "0"}, {"count": "101"}, {"offset": "x"}):
+        bad = resident.get(f"/api/health-book/{pid}/sections/results", params=params)
+        assert bad.status_code == 400, params
+    assert resident.get(f"/api/health-book/{pid}/sections/secrets").status_code == 400
+    stranger = resident.get(f"/api/health-book/{world.ids['p2']}/sections/results")
+    assert stranger.status_code == 404
+
+
+def test_an_episode_whole_and_nobody_elses(world: World) -> None:
+    resident, pid = world.resident("p1"), world.ids["p1"]
+    listed = resident.get(f"/api/health-book/{pid}/sections/episodes").json()
+    heading = next(e for e in listed["items"] if e["reference"].endswith(world.ids["encA1"]))
+    assert set(heading["counts"]) == {"diagnoses", "results", "medications", "procedures"}
+    whole = resident.get(f"/api/health-book/{pid}/episodes/{world.ids['encA1']}")
+    assert whole.status_code == 200, whole.text
+    assert whole.json()["facility"] == "79001" and whole.json()["title"] == "Ngoại trú"
+    assert whole.headers["etag"]
+    # p2's episode under p1's book, p1's episode under p2's book, a made-up one: alike.
+    answers = [resident.get(f"/api/health-book/{pid}/episodes/{world.ids['encB2']}"),
+               resident.get(f"/api/health-book/{world.ids['p2']}/episodes/{world.ids['encA1']}"),
+               resident.get(f"/api/health-book/{pid}/episodes/khong-co")]  # fmt: skip
+    assert [a.status_code for a in answers] == [404, 404, 404]
+    assert len({a.json()["issue"][0]["code"] for a in answers}) == 1
+
+
+def test_a_guardian_lists_the_books_they_may_open(world: World) -> None:
+    mother = world.resident("p1").get("/api/health-book")
+    assert mother.status_code == 200, mother.text
+    books = mother.json()["books"]
+    assert [b["id"] for b in books] == [world.ids["p1"], world.ids["child"]]
+    assert books[1]["birth_date"] == "2020-06-01" and books[1]["name"].startswith("Trần")
+    assert [b["id"] for b in world.resident("p2").get("/api/health-book").json()["books"]] == [
+        world.ids["p2"]]
+    assert world.clinician().get("/api/health-book").status_code == 403
+
+
+def test_a_babys_book_lists_the_next_doses_of_the_schedule(world: World,
+                                                          client: TestClient) -> None:  # fmt: skip
+    """Ten days old: BCG is due (the schedule's first month); once given it is no longer
+    listed, and the vaccination names what it protects against."""
+    born = (clock.now().astimezone(clock.VN_TZ).date() - timedelta(days=10)).isoformat()
+    baby = create(client, patient(cccd=None, family="Trần", given=("Bé", "Hai"),
+                                  birth_date=born))  # fmt: skip
+    create(client, {"resourceType": "RelatedPerson", "patient": {"reference": f"Patient/{baby}"},
+                    "identifier": [{"system": DEFAULT_CCCD_SYSTEM, "value": "079090001234"}],
+                    "relationship": [{"coding": [{"code": "MTH", "system":
+                                      "http://terminology.hl7.org/CodeSystem/v3-RoleCode"}]}]})
+    world.app.state.principals.forget()  # the mother's children are cached for a minute
+    mother = world.resident("p1")
+    due = _history(_book(mother, baby).json())["vaccinations"]["next_due"]
+    [bcg] = [d for d in due if d["antigen"] == "Lao (BCG)"]
+    assert bcg["code"] in ("due", "overdue") and bcg["status"] and bcg["due"] >= born
+    create(client, {"resourceType": "Immunization", "status": "completed",
+                    "vaccineCode": {"coding": [{"system": "http://hl7.org/fhir/sid/cvx",
+                                                "code": "19"}]},
+                    "patient": {"reference": f"Patient/{baby}"},
+                    "occurrenceDateTime": born})  # fmt: skip
+    vaccinations = _history(_book(mother, baby).json())["vaccinations"]
+    assert "Lao (BCG)" not in {d["antigen"] for d in vaccinations["next_due"]}
+    assert vaccinations["items"][0]["antigens"] == ["Lao (BCG)"]
+    english = _history(_book(mother, baby, **{"Accept-Language": "en"}).json())
+    assert all(d["status"] in ("Due now", "Overdue, catch up", "Upcoming")
+               for d in english["vaccinations"]["next_due"])  # fmt: skip
