@@ -138,7 +138,7 @@ def test_hiv_is_hidden_unless_the_resident_includes_it(world: World) -> None:
     hidden_page, shown_page = _open(world, plain["url"]), _open(world, shown["url"])
     assert hidden_page.status_code == shown_page.status_code == 200
     assert "B20" not in hidden_page.text and "HIV" not in hidden_page.text
-    assert "B20" in shown_page.text
+    assert "B20" in shown_page.text and "Bệnh viện Quận 3" in shown_page.text  # its facility
     # The resident's own book still shows it.
     own = resident.get(f"/api/health-book/{world.ids['p1']}").text
     assert world.ids["hivB1"] in own

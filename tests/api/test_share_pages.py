@@ -53,6 +53,7 @@ def test_the_list_page_offers_the_form_with_safe_defaults(world: World) -> None:
     assert '<option value="24" selected>24 giờ</option>' in html
     assert re.search(r'id="include-sensitive"(?![^>]*checked)', html)
     assert "<script" not in html
+    assert f'href="/book/{world.ids["p1"]}/share"' in html  # the book's own navigation
 
 
 def test_make_open_and_revoke_through_the_forms(world: World) -> None:

@@ -14,7 +14,8 @@ def _book() -> dict[str, Any]:
     history = [{"key": k, "items": [{"title": k}]} for k in SECTIONS
                if k not in ("administrative", "episodes", "papers")]  # fmt: skip
     return {"patient": "Patient/p1", "lang": "vi", "administrative": {"name": "An"},
-            "history": history, "episodes": {"key": "episodes"}, "papers": {"key": "papers"}}
+            "history": history, "episodes": {"key": "episodes"}, "papers": {"key": "papers"},
+            "measurements": {"8480-6": [131]}}
 
 
 def test_the_whole_book_unless_sections_are_chosen() -> None:
@@ -33,4 +34,4 @@ def test_only_the_chosen_sections_are_kept() -> None:
     shown = shared_book(_book(), ("vaccinations", "papers"))
     assert [s["key"] for s in shown["history"]] == ["vaccinations"]
     assert "papers" in shown and "episodes" not in shown and "administrative" not in shown
-    assert shown["lang"] == "vi"
+    assert shown["lang"] == "vi" and "measurements" not in shown  # not a chosen section

@@ -19,13 +19,14 @@ Thin: the rules are `hoso.access.share_links` and `hoso.healthbook.sharing`.
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import parse_qs, quote
+from urllib.parse import quote
 
 import segno
 from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from starlette.concurrency import run_in_threadpool
 
+from hoso.access.repository import AccessRepository
 from hoso.access.share_links import (
     DEFAULT_HOURS,
     CreatedLink,
@@ -33,8 +34,10 @@ from hoso.access.share_links import (
     ShareLinks,
     share_principal,
 )
-from hoso.api.body import check_media_type, read_body, read_json
+from hoso.api.body import read_json
 from hoso.api.deps import RepoDep, repository_of
+from hoso.api.facility_names import facility_names
+from hoso.api.forms import read_form
 from hoso.api.layout import render_page
 from hoso.api.page_session import PageCaller, PageCallerDep, refuse_cross_site
 from hoso.core import clock
@@ -45,7 +48,6 @@ from hoso.store.share_links import SqlShareLinks
 
 router = APIRouter()
 
-FORM_TYPE = "application/x-www-form-urlencoded"
 MAX_BODY_BYTES = 4096
 DURATIONS = ((1, ("1 giờ", "1 hour")), (24, ("24 giờ", "24 hours")),
              (72, ("3 ngày", "3 days")), (168, ("7 ngày", "7 days")))  # fmt: skip
@@ -157,17 +159,17 @@ def _share_page(request: Request, caller: PageCaller, patient_id: str,
                        csrf=caller.form_token(f"share:{patient_id}"))  # fmt: skip
 
 
-@router.get("/book/{patient_id}/share")
+@router.get("/book/{patient_id}/share", include_in_schema=False)
 def share_page(patient_id: str, request: Request, caller: PageCallerDep) -> HTMLResponse:
     """Chia sẻ sổ sức khỏe / Share the health book: the links and the form."""
     return _share_page(request, caller, patient_id)
 
 
-@router.post("/book/{patient_id}/share")
+@router.post("/book/{patient_id}/share", include_in_schema=False)
 async def share_form(patient_id: str, request: Request, caller: PageCallerDep) -> HTMLResponse:
     """The form's new link, shown with its QR code this once (its secret is not kept)."""
     refuse_cross_site(request)  # before reading a body another site sent
-    form = await _form(request)
+    form = await read_form(request, max_fields=2 * len(SECTIONS) + 8)
     caller.check_form(request, f"share:{patient_id}", _one(form, "csrf"))
     sections = check_sections(form.get("section") or [])
     made = await run_in_threadpool(
@@ -177,12 +179,12 @@ async def share_form(patient_id: str, request: Request, caller: PageCallerDep) -
     return await run_in_threadpool(_share_page, request, caller, patient_id, made)
 
 
-@router.post("/book/{patient_id}/share/{link_id}/revoke")
+@router.post("/book/{patient_id}/share/{link_id}/revoke", include_in_schema=False)
 async def revoke_form(patient_id: str, link_id: str, request: Request,
                       caller: PageCallerDep) -> Response:  # fmt: skip
     number = _link_id(link_id)
     refuse_cross_site(request)
-    form = await _form(request)
+    form = await read_form(request)
     caller.check_form(request, f"share-revoke:{patient_id}:{number}", _one(form, "csrf"))
     await run_in_threadpool(_links(request).revoke, caller.repo, patient_id, number)
     root = request.scope.get("root_path", "")
@@ -194,25 +196,21 @@ def _one(form: dict[str, list[str]], name: str) -> str | None:
     return values[0] if values else None
 
 
-async def _form(request: Request) -> dict[str, list[str]]:
-    """The form's fields, each with all its values (one per checked section)."""
-    check_media_type(request, {FORM_TYPE})
-    data = await read_body(request, MAX_BODY_BYTES)
-    try:
-        return parse_qs(data.decode("utf-8"), max_num_fields=2 * len(SECTIONS) + 8)
-    except (UnicodeDecodeError, ValueError):
-        raise InvalidRequest("Biểu mẫu không đọc được / Unreadable form",
-                             expression=["$"]) from None  # fmt: skip
-
-
 # -- the link itself ----------------------------------------------------------------------
+def _facility_names(repo: AccessRepository, book: dict[str, Any]) -> dict[str, str]:
+    """The names of the facilities the shared sections name (read as the link)."""
+    sections = [*book["history"], *(book[k] for k in ("episodes", "papers") if k in book)]
+    codes = {item.get("facility") for s in sections for item in s["items"]}
+    return facility_names(repo, codes)
+
+
 def _lang(request: Request) -> str:
     # Vietnamese unless the page's own switch asked for English: the pages' rule, and a
     # phone's browser language says little about who is reading over the shoulder.
     return "en" if request.query_params.get("lang") == "en" else "vi"
 
 
-@router.get("/share/{token}")
+@router.get("/share/{token}", include_in_schema=False)
 def open_link(token: str, request: Request) -> HTMLResponse:
     """Sổ sức khỏe được chia sẻ / A shared health book: read only, no account."""
     lang = _lang(request)
@@ -231,7 +229,7 @@ def open_link(token: str, request: Request) -> HTMLResponse:
     repo = repository_of(request, share_principal(link, source_ip))
     book = shared_book(health_book(repo, link.patient_id, lang), link.sections)
     page = render_page(request, "share_view.html", lang=lang, book=book,
-                       titles=SECTION_TITLES, expires=clock.from_us(link.expires_at),
-                       show_login=False)  # fmt: skip
+                       facilities=_facility_names(repo, book),
+                       expires=clock.from_us(link.expires_at), show_login=False)  # fmt: skip
     page.headers.update(PUBLIC_HEADERS)
     return page

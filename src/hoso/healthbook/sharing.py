@@ -8,14 +8,15 @@ from collections.abc import Sequence
 from typing import Any
 
 from hoso.core.errors import InvalidRequest
+from hoso.healthbook.content import SECTION_KEYS
 
 __all__ = ["SECTIONS", "SECTION_TITLES", "check_sections", "shared_book"]
 
-# The book's sections in its own order (QĐ 31/QĐ-BYT Art. 2 §3 groups a–d); a test
-# checks them against what `health_book` returns.
-SECTIONS = ("administrative", "allergies", "conditions", "procedures", "family",
-            "risk_factors", "vaccinations", "results", "episodes", "papers")  # fmt: skip
+# The book's sections in its own order (QĐ 31/QĐ-BYT Art. 2 §3 groups a–d): the
+# administrative group, then the ones the book pages by.
+SECTIONS = ("administrative", *SECTION_KEYS)
 _TOP = ("administrative", "episodes", "papers")  # the rest sit in `history`
+_ALWAYS = ("patient", "lang")  # whose book, in which language: never a section's content
 # The sections' names for the form that chooses them, as the book titles them (a test
 # holds the two together).
 SECTION_TITLES = {
@@ -50,8 +51,10 @@ def check_sections(chosen: object) -> tuple[str, ...]:
 
 
 def shared_book(book: dict[str, Any], sections: Sequence[str]) -> dict[str, Any]:
-    """`book` (as `health_book` returned it) with only `sections`."""
-    shown = {k: v for k, v in book.items() if k not in (*_TOP, "history")}
+    """`book` (as `health_book` returned it) with only `sections`: anything else the
+    book carries now or later (the measurement series behind its charts) is left out
+    unless it is named here."""
+    shown = {k: book[k] for k in _ALWAYS if k in book}
     shown |= {k: book[k] for k in _TOP if k in sections and k in book}
     shown["history"] = [s for s in book.get("history") or [] if s.get("key") in sections]
     return shown
