@@ -36,6 +36,7 @@ from hoso.api import (
     quality_routes,
     review_routes,
     rights_routes,
+    share_routes,
     status_routes,
     xml130_routes,
 )
@@ -118,6 +119,7 @@ def _state(app: FastAPI, store: SqlStore, settings: Settings,
     auth_routes.install(app)
     login_routes.install(app)  # the pages' sessions: state.web_sessions
     gateway_routes.install(app)  # facilities' gateway logins: state.gateway_login
+    share_routes.install(app)  # the health book's share links: state.share_links
 
 
 ROUTERS = (
@@ -138,6 +140,7 @@ ROUTERS = (
     health_book_routes.router,  # /api/health-book: the resident's book for apps
     book_rights_routes.router,  # /book/{id}/access|consent|requests
     book_routes.router,  # /book: the same book as pages
+    share_routes.router,  # its share links: /api/health-book/…/share-links, /book, /share
     operation_routes.router,
     fhir_routes.router,
 )
