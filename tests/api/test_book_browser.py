@@ -209,3 +209,44 @@ def test_a_resident_manages_consent_and_requests(browser: Browser,
 def _shot(label: str) -> Path:
     SHOTS.mkdir(parents=True, exist_ok=True)
     return SHOTS / f"{label}.png"
+
+
+def test_a_share_link_is_made_opened_and_revoked(browser: Browser,
+                                                 family: dict[str, Any]) -> None:  # fmt: skip
+    """The resident makes a QR link to two sections; a doctor opens it with no account;
+    the resident sees it was opened, revokes it, and the link answers 410."""
+    origin, mother = family["origin"], family["mother"]
+    context, page = _log_in(browser, family, "resident")
+    stranger = browser.new_context(locale="vi-VN")  # the doctor's phone: no account
+    try:
+        page.goto(f"{origin}/book/{mother}/share")
+        _both_widths(page, "book-share")
+        for key in page.locator("#new-link input[name=section]").all():
+            if key.get_attribute("value") not in ("allergies", "episodes"):
+                key.uncheck()
+        page.locator("#create").click()
+        assert page.locator("#qr svg").is_visible()
+        url = page.locator("#share-url").input_value()
+        _both_widths(page, "book-share-created")
+        doctor = stranger.new_page()
+        opened = doctor.goto(url)
+        assert opened is not None and opened.status == 200
+        text = doctor.locator("main").inner_text()
+        assert "Penicilin" in text and "Bệnh viện Nhân dân Gia Định" in text
+        assert "HbA1c" not in text  # only the sections she chose
+        doctor.set_viewport_size({"width": 390, "height": 844})
+        doctor.screenshot(path=str(_shot("share-view-390")), full_page=True)
+        page.goto(f"{origin}/book/{mother}/share")
+        row = page.locator("#links tbody tr").first
+        assert "1" in row.inner_text()  # opened once
+        row.locator("button[id^=revoke-]").click()
+        page.wait_for_url(f"{origin}/book/{mother}/share")
+        assert page.locator("#no-links").is_visible()
+        gone = doctor.goto(url)
+        assert gone is not None and gone.status == 410
+        doctor.screenshot(path=str(_shot("share-revoked-390")), full_page=True)
+        guessed = doctor.goto(url[:-6] + "AAAAAA")
+        assert guessed is not None and guessed.status == 404
+    finally:
+        stranger.close()
+        context.close()

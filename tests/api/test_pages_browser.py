@@ -43,9 +43,9 @@ PAGES = {
     "steward": ["/", "/api/mpi/review.html", "PAIR", "/api/quality/scorecard.html"],
     "admin": ["/", "/status"],
 }
-# A radio button's target is its whole label.
+# A radio button's or a checkbox's target is its whole label (label.choice, measured).
 CONTROLS = ("button, a.button, a.action, header.top a, select, label.choice, "
-            "input:not([type=hidden]):not([type=radio])")  # fmt: skip
+            "input:not([type=hidden]):not([type=radio]):not([type=checkbox])")  # fmt: skip
 
 
 @pytest.fixture

@@ -23,7 +23,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from hoso.access.health_book_access import check_book_reader, readable_books
-from hoso.api.facility_names import facility_names, organization_names
+from hoso.api.facility_names import content_facility_names
 from hoso.api.layout import render_page
 from hoso.api.page_session import PageCaller, PageCallerDep
 from hoso.core import clock
@@ -96,23 +96,7 @@ async def episode(request: Request, patient_id: str, encounter_id: str,
 
 
 def _names(caller: PageCaller, content: Any) -> dict[str, str]:
-    """Facility codes anywhere in the content, with their names."""
-    codes: set[str] = set()
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            if isinstance(node.get("facility"), str):
-                codes.add(node["facility"])
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
-    walk(content)
-    refs = sorted(c for c in codes if c.startswith("Organization/"))
-    return {**facility_names(caller.repo, codes - set(refs)),
-            **organization_names(caller.repo, refs)}  # fmt: skip
+    return content_facility_names(caller.repo, content)
 
 
 def _other_books(caller: PageCaller) -> list[dict[str, Any]]:

@@ -6,13 +6,15 @@ is shown alone."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 import orjson
 
 from hoso.access.repository import AccessRepository
 from hoso.core.errors import FhirError
 
-__all__ = ["facility_names", "facility_organizations", "organization_names"]
+__all__ = ["content_facility_names", "facility_names", "facility_organizations",
+           "organization_names"]
 
 MAX_CODES = 100  # one page's worth; the scorecard shows at most 30 facilities
 
@@ -56,3 +58,23 @@ def organization_names(repo: AccessRepository, refs: Iterable[str]) -> dict[str,
         if org.get("name"):
             names[ref] = org["name"]
     return names
+
+
+def content_facility_names(repo: AccessRepository, content: Any) -> dict[str, str]:
+    """Every `facility` anywhere in a health book's content (a facility code, or an
+    Organization reference when the sender named the provider only so), with its name."""
+    named: set[str] = set()
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if isinstance(node.get("facility"), str):
+                named.add(node["facility"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(content)
+    refs = {n for n in named if n.startswith("Organization/")}
+    return {**facility_names(repo, named - refs), **organization_names(repo, refs)}

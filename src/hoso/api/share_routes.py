@@ -26,7 +26,6 @@ from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from starlette.concurrency import run_in_threadpool
 
-from hoso.access.repository import AccessRepository
 from hoso.access.share_links import (
     DEFAULT_HOURS,
     CreatedLink,
@@ -36,7 +35,7 @@ from hoso.access.share_links import (
 )
 from hoso.api.body import read_json
 from hoso.api.deps import RepoDep, repository_of
-from hoso.api.facility_names import facility_names
+from hoso.api.facility_names import content_facility_names
 from hoso.api.forms import read_form
 from hoso.api.layout import render_page
 from hoso.api.page_session import PageCaller, PageCallerDep, refuse_cross_site
@@ -197,13 +196,6 @@ def _one(form: dict[str, list[str]], name: str) -> str | None:
 
 
 # -- the link itself ----------------------------------------------------------------------
-def _facility_names(repo: AccessRepository, book: dict[str, Any]) -> dict[str, str]:
-    """The names of the facilities the shared sections name (read as the link)."""
-    sections = [*book["history"], *(book[k] for k in ("episodes", "papers") if k in book)]
-    codes = {item.get("facility") for s in sections for item in s["items"]}
-    return facility_names(repo, codes)
-
-
 def _lang(request: Request) -> str:
     # Vietnamese unless the page's own switch asked for English: the pages' rule, and a
     # phone's browser language says little about who is reading over the shoulder.
@@ -229,7 +221,7 @@ def open_link(token: str, request: Request) -> HTMLResponse:
     repo = repository_of(request, share_principal(link, source_ip))
     book = shared_book(health_book(repo, link.patient_id, lang), link.sections)
     page = render_page(request, "share_view.html", lang=lang, book=book,
-                       facilities=_facility_names(repo, book),
+                       facilities=content_facility_names(repo, book),
                        expires=clock.from_us(link.expires_at), show_login=False)  # fmt: skip
     page.headers.update(PUBLIC_HEADERS)
     return page
