@@ -21,6 +21,7 @@ from hoso.access.resolve import PrincipalResolver
 from hoso.api import (
     audit_routes,
     auth_routes,
+    book_pdf_routes,
     bulk_routes,
     docs_routes,
     fhir_routes,
@@ -134,6 +135,7 @@ ROUTERS = (
     audit_routes.router,  # /api/audit: the DPO's anomalies
     metrics_routes.router,  # /api/metrics: the national sync's queue
     health_book_routes.router,  # /api/health-book: the resident's book for apps
+    book_pdf_routes.router,  # /book/…pdf, /verify: the book as PDF and its QR's page
     operation_routes.router,
     fhir_routes.router,
 )
