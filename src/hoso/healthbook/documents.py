@@ -125,5 +125,6 @@ def book_facility_codes(book: dict[str, Any]) -> list[str]:
     return facility_codes(_sections(book))
 
 
-def _named(names: dict[str, str], codes: list[str]) -> dict[str, str]:
-    return {code: names[code] for code in codes if code in names}
+def _named(names: dict[str, str], codes: list[str]) -> dict[str, str | None]:
+    """Each facility printed, with its name (None when no readable Organization has it)."""
+    return {code: names.get(code) for code in codes}

@@ -36,8 +36,9 @@ __all__ = ["BOOK_MASTHEAD", "render_pdf"]
 FONTS = Path(__file__).parent / "fonts"
 FAMILY = "DejaVu"
 BOOK_MASTHEAD = "Hồ Sơ — Sổ sức khỏe điện tử"
-QR_MM = 30
+QR_MM = 36  # a ~500-character URL is a dense code: large enough for a phone on paper
 MARGIN_MM = 15
+MAX_HEADER_FACILITIES = 5
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,10 +120,15 @@ def render_pdf(document: Document, issued_at: int, verify_url: str,
 def _facility_lines(document: Document, names: dict[str, str]) -> tuple[str, ...]:
     if document.kind == EPISODE:
         return (f"Cơ sở khám, chữa bệnh / Facility: {facility_label(document.facility, names)}",)
-    codes = sorted(document.content["facilities"]) or []
+    codes = sorted(document.content["facilities"])
     lines = [BOOK_MASTHEAD]
     if codes:
-        shown = "; ".join(facility_label(code, names) for code in codes)
+        # Every page repeats the header: past a few facilities it names how many more
+        # (each item still names its own).
+        shown = "; ".join(facility_label(code, names) for code in codes[:MAX_HEADER_FACILITIES])
+        more = len(codes) - MAX_HEADER_FACILITIES
+        if more > 0:
+            shown += f"; và {more} cơ sở khác / and {more} more"
         lines.append(f"Nguồn / Sources: {shown}")
     return tuple(lines)
 
