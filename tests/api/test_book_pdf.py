@@ -17,9 +17,11 @@ from typing import Any
 
 import httpx2
 import pytest
+import segno
 import sqlalchemy as sa
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from PIL import Image, ImageOps
 
 from hoso.access import claims as roles
 from hoso.access.document_tokens import sign_document
@@ -51,6 +53,25 @@ def verify_path(text: str) -> str:
     start = text.index("/verify/")
     end = text.index("SHA-256:", start)
     return "".join(text[start:end].split())
+
+
+def qr_holds(pdf: bytes, url: str, tmp_path: Path) -> bool:
+    """Whether the PDF's one image is the QR code of `url` (segno only encodes, so the
+    image is read module by module against segno's matrix for that URL)."""
+    tmp_path.mkdir(exist_ok=True)
+    (tmp_path / "qr.pdf").write_bytes(pdf)
+    subprocess.run(["pdfimages", "-png", str(tmp_path / "qr.pdf"), str(tmp_path / "qr")],
+                   check=True, timeout=60)  # fmt: skip
+    [image] = [Image.open(p).convert("L") for p in sorted(tmp_path.glob("qr-*.png"))]
+    code = image.crop(ImageOps.invert(image).getbbox())  # the dark modules' square
+    for level in "lmqh":
+        matrix = segno.make(url, error=level, boost_error=False, micro=False).matrix
+        size = code.width / len(matrix)
+        dark = [[code.getpixel((int((c + 0.5) * size), int((r + 0.5) * size))) < 128
+                 for c in range(len(matrix))] for r in range(len(matrix))]  # fmt: skip
+        if dark == [[bool(v) for v in row] for row in matrix]:
+            return True
+    return False
 
 
 def printed_hash(text: str) -> str:
@@ -98,6 +119,9 @@ def test_the_resident_downloads_an_episode_and_its_qr_confirms_it(
                   "Ngoại trú", "Cơ sở khám, chữa bệnh"):  # fmt: skip
         assert words in text, words
     content_hash = printed_hash(text)
+    printed_url = world.app.state.settings.public_base_url + verify_path(text)
+    assert qr_holds(answer.content, printed_url, tmp_path)  # the QR is the printed address
+    assert not qr_holds(answer.content, printed_url[:-1], tmp_path / "other")
     page = world.operator.get(verify_path(text), headers={"Authorization": ""})
     assert page.status_code == 200, page.text
     assert "Tài liệu hợp lệ" in page.text and "Valid document" in page.text
