@@ -22,7 +22,9 @@ DOMAIN = {"exchange", "publichealth", "programmes", "warehouse", "booking", "hea
 # package → the hoso packages it may import (ARCHITECTURE.md's table, plus the packages
 # this code base adds: `bulk` ($export over the access layer), `synth` (synthetic city),
 # `assembly` (what both composition roots build the same way), `healthbook` (the
-# resident's health book computed from the record, issue 17)).
+# resident's health book computed from the record, issue 17)). `healthbook` may call
+# `programmes` (its public functions, as ARCHITECTURE.md lets one domain use another):
+# the book shows the immunisation schedule's next due doses (issue 17).
 MAY_IMPORT: dict[str, set[str]] = {
     "core": set(),
     "fhir": {"core"},
@@ -37,7 +39,7 @@ MAY_IMPORT: dict[str, set[str]] = {
     "programmes": FOUNDATION,
     "warehouse": FOUNDATION,
     "booking": FOUNDATION,
-    "healthbook": FOUNDATION,
+    "healthbook": FOUNDATION | {"programmes"},
     "assembly": FOUNDATION | {"store", "access", "identity", "ingest"} | DOMAIN,
     "api": FOUNDATION | {"store", "access", "identity", "ingest", "bulk", "assembly"} | DOMAIN,
     "cli": FOUNDATION

@@ -116,3 +116,56 @@ def test_changes_refuse_bad_positions_and_strangers(world: World) -> None:
     assert other.status_code == missing.status_code == 404
     assert world.facility("79002").get(
         f"/api/health-book/{world.ids['p2']}/changes").status_code == 403
+
+
+def test_the_summary_previews_and_the_sections_page(world: World, client: TestClient) -> None:
+    """The summary holds each section's count and its newest items; the rest comes a
+    page at a time, `next` pointing at the following page until the last."""
+    resident, pid = world.resident("p1"), world.ids["p1"]
+    made = [create(client, observation(pid, value=100 + i)) for i in range(7)]
+    results = _history(_book(resident, pid).json())["results"]
+    assert results["count"] == 8 and len(results["items"]) == 5 and results["more"] is True
+    seen, offset = [], 0
+    while offset is not None:
+        page = resident.get(f"/api/health-book/{pid}/sections/results",
+                            params={"offset": offset, "count": 3})  # fmt: skip
+        assert page.status_code == 200, page.text
+        body = page.json()
+        assert body["count"] == 8 and len(body["items"]) <= 3
+        seen += [i["reference"] for i in body["items"]]
+        offset = body.get("next")
+    assert len(seen) == 8 and set(seen) >= {f"Observation/{i}" for i in made}
+    for params in ({"offset": "-1"}, {"count": "0"}, {"count": "101"}, {"offset": "x"}):
+        bad = resident.get(f"/api/health-book/{pid}/sections/results", params=params)
+        assert bad.status_code == 400, params
+    assert resident.get(f"/api/health-book/{pid}/sections/secrets").status_code == 400
+    stranger = resident.get(f"/api/health-book/{world.ids['p2']}/sections/results")
+    assert stranger.status_code == 404
+
+
+def test_an_episode_whole_and_nobody_elses(world: World) -> None:
+    resident, pid = world.resident("p1"), world.ids["p1"]
+    listed = resident.get(f"/api/health-book/{pid}/sections/episodes").json()
+    heading = next(e for e in listed["items"] if e["reference"].endswith(world.ids["encA1"]))
+    assert set(heading["counts"]) == {"diagnoses", "results", "medications", "procedures"}
+    whole = resident.get(f"/api/health-book/{pid}/episodes/{world.ids['encA1']}")
+    assert whole.status_code == 200, whole.text
+    assert whole.json()["facility"] == "79001" and whole.json()["title"] == "Ngoại trú"
+    assert whole.headers["etag"]
+    # p2's episode under p1's book, p1's episode under p2's book, a made-up one: alike.
+    answers = [resident.get(f"/api/health-book/{pid}/episodes/{world.ids['encB2']}"),
+               resident.get(f"/api/health-book/{world.ids['p2']}/episodes/{world.ids['encA1']}"),
+               resident.get(f"/api/health-book/{pid}/episodes/khong-co")]  # fmt: skip
+    assert [a.status_code for a in answers] == [404, 404, 404]
+    assert len({a.json()["issue"][0]["code"] for a in answers}) == 1
+
+
+def test_a_guardian_lists_the_books_they_may_open(world: World) -> None:
+    mother = world.resident("p1").get("/api/health-book")
+    assert mother.status_code == 200, mother.text
+    books = mother.json()["books"]
+    assert [b["id"] for b in books] == [world.ids["p1"], world.ids["child"]]
+    assert books[1]["birth_date"] == "2020-06-01" and books[1]["name"].startswith("Trần")
+    assert [b["id"] for b in world.resident("p2").get("/api/health-book").json()["books"]] == [
+        world.ids["p2"]]
+    assert world.clinician().get("/api/health-book").status_code == 403

@@ -21,7 +21,7 @@ from hoso.fhir.outcomes import not_found
 if TYPE_CHECKING:
     from hoso.access.repository import AccessRepository
 
-__all__ = ["check_book_reader", "resident_changes"]
+__all__ = ["check_book_reader", "readable_books", "resident_changes"]
 
 
 def check_book_reader(repo: AccessRepository, patient_id: str) -> None:
@@ -32,6 +32,16 @@ def check_book_reader(repo: AccessRepository, patient_id: str) -> None:
         raise policy.denied(role, "đọc sổ sức khỏe / read a resident's health book")
     if patient_id not in repo.principal.patients:
         raise not_found("Patient", patient_id)
+
+
+def readable_books(repo: AccessRepository) -> list[str]:
+    """The Patients whose books this resident opens: their own, their children's (the
+    token's reach); another role 403."""
+    role = repo.principal.role
+    if role != roles.RESIDENT:
+        raise policy.denied(role, "đọc sổ sức khỏe / read a resident's health book")
+    own = repo.principal.claims.patient
+    return sorted(repo.principal.patients, key=lambda p: (p != own, p))
 
 
 def resident_changes(repo: AccessRepository, patient_id: str, since: int, limit: int

@@ -22,6 +22,7 @@ from hoso.api import (
     audit_routes,
     auth_routes,
     book_pdf_routes,
+    book_routes,
     bulk_routes,
     docs_routes,
     fhir_routes,
@@ -135,7 +136,9 @@ ROUTERS = (
     audit_routes.router,  # /api/audit: the DPO's anomalies
     metrics_routes.router,  # /api/metrics: the national sync's queue
     health_book_routes.router,  # /api/health-book: the resident's book for apps
+    # Before the pages: their /book/{patient}/episodes/{encounter} would take "….pdf".
     book_pdf_routes.router,  # /book/…pdf, /verify: the book as PDF and its QR's page
+    book_routes.router,  # /book: the same book as pages
     operation_routes.router,
     fhir_routes.router,
 )

@@ -5,6 +5,10 @@
   token (`patient/*.rs`) or a guardian's for their child; another record is 404, as a
   missing one; another role 403. `ETag` and `If-None-Match` → 304, so a phone
   refreshes cheaply.
+- `GET /api/health-book`: the books the caller may open (their own, their children's),
+  so a guardian switches between them.
+- `GET /api/health-book/{patient_id}/sections/{key}?offset=0&count=20`: one page of a
+  section; `GET /api/health-book/{patient_id}/episodes/{encounter_id}`: one episode whole.
 - `GET /api/health-book/{patient_id}/changes?since=N`: what changed after position N
   (the change feed), and `next`, the position to ask from next time.
 
@@ -18,14 +22,21 @@ import hashlib
 from fastapi import APIRouter, Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from hoso.access.health_book_access import check_book_reader, resident_changes
+from hoso.access.health_book_access import (
+    check_book_reader,
+    readable_books,
+    resident_changes,
+)
 from hoso.api.deps import RepoDep
 from hoso.core import jsonx
 from hoso.core.errors import InvalidRequest
 from hoso.core.text import whole_number
-from hoso.healthbook.content import health_book
+from hoso.healthbook.content import book_list, episode_detail, health_book, section_page
 
 router = APIRouter(prefix="/api/health-book")
+
+PREVIEW = 5  # items per section in the summary; the rest page by page
+MAX_PAGE = 100
 
 
 def _lang(request: Request) -> str:
@@ -33,12 +44,9 @@ def _lang(request: Request) -> str:
     return "en" if wanted.startswith("en") else "vi"
 
 
-@router.get("/{patient_id}")
-async def book(patient_id: str, request: Request, repo: RepoDep) -> Response:
-    """Sổ sức khỏe điện tử / The electronic health book, every section with its counts."""
-    lang = _lang(request)
-    check_book_reader(repo, patient_id)
-    content = await run_in_threadpool(health_book, repo, patient_id, lang)
+def _cached(request: Request, content: object, lang: str) -> Response:
+    """JSON with a validator of exactly these bytes (and this reader's view): a phone
+    that has them gets a 304 and no body."""
     body = jsonx.dumps(content)
     etag = f'W/"{hashlib.sha256(body).hexdigest()[:32]}"'
     headers = {"ETag": etag, "Cache-Control": "private, no-cache", "Vary": "Accept-Language",
@@ -46,6 +54,49 @@ async def book(patient_id: str, request: Request, repo: RepoDep) -> Response:
     if etag in [t.strip() for t in request.headers.get("if-none-match", "").split(",")]:
         return Response(status_code=304, headers=headers)
     return Response(body, media_type="application/json", headers=headers)
+
+
+@router.get("")
+async def books(repo: RepoDep) -> Response:
+    """Các sổ tôi được xem / The books I may open: my own and my children's."""
+    ids = readable_books(repo)
+    return Response(jsonx.dumps({"books": await run_in_threadpool(book_list, repo, ids)}),
+                    media_type="application/json")  # fmt: skip
+
+
+@router.get("/{patient_id}")
+async def book(patient_id: str, request: Request, repo: RepoDep) -> Response:
+    """Sổ sức khỏe điện tử / The electronic health book: every section with its count
+    and its newest items (`more: true` when there are others: page with `/sections`)."""
+    lang = _lang(request)
+    check_book_reader(repo, patient_id)
+    content = await run_in_threadpool(health_book, repo, patient_id, lang, PREVIEW)
+    return _cached(request, content, lang)
+
+
+@router.get("/{patient_id}/sections/{key}")
+async def section(patient_id: str, key: str, request: Request, repo: RepoDep,
+                  offset: str = "0", count: str = "20") -> Response:  # fmt: skip
+    """Một mục, từng trang / One section, page by page (`next`: the following offset)."""
+    start, size = whole_number(offset), whole_number(count)
+    if start is None or start < 0 or size is None or not 1 <= size <= MAX_PAGE:
+        raise InvalidRequest(f"offset là số ≥ 0, count từ 1 đến {MAX_PAGE} / offset is a "
+                             f"number ≥ 0, count from 1 to {MAX_PAGE}",
+                             expression=["offset", "count"])  # fmt: skip
+    lang = _lang(request)
+    check_book_reader(repo, patient_id)
+    content = await run_in_threadpool(section_page, repo, patient_id, key, lang, start, size)
+    return _cached(request, content, lang)
+
+
+@router.get("/{patient_id}/episodes/{encounter_id}")
+async def episode(patient_id: str, encounter_id: str, request: Request, repo: RepoDep
+                  ) -> Response:  # fmt: skip
+    """Một lần khám, đầy đủ / One episode of care, whole."""
+    lang = _lang(request)
+    check_book_reader(repo, patient_id)
+    content = await run_in_threadpool(episode_detail, repo, patient_id, encounter_id, lang)
+    return _cached(request, content, lang)
 
 
 @router.get("/{patient_id}/changes")

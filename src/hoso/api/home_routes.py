@@ -1,6 +1,6 @@
 """`/`: the home page. Without a session, what Hồ Sơ is and the way in; with one, who
 you are and, for your role, the places you may go. The places are links to pages that
-exist; what later issues add (the health book, public-health pages) is listed as coming,
+exist; what later issues add (the public-health pages) is listed as coming,
 not linked to a 404."""
 
 from __future__ import annotations
@@ -29,9 +29,7 @@ STEWARD_PLACES: list[Place] = [
 ]
 PLACES: dict[str, list[Place]] = {
     roles.RESIDENT: [
-        (None, "Hồ sơ sức khỏe của tôi", "My health record"),
-        (None, "Nhật ký truy cập hồ sơ của tôi", "Who opened my record"),
-        (None, "Đồng ý chia sẻ của tôi", "My consents"),
+        ("/book", "Sổ sức khỏe điện tử của tôi", "My electronic health book"),
     ],
     roles.CLINICIAN: [(None, "Tra cứu người bệnh", "Find a patient")],
     roles.OFFICER: [

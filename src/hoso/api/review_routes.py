@@ -16,7 +16,6 @@ token) and to this pair, and a post from another site is refused before it is re
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import parse_qs
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
@@ -24,15 +23,15 @@ from starlette.concurrency import run_in_threadpool
 
 from hoso.api.body import read_json
 from hoso.api.deps import RepoDep
+from hoso.api.forms import read_form
 from hoso.api.layout import render_page
 from hoso.api.page_session import PageCallerDep, refuse_cross_site
-from hoso.core.errors import InvalidRequest, ResourceNotFound, UnsupportedMediaType
+from hoso.core.errors import InvalidRequest, ResourceNotFound
 from hoso.identity.mpi import review_queue as rq
 from hoso.identity.mpi.model import MatchModel
 
 router = APIRouter(prefix="/api/mpi")
 
-FORM_TYPE = "application/x-www-form-urlencoded"
 MAX_FORM_BYTES = 4096
 MARKS = {  # not colour alone: each cell says it in words too
     "exact": "✓ Khớp / Same",
@@ -142,17 +141,5 @@ async def review_form(request: Request, candidate_id: str, caller: PageCallerDep
 
 
 async def _form(request: Request) -> dict[str, str]:
-    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if media != FORM_TYPE:
-        raise UnsupportedMediaType(
-            f"Biểu mẫu phải là {FORM_TYPE} / The form must be {FORM_TYPE}"
-        )
-    data = await request.body()
-    if len(data) > MAX_FORM_BYTES:
-        raise InvalidRequest("Biểu mẫu quá lớn / The form is too large", expression=["$"])
-    try:
-        fields = parse_qs(data.decode("utf-8"), strict_parsing=False, max_num_fields=10)
-    except (UnicodeDecodeError, ValueError):
-        raise InvalidRequest("Biểu mẫu không đọc được / Unreadable form",
-                             expression=["$"]) from None  # fmt: skip
+    fields = await read_form(request, max_bytes=MAX_FORM_BYTES)
     return {k: v[0] for k, v in fields.items() if v}

@@ -15,11 +15,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from hoso.core import jsonx
+from hoso.core.errors import InvalidRequest, ResourceNotFound
 from hoso.fhir.care_links import FACILITY_SOURCE_PREFIX
 from hoso.fhir.icd10_names import icd10_name
+from hoso.fhir.outcomes import not_found
 from hoso.fhir.repository import Repository
+from hoso.healthbook.measurements import LOINC, measurement_name, measurement_series
 
-__all__ = ["BOOK_TYPES", "EMPTY", "health_book"]
+__all__ = ["BOOK_TYPES", "EMPTY", "SECTION_KEYS", "book_list", "episode_detail", "health_book",
+           "section_page"]
 
 EMPTY = {"vi": "Chưa có thông tin", "en": "Nothing recorded yet"}
 BOOK_TYPES = ("AllergyIntolerance", "Composition", "Condition", "Coverage",
@@ -61,6 +65,11 @@ class _Reader:
                 name = icd10_name(str(coding["code"]), self.lang)
                 if name:
                     return f"{coding['code']} {name}"
+            if coding.get("system") == LOINC and not concept.get("text") and not coding.get(
+                    "display"):  # fmt: skip
+                name = measurement_name(str(coding.get("code")), self.lang)
+                if name:
+                    return name
         codings = concept.get("coding") or [{}]
         return concept.get("text") or codings[0].get("display") or codings[0].get("code")
 
@@ -105,9 +114,72 @@ def _section(reader: _Reader, key: str, items: list[dict[str, Any]]) -> dict[str
     return out
 
 
-def health_book(repo: Repository, patient_id: str, lang: str = "vi") -> dict[str, Any]:
+SECTION_KEYS = ("allergies", "conditions", "procedures", "family", "risk_factors",
+                "vaccinations", "results", "episodes", "papers")  # fmt: skip
+
+
+def health_book(repo: Repository, patient_id: str, lang: str = "vi",
+                preview: int | None = None) -> dict[str, Any]:  # fmt: skip
     """The whole book of `patient_id` as the caller may see it: 404 for a record they
-    may not read, exactly as for one that does not exist (the read comes first)."""
+    may not read, exactly as for one that does not exist (the read comes first).
+
+    `preview`: at most that many items per section (the newest), each section keeping
+    its full `count` and `more: true` when items were left out — the summary an app
+    shows first; the rest comes page by page (`section_page`, `episode_detail`)."""
+    book = _whole_book(repo, patient_id, lang)
+    if preview is not None:
+        for section in [*book["history"], book["episodes"], book["papers"]]:
+            if len(section["items"]) > preview:
+                section["items"] = section["items"][:preview]
+                section["more"] = True
+        book["episodes"]["items"] = [_episode_heading(e) for e in book["episodes"]["items"]]
+    return book
+
+
+def section_page(repo: Repository, patient_id: str, key: str, lang: str, offset: int,
+                 count: int) -> dict[str, Any]:  # fmt: skip
+    """One page of one section (`SECTION_KEYS`), newest first; `next` is the offset of
+    the following page, absent on the last. Episodes come as headings: the whole of one
+    is `episode_detail`."""
+    if key not in SECTION_KEYS:
+        raise InvalidRequest(f"Không có mục {key[:40]!r} trong sổ / the book has no section "
+                             f"{key[:40]!r}", expression=["section"])  # fmt: skip
+    book = _whole_book(repo, patient_id, lang)
+    sections = {s["key"]: s for s in [*book["history"], book["episodes"], book["papers"]]}
+    section = sections[key]
+    items = section["items"][offset:offset + count]
+    if key == "episodes":
+        items = [_episode_heading(e) for e in items]
+    page = {**section, "items": items, "offset": offset}
+    if offset + count < section["count"]:
+        page["next"] = offset + count
+    return page
+
+
+def episode_detail(repo: Repository, patient_id: str, encounter_id: str, lang: str
+                   ) -> dict[str, Any]:  # fmt: skip
+    """One episode of care with everything recorded during it; 404 for an episode that
+    is not in this book (another resident's, a hidden or a missing one alike)."""
+    book = _whole_book(repo, patient_id, lang)
+    wanted = f"Encounter/{encounter_id}"
+    for episode in book["episodes"]["items"]:
+        if episode["reference"] == wanted:
+            return {"patient": book["patient"], "lang": book["lang"], **episode}
+    raise not_found("Encounter", encounter_id)
+
+
+def _episode_heading(episode: dict[str, Any]) -> dict[str, Any]:
+    """An episode in a list: what and where, the diagnoses' names, and how many
+    results, medications and procedures its detail holds."""
+    heading = {k: v for k, v in episode.items()
+               if k not in ("diagnoses", "results", "medications", "procedures")}  # fmt: skip
+    heading["diagnoses"] = [d["title"] for d in episode.get("diagnoses") or []]
+    heading["counts"] = {k: len(episode.get(k) or []) for k in
+                         ("diagnoses", "results", "medications", "procedures")}  # fmt: skip
+    return heading
+
+
+def _whole_book(repo: Repository, patient_id: str, lang: str) -> dict[str, Any]:
     patient = jsonx.loads(repo.read("Patient", patient_id).content)
     reader = _Reader("en" if lang == "en" else "vi")
     by_type = _record(repo, patient_id)
@@ -133,6 +205,7 @@ def health_book(repo: Repository, patient_id: str, lang: str = "vi") -> dict[str
         "administrative": _administrative(reader, patient, by_type),
         "history": history,
         "episodes": _section(reader, "episodes", _episodes(reader, by_type)),
+        "measurements": measurement_series(by_type["Observation"]),
         "papers": _section(reader, "papers", [
             _item(reader, r, r.get("title") or r.get("description"))
             for r in by_type["Composition"] + by_type["DocumentReference"]]),
@@ -187,8 +260,7 @@ def _vaccination(reader: _Reader, immunization: dict[str, Any]) -> dict[str, Any
 
 def _administrative(reader: _Reader, patient: dict[str, Any],
                     by_type: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:  # fmt: skip
-    names = patient.get("name") or [{}]
-    name = " ".join([names[0].get("family") or "", *(names[0].get("given") or [])]).strip()
+    name = _name(patient)
     identifiers = {str(i.get("system")): i.get("value") for i in patient.get("identifier") or []
                    if isinstance(i, dict)}  # fmt: skip
     cards = [{"card": c.get("subscriberId") or c.get("identifier", [{}])[0].get("value"),
@@ -200,7 +272,7 @@ def _administrative(reader: _Reader, patient: dict[str, Any],
                     (o.get("code") or {}).get("coding") or [])]  # fmt: skip
     addresses = patient.get("address") or [{}]
     return {
-        "title": reader.pick(_TITLES["administrative"]), "name": name or None,
+        "title": reader.pick(_TITLES["administrative"]), "name": name,
         "birth_date": patient.get("birthDate"), "gender": patient.get("gender"),
         "identifiers": identifiers,
         "phone": next((t.get("value") for t in patient.get("telecom") or []
@@ -236,3 +308,22 @@ def _episodes(reader: _Reader, by_type: dict[str, list[dict[str, Any]]]) -> list
             procedures=[_item(reader, r) for r in found["Procedure"]],
         ))  # fmt: skip
     return episodes
+
+
+def book_list(repo: Repository, patient_ids: list[str]) -> list[dict[str, Any]]:
+    """The books a person may open (their own, their children's): whose each is, so a
+    guardian can switch between them. A record gone or hidden is left out."""
+    books = []
+    for patient_id in patient_ids:
+        try:
+            patient = jsonx.loads(repo.read("Patient", patient_id).content)
+        except ResourceNotFound:
+            continue
+        books.append({"patient": f"Patient/{patient_id}", "id": patient_id,
+                      "name": _name(patient), "birth_date": patient.get("birthDate")})  # fmt: skip
+    return books
+
+
+def _name(patient: dict[str, Any]) -> str | None:
+    names = patient.get("name") or [{}]
+    return " ".join([names[0].get("family") or "", *(names[0].get("given") or [])]).strip() or None
