@@ -126,6 +126,7 @@ def test_the_resident_downloads_an_episode_and_its_qr_confirms_it(
     assert page.status_code == 200, page.text
     assert "Tài liệu hợp lệ" in page.text and "Valid document" in page.text
     assert content_hash in page.text and "79002" in page.text
+    assert f"Patient/•••{ids['p1'][-4:]}" in text and f"Patient/•••{ids['p1'][-4:]}" in page.text
     assert "Trần" not in page.text and "079090001234" not in page.text  # no name, no CCCD
 
 
@@ -160,7 +161,7 @@ def test_the_book_and_chosen_sections(world: World, tmp_path: Path) -> None:
     assert printed_hash(part) != printed_hash(text)
     page = world.operator.get(verify_path(part), headers={"Authorization": ""})
     assert page.status_code == 200 and printed_hash(part) in page.text
-    assert "Dị ứng / Allergies; Kết quả đo" in page.text
+    assert 'Dị ứng <span lang="en" class="alt">/ Allergies</span>; Kết quả đo' in page.text
     bad = resident.get(f"/book/{ids['p1']}/book.pdf", params={"sections": "allergies,secrets"})
     assert bad.status_code == 400 and bad.json()["resourceType"] == "OperationOutcome"
     assert "secrets" in bad.json()["issue"][0]["diagnostics"]

@@ -30,6 +30,7 @@ from hoso.healthbook.pdf_sections import (
     write_episode,
     write_section,
 )
+from hoso.healthbook.seal import masked_patient
 
 __all__ = ["BOOK_MASTHEAD", "render_pdf"]
 
@@ -48,6 +49,7 @@ class Masthead:
     issued_at: datetime
     content_hash: str
     verify_url: str
+    patient: str  # masked, as the verify page shows it
 
 
 class _Sheet(FPDF):
@@ -103,7 +105,7 @@ def render_pdf(document: Document, issued_at: int, verify_url: str,
     content = document.content
     masthead = Masthead(_facility_lines(document, names), content["patient"],
                         datetime.fromtimestamp(issued_at, UTC), document.content_hash,
-                        verify_url)  # fmt: skip
+                        verify_url, masked_patient(document.patient_id))  # fmt: skip
     sheet = _Sheet(masthead)
     sheet.add_page()
     _verification(sheet, masthead)
@@ -143,6 +145,8 @@ def _verification(sheet: _Sheet, masthead: Masthead) -> None:
                      new_x=XPos.LMARGIN, new_y=YPos.NEXT)  # fmt: skip
     sheet.multi_cell(0, 3.5, f"SHA-256: {masthead.content_hash}", new_x=XPos.LMARGIN,
                      new_y=YPos.NEXT)  # fmt: skip
+    sheet.multi_cell(0, 3.5, f"Người bệnh (che bớt) / Patient (masked): {masthead.patient}",
+                     new_x=XPos.LMARGIN, new_y=YPos.NEXT)  # fmt: skip
     sheet.ln(3)
 
 
