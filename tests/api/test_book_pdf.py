@@ -49,9 +49,9 @@ def pdf_text(pdf: bytes, tmp_path: Path) -> str:
 
 
 def verify_path(text: str) -> str:
-    """The QR's address as printed under it (wrapped over lines), as a local path."""
+    """The QR's address as printed under it (<…>, wrapped over lines), as a local path."""
     start = text.index("/verify/")
-    end = text.index("SHA-256:", start)
+    end = text.index(">", start)
     return "".join(text[start:end].split())
 
 

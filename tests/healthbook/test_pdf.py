@@ -101,7 +101,7 @@ def test_the_hash_printed_is_the_hash_of_what_is_printed(tmp_path: Path) -> None
     text = pdf_text(render_pdf(document, ISSUED, VERIFY, NAMES), tmp_path)
     assert f"SHA-256: {expected}" in text  # under the QR
     assert text.count(expected) >= 2  # and in the footer of every page
-    assert "hoso.example.vn/verify/" in text  # the QR's address, for a reader to type
+    assert f"<{VERIFY}>" in text  # the QR's address, for a reader to type
     changed = a_book()
     changed["episodes"]["items"][0]["diagnoses"][0]["title"] = "I11 khác"
     assert episode_document(changed, "enc-1", NAMES).content_hash != expected
@@ -132,6 +132,17 @@ def test_another_episode_or_section_is_refused() -> None:
         with pytest.raises(InvalidRequest):
             parse_sections(wanted)
     assert parse_sections(None) == BOOK_SECTIONS
+
+
+def test_the_address_survives_being_read_back_whatever_its_hyphens(tmp_path: Path) -> None:
+    """A token may hold "-" anywhere, at the end too; cut over lines, the address must
+    still read back whole (a hyphen ending a line is taken for a broken word)."""
+    document = episode_document(a_book(), "enc-1", NAMES)
+    for token in (("a" + "-" * 20) * 20, "ab-" * 150 + "-", "a_-" * 100 + "b-"):
+        url = f"https://hoso.example.vn/verify/{token}"
+        text = pdf_text(render_pdf(document, ISSUED, url, NAMES), tmp_path)
+        start = text.index("<https://")
+        assert "".join(text[start:text.index(">", start) + 1].split()) == f"<{url}>"
 
 
 def test_decomposed_vietnamese_prints_as_the_same_words(tmp_path: Path) -> None:

@@ -141,13 +141,31 @@ def _verification(sheet: _Sheet, masthead: Masthead) -> None:
     sheet.multi_cell(0, 3.5, "Xác thực: quét mã QR hoặc mở địa chỉ dưới đây, rồi so mã băm "
                      "/ Verify: scan the QR code or open the address below, then compare the "
                      "hash", new_x=XPos.LMARGIN, new_y=YPos.NEXT)  # fmt: skip
-    sheet.multi_cell(0, 3.5, masthead.verify_url, wrapmode="CHAR", link=masthead.verify_url,
-                     new_x=XPos.LMARGIN, new_y=YPos.NEXT)  # fmt: skip
+    # In angle brackets, the way RFC 3986 (Appendix C) delimits an address in text: its
+    # last line then never ends in a hyphen either, nor runs into the next words.
+    for line in _address_lines(sheet, f"<{masthead.verify_url}>"):
+        sheet.cell(0, 3.5, line, link=masthead.verify_url, new_x=XPos.LMARGIN,
+                   new_y=YPos.NEXT)  # fmt: skip
     sheet.multi_cell(0, 3.5, f"SHA-256: {masthead.content_hash}", new_x=XPos.LMARGIN,
                      new_y=YPos.NEXT)  # fmt: skip
     sheet.multi_cell(0, 3.5, f"Người bệnh (che bớt) / Patient (masked): {masthead.patient}",
                      new_x=XPos.LMARGIN, new_y=YPos.NEXT)  # fmt: skip
     sheet.ln(3)
+
+
+def _address_lines(sheet: FPDF, url: str) -> list[str]:
+    """The address cut to the page's width, no line ending in "-": a reader (and
+    `pdftotext`) takes a hyphen at the end of a line for a word broken in two and drops
+    it, and a token holds many."""
+    lines: list[str] = []
+    current = ""
+    for char in url:
+        if current and sheet.get_string_width(current + char) > sheet.epw:
+            kept = current.rstrip("-")
+            lines.append(kept or current)
+            current = current[len(kept):] if kept else ""
+        current += char
+    return [*lines, current]
 
 
 def _qr_png(url: str) -> io.BytesIO:
