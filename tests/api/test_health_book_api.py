@@ -4,12 +4,16 @@ empty sections that say so, ETag/304, and nobody else's book."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from fastapi.testclient import TestClient
 
+from hoso.core import clock
+from hoso.core.settings import DEFAULT_CCCD_SYSTEM
 from tests.api.access_world import World, create
 from tests.builders.clinical import observation
+from tests.builders.patient import patient
 
 
 def _book(client: TestClient, patient_id: str, **headers: str) -> Any:
@@ -169,3 +173,32 @@ def test_a_guardian_lists_the_books_they_may_open(world: World) -> None:
     assert [b["id"] for b in world.resident("p2").get("/api/health-book").json()["books"]] == [
         world.ids["p2"]]
     assert world.clinician().get("/api/health-book").status_code == 403
+
+
+def test_a_babys_book_lists_the_next_doses_of_the_schedule(world: World,
+                                                          client: TestClient) -> None:  # fmt: skip
+    """Ten days old: BCG is due (the schedule's first month); once given it is no longer
+    listed, and the vaccination names what it protects against."""
+    born = (clock.now().astimezone(clock.VN_TZ).date() - timedelta(days=10)).isoformat()
+    baby = create(client, patient(cccd=None, family="Trần", given=("Bé", "Hai"),
+                                  birth_date=born))  # fmt: skip
+    create(client, {"resourceType": "RelatedPerson", "patient": {"reference": f"Patient/{baby}"},
+                    "identifier": [{"system": DEFAULT_CCCD_SYSTEM, "value": "079090001234"}],
+                    "relationship": [{"coding": [{"code": "MTH", "system":
+                                      "http://terminology.hl7.org/CodeSystem/v3-RoleCode"}]}]})
+    world.app.state.principals.forget()  # the mother's children are cached for a minute
+    mother = world.resident("p1")
+    due = _history(_book(mother, baby).json())["vaccinations"]["next_due"]
+    [bcg] = [d for d in due if d["antigen"] == "Lao (BCG)"]
+    assert bcg["code"] in ("due", "overdue") and bcg["status"] and bcg["due"] >= born
+    create(client, {"resourceType": "Immunization", "status": "completed",
+                    "vaccineCode": {"coding": [{"system": "http://hl7.org/fhir/sid/cvx",
+                                                "code": "19"}]},
+                    "patient": {"reference": f"Patient/{baby}"},
+                    "occurrenceDateTime": born})  # fmt: skip
+    vaccinations = _history(_book(mother, baby).json())["vaccinations"]
+    assert "Lao (BCG)" not in {d["antigen"] for d in vaccinations["next_due"]}
+    assert vaccinations["items"][0]["antigens"] == ["Lao (BCG)"]
+    english = _history(_book(mother, baby, **{"Accept-Language": "en"}).json())
+    assert all(d["status"] in ("Due now", "Overdue, catch up", "Upcoming")
+               for d in english["vaccinations"]["next_due"])  # fmt: skip

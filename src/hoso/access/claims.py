@@ -19,6 +19,9 @@ OPERATOR = "operator"  # `hoso token` on the server's own machine
 RECORD_SYSTEM = "record-system"
 ROLES = (RESIDENT, CLINICIAN, OFFICER, STEWARD, DPO, ADMIN, FACILITY_SYSTEM, OPERATOR,
          RECORD_SYSTEM)
+# Whoever opens a resident's share link (`hoso.access.share_links`): one book, read only.
+# Not in ROLES on purpose: no token may carry it, only an open link makes such a caller.
+SHARE_LINK = "share-link"
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,6 +13,8 @@ see (a `Visibility` the store enforces in SQL) and what they may write.
 - data-protection officer: residents' requests (Task) and Consents, no records.
 - administrator: no records.
 - operator: everything (scripts on the server's machine), audited like anyone.
+- share link: the one resident's record it was made for, read only; sensitive
+  categories only when the resident included them.
 """
 
 from __future__ import annotations
@@ -86,6 +88,8 @@ def authorize(principal: Principal, resource_type: str, permission: str) -> None
         raise denied(role, f"ghi {resource_type} / write {resource_type}")
     if role == roles.STEWARD and resource_type not in DEMOGRAPHIC_TYPES:
         raise denied(role, f"truy cập {resource_type} / access {resource_type}")
+    if writing and role == roles.SHARE_LINK:
+        raise denied(role, f"ghi {resource_type} / write {resource_type}")
     if writing and role == roles.RESIDENT and resource_type not in RESIDENT_WRITABLE:
         raise denied(role, f"ghi {resource_type} / write {resource_type}")
     if role == roles.RESIDENT and permission == "d" and resource_type == "Consent":
@@ -111,6 +115,8 @@ def visibility_for(
             types=types,
             now_us=now_us,
         )
+    if role == roles.SHARE_LINK:
+        return _shared_view(principal, types, now_us)
     if principal.patient_context_only:
         # An app launched for one patient: the holder's own view, narrowed to that
         # record (never widened to it), and not to what the holder wrote elsewhere.
@@ -148,6 +154,21 @@ def visibility_for(
         allowed = own if types is None else types & own
         return Visibility(all_patients=True, hidden_labels=SENSITIVE, types=allowed, now_us=now_us)
     return Visibility(nothing=True)
+
+
+def _shared_view(principal: Principal, types: frozenset[str] | None, now_us: int
+                 ) -> Visibility:  # fmt: skip
+    """A share link's: the resident's record and nothing else, its sensitive categories
+    hidden unless the resident included them (no Consent widens it: it names no actor)."""
+    shown = principal.shows_sensitive
+    return Visibility(
+        patients=principal.patients,
+        within_patients=principal.patients,
+        hidden_labels=frozenset() if shown else SENSITIVE,
+        label_exempt_patients=principal.patients if shown else frozenset(),
+        types=types,
+        now_us=now_us,
+    )
 
 
 def without_summary(v: Visibility) -> Visibility:

@@ -23,6 +23,7 @@ DEFAULT_PURPOSE = {
     roles.ADMIN: "HSYSADMIN",
     roles.OPERATOR: "HSYSADMIN",
     roles.RECORD_SYSTEM: "HOPERAT",
+    roles.SHARE_LINK: "PATRQT",  # the resident chose to disclose it
 }
 
 
@@ -34,6 +35,8 @@ class Principal:
     patients: frozenset[str] = frozenset()  # resident: own Patient and their children's
     source_ip: str | None = None
     extra: dict[str, str] = field(default_factory=dict)
+    # A share link whose resident included the sensitive categories (HIV, mental health…).
+    shows_sensitive: bool = False
 
     @property
     def role(self) -> str:

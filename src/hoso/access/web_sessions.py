@@ -37,8 +37,9 @@ LANGUAGES = ("vi", "en")
 # What a person may do through the pages: their role's whole context, as a SMART app of
 # their own would be granted; the policy then decides by role, care link and consent.
 # (The login itself asks only `openid fhirUser profile`: the web client cannot know the
-# role before the person has logged in.)
-RESIDENT_PAGE_SCOPES = ("patient/*.rs",)
+# role before the person has logged in.) A resident's pages write too — their Consents
+# and data requests from their book — and delete nothing (a Consent is withdrawn).
+RESIDENT_PAGE_SCOPES = ("patient/*.crus",)
 STAFF_PAGE_SCOPES = ("user/*.cruds",)
 
 

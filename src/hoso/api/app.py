@@ -22,6 +22,7 @@ from hoso.api import (
     audit_routes,
     auth_routes,
     book_pdf_routes,
+    book_rights_routes,
     book_routes,
     bulk_routes,
     docs_routes,
@@ -36,6 +37,7 @@ from hoso.api import (
     quality_routes,
     review_routes,
     rights_routes,
+    share_routes,
     status_routes,
     xml130_routes,
 )
@@ -118,6 +120,7 @@ def _state(app: FastAPI, store: SqlStore, settings: Settings,
     auth_routes.install(app)
     login_routes.install(app)  # the pages' sessions: state.web_sessions
     gateway_routes.install(app)  # facilities' gateway logins: state.gateway_login
+    share_routes.install(app)  # the health book's share links: state.share_links
 
 
 ROUTERS = (
@@ -138,7 +141,9 @@ ROUTERS = (
     health_book_routes.router,  # /api/health-book: the resident's book for apps
     # Before the pages: their /book/{patient}/episodes/{encounter} would take "….pdf".
     book_pdf_routes.router,  # /book/…pdf, /verify: the book as PDF and its QR's page
+    book_rights_routes.router,  # /book/{id}/access|consent|requests
     book_routes.router,  # /book: the same book as pages
+    share_routes.router,  # its share links: /api/health-book/…/share-links, /book, /share
     operation_routes.router,
     fhir_routes.router,
 )

@@ -23,7 +23,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from hoso.access.health_book_access import check_book_reader, readable_books
-from hoso.api.facility_names import facility_names
+from hoso.api.facility_names import facility_names, organization_names
 from hoso.api.layout import render_page
 from hoso.api.page_session import PageCaller, PageCallerDep
 from hoso.core import clock
@@ -110,7 +110,9 @@ def _names(caller: PageCaller, content: Any) -> dict[str, str]:
                 walk(value)
 
     walk(content)
-    return facility_names(caller.repo, codes)
+    refs = sorted(c for c in codes if c.startswith("Organization/"))
+    return {**facility_names(caller.repo, codes - set(refs)),
+            **organization_names(caller.repo, refs)}  # fmt: skip
 
 
 def _other_books(caller: PageCaller) -> list[dict[str, Any]]:

@@ -12,12 +12,19 @@ import orjson
 from hoso.access.repository import AccessRepository
 from hoso.core.errors import FhirError
 
-__all__ = ["facility_names"]
+__all__ = ["facility_names", "facility_organizations", "organization_names"]
 
 MAX_CODES = 100  # one page's worth; the scorecard shows at most 30 facilities
 
 
 def facility_names(repo: AccessRepository, codes: Iterable[str | None]) -> dict[str, str]:
+    return {code: name for code, (_, name) in facility_organizations(repo, codes).items()
+            if name}  # fmt: skip
+
+
+def facility_organizations(repo: AccessRepository, codes: Iterable[str | None]
+                           ) -> dict[str, tuple[str, str | None]]:  # fmt: skip
+    """{code: ("Organization/id", name)} for the codes with a readable Organization."""
     wanted = sorted({c for c in codes if c})[:MAX_CODES]
     if not wanted:
         return {}
@@ -28,11 +35,24 @@ def facility_names(repo: AccessRepository, codes: Iterable[str | None]) -> dict[
         page = repo.search("Organization", [("identifier", param), ("_count", str(MAX_CODES))])
     except FhirError:  # the caller may not search Organizations: show the codes alone
         return {}
-    names: dict[str, str] = {}
+    found: dict[str, tuple[str, str | None]] = {}
     for hit in page.matches:
         org = orjson.loads(hit.content)
         for identifier in org.get("identifier", []):
             code = identifier.get("value")
-            if identifier.get("system") == system and code in wanted and org.get("name"):
-                names.setdefault(code, org["name"])
+            if identifier.get("system") == system and code in wanted:
+                found.setdefault(code, (f"Organization/{hit.id}", org.get("name")))
+    return found
+
+
+def organization_names(repo: AccessRepository, refs: Iterable[str]) -> dict[str, str]:
+    """{"Organization/id": name} for an episode's provider named by reference only."""
+    names: dict[str, str] = {}
+    for ref in sorted(set(refs))[:MAX_CODES]:
+        try:
+            org = orjson.loads(repo.read("Organization", ref.split("/", 1)[1]).content)
+        except FhirError:  # gone or not the caller's to read: the reference alone
+            continue
+        if org.get("name"):
+            names[ref] = org["name"]
     return names

@@ -15,6 +15,7 @@ combining with).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -26,7 +27,8 @@ from hoso.healthbook.measurements import SERIES
 
 __all__ = ["Chart", "Line", "book_charts", "growth_charts", "svg"]
 
-WIDTH, HEIGHT, PAD_L, PAD_R, PAD_T, PAD_B = 640, 300, 52, 16, 16, 40
+WIDTH, HEIGHT, PAD_L, PAD_R, PAD_T, PAD_B = 560, 320, 56, 36, 32, 48
+FONT = 16  # in viewBox units: about 11 px on a 390 px phone, 16 px on a desktop
 # Colours with ≥ 4.5:1 contrast on white; lines also differ by dash, not colour alone.
 INK, BLUE, RED, GREY = "#1f2937", "#1d4ed8", "#b91c1c", "#6b7280"
 Z_LINES = ((-3.0, "6 3"), (-2.0, "4 3"), (0.0, ""), (2.0, "4 3"), (3.0, "6 3"))
@@ -98,7 +100,8 @@ def growth_charts(birth_date: str | None, gender: str | None,
         if not points:
             continue
         _, unit, vi, en = SERIES[key]
-        lines = [Line(f"z = {z:+.0f}", _reference(method, sex, z), GREY, dash, marks=False)
+        lines = [Line(f"z = {z:+.0f}" if z else "z = 0", _reference(method, sex, z), GREY, dash,
+                      marks=False)
                  for z, dash in Z_LINES]  # fmt: skip
         lines.append(Line("Của bé / The child's" if lang == "vi" else "The child's", points))
         title = (f"{vi} theo tuổi (chuẩn WHO 2006)" if lang == "vi"
@@ -127,11 +130,13 @@ def _reference(method: str, sex: str, z: float) -> list[tuple[float, float]]:
 
 
 def svg(chart: Chart) -> Markup:
-    """The chart as inline SVG: axes, a few labelled ticks, one polyline per line."""
+    """The chart as inline SVG: a legend, axes with round ticks, one polyline per line
+    (a reference curve labelled at its right end)."""
     xs = [x for line in chart.lines for x, _ in line.points] or [0.0]
     ys = [y for line in chart.lines for _, y in line.points] or [0.0]
     x0, x1 = min(xs), max(xs) if max(xs) > min(xs) else min(xs) + 1
-    y0, y1 = _nice_range(min(ys), max(ys))
+    ticks = _nice_ticks(min(ys), max(ys))
+    y0, y1 = ticks[0], ticks[-1]
 
     def sx(x: float) -> float:
         return PAD_L + (x - x0) / (x1 - x0) * (WIDTH - PAD_L - PAD_R)
@@ -141,41 +146,70 @@ def svg(chart: Chart) -> Markup:
 
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" '
              f'role="img" aria-labelledby="chart-{chart.key}-title" class="chart" '
-             f'font-family="sans-serif" font-size="12">',
+             f'font-family="sans-serif" font-size="{FONT}">',
              f'<title id="chart-{chart.key}-title">{escape(chart.title)} ({escape(chart.unit)})'
-             f'</title>',
-             f'<line x1="{PAD_L}" y1="{HEIGHT - PAD_B}" x2="{WIDTH - PAD_R}" '
-             f'y2="{HEIGHT - PAD_B}" stroke="{INK}"/>',
-             f'<line x1="{PAD_L}" y1="{PAD_T}" x2="{PAD_L}" y2="{HEIGHT - PAD_B}" '
-             f'stroke="{INK}"/>']  # fmt: skip
-    for i in range(5):
-        y = y0 + (y1 - y0) * i / 4
-        parts.append(f'<text x="{PAD_L - 6}" y="{sy(y) + 4:.1f}" text-anchor="end" '
-                     f'fill="{INK}">{_num(y)}</text>'
-                     f'<line x1="{PAD_L}" y1="{sy(y):.1f}" x2="{WIDTH - PAD_R}" y2="{sy(y):.1f}" '
-                     f'stroke="#e5e7eb"/>')  # fmt: skip
+             f'</title>']  # fmt: skip
+    for y in ticks:
+        parts.append(f'<line x1="{PAD_L}" y1="{sy(y):.1f}" x2="{WIDTH - PAD_R}" y2="{sy(y):.1f}" '
+                     f'stroke="#d1d5db"/><text x="{PAD_L - 6}" y="{sy(y) + 5:.1f}" '
+                     f'text-anchor="end" fill="{INK}">{_num(y)}</text>')  # fmt: skip
+    parts.append(f'<line x1="{PAD_L}" y1="{HEIGHT - PAD_B}" x2="{WIDTH - PAD_R}" '
+                 f'y2="{HEIGHT - PAD_B}" stroke="{INK}"/>')  # fmt: skip
     for x, label in chart.x_ticks:
         if x0 <= x <= x1:
-            parts.append(f'<text x="{sx(x):.1f}" y="{HEIGHT - PAD_B + 16}" text-anchor="middle" '
-                         f'fill="{INK}">{escape(label)}</text>')  # fmt: skip
-    parts.append(f'<text x="{(WIDTH + PAD_L) / 2:.0f}" y="{HEIGHT - 6}" text-anchor="middle" '
+            parts.append(f'<text x="{sx(x):.1f}" y="{HEIGHT - PAD_B + FONT + 4}" '
+                         f'text-anchor="middle" fill="{INK}">{escape(label)}</text>')  # fmt: skip
+    parts.append(f'<text x="{(WIDTH + PAD_L) / 2:.0f}" y="{HEIGHT - 4}" text-anchor="middle" '
                  f'fill="{INK}">{escape(chart.x_label)}</text>')  # fmt: skip
     for line in chart.lines:
-        coords = " ".join(f"{sx(x):.1f},{sy(y):.1f}" for x, y in line.points)
-        dash = f' stroke-dasharray="{line.dash}"' if line.dash else ""
-        parts.append(f'<polyline points="{coords}" fill="none" stroke="{line.colour}" '
-                     f'stroke-width="2"{dash}><title>{escape(line.label)}</title>'
-                     f'</polyline>')  # fmt: skip
-        if line.marks:
-            parts += [f'<circle cx="{sx(x):.1f}" cy="{sy(y):.1f}" r="3.5" fill="{line.colour}"/>'
-                      for x, y in line.points]  # fmt: skip
+        parts += _polyline(line, [(sx(x), sy(y)) for x, y in line.points])
+    parts += _legend([line for line in chart.lines if line.marks])
     parts.append("</svg>")
     return Markup("".join(parts))
 
 
-def _nice_range(low: float, high: float) -> tuple[float, float]:
-    span = high - low or max(abs(high), 1.0)
-    return low - span * 0.1, high + span * 0.1
+def _polyline(line: Line, points: list[tuple[float, float]]) -> list[str]:
+    coords = " ".join(f"{x:.1f},{y:.1f}" for x, y in points)
+    dash = f' stroke-dasharray="{line.dash}"' if line.dash else ""
+    drawn = [f'<polyline points="{coords}" fill="none" stroke="{line.colour}" '
+             f'stroke-width="{2.5 if line.marks else 1.5}"{dash}>'
+             f'<title>{escape(line.label)}</title></polyline>']  # fmt: skip
+    if line.marks:
+        drawn += [f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4" fill="{line.colour}"/>'
+                  for x, y in points]  # fmt: skip
+    elif points:  # a reference curve says which it is where it ends
+        x, y = points[-1]
+        label = escape(line.label.removeprefix("z = "))
+        drawn.append(f'<text x="{x + 4:.1f}" y="{y + 5:.1f}" fill="{GREY}" '
+                     f'font-size="{FONT - 3}">{label}</text>')  # fmt: skip
+    return drawn
+
+
+def _legend(lines: list[Line]) -> list[str]:
+    """A sample of each measured line and its name, across the top."""
+    parts, x = [], PAD_L
+    for line in lines:
+        dash = f' stroke-dasharray="{line.dash}"' if line.dash else ""
+        parts.append(f'<line x1="{x}" y1="14" x2="{x + 24}" y2="14" stroke="{line.colour}" '
+                     f'stroke-width="2.5"{dash}/><text x="{x + 30}" y="19" fill="{INK}">'
+                     f'{escape(line.label)}</text>')  # fmt: skip
+        x += 40 + int(len(line.label) * FONT * 0.55)
+    return parts
+
+
+def _nice_ticks(low: float, high: float, count: int = 6) -> list[float]:
+    """Round tick values (1, 2 or 5 × 10ⁿ apart) covering low..high, so the axis reads
+    120, 130, 140 and not 118,7 and 131,3."""
+    if high <= low:
+        low, high = low - 1, high + 1
+    raw = (high - low) / (count - 1)
+    power = 10 ** math.floor(math.log10(raw))
+    step = next(m * power for m in (1, 2, 5, 10) if m * power >= raw)
+    first = math.floor(low / step) * step
+    ticks = [first]
+    while ticks[-1] < high:
+        ticks.append(round(ticks[-1] + step, 10))
+    return ticks
 
 
 def _date(value: str | None) -> date | None:

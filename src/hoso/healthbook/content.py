@@ -14,13 +14,18 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from hoso.core import jsonx
+from hoso.core import clock, jsonx
 from hoso.core.errors import InvalidRequest, ResourceNotFound
 from hoso.fhir.care_links import FACILITY_SOURCE_PREFIX
 from hoso.fhir.icd10_names import icd10_name
 from hoso.fhir.outcomes import not_found
 from hoso.fhir.repository import Repository
 from hoso.healthbook.measurements import LOINC, measurement_name, measurement_series
+from hoso.programmes.immunisation import (
+    next_due_items,
+    packaged_vaccine_table,
+    schedule_in_force,
+)
 
 __all__ = ["BOOK_TYPES", "EMPTY", "SECTION_KEYS", "book_list", "episode_detail", "health_book",
            "section_page"]
@@ -44,6 +49,10 @@ _TITLES = {
     "episodes": ("Các lần khám, chữa bệnh", "Episodes of care"),
     "papers": ("Tóm tắt hồ sơ và giấy tờ", "Record summaries and papers"),
 }  # fmt: skip
+_RELATIONS = {"MTH": ("Mẹ", "Mother"), "FTH": ("Bố", "Father"), "PRN": ("Cha mẹ", "Parent"),
+              "GRD": ("Người giám hộ", "Guardian"), "GUARD": ("Người giám hộ", "Guardian"),
+              "SPS": ("Vợ/chồng", "Spouse"), "POWATT": ("Người đại diện theo pháp luật",
+                                                         "Legal representative")}  # fmt: skip
 _CLASS = {"AMB": ("Ngoại trú", "Outpatient"), "IMP": ("Nội trú", "Inpatient"),
           "EMER": ("Cấp cứu", "Emergency")}  # fmt: skip
 
@@ -194,8 +203,11 @@ def _whole_book(repo: Repository, patient_id: str, lang: str) -> dict[str, Any]:
         _section(reader, "risk_factors", [_item(reader, r, value=_value(r))
                                           for r in by_type["Observation"]
                                           if "social-history" in _categories(r)]),
-        _section(reader, "vaccinations", [_vaccination(reader, r)
-                                          for r in by_type["Immunization"]]),
+        {**_section(reader, "vaccinations", [_vaccination(reader, r)
+                                             for r in by_type["Immunization"]]),
+         # The national schedule's next doses, from the Immunizations the reader sees.
+         "next_due": [_due(d) for d in next_due_items(patient, by_type["Immunization"],
+                                                      lang=reader.lang)]},
         _section(reader, "results", [_result(reader, r) for r in by_type["Observation"]
                                      + by_type["DiagnosticReport"] if not r.get("encounter")
                                      and "social-history" not in _categories(r)]),
@@ -242,7 +254,15 @@ def _value(observation: dict[str, Any]) -> str | None:
         if key in observation:
             return str(observation[key])
     concept = observation.get("valueCodeableConcept")
-    return _Reader("vi").concept(concept) if concept else None
+    if concept:
+        return _Reader("vi").concept(concept)
+    # A panel (blood pressure): its components' values, "124/79 mm[Hg]".
+    parts = [c.get("valueQuantity") or {} for c in observation.get("component") or []
+             if isinstance(c, dict)]  # fmt: skip
+    values = [p for p in parts if isinstance(p, dict) and "value" in p]
+    if values:
+        return f"{'/'.join(str(p['value']) for p in values)} {values[0].get('unit') or ''}".strip()
+    return None
 
 
 def _result(reader: _Reader, result: dict[str, Any]) -> dict[str, Any]:
@@ -251,11 +271,33 @@ def _result(reader: _Reader, result: dict[str, Any]) -> dict[str, Any]:
                  flag=reader.concept((result.get("interpretation") or [None])[0]))
 
 
+def _due(item: dict[str, Any]) -> dict[str, Any]:
+    return {"antigen": item["name"], "dose": item.get("dose_label") or item["dose"],
+            "due": item["due_date"], "status": item["status_label"], "code": item["status"],
+            "vaccine": item.get("vaccine"), "schedule": item.get("schedule_version")}  # fmt: skip
+
+
 def _vaccination(reader: _Reader, immunization: dict[str, Any]) -> dict[str, Any]:
     doses = [p.get("doseNumberPositiveInt") or p.get("doseNumberString")
              for p in immunization.get("protocolApplied") or [] if isinstance(p, dict)]
-    return _item(reader, immunization, dose=next((d for d in doses if d), None),
-                 lot=immunization.get("lotNumber"))  # fmt: skip
+    antigens = _antigen_names(immunization, reader.lang)
+    concept = immunization.get("vaccineCode") or {}
+    named = concept.get("text") or any(c.get("display") for c in concept.get("coding") or [])
+    # A bare product code ("19") says nothing to a person: then what it protects against.
+    title = None if named or not antigens else ", ".join(antigens)
+    return _item(reader, immunization, title, dose=next((d for d in doses if d), None),
+                 lot=immunization.get("lotNumber"), antigens=antigens)  # fmt: skip
+
+
+def _antigen_names(immunization: dict[str, Any], lang: str) -> list[str]:
+    """What a vaccine protects against (a combination: each antigen), by the names
+    the national schedule gives them; the product itself is the item's title."""
+    schedule = schedule_in_force(clock.now().astimezone(clock.VN_TZ).date())
+    names = []
+    for antigen in sorted(packaged_vaccine_table().antigens_of(immunization)):
+        series = schedule.antigen(antigen)
+        names.append(series.name[lang] if series else antigen)
+    return names
 
 
 def _administrative(reader: _Reader, patient: dict[str, Any],
@@ -280,9 +322,17 @@ def _administrative(reader: _Reader, patient: dict[str, Any],
         "address": addresses[0].get("text") or addresses[0].get("city"),
         "ward": addresses[0].get("city"),
         "insurance": cards, "blood_group": blood[0] if blood else None,
-        "representatives": [_item(reader, r, reader.concept((r.get("relationship") or [{}])[0]))
-                            for r in by_type["RelatedPerson"]],
+        "representatives": [_representative(reader, r) for r in by_type["RelatedPerson"]],
     }  # fmt: skip
+
+
+def _representative(reader: _Reader, person: dict[str, Any]) -> dict[str, Any]:
+    """A parent, guardian or legal representative: who, and how related."""
+    codes = [c.get("code") for r in person.get("relationship") or [] if isinstance(r, dict)
+             for c in r.get("coding") or [] if isinstance(c, dict)]  # fmt: skip
+    relation = next((reader.pick(_RELATIONS[c]) for c in codes if c in _RELATIONS), None)
+    relation = relation or reader.concept((person.get("relationship") or [None])[0])
+    return _item(reader, person, _name(person) or relation, relationship=relation)
 
 
 def _episodes(reader: _Reader, by_type: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:

@@ -565,6 +565,7 @@ quality_score = sa.Table(
     sa.Index("ix_quality_score_ward", "ward", "run_id"),
 )
 
-# The change feed's tables live in their own module; importing it here registers them
-# on `metadata` for everything that creates or compares the schema.
+# The change feed's and the share links' tables live in their own modules; importing them
+# here registers them on `metadata` for everything that creates or compares the schema.
 from hoso.store import feed_schema as _feed_schema  # noqa: E402,F401
+from hoso.store import share_schema as _share_schema  # noqa: E402,F401
