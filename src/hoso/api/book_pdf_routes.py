@@ -72,7 +72,7 @@ async def download_book(request: Request, patient_id: str, caller: PageCallerDep
     return _attachment(issued)
 
 
-@router.get("/verify/{token}")
+@router.get("/verify/{token}", include_in_schema=False)  # a page, like the others
 def verify_document(request: Request, token: str) -> HTMLResponse:
     """Xác thực tài liệu / Verify a downloaded document (public: the QR's page)."""
     claims = document_claims(request.app.state.auth.keys, token)

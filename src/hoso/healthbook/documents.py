@@ -18,14 +18,14 @@ from typing import Any
 from hoso.core import jsonx
 from hoso.core.errors import InvalidRequest
 from hoso.fhir.outcomes import not_found
+from hoso.healthbook.content import SECTION_KEYS
 
 __all__ = ["BOOK", "BOOK_SECTIONS", "EPISODE", "Document", "book_document", "book_facility_codes",
            "episode_document", "parse_sections"]  # fmt: skip
 
 EPISODE, BOOK = "episode", "book"
 # The keys a reader may choose, in the book's order (QĐ 31/QĐ-BYT Art. 2 §3, groups a–d).
-BOOK_SECTIONS = ("administrative", "allergies", "conditions", "procedures", "family",
-                 "risk_factors", "vaccinations", "results", "episodes", "papers")  # fmt: skip
+BOOK_SECTIONS = ("administrative", *SECTION_KEYS)
 MAX_SECTIONS_TEXT = 512
 
 
