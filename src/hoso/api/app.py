@@ -21,6 +21,7 @@ from hoso.access.resolve import PrincipalResolver
 from hoso.api import (
     audit_routes,
     auth_routes,
+    book_pdf_routes,
     book_rights_routes,
     book_routes,
     bulk_routes,
@@ -138,6 +139,8 @@ ROUTERS = (
     audit_routes.router,  # /api/audit: the DPO's anomalies
     metrics_routes.router,  # /api/metrics: the national sync's queue
     health_book_routes.router,  # /api/health-book: the resident's book for apps
+    # Before the pages: their /book/{patient}/episodes/{encounter} would take "….pdf".
+    book_pdf_routes.router,  # /book/…pdf, /verify: the book as PDF and its QR's page
     book_rights_routes.router,  # /book/{id}/access|consent|requests
     book_routes.router,  # /book: the same book as pages
     share_routes.router,  # its share links: /api/health-book/…/share-links, /book, /share
