@@ -1,9 +1,9 @@
 # Hồ Sơ: two commands on a fresh machine (only Python 3.11 and pip needed).
 #   make run   — sets up .venv with what running needs and serves
 #                http://127.0.0.1:8000/fhir on SQLite (var/hoso.db)
-#   make test  — adds the test tools to .venv, installs Debian's chromium if missing, and
-#                runs ruff and the test suite (PostgreSQL too when HOSO_TEST_DATABASE_URL is
-#                set, as .ci/run does)
+#   make test  — adds the test tools to .venv, installs Debian's chromium and poppler-utils
+#                if missing, and runs ruff and the test suite (PostgreSQL too when
+#                HOSO_TEST_DATABASE_URL is set, as .ci/run does)
 #   make smoke — every `hoso` command once, in a fresh virtualenv with `pip install .` alone
 PYTHON ?= python3
 VENV := .venv
@@ -15,7 +15,7 @@ EXAMPLES := .cache/fhir/hl7.fhir.r4.examples-4.0.1.tgz
 RUN_INSTALLED := $(VENV)/.installed-run
 TEST_INSTALLED := $(VENV)/.installed-test
 
-.PHONY: run test lint chromium smoke examples bench clean
+.PHONY: run test lint debian-tools smoke examples bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -42,23 +42,27 @@ examples: $(EXAMPLES)
 lint: $(TEST_INSTALLED)
 	$(BIN)/ruff check src tests bench tools
 
-# The page tests drive Debian's chromium (/usr/bin/chromium) through Playwright, as
-# .ci/run installs it: with apt-get (as root, or through sudo) when it is missing.
-chromium:
-	@if ! command -v chromium >/dev/null 2>&1; then \
+# The page tests drive Debian's chromium (/usr/bin/chromium) through Playwright and
+# the PDF tests read the health book back with poppler's pdftotext, as .ci/run installs
+# them: with apt-get (as root, or through sudo) when one is missing.
+debian-tools:
+	@missing=""; \
+	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
+	command -v pdftotext >/dev/null 2>&1 || missing="$$missing poppler-utils"; \
+	if [ -n "$$missing" ]; then \
 	  if ! command -v apt-get >/dev/null 2>&1; then \
-	    echo "Thiếu chromium và không có apt-get: hãy cài chromium (/usr/bin/chromium) bằng" \
-	         "trình quản lý gói của hệ thống; các bài kiểm thử trang cần nó /" \
-	         "chromium is missing and there is no apt-get: install chromium" \
-	         "(/usr/bin/chromium) with this system's package manager; the page tests need it" >&2; \
+	    echo "Thiếu$$missing và không có apt-get: hãy cài bằng trình quản lý gói của hệ" \
+	         "thống; các bài kiểm thử trang và PDF cần chúng / missing:$$missing and there" \
+	         "is no apt-get: install them with this system's package manager; the page and" \
+	         "PDF tests need them" >&2; \
 	    exit 1; \
 	  fi; \
 	  sudo=""; [ "$$(id -u)" -eq 0 ] || sudo=sudo; \
-	  echo "Cài chromium / installing chromium (apt-get)" >&2; \
-	  $$sudo apt-get update -qq && $$sudo apt-get install -y -qq chromium >/dev/null; \
+	  echo "Cài / installing$$missing (apt-get)" >&2; \
+	  $$sudo apt-get update -qq && $$sudo apt-get install -y -qq $$missing >/dev/null; \
 	fi
 
-test: $(TEST_INSTALLED) $(EXAMPLES) chromium lint
+test: $(TEST_INSTALLED) $(EXAMPLES) debian-tools lint
 	HOSO_FHIR_EXAMPLES=$(EXAMPLES) $(BIN)/pytest -n 2 -q
 
 # A fresh virtualenv in a temporary folder, `pip install .` without extras, every

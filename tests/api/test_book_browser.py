@@ -9,6 +9,8 @@ tested on both in test_book_pages.py), so this runs once, on SQLite."""
 
 from __future__ import annotations
 
+import subprocess
+import unicodedata
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -166,6 +168,12 @@ def test_a_resident_reads_her_book_and_her_childs(browser: Browser,
         page.locator("#section-episodes ol.timeline a").first.click()
         assert "Bệnh viện Nhân dân Gia Định" in page.locator("#episode-facility").inner_text()
         _both_widths(page, "book-episode")
+        with page.expect_download() as got:  # the episode as the Ministry's PDF
+            page.locator("#episode-pdf").click()
+        got.value.save_as(_shot("book-episode").with_suffix(".pdf"))  # for a person to read
+        printed = _pdf_text(got.value.path())
+        assert "Võ Thị Hạnh" in printed and "Bệnh viện Nhân dân Gia Định" in printed
+        assert "J06 Nhiễm trùng đường hô hấp trên" in printed
         page.goto(f"{origin}/book/{child}")
         assert page.locator("#chart-growth_weight svg").is_visible()
         assert page.locator("#chart-growth_height svg").is_visible()
@@ -204,6 +212,13 @@ def test_a_resident_manages_consent_and_requests(browser: Browser,
         assert page.problems == []  # type: ignore[attr-defined]
     finally:
         context.close()
+
+
+def _pdf_text(path: Path) -> str:
+    done = subprocess.run(["pdftotext", "-enc", "UTF-8", str(path), "-"], capture_output=True,
+                          check=True, timeout=60)  # fmt: skip
+    text = unicodedata.normalize("NFC", done.stdout.decode("utf-8"))
+    return " ".join(text.split())  # lines wrap where the page ends
 
 
 def _shot(label: str) -> Path:

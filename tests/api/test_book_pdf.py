@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-import shutil
 import subprocess
 import time
 import unicodedata
@@ -16,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx2
-import pytest
 import segno
 import sqlalchemy as sa
 from fastapi import FastAPI
@@ -31,9 +29,6 @@ from hoso.store import schema
 from hoso.store.sql_store import SqlStore
 from tests.api.access_world import World
 from tests.builders.web_login import log_in_to_pages
-
-pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None,
-                                reason="pdftotext (poppler-utils) is not installed")  # fmt: skip
 
 HTML = {"Accept": "text/html"}
 PASSWORD = "mat-khau-rat-dai-2026"

@@ -5,7 +5,6 @@ Vietnamese way, and the hash printed is the hash of what is printed."""
 from __future__ import annotations
 
 import hashlib
-import shutil
 import subprocess
 import unicodedata
 from datetime import UTC, datetime
@@ -26,9 +25,6 @@ from hoso.healthbook.documents import (
 )
 from hoso.healthbook.pdf import render_pdf
 from hoso.healthbook.seal import Seal, masked_patient
-
-pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None,
-                                reason="pdftotext (poppler-utils) is not installed")  # fmt: skip
 
 NAMES = {"79001": "Bệnh viện Quận 1"}
 ISSUED = int(datetime(2026, 11, 30, 2, 13, tzinfo=UTC).timestamp())  # 09:13 in HCMC

@@ -24,7 +24,7 @@ from starlette.concurrency import run_in_threadpool
 
 from hoso.access.document_tokens import document_claims, sign_document
 from hoso.access.health_book_access import check_book_reader
-from hoso.api.facility_names import facility_names
+from hoso.api.facility_names import provider_names
 from hoso.api.layout import render_page
 from hoso.api.page_session import PageCaller, PageCallerDep
 from hoso.healthbook.documents import BOOK, EPISODE, parse_sections
@@ -40,7 +40,7 @@ KINDS = {EPISODE: ("Một lần khám, chữa bệnh", "One episode of care"),
 
 def _issuer(request: Request, caller: PageCaller) -> Issuer:
     state = request.app.state
-    return Issuer(names=partial(facility_names, caller.repo),
+    return Issuer(names=partial(provider_names, caller.repo),
                   sign=partial(sign_document, state.auth.keys),
                   verify_base=state.settings.public_base_url)  # fmt: skip
 

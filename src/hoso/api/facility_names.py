@@ -14,7 +14,7 @@ from hoso.access.repository import AccessRepository
 from hoso.core.errors import FhirError
 
 __all__ = ["content_facility_names", "facility_names", "facility_organizations",
-           "organization_names"]
+           "organization_names", "provider_names"]
 
 MAX_CODES = 100  # one page's worth; the scorecard shows at most 30 facilities
 
@@ -76,5 +76,11 @@ def content_facility_names(repo: AccessRepository, content: Any) -> dict[str, st
                 walk(value)
 
     walk(content)
-    refs = {n for n in named if n.startswith("Organization/")}
-    return {**facility_names(repo, named - refs), **organization_names(repo, refs)}
+    return provider_names(repo, named)
+
+
+def provider_names(repo: AccessRepository, named: Iterable[str]) -> dict[str, str]:
+    """Names for facility codes and for Organization references alike."""
+    wanted = set(named)
+    refs = {n for n in wanted if n.startswith("Organization/")}
+    return {**facility_names(repo, wanted - refs), **organization_names(repo, refs)}

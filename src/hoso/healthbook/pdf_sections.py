@@ -79,10 +79,13 @@ class Writer:
 
 def facility_label(code: str | None, names: dict[str, str]) -> str:
     """The facility's name and code, "Bệnh viện Quận 1 (79001)"; the code alone when
-    its name is not known to us."""
+    its name is not known to us; a provider named by an Organization reference by its
+    name alone (the reference is an internal id, nothing a reader can use)."""
     if not code:
         return "—"
-    return f"{names[code]} ({code})" if code in names else code
+    if code in names:
+        return names[code] if code.startswith("Organization/") else f"{names[code]} ({code})"
+    return code
 
 
 def local_time(value: str | None) -> str:
