@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 
 from hoso.core import clock
@@ -202,3 +203,14 @@ def test_a_babys_book_lists_the_next_doses_of_the_schedule(world: World,
     english = _history(_book(mother, baby, **{"Accept-Language": "en"}).json())
     assert all(d["status"] in ("Due now", "Overdue, catch up", "Upcoming")
                for d in english["vaccinations"]["next_due"])  # fmt: skip
+
+
+@pytest.mark.backend_independent
+def test_the_app_api_is_in_the_openapi_document(client: TestClient) -> None:
+    paths = client.get("/openapi.json").json()["paths"]
+    for path in ("/api/health-book", "/api/health-book/{patient_id}",
+                 "/api/health-book/{patient_id}/sections/{key}",
+                 "/api/health-book/{patient_id}/episodes/{encounter_id}",
+                 "/api/health-book/{patient_id}/changes",
+                 "/api/health-book/{patient_id}/share-links"):  # fmt: skip
+        assert "get" in paths[path] and paths[path]["get"].get("description"), path
