@@ -11,16 +11,21 @@ the Ministry's list (QĐ 4469) in the reader's language.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
 from typing import Any
 
 from hoso.core import clock, jsonx
 from hoso.core.errors import InvalidRequest, ResourceNotFound
-from hoso.fhir.care_links import FACILITY_SOURCE_PREFIX
-from hoso.fhir.icd10_names import icd10_name
 from hoso.fhir.outcomes import not_found
 from hoso.fhir.repository import Repository
-from hoso.healthbook.measurements import LOINC, measurement_name, measurement_series
+from hoso.healthbook.administrative import administrative, person_name
+from hoso.healthbook.items import (
+    Reader,
+    book_item,
+    categories,
+    item_date,
+    observation_value,
+)
+from hoso.healthbook.measurements import measurement_series
 from hoso.programmes.immunisation import (
     next_due_items,
     packaged_vaccine_table,
@@ -37,7 +42,6 @@ BOOK_TYPES = ("AllergyIntolerance", "Composition", "Condition", "Coverage",
               "Procedure", "RelatedPerson")  # fmt: skip
 MAX_RESOURCES = 5000
 _TITLES = {
-    "administrative": ("Thông tin hành chính", "Administrative"),
     "allergies": ("Dị ứng", "Allergies"), "conditions": ("Bệnh mạn tính, khuyết tật",
                                                       "Chronic diseases and disabilities"),
     "procedures": ("Phẫu thuật, thủ thuật", "Surgeries and procedures"),
@@ -49,73 +53,11 @@ _TITLES = {
     "episodes": ("Các lần khám, chữa bệnh", "Episodes of care"),
     "papers": ("Tóm tắt hồ sơ và giấy tờ", "Record summaries and papers"),
 }  # fmt: skip
-_RELATIONS = {"MTH": ("Mẹ", "Mother"), "FTH": ("Bố", "Father"), "PRN": ("Cha mẹ", "Parent"),
-              "GRD": ("Người giám hộ", "Guardian"), "GUARD": ("Người giám hộ", "Guardian"),
-              "SPS": ("Vợ/chồng", "Spouse"), "POWATT": ("Người đại diện theo pháp luật",
-                                                         "Legal representative")}  # fmt: skip
 _CLASS = {"AMB": ("Ngoại trú", "Outpatient"), "IMP": ("Nội trú", "Inpatient"),
           "EMER": ("Cấp cứu", "Emergency")}  # fmt: skip
 
 
-@dataclass(frozen=True, slots=True)
-class _Reader:
-    lang: str
-
-    def pick(self, pair: tuple[str, str]) -> str:
-        return pair[0] if self.lang == "vi" else pair[1]
-
-    def concept(self, concept: Any) -> str | None:
-        """A CodeableConcept as text: an ICD-10 code by its name in the list."""
-        if not isinstance(concept, dict):
-            return None
-        for coding in concept.get("coding") or []:
-            system = str(coding.get("system") or "")
-            if "icd-10" in system and coding.get("code"):
-                name = icd10_name(str(coding["code"]), self.lang)
-                if name:
-                    return f"{coding['code']} {name}"
-            if coding.get("system") == LOINC and not concept.get("text") and not coding.get(
-                    "display"):  # fmt: skip
-                name = measurement_name(str(coding.get("code")), self.lang)
-                if name:
-                    return name
-        codings = concept.get("coding") or [{}]
-        return concept.get("text") or codings[0].get("display") or codings[0].get("code")
-
-
-def _facility(resource: dict[str, Any]) -> str | None:
-    source = str((resource.get("meta") or {}).get("source") or "")
-    if source.startswith(FACILITY_SOURCE_PREFIX):
-        return source[len(FACILITY_SOURCE_PREFIX):]
-    provider = resource.get("serviceProvider") or resource.get("performer") or None
-    if isinstance(provider, dict):
-        return provider.get("display") or provider.get("reference")
-    return None
-
-
-def _date(resource: dict[str, Any]) -> str | None:
-    for key in ("effectiveDateTime", "onsetDateTime", "occurrenceDateTime", "performedDateTime",
-                "authoredOn", "recordedDate", "date", "issued"):  # fmt: skip
-        if isinstance(resource.get(key), str):
-            return str(resource[key])
-    period = resource.get("period") or resource.get("performedPeriod") or {}
-    if isinstance(period, dict) and period.get("start"):
-        return str(period["start"])
-    # No clinical date: when it was recorded, so that every item still has one.
-    return (resource.get("meta") or {}).get("lastUpdated")
-
-
-def _item(reader: _Reader, resource: dict[str, Any], title: str | None = None,
-          **detail: Any) -> dict[str, Any]:  # fmt: skip
-    concept = (resource.get("code") or resource.get("vaccineCode")
-               or resource.get("medicationCodeableConcept") or resource.get("type"))  # fmt: skip
-    name = title or reader.concept(concept)
-    return {"reference": f"{resource['resourceType']}/{resource['id']}",
-            "title": name or resource["resourceType"], "date": _date(resource),
-            "facility": _facility(resource), **{k: v for k, v in detail.items() if v}}  # fmt: skip
-
-
-def _section(reader: _Reader, key: str, items: list[dict[str, Any]]) -> dict[str, Any]:
+def _section(reader: Reader, key: str, items: list[dict[str, Any]]) -> dict[str, Any]:
     out: dict[str, Any] = {"key": key, "title": reader.pick(_TITLES[key]), "count": len(items),
                            "items": items}  # fmt: skip
     if not items:
@@ -190,19 +132,20 @@ def _episode_heading(episode: dict[str, Any]) -> dict[str, Any]:
 
 def _whole_book(repo: Repository, patient_id: str, lang: str) -> dict[str, Any]:
     patient = jsonx.loads(repo.read("Patient", patient_id).content)
-    reader = _Reader("en" if lang == "en" else "vi")
+    reader = Reader("en" if lang == "en" else "vi")
     by_type = _record(repo, patient_id)
     history = [
-        _section(reader, "allergies", [_item(reader, r) for r in by_type["AllergyIntolerance"]]),
-        _section(reader, "conditions", [_item(reader, r) for r in by_type["Condition"]
+        _section(reader, "allergies", [book_item(reader, r)
+                                       for r in by_type["AllergyIntolerance"]]),
+        _section(reader, "conditions", [book_item(reader, r) for r in by_type["Condition"]
                                         if not r.get("encounter")]),
-        _section(reader, "procedures", [_item(reader, r) for r in by_type["Procedure"]
+        _section(reader, "procedures", [book_item(reader, r) for r in by_type["Procedure"]
                                         if not r.get("encounter")]),
-        _section(reader, "family", [_item(reader, r, reader.concept(r.get("relationship")))
+        _section(reader, "family", [book_item(reader, r, reader.concept(r.get("relationship")))
                                     for r in by_type["FamilyMemberHistory"]]),
-        _section(reader, "risk_factors", [_item(reader, r, value=_value(r))
+        _section(reader, "risk_factors", [book_item(reader, r, value=observation_value(r))
                                           for r in by_type["Observation"]
-                                          if "social-history" in _categories(r)]),
+                                          if "social-history" in categories(r)]),
         {**_section(reader, "vaccinations", [_vaccination(reader, r)
                                              for r in by_type["Immunization"]]),
          # The national schedule's next doses, from the Immunizations the reader sees.
@@ -210,16 +153,16 @@ def _whole_book(repo: Repository, patient_id: str, lang: str) -> dict[str, Any]:
                                                       lang=reader.lang)]},
         _section(reader, "results", [_result(reader, r) for r in by_type["Observation"]
                                      + by_type["DiagnosticReport"] if not r.get("encounter")
-                                     and "social-history" not in _categories(r)]),
+                                     and "social-history" not in categories(r)]),
     ]  # fmt: skip
     return {
         "patient": f"Patient/{patient_id}", "lang": reader.lang,
-        "administrative": _administrative(reader, patient, by_type),
+        "administrative": administrative(reader, patient, by_type),
         "history": history,
         "episodes": _section(reader, "episodes", _episodes(reader, by_type)),
         "measurements": measurement_series(by_type["Observation"]),
         "papers": _section(reader, "papers", [
-            _item(reader, r, r.get("title") or r.get("description"))
+            book_item(reader, r, r.get("title") or r.get("description"))
             for r in by_type["Composition"] + by_type["DocumentReference"]]),
     }  # fmt: skip
 
@@ -237,38 +180,15 @@ def _record(repo: Repository, patient_id: str) -> dict[str, list[dict[str, Any]]
         if cursor is None:
             break
     for items in found.values():  # newest first, as a person reads a book
-        items.sort(key=lambda r: _date(r) or "", reverse=True)
+        items.sort(key=lambda r: item_date(r) or "", reverse=True)
     return found
 
 
-def _categories(resource: dict[str, Any]) -> set[str]:
-    return {c.get("code") for cat in resource.get("category") or [] if isinstance(cat, dict)
-            for c in cat.get("coding") or [] if isinstance(c, dict)}  # fmt: skip
-
-
-def _value(observation: dict[str, Any]) -> str | None:
-    quantity = observation.get("valueQuantity")
-    if isinstance(quantity, dict) and "value" in quantity:
-        return f"{quantity['value']} {quantity.get('unit') or ''}".strip()
-    for key in ("valueString", "valueBoolean", "valueInteger"):
-        if key in observation:
-            return str(observation[key])
-    concept = observation.get("valueCodeableConcept")
-    if concept:
-        return _Reader("vi").concept(concept)
-    # A panel (blood pressure): its components' values, "124/79 mm[Hg]".
-    parts = [c.get("valueQuantity") or {} for c in observation.get("component") or []
-             if isinstance(c, dict)]  # fmt: skip
-    values = [p for p in parts if isinstance(p, dict) and "value" in p]
-    if values:
-        return f"{'/'.join(str(p['value']) for p in values)} {values[0].get('unit') or ''}".strip()
-    return None
-
-
-def _result(reader: _Reader, result: dict[str, Any]) -> dict[str, Any]:
+def _result(reader: Reader, result: dict[str, Any]) -> dict[str, Any]:
     """A result with its value, reference range and abnormal flag."""
-    return _item(reader, result, value=_value(result), range=result.get("referenceRange"),
-                 flag=reader.concept((result.get("interpretation") or [None])[0]))
+    return book_item(reader, result, value=observation_value(result),
+                     range=result.get("referenceRange"),
+                     flag=reader.concept((result.get("interpretation") or [None])[0]))
 
 
 def _due(item: dict[str, Any]) -> dict[str, Any]:
@@ -277,7 +197,7 @@ def _due(item: dict[str, Any]) -> dict[str, Any]:
             "vaccine": item.get("vaccine"), "schedule": item.get("schedule_version")}  # fmt: skip
 
 
-def _vaccination(reader: _Reader, immunization: dict[str, Any]) -> dict[str, Any]:
+def _vaccination(reader: Reader, immunization: dict[str, Any]) -> dict[str, Any]:
     doses = [p.get("doseNumberPositiveInt") or p.get("doseNumberString")
              for p in immunization.get("protocolApplied") or [] if isinstance(p, dict)]
     antigens = _antigen_names(immunization, reader.lang)
@@ -285,7 +205,7 @@ def _vaccination(reader: _Reader, immunization: dict[str, Any]) -> dict[str, Any
     named = concept.get("text") or any(c.get("display") for c in concept.get("coding") or [])
     # A bare product code ("19") says nothing to a person: then what it protects against.
     title = None if named or not antigens else ", ".join(antigens)
-    return _item(reader, immunization, title, dose=next((d for d in doses if d), None),
+    return book_item(reader, immunization, title, dose=next((d for d in doses if d), None),
                  lot=immunization.get("lotNumber"), antigens=antigens)  # fmt: skip
 
 
@@ -300,42 +220,7 @@ def _antigen_names(immunization: dict[str, Any], lang: str) -> list[str]:
     return names
 
 
-def _administrative(reader: _Reader, patient: dict[str, Any],
-                    by_type: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:  # fmt: skip
-    name = _name(patient)
-    identifiers = {str(i.get("system")): i.get("value") for i in patient.get("identifier") or []
-                   if isinstance(i, dict)}  # fmt: skip
-    cards = [{"card": c.get("subscriberId") or c.get("identifier", [{}])[0].get("value"),
-              "payor": ((c.get("payor") or [{}])[0]).get("display"),
-              **{k: (c.get("period") or {}).get(k) for k in ("start", "end")}}
-             for c in by_type["Coverage"]]  # fmt: skip
-    blood = [_value(o) for o in by_type["Observation"]
-             if any(c.get("code") in ("882-1", "883-9") for c in
-                    (o.get("code") or {}).get("coding") or [])]  # fmt: skip
-    addresses = patient.get("address") or [{}]
-    return {
-        "title": reader.pick(_TITLES["administrative"]), "name": name,
-        "birth_date": patient.get("birthDate"), "gender": patient.get("gender"),
-        "identifiers": identifiers,
-        "phone": next((t.get("value") for t in patient.get("telecom") or []
-                       if t.get("system") == "phone"), None),
-        "address": addresses[0].get("text") or addresses[0].get("city"),
-        "ward": addresses[0].get("city"),
-        "insurance": cards, "blood_group": blood[0] if blood else None,
-        "representatives": [_representative(reader, r) for r in by_type["RelatedPerson"]],
-    }  # fmt: skip
-
-
-def _representative(reader: _Reader, person: dict[str, Any]) -> dict[str, Any]:
-    """A parent, guardian or legal representative: who, and how related."""
-    codes = [c.get("code") for r in person.get("relationship") or [] if isinstance(r, dict)
-             for c in r.get("coding") or [] if isinstance(c, dict)]  # fmt: skip
-    relation = next((reader.pick(_RELATIONS[c]) for c in codes if c in _RELATIONS), None)
-    relation = relation or reader.concept((person.get("relationship") or [None])[0])
-    return _item(reader, person, _name(person) or relation, relationship=relation)
-
-
-def _episodes(reader: _Reader, by_type: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
+def _episodes(reader: Reader, by_type: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
     """Each Encounter with what was recorded during it (resources pointing at it)."""
     during: dict[str, dict[str, list[dict[str, Any]]]] = defaultdict(lambda: defaultdict(list))
     for kind in ("Condition", "Observation", "MedicationRequest", "Procedure",
@@ -348,14 +233,14 @@ def _episodes(reader: _Reader, by_type: dict[str, list[dict[str, Any]]]) -> list
     for encounter in by_type["Encounter"]:
         found = during[encounter["id"]]
         klass = str((encounter.get("class") or {}).get("code") or "")
-        episodes.append(_item(
+        episodes.append(book_item(
             reader, encounter, reader.pick(_CLASS.get(klass, (klass, klass))) or None,
             end=(encounter.get("period") or {}).get("end"),
             reason=reader.concept((encounter.get("reasonCode") or [None])[0]),
-            diagnoses=[_item(reader, r) for r in found["Condition"]],
+            diagnoses=[book_item(reader, r) for r in found["Condition"]],
             results=[_result(reader, r) for r in found["Observation"] + found["DiagnosticReport"]],
-            medications=[_item(reader, r) for r in found["MedicationRequest"]],
-            procedures=[_item(reader, r) for r in found["Procedure"]],
+            medications=[book_item(reader, r) for r in found["MedicationRequest"]],
+            procedures=[book_item(reader, r) for r in found["Procedure"]],
         ))  # fmt: skip
     return episodes
 
@@ -370,10 +255,8 @@ def book_list(repo: Repository, patient_ids: list[str]) -> list[dict[str, Any]]:
         except ResourceNotFound:
             continue
         books.append({"patient": f"Patient/{patient_id}", "id": patient_id,
-                      "name": _name(patient), "birth_date": patient.get("birthDate")})  # fmt: skip
+                      "name": person_name(patient),
+                      "birth_date": patient.get("birthDate")})  # fmt: skip
     return books
 
 
-def _name(patient: dict[str, Any]) -> str | None:
-    names = patient.get("name") or [{}]
-    return " ".join([names[0].get("family") or "", *(names[0].get("given") or [])]).strip() or None
