@@ -9,6 +9,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 EXAMPLES := .cache/fhir/hl7.fhir.r4.examples-4.0.1.tgz
+AXE := .cache/npm/axe-core-4.14.1.tgz
 # One stamp per install: `make run` installs [project] dependencies only, so that a
 # runtime import missing from them fails there and not only on a machine without the
 # test extras; `make test` adds the extras.
@@ -39,6 +40,12 @@ $(EXAMPLES):
 
 examples: $(EXAMPLES)
 
+# axe-core, Deque's accessibility rules engine: the health book's browser test runs its
+# WCAG 2.1 A/AA rules on every page (tests/api/test_book_browser.py).
+$(AXE):
+	mkdir -p .cache/npm
+	cd .cache/npm && npm pack --silent axe-core@4.14.1 >/dev/null
+
 lint: $(TEST_INSTALLED)
 	$(BIN)/ruff check src tests bench tools
 
@@ -62,8 +69,8 @@ debian-tools:
 	  $$sudo apt-get update -qq && $$sudo apt-get install -y -qq $$missing >/dev/null; \
 	fi
 
-test: $(TEST_INSTALLED) $(EXAMPLES) debian-tools lint
-	HOSO_FHIR_EXAMPLES=$(EXAMPLES) $(BIN)/pytest -n 2 -q
+test: $(TEST_INSTALLED) $(EXAMPLES) $(AXE) debian-tools lint
+	HOSO_FHIR_EXAMPLES=$(EXAMPLES) HOSO_AXE=$(AXE) $(BIN)/pytest -n 2 -q
 
 # A fresh virtualenv in a temporary folder, `pip install .` without extras, every
 # command of the CLI once on a small SQLite store (tools/cli_smoke.py; one to three

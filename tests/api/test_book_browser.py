@@ -9,7 +9,9 @@ tested on both in test_book_pages.py), so this runs once, on SQLite."""
 
 from __future__ import annotations
 
+import os
 import subprocess
+import tarfile
 import unicodedata
 from datetime import date, timedelta
 from pathlib import Path
@@ -30,6 +32,9 @@ from tests.api.test_live import AUTH, server, server_process  # noqa: F401 (fixt
 from tests.api.test_pages_browser import PASSWORD, SHOTS, WIDTHS, _check_fit, _log_in
 from tests.builders.patient import patient
 
+AXE = Path(os.environ.get("HOSO_AXE", ".cache/npm/axe-core-4.14.1.tgz"))
+with tarfile.open(AXE) as _package:  # `make test` fetches it (npm pack), as the examples
+    AXE_SOURCE = _package.extractfile("package/axe.min.js").read().decode()  # type: ignore[union-attr]
 pytestmark = [pytest.mark.live, pytest.mark.browser, pytest.mark.backend_independent]
 MOTHER_CCCD = "079185002468"
 LOINC, CVX = "http://loinc.org", "http://hl7.org/fhir/sid/cvx"
@@ -134,6 +139,19 @@ def _both_widths(page: Page, label: str) -> None:
     for width, height in WIDTHS:
         page.set_viewport_size({"width": width, "height": height})
         _check_fit(page, label)
+        _check_accessible(page, f"{label}-{width}")
+
+
+def _check_accessible(page: Page, label: str) -> None:
+    """axe-core's WCAG 2.1 A and AA rules (contrast, labels, lang, names, landmarks'
+    structure): no violation. Run through the DevTools protocol, which the pages' CSP
+    (no script at all) does not govern."""
+    if not page.evaluate("() => typeof window.axe === 'object'"):
+        page.evaluate(AXE_SOURCE + "\n;0")
+    found = page.evaluate("""async () => (await axe.run(document, {runOnly: {type: "tag",
+        values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}})).violations
+        .map(v => [v.id, v.nodes.slice(0, 3).map(n => n.html.slice(0, 80))])""")
+    assert found == [], f"{label}: {found}"
 
 
 def test_a_resident_reads_her_book_and_her_childs(browser: Browser,
