@@ -183,7 +183,15 @@ def test_a_resident_reads_her_book_and_her_childs(browser: Browser,
         page.screenshot(path=str(_shot("book-en-390")), full_page=True)
         page.locator("#switch-lang").click()
         page.wait_for_load_state()
-        page.locator("#section-episodes ol.timeline a").first.click()
+        # By keyboard alone: the skip link first, then Tab to the first episode, Enter.
+        page.keyboard.press("Tab")
+        assert page.evaluate("document.activeElement.className") == "skip"
+        for _ in range(60):
+            page.keyboard.press("Tab")
+            if page.evaluate("!!document.activeElement.closest('#section-episodes')"):
+                break
+        with page.expect_navigation():
+            page.keyboard.press("Enter")
         assert "Bệnh viện Nhân dân Gia Định" in page.locator("#episode-facility").inner_text()
         _both_widths(page, "book-episode")
         with page.expect_download() as got:  # the episode as the Ministry's PDF
