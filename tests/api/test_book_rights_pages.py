@@ -36,6 +36,7 @@ def test_who_opened_my_record_shows_break_the_glass_and_its_reason(world: World)
     assert answer.status_code == 200, answer.text
     html = answer.text
     assert 'id="access-log"' in html and "Truy cập khẩn cấp" in html
+    assert re.search(r">\d{2}/\d{2}/\d{4} \d{2}:\d{2}</td>", html)  # HCMC time, dd/mm/yyyy
     assert "Bệnh nhân hôn mê, cấp cứu" in html and "Bệnh viện Quận 3" in html
     assert "bs-cap-cuu" not in html  # the staff member's name is not the resident's to see
     assert world.resident("p2").get(f"/book/{pid}/access", headers=HTML).status_code == 404

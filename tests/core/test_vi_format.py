@@ -40,3 +40,11 @@ def test_instants_are_shown_in_ho_chi_minh_city_time() -> None:
     assert vi_datetime(late_utc) == "07/12/2026 03:30"
     assert vi_date(late_utc) == "07/12/2026"
     assert vi_datetime(late_utc.timestamp()) == "07/12/2026 03:30"
+
+
+def test_an_instant_is_shown_on_its_ho_chi_minh_city_day_and_time() -> None:
+    assert vi_date("2026-12-06T20:30:00Z") == "07/12/2026"  # 03:30 on the 7th in HCMC
+    assert vi_date("2026-12-06T08:00:00+07:00") == "06/12/2026"
+    assert vi_date("2026-12-06T08:00:00") == "06/12/2026"  # no zone: as written
+    assert vi_datetime("2026-12-06T20:30:00.123Z") == "07/12/2026 03:30"
+    assert vi_datetime("2026-12-06") == "06/12/2026"

@@ -34,14 +34,34 @@ def vi_date(value: date | str | None) -> str:
         return value.astimezone(HCMC).strftime("%d/%m/%Y")
     if isinstance(value, date):
         return value.strftime("%d/%m/%Y")
+    instant = _instant(value)
+    if instant is not None:  # "2026-12-06T20:30:00Z" is the 7th in Ho Chi Minh City
+        return instant.astimezone(HCMC).strftime("%d/%m/%Y")
     parts = value[:10].split("-")
     if not all(part.isdigit() for part in parts):
         return value
     return "/".join(reversed(parts))
 
 
-def vi_datetime(value: datetime | float) -> str:
-    """An instant as "dd/mm/yyyy HH:MM" in Asia/Ho_Chi_Minh (a float is epoch seconds)."""
+def _instant(text: str) -> datetime | None:
+    """A FHIR dateTime/instant with its zone, or None (a date, or no zone: local)."""
+    if len(text) <= 10 or "T" not in text:
+        return None
+    try:
+        found = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return found if found.tzinfo is not None else None
+
+
+def vi_datetime(value: datetime | float | str) -> str:
+    """An instant as "dd/mm/yyyy HH:MM" in Asia/Ho_Chi_Minh (a float is epoch seconds, a
+    string a FHIR instant)."""
+    if isinstance(value, str):
+        found = _instant(value)
+        if found is None:
+            return vi_date(value)
+        value = found
     if not isinstance(value, datetime):
         value = datetime.fromtimestamp(value, UTC)
     if value.tzinfo is None:
