@@ -10,9 +10,7 @@ tested on both in test_book_pages.py), so this runs once, on SQLite."""
 from __future__ import annotations
 
 import os
-import subprocess
 import tarfile
-import unicodedata
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -31,6 +29,7 @@ from hoso.store.sql_store import SqlAuditLog
 from tests.api.test_live import AUTH, server, server_process  # noqa: F401 (fixtures)
 from tests.api.test_pages_browser import PASSWORD, SHOTS, WIDTHS, _check_fit, _log_in
 from tests.builders.patient import patient
+from tests.pdf_text import pdf_text
 
 AXE = Path(os.environ.get("HOSO_AXE", ".cache/npm/axe-core-4.14.1.tgz"))
 with tarfile.open(AXE) as _package:  # `make test` fetches it (npm pack), as the examples
@@ -197,7 +196,7 @@ def test_a_resident_reads_her_book_and_her_childs(browser: Browser,
         with page.expect_download() as got:  # the episode as the Ministry's PDF
             page.locator("#episode-pdf").click()
         got.value.save_as(_shot("book-episode").with_suffix(".pdf"))  # for a person to read
-        printed = _pdf_text(got.value.path())
+        printed = " ".join(pdf_text(got.value.path()).split())  # lines wrap at the page end
         assert "Võ Thị Hạnh" in printed and "Bệnh viện Nhân dân Gia Định" in printed
         assert "J06 Nhiễm trùng đường hô hấp trên" in printed
         page.goto(f"{origin}/book/{child}")
@@ -238,13 +237,6 @@ def test_a_resident_manages_consent_and_requests(browser: Browser,
         assert page.problems == []  # type: ignore[attr-defined]
     finally:
         context.close()
-
-
-def _pdf_text(path: Path) -> str:
-    done = subprocess.run(["pdftotext", "-enc", "UTF-8", str(path), "-"], capture_output=True,
-                          check=True, timeout=60)  # fmt: skip
-    text = unicodedata.normalize("NFC", done.stdout.decode("utf-8"))
-    return " ".join(text.split())  # lines wrap where the page ends
 
 
 def _shot(label: str) -> Path:

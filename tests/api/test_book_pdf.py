@@ -10,7 +10,6 @@ import asyncio
 import re
 import subprocess
 import time
-import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -29,18 +28,11 @@ from hoso.store import schema
 from hoso.store.sql_store import SqlStore
 from tests.api.access_world import World
 from tests.builders.web_login import log_in_to_pages
+from tests.pdf_text import pdf_text
 
 HTML = {"Accept": "text/html"}
 PASSWORD = "mat-khau-rat-dai-2026"
 _HASH_LINE = re.compile(r"SHA-256: ([0-9a-f]{64})")
-
-
-def pdf_text(pdf: bytes, tmp_path: Path) -> str:
-    path = tmp_path / "download.pdf"
-    path.write_bytes(pdf)
-    done = subprocess.run(["pdftotext", "-enc", "UTF-8", str(path), "-"], capture_output=True,
-                          check=True, timeout=60)  # fmt: skip
-    return unicodedata.normalize("NFC", done.stdout.decode("utf-8"))
 
 
 def verify_path(text: str) -> str:
@@ -109,7 +101,7 @@ def test_the_resident_downloads_an_episode_and_its_qr_confirms_it(
     assert answer.headers["cache-control"] == "private, no-store"
     disposition = answer.headers["content-disposition"]
     assert disposition.startswith("attachment; filename=") and disposition.isascii()
-    text = pdf_text(answer.content, tmp_path)
+    text = pdf_text(answer.content)
     for words in ("Trần Văn An", "01/01/1990", "Chẩn đoán", "Bệnh viện Quận 3 (79002)",
                   "Ngoại trú", "Cơ sở khám, chữa bệnh"):  # fmt: skip
         assert words in text, words
@@ -144,14 +136,14 @@ def test_the_book_and_chosen_sections(world: World, tmp_path: Path) -> None:
     resident, ids = world.resident("p1"), world.ids
     whole = resident.get(f"/book/{ids['p1']}/book.pdf")
     assert whole.status_code == 200, whole.text
-    text = pdf_text(whole.content, tmp_path)
+    text = pdf_text(whole.content)
     hiv = f"B20 {icd10_name('B20', 'vi')}"
     for words in ("Hồ Sơ — Sổ sức khỏe điện tử", "Trần Văn An", hiv, "Bệnh viện Quận 1 (79001)",
                   "Các lần khám, chữa bệnh", "131 mm[Hg]", "Chưa có thông tin"):  # fmt: skip
         assert words in text, words
     some = resident.get(f"/book/{ids['p1']}/book.pdf", params={"sections": "results,allergies"})
     assert some.status_code == 200, some.text
-    part = pdf_text(some.content, tmp_path)
+    part = pdf_text(some.content)
     assert "131 mm[Hg]" in part and "Dị ứng" in part and hiv not in part
     assert printed_hash(part) != printed_hash(text)
     page = world.operator.get(verify_path(part), headers={"Authorization": ""})
@@ -201,14 +193,14 @@ def test_the_residents_browser_session_downloads_too(
         log_in_to_pages(browser, "079090001234", PASSWORD)
         answer = browser.get(f"/book/{world.ids['p1']}/episodes/{world.ids['encA1']}.pdf")
         assert answer.status_code == 200, answer.text
-        assert "Bệnh viện Quận 1 (79001)" in pdf_text(answer.content, tmp_path)
+        assert "Bệnh viện Quận 1 (79001)" in pdf_text(answer.content)
 
 
 def test_a_broken_token_is_not_confirmed_and_never_a_server_error(
     app: FastAPI, world: World, tmp_path: Path
 ) -> None:
     answer = world.resident("p1").get(f"/book/{world.ids['p1']}/book.pdf")
-    path = verify_path(pdf_text(answer.content, tmp_path))
+    path = verify_path(pdf_text(answer.content))
     token = path.removeprefix("/verify/")
     header, claims, signature = token.split(".")
     flipped = signature[:10] + ("A" if signature[10] != "A" else "B") + signature[11:]

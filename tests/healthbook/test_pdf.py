@@ -5,10 +5,8 @@ Vietnamese way, and the hash printed is the hash of what is printed."""
 from __future__ import annotations
 
 import hashlib
-import subprocess
 import unicodedata
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -25,6 +23,7 @@ from hoso.healthbook.documents import (
 )
 from hoso.healthbook.pdf import render_pdf
 from hoso.healthbook.seal import Seal, masked_patient
+from tests.pdf_text import pdf_text
 
 NAMES = {"79001": "Bệnh viện Quận 1"}
 ISSUED = int(datetime(2026, 11, 30, 2, 13, tzinfo=UTC).timestamp())  # 09:13 in HCMC
@@ -65,20 +64,12 @@ def a_book() -> dict[str, Any]:
     }  # fmt: skip
 
 
-def pdf_text(pdf: bytes, tmp_path: Path) -> str:
-    path = tmp_path / "out.pdf"
-    path.write_bytes(pdf)
-    done = subprocess.run(["pdftotext", "-enc", "UTF-8", str(path), "-"], capture_output=True,
-                          check=True, timeout=60)  # fmt: skip
-    return unicodedata.normalize("NFC", done.stdout.decode("utf-8"))
-
-
-def test_an_episode_prints_its_vietnamese_words_exactly(tmp_path: Path) -> None:
+def test_an_episode_prints_its_vietnamese_words_exactly() -> None:
     book = a_book()
     document = episode_document(book, "enc-1", NAMES)
     pdf = render_pdf(document, ISSUED, VERIFY, NAMES)
     assert pdf.startswith(b"%PDF-")
-    text = pdf_text(pdf, tmp_path)
+    text = pdf_text(pdf)
     for words in ("Nguyễn Thị Ánh Tuyết", "Chẩn đoán", HYPERTENSION, "Bệnh viện Quận 1 (79001)",
                   "Đau đầu, chóng mặt", "Amlodipin 5 mg", "Ngày sinh", "31/01/1990",
                   "Kết quả", "150 mm[Hg]", "Phẫu thuật, thủ thuật",
@@ -90,11 +81,11 @@ def test_an_episode_prints_its_vietnamese_words_exactly(tmp_path: Path) -> None:
     assert "Vắc xin viêm gan B" not in text  # the episode only, not the book
 
 
-def test_the_hash_printed_is_the_hash_of_what_is_printed(tmp_path: Path) -> None:
+def test_the_hash_printed_is_the_hash_of_what_is_printed() -> None:
     document = episode_document(a_book(), "enc-1", NAMES)
     expected = hashlib.sha256(jsonx.dumps(document.content)).hexdigest()
     assert document.content_hash == expected
-    text = pdf_text(render_pdf(document, ISSUED, VERIFY, NAMES), tmp_path)
+    text = pdf_text(render_pdf(document, ISSUED, VERIFY, NAMES))
     assert f"SHA-256: {expected}" in text  # under the QR
     assert text.count(expected) >= 2  # and in the footer of every page
     assert f"<{VERIFY}>" in text  # the QR's address, for a reader to type
@@ -103,19 +94,19 @@ def test_the_hash_printed_is_the_hash_of_what_is_printed(tmp_path: Path) -> None
     assert episode_document(changed, "enc-1", NAMES).content_hash != expected
 
 
-def test_the_book_and_chosen_sections(tmp_path: Path) -> None:
+def test_the_book_and_chosen_sections() -> None:
     book = a_book()
     names = {**NAMES, "79002": "Trung tâm Y tế Quận 3"}
     assert book_facility_codes(book) == ["79001", "79002"]
     whole = pdf_text(render_pdf(book_document(book, BOOK_SECTIONS, names), ISSUED, VERIFY,
-                                names), tmp_path)  # fmt: skip
+                                names))  # fmt: skip
     for words in ("Hồ Sơ — Sổ sức khỏe điện tử", "Tiêm chủng / Vaccinations",
                   "Vắc xin viêm gan B", "Trung tâm Y tế Quận 3 (79002)", "Số lô / Lot: VN-0001",
                   "Dị ứng / Allergies", HYPERTENSION, "Nữ / Female"):  # fmt: skip
         assert words in whole, words
     chosen = book_document(book, parse_sections("vaccinations,allergies"), names)
     assert chosen.sections == ("allergies", "vaccinations")  # the book's order
-    part = pdf_text(render_pdf(chosen, ISSUED, VERIFY, names), tmp_path)
+    part = pdf_text(render_pdf(chosen, ISSUED, VERIFY, names))
     assert "Vắc xin viêm gan B" in part and "Chẩn đoán" not in part
     assert "Bệnh viện Quận 1" not in part  # only the facilities of what is printed
     assert chosen.content_hash != book_document(book, BOOK_SECTIONS, names).content_hash
@@ -130,22 +121,22 @@ def test_another_episode_or_section_is_refused() -> None:
     assert parse_sections(None) == BOOK_SECTIONS
 
 
-def test_the_address_survives_being_read_back_whatever_its_hyphens(tmp_path: Path) -> None:
+def test_the_address_survives_being_read_back_whatever_its_hyphens() -> None:
     """A token may hold "-" anywhere, at the end too; cut over lines, the address must
     still read back whole (a hyphen ending a line is taken for a broken word)."""
     document = episode_document(a_book(), "enc-1", NAMES)
     for token in (("a" + "-" * 20) * 20, "ab-" * 150 + "-", "a_-" * 100 + "b-"):
         url = f"https://hoso.example.vn/verify/{token}"
-        text = pdf_text(render_pdf(document, ISSUED, url, NAMES), tmp_path)
+        text = pdf_text(render_pdf(document, ISSUED, url, NAMES))
         start = text.index("<https://")
         assert "".join(text[start:text.index(">", start) + 1].split()) == f"<{url}>"
 
 
-def test_decomposed_vietnamese_prints_as_the_same_words(tmp_path: Path) -> None:
+def test_decomposed_vietnamese_prints_as_the_same_words() -> None:
     book = a_book()
     book["administrative"]["name"] = unicodedata.normalize("NFD", "Đặng Thị Hồng Nhung")
     pdf = render_pdf(episode_document(book, "enc-1", NAMES), ISSUED, VERIFY, NAMES)
-    assert "Đặng Thị Hồng Nhung" in pdf_text(pdf, tmp_path)
+    assert "Đặng Thị Hồng Nhung" in pdf_text(pdf)
 
 
 def test_the_seal_holds_no_name_and_reads_back() -> None:

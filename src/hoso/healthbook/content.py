@@ -32,8 +32,8 @@ from hoso.programmes.immunisation import (
     schedule_in_force,
 )
 
-__all__ = ["BOOK_TYPES", "EMPTY", "SECTION_KEYS", "book_list", "episode_detail", "health_book",
-           "section_page"]
+__all__ = ["BOOK_TYPES", "EMPTY", "SECTION_KEYS", "SECTION_TITLES", "book_list",
+           "episode_detail", "health_book", "section_page"]
 
 EMPTY = {"vi": "Chưa có thông tin", "en": "Nothing recorded yet"}
 BOOK_TYPES = ("AllergyIntolerance", "Composition", "Condition", "Coverage",
@@ -41,7 +41,7 @@ BOOK_TYPES = ("AllergyIntolerance", "Composition", "Condition", "Coverage",
               "Immunization", "MedicationRequest", "MedicationStatement", "Observation",
               "Procedure", "RelatedPerson")  # fmt: skip
 MAX_RESOURCES = 5000
-_TITLES = {
+SECTION_TITLES = {  # (Vietnamese, English)
     "allergies": ("Dị ứng", "Allergies"), "conditions": ("Bệnh mạn tính, khuyết tật",
                                                       "Chronic diseases and disabilities"),
     "procedures": ("Phẫu thuật, thủ thuật", "Surgeries and procedures"),
@@ -58,8 +58,8 @@ _CLASS = {"AMB": ("Ngoại trú", "Outpatient"), "IMP": ("Nội trú", "Inpatien
 
 
 def _section(reader: Reader, key: str, items: list[dict[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {"key": key, "title": reader.pick(_TITLES[key]), "count": len(items),
-                           "items": items}  # fmt: skip
+    out: dict[str, Any] = {"key": key, "title": reader.pick(SECTION_TITLES[key]),
+                           "count": len(items), "items": items}  # fmt: skip
     if not items:
         out["empty"] = EMPTY[reader.lang]
     return out

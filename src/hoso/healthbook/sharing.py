@@ -8,7 +8,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from hoso.core.errors import InvalidRequest
+from hoso.healthbook.administrative import TITLE as ADMINISTRATIVE_TITLE
 from hoso.healthbook.content import SECTION_KEYS
+from hoso.healthbook.content import SECTION_TITLES as BOOK_TITLES
 
 __all__ = ["SECTIONS", "SECTION_TITLES", "check_sections", "shared_book"]
 
@@ -17,21 +19,8 @@ __all__ = ["SECTIONS", "SECTION_TITLES", "check_sections", "shared_book"]
 SECTIONS = ("administrative", *SECTION_KEYS)
 _TOP = ("administrative", "episodes", "papers")  # the rest sit in `history`
 _ALWAYS = ("patient", "lang")  # whose book, in which language: never a section's content
-# The sections' names for the form that chooses them, as the book titles them (a test
-# holds the two together).
-SECTION_TITLES = {
-    "administrative": ("Thông tin hành chính", "Administrative"),
-    "allergies": ("Dị ứng", "Allergies"),
-    "conditions": ("Bệnh mạn tính, khuyết tật", "Chronic diseases and disabilities"),
-    "procedures": ("Phẫu thuật, thủ thuật", "Surgeries and procedures"),
-    "family": ("Tiền sử gia đình", "Family history"),
-    "risk_factors": ("Yếu tố nguy cơ", "Risk factors"),
-    "vaccinations": ("Tiêm chủng", "Vaccinations"),
-    "results": ("Kết quả đo, xét nghiệm ngoài lần khám",
-                "Measurements and results outside an episode"),
-    "episodes": ("Các lần khám, chữa bệnh", "Episodes of care"),
-    "papers": ("Tóm tắt hồ sơ và giấy tờ", "Record summaries and papers"),
-}
+# The sections' names for the form that chooses them: the book's own titles.
+SECTION_TITLES = {"administrative": ADMINISTRATIVE_TITLE, **BOOK_TITLES}
 
 
 def check_sections(chosen: object) -> tuple[str, ...]:
