@@ -7,15 +7,14 @@ recorded even when the request that caused it fails.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
 
 from hoso.store import schema
-from hoso.store.engine import WRITE_OPTION
+from hoso.store.engine import transaction
 
 __all__ = [
     "AccountRow",
@@ -104,11 +103,8 @@ class SqlAuthStore:
     def __init__(self, engine: sa.Engine) -> None:
         self.engine = engine
 
-    @contextmanager
-    def _tx(self, *, write: bool = True) -> Iterator[sa.Connection]:
-        options = {WRITE_OPTION: write}
-        with self.engine.connect().execution_options(**options) as conn, conn.begin():
-            yield conn
+    def _tx(self, *, write: bool = True) -> AbstractContextManager[sa.Connection]:
+        return transaction(self.engine, write=write)
 
     # -- signing keys ------------------------------------------------------------------
     def signing_keys(self, now: int) -> list[SigningKeyRow]:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 import time
 import weakref
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -15,6 +17,15 @@ WRITE_OPTION = "hoso_write"
 # a connection and none is opened and closed per request (an overflow connection is
 # closed when returned to a full pool: under load that was a new backend per request).
 POOL_SIZE = 24
+
+
+@contextmanager
+def transaction(engine: sa.Engine, *, write: bool = True) -> Iterator[sa.Connection]:
+    """One connection in one transaction for the small tables beside the record (auth,
+    sessions, share links); `write` tells the engine's hooks (SQLite takes its write
+    lock at BEGIN: `BEGIN IMMEDIATE`) what is coming."""
+    with engine.connect().execution_options(**{WRITE_OPTION: write}) as conn, conn.begin():
+        yield conn
 
 
 def sqlalchemy_url(url: str) -> str:

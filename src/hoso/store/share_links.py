@@ -4,14 +4,13 @@ at once both count, and a link revoked or expired a moment before is not opened.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 
 import sqlalchemy as sa
 
 from hoso.core import jsonx
-from hoso.store.engine import WRITE_OPTION
+from hoso.store.engine import transaction
 from hoso.store.share_schema import share_link
 
 __all__ = ["ShareLinkRow", "SqlShareLinks"]
@@ -47,11 +46,8 @@ class SqlShareLinks:
     def __init__(self, engine: sa.Engine) -> None:
         self.engine = engine
 
-    @contextmanager
-    def _tx(self, *, write: bool = True) -> Iterator[sa.Connection]:
-        with self.engine.connect().execution_options(**{WRITE_OPTION: write}) as conn, \
-                conn.begin():  # fmt: skip
-            yield conn
+    def _tx(self, *, write: bool = True) -> AbstractContextManager[sa.Connection]:
+        return transaction(self.engine, write=write)
 
     def add(self, *, patient_id: str, token_hash: str, sections: tuple[str, ...],
             include_sensitive: bool, created_by: str, created_at: int, expires_at: int

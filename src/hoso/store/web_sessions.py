@@ -4,14 +4,13 @@ stop at once without a write."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 
 import sqlalchemy as sa
 
 from hoso.store import schema
-from hoso.store.engine import WRITE_OPTION
+from hoso.store.engine import transaction
 
 __all__ = ["SqlSessionStore", "WebSessionRow"]
 
@@ -47,11 +46,8 @@ class SqlSessionStore:
     def __init__(self, engine: sa.Engine) -> None:
         self.engine = engine
 
-    @contextmanager
-    def _tx(self, *, write: bool = True) -> Iterator[sa.Connection]:
-        with self.engine.connect().execution_options(**{WRITE_OPTION: write}) as conn, \
-                conn.begin():  # fmt: skip
-            yield conn
+    def _tx(self, *, write: bool = True) -> AbstractContextManager[sa.Connection]:
+        return transaction(self.engine, write=write)
 
     def add_session(self, values: dict[str, object]) -> None:
         with self._tx() as conn:
