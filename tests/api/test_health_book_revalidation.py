@@ -1,6 +1,7 @@
-"""A phone's revalidation of its health book (issue 17 point 7): answered 304 from the
-record's state without building the book again, audited, and never for a record that
-changed since (a new resource, a deletion, a resource moved to another resident)."""
+"""A phone's revalidation of its health book (issue 17 point 7): answered 304 (or the
+same bytes) from the record's state without building the book again, and never for a
+record that changed since (a new resource, a deletion, a resource moved to another
+resident); the kept bytes stay within their budget."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from hoso.api import health_book_routes
+from hoso.api.book_etags import BuiltBooks
 from tests.api.access_world import World, create
 from tests.builders.clinical import observation
 
@@ -29,6 +31,8 @@ def test_a_current_copy_is_not_built_again(world: World, monkeypatch: pytest.Mon
                         lambda repo, pid, lang: built.append(pid) or real(repo, pid, lang))
     again = _get(resident, me, etag)
     assert again.status_code == 304 and again.headers["etag"] == etag and built == []
+    whole = _get(resident, me)
+    assert whole.status_code == 200 and whole.headers["etag"] == etag and built == []
     # Another language is another book.
     english = resident.get(f"/api/health-book/{me}", headers={"If-None-Match": etag,
                                                               "Accept-Language": "en"})
@@ -60,3 +64,14 @@ def test_strangers_get_no_304_even_with_the_etag(world: World) -> None:
     etag = _get(world.resident("p1"), world.ids["p1"]).headers["etag"]
     assert _get(world.resident("p2"), world.ids["p1"], etag).status_code == 404
     assert _get(world.facility("79001"), world.ids["p1"], etag).status_code == 403
+
+
+def test_kept_books_stay_within_their_budget() -> None:
+    books = BuiltBooks(budget_bytes=10, etags=3)
+    for k in range(5):
+        books.put(k, f"e{k}", b"x" * 4)
+    assert [books.body(k) is not None for k in range(5)] == [False] * 3 + [True] * 2
+    assert [books.etag(k) for k in range(5)] == [None, None, "e2", "e3", "e4"]
+    books.put("big", "eb", b"x" * 11)  # larger than the budget: its ETag only
+    assert books.etag("big") == "eb" and books.body("big") is None and books.body(4)
+    assert BuiltBooks(budget_bytes=0).body("k") is None

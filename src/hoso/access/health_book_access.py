@@ -9,7 +9,7 @@ read of their record.
 
 `book_state` is what a phone's revalidation costs: the reader's view and the record's
 state (`Session.compartment_state`, two index lookups), from which the API tells that
-the book it sent is still the book, without building it; audited as a read of the book.
+a book it built is still the book, without building it again; audited as a read.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from hoso.fhir.visibility import Visibility
 if TYPE_CHECKING:
     from hoso.access.repository import AccessRepository
 
-__all__ = ["audit_unchanged", "book_state", "check_book_reader", "resident_changes"]
+__all__ = ["audit_book_read", "book_state", "check_book_reader", "resident_changes"]
 
 
 def check_book_reader(repo: AccessRepository, patient_id: str) -> None:
@@ -72,7 +72,8 @@ def book_state(repo: AccessRepository, patient_id: str
     return repo.guarded(READ, "health-book", f"Patient/{patient_id}", run)
 
 
-def audit_unchanged(repo: AccessRepository, patient_id: str) -> None:
-    """The reader was told their copy of the book is current: a read of the record."""
+def audit_book_read(repo: AccessRepository, patient_id: str, description: str) -> None:
+    """The reader was answered with a book built before (or told their copy is
+    current): a read of the record, as building it would have audited."""
     repo.audit(READ, "health-book", patients=(patient_id,), entities=(f"Patient/{patient_id}",),
-               description="304 không đổi / not modified")  # fmt: skip
+               description=description)  # fmt: skip

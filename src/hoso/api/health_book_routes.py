@@ -5,7 +5,7 @@
   token (`patient/*.rs`) or a guardian's for their child; another record is 404, as a
   missing one; another role 403. `ETag` and `If-None-Match` → 304, so a phone
   refreshes cheaply: the record's state tells that a book built here is still current
-  (`hoso.api.book_etags`), without building it again.
+  (`hoso.api.book_etags`), which is then answered without building it again.
 - `GET /api/health-book/{patient_id}/changes?since=N`: what changed after position N
   (the change feed), and `next`, the position to ask from next time.
 
@@ -20,12 +20,12 @@ from fastapi import APIRouter, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from hoso.access.health_book_access import (
-    audit_unchanged,
+    audit_book_read,
     book_state,
     check_book_reader,
     resident_changes,
 )
-from hoso.api.book_etags import KnownETags
+from hoso.api.book_etags import BuiltBooks
 from hoso.api.deps import RepoDep
 from hoso.core import jsonx
 from hoso.core.errors import InvalidRequest
@@ -40,7 +40,7 @@ def _lang(request: Request) -> str:
     return "en" if wanted.startswith("en") else "vi"
 
 
-_KNOWN = KnownETags()  # this process's books: revalidation without rebuilding
+_BUILT = BuiltBooks()  # this process's books: revalidated and served without rebuilding
 
 
 def _headers(etag: str, lang: str) -> dict[str, str]:
@@ -55,17 +55,21 @@ async def book(patient_id: str, request: Request, repo: RepoDep) -> Response:
     check_book_reader(repo, patient_id)
     asked = [t.strip() for t in request.headers.get("if-none-match", "").split(",")]
     # The state is read before the book: a write in between gives the new book the old
-    # state's key, which the next request misses (never a 304 for a changed record).
+    # state's key, which the next request misses (never a kept book for a changed record).
     view, state = await run_in_threadpool(book_state, repo, patient_id)
-    key = (patient_id, lang, view, state)
-    known = _KNOWN.get(key)
-    if known is not None and known in asked:
-        await run_in_threadpool(audit_unchanged, repo, patient_id)
-        return Response(status_code=304, headers=_headers(known, lang))
+    key = (patient_id, lang, repo.principal.scopes, view, state)
+    etag = _BUILT.etag(key)
+    if etag is not None and etag in asked:
+        await run_in_threadpool(audit_book_read, repo, patient_id, "304 không đổi / not modified")
+        return Response(status_code=304, headers=_headers(etag, lang))
+    body = _BUILT.body(key)
+    if etag is not None and body is not None:
+        await run_in_threadpool(audit_book_read, repo, patient_id, "đã dựng / built before")
+        return Response(body, media_type="application/json", headers=_headers(etag, lang))
     content = await run_in_threadpool(health_book, repo, patient_id, lang)
     body = jsonx.dumps(content)
     etag = f'W/"{hashlib.sha256(body).hexdigest()[:32]}"'
-    _KNOWN.put(key, etag)
+    _BUILT.put(key, etag, body)
     if etag in asked:
         return Response(status_code=304, headers=_headers(etag, lang))
     return Response(body, media_type="application/json", headers=_headers(etag, lang))
