@@ -29,19 +29,9 @@ from hoso.core.errors import InvalidRequest
 
 __all__ = ["FhirDecimal", "dumps", "dumps_str", "is_number", "loads", "loads_request"]
 
-# Whether a document may hold a number orjson would not keep exactly: a fraction or an
-# exponent (a number token: `.`+digits or `e`+digits, then what ends a value: `,`, `}`,
-# `]` or `e`), or a run of 19 digits (past 64 bits, where orjson gives a float). Text
-# inside a string rarely matches, and then only costs the slower path. The earlier test,
-# any digit followed by `.` or `e`, sent every stored resource down the slow path:
-# `meta.lastUpdated` carries fractional seconds ("…T08:10:31.336Z"), and that path
-# parses ×5 slower (docs/performance.md, the health book). Each pattern starts with a
-# literal, which the regex engine scans for quickly; digits are mapped to `0` so that a
-# long run is a plain substring search.
-_FRACTION = re.compile(rb"\.[0-9]+\s*[,}\]eE]")
-_EXPONENTS = (re.compile(rb"e[-+]?[0-9]+\s*[,}\]]"), re.compile(rb"E[-+]?[0-9]+\s*[,}\]]"))
-_DIGITS_AS_ZERO = bytes.maketrans(b"123456789", b"000000000")
-_LONG_RUN = b"0" * 19
+# A digit followed by a fraction or an exponent, or 19 digits in a row (past 64 bits):
+# every inexact number matches; a match inside a string only costs the slower path.
+_INEXACT = re.compile(rb"[0-9](?:[.eE]|[0-9]{18})")
 # `\uD800`–`\uDFFF` escapes: the only way JSON text can carry a lone surrogate, which
 # the standard library accepts and no UTF-8 encoder can write back.
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
@@ -123,18 +113,11 @@ def _malformed(detail: object) -> InvalidRequest:
     )
 
 
-def _exact_needed(raw: bytes) -> bool:
-    return (raw.lstrip()[:1] not in (b"{", b"[")  # a bare number: no delimiters to look for
-            or _FRACTION.search(raw) is not None
-            or any(p.search(raw) is not None for p in _EXPONENTS)
-            or _LONG_RUN in raw.translate(_DIGITS_AS_ZERO))  # fmt: skip
-
-
 def loads(data: bytes | str) -> Any:
     """Parse stored or trusted JSON, numbers exact; a syntax error is an `InvalidRequest`."""
     raw = data.encode() if isinstance(data, str) else data
     try:
-        if not _exact_needed(raw):
+        if _INEXACT.search(raw) is None:
             return orjson.loads(raw)
         return _EXACT.decode(raw.decode() if isinstance(data, bytes) else data)
     except (orjson.JSONDecodeError, ValueError, RecursionError) as exc:
