@@ -47,7 +47,8 @@ from hoso.ingest.bulk_import import ImportOptions, ImportProgress, ImportReport,
 from hoso.store import schema
 from hoso.store.sql_store import SqlAuditLog, SqlStore
 
-__all__ = ["RESULTS", "LoadReport", "backend_name", "code_version", "load", "load_and_record"]
+__all__ = ["RESULTS", "LoadReport", "backend_name", "code_version", "import_file", "load",
+           "load_and_record"]
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
@@ -164,14 +165,14 @@ def load(
     options = ImportOptions(batch_resources=batch, progress=progress)
     if have < patients:
         t0 = time.perf_counter()
-        done = _import(store, patient_file, options)
+        done = import_file(store, patient_file, options)
         report.patient_seconds = time.perf_counter() - t0
         report.patients_written = done.counts.get("Patient", 0)
         report.warnings += len(done.errors)
         analyze(store)
         log(f"patients: {report.patients_written} written, {report.patient_rate or 0:.0f}/s")
     t0 = time.perf_counter()
-    done = _import(store, record_file, options)
+    done = import_file(store, record_file, options)
     report.record_seconds = time.perf_counter() - t0
     report.records_written = done.written
     report.warnings += len(done.errors) + len(done.warnings)
@@ -182,7 +183,7 @@ def load(
     return report
 
 
-def _import(store: SqlStore, path: Path, options: ImportOptions) -> ImportReport:
+def import_file(store: SqlStore, path: Path, options: ImportOptions) -> ImportReport:
     """`hoso import`'s path: the operator through the bulk import's access layer."""
     trail = GroupCommitAuditTrail(SqlAuditLog(store))
     try:

@@ -6,6 +6,10 @@ resident's book is answered exactly like a missing one.
 feed, so a phone syncs only that: each change the resident may see now (a version
 their view shows; a deletion of a resource whose last version it showed), audited as a
 read of their record.
+
+`book_state` is what a phone's revalidation costs: the reader's view and the record's
+state (`Session.compartment_state`, two index lookups), from which the API tells that
+a book it built is still the book, without building it again; audited as a read.
 """
 
 from __future__ import annotations
@@ -17,11 +21,13 @@ from hoso.access import policy
 from hoso.access.audit_record import READ
 from hoso.fhir.change_feed import Change
 from hoso.fhir.outcomes import not_found
+from hoso.fhir.visibility import Visibility
 
 if TYPE_CHECKING:
     from hoso.access.repository import AccessRepository
 
-__all__ = ["check_book_reader", "readable_books", "resident_changes"]
+__all__ = ["audit_book_read", "book_state", "check_book_reader", "readable_books",
+           "resident_changes"]
 
 
 def check_book_reader(repo: AccessRepository, patient_id: str) -> None:
@@ -61,3 +67,24 @@ def resident_changes(repo: AccessRepository, patient_id: str, since: int, limit:
         return shown, found[-1].position if found else since
 
     return repo.guarded(READ, "health-book-changes", entity, run)
+
+
+def book_state(repo: AccessRepository, patient_id: str
+               ) -> tuple[Visibility, tuple[int, int]]:  # fmt: skip
+    """(the reader's view, the record's state): the book built for this view and state
+    is the book, as long as neither changes. Refused like the book itself."""
+
+    def run() -> tuple[Visibility, tuple[int, int]]:
+        check_book_reader(repo, patient_id)
+        view = repo.decider.visibility()
+        with repo.session() as s:
+            return view, s.compartment_state(patient_id)
+
+    return repo.guarded(READ, "health-book", f"Patient/{patient_id}", run)
+
+
+def audit_book_read(repo: AccessRepository, patient_id: str, description: str) -> None:
+    """The reader was answered with a book built before (or told their copy is
+    current): a read of the record, as building it would have audited."""
+    repo.audit(READ, "health-book", patients=(patient_id,), entities=(f"Patient/{patient_id}",),
+               description=description)  # fmt: skip

@@ -4,11 +4,13 @@
   counts, in the language of `Accept-Language` (vi by default, en), for a resident's
   token (`patient/*.rs`) or a guardian's for their child; another record is 404, as a
   missing one; another role 403. `ETag` and `If-None-Match` → 304, so a phone
-  refreshes cheaply.
+  refreshes cheaply: the record's state tells that a book built here is still current
+  (`hoso.api.book_etags`), which is then answered without building it again.
 - `GET /api/health-book`: the books the caller may open (their own, their children's),
   so a guardian switches between them.
 - `GET /api/health-book/{patient_id}/sections/{key}?offset=0&count=20`: one page of a
-  section; `GET /api/health-book/{patient_id}/episodes/{encounter_id}`: one episode whole.
+  section; `GET /api/health-book/{patient_id}/episodes/{encounter_id}`: one episode whole
+  (kept and revalidated the same way).
 - `GET /api/health-book/{patient_id}/changes?since=N`: what changed after position N
   (the change feed), and `next`, the position to ask from next time.
 
@@ -18,17 +20,22 @@ Thin: the content is `hoso.healthbook.content`, read through the caller's reposi
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 
 from fastapi import APIRouter, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from hoso.access.health_book_access import (
+    audit_book_read,
+    book_state,
     check_book_reader,
     readable_books,
     resident_changes,
 )
+from hoso.access.repository import AccessRepository
+from hoso.api.book_etags import BuiltBooks
 from hoso.api.deps import RepoDep
-from hoso.core import jsonx
+from hoso.core import clock, jsonx
 from hoso.core.errors import InvalidRequest
 from hoso.core.text import whole_number
 from hoso.healthbook.content import book_list, episode_detail, health_book, section_page
@@ -44,16 +51,42 @@ def _lang(request: Request) -> str:
     return "en" if wanted.startswith("en") else "vi"
 
 
-def _cached(request: Request, content: object, lang: str) -> Response:
-    """JSON with a validator of exactly these bytes (and this reader's view): a phone
-    that has them gets a 304 and no body."""
-    body = jsonx.dumps(content)
+_BUILT = BuiltBooks()  # this process's books: revalidated and served without rebuilding
+
+
+def _headers(etag: str, lang: str) -> dict[str, str]:
+    return {"ETag": etag, "Cache-Control": "private, no-cache", "Vary": "Accept-Language",
+            "Content-Language": lang}  # fmt: skip
+
+
+async def _answer(request: Request, repo: AccessRepository, patient_id: str,
+                  what: tuple[str, ...], build: Callable[[str], object]) -> Response:  # fmt: skip
+    """A part of the book (`what`: the summary, a section's page, an episode) as JSON
+    with its ETag, kept per process under the record's state: a 304 or the same bytes
+    again without building it, as long as the record, the reader's view and the day
+    (the schedule's due doses move with it) are those it was built for."""
+    lang = _lang(request)
+    check_book_reader(repo, patient_id)
+    asked = [t.strip() for t in request.headers.get("if-none-match", "").split(",")]
+    # The state is read before the book: a write in between gives the new book the old
+    # state's key, which the next request misses (never a kept book for a changed record).
+    view, state = await run_in_threadpool(book_state, repo, patient_id)
+    today = clock.now().astimezone(clock.VN_TZ).date()
+    key = (patient_id, lang, repo.principal.scopes, view, state, today, *what)
+    etag = _BUILT.etag(key)
+    if etag is not None and etag in asked:
+        await run_in_threadpool(audit_book_read, repo, patient_id, "304 không đổi / not modified")
+        return Response(status_code=304, headers=_headers(etag, lang))
+    body = _BUILT.body(key)
+    if etag is not None and body is not None:
+        await run_in_threadpool(audit_book_read, repo, patient_id, "đã dựng / built before")
+        return Response(body, media_type="application/json", headers=_headers(etag, lang))
+    body = jsonx.dumps(await run_in_threadpool(build, lang))
     etag = f'W/"{hashlib.sha256(body).hexdigest()[:32]}"'
-    headers = {"ETag": etag, "Cache-Control": "private, no-cache", "Vary": "Accept-Language",
-               "Content-Language": lang}  # fmt: skip
-    if etag in [t.strip() for t in request.headers.get("if-none-match", "").split(",")]:
-        return Response(status_code=304, headers=headers)
-    return Response(body, media_type="application/json", headers=headers)
+    _BUILT.put(key, etag, body)
+    if etag in asked:
+        return Response(status_code=304, headers=_headers(etag, lang))
+    return Response(body, media_type="application/json", headers=_headers(etag, lang))
 
 
 @router.get("")
@@ -68,10 +101,8 @@ async def books(repo: RepoDep) -> Response:
 async def book(patient_id: str, request: Request, repo: RepoDep) -> Response:
     """Sổ sức khỏe điện tử / The electronic health book: every section with its count
     and its newest items (`more: true` when there are others: page with `/sections`)."""
-    lang = _lang(request)
-    check_book_reader(repo, patient_id)
-    content = await run_in_threadpool(health_book, repo, patient_id, lang, PREVIEW)
-    return _cached(request, content, lang)
+    return await _answer(request, repo, patient_id, ("summary",),
+                         lambda lang: health_book(repo, patient_id, lang, PREVIEW))
 
 
 @router.get("/{patient_id}/sections/{key}")
@@ -83,20 +114,16 @@ async def section(patient_id: str, key: str, request: Request, repo: RepoDep,
         raise InvalidRequest(f"offset là số ≥ 0, count từ 1 đến {MAX_PAGE} / offset is a "
                              f"number ≥ 0, count from 1 to {MAX_PAGE}",
                              expression=["offset", "count"])  # fmt: skip
-    lang = _lang(request)
-    check_book_reader(repo, patient_id)
-    content = await run_in_threadpool(section_page, repo, patient_id, key, lang, start, size)
-    return _cached(request, content, lang)
+    return await _answer(request, repo, patient_id, ("section", key, str(start), str(size)),
+                         lambda lang: section_page(repo, patient_id, key, lang, start, size))
 
 
 @router.get("/{patient_id}/episodes/{encounter_id}")
 async def episode(patient_id: str, encounter_id: str, request: Request, repo: RepoDep
                   ) -> Response:  # fmt: skip
     """Một lần khám, đầy đủ / One episode of care, whole."""
-    lang = _lang(request)
-    check_book_reader(repo, patient_id)
-    content = await run_in_threadpool(episode_detail, repo, patient_id, encounter_id, lang)
-    return _cached(request, content, lang)
+    return await _answer(request, repo, patient_id, ("episode", encounter_id),
+                         lambda lang: episode_detail(repo, patient_id, encounter_id, lang))
 
 
 @router.get("/{patient_id}/changes")

@@ -140,9 +140,12 @@ def _serve_in_this_process(store: SqlStore, host: str, port: int) -> None:
     import uvicorn
 
     from hoso.api.app import create_app
+    from hoso.api.serving import settle_heap
 
+    app = create_app(store, store.settings)
+    settle_heap()
     uvicorn.run(
-        create_app(store, store.settings),
+        app,
         host=host,
         port=port,
         log_level="info",

@@ -299,6 +299,11 @@ class Session(Protocol):
     def compartment(self, patient_id: str, types: Sequence[str], *, since_us: int | None = None,
                     count: int = 50, cursor: str | None = None,
                     visibility: Visibility | None = None) -> SearchPage: ...  # fmt: skip
+    def compartment_state(self, patient_id: str) -> tuple[int, int]:
+        """A token that changes whenever the Patient's compartment does: (the last
+        change-feed position naming the Patient, the live resources naming it)."""
+        ...
+
     def history(self, resource_type: str | None, id: str | None, *,
                 since_us: int | None = None, count: int | None = None,
                 cursor: str | None = None, visibility: Visibility | None = None

@@ -36,7 +36,7 @@ from hoso.store.access_tables import SqlAccessTables
 from hoso.store.audit_log import SqlAuditTables
 from hoso.store.bulk_write import SqlBulkTables
 from hoso.store.change_feed import SqlChangeFeed, publish_changes
-from hoso.store.compartment import read_compartment
+from hoso.store.compartment import compartment_state, read_compartment
 from hoso.store.dialect import Dialect
 from hoso.store.mpi_rows import SqlMatchQueue
 from hoso.store.pseudonym_rows import SqlPseudonymAliases
@@ -152,6 +152,9 @@ class SqlSession:
                     visibility: Visibility | None = None) -> SearchPage:  # fmt: skip
         return read_compartment(self.conn, patient_id, types, since_us=since_us, count=count,
                                 cursor=cursor, visibility=visibility)  # fmt: skip
+
+    def compartment_state(self, patient_id: str) -> tuple[int, int]:
+        return compartment_state(self.conn, patient_id)
 
     def history(self, resource_type: str | None, id: str | None, *,
                 since_us: int | None = None, count: int | None = None,
