@@ -5,6 +5,7 @@ resident); the kept bytes stay within their budget."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -12,6 +13,7 @@ from fastapi.testclient import TestClient
 
 from hoso.api import health_book_routes
 from hoso.api.book_etags import BuiltBooks
+from hoso.core import clock
 from tests.api.access_world import World, create
 from tests.builders.clinical import observation
 
@@ -28,7 +30,8 @@ def test_a_current_copy_is_not_built_again(world: World, monkeypatch: pytest.Mon
     built: list[str] = []
     real = health_book_routes.health_book
     monkeypatch.setattr(health_book_routes, "health_book",
-                        lambda repo, pid, lang: built.append(pid) or real(repo, pid, lang))
+                        lambda repo, pid, lang, *more: built.append(pid)
+                        or real(repo, pid, lang, *more))  # fmt: skip
     again = _get(resident, me, etag)
     assert again.status_code == 304 and again.headers["etag"] == etag and built == []
     whole = _get(resident, me)
@@ -37,6 +40,11 @@ def test_a_current_copy_is_not_built_again(world: World, monkeypatch: pytest.Mon
     english = resident.get(f"/api/health-book/{me}", headers={"If-None-Match": etag,
                                                               "Accept-Language": "en"})
     assert english.status_code == 200 and built == [me]
+    # Tomorrow is another book too: the schedule's due doses move with the day.
+    now = clock.now()
+    monkeypatch.setattr(clock, "now", lambda: now + timedelta(days=1))
+    tomorrow = _get(resident, me, etag)
+    assert tomorrow.status_code == 304 and built == [me, me]  # rebuilt, and the same bytes
 
 
 def test_every_change_to_the_record_is_a_new_book(world: World, client: TestClient) -> None:
