@@ -18,6 +18,9 @@ import json
 from pathlib import Path
 
 OUT = Path(__file__).resolve().parents[1] / "src/hoso/fhir/data/icd10_vn_names.json.gz"
+# Errors of the Ministry's sheet, corrected from WHO's ICD-10 (2019), the list QĐ 4469
+# translates: the sheet gives I10 the English name of I09.
+ERRATA = {"I10": {"en": "Essential (primary) hypertension"}}
 
 
 def names(csv_path: Path) -> dict[str, list[str]]:
@@ -30,6 +33,9 @@ def names(csv_path: Path) -> dict[str, list[str]]:
     for row in rows[at + 1 :]:
         if len(row) > max(code, vi, en) and row[code].strip():
             found[row[code].rstrip("†*").strip()] = [row[vi].strip(), row[en].strip()]
+    for fixed, names_of in ERRATA.items():
+        vi_name, en_name = found[fixed]
+        found[fixed] = [names_of.get("vi", vi_name), names_of.get("en", en_name)]
     return dict(sorted(found.items()))
 
 
