@@ -219,6 +219,8 @@ def test_a_resident_manages_consent_and_requests(browser: Browser,
         page.wait_for_url(f"{origin}/book/{mother}/consent")
         assert page.locator("#choices").count() == 1, page.content()[-3000:]
         assert "Không chia sẻ hồ sơ lên" in page.locator("#choices").inner_text()
+        # Her record's facility, named by the episodes' provider, is one she may block.
+        assert "Bệnh viện Nhân dân Gia Định" in page.locator("#facility").inner_text()
         page.locator("#label").select_option("PSY")
         page.locator("#hide").click()
         page.wait_for_url(f"{origin}/book/{mother}/consent")

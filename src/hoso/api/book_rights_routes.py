@@ -26,7 +26,11 @@ from hoso.access.data_requests import KINDS
 from hoso.access.health_book_access import check_book_reader
 from hoso.access.records import access_log
 from hoso.api.book_routes import PAGE
-from hoso.api.facility_names import facility_names, facility_organizations
+from hoso.api.facility_names import (
+    facility_names,
+    facility_organizations,
+    organization_names,
+)
 from hoso.api.forms import read_form
 from hoso.api.layout import ROLE_NAMES, render_page
 from hoso.api.page_session import PageCaller, PageCallerDep, refuse_cross_site
@@ -100,8 +104,13 @@ def _consent_page(caller: PageCaller, patient_id: str) -> dict[str, Any]:
     book = health_book(caller.repo, patient_id, caller.lang)
     codes = {i.get("facility") for s in [*book["history"], book["episodes"], book["papers"]]
              for i in s["items"]}  # fmt: skip
-    orgs = facility_organizations(caller.repo, codes)
+    # A facility is named by its code (what it wrote) or by an Organization reference
+    # (an episode's provider): both become the Organization a Consent names.
+    refs = {c for c in codes if c and c.startswith("Organization/")}
+    orgs = facility_organizations(caller.repo, codes - refs)
     names = {ref: name or code for code, (ref, name) in orgs.items()}
+    named = organization_names(caller.repo, refs)
+    names |= {ref: named.get(ref, ref) for ref in refs}
     search = [("patient", f"Patient/{patient_id}"), ("status", "active")]
     active = [choices.describe(jsonx.loads(hit.content), names)
               for hit in every_match(caller.repo, "Consent", search)]  # fmt: skip
