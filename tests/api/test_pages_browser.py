@@ -29,7 +29,9 @@ from tests.callers import as_caller
 from tests.identity.mpi.test_review_queue import look_alikes
 from tests.ingest.quality import world
 
-pytestmark = [pytest.mark.live, pytest.mark.browser]
+# What a browser sees is the pages' code, the same on either database (the pages' store
+# reads are tested on both in test_pages.py and the pages' own tests): once, on SQLite.
+pytestmark = [pytest.mark.live, pytest.mark.browser, pytest.mark.backend_independent]
 VIETNAMESE = re.compile("[ăâđêôơưàảãáạằẳẵắặầẩẫấậèẻẽéẹềểễếệìỉĩíịòỏõóọồổỗốộờởỡớợùủũúụừửữứựỳỷỹýỵ]")
 PASSWORD = "mat-khau-rat-dai-2026"
 RESIDENT_CCCD = "079090007777"
