@@ -10,7 +10,7 @@ from hoso.access import claims as roles
 from hoso.access.accounts import LOGIN_REFUSED, LoginRefused
 from hoso.access.audit_record import MINOR_FAILURE, SUCCESS
 from hoso.access.auth_services import AuthServices
-from hoso.store import schema
+from hoso.store import auth_schema
 from hoso.store.auth_store import SqlAuthStore
 from tests.builders.auth import AuditRecorder, Clock
 
@@ -44,7 +44,7 @@ def test_resident_logs_in_with_cccd(auth: AuthServices, audit_recorder: AuditRec
 def test_password_is_stored_as_argon2id(auth: AuthServices, credential_store: SqlAuthStore) -> None:
     auth.accounts.create(CCCD, PASSWORD, roles.RESIDENT, patient_id="bn-1")
     with credential_store.engine.connect() as conn:
-        stored = conn.execute(sa.select(schema.auth_account.c.password_hash)).scalar_one()
+        stored = conn.execute(sa.select(auth_schema.auth_account.c.password_hash)).scalar_one()
     assert stored.startswith("$argon2id$")
     assert PASSWORD not in stored
 
@@ -102,7 +102,7 @@ def test_totp_secret_is_sealed_with_the_key_encryption_key(
 ) -> None:
     _, uri = auth.accounts.create("cb.an", PASSWORD, roles.OFFICER)
     with credential_store.engine.connect() as conn:
-        stored = conn.execute(sa.select(schema.auth_account.c.totp_secret)).scalar_one()
+        stored = conn.execute(sa.select(auth_schema.auth_account.c.totp_secret)).scalar_one()
     assert totp_secret(uri) not in stored
 
 

@@ -13,7 +13,7 @@ from hoso.access.keys import SigningKeys
 from hoso.access.sealing import Sealer, SealError, new_key_encryption_key
 from hoso.access.tokens import TokenService
 from hoso.core.errors import Unauthorized
-from hoso.store import schema
+from hoso.store import auth_schema
 from hoso.store.auth_store import SqlAuthStore
 from tests.builders.auth import Clock
 
@@ -26,7 +26,7 @@ def token_service(keys: SigningKeys, store: SqlAuthStore, clock: Clock) -> Token
 
 def stored_private_keys(store: SqlAuthStore) -> list[str]:
     with store.engine.connect() as conn:
-        return list(conn.execute(sa.select(schema.signing_key.c.private_key)).scalars())
+        return list(conn.execute(sa.select(auth_schema.signing_key.c.private_key)).scalars())
 
 
 def test_private_key_is_encrypted_with_the_key_encryption_key(

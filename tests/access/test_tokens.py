@@ -212,7 +212,7 @@ def test_revocations_of_expired_tokens_are_dropped(
 ) -> None:
     import sqlalchemy as sa
 
-    from hoso.store import schema
+    from hoso.store import auth_schema
 
     first = auth.tokens.verify(resident_token(auth), FHIR)
     auth.tokens.revoke(first.token_id, first.expires_at)
@@ -220,5 +220,5 @@ def test_revocations_of_expired_tokens_are_dropped(
     second = auth.tokens.verify(resident_token(auth), FHIR)
     auth.tokens.revoke(second.token_id, second.expires_at)
     with credential_store.engine.connect() as conn:
-        kept = conn.execute(sa.select(schema.revoked_token.c.jti)).scalars().all()
+        kept = conn.execute(sa.select(auth_schema.revoked_token.c.jti)).scalars().all()
     assert kept == [second.token_id]

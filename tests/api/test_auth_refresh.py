@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 
 from hoso.access import claims as roles
 from hoso.core.errors import Unauthorized
-from hoso.store import schema
+from hoso.store import auth_schema
 from hoso.store.sql_store import SqlStore
 from tests.builders.auth import (
     APP_ID,
@@ -74,7 +74,7 @@ def test_refresh_rotates_the_token(http: TestClient, site: FastAPI, store: SqlSt
     assert second["patient"] == "bn-1"
     assert site.state.tokens.verify(second["access_token"], FHIR).patient == "bn-1"
     with store.engine.connect() as conn:
-        stored = conn.execute(sa.select(schema.refresh_token.c.token_hash)).scalars().all()
+        stored = conn.execute(sa.select(auth_schema.refresh_token.c.token_hash)).scalars().all()
     assert first["refresh_token"] not in stored and len(stored[0]) == 64  # hashes only
 
 

@@ -20,7 +20,7 @@ from hoso.access import claims as roles
 from hoso.access.auth_services import AuthServices, build_auth
 from hoso.api.app import create_app
 from hoso.identity.cccd import cccd_mismatches, parse_cccd
-from hoso.store import schema
+from hoso.store import auth_schema, schema
 from hoso.store.auth_store import SqlAuthStore
 from hoso.store.engine import make_engine
 from hoso.store.sql_store import make_store
@@ -101,7 +101,7 @@ def test_an_existing_key_file_is_kept_and_nothing_registered(
     assert key_out.read_text() == "the only copy of another client's key"
     engine = make_engine(database_url)
     with engine.connect() as conn:
-        facilities = conn.execute(sa.select(schema.oauth_client.c.facility)).scalars().all()
+        facilities = conn.execute(sa.select(auth_schema.oauth_client.c.facility)).scalars().all()
     engine.dispose()
     assert "79003" not in facilities
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from hoso.store import schema
+from hoso.store import auth_schema
 from hoso.store.engine import transaction
 
 __all__ = [
@@ -109,7 +109,7 @@ class SqlAuthStore:
     # -- signing keys ------------------------------------------------------------------
     def signing_keys(self, now: int) -> list[SigningKeyRow]:
         """Keys that still sign or verify, the signing one first."""
-        k = schema.signing_key
+        k = auth_schema.signing_key
         with self._tx(write=False) as conn:
             rows = conn.execute(
                 sa.select(k)
@@ -136,7 +136,7 @@ class SqlAuthStore:
     ) -> None:
         """Make `kid` the signing key: the active one retires (verifying until
         `retired_verify_until`) and keys past their verification end are deleted."""
-        k = schema.signing_key
+        k = auth_schema.signing_key
         with self._tx() as conn:
             conn.execute(k.delete().where(k.c.verify_until <= now))
             conn.execute(
@@ -159,22 +159,22 @@ class SqlAuthStore:
     # -- clients -----------------------------------------------------------------------
     def add_client(self, **values: Any) -> None:
         with self._tx() as conn:
-            conn.execute(schema.oauth_client.insert().values(**values))
+            conn.execute(auth_schema.oauth_client.insert().values(**values))
 
     def client(self, client_id: str) -> ClientRow | None:
-        c = schema.oauth_client
+        c = auth_schema.oauth_client
         with self._tx(write=False) as conn:
             row = conn.execute(sa.select(c).where(c.c.client_id == client_id)).first()
         return ClientRow(**row._mapping) if row else None
 
     def set_client_status(self, client_id: str, status: str) -> bool:
-        c = schema.oauth_client
+        c = auth_schema.oauth_client
         with self._tx() as conn:
             done = conn.execute(c.update().where(c.c.client_id == client_id).values(status=status))
         return done.rowcount == 1
 
     def set_client_redirect_uris(self, client_id: str, redirect_uris: str) -> bool:
-        c = schema.oauth_client
+        c = auth_schema.oauth_client
         with self._tx() as conn:
             done = conn.execute(
                 c.update().where(c.c.client_id == client_id).values(redirect_uris=redirect_uris)
@@ -183,7 +183,7 @@ class SqlAuthStore:
 
     def use_assertion_jti(self, client_id: str, jti: str, expires: int, now: int) -> bool:
         """Record a client assertion's jti; False when it was already used (a replay)."""
-        j = schema.client_assertion_jti
+        j = auth_schema.client_assertion_jti
         try:
             with self._tx() as conn:
                 conn.execute(j.delete().where(j.c.expires <= now))
@@ -195,23 +195,23 @@ class SqlAuthStore:
     # -- accounts ----------------------------------------------------------------------
     def add_account(self, **values: Any) -> None:
         with self._tx() as conn:
-            conn.execute(schema.auth_account.insert().values(**values))
+            conn.execute(auth_schema.auth_account.insert().values(**values))
 
     def account(self, account_id: str) -> AccountRow | None:
-        return self._account(schema.auth_account.c.id == account_id)
+        return self._account(auth_schema.auth_account.c.id == account_id)
 
     def account_by_username(self, username: str) -> AccountRow | None:
-        return self._account(schema.auth_account.c.username == username)
+        return self._account(auth_schema.auth_account.c.username == username)
 
     def _account(self, where: sa.ColumnElement[bool]) -> AccountRow | None:
         with self._tx(write=False) as conn:
-            row = conn.execute(sa.select(schema.auth_account).where(where)).first()
+            row = conn.execute(sa.select(auth_schema.auth_account).where(where)).first()
         return AccountRow(**row._mapping) if row else None
 
     def count_login_failure(self, account_id: str, *, max_failures: int, lock_until: int) -> bool:
         """Count one failed login; at `max_failures` lock the account until `lock_until`
         and restart the count. True when this failure locked it."""
-        a = schema.auth_account
+        a = auth_schema.auth_account
         with self._tx() as conn:
             count = conn.execute(
                 a.update()
@@ -231,7 +231,7 @@ class SqlAuthStore:
     def login_succeeded(self, account_id: str, totp_step: int | None) -> bool:
         """Clear the failure count and remember the TOTP step just used; False when a
         concurrent login already used that step (the code is accepted once)."""
-        a = schema.auth_account
+        a = auth_schema.auth_account
         where = [a.c.id == account_id]
         if totp_step is not None:
             where.append(sa.or_(a.c.totp_last_step.is_(None), a.c.totp_last_step < totp_step))
@@ -244,14 +244,14 @@ class SqlAuthStore:
 
     # -- authorization codes -----------------------------------------------------------
     def add_authorization_code(self, **values: Any) -> None:
-        c = schema.authorization_code
+        c = auth_schema.authorization_code
         with self._tx() as conn:
             conn.execute(c.delete().where(c.c.expires <= values["auth_time"] - 3600))
             conn.execute(c.insert().values(used=False, **values))
 
     def take_authorization_code(self, code_hash: str) -> tuple[AuthorizationCodeRow | None, bool]:
         """The code's row and whether this is its first use (it is marked used now)."""
-        c = schema.authorization_code
+        c = auth_schema.authorization_code
         with self._tx() as conn:
             first = (
                 conn.execute(
@@ -266,13 +266,13 @@ class SqlAuthStore:
 
     # -- refresh tokens ----------------------------------------------------------------
     def add_refresh_token(self, **values: Any) -> None:
-        r = schema.refresh_token
+        r = auth_schema.refresh_token
         with self._tx() as conn:
             conn.execute(r.delete().where(r.c.expires <= values["issued"]))
             conn.execute(r.insert().values(status="active", **values))
 
     def refresh_token(self, token_hash: str) -> RefreshTokenRow | None:
-        r = schema.refresh_token
+        r = auth_schema.refresh_token
         with self._tx(write=False) as conn:
             row = conn.execute(sa.select(r).where(r.c.token_hash == token_hash)).first()
         return RefreshTokenRow(**row._mapping) if row else None
@@ -280,7 +280,7 @@ class SqlAuthStore:
     def rotate_refresh_token(self, old_hash: str, **new: Any) -> bool:
         """Retire `old_hash` and store its successor; False if it was no longer active
         (used concurrently or revoked), in which case nothing is stored."""
-        r = schema.refresh_token
+        r = auth_schema.refresh_token
         with self._tx() as conn:
             done = conn.execute(
                 r.update()
@@ -295,7 +295,7 @@ class SqlAuthStore:
     def revoke_family(self, family_id: str, now: int) -> int:
         """Revoke every refresh token of the family and the access tokens issued with
         them that have not yet expired; returns how many access tokens were revoked."""
-        r = schema.refresh_token
+        r = auth_schema.refresh_token
         with self._tx() as conn:
             conn.execute(r.update().where(r.c.family_id == family_id).values(status="revoked"))
             live = conn.execute(
@@ -313,7 +313,7 @@ class SqlAuthStore:
             _insert_revoked(conn, jti, expires, now)
 
     def revoked_token_ids(self, now: int) -> set[str]:
-        v = schema.revoked_token
+        v = auth_schema.revoked_token
         with self._tx(write=False) as conn:
             return set(conn.execute(sa.select(v.c.jti).where(v.c.expires > now)).scalars())
 
@@ -321,7 +321,7 @@ class SqlAuthStore:
 def _insert_revoked(conn: sa.Connection, jti: str, expires: int, now: int) -> None:
     """Idempotent: revoking a token twice (two requests at once) is not an error.
     Rows of tokens that have expired anyway go first: they protect nothing."""
-    v = schema.revoked_token
+    v = auth_schema.revoked_token
     conn.execute(v.delete().where(v.c.expires <= now))
     if conn.execute(sa.select(v.c.jti).where(v.c.jti == jti)).first() is not None:
         return

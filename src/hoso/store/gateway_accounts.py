@@ -8,12 +8,12 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from hoso.store import schema
+from hoso.store import auth_schema
 from hoso.store.engine import WRITE_OPTION
 
 __all__ = ["GatewayAccountRow", "SqlGatewayAccounts"]
 
-_G = schema.gateway_account
+_G = auth_schema.gateway_account
 
 
 @dataclass(frozen=True, slots=True)

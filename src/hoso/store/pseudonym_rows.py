@@ -8,11 +8,11 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
-from hoso.store import schema
+from hoso.store import auth_schema
 
 __all__ = ["SqlPseudonymAliases"]
 
-_A = schema.pseudonym_alias
+_A = auth_schema.pseudonym_alias
 
 
 class SqlPseudonymAliases:

@@ -9,12 +9,12 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from hoso.store import schema
+from hoso.store import auth_schema
 from hoso.store.engine import transaction
 
 __all__ = ["SqlSessionStore", "WebSessionRow"]
 
-_S = schema.web_session
+_S = auth_schema.web_session
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,7 +54,7 @@ class SqlSessionStore:
             conn.execute(sa.insert(_S).values(**values))
 
     def session_by_cookie(self, cookie_hash: str, grace_since: int) -> WebSessionRow | None:
-        a = schema.auth_account
+        a = auth_schema.auth_account
         current = (_S.c.cookie_hash == cookie_hash).label("current")
         rotated_away = sa.and_(_S.c.previous_hash == cookie_hash, _S.c.rotated > grace_since)
         query = (
