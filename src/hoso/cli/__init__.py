@@ -20,6 +20,7 @@ from hoso.cli import (
     quality,
     records,
     serve,
+    surveillance,
     sync,
     synth,
     tokens,
@@ -41,6 +42,7 @@ app.command("synth")(synth.synth)
 app.command("export")(bulk.export)
 app.add_typer(mpi.mpi_app, name="mpi")
 app.add_typer(quality.quality_app, name="quality")  # hoso quality run | report
+app.add_typer(surveillance.surveillance_app, name="surveillance")  # detect | rt
 app.command()(records.reindex)
 app.add_typer(audit.audit_app, name="audit")
 # Access: OAuth clients, accounts, keys, tokens, login, demo accounts (docs/security-auth.md).

@@ -1,0 +1,8 @@
+"""`hoso surveillance`: outbreak detection and R_t over any series given as CSV
+(`hoso.publichealth`), the way others check the numbers against R."""
+
+from __future__ import annotations
+
+import typer
+
+surveillance_app = typer.Typer(help="Giám sát dịch bệnh / Disease surveillance")
