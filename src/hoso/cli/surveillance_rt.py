@@ -47,11 +47,6 @@ def _windows(window: int | None, days: int) -> dict[str, list[int]]:
     from hoso.publichealth.rt.cori import sliding_windows
 
     if window is None:
-        if days < 8:
-            fail(
-                f"Chuỗi chỉ có {days} ngày, cần ít nhất 8 cho cửa sổ tuần mặc định / the "
-                f"series has {days} days; the default weekly windows need at least 8"
-            )
         return {}
     if window < 2:
         fail("--window phải ≥ 2 ngày / --window must be at least 2 days")
@@ -99,7 +94,7 @@ def rt(
         windows = _windows(window, len(incid))
         estimate = estimate_r(
             incid, mean_prior=mean_prior, std_prior=std_prior, **method, **windows
-        )  # type: ignore[arg-type]
+        )
         write_estimate_csv(estimate, output)
     except RtInputError as exc:
         fail(str(exc))

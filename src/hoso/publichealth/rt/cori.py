@@ -221,6 +221,13 @@ def estimate_r(
     steps = len(incid)
     w = _serial_interval(method, steps, si_mean, si_sd, si_distr)
     if t_start is None or t_end is None:
+        if steps < 8:
+            # EpiEstim's seq(2, T - 6) runs backwards below 8 steps; check_times stops.
+            raise RtInputError(
+                f"cửa sổ tuần mặc định cần ít nhất 8 ngày, chuỗi có {steps}",
+                "t_start must be a vector of integers between 2 and the number of "
+                f"timesteps in incid (the default weekly windows need 8, not {steps})",
+            )
         t_start, t_end = weekly_windows(steps)
     check_times(t_start, t_end, steps)
     if not t_start:
