@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from hoso.publichealth.rt import R_COLUMNS, RtInputError, estimate_r
+from hoso.publichealth.rt import R_COLUMNS, RtEstimate, RtInputError, estimate_r
 from hoso.publichealth.rt.cori import TOO_EARLY
 from hoso.publichealth.rt.incidence import FIRST_DAY_LOCAL
 from tests.publichealth.rt.conftest import (
@@ -21,7 +21,7 @@ from tests.publichealth.rt.conftest import (
 pytestmark = pytest.mark.backend_independent
 
 
-def _estimate(case: Case, windows: list[tuple[int, int]]) -> object:
+def _estimate(case: Case, windows: list[tuple[int, int]]) -> RtEstimate:
     series = incidence_series(case)
     si = (
         {"si_mean": case.si_mean, "si_sd": case.si_sd}
@@ -46,8 +46,8 @@ def test_estimate_r_matches_epiestim(case: Case) -> None:
     header, rows = r_table(case.r_file)
     assert tuple(header) == ("t_start", "t_end", *R_COLUMNS)
     estimate = _estimate(case, [(s, e) for s, e, _ in rows])
-    assert [(w.t_start, w.t_end) for w in estimate.windows] == [(s, e) for s, e, _ in rows]  # type: ignore[attr-defined]
-    for window, (_, _, figures) in zip(estimate.windows, rows, strict=True):  # type: ignore[attr-defined]
+    assert [(w.t_start, w.t_end) for w in estimate.windows] == [(s, e) for s, e, _ in rows]
+    for window, (_, _, figures) in zip(estimate.windows, rows, strict=True):
         assert_same_figures(list(window.figures()), figures)
 
 
@@ -96,7 +96,7 @@ def test_local_and_imported_take_precedence_over_i() -> None:
 
 
 def test_missing_counts_count_as_zero() -> None:
-    with_gaps = estimate_r([5, None, 0, float("nan")] + SERIES[4:], si_mean=2.6, si_sd=1.5)
+    with_gaps = estimate_r([5, None, 0, float("nan"), *SERIES[4:]], si_mean=2.6, si_sd=1.5)
     assert with_gaps.windows == estimate_r(SERIES, si_mean=2.6, si_sd=1.5).windows
 
 
@@ -155,7 +155,7 @@ def test_windows_carry_their_dates() -> None:
         ({"si_sd": 0}, ">0 value for std_si"),
         ({"si_sd": None}, "requires si_mean and si_sd"),
         ({"incidence": [1, -2] + [1] * 10}, "non negative"),
-        ({"incidence": {"dates": [1, 2, 4] + list(range(5, 20)), "I": SERIES}}, "in a row"),
+        ({"incidence": {"dates": [1, 2, 4, *list(range(5, 20))], "I": SERIES}}, "in a row"),
         ({"incidence": {"local": [1, 2]}}, "column called 'I'"),
     ],
 )
