@@ -68,6 +68,10 @@ cases <- list(
        si_mean = 2.6, si_sd = 1.5),
   list(name = "short_series_parametric", incid = with_dates(c(2, 3, 1, 4, 6, 3, 5, 8, 7, 9)),
        method = "parametric_si", si_mean = 6, si_sd = 4),
+  # A serial interval longer than the series (EpiEstim keeps it whole).
+  list(name = "short_series_long_si_non_parametric",
+       incid = with_dates(c(2, 3, 1, 4, 6, 3, 5, 8, 7, 9)),
+       method = "non_parametric_si", si_distr = SARS2003$si_distr),
   # Windows of any shape, not sliding: the Python function only (the CLI slides).
   list(name = "flu2009_custom_windows", incid = Flu2009$incidence,
        method = "parametric_si", si_mean = 2.6, si_sd = 1.5,
