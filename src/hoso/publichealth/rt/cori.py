@@ -122,6 +122,13 @@ def check_times(t_start: Sequence[int], t_end: Sequence[int], steps: int) -> Non
 
 def weekly_windows(steps: int) -> tuple[list[int], list[int]]:
     """EpiEstim's default windows: t_start = 2 … T−6, t_end = t_start + 6."""
+    if steps < 8:
+        # EpiEstim's seq(2, T - 6) runs backwards below 8 steps; check_times stops.
+        raise RtInputError(
+            f"cửa sổ tuần mặc định cần ít nhất 8 ngày, chuỗi có {steps}",
+            "t_start must be a vector of integers between 2 and the number of "
+            f"timesteps in incid (the default weekly windows need 8, not {steps})",
+        )
     return sliding_windows(steps, 7)
 
 
@@ -196,6 +203,26 @@ def _posterior(shape: float, scale: float) -> tuple[float, ...]:
     return (shape * scale, math.sqrt(shape) * scale, *q)
 
 
+def _window(
+    incid: Incidence,
+    lam: Sequence[float],
+    start: int,
+    end: int,
+    prior: tuple[float, float],
+    si_mean: float,
+) -> RWindow:
+    """One row of the R table: NA unless the window ends after the serial interval's
+    mean (EpiEstim's `t_end > final_mean_si`, t_end 1-based)."""
+    a_prior, b_prior = prior
+    figures: tuple[float | None, ...] = (None,) * len(R_COLUMNS)
+    if end > si_mean:
+        shape = a_prior + math.fsum(incid.local[start - 1 : end])
+        scale = 1 / (1 / b_prior + math.fsum(lam[start - 1 : end]))
+        figures = _posterior(shape, scale)
+    dates = (incid.dates[start - 1], incid.dates[end - 1]) if incid.dates else (None, None)
+    return RWindow(int(start), int(end), *dates, *figures)
+
+
 def estimate_r(
     incidence: Incidence | Sequence[Count] | Mapping[str, Sequence[Day] | Sequence[Count]],
     method: Method = "parametric_si",
@@ -221,13 +248,6 @@ def estimate_r(
     steps = len(incid)
     w = _serial_interval(method, steps, si_mean, si_sd, si_distr)
     if t_start is None or t_end is None:
-        if steps < 8:
-            # EpiEstim's seq(2, T - 6) runs backwards below 8 steps; check_times stops.
-            raise RtInputError(
-                f"cửa sổ tuần mặc định cần ít nhất 8 ngày, chuỗi có {steps}",
-                "t_start must be a vector of integers between 2 and the number of "
-                f"timesteps in incid (the default weekly windows need 8, not {steps})",
-            )
         t_start, t_end = weekly_windows(steps)
     check_times(t_start, t_end, steps)
     if not t_start:
@@ -242,13 +262,8 @@ def estimate_r(
     if sum_warning:
         notes.append(sum_warning)
     si_mean_used, si_std_used = si_moments(w)
-    windows = []
-    for start, end in zip(t_start, t_end, strict=True):
-        figures: tuple[float | None, ...] = (None,) * len(R_COLUMNS)
-        if end > si_mean_used:
-            shape = a_prior + math.fsum(incid.local[start - 1 : end])
-            scale = 1 / (1 / b_prior + math.fsum(lam[start - 1 : end]))
-            figures = _posterior(shape, scale)
-        dates = (incid.dates[start - 1], incid.dates[end - 1]) if incid.dates else (None, None)
-        windows.append(RWindow(int(start), int(end), *dates, *figures))
-    return RtEstimate(tuple(windows), method, tuple(w), si_mean_used, si_std_used, tuple(notes))
+    windows = tuple(
+        _window(incid, lam, start, end, (a_prior, b_prior), si_mean_used)
+        for start, end in zip(t_start, t_end, strict=True)
+    )
+    return RtEstimate(windows, method, tuple(w), si_mean_used, si_std_used, tuple(notes))
