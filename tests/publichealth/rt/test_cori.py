@@ -9,7 +9,7 @@ import pytest
 from hoso.publichealth.rt import R_COLUMNS, RtEstimate, RtInputError, estimate_r
 from hoso.publichealth.rt.cori import TOO_EARLY
 from hoso.publichealth.rt.incidence import FIRST_DAY_LOCAL
-from tests.publichealth.rt.conftest import (
+from tests.publichealth.rt.epiestim_reference import (
     Case,
     assert_same_figures,
     cases,

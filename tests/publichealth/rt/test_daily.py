@@ -7,7 +7,7 @@ from datetime import date, timedelta
 import pytest
 
 from hoso.publichealth.rt import RtInputError, SerialInterval, daily_rt, estimate_r
-from tests.publichealth.rt.conftest import assert_same_figures, cases, r_table
+from tests.publichealth.rt.epiestim_reference import assert_same_figures, cases, r_table
 
 pytestmark = pytest.mark.backend_independent
 

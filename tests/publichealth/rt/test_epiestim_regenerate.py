@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.publichealth.rt.conftest import REFERENCE, assert_same_figures, r_table
+from tests.publichealth.rt.epiestim_reference import REFERENCE, assert_same_figures, r_table
 
 pytestmark = [
     pytest.mark.backend_independent,

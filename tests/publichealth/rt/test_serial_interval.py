@@ -8,7 +8,7 @@ import pytest
 
 from hoso.publichealth.rt import RtInputError, discr_si
 from hoso.publichealth.rt.serial_interval import check_si_distr, si_moments
-from tests.publichealth.rt.conftest import REFERENCE
+from tests.publichealth.rt.epiestim_reference import REFERENCE
 
 pytestmark = pytest.mark.backend_independent
 

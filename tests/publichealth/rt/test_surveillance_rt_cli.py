@@ -12,7 +12,13 @@ from typer.testing import CliRunner, Result
 
 from hoso.cli import app
 from hoso.publichealth.rt import OUTPUT_COLUMNS
-from tests.publichealth.rt.conftest import REFERENCE, Case, assert_same_figures, cases, r_table
+from tests.publichealth.rt.epiestim_reference import (
+    REFERENCE,
+    Case,
+    assert_same_figures,
+    cases,
+    r_table,
+)
 
 pytestmark = pytest.mark.backend_independent
 
