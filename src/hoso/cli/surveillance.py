@@ -5,4 +5,7 @@ from __future__ import annotations
 
 import typer
 
+from hoso.cli.surveillance_rt import rt
+
 surveillance_app = typer.Typer(help="Giám sát dịch bệnh / Disease surveillance")
+surveillance_app.command("rt")(rt)
