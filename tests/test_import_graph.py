@@ -52,7 +52,7 @@ SQL = {"sqlalchemy", "psycopg", "psycopg2", "alembic", "sqlite3"}
 # What a composition root may take from `store`: the store itself, its side tables with a
 # contract of their own (jobs, credentials), and maintenance entry points.
 STORE_ENTRY_POINTS = {"sql_store", "jobs", "auth_store", "web_sessions", "gateway_accounts",
-                      "share_links", "engine", "secrets",
+                      "share_links", "engine", "secrets", "publichealth_cases",
                       "reindex",
                       "audit_spool", "migrate"}  # fmt: skip
 # The roots may name SQLAlchemy for a URL or a connection error, nothing more.

@@ -41,6 +41,9 @@ from hoso.store.sql_store import SqlAuditLog, SqlStore, make_store
 
 __all__ = [
     "audit_sink",
+    "case_access",
+    "case_detector",
+    "disease_catalogue",
     "facility_repository",
     "match_model",
     "national_feed",
@@ -212,3 +215,39 @@ def subscription_worker(store: SqlStore, trail: Any, settings: Settings | None =
     return SubscriptionWorker(lambda consumer: ConsumerFeed(operator, consumer), records,
                               (settings or store.settings).subscription_endpoints,
                               httpx.Client(timeout=30.0), **options)  # fmt: skip
+
+
+def case_access(store: SqlStore, repo: AccessRepository) -> Any:
+    """Disease definitions and cases for `repo`'s caller (`hoso.access.publichealth_cases`)."""
+    from hoso.access.publichealth_cases import CaseAccess
+    from hoso.store.publichealth_cases import SqlCaseRegistry
+
+    return CaseAccess(repo, SqlCaseRegistry(store.engine))
+
+
+def disease_catalogue(store: SqlStore, repo: AccessRepository) -> Any:
+    """The diseases in force, read and added as `repo`'s caller."""
+    from hoso.publichealth.catalogue import DiseaseCatalogue
+
+    return DiseaseCatalogue(case_access(store, repo))
+
+
+def case_detector(store: SqlStore, trail: Any, **options: Any) -> Any:
+    """The case-detection worker: the feed's Conditions and Observations read as the
+    operator `hoso-surveillance` (audited), cases written through the access layer."""
+    from hoso.access.feed_access import ConsumerFeed
+    from hoso.core import jsonx
+    from hoso.core.errors import ResourceNotFound
+    from hoso.publichealth.case_detection import CONSUMER, CaseDetector
+
+    repo = operator_repository(store, "hoso-surveillance", trail)
+
+    def patient(patient_id: str) -> dict[str, Any] | None:
+        try:
+            return dict(jsonx.loads(repo.read("Patient", patient_id).content))
+        except ResourceNotFound:
+            return None
+
+    cases = case_access(store, repo)
+    catalogue = disease_catalogue(store, repo)
+    return CaseDetector(ConsumerFeed(repo, CONSUMER), catalogue, cases, patient, **options)

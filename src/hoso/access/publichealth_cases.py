@@ -144,8 +144,8 @@ class CaseAccess:
         found = self.rows.case(case_id)
         officer = self._linked()
         if found is None or (officer and officer not in self.rows.officers(case_id)):
-            self.repo.audit(READ, "case-report", outcome=MINOR_FAILURE, entities=(f"case:{case_id}",),
-                            description="404")  # fmt: skip
+            self.repo.audit(READ, "case-report", outcome=MINOR_FAILURE,
+                            entities=(f"case:{case_id}",), description="404")  # fmt: skip
             raise _not_found(case_id)
         self.repo.audit(READ, "case-report", patients=(found.patient_id,),
                         entities=(f"case:{case_id}",))  # fmt: skip

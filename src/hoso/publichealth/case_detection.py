@@ -1,0 +1,153 @@
+"""Case detection: the change feed's Conditions and Observations, in commit order, made
+into case reports (consumer `case-detection`).
+
+Whatever door a diagnosis came in by (FHIR, bulk import, XML 130, HL7 v2), it reached
+the one intake and the feed, so this consumer sees it. For each change it finds the
+evidence the definitions in force recognise (`hoso.publichealth.evidence`), the
+person's ward of residence (their Patient's home address, resolved to a 2025 ward
+code), and applies it (`hoso.publichealth.cases.plan_case`, in the store's
+transaction). The cursor moves after the batch; a crash before it replays the batch,
+which the evidence's uniqueness makes harmless. One worker holds the lease at a time.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from hoso.core import jsonx
+from hoso.fhir.change_feed import Change
+from hoso.identity.addresses import normalise_address
+from hoso.publichealth.cases import plan_case
+from hoso.publichealth.catalogue import DiseaseCatalogue
+from hoso.publichealth.evidence import Evidence, evidence_in, local_day
+
+__all__ = ["CONSUMER", "CaseDetector", "CaseSink", "ward_of"]
+
+log = logging.getLogger(__name__)
+CONSUMER = "case-detection"
+LEASE_US = 60_000_000
+TYPES = ("Condition", "Observation")
+
+
+class Feed(Protocol):
+    def lease(self, owner: str, lease_us: int, *, from_head: bool = False,
+              steal: str | None = None) -> int | None: ...  # fmt: skip
+    def batch(self, position: int, limit: int, references: Callable[[Change], Sequence[str]],
+              types: Sequence[str] | None = None) -> Any: ...  # fmt: skip
+    def advance(self, owner: str, position: int, *, lease_us: int, sent: int, rate: float
+                ) -> None: ...  # fmt: skip
+    def release(self, owner: str) -> None: ...
+
+
+class CaseSink(Protocol):
+    """`hoso.access.publichealth_cases.CaseAccess`, as the detector uses it."""
+
+    def apply_evidence(self, *, disease: str, definition_version: int, patient_id: str,
+                       key: tuple[str, str, int], planner: Callable[[list[Any]], Any],
+                       new_case: dict[str, Any]) -> tuple[int, bool] | None: ...
+    def withdraw_evidence(self, resource_type: str, resource_id: str) -> list[int]: ...
+
+
+def ward_of(patient: dict[str, Any]) -> str | None:
+    """The NSO code of the ward of residence: the home address (else the first)."""
+    addresses = [a for a in patient.get("address") or [] if isinstance(a, dict)]
+    home = [a for a in addresses if a.get("use") == "home"] or addresses
+    for address in home:
+        code = normalise_address(address).ward_code
+        if code:
+            return str(code)
+    return None
+
+
+@dataclass
+class CaseDetector:
+    feed: Feed
+    catalogue: DiseaseCatalogue
+    sink: CaseSink
+    patient: Callable[[str], dict[str, Any] | None]  # a Patient as the operator reads it
+    owner: str = "case-detection"
+    batch_size: int = 200
+    made: int = 0
+    updated: int = 0
+    _wards: dict[str, str | None] = field(default_factory=dict)
+
+    def run(self, stop: threading.Event, *, until_idle: bool = False, idle: float = 1.0
+            ) -> None:  # fmt: skip
+        while not stop.is_set():
+            try:
+                done = self.step()
+            except Exception:
+                if until_idle:
+                    raise
+                log.exception("case detection: step failed")  # the store down: try again
+                stop.wait(5.0)
+                continue
+            if done == 0:
+                if until_idle:
+                    return
+                stop.wait(idle)
+
+    def step(self) -> int:
+        """One batch of the feed; how many changes it held."""
+        position = self.feed.lease(self.owner, LEASE_US)
+        if position is None:
+            return 0  # another worker holds the lease
+        batch = self.feed.batch(position, self.batch_size, lambda _c: [], types=TYPES)
+        changes: list[Change] = list(batch.changes)
+        if not changes:
+            return 0
+        definitions = self.catalogue.enabled()
+        self._wards.clear()
+        for change in changes:
+            self._handle(change, definitions)
+        self.feed.advance(self.owner, changes[-1].position, lease_us=LEASE_US,
+                          sent=len(changes), rate=0.0)  # fmt: skip
+        return len(changes)
+
+    def _handle(self, change: Change, definitions: Sequence[Any]) -> None:
+        if change.deleted or not change.content or not change.patient_id:
+            if change.deleted:
+                self.sink.withdraw_evidence(change.resource_type, change.id)
+            return
+        resource = jsonx.loads(change.content)
+        found = evidence_in(resource, resource_id=change.id, version=change.version,
+                            patient_id=change.patient_id, arrived_us=change.committed_us,
+                            definitions=definitions)  # fmt: skip
+        for evidence in found:
+            if evidence.withdrawn:
+                self.sink.withdraw_evidence(change.resource_type, change.id)
+            else:
+                self._apply(evidence, definitions)
+
+    def _apply(self, evidence: Evidence, definitions: Sequence[Any]) -> None:
+        definition = next(d.definition for d in definitions
+                          if d.definition.code == evidence.disease)  # fmt: skip
+        ranks = {s.code: s.rank for s in definition.severities}
+        new_case = {
+            "report_date": local_day(evidence.arrived_us).isoformat(),
+            "diagnosed_at": evidence.diagnosed_us, "reported_at": evidence.arrived_us,
+            "deadline_at": evidence.diagnosed_us + evidence.deadline_hours * 3_600_000_000,
+            "last_evidence_at": evidence.arrived_us, "ward": self._ward(evidence.patient_id),
+            "facility": evidence.facility,
+        }  # fmt: skip
+        done = self.sink.apply_evidence(
+            disease=evidence.disease, definition_version=evidence.definition_version,
+            patient_id=evidence.patient_id,
+            key=(evidence.resource_type, evidence.resource_id, evidence.version),
+            planner=lambda cases: plan_case(evidence, cases, lambda s: ranks.get(s or "", 0)),
+            new_case=new_case)  # fmt: skip
+        if done is not None:
+            if done[1]:
+                self.made += 1
+            else:
+                self.updated += 1
+
+    def _ward(self, patient_id: str) -> str | None:
+        if patient_id not in self._wards:
+            found = self.patient(patient_id)
+            self._wards[patient_id] = ward_of(found) if found else None
+        return self._wards[patient_id]
