@@ -87,8 +87,11 @@ class CaseAccess:
             raise policy.denied(self.role, what)
 
     # -- definitions -----------------------------------------------------------------------
-    def add_definition(self, code: str, content: str, enabled: bool) -> int:
+    def check_definition_writer(self) -> None:
         self._require(CASE_WORKERS, "thêm định nghĩa bệnh / add a disease definition")
+
+    def add_definition(self, code: str, content: str, enabled: bool) -> int:
+        self.check_definition_writer()
         version = self.rows.add_definition(code, content, enabled, self.agent, clock.now_us())
         self.repo.audit(CREATE, "disease-definition", entities=(f"disease:{code}/{version}",),
                         description=f"định nghĩa bệnh / disease definition {code} v{version}",

@@ -74,6 +74,7 @@ class CaseDetector:
     made: int = 0
     updated: int = 0
     _wards: dict[str, str | None] = field(default_factory=dict)
+    _seeded: bool = False
 
     def run(self, stop: threading.Event, *, until_idle: bool = False, idle: float = 1.0
             ) -> None:  # fmt: skip
@@ -96,6 +97,11 @@ class CaseDetector:
         position = self.feed.lease(self.owner, LEASE_US)
         if position is None:
             return 0  # another worker holds the lease
+        if not self._seeded:
+            # The shipped definitions of diseases the store does not know yet (a new
+            # database, a release that ships a new one); officers' versions are kept.
+            self.catalogue.seed()
+            self._seeded = True
         batch = self.feed.batch(position, self.batch_size, lambda _c: [], types=TYPES)
         changes: list[Change] = list(batch.changes)
         if not changes:

@@ -25,6 +25,7 @@ MAX_DOCUMENT_BYTES = 256 * 1024
 class DefinitionRecords(Protocol):
     """`hoso.access.publichealth_cases.CaseAccess`'s definitions."""
 
+    def check_definition_writer(self) -> None: ...
     def add_definition(self, code: str, content: str, enabled: bool) -> int: ...
     def definitions(self, code: str | None = None, *, every_version: bool = False
                     ) -> list[Any]: ...  # fmt: skip
@@ -66,7 +67,9 @@ class DiseaseCatalogue:
         return [_stored(row) for row in self.records.definitions(code, every_version=True)]
 
     def add(self, document: Any) -> tuple[DiseaseDefinition, int]:
-        """Validate and store a new version; raises `DefinitionError`."""
+        """Validate and store a new version; raises `DefinitionError` (after the
+        caller's right to add one is checked: a refusal says nothing of the document)."""
+        self.records.check_definition_writer()
         definition = parse_definition(document)
         content = json.dumps(document, ensure_ascii=False, sort_keys=True)
         if len(content.encode()) > MAX_DOCUMENT_BYTES:
