@@ -6,64 +6,16 @@ refused; malformed input is a 400 or 404, never a 500."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any
-
-import pytest
 from fastapi import FastAPI
-from fastapi.testclient import TestClient
 
-from hoso.access.audit import GroupCommitAuditTrail
-from hoso.assembly import case_access, case_detector
 from hoso.publichealth.definitions import packaged_definitions
-from hoso.store.sql_store import SqlAuditLog, SqlStore
-from tests.api.access_world import encounter, organization
-from tests.api.conftest import bearer, create_id
-from tests.builders.patient import patient
-from tests.callers import as_caller
+from tests.api.publichealth_world import OFFICER, OTHER, as_role, outbreak
 
-ICD10 = "http://hl7.org/fhir/sid/icd-10"
-HOME = {"use": "home", "line": ["12 Lê Lợi"], "city": "Phường Sài Gòn",
-        "state": "Thành phố Hồ Chí Minh", "country": "VN"}  # fmt: skip
-OFFICER, OTHER = "account:cb-saigon", "account:cb-khac"
-
-
-def _as(app: FastAPI, role: str, subject: str, **claims: Any) -> TestClient:
-    scopes = {"officer": ("user/*.rs",), "resident": ("patient/*.cruds",)}.get(
-        role, ("user/*.cruds",))
-    headers = bearer(app, role=role, scopes=scopes, subject=subject, **claims)
-    return TestClient(app, raise_server_exceptions=False, headers=headers)
-
-
-def _detect(store: SqlStore) -> None:
-    trail = GroupCommitAuditTrail(SqlAuditLog(store))
-    detector = case_detector(store, trail)
-    while detector.step():
-        pass
-    trail.close()
-
-
-@pytest.fixture
-def outbreak(app: FastAPI, client: TestClient, store: SqlStore) -> Iterator[dict[str, str]]:
-    """A resident of Phường Sài Gòn diagnosed with dengue by hospital 79001."""
-    with as_caller(store) as repo:
-        case_access(store, repo).set_officer_ward(OFFICER, "26740", add=True)
-    pid = create_id(client, {**patient(cccd="079090001234"), "address": [HOME]})
-    org = create_id(client, organization("79001", "Bệnh viện Quận 1"))
-    his = _as(app, "facility-system", "client:his-79001", facility="79001",
-              client_id="his-79001")
-    assert his.post("/fhir/Encounter", json=encounter(pid, org)).status_code == 201
-    made = his.post("/fhir/Condition", json={
-        "resourceType": "Condition", "subject": {"reference": f"Patient/{pid}"},
-        "code": {"coding": [{"system": ICD10, "code": "A97.1"}]},
-        "onsetDateTime": "2026-11-18", "recordedDate": "2026-11-20T09:00:00+07:00"})  # fmt: skip
-    assert made.status_code == 201, made.text
-    _detect(store)
-    yield {"patient": pid}
+__all__ = ["outbreak"]  # the fixture
 
 
 def test_the_ward_officer_sees_and_works_the_case(app: FastAPI, outbreak: dict[str, str]) -> None:
-    officer = _as(app, "officer", OFFICER)
+    officer = as_role(app, "officer", OFFICER)
     listing = officer.get("/api/publichealth/cases").json()
     assert (listing["total_mine"], listing["total_all"]) == (1, 1)
     (case,) = listing["cases"]
@@ -105,9 +57,9 @@ def test_the_ward_officer_sees_and_works_the_case(app: FastAPI, outbreak: dict[s
 def test_another_officer_sees_counts_only_and_the_same_404(
     app: FastAPI, outbreak: dict[str, str]
 ) -> None:
-    owner = _as(app, "officer", OFFICER)
+    owner = as_role(app, "officer", OFFICER)
     case_id = owner.get("/api/publichealth/cases").json()["cases"][0]["id"]
-    other = _as(app, "officer", OTHER)
+    other = as_role(app, "officer", OTHER)
     listing = other.get("/api/publichealth/cases").json()
     assert (listing["total_mine"], listing["total_all"], listing["cases"]) == (0, 1, [])
     hidden = other.get(f"/api/publichealth/cases/{case_id}")
@@ -138,12 +90,12 @@ def test_another_officer_sees_counts_only_and_the_same_404(
 def test_residents_clinicians_and_malformed_requests(
     app: FastAPI, outbreak: dict[str, str]
 ) -> None:
-    resident = _as(app, "resident", "account:p1", patient=outbreak["patient"])
-    clinician = _as(app, "clinician", "account:bs", facility="79001")
+    resident = as_role(app, "resident", "account:p1", patient=outbreak["patient"])
+    clinician = as_role(app, "clinician", "account:bs", facility="79001")
     for caller in (resident, clinician):
         assert caller.get("/api/publichealth/cases").status_code == 403
         assert caller.post("/api/publichealth/diseases", json={}).status_code == 403
-    officer = _as(app, "officer", OFFICER)
+    officer = as_role(app, "officer", OFFICER)
     for path in ("/api/publichealth/cases/abc", "/api/publichealth/cases/1/unknown",
                  "/api/publichealth/cases/99999999999999999999"):  # fmt: skip
         assert officer.get(path).status_code in (404, 405), path
@@ -160,7 +112,7 @@ def test_residents_clinicians_and_malformed_requests(
 def test_an_officer_adds_an_emerging_disease_and_it_is_versioned(
     app: FastAPI, outbreak: dict[str, str]
 ) -> None:
-    officer = _as(app, "officer", OFFICER)
+    officer = as_role(app, "officer", OFFICER)
     document = {**packaged_definitions()[0].document, "code": "nipah", "group": "A",
                 "name": {"vi": "Bệnh do vi rút Nipah", "en": "Nipah virus disease"},
                 "icd10": ["B33.8"], "labs": [], "severity": []}  # fmt: skip

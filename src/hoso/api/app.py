@@ -34,6 +34,7 @@ from hoso.api import (
     login_routes,
     metrics_routes,
     operation_routes,
+    publichealth_case_pages,
     publichealth_case_routes,
     quality_routes,
     review_routes,
@@ -146,6 +147,7 @@ ROUTERS = (
     book_routes.router,  # /book: the same book as pages
     share_routes.router,  # its share links: /api/health-book/…/share-links, /book, /share
     publichealth_case_routes.router,  # /api/publichealth: diseases, cases
+    publichealth_case_pages.router,  # /publichealth/cases: the same as pages
     operation_routes.router,
     fhir_routes.router,
 )

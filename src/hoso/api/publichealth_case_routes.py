@@ -39,12 +39,12 @@ PAGE_MAX = 200
 FILTERS = ("disease", "classification", "ward", "facility")
 
 
-def _cases(request: Request, repo: AccessRepository) -> CaseAccess:
+def cases_for(request: Request, repo: AccessRepository) -> CaseAccess:
     return CaseAccess(repo, SqlCaseRegistry(request.app.state.store.engine))
 
 
-def _catalogue(request: Request, repo: AccessRepository) -> DiseaseCatalogue:
-    return DiseaseCatalogue(_cases(request, repo))
+def catalogue_for(request: Request, repo: AccessRepository) -> DiseaseCatalogue:
+    return DiseaseCatalogue(cases_for(request, repo))
 
 
 def _definition_json(stored: Any) -> dict[str, Any]:
@@ -57,13 +57,13 @@ def _definition_json(stored: Any) -> dict[str, Any]:
 
 @router.get("/diseases")
 def diseases(request: Request, repo: RepoDep) -> Response:
-    current = _catalogue(request, repo).current()
+    current = catalogue_for(request, repo).current()
     return JSONResponse({"diseases": [_definition_json(s) for s in current]})
 
 
 @router.get("/diseases/{code}")
 def disease(code: str, request: Request, repo: RepoDep) -> Response:
-    versions = _catalogue(request, repo).versions(code[:64])
+    versions = catalogue_for(request, repo).versions(code[:64])
     if not versions:
         raise ResourceNotFound(f"Không có bệnh {code[:64]} / no disease {code[:64]}")
     return JSONResponse({"code": code, "versions": [_definition_json(s) for s in versions]})
@@ -75,7 +75,7 @@ async def add_disease(request: Request, repo: RepoDep) -> Response:
 
     def add() -> tuple[Any, int]:
         try:
-            return _catalogue(request, repo).add(body)
+            return catalogue_for(request, repo).add(body)
         except DefinitionError as exc:
             raise InvalidRequest(f"Định nghĩa bệnh sai / invalid disease definition: {exc}"
                                  ) from None  # fmt: skip
@@ -97,15 +97,15 @@ def _page(request: Request) -> tuple[int, int, dict[str, str]]:
     return offset, count, filters
 
 
-def _person(repo: AccessRepository, patient_id: str) -> dict[str, Any]:
+def person_of(repo: AccessRepository, patient_id: str) -> dict[str, Any]:
     return dict(jsonx.loads(repo.read("Patient", patient_id).content))
 
 
 @router.get("/cases")
 def cases(request: Request, repo: RepoDep) -> Response:
     offset, count, filters = _page(request)
-    page, mine, every = _cases(request, repo).cases(offset=offset, limit=count, **filters)
-    catalogue = _catalogue(request, repo)
+    page, mine, every = cases_for(request, repo).cases(offset=offset, limit=count, **filters)
+    catalogue = catalogue_for(request, repo)
     now = clock.now_us()
     shown = []
     for case in page:
@@ -116,7 +116,7 @@ def cases(request: Request, repo: RepoDep) -> Response:
                          "cases": shown})  # fmt: skip
 
 
-def _case_id(case_id: str) -> int:
+def case_number(case_id: str) -> int:
     if not case_id.isdigit() or len(case_id) > 12:
         raise ResourceNotFound(f"Không tìm thấy ca bệnh / case not found: {case_id[:20]}")
     return int(case_id)
@@ -124,11 +124,11 @@ def _case_id(case_id: str) -> int:
 
 @router.get("/cases/{case_id}")
 def case(case_id: str, request: Request, repo: RepoDep) -> Response:
-    access = _cases(request, repo)
-    number = _case_id(case_id)
+    access = cases_for(request, repo)
+    number = case_number(case_id)
     found = access.case(number)
-    stored = _catalogue(request, repo).get(found.disease)
-    person = _person(repo, found.patient_id)
+    stored = catalogue_for(request, repo).get(found.disease)
+    person = person_of(repo, found.patient_id)
     body = case_reports.case_json(found, stored.definition if stored else None, person=person,
                                   now_us=clock.now_us())  # fmt: skip
     history = access.history(number)
@@ -147,12 +147,12 @@ async def change_case(case_id: str, action: str, request: Request, repo: RepoDep
     body = await read_json(request, request.app.state.settings, max_bytes=16 * 1024)
     if not isinstance(body, dict):
         raise InvalidRequest("Cần một đối tượng JSON / a JSON object is required")
-    return await run_in_threadpool(_change, request, repo, _case_id(case_id), action, body)
+    return await run_in_threadpool(_change, request, repo, case_number(case_id), action, body)
 
 
 def _change(request: Request, repo: AccessRepository, number: int, action: str,
             body: dict[str, Any]) -> Response:  # fmt: skip
-    access = _cases(request, repo)
+    access = cases_for(request, repo)
     found = access.case(number)
     if action == "officers":
         officer = body.get("officer")
@@ -163,7 +163,7 @@ def _change(request: Request, repo: AccessRepository, number: int, action: str,
     if action == "classification":
         changes, events = case_reports.classification_change(found, body)
     elif action == "severity":
-        stored = _catalogue(request, repo).get(found.disease)
+        stored = catalogue_for(request, repo).get(found.disease)
         if stored is None:
             raise InvalidRequest("Bệnh không còn định nghĩa / the disease has no definition")
         changes, events = case_reports.severity_change(found, stored.definition, body)
@@ -172,27 +172,28 @@ def _change(request: Request, repo: AccessRepository, number: int, action: str,
     else:
         changes, events = case_reports.closing(found, body)
     changed = access.change_case(number, changes, events)
-    stored = _catalogue(request, repo).get(changed.disease)
+    stored = catalogue_for(request, repo).get(changed.disease)
     return JSONResponse(case_reports.case_json(changed, stored.definition if stored else None,
                                                person=None, now_us=clock.now_us()))  # fmt: skip
 
 
 @router.get("/cases/{case_id}/report")
 def national_report(case_id: str, request: Request, repo: RepoDep) -> Response:
-    found = _cases(request, repo).case(_case_id(case_id))
-    stored = _catalogue(request, repo).get(found.disease)
-    return JSONResponse(case_reports.national_report(
-        found, stored.definition if stored else None, _person(repo, found.patient_id)))  # fmt: skip
+    found = cases_for(request, repo).case(case_number(case_id))
+    stored = catalogue_for(request, repo).get(found.disease)
+    person = person_of(repo, found.patient_id)
+    definition = stored.definition if stored else None
+    return JSONResponse(case_reports.national_report(found, definition, person))
 
 
 @router.get("/cases/{case_id}/fhir")
 def fhir_report(case_id: str, request: Request, repo: RepoDep) -> Response:
-    access = _cases(request, repo)
-    number = _case_id(case_id)
+    access = cases_for(request, repo)
+    number = case_number(case_id)
     found = access.case(number)
-    stored = _catalogue(request, repo).get(found.disease)
+    stored = catalogue_for(request, repo).get(found.disease)
     bundle = case_reports.fhir_case_report(found, stored.definition if stored else None,
-                                           _person(repo, found.patient_id),
+                                           person_of(repo, found.patient_id),
                                            access.history(number)["evidence"])  # fmt: skip
     return Response(jsonx.dumps(bundle), media_type="application/fhir+json")
 
@@ -206,7 +207,7 @@ def overdue(request: Request, repo: RepoDep) -> Response:
     if not 1 <= days <= 366:
         raise InvalidRequest("days: 1–366")
     now = clock.now_us()
-    rows = _cases(request, repo).overdue_by_facility(now - days * 86_400_000_000, now + 1)
+    rows = cases_for(request, repo).overdue_by_facility(now - days * 86_400_000_000, now + 1)
     return JSONResponse({"days": days, "facilities": [
         {"facility": f, "reported": n, "overdue": late, "worst_hours_late": round(worst, 1)}
         for f, n, late, worst in rows]})  # fmt: skip
