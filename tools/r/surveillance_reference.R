@@ -12,8 +12,9 @@
 #   cases.csv             case, series, method, controls (R's control names, `;`-separated
 #                         key=value; vectors comma-separated).
 # With CASE names only those cases (and their series) are written, not cases.csv.
-# Every series ships with the package; the one population series (agona_pop) is a
-# made-up, deterministic population (1e6 growing 0.2% a week) over salmonella.agona.
+# Every series ships with the package (bremen: salmNewport's sparse Bremen column, for
+# the degenerate fits and NA alarms), except agona_pop's population: a made-up,
+# deterministic one (1e6 growing 0.2% a week) over salmonella.agona's counts.
 
 suppressPackageStartupMessages(library(surveillance))
 stopifnot(as.character(packageVersion("surveillance")) == "1.20.3")
@@ -45,7 +46,8 @@ series <- list(
   agona_pop = indexed(agona, round(1e6 * 1.002^(seq_along(agona) - 1))),
   ha_chwi = indexed(observed(ha.sts)[, "chwi"], population(ha.sts)[, "chwi"]),
   newport = weekly_dated(epoch(newport), observed(newport)[, 1]),
-  campy = weekly_dated(campyDE$date, campyDE$case)
+  campy = weekly_dated(campyDE$date, campyDE$case),
+  bremen = weekly_dated(epoch(salmNewport), observed(salmNewport)[, "Bremen"])
 )
 
 noufaily <- list(noPeriods = 10, pastWeeksNotIncluded = 26, pThresholdTrend = 1,
@@ -63,7 +65,8 @@ cases <- list(
   list("agona_notrend", "agona", "farrington", list(trend = FALSE)),
   list("newport_noreweight", "newport", "farrington", list(reweight = FALSE)),
   list("agona_pop_offset", "agona_pop", "farrington", list(populationOffset = TRUE)),
-  list("ha_chwi_offset", "ha_chwi", "farrington", list(populationOffset = TRUE)),
+  list("ha_chwi_offset", "ha_chwi", "farrington",
+       list(populationOffset = TRUE, limit54 = c(0, 1))),
   list("agona_sqrt", "agona", "farrington", list(powertrans = "1/2")),
   list("shadar_none", "shadar", "farrington", list(powertrans = "none")),
   list("newport_periods4", "newport", "farrington",
@@ -79,6 +82,10 @@ cases <- list(
   list("agona_range", "agona", "farrington", list(range = 270:312)),
   list("agona_ptrend1", "agona", "farrington", list(pThresholdTrend = 1)),
   list("newport_past0", "newport", "farrington", list(pastWeeksNotIncluded = 0)),
+  list("bremen_default_limit0", "bremen", "farrington", list(limit54 = c(0, 1))),
+  list("bremen_noufaily_limit0", "bremen", "farrington", c(noufaily, list(limit54 = c(0, 1)))),
+  list("bremen_c1", "bremen", "ears", list(method = "C1")),
+  list("bremen_c3", "bremen", "ears", list(method = "C3")),
   list("agona_c1", "agona", "ears", list(method = "C1")),
   list("agona_c2", "agona", "ears", list(method = "C2")),
   list("agona_c3", "agona", "ears", list(method = "C3")),

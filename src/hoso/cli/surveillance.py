@@ -5,4 +5,7 @@ from __future__ import annotations
 
 import typer
 
+from hoso.cli.surveillance_detect import detect
+
 surveillance_app = typer.Typer(help="Giám sát dịch bệnh / Disease surveillance")
+surveillance_app.command("detect")(detect)
