@@ -77,7 +77,7 @@ def detect(
     trend: Annotated[bool | None, Opt("--trend/--no-trend", help="(--trend)")] = None,
     reweight: Annotated[bool | None, Opt("--reweight/--no-reweight", help="(--reweight)")] = None,
     population_offset: Annotated[bool | None, Opt("--population-offset/--no-population-offset",
-                                                  help="(--no-population-offset)")] = None,  # fmt: skip
+                                                  help="(--no-population-offset)")] = None,
     baseline: Annotated[int, Opt(help="EARS: số tuần nền / baseline weeks")] = 7,
     min_sigma: Annotated[float, Opt(help="EARS: minSigma")] = 0.0,
 ) -> None:

@@ -65,7 +65,9 @@ def ears_c(
         upper = mean + z * np.maximum(sd, min_sigma)
     observed = counts[positions - 1]
     with np.errstate(invalid="ignore"):
-        alarm = tuple(None if np.isnan(u) else bool(x > u) for x, u in zip(observed, upper, strict=True))
+        alarm = tuple(
+            None if np.isnan(u) else bool(x > u) for x, u in zip(observed, upper, strict=True)
+        )
     return Detection(positions, observed, upper, np.full(positions.size, np.nan), alarm)
 
 

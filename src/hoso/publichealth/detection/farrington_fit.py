@@ -95,8 +95,8 @@ class FlexibleFit:
     @classmethod
     def empty(cls, size: int, rows: int) -> FlexibleFit:
         values = {f.name: np.full(size, np.nan) for f in fields(cls)}
-        values.update(trend=np.zeros(size, bool), ok=np.zeros(size, bool),
-                      mu=np.full((size, rows), np.nan), hat=np.full((size, rows), np.nan))  # fmt: skip
+        values.update(trend=np.zeros(size, bool), ok=np.zeros(size, bool))
+        values.update(mu=np.full((size, rows), np.nan), hat=np.full((size, rows), np.nan))
         return cls(**values)
 
     def assign(self, where: np.ndarray, other: FlexibleFit) -> None:

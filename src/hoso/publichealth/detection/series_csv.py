@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -62,8 +63,9 @@ def _counts(values: list[str]) -> list[int]:
         try:
             count = int(value)
         except ValueError:
-            raise SeriesFileError(f"Dòng {number}: số ca '{value}' không phải số nguyên / "
-                                  f"line {number}: count '{value}' is not an integer") from None  # fmt: skip
+            message = (f"Dòng {number}: số ca '{value}' không phải số nguyên / "
+                       f"line {number}: count '{value}' is not an integer")  # fmt: skip
+            raise SeriesFileError(message) from None
         if count < 0:
             raise SeriesFileError(f"Dòng {number}: số ca âm ({count}) / line {number}: "
                                   f"negative count ({count})")  # fmt: skip
@@ -77,12 +79,14 @@ def _dates(values: list[str]) -> list[date]:
         try:
             days.append(date.fromisoformat(value))
         except ValueError:
-            raise SeriesFileError(f"Dòng {number}: ngày '{value}' không đọc được (YYYY-MM-DD) / "
-                                  f"line {number}: unparsable date '{value}'") from None  # fmt: skip
-    for number, (before, after) in enumerate(zip(days, days[1:], strict=False), start=3):
+            message = (f"Dòng {number}: ngày '{value}' không đọc được (YYYY-MM-DD) / "
+                       f"line {number}: unparsable date '{value}'")  # fmt: skip
+            raise SeriesFileError(message) from None
+    for number, (before, after) in enumerate(itertools.pairwise(days), start=3):
         if (after - before).days != 7:
-            raise SeriesFileError(f"Dòng {number}: các ngày không cách nhau đúng 7 ngày / "
-                                  f"line {number}: the dates are not weekly (7 days apart)")  # fmt: skip
+            message = (f"Dòng {number}: các ngày không cách nhau đúng 7 ngày / "
+                       f"line {number}: the dates are not weekly (7 days apart)")  # fmt: skip
+            raise SeriesFileError(message)
     return days
 
 
@@ -91,7 +95,7 @@ def _positions(values: list[str]) -> None:
         numbers = [int(value) for value in values]
     except ValueError:
         raise SeriesFileError("Cột t phải là số nguyên / the t column must hold integers") from None
-    if any(b - a != 1 for a, b in zip(numbers, numbers[1:], strict=False)):
+    if any(b - a != 1 for a, b in itertools.pairwise(numbers)):
         raise SeriesFileError("Cột t phải tăng liên tiếp từng 1 / t must increase by 1 per week")
 
 
@@ -118,7 +122,9 @@ def read_series(path: Path) -> LabelledSeries:
         raise SeriesFileError("Tệp đầu vào thiếu cột date hoặc t / the input lacks a date or "
                               "t column")  # fmt: skip
     counts = _counts(_column(header, rows, "count"))
-    population = _population(_column(header, rows, "population")) if "population" in header else None
+    population = None
+    if "population" in header:
+        population = _population(_column(header, rows, "population"))
     label_column = "date" if "date" in header else "t"
     labels = _column(header, rows, label_column)
     if label_column == "date":
