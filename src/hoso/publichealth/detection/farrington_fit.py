@@ -141,7 +141,7 @@ def omega_weights(
         big = (s > threshold) & (mask > 0)
         part = np.where(big, s**-2.0, 1.0) * mask
         gamma = mask.sum(axis=1) / part.sum(axis=1)
-    return gamma[:, None] * np.where(big, s**-2.0, 1.0) * mask
+        return gamma[:, None] * np.where(big, s**-2.0, 1.0) * mask
 
 
 def flexible_fit(
