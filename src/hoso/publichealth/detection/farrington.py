@@ -20,7 +20,7 @@ from hoso.publichealth.detection.series import CountSeries, Detection
 from hoso.publichealth.detection.thresholds import delta_bound, plugin_bound
 
 THRESHOLD_METHODS = ("delta", "nbPlugin", "muan")
-CHUNK = 60_000  # problems per batched fit: ~40 MB of arrays at 35 baseline weeks
+BATCH_CELLS = 2_400_000  # design cells (problems × weeks × columns) per batched fit
 
 
 @dataclass(frozen=True)
@@ -153,16 +153,23 @@ def _evaluate_weeks(
     out: dict[str, np.ndarray],
 ) -> None:
     """Fit and bound every series at the positions `columns`, whose baselines share a
-    shape, in chunks of at most CHUNK problems."""
-    per_week = max(1, CHUNK // counts.shape[0])
-    for start in np.arange(0, columns.size, per_week):
+    shape, in batches of at most BATCH_CELLS design cells (weeks, then series, split)."""
+    cells = layouts[0].rows.size * (2 + np.unique(layouts[0].group).size)
+    budget = max(1, BATCH_CELLS // cells)
+    total = counts.shape[0]
+    per_series = min(total, budget)
+    per_week = max(1, budget // per_series)
+    for start in range(0, columns.size, per_week):
         part = slice(start, start + per_week)
-        problems = WeekProblems.build(counts, population, positions[columns[part]],
-                                      layouts[part], control)  # fmt: skip
-        result = _bound(problems, flexible_fit_with_trend_test(problems, control), control)
-        series, weeks = counts.shape[0], columns[part].size
-        for name, values in result.items():
-            out[name][:, columns[part]] = values.reshape(weeks, series).T
+        for first in range(0, total, per_series):
+            rows = slice(first, first + per_series)
+            pop = None if population is None else population[rows]
+            problems = WeekProblems.build(counts[rows], pop, positions[columns[part]],
+                                          layouts[part], control)  # fmt: skip
+            result = _bound(problems, flexible_fit_with_trend_test(problems, control), control)
+            series, weeks = counts[rows].shape[0], columns[part].size
+            for name, values in result.items():
+                out[name][rows, columns[part]] = values.reshape(weeks, series).T
 
 
 def flexible_fit_with_trend_test(problems: WeekProblems, control: FarringtonControl) -> FlexibleFit:
