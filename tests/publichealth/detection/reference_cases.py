@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -64,7 +65,7 @@ class ReferenceCase:
         base = NOUFAILY if preset else FarringtonControl()
         return FarringtonControl(**{**base.__dict__, **values})
 
-    def ears_keywords(self) -> dict[str, object]:
+    def ears_keywords(self) -> dict[str, Any]:
         values = {SNAKE.get(k, k): _value(k, v) for k, v in self.controls.items() if k != "range"}
         return {**values, "range": self.range}
 

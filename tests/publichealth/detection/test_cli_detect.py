@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from click.testing import Result
 from typer.testing import CliRunner
 
 from hoso.cli import app
@@ -27,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[3]
 AGONA = REFERENCE / "series" / "agona.csv"
 
 
-def detect(*args: str | Path):  # type: ignore[no-untyped-def]
+def detect(*args: str | Path) -> Result:
     return CliRunner().invoke(app, ["surveillance", "detect", *map(str, args)])
 
 

@@ -39,6 +39,6 @@ def test_farrington_flexible_equals_r(case: ReferenceCase) -> None:
 @pytest.mark.parametrize("case", [c for c in CASES if c.method == "ears"], ids=str)
 def test_ears_c_equals_r(case: ReferenceCase) -> None:
     source, r = case.series(), case.result()
-    result = ears_c(source.series, **case.ears_keywords())  # type: ignore[arg-type]
+    result = ears_c(source.series, **case.ears_keywords())
     assert [source.labels[k - 1] for k in result.positions] == r.labels
     assert_matches_r(result.upperbound, result.expected, list(result.alarm), r)

@@ -18,7 +18,9 @@ from hoso.publichealth.detection.series import CountSeries, Detection
 LAGS = {"C1": (1, 0), "C2": (3, 2), "C3": (3, 4)}  # first lag; extra weeks before range
 
 
-def _reference(counts: np.ndarray, positions: np.ndarray, first_lag: int, baseline: int):  # type: ignore[no-untyped-def]
+def _reference(
+    counts: np.ndarray, positions: np.ndarray, first_lag: int, baseline: int
+) -> tuple[np.ndarray, np.ndarray]:
     """Mean and sd (n - 1) of counts at lags first_lag … first_lag + baseline - 1."""
     lags = np.arange(first_lag, first_lag + baseline)
     values = counts[positions[:, None] - lags[None, :] - 1]

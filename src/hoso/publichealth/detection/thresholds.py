@@ -6,6 +6,7 @@ quantile). Vectorised over the evaluated weeks.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -50,7 +51,10 @@ def delta_bound(
     return Bound(upper, pvalue, score)
 
 
-def _discrete_quantile(p: float, cdf, ppf) -> np.ndarray:  # type: ignore[no-untyped-def]
+Law = Callable[[np.ndarray], np.ndarray]
+
+
+def _discrete_quantile(p: float, cdf: Law, ppf: Law) -> np.ndarray:
     """Smallest y >= 0 with cdf(y) >= p (1 + 8 eps): R 4.2's q_DISCRETE_BODY search,
     its fuzz for left continuity included."""
     target = p * (1 + 8 * DOUBLE_EPS)
