@@ -7,9 +7,11 @@ from __future__ import annotations
 import typer
 
 from hoso.cli.disease import surveillance_cases, surveillance_officer_ward
+from hoso.cli.surveillance_detect import detect
 from hoso.cli.surveillance_rt import rt
 
 surveillance_app = typer.Typer(help="Giám sát dịch bệnh / Disease surveillance")
+surveillance_app.command("detect")(detect)
 surveillance_app.command("rt")(rt)
 surveillance_app.command("cases")(surveillance_cases)
 surveillance_app.command("officer-ward")(surveillance_officer_ward)
