@@ -188,6 +188,11 @@ def surveillance_commands(smoke: Smoke) -> None:
     smoke.hoso("surveillance", "rt", "--incidence", "incidence.csv", "--si-mean", "4.7",
                "--si-sd", "2.9", "--output", "rt.csv")  # fmt: skip
     expect("Mean(R)" in (smoke.work / "rt.csv").read_text(), "surveillance rt: no output", "")
+    weeks = "\n".join(f"{t},{(t * 7) % 11}" for t in range(1, 31))
+    (smoke.work / "series.csv").write_text(f"t,count\n{weeks}\n", encoding="utf-8")
+    smoke.hoso("surveillance", "detect", "--method", "ears-c1", "--input", "series.csv",
+               "--output", "alarms.csv")  # fmt: skip
+    expect("upperbound" in (smoke.work / "alarms.csv").read_text(), "detect: no output", "")
 
 
 def access_commands(smoke: Smoke) -> None:
