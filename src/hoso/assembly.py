@@ -14,6 +14,7 @@ Nothing imports this module but the composition roots; it imports every package.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -237,17 +238,22 @@ def case_detector(store: SqlStore, trail: Any, **options: Any) -> Any:
     operator `hoso-surveillance` (audited), cases written through the access layer."""
     from hoso.access.feed_access import ConsumerFeed
     from hoso.core import jsonx
-    from hoso.core.errors import ResourceNotFound
     from hoso.publichealth.case_detection import CONSUMER, CaseDetector
 
     repo = operator_repository(store, "hoso-surveillance", trail)
+    step = store.settings.max_search_values
 
-    def patient(patient_id: str) -> dict[str, Any] | None:
-        try:
-            return dict(jsonx.loads(repo.read("Patient", patient_id).content))
-        except ResourceNotFound:
-            return None
+    def patients(ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """One search per `step` ids (audited as the operator's read of them)."""
+        found: dict[str, dict[str, Any]] = {}
+        for start in range(0, len(ids), step):
+            chunk = ids[start : start + step]
+            page = repo.search("Patient", [("_id", ",".join(chunk)), ("_count", str(len(chunk))),
+                                           ("_total", "none")])  # fmt: skip
+            for hit in page.matches:
+                found[hit.id] = dict(jsonx.loads(hit.content))
+        return found
 
     cases = case_access(store, repo)
     catalogue = disease_catalogue(store, repo)
-    return CaseDetector(ConsumerFeed(repo, CONSUMER), catalogue, cases, patient, **options)
+    return CaseDetector(ConsumerFeed(repo, CONSUMER), catalogue, cases, patients, **options)

@@ -12,7 +12,7 @@ Every read of a case names its person in the audit trail; every change names the
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
 from hoso.access import claims as roles
@@ -46,9 +46,8 @@ class CaseRows(Protocol):
     def definitions(self, code: str | None = None, *, every_version: bool = False
                     ) -> list[Any]: ...  # fmt: skip
     def max_definition_version(self) -> tuple[int, int]: ...
-    def apply_evidence(self, *, disease: str, definition_version: int, patient_id: str,
-                       key: tuple[str, str, int], planner: Callable[[list[Any]], Any],
-                       new_case: dict[str, Any], now: int) -> tuple[int, bool] | None: ...
+    def apply_evidence(self, items: Sequence[Any], now: int
+                       ) -> list[tuple[int, bool] | None]: ...  # fmt: skip
     def withdraw_evidence(self, resource_type: str, resource_id: str, now: int
                           ) -> list[int]: ...  # fmt: skip
     def case(self, case_id: int) -> Any: ...
@@ -107,18 +106,19 @@ class CaseAccess:
         return self.rows.max_definition_version()
 
     # -- the detection job -----------------------------------------------------------------
-    def apply_evidence(self, *, disease: str, definition_version: int, patient_id: str,
-                       key: tuple[str, str, int], planner: Callable[[list[Any]], Any],
-                       new_case: dict[str, Any]) -> tuple[int, bool] | None:  # fmt: skip
+    def apply_evidence(self, items: Sequence[Any]) -> list[tuple[int, bool] | None]:
+        """Apply the detector's evidence (one transaction); one audit entry per batch,
+        naming the persons whose cases were made or changed."""
         self._require((roles.OPERATOR,), "ghi ca bệnh / write cases")
-        done = self.rows.apply_evidence(disease=disease, definition_version=definition_version,
-                                        patient_id=patient_id, key=key, planner=planner,
-                                        new_case=new_case, now=clock.now_us())  # fmt: skip
-        if done is not None:
-            case_id, created = done
-            self.repo.audit(CREATE if created else UPDATE, "case-report", patients=(patient_id,),
-                            entities=(f"case:{case_id}", f"{key[0]}/{key[1]}"),
-                            description=f"ca bệnh / case {disease}")  # fmt: skip
+        done = self.rows.apply_evidence(items, clock.now_us())
+        applied = [(item, result) for item, result in zip(items, done, strict=True) if result]
+        if applied:
+            made = sum(1 for _item, (_case, created) in applied if created)
+            self.repo.audit(CREATE if made else UPDATE, "case-report",
+                            patients=tuple(item.patient_id for item, _result in applied),
+                            entities=tuple(dict.fromkeys(f"case:{r[0]}" for _i, r in applied)),
+                            description=f"ca bệnh mới / new cases {made}, cập nhật / updated "
+                                        f"{len(applied) - made}")  # fmt: skip
         return done
 
     def withdraw_evidence(self, resource_type: str, resource_id: str) -> list[int]:

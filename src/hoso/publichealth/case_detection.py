@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from hoso.core import jsonx
@@ -46,10 +46,38 @@ class Feed(Protocol):
 class CaseSink(Protocol):
     """`hoso.access.publichealth_cases.CaseAccess`, as the detector uses it."""
 
-    def apply_evidence(self, *, disease: str, definition_version: int, patient_id: str,
-                       key: tuple[str, str, int], planner: Callable[[list[Any]], Any],
-                       new_case: dict[str, Any]) -> tuple[int, bool] | None: ...
+    def apply_evidence(self, items: Sequence[EvidenceItem]) -> list[tuple[int, bool] | None]: ...
     def withdraw_evidence(self, resource_type: str, resource_id: str) -> list[int]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class EvidenceItem:
+    """One piece of evidence as the store applies it (`plan_case` inside its
+    transaction, so it sees the cases as they are then)."""
+
+    evidence: Evidence
+    new_case: dict[str, Any]
+    ranks: dict[str, int]
+
+    @property
+    def disease(self) -> str:
+        return self.evidence.disease
+
+    @property
+    def definition_version(self) -> int:
+        return self.evidence.definition_version
+
+    @property
+    def patient_id(self) -> str:
+        return self.evidence.patient_id
+
+    @property
+    def key(self) -> tuple[str, str, int]:
+        e = self.evidence
+        return e.resource_type, e.resource_id, e.version
+
+    def planner(self, open_cases: list[Any]) -> Any:
+        return plan_case(self.evidence, open_cases, lambda s: self.ranks.get(s or "", 0))
 
 
 def ward_of(patient: dict[str, Any]) -> str | None:
@@ -68,12 +96,12 @@ class CaseDetector:
     feed: Feed
     catalogue: DiseaseCatalogue
     sink: CaseSink
-    patient: Callable[[str], dict[str, Any] | None]  # a Patient as the operator reads it
+    # The Patients of these ids as the operator reads them (one search, audited).
+    patients: Callable[[Sequence[str]], dict[str, dict[str, Any]]]
     owner: str = "case-detection"
     batch_size: int = 200
     made: int = 0
     updated: int = 0
-    _wards: dict[str, str | None] = field(default_factory=dict)
     _seeded: bool = False
 
     def run(self, stop: threading.Event, *, until_idle: bool = False, idle: float = 1.0
@@ -107,53 +135,46 @@ class CaseDetector:
         if not changes:
             return 0
         definitions = self.catalogue.enabled()
-        self._wards.clear()
+        found: list[Evidence] = []
         for change in changes:
-            self._handle(change, definitions)
+            found += self._evidence(change, definitions)
+        wards = self._wards({e.patient_id for e in found})
+        items = [self._item(e, definitions, wards.get(e.patient_id)) for e in found]
+        for result in self.sink.apply_evidence(items) if items else []:
+            if result is not None:
+                self.made += result[1]
+                self.updated += not result[1]
         self.feed.advance(self.owner, changes[-1].position, lease_us=LEASE_US,
                           sent=len(changes), rate=0.0)  # fmt: skip
         return len(changes)
 
-    def _handle(self, change: Change, definitions: Sequence[Any]) -> None:
-        if change.deleted or not change.content or not change.patient_id:
-            if change.deleted:
-                self.sink.withdraw_evidence(change.resource_type, change.id)
-            return
-        resource = jsonx.loads(change.content)
-        found = evidence_in(resource, resource_id=change.id, version=change.version,
-                            patient_id=change.patient_id, arrived_us=change.committed_us,
-                            definitions=definitions)  # fmt: skip
-        for evidence in found:
-            if evidence.withdrawn:
-                self.sink.withdraw_evidence(change.resource_type, change.id)
-            else:
-                self._apply(evidence, definitions)
+    def _evidence(self, change: Change, definitions: Sequence[Any]) -> list[Evidence]:
+        """The evidence a change gives; withdrawn evidence is noted on its cases now."""
+        if change.deleted:
+            self.sink.withdraw_evidence(change.resource_type, change.id)
+            return []
+        if not change.content or not change.patient_id:
+            return []
+        found = evidence_in(jsonx.loads(change.content), resource_id=change.id,
+                            version=change.version, patient_id=change.patient_id,
+                            arrived_us=change.committed_us, definitions=definitions)  # fmt: skip
+        if any(e.withdrawn for e in found):
+            self.sink.withdraw_evidence(change.resource_type, change.id)
+        return [e for e in found if not e.withdrawn]
 
-    def _apply(self, evidence: Evidence, definitions: Sequence[Any]) -> None:
+    def _item(self, evidence: Evidence, definitions: Sequence[Any], ward: str | None
+              ) -> EvidenceItem:  # fmt: skip
         definition = next(d.definition for d in definitions
                           if d.definition.code == evidence.disease)  # fmt: skip
-        ranks = {s.code: s.rank for s in definition.severities}
         new_case = {
             "report_date": local_day(evidence.arrived_us).isoformat(),
             "diagnosed_at": evidence.diagnosed_us, "reported_at": evidence.arrived_us,
             "deadline_at": evidence.diagnosed_us + evidence.deadline_hours * 3_600_000_000,
-            "last_evidence_at": evidence.arrived_us, "ward": self._ward(evidence.patient_id),
+            "last_evidence_at": evidence.arrived_us, "ward": ward,
             "facility": evidence.facility,
         }  # fmt: skip
-        done = self.sink.apply_evidence(
-            disease=evidence.disease, definition_version=evidence.definition_version,
-            patient_id=evidence.patient_id,
-            key=(evidence.resource_type, evidence.resource_id, evidence.version),
-            planner=lambda cases: plan_case(evidence, cases, lambda s: ranks.get(s or "", 0)),
-            new_case=new_case)  # fmt: skip
-        if done is not None:
-            if done[1]:
-                self.made += 1
-            else:
-                self.updated += 1
+        return EvidenceItem(evidence, new_case, {s.code: s.rank for s in definition.severities})
 
-    def _ward(self, patient_id: str) -> str | None:
-        if patient_id not in self._wards:
-            found = self.patient(patient_id)
-            self._wards[patient_id] = ward_of(found) if found else None
-        return self._wards[patient_id]
+    def _wards(self, patient_ids: set[str]) -> dict[str, str | None]:
+        found = self.patients(sorted(patient_ids)) if patient_ids else {}
+        return {pid: ward_of(found[pid]) if pid in found else None for pid in patient_ids}

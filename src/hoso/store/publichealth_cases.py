@@ -7,7 +7,7 @@ they are then, so an officer's reclassification and new evidence cannot interlea
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -92,6 +92,22 @@ class Plan(Protocol):
     def events(self) -> list[tuple[str, dict[str, Any]]]: ...
 
 
+class EvidenceItem(Protocol):
+    """`hoso.publichealth.case_detection.EvidenceItem`: one piece of evidence to apply."""
+
+    @property
+    def disease(self) -> str: ...
+    @property
+    def definition_version(self) -> int: ...
+    @property
+    def patient_id(self) -> str: ...
+    @property
+    def key(self) -> tuple[str, str, int]: ...  # resource type, id, version
+    @property
+    def new_case(self) -> dict[str, Any]: ...  # the columns of a case it would open
+    def planner(self, open_cases: list[OpenCaseRow]) -> Plan: ...
+
+
 _CASE_COLUMNS = [_C.c[name] for name in CaseRow.__dataclass_fields__]
 
 
@@ -138,33 +154,35 @@ class SqlCaseRegistry:
         return int(n), int(newest or 0)
 
     # -- evidence --------------------------------------------------------------------------
-    def apply_evidence(self, *, disease: str, definition_version: int, patient_id: str,
-                       key: tuple[str, str, int], planner: Callable[[list[OpenCaseRow]], Plan],
-                       new_case: dict[str, Any], now: int) -> tuple[int, bool] | None:
-        """Apply one piece of evidence (`key`: type, id, version): (case id, created) or
-        None when it was applied before."""
+    def apply_evidence(self, items: Sequence[EvidenceItem], now: int
+                       ) -> list[tuple[int, bool] | None]:  # fmt: skip
+        """Apply pieces of evidence in one transaction, in order: for each, (case id,
+        created), or None when it was applied before (its resource version is known)."""
         with self._tx() as conn:
-            if conn.execute(sa.select(_V.c.case_id).where(
-                    _V.c.resource_type == key[0], _V.c.resource_id == key[1],
-                    _V.c.version == key[2])).first():  # fmt: skip
-                return None
-            plan = planner(self._open_cases(conn, patient_id, disease))
-            created = plan.case_id is None
-            if created:
-                case_id = self._insert_case(conn, plan, disease, definition_version, patient_id,
-                                            new_case, now)  # fmt: skip
-            else:
-                case_id = int(plan.case_id)  # type: ignore[arg-type]
-                conn.execute(sa.update(_C).where(_C.c.id == case_id).values(
-                    classification=plan.classification, severity=plan.severity,
-                    onset_date=plan.onset_date, last_onset_date=plan.last_onset_date,
-                    last_evidence_at=sa.func.max(_C.c.last_evidence_at, now)
-                    if conn.dialect.name == "sqlite" else sa.func.greatest(
-                        _C.c.last_evidence_at, now), updated_at=now))  # fmt: skip
-            conn.execute(sa.insert(_V).values(case_id=case_id, resource_type=key[0],
-                                              resource_id=key[1], version=key[2],
-                                              at=now))  # fmt: skip
-            self._events(conn, case_id, plan.events, "system:case-detection", now)
+            return [self._apply(conn, item, now) for item in items]
+
+    def _apply(self, conn: sa.Connection, item: EvidenceItem, now: int
+               ) -> tuple[int, bool] | None:  # fmt: skip
+        key = item.key
+        if conn.execute(sa.select(_V.c.case_id).where(
+                _V.c.resource_type == key[0], _V.c.resource_id == key[1],
+                _V.c.version == key[2])).first():  # fmt: skip
+            return None
+        plan = item.planner(self._open_cases(conn, item.patient_id, item.disease))
+        created = plan.case_id is None
+        if created:
+            case_id = self._insert_case(conn, plan, item, now)
+        else:
+            case_id = int(plan.case_id)  # type: ignore[arg-type]
+            latest = (sa.func.max if conn.dialect.name == "sqlite" else sa.func.greatest)(
+                _C.c.last_evidence_at, item.new_case["last_evidence_at"])
+            conn.execute(sa.update(_C).where(_C.c.id == case_id).values(
+                classification=plan.classification, severity=plan.severity,
+                onset_date=plan.onset_date, last_onset_date=plan.last_onset_date,
+                last_evidence_at=latest, updated_at=now))  # fmt: skip
+        conn.execute(sa.insert(_V).values(case_id=case_id, resource_type=key[0],
+                                          resource_id=key[1], version=key[2], at=now))  # fmt: skip
+        self._events(conn, case_id, plan.events, "system:case-detection", now)
         return case_id, created
 
     def _open_cases(self, conn: sa.Connection, patient_id: str, disease: str
@@ -176,9 +194,11 @@ class SqlCaseRegistry:
         return [OpenCaseRow(int(r[0]), str(r[1]), r[2], str(r[3]), str(r[4] or r[3]))
                 for r in rows]  # fmt: skip
 
-    def _insert_case(self, conn: sa.Connection, plan: Plan, disease: str, version: int,
-                     patient_id: str, new_case: dict[str, Any], now: int) -> int:  # fmt: skip
-        values = {"disease": disease, "definition_version": version, "patient_id": patient_id,
+    def _insert_case(self, conn: sa.Connection, plan: Plan, item: EvidenceItem, now: int
+                     ) -> int:  # fmt: skip
+        new_case = item.new_case
+        values = {"disease": item.disease, "definition_version": item.definition_version,
+                  "patient_id": item.patient_id,
                   "classification": plan.classification, "severity": plan.severity,
                   "status": "open", "onset_date": plan.onset_date,
                   "last_onset_date": plan.last_onset_date, "epi": "{}",
