@@ -33,6 +33,14 @@ CLASS_NAMES = {
     "confirmed": ("Xác định", "Confirmed"), "discarded": ("Loại trừ", "Discarded"),
 }  # fmt: skip
 ACTIONS = ("classification", "epi", "close")
+EVENT_NAMES = {
+    "created": ("Tạo ca bệnh", "Case made"), "evidence": ("Thêm bằng chứng", "Evidence added"),
+    "classification": ("Phân loại", "Classification"), "severity": ("Mức độ", "Severity"),
+    "epi": ("Thông tin dịch tễ", "Epidemiological data"), "closed": ("Đóng ca", "Closed"),
+    "officer": ("Giao cán bộ", "Officer linked"),
+    "evidence-withdrawn": ("Bằng chứng bị rút lại", "Evidence withdrawn"),
+    "evidence-after-discard": ("Bằng chứng mới sau khi loại trừ", "New evidence after discard"),
+}  # fmt: skip
 
 
 @router.get("", include_in_schema=False)
@@ -75,11 +83,13 @@ def _case_page(request: Request, caller: PageCaller, number: int, *, error: str 
               for at, kind, value, agent in history["events"]]  # fmt: skip
     report = case_reports.national_report(found, definition, person)
     forms = {a: caller.form_token(f"case-{a}:{number}") for a in ACTIONS}
+    grades = {g.code: g for g in definition.severities} if definition else {}
     return render_page(request, "publichealth_case.html", lang=caller.lang, who=caller.who(),
                        case=case, report=report, events=events, evidence=history["evidence"],
                        officers=history["officers"], definition=definition, forms=forms,
                        classes=CLASS_NAMES, all_classes=CLASSIFICATIONS, error=error,
-                       ward_name=ward_name, instant=_instant, status=status)  # fmt: skip
+                       ward_name=ward_name, instant=_instant, status=status,
+                       severity=grades.get(found.severity or ""), kinds=EVENT_NAMES)  # fmt: skip
 
 
 def _instant(iso: str) -> str:
