@@ -162,3 +162,24 @@ def test_any_door_the_bulk_import_too(store: SqlStore, city: tuple[AccessReposit
         pass
     (case,) = _cases(store, repo)
     assert (case.disease, case.patient_id) == ("hfmd", pid)
+
+
+def test_any_door_an_xml130_file_too(store: SqlStore, city: tuple[AccessRepository, Any]) -> None:
+    """A hospital's XML 130 file whose main diagnosis (MA_BENH_CHINH) is dengue with
+    warning signs: the intake's Condition makes the case."""
+    from hoso.ingest.xml130_intake import take_xml130
+    from tests.ingest.xml130.files import clean, giamdinhhs, hoso, outpatient, summary
+
+    repo, detector = city
+    facility = {"system": store.settings.facility_system, "value": "79001"}
+    repo.create({"resourceType": "Organization", "active": True, "name": "Bệnh viện",
+                 "identifier": [facility]})  # fmt: skip
+    tables = outpatient()
+    tables["XML1"] = [summary(MA_BENH_CHINH="A97.1", MA_BENH_KT=None)]
+    answer = take_xml130(repo, giamdinhhs(hoso(clean(tables))), settings=store.settings,
+                         base_url="https://hoso.example/fhir", facility=None)  # fmt: skip
+    assert answer.records, answer
+    while detector.step():
+        pass
+    (case,) = _cases(store, repo)
+    assert (case.disease, case.severity) == ("dengue", "with-warning-signs")
