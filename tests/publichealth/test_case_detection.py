@@ -183,3 +183,22 @@ def test_any_door_an_xml130_file_too(store: SqlStore, city: tuple[AccessReposito
         pass
     (case,) = _cases(store, repo)
     assert (case.disease, case.severity) == ("dengue", "with-warning-signs")
+
+
+def test_an_officer_answering_for_a_ward_takes_its_open_cases(
+    store: SqlStore, city: tuple[AccessRepository, Any]
+) -> None:
+    repo, detector = city
+    pid = _patient(repo)
+    repo.create(diagnosis(pid, "A36", onset="2026-11-20", recorded="2026-11-21"))
+    while detector.step():
+        pass
+    cases = case_access(store, repo)
+    (case,) = _cases(store, repo)
+    assert cases.history(case.id)["officers"] == []
+    assert cases.set_officer_ward("account:cb-1", "26740", add=True) == 1
+    assert cases.set_officer_ward("account:cb-1", "26740", add=True) == 0  # already theirs
+    assert cases.set_officer_ward("account:cb-2", "26743", add=True) == 0  # another ward
+    assert cases.history(case.id)["officers"] == ["account:cb-1"]
+    cases.set_officer_ward("account:cb-1", "26740", add=False)
+    assert cases.history(case.id)["officers"] == ["account:cb-1"]  # a handover is explicit

@@ -60,7 +60,7 @@ class CaseRows(Protocol):
     def evidence(self, case_id: int) -> list[tuple[str, str, int, int]]: ...
     def officers(self, case_id: int) -> list[str]: ...
     def link_officer(self, case_id: int, officer: str, agent: str, now: int) -> bool: ...
-    def set_officer_ward(self, officer: str, ward: str, *, add: bool) -> None: ...
+    def set_officer_ward(self, officer: str, ward: str, *, add: bool, now: int) -> int: ...
     def overdue_by_facility(self, since: int, until: int
                             ) -> list[tuple[str | None, int, int, float]]: ...  # fmt: skip
 
@@ -130,11 +130,14 @@ class CaseAccess:
                                         f"{resource_type}/{resource_id}")  # fmt: skip
         return cases
 
-    def set_officer_ward(self, officer: str, ward: str, *, add: bool) -> None:
+    def set_officer_ward(self, officer: str, ward: str, *, add: bool) -> int:
+        """How many open cases of the ward the officer took."""
         self._require((roles.OPERATOR,), "phân công địa bàn / assign wards")
-        self.rows.set_officer_ward(officer, ward, add=add)
+        taken = self.rows.set_officer_ward(officer, ward, add=add, now=clock.now_us())
         self.repo.audit(UPDATE, "case-officer", entities=(f"ward:{ward}", officer),
-                        description="thêm / add" if add else "bỏ / remove")  # fmt: skip
+                        description=(f"thêm / add, {taken} ca / cases" if add
+                                     else "bỏ / remove"))  # fmt: skip
+        return taken
 
     # -- officers --------------------------------------------------------------------------
     def _linked(self) -> str | None:

@@ -126,7 +126,8 @@ def surveillance_officer_ward(
     store = open_store(database_url)
     try:
         with as_operator(store) as repo:
-            case_access(store, repo).set_officer_ward(officer, ward, add=not remove)
+            taken = case_access(store, repo).set_officer_ward(officer, ward, add=not remove)
     finally:
         store.engine.dispose()
-    typer.echo(f"{officer} {'−' if remove else '+'} {ward}")
+    typer.echo(f"{officer} {'−' if remove else '+'} {ward}"
+               + ("" if remove else f" ({taken} ca đang mở / open cases)"))  # fmt: skip

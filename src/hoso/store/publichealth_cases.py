@@ -303,11 +303,23 @@ class SqlCaseRegistry:
             self._events(conn, case_id, [("officer", {"linked": officer})], agent, now)
         return True
 
-    def set_officer_ward(self, officer: str, ward: str, *, add: bool) -> None:
+    def set_officer_ward(self, officer: str, ward: str, *, add: bool, now: int) -> int:
+        """Make `officer` answer for `ward` (or no longer): an officer added takes the
+        ward's open cases too; one removed keeps the cases already linked (a handover
+        is explicit). How many cases were linked."""
         with self._tx() as conn:
             conn.execute(sa.delete(_W).where(_W.c.officer == officer, _W.c.ward == ward))
-            if add:
-                conn.execute(sa.insert(_W).values(officer=officer, ward=ward))
+            if not add:
+                return 0
+            conn.execute(sa.insert(_W).values(officer=officer, ward=ward))
+            linked = sa.select(_O.c.case_id).where(_O.c.officer == officer)
+            open_cases = conn.execute(sa.select(_C.c.id).where(
+                _C.c.ward == ward, _C.c.status == "open", _C.c.id.not_in(linked))).scalars()
+            taken = [int(c) for c in open_cases]
+            if taken:
+                conn.execute(sa.insert(_O), [{"case_id": c, "officer": officer, "since": now}
+                                             for c in taken])  # fmt: skip
+            return len(taken)
 
     def overdue_by_facility(self, since: int, until: int
                             ) -> list[tuple[str | None, int, int, float]]:  # fmt: skip
