@@ -202,3 +202,28 @@ def test_an_officer_answering_for_a_ward_takes_its_open_cases(
     assert cases.history(case.id)["officers"] == ["account:cb-1"]
     cases.set_officer_ward("account:cb-1", "26740", add=False)
     assert cases.history(case.id)["officers"] == ["account:cb-1"]  # a handover is explicit
+
+
+def test_a_contact_who_falls_ill_is_opened_as_a_suspected_case(
+    store: SqlStore, city: tuple[AccessRepository, Any]
+) -> None:
+    from hoso.publichealth.cases import suspected_case
+
+    repo, _detector = city
+    pid = _patient(repo)
+    cases = case_access(store, repo)
+    cases.set_officer_ward("account:cb-1", "26740", add=True)
+    definition = disease_catalogue(store, repo).get("measles")
+    assert definition is not None
+    values = suspected_case(definition.definition, onset_date="2026-11-30", ward="26740",
+                            facility=None, now_us=1_796_000_000_000_000)  # fmt: skip
+    case_id = cases.open_case(disease="measles", definition_version=definition.version,
+                              patient_id=pid, new_case=values,
+                              event={"from": "contact", "contact": 7})  # fmt: skip
+    case = cases.case(case_id)
+    assert (case.classification, case.onset_date, case.ward) == ("suspected", "2026-11-30", "26740")
+    assert case.deadline_at - case.diagnosed_at == 24 * HOUR_US
+    assert cases.history(case_id)["officers"] == ["account:cb-1"]
+    with pytest.raises(ValueError):
+        suspected_case(definition.definition, onset_date="2999-01-01", ward=None,
+                       facility=None, now_us=1_796_000_000_000_000)  # fmt: skip

@@ -50,6 +50,9 @@ class CaseRows(Protocol):
                        ) -> list[tuple[int, bool] | None]: ...  # fmt: skip
     def withdraw_evidence(self, resource_type: str, resource_id: str, now: int
                           ) -> list[int]: ...  # fmt: skip
+    def open_case(self, *, disease: str, definition_version: int, patient_id: str,
+                  classification: str, new_case: dict[str, Any], event: dict[str, Any],
+                  agent: str, now: int) -> int: ...
     def case(self, case_id: int) -> Any: ...
     def cases(self, *, officer: str | None, **filters: Any) -> list[Any]: ...
     def count(self, *, officer: str | None, **filters: Any) -> int: ...
@@ -129,6 +132,21 @@ class CaseAccess:
                             description=f"bằng chứng rút lại / evidence withdrawn "
                                         f"{resource_type}/{resource_id}")  # fmt: skip
         return cases
+
+    def open_case(self, *, disease: str, definition_version: int, patient_id: str,
+                  new_case: dict[str, Any], event: dict[str, Any]) -> int:
+        """A suspected case opened by an officer or a ward station's staff (a contact
+        under follow-up who falls ill), linked to its ward's officers and its maker."""
+        self._require((roles.OFFICER, roles.OPERATOR, roles.CLINICIAN),
+                      "mở ca bệnh / open a case")  # fmt: skip
+        case_id = self.rows.open_case(disease=disease, definition_version=definition_version,
+                                      patient_id=patient_id, classification="suspected",
+                                      new_case=new_case, event=event, agent=self.agent,
+                                      now=clock.now_us())  # fmt: skip
+        self.repo.audit(CREATE, "case-report", patients=(patient_id,),
+                        entities=(f"case:{case_id}",),
+                        description=f"ca nghi ngờ / suspected case {disease}")  # fmt: skip
+        return case_id
 
     def set_officer_ward(self, officer: str, ward: str, *, add: bool) -> int:
         """How many open cases of the ward the officer took."""

@@ -17,9 +17,11 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from hoso.publichealth.evidence import RANK, Evidence
+from hoso.publichealth.definitions import DiseaseDefinition
+from hoso.publichealth.evidence import RANK, Evidence, local_day
 
-__all__ = ["CLOSED", "OPEN", "CasePlan", "CaseView", "plan_case", "report_delay_hours"]
+__all__ = ["CLOSED", "OPEN", "CasePlan", "CaseView", "plan_case", "report_delay_hours",
+           "suspected_case"]  # fmt: skip
 
 OPEN, CLOSED = "open", "closed"
 
@@ -84,6 +86,20 @@ def _episode(onset: date, cases: Sequence[CaseView], episode_days: int) -> CaseV
         if gap <= episode_days and (best is None or gap < best[0]):
             best = (gap, case)
     return best[1] if best else None
+
+
+def suspected_case(definition: DiseaseDefinition, *, onset_date: str, ward: str | None,
+                   facility: str | None, now_us: int) -> dict[str, Any]:
+    """The columns of a suspected case opened by a person (a contact with symptoms):
+    diagnosed and reported now, due by the definition's deadline."""
+    day = local_day(now_us).isoformat()
+    if not (len(onset_date) == 10 and onset_date <= day):
+        raise ValueError("onset_date: YYYY-MM-DD, không sau hôm nay / not after today")
+    date.fromisoformat(onset_date)  # a ValueError for 2026-02-30
+    return {"onset_date": onset_date, "last_onset_date": onset_date, "report_date": day,
+            "diagnosed_at": now_us, "reported_at": now_us,
+            "deadline_at": now_us + definition.deadline_hours * 3_600_000_000,
+            "last_evidence_at": now_us, "ward": ward, "facility": facility}  # fmt: skip
 
 
 def report_delay_hours(diagnosed_us: int, reported_us: int) -> float:

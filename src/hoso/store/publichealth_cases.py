@@ -108,6 +108,24 @@ class EvidenceItem(Protocol):
     def planner(self, open_cases: list[OpenCaseRow]) -> Plan: ...
 
 
+@dataclass(frozen=True, slots=True)
+class _NewCase:
+    classification: str
+    onset_date: str
+    last_onset_date: str
+    events: list[tuple[str, dict[str, Any]]]
+    case_id: int | None = None
+    severity: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class _Opened:
+    disease: str
+    definition_version: int
+    patient_id: str
+    new_case: dict[str, Any]
+
+
 _CASE_COLUMNS = [_C.c[name] for name in CaseRow.__dataclass_fields__]
 
 
@@ -184,6 +202,24 @@ class SqlCaseRegistry:
                                           resource_id=key[1], version=key[2], at=now))  # fmt: skip
         self._events(conn, case_id, plan.events, "system:case-detection", now)
         return case_id, created
+
+    def open_case(self, *, disease: str, definition_version: int, patient_id: str,
+                  classification: str, new_case: dict[str, Any], event: dict[str, Any],
+                  agent: str, now: int) -> int:  # fmt: skip
+        """A case opened by a person, not from the record (a contact under follow-up
+        who falls ill): linked to the ward's officers and, if an officer, to its maker."""
+        day = new_case["onset_date"]
+        plan = _NewCase(classification, day, day, [("created", event)])
+        with self._tx() as conn:
+            item = _Opened(disease, definition_version, patient_id, new_case)
+            case_id = self._insert_case(conn, plan, item, now)  # type: ignore[arg-type]
+            self._events(conn, case_id, plan.events, agent, now)
+            if agent.startswith("account:"):
+                linked = sa.select(_O.c.officer).where(_O.c.case_id == case_id,
+                                                       _O.c.officer == agent)  # fmt: skip
+                if conn.execute(linked).first() is None:
+                    conn.execute(sa.insert(_O).values(case_id=case_id, officer=agent, since=now))
+        return case_id
 
     def _open_cases(self, conn: sa.Connection, patient_id: str, disease: str
                     ) -> list[OpenCaseRow]:  # fmt: skip
