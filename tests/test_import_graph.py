@@ -52,6 +52,7 @@ SQL = {"sqlalchemy", "psycopg", "psycopg2", "alembic", "sqlite3"}
 # What a composition root may take from `store`: the store itself, its side tables with a
 # contract of their own (jobs, credentials), and maintenance entry points.
 STORE_ENTRY_POINTS = {"sql_store", "jobs", "auth_store", "web_sessions", "gateway_accounts",
+                      "publichealth_series",
                       "share_links", "engine", "secrets",
                       "reindex",
                       "audit_spool", "migrate"}  # fmt: skip

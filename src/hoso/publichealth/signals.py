@@ -1,0 +1,117 @@
+"""Outbreak signals (issue 18 point 3): the daily job's detection over weekly series, and
+what officers do with an alarm.
+
+The numeric methods (Farrington flexible, Noufaily, EARS C1–C3, identical to R's
+`surveillance`) are written elsewhere (`hoso.publichealth.detection`); this module sees
+each as a `Detector`: counts (and populations) → the last `judge` weeks' expected count,
+upper bound and alarm. It ships one, the city's simple view: this week against the mean
+of the previous 4 weeks, as a percentage.
+
+A signal is open until an officer verifies it (a real increase, followed up), dismisses
+it (an artefact: a backlog of reports, a duplicate) or turns it into a focus.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Protocol
+
+from hoso.core.errors import Conflict, InvalidRequest
+from hoso.publichealth.catalogue import DiseaseRule
+from hoso.publichealth.series.counts import AreaSeries
+
+__all__ = [
+    "DECISIONS", "DETECTORS", "Alarm", "Detector", "Judgement", "detector_for", "four_week_view",
+    "judge_areas", "next_status",
+]  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class Judgement:
+    expected: float | None
+    upperbound: float | None
+    alarm: bool | None  # None: too little history to judge (R's NA)
+
+
+class Detector(Protocol):
+    def __call__(self, counts: Sequence[int], population: Sequence[int] | None = None, *,
+                 judge: int = 1) -> list[Judgement]:  # fmt: skip
+        """The last `judge` weeks of `counts`, judged each on the weeks before it."""
+        ...
+
+
+def four_week_view(threshold_percent: float = 150.0, min_count: float = 3) -> Detector:
+    """This week against the mean of the previous 4 (the city's weekly bulletin): an
+    alarm when the week is at least `threshold_percent` % of that mean and has at least
+    `min_count` cases (so that 1 case after 4 empty weeks is not an alarm)."""
+
+    def judge_weeks(counts: Sequence[int], population: Sequence[int] | None = None, *,
+                    judge: int = 1) -> list[Judgement]:  # fmt: skip
+        found = []
+        for at in range(len(counts) - judge, len(counts)):
+            if at < 4:
+                found.append(Judgement(None, None, None))
+                continue
+            expected = sum(counts[at - 4:at]) / 4
+            upper = expected * threshold_percent / 100
+            alarm = counts[at] >= min_count and counts[at] >= upper
+            found.append(Judgement(expected, upper, alarm))
+        return found
+
+    return judge_weeks
+
+
+DetectorFactory = Callable[..., Detector]
+DETECTORS: dict[str, DetectorFactory] = {"four-week": four_week_view}
+
+
+def detector_for(method: str, params: Mapping[str, float],
+                 registry: Mapping[str, DetectorFactory] = DETECTORS) -> Detector:  # fmt: skip
+    factory = registry.get(method)
+    if factory is None:
+        raise InvalidRequest(f"Phương pháp không được hỗ trợ / Unsupported method: {method[:40]}")
+    return factory(**params)
+
+
+@dataclass(frozen=True, slots=True)
+class Alarm:
+    disease: str
+    ward: str  # a ward code, or "city"
+    week: str  # the ISO week's Monday
+    method: str
+    observed: int
+    expected: float | None
+    upperbound: float | None
+
+
+def judge_areas(rule: DiseaseRule, series: Mapping[str, AreaSeries], week: date,
+                registry: Mapping[str, DetectorFactory] = DETECTORS) -> list[Alarm]:  # fmt: skip
+    """Every method of `rule` over every area's weekly series ending at `week`: the
+    alarms of that week."""
+    alarms = []
+    for spec in rule.methods:
+        detect = detector_for(spec.method, spec.params, registry)
+        for area, weekly in series.items():
+            if not weekly.counts or weekly.periods[-1] != week or not any(weekly.counts):
+                continue  # a ward without a case in the whole history raises nothing
+            judged = detect(list(weekly.counts), judge=1)[-1]
+            if judged.alarm:
+                alarms.append(Alarm(rule.code, area, week.isoformat(), spec.method,
+                                    weekly.counts[-1], judged.expected, judged.upperbound))
+    return alarms
+
+
+# What an officer may do with a signal in each state, and the state it leads to.
+DECISIONS = {"verify": "verified", "dismiss": "dismissed", "focus": "focus"}
+_FROM = {"verify": {"open"}, "dismiss": {"open", "verified"}, "focus": {"open", "verified"}}
+
+
+def next_status(current: str, decision: str) -> str:
+    if decision not in DECISIONS:
+        raise InvalidRequest("Quyết định là verify, dismiss hoặc focus / The decision is "
+                             "verify, dismiss or focus", expression=["decision"])  # fmt: skip
+    if current not in _FROM[decision]:
+        raise Conflict(f"Tín hiệu đang ở trạng thái {current} / The signal is {current}")
+    return DECISIONS[decision]
