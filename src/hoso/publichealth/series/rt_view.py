@@ -45,7 +45,7 @@ def rt_for_area(rows: SurveillanceRows, estimator: RtEstimator, *, disease: str,
                         last=last.isoformat(), classifications=COUNTED, disease=disease)
     cells = (CountCell(*row) for row in found)
     series = dense_series(cells, level, span, areas=(area,))[area]
-    key = (disease, level, area, last, si, window, series.counts)
+    key = (estimator, disease, level, area, last, si, window, series.counts)
     windows = _CACHE.get(key)
     if windows is None:
         windows = estimator(list(series.counts), si_mean=si[0], si_sd=si[1], window=window)
