@@ -102,7 +102,9 @@ def test_a_dashboard_query_is_checked() -> None:
     day = parse_query({"interval": "day", "level": "ward", "area": SAIGON,
                        "classification": "confirmed,confirmed"}, today)  # fmt: skip
     assert day.first == date(2026, 10, 8) and day.kinds == ("confirmed",) and day.area == SAIGON
-    for bad in ({"interval": "year"}, {"from": "06/12/2026"}, {"from": "2026-12-07"},
+    assert parse_query({"from": "01/12/2026"}, today).first == date(2026, 12, 1)  # the form's
+    for bad in ({"interval": "year"}, {"from": "2026/12/06"}, {"from": "31/02/2026"},
+                {"from": "2026-12-07"},
                 {"from": "2010-01-01"}, {"classification": "suspected,discarded"},
                 {"level": "province"}, {"area": "x" * 81, "level": "ward"}):
         with pytest.raises(InvalidRequest):

@@ -41,14 +41,18 @@ def _choice(params: Mapping[str, str], name: str, allowed: tuple[str, ...]) -> s
 
 
 def _day(params: Mapping[str, str], name: str, default: date) -> date:
-    value = params.get(name)
+    """YYYY-MM-DD (the API), or dd/mm/yyyy as the page's form writes it."""
+    value = (params.get(name) or "").strip()
     if not value:
         return default
+    parts = value.split("/")
+    if len(parts) == 3 and len(value) == 10:
+        value = f"{parts[2]}-{parts[1]}-{parts[0]}"
     try:
         return parse_day(value)
     except ValueError:
-        raise InvalidRequest(f"{name} là ngày YYYY-MM-DD / {name} is a date YYYY-MM-DD",
-                             expression=[name]) from None  # fmt: skip
+        raise InvalidRequest(f"{name} là ngày dd/mm/yyyy hoặc YYYY-MM-DD / {name} is a date "
+                             "dd/mm/yyyy or YYYY-MM-DD", expression=[name]) from None  # fmt: skip
 
 
 def _kinds(text: str | None) -> tuple[str, ...]:

@@ -73,7 +73,8 @@ def epidemic_curve(rows: SurveillanceRows, viewer: Viewer, *, disease: str, inte
 def ward_map(rows: SurveillanceRows, viewer: Viewer, *, disease: str, first: date,
              last: date, kinds: Sequence[str], basis: str = "onset"
              ) -> list[dict[str, object]]:  # fmt: skip
-    """Every ward (all 168): cases in [first, last], population, rate per 100,000."""
+    """Every ward (all 168), grouped by former district: cases in [first, last],
+    population, rate per 100,000."""
     found = rows.counts(basis=basis, interval="day", first=first.isoformat(),
                         last=last.isoformat(), classifications=kinds, disease=disease)
     cases: dict[str, int] = {}
@@ -82,7 +83,8 @@ def ward_map(rows: SurveillanceRows, viewer: Viewer, *, disease: str, first: dat
             cases[ward] = cases.get(ward, 0) + n
     people = rows.population(last.year)
     tiles = []
-    for place in ward_places():
+    order = {group: i for i, group in enumerate(districts())}
+    for place in sorted(ward_places(), key=lambda p: order[p.district]):  # by former district
         n = shown_count(cases.get(place.code, 0), viewer.exact(place.code))
         rate = per_100k(n, people.get(place.code)) if n is not None else None
         tiles.append({"ward": place.code, "name": place.name, "district": place.district,
@@ -111,6 +113,7 @@ def district_table(rows: SurveillanceRows, *, disease: str, first: date, last: d
     table = [{"area": group, "cases": totals.get(group, 0), "population": people.get(group),
               "rate": _rounded(per_100k(totals.get(group, 0), people.get(group)))}
              for group in districts()]  # fmt: skip
+    table.sort(key=lambda row: -int(row["cases"]))  # type: ignore[call-overload]  # stable
     everyone = sum(people.values()) or None
     table.append({"area": CITY, "cases": city, "population": everyone,
                   "rate": _rounded(per_100k(city, everyone))})  # fmt: skip
