@@ -31,15 +31,15 @@ TODAY = date(2026, 12, 6)  # a Sunday
 
 
 def _case_days() -> list[Case]:
-    """A steady trickle of dengue in Sài Gòn for 10 weeks, then a jump; 2 cases in Bến
-    Thành; 1 measles case."""
+    """A steady trickle of dengue in Sài Gòn for 10 weeks, then a jump; 4 cases in Bến
+    Thành last week; 1 measles case."""
     cases = []
     for week in range(10, 0, -1):
         day = (TODAY - timedelta(weeks=week)).isoformat()
         cases += [Case("dengue", SAIGON, day)] * 2
     last_week = TODAY - timedelta(days=3)
     cases += [Case("dengue", SAIGON, last_week.isoformat())] * 9
-    cases += [Case("dengue", BEN_THANH, last_week.isoformat())] * 2
+    cases += [Case("dengue", BEN_THANH, last_week.isoformat())] * 4
     cases += [Case("dengue", BEN_THANH, last_week.isoformat(), classification="discarded")]
     cases += [Case("measles", THU_DAU_MOT, last_week.isoformat())]
     return cases
@@ -85,16 +85,16 @@ def test_an_officer_sees_the_dashboard_of_a_disease(world: FastAPI, store: SqlSt
     assert got.status_code == 200, got.text
     data = got.json()
     assert data["query"]["classification"] == ["suspected", "probable", "confirmed"]
-    assert sum(n or 0 for n in data["curve"]["onset"]) == 20 + 9 + 2  # discarded not counted
-    assert data["curve"]["onset"][-1] == 11 and len(data["curve"]["periods"]) == 26
+    assert sum(n or 0 for n in data["curve"]["onset"]) == 20 + 9 + 4  # discarded not counted
+    assert data["curve"]["onset"][-1] == 13 and len(data["curve"]["periods"]) == 26
     tiles = {t["ward"]: t for t in data["map"]}
     assert len(tiles) == 168
     assert tiles[SAIGON]["cases"] == 29 and tiles[SAIGON]["rate"] == 58.0
     assert tiles[SAIGON]["class"] == 4  # 50–100 per 100,000
-    # Bến Thành's 2 cases: not An's ward, so "<5".
+    # Bến Thành's 4 cases: not An's ward, so "<5".
     assert tiles[BEN_THANH]["cases"] is None and tiles[BEN_THANH]["suppressed"] is True
     districts = {r["area"]: r for r in data["districts"]}
-    assert districts["Quận 1"]["cases"] == 31 and districts["city"]["cases"] == 31
+    assert districts["Quận 1"]["cases"] == 33 and districts["city"]["cases"] == 33
     assert data["rt"] == {"available": False} and data["open_signals"] >= 1
     assert "surveillance-dashboard" in _subtypes(store)
 
@@ -102,7 +102,7 @@ def test_an_officer_sees_the_dashboard_of_a_disease(world: FastAPI, store: SqlSt
 def test_the_operator_sees_every_count_and_a_filter_narrows_them(world: FastAPI) -> None:
     operator = _client(world, "operator", "operator:root")
     data = operator.get("/api/publichealth/surveillance/dengue").json()
-    assert {t["ward"]: t["cases"] for t in data["map"]}[BEN_THANH] == 2
+    assert {t["ward"]: t["cases"] for t in data["map"]}[BEN_THANH] == 4
     daily = operator.get("/api/publichealth/surveillance/dengue",
                          params={"interval": "day", "classification": "probable",
                                  "level": "ward", "area": SAIGON}).json()  # fmt: skip
@@ -114,23 +114,40 @@ def test_alarms_are_decided_once_and_audited(world: FastAPI, store: SqlStore) ->
     signals = an.get("/api/publichealth/signals", params={"status": "open"}).json()["signals"]
     saigon = next(s for s in signals if s["ward"] == SAIGON)
     assert saigon["observed"] == 9 and saigon["expected"] == 2.0 and saigon["method"] == "four-week"
-    assert next(s for s in signals if s["ward"] == "city")["observed"] == 11
+    assert next(s for s in signals if s["ward"] == "city")["observed"] == 13
     verified = an.post(f"/api/publichealth/signals/{saigon['id']}/decision",
                        json={"decision": "verify", "note": "Tăng thật / real"})  # fmt: skip
     assert verified.status_code == 200 and verified.json()["status"] == "verified"
     again = binh.post(f"/api/publichealth/signals/{saigon['id']}/decision",
                       json={"decision": "verify"})  # fmt: skip
     assert again.status_code == 409
+    # The job already suggested a focus in Sài Gòn: the signal joins it and confirms it.
+    suggested = {f["ward"]: f for f in an.get("/api/publichealth/foci", params={
+        "status": "suggested", "disease": "dengue"}).json()["foci"]}  # fmt: skip
     made = binh.post(f"/api/publichealth/signals/{saigon['id']}/decision",
                      json={"decision": "focus"})  # fmt: skip
     assert made.status_code == 200 and made.json()["status"] == "focus"
+    assert made.json()["focus_id"] == suggested[SAIGON]["id"]
     focus = an.get(f"/api/publichealth/foci/{made.json()['focus_id']}").json()
-    assert focus["status"] == "active" and focus["ward"] == SAIGON and focus["case_count"] == 9
+    assert focus["status"] == "active" and focus["case_count"] == 11  # 14 days by onset
+    assert focus["response_deadline_at"] == 1 + 48 * 3_600_000_000  # from its suggestion
+    # Bến Thành's suggestion rejected: its signal then opens a focus of its own.
+    rejected = an.post(f"/api/publichealth/foci/{suggested[BEN_THANH]['id']}/status",
+                       json={"action": "reject"})  # fmt: skip
+    assert rejected.status_code == 200 and rejected.json()["status"] == "rejected"
+    ben_thanh = next(s for s in signals if s["ward"] == BEN_THANH)
+    own = an.post(f"/api/publichealth/signals/{ben_thanh['id']}/decision",
+                  json={"decision": "focus"}).json()  # fmt: skip
+    fresh = an.get(f"/api/publichealth/foci/{own['focus_id']}").json()
+    assert fresh["id"] != suggested[BEN_THANH]["id"] and fresh["status"] == "active"
     # Dengue: respond within 48 hours of opening.
-    assert focus["response_deadline_at"] - focus["opened_at"] == 48 * 3_600_000_000
+    assert fresh["response_deadline_at"] - fresh["opened_at"] == 48 * 3_600_000_000
+    city = next(s for s in signals if s["ward"] == "city")
+    assert an.post(f"/api/publichealth/signals/{city['id']}/decision",
+                   json={"decision": "focus"}).status_code == 400  # fmt: skip
     decisions = [e for e in _audit(store)
                  if e["subtype"][0]["code"] == "surveillance-signal-decision"]  # fmt: skip
-    assert [d["outcome"] for d in decisions] == ["0", "4", "0"]
+    assert [d["outcome"] for d in decisions] == ["0", "4", "0", "0", "4"]
     assert decisions[0]["agent"][0]["who"]["identifier"]["value"] == "account:an"
 
 
@@ -231,7 +248,7 @@ def test_rt_comes_from_the_plugged_estimator(world: FastAPI) -> None:
     data = _client(world).get("/api/publichealth/surveillance/dengue",
                               params={"level": "district", "area": "Quận 1"}).json()  # fmt: skip
     assert data["rt"]["available"] is True and data["rt"]["area"] == "Quận 1"
-    assert seen == {"n": 120, "total": 20 + 9 + 2, "si": (15.0, 5.0)}  # the last 120 days
+    assert seen == {"n": 120, "total": 20 + 9 + 4, "si": (15.0, 5.0)}  # the last 120 days
     assert data["rt"]["windows"][-1]["end_day"] == TODAY.isoformat()
     page = _client(world).get("/publichealth/diseases/dengue")
     assert page.status_code == 200 and "rt-line" in page.text

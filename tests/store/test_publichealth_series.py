@@ -109,6 +109,8 @@ def test_foci_moves_standing_and_one_report_a_day(store: SqlStore) -> None:
                               case_count=3, opened_at=None, response_deadline_at=99,
                               created_by="job", created_at=1)  # fmt: skip
     assert rows.standing_foci() == {("dengue", SAIGON): "2026-01-09"}
+    assert rows.open_focus("dengue", SAIGON).id == focus_id  # type: ignore[union-attr]
+    assert rows.open_focus("dengue", BEN_THANH) is None
     assert rows.move_focus(focus_id, was="active", status="closed", at=2) is False
     assert rows.move_focus(focus_id, was="suggested", status="active", at=3) is True
     opened = rows.focus(focus_id)
@@ -122,6 +124,7 @@ def test_foci_moves_standing_and_one_report_a_day(store: SqlStore) -> None:
     closed = rows.focus(focus_id)
     assert closed is not None and closed.closed_at == 5
     assert rows.standing_foci() == {}  # a closed focus no longer holds its ward
+    assert rows.open_focus("dengue", SAIGON) is None
 
 
 def test_enabled_diseases_and_officer_wards(store: SqlStore) -> None:

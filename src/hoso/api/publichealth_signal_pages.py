@@ -47,7 +47,9 @@ def _signals_page(request: Request, caller: PageCaller) -> HTMLResponse:
     params = {"status": request.query_params.get("status", "open"),
               "disease": request.query_params.get("disease", "")}  # fmt: skip
     listed = api.signals(request, caller.repo, params)
+    names = {d["code"]: d for d in diseases(request, caller.repo)}
     for item in listed:
+        item["disease_name"] = names.get(item["disease"])
         item["csrf"] = caller.form_token(f"ph-signal:{item['id']}")
         item["decided"] = _when(item["decided_at"])
     return render_page(request, "publichealth_signals.html", lang=caller.lang,

@@ -13,7 +13,7 @@ from hoso.publichealth.catalogue import DiseaseCatalogue
 from hoso.publichealth.foci import HOUR_US, check_report_text, next_focus_status
 from hoso.publichealth.series.districts import CITY, place_of
 from hoso.publichealth.series.rows import SurveillanceRows
-from hoso.publichealth.series.weeks import parse_day
+from hoso.publichealth.series.weeks import iso_label, parse_day
 from hoso.publichealth.signals import next_status
 
 __all__ = ["decide_signal", "focus_json", "move_focus", "register_focus", "report_focus",
@@ -26,6 +26,7 @@ def signal_json(row: Any) -> dict[str, Any]:
     place = place_of(row.ward)
     return {"id": row.id, "disease": row.disease, "ward": row.ward,
             "ward_name": place.name if place else None, "week": row.week,
+            "iso_week": iso_label(parse_day(row.week)),
             "method": row.method, "observed": row.observed, "expected": row.expected,
             "upperbound": row.upperbound, "status": row.status, "focus_id": row.focus_id,
             "decided_by": row.decided_by, "decided_at": row.decided_at, "note": row.note,
@@ -73,6 +74,9 @@ def decide_signal(rows: SurveillanceRows, catalogue: DiseaseCatalogue, signal_id
         raise InvalidRequest("Ổ dịch thuộc một phường/xã; tín hiệu toàn thành phố không thể "
                              "thành ổ dịch / A focus is in one ward; a city-wide signal "
                              "cannot become one", expression=["decision"])  # fmt: skip
+    standing = rows.open_focus(row.disease, row.ward)
+    if standing is not None:  # the job already suggested it, or an officer opened it
+        return _join_focus(rows, row, standing, text, agent=agent, now_us=now_us)
     rule = catalogue.rule(row.disease)
     hours = rule.response_hours if rule else 48
     monday = parse_day(row.week)
@@ -87,6 +91,20 @@ def decide_signal(rows: SurveillanceRows, catalogue: DiseaseCatalogue, signal_id
         raise Conflict("Tín hiệu vừa được người khác xử lý / Someone else has just decided "
                        "this signal")  # fmt: skip
     return signal_json(rows.signal(signal_id))
+
+
+def _join_focus(rows: SurveillanceRows, signal: Any, focus: Any, note: str | None, *,
+                agent: str, now_us: int) -> dict[str, Any]:  # fmt: skip
+    """The signal turned into the focus already there for its disease and ward: one
+    outbreak, one focus. A suggested one is confirmed (active) by this decision; its
+    response deadline runs from when it was suggested."""
+    if focus.status == "suggested":
+        rows.move_focus(focus.id, was="suggested", status="active", at=now_us)
+    if not rows.decide_signal(signal.id, was=signal.status, status="focus", agent=agent,
+                              at=now_us, note=note, focus_id=focus.id):  # fmt: skip
+        raise Conflict("Tín hiệu vừa được người khác xử lý / Someone else has just decided "
+                       "this signal")  # fmt: skip
+    return signal_json(rows.signal(signal.id))
 
 
 def _date_field(body: dict[str, Any], name: str) -> str:

@@ -232,6 +232,16 @@ class SqlSurveillance:
             found = conn.execute(query).first()
         return FocusRow(**found._mapping) if found else None
 
+    def open_focus(self, disease: str, ward: str) -> FocusRow | None:
+        """The newest focus of this disease in this ward still suggested or active."""
+        query = (sa.select(*_columns(_F, FocusRow))
+                 .where(_F.c.disease == disease, _F.c.ward == ward,
+                        _F.c.status.in_(("suggested", "active")))
+                 .order_by(_F.c.id.desc()).limit(1))  # fmt: skip
+        with self._tx(write=False) as conn:
+            found = conn.execute(query).first()
+        return FocusRow(**found._mapping) if found else None
+
     def standing_foci(self) -> dict[tuple[str, str], str]:
         """(disease, ward) → the latest last-case date of its foci suggested, active or
         rejected: the daily job suggests no focus for cases one already covers."""
