@@ -220,6 +220,12 @@ def test_bad_input_is_a_clear_4xx(world: FastAPI) -> None:
     csv = an.put("/api/publichealth/population", content="ward,year,population\n1,2,3\n",
                  headers={"Content-Type": "text/csv"})  # fmt: skip
     assert csv.status_code == 400 and "Dòng 2" in csv.text and "Line 2" in csv.text
+    enormous = "ward,year,population\n" + "26740,2026,1\n" * 60_000
+    assert an.put("/api/publichealth/population", content=enormous,
+                  headers={"Content-Type": "text/csv"}).status_code == 413  # fmt: skip
+    assert an.get(base, params={"area": "Phường ' OR 1=1 --", "level": "ward"}
+                  ).status_code == 404  # fmt: skip
+    assert an.get("/api/publichealth/signals", params={"offset": "-1"}).status_code == 400
     assert an.put("/api/publichealth/population", content="{}",
                   headers={"Content-Type": "application/json"}).status_code == 415  # fmt: skip
 
