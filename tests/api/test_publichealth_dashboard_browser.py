@@ -89,6 +89,9 @@ def test_an_officer_watches_and_acts(browser: Browser, city: dict[str, Any]) -> 
     origin = city["origin"]
     context, page = _log_in(browser, city, "officer")
     try:
+        page.locator("a[href='/publichealth/']").click()  # from the officer's home page
+        page.wait_for_url(f"{origin}/publichealth/")
+        assert "Sốt xuất huyết Dengue" in page.locator("h1").inner_text()
         _see(page, origin, "/publichealth/", "dashboard")
         assert page.locator("ol.ward-grid li").count() == 168
         assert page.locator("rect.bar-onset").count() == 26
