@@ -67,8 +67,8 @@ def city(server: str, database_url: str) -> dict[str, Any]:  # noqa: F811
     try:
         _outbreak(store.engine)
         accounts = build_auth(SqlAuthStore(store.engine), settings, trail).accounts
-        _, uri = accounts.create("cb.binh", PASSWORD, roles.OFFICER)
-        assign_ward(store.engine, "account:cb.binh", SAIGON)
+        officer, uri = accounts.create("cb.binh", PASSWORD, roles.OFFICER)
+        assign_ward(store.engine, officer.subject, SAIGON)  # Sài Gòn's counts: exact
     finally:
         trail.close()
         store.engine.dispose()
@@ -96,6 +96,10 @@ def test_an_officer_watches_and_acts(browser: Browser, city: dict[str, Any]) -> 
         assert page.locator("ol.ward-grid li").count() == 168
         assert page.locator("rect.bar-onset").count() == 26
         assert "<5" in page.locator("ol.ward-grid").inner_text()  # Thủ Dầu Một's 3
+        page.locator("ol.ward-grid a", has_text="Sài Gòn").click()  # a tile: its ward's curve
+        page.wait_for_url("**level=ward&area=26740**")
+        assert "Phường Sài Gòn" in page.locator("p.meta").first.inner_text()
+        assert page.locator("rect.bar-onset").count() == 26
         _see(page, origin, "/publichealth/diseases/dengue?interval=day&level=district"
              "&area=Qu%E1%BA%ADn+1", "dashboard-day")  # fmt: skip
         _see(page, origin, "/publichealth/signals", "signals")

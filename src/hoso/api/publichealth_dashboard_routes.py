@@ -32,7 +32,7 @@ from hoso.core.errors import ResourceNotFound
 from hoso.core.vi_format import HCMC
 from hoso.publichealth.catalogue import DefaultCatalogue, DiseaseCatalogue, DiseaseRule
 from hoso.publichealth.series.counts import CLASSIFICATIONS, SUPPRESS_BELOW
-from hoso.publichealth.series.districts import CITY, district_of, districts
+from hoso.publichealth.series.districts import CITY, district_of, districts, place_of
 from hoso.publichealth.series.query import DashboardQuery, parse_query
 from hoso.publichealth.series.rt_view import rt_for_area
 from hoso.publichealth.series.views import (
@@ -92,6 +92,11 @@ def _rt(request: Request, rule: DiseaseRule, query: DashboardQuery) -> dict[str,
     return {"available": True, **found}
 
 
+def _area_name(query: DashboardQuery) -> str:
+    place = place_of(query.area) if query.level == "ward" else None
+    return place.name if place else query.area
+
+
 def dashboard(request: Request, repo: AccessRepository, disease: str,
               params: dict[str, str]) -> dict[str, Any]:  # fmt: skip
     """Everything the page shows of `disease`, decided and audited by the gate."""
@@ -111,7 +116,7 @@ def dashboard(request: Request, repo: AccessRepository, disease: str,
                 "query": {"from": query.first.isoformat(), "to": query.last.isoformat(),
                           "interval": query.interval, "basis": query.basis,
                           "classification": list(query.kinds), "level": query.level,
-                          "area": query.area},
+                          "area": query.area, "area_name": _area_name(query)},
                 "suppressed_below": SUPPRESS_BELOW if who.exact_wards is not None else None,
                 "curve": epidemic_curve(rows, viewer, interval=query.interval,
                                         level=query.level, area=query.area, **common),
