@@ -278,3 +278,24 @@ def test_the_pages_render_and_their_forms_act(world: FastAPI, store: SqlStore) -
     assert forged.status_code == 403
     assert an.get("/publichealth/foci").status_code == 200
     assert an.get("/publichealth/population").status_code == 200
+
+
+def test_every_areas_counts_per_week_and_day(world: FastAPI, store: SqlStore) -> None:
+    an = _client(world)
+    url = "/api/publichealth/surveillance/dengue/series"
+    wards = an.get(url, params={"level": "ward"}).json()
+    assert len(wards["areas"]) == 168 and len(wards["periods"]) == 26
+    by_ward = {a["area"]: a for a in wards["areas"]}
+    assert by_ward[SAIGON]["total"] == 29 and by_ward[SAIGON]["counts"][-1] == 9
+    assert by_ward[SAIGON]["rate"] == 58.0 and by_ward[SAIGON]["name"] == "Phường Sài Gòn"
+    assert by_ward[BEN_THANH]["total"] is None  # 4: not An's ward
+    assert set(by_ward[BEN_THANH]["counts"]) == {0, None}
+    by_report = an.get(url, params={"level": "district", "basis": "report",
+                                    "interval": "day", "from": "2026-12-01"}).json()  # fmt: skip
+    district = {a["area"]: a for a in by_report["areas"]}
+    assert len(district) == 38 and district["Quận 1"]["counts"][2] == 13  # 03/12
+    city = an.get(url, params={"level": "city", "classification": "confirmed"}).json()
+    assert [a["total"] for a in city["areas"]] == [33]
+    assert an.get(url, params={"level": "region"}).status_code == 400
+    assert _client(world, "clinician", "account:bs").get(url).status_code == 403
+    assert "surveillance-series" in _subtypes(store)

@@ -5,7 +5,9 @@ wards can be packaged offline), the district-level table, R_t and the open alarm
 - JSON: `GET /api/publichealth/surveillance` (the enabled diseases),
   `GET /api/publichealth/surveillance/{disease}?interval=week|day&from=&to=&basis=
   onset|report&classification=suspected,probable,confirmed&level=city|district|ward
-  &area=` — everything the page shows.
+  &area=` — everything the page shows; `GET /api/publichealth/surveillance/{disease}/
+  series?level=ward|district|city&interval=&basis=&from=&to=&classification=` — every
+  area's counts per day or ISO week.
 - Page: `GET /publichealth/` (the first enabled disease) and
   `GET /publichealth/diseases/{disease}` with the same parameters.
 
@@ -38,6 +40,7 @@ from hoso.publichealth.series.rt_view import rt_for_area
 from hoso.publichealth.series.views import (
     RATE_BREAKS,
     Viewer,
+    area_series,
     district_table,
     epidemic_curve,
     known_area,
@@ -141,11 +144,39 @@ def diseases(request: Request, repo: AccessRepository) -> list[dict[str, str]]:
     return gate.read(repo, "surveillance-diseases", "surveillance", build)
 
 
+def series(request: Request, repo: AccessRepository, disease: str,
+           params: dict[str, str]) -> dict[str, Any]:  # fmt: skip
+    """Counts per area × day or ISO week at one level, audited like the dashboard."""
+    catalogue = catalogue_of(request)
+    rows, gate = request.app.state.ph_series_rows, request.app.state.ph_gate
+
+    def build(who: SurveillanceViewer) -> dict[str, Any]:
+        rule = _rule(catalogue, disease)
+        query = parse_query(params, today())
+        return area_series(rows, Viewer(who.agent, who.exact_wards), disease=rule.code,
+                           interval=query.interval, first=query.first, last=query.last,
+                           kinds=query.kinds, basis=query.basis, level=query.level)  # fmt: skip
+
+    found: dict[str, Any] = gate.read(repo, "surveillance-series",
+                                      f"surveillance/{disease[:64]}", build,
+                                      query=str(request.url.query)[:500] or None)  # fmt: skip
+    return found
+
+
 # -- JSON ---------------------------------------------------------------------------------
 @router.get("/api/publichealth/surveillance")
 def list_diseases(request: Request, repo: RepoDep) -> Response:
     """Các bệnh đang giám sát / The diseases under surveillance."""
     return JSONResponse({"diseases": diseases(request, repo)}, headers=NO_STORE)
+
+
+@router.get("/api/publichealth/surveillance/{disease}/series")
+def disease_series(disease: str, request: Request, repo: RepoDep) -> Response:
+    """Số ca theo khu vực × ngày/tuần / Counts per area × day or ISO week
+    (`level=ward|district|city`, `basis=onset|report`, `interval`, `from`, `to`,
+    `classification`)."""
+    return JSONResponse(series(request, repo, disease, dict(request.query_params)),
+                        headers=NO_STORE)  # fmt: skip
 
 
 @router.get("/api/publichealth/surveillance/{disease}")

@@ -21,7 +21,8 @@ from hoso.publichealth.series.districts import CITY, district_of, districts, pla
 from hoso.publichealth.series.rows import SurveillanceRows
 from hoso.publichealth.series.weeks import iso_label
 
-__all__ = ["RATE_BREAKS", "Viewer", "district_table", "epidemic_curve", "rate_class", "ward_map"]
+__all__ = ["RATE_BREAKS", "Viewer", "area_series", "district_table", "epidemic_curve",
+           "rate_class", "ward_map"]  # fmt: skip
 
 # Classes of the map's legend, cases per 100,000 over the period shown: fixed, so that a
 # colour means the same from one week or disease to the next.
@@ -93,6 +94,36 @@ def ward_map(rows: SurveillanceRows, viewer: Viewer, *, disease: str, first: dat
                       "rate": None if rate is None else round(rate, 2),
                       "class": rate_class(rate, n)})  # fmt: skip
     return tiles
+
+
+def area_series(rows: SurveillanceRows, viewer: Viewer, *, disease: str, interval: str,
+                first: date, last: date, kinds: Sequence[str], basis: str, level: str
+                ) -> dict[str, object]:  # fmt: skip
+    """Every area's counts per day or ISO week at `level` (all 168 wards, the 38
+    district-level groups, or the city), zeros filled in, with its total and rate."""
+    span = periods(first, last, interval)
+    names: dict[str, str]
+    if level == "ward":
+        names = {p.code: p.name for p in ward_places()}
+    elif level == "district":
+        names = {group: group for group in districts()}
+    else:
+        names = {CITY: CITY}
+    series = dense_series(_cells(rows, disease, basis, interval, span[0], last, kinds),
+                          level, span, areas=names)  # fmt: skip
+    people = population_of(rows.population(last.year), level)
+    areas = []
+    for area, name in names.items():
+        exact = level != "ward" or viewer.exact(area)
+        counts = [shown_count(n, exact) for n in series[area].counts]
+        total = shown_count(series[area].total, exact)
+        rate = per_100k(total, people.get(area)) if total is not None else None
+        areas.append({"area": area, "name": name, "counts": counts, "total": total,
+                      "population": people.get(area), "rate": _rounded(rate)})  # fmt: skip
+    return {"disease": disease, "interval": interval, "basis": basis, "level": level,
+            "periods": [p.isoformat() for p in span],
+            "labels": [iso_label(p) if interval == "week" else p.isoformat() for p in span],
+            "areas": areas}  # fmt: skip
 
 
 def district_table(rows: SurveillanceRows, *, disease: str, first: date, last: date,
