@@ -142,6 +142,9 @@ def test_alarms_are_decided_once_and_audited(world: FastAPI, store: SqlStore) ->
     assert fresh["id"] != suggested[BEN_THANH]["id"] and fresh["status"] == "active"
     # Dengue: respond within 48 hours of opening.
     assert fresh["response_deadline_at"] - fresh["opened_at"] == 48 * 3_600_000_000
+    assert fresh["overdue"] is False and fresh["report_count"] == 0
+    # The job's suggestion ran its 48 h from the fixture's instant 1 µs: long past.
+    assert focus["overdue"] is True
     city = next(s for s in signals if s["ward"] == "city")
     assert an.post(f"/api/publichealth/signals/{city['id']}/decision",
                    json={"decision": "focus"}).status_code == 400  # fmt: skip
@@ -169,6 +172,8 @@ def test_foci_registered_moved_and_reported_daily(world: FastAPI) -> None:
     assert late.status_code == 409
     shown = an.get(f"/api/publichealth/foci/{focus_id}").json()
     assert [r["text"] for r in shown["reports"]] == ["Tiêm vắc xin vòng / ring vaccination"]
+    listed = an.get("/api/publichealth/foci", params={"disease": "measles"}).json()["foci"]
+    assert listed[0]["report_count"] == 1 and listed[0]["last_report_day"] == TODAY.isoformat()
     # Another officer sees the focus of 1 case as "<5".
     assert _client(world, subject="account:binh").get(
         f"/api/publichealth/foci/{focus_id}").json()["case_count"] is None

@@ -69,6 +69,13 @@ def suggest_foci(rules: Sequence[DiseaseRule], daily: Iterable[CountCell], day: 
     return found
 
 
+def is_overdue(status: str, response_deadline_at: int | None, reports: int, now_us: int) -> bool:
+    """Past its response deadline, still open, and nothing reported yet: the team has
+    not told us it went (dengue: 48 h)."""
+    return status in ("suggested", "active") and reports == 0 and \
+        response_deadline_at is not None and response_deadline_at < now_us  # fmt: skip
+
+
 def next_focus_status(current: str, move: str) -> str:
     if move not in FOCUS_MOVES:
         raise InvalidRequest("Thao tác là confirm, reject hoặc close / The action is confirm, "

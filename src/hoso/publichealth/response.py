@@ -8,9 +8,10 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from hoso.core import clock
 from hoso.core.errors import Conflict, InvalidRequest, ResourceNotFound
 from hoso.publichealth.catalogue import DiseaseCatalogue
-from hoso.publichealth.foci import HOUR_US, check_report_text, next_focus_status
+from hoso.publichealth.foci import HOUR_US, check_report_text, is_overdue, next_focus_status
 from hoso.publichealth.series.districts import CITY, place_of
 from hoso.publichealth.series.rows import SurveillanceRows
 from hoso.publichealth.series.weeks import iso_label, parse_day
@@ -33,14 +34,18 @@ def signal_json(row: Any) -> dict[str, Any]:
             "created_at": row.created_at}  # fmt: skip
 
 
-def focus_json(row: Any) -> dict[str, Any]:
+def focus_json(row: Any, now_us: int | None = None) -> dict[str, Any]:
     place = place_of(row.ward)
+    now = clock.now_us() if now_us is None else now_us
     return {"id": row.id, "disease": row.disease, "ward": row.ward,
             "ward_name": place.name if place else None, "status": row.status,
             "first_case_date": row.first_case_date, "last_case_date": row.last_case_date,
             "case_count": row.case_count, "opened_at": row.opened_at,
             "response_deadline_at": row.response_deadline_at, "closed_at": row.closed_at,
-            "created_by": row.created_by, "created_at": row.created_at}  # fmt: skip
+            "created_by": row.created_by, "created_at": row.created_at,
+            "report_count": row.reports, "last_report_day": row.last_report_day,
+            "overdue": is_overdue(row.status, row.response_deadline_at, row.reports,
+                                  now)}  # fmt: skip
 
 
 def _note(note: object) -> str | None:

@@ -67,6 +67,8 @@ class FocusRow:
     closed_at: int | None
     created_by: str
     created_at: int
+    reports: int = 0  # daily reports so far
+    last_report_day: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,9 +217,19 @@ class SqlSurveillance:
         with self._tx() as conn:
             return int(conn.execute(sa.insert(_F).values(**values)).inserted_primary_key[0])
 
+    def _foci_query(self) -> sa.Select[tuple[object, ...]]:
+        counted = (sa.select(_R.c.focus_id, sa.func.count().label("reports"),
+                             sa.func.max(_R.c.day).label("last_report_day"))
+                   .group_by(_R.c.focus_id).subquery())  # fmt: skip
+        own = [_F.c[name] for name in FocusRow.__dataclass_fields__
+               if name not in ("reports", "last_report_day")]
+        return (sa.select(*own, sa.func.coalesce(counted.c.reports, 0).label("reports"),
+                          counted.c.last_report_day)
+                .outerjoin(counted, counted.c.focus_id == _F.c.id))  # fmt: skip
+
     def foci(self, *, status: str | None, disease: str | None, limit: int,
              offset: int = 0) -> list[FocusRow]:  # fmt: skip
-        query = sa.select(*_columns(_F, FocusRow)).order_by(_F.c.id.desc())
+        query = self._foci_query().order_by(_F.c.id.desc())
         if status:
             query = query.where(_F.c.status == status)
         if disease:
@@ -227,14 +239,14 @@ class SqlSurveillance:
                                                                       .offset(offset))]
 
     def focus(self, focus_id: int) -> FocusRow | None:
-        query = sa.select(*_columns(_F, FocusRow)).where(_F.c.id == focus_id)
+        query = self._foci_query().where(_F.c.id == focus_id)
         with self._tx(write=False) as conn:
             found = conn.execute(query).first()
         return FocusRow(**found._mapping) if found else None
 
     def open_focus(self, disease: str, ward: str) -> FocusRow | None:
         """The newest focus of this disease in this ward still suggested or active."""
-        query = (sa.select(*_columns(_F, FocusRow))
+        query = (self._foci_query()
                  .where(_F.c.disease == disease, _F.c.ward == ward,
                         _F.c.status.in_(("suggested", "active")))
                  .order_by(_F.c.id.desc()).limit(1))  # fmt: skip

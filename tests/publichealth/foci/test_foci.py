@@ -90,3 +90,14 @@ def test_rt_per_district_through_the_estimator_and_cached() -> None:
     rt_for_area(rows, fake, disease="dengue", si=(15.0, 5.0), level="district", area="Quận 1",
                 last=DAY, days=30)  # fmt: skip
     assert len(calls) == 2
+
+
+def test_a_focus_is_overdue_past_its_deadline_without_a_report() -> None:
+    from hoso.publichealth.foci import is_overdue
+
+    assert is_overdue("active", 100, 0, now_us=101) is True
+    assert is_overdue("suggested", 100, 0, now_us=101) is True
+    assert is_overdue("active", 100, 1, now_us=101) is False  # the team reported
+    assert is_overdue("active", 100, 0, now_us=100) is False  # not yet
+    assert is_overdue("closed", 100, 0, now_us=101) is False
+    assert is_overdue("active", None, 0, now_us=101) is False
