@@ -16,13 +16,14 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 from hoso.publichealth.catalogue import DiseaseCatalogue
 from hoso.publichealth.foci import HOUR_US, suggest_foci
 from hoso.publichealth.series.counts import COUNTED, CountCell, dense_series, periods
+from hoso.publichealth.series.districts import CITY
 from hoso.publichealth.series.rows import SurveillanceRows
 from hoso.publichealth.series.weeks import monday
 from hoso.publichealth.signals import DETECTORS, DetectorFactory, judge_areas
@@ -58,12 +59,13 @@ def run_daily(rows: SurveillanceRows, catalogue: DiseaseCatalogue, day: date, no
             last=(week + timedelta(days=6)).isoformat(), classifications=COUNTED):
         cells[disease].append(CountCell(disease, ward, period, n))
     span = periods(first, week, "week")
+    populations = _weekly_populations(rows, span)
     alarms, judged = [], 0
     for rule in rules:
         mine = cells.get(rule.code, [])
         series = {**dense_series(mine, "ward", span), **dense_series(mine, "city", span)}
         judged += len(series) * len(rule.methods)
-        alarms += judge_areas(rule, series, week, registry)
+        alarms += judge_areas(rule, series, week, registry, populations)
     added = rows.add_signals(
         ({"disease": a.disease, "ward": a.ward, "week": a.week, "method": a.method,
           "observed": a.observed, "expected": a.expected, "upperbound": a.upperbound}
@@ -71,6 +73,17 @@ def run_daily(rows: SurveillanceRows, catalogue: DiseaseCatalogue, day: date, no
     suggested = _suggest(rows, catalogue, day, now_us)
     return DailyRun(day.isoformat(), week.isoformat(), len(rules), judged, len(alarms), added,
                     suggested, round(time.perf_counter() - started, 3))  # fmt: skip
+
+
+def _weekly_populations(rows: SurveillanceRows, span: Sequence[date]) -> dict[str, list[int]]:
+    """Each ward's (and the city's) residents for every week of `span`, from the figure
+    of the week's year (or the latest before it); a ward missing a year is left out."""
+    by_year = {year: rows.population(year) for year in sorted({d.year for d in span})}
+    wards = set.intersection(*(set(people) for people in by_year.values())) if by_year else set()
+    found = {ward: [by_year[d.year][ward] for d in span] for ward in wards}
+    if found:
+        found[CITY] = [sum(by_year[d.year].values()) for d in span]
+    return found
 
 
 def _suggest(rows: SurveillanceRows, catalogue: DiseaseCatalogue, day: date, now_us: int) -> int:

@@ -87,16 +87,19 @@ class Alarm:
 
 
 def judge_areas(rule: DiseaseRule, series: Mapping[str, AreaSeries], week: date,
-                registry: Mapping[str, DetectorFactory] = DETECTORS) -> list[Alarm]:  # fmt: skip
+                registry: Mapping[str, DetectorFactory] = DETECTORS,
+                populations: Mapping[str, Sequence[int]] | None = None) -> list[Alarm]:  # fmt: skip
     """Every method of `rule` over every area's weekly series ending at `week`: the
-    alarms of that week."""
+    alarms of that week. `populations`: each area's residents per week, for methods
+    with a population offset (an area without a figure for every week gets None)."""
     alarms = []
     for spec in rule.methods:
         detect = detector_for(spec.method, spec.params, registry)
         for area, weekly in series.items():
             if not weekly.counts or weekly.periods[-1] != week or not any(weekly.counts):
                 continue  # a ward without a case in the whole history raises nothing
-            judged = detect(list(weekly.counts), judge=1)[-1]
+            people = (populations or {}).get(area)
+            judged = detect(list(weekly.counts), list(people) if people else None, judge=1)[-1]
             if judged.alarm:
                 alarms.append(Alarm(rule.code, area, week.isoformat(), spec.method,
                                     weekly.counts[-1], judged.expected, judged.upperbound))

@@ -63,20 +63,23 @@ def test_the_daily_job_stores_the_weeks_alarms_once() -> None:
 
 
 def test_any_detector_plugs_in_by_its_method_name() -> None:
-    seen: list[tuple[int, int]] = []
+    seen: list[tuple[int, int, object]] = []
 
     def always(counts: Sequence[int], population: Sequence[int] | None = None, *,
                judge: int = 1) -> list[Judgement]:  # fmt: skip
-        seen.append((len(counts), judge))
+        seen.append((len(counts), judge, population and set(population)))
         return [Judgement(0.5, 1.0, True)] * judge
 
     registry = {"always": lambda **_: always}
     catalogue = FakeCatalogue(rule("dengue", methods=[DetectionMethod("always")]))
     rows = _rows()
+    rows.people = {SAIGON: 50_000, "25747": 70_000}  # Bến Thành has no figure
     run_daily(rows, catalogue, RUN_DAY, now_us=1, registry=registry, history_weeks=52)
     # Both wards with dengue and the city; hfmd is not enabled here.
     assert {k[1] for k in rows.alarms} == {SAIGON, BEN_THANH, "city"}
-    assert seen == [(52, 1)] * 3
+    # Each series whole, judged on its last week, with its population per week if known.
+    assert sorted(seen, key=str) == sorted([(52, 1, {50_000}), (52, 1, None),
+                                            (52, 1, {120_000})], key=str)  # fmt: skip
 
 
 def test_the_default_catalogue_and_dengue_focus_rule() -> None:
