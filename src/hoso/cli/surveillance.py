@@ -15,3 +15,14 @@ surveillance_app.command("detect")(detect)
 surveillance_app.command("rt")(rt)
 surveillance_app.command("cases")(surveillance_cases)
 surveillance_app.command("officer-ward")(surveillance_officer_ward)
+
+
+def _register() -> None:
+    """The series' commands (`hoso.cli.surveillance_series`): population, daily."""
+    from hoso.cli import surveillance_series
+
+    surveillance_app.add_typer(surveillance_series.population_app, name="population")
+    surveillance_app.command("daily")(surveillance_series.daily)
+
+
+_register()
