@@ -4,11 +4,13 @@ their dates, ward and classification)."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 import sqlalchemy as sa
 
+from hoso.publichealth.definitions import packaged_definitions
 from hoso.store.publichealth_schema import ph_case, ph_disease, ph_officer_ward
 
 NOW = 1_800_000_000_000_000
@@ -36,12 +38,20 @@ def insert_cases(engine: sa.Engine, cases: Iterable[Case]) -> int:
     return len(values)
 
 
-def enable_diseases(engine: sa.Engine, codes: Iterable[str], *, version: int = 1,
+def enable_diseases(engine: sa.Engine, codes: Iterable[str], *, version: int | None = None,
                     enabled: bool = True) -> None:  # fmt: skip
+    """A definition of each code (the shipped one, or dengue's under that code) as the
+    next version, or `version`."""
+    shipped = {d.code: d.document for d in packaged_definitions()}
     with engine.begin() as conn:
         for code in codes:
+            document = {**(shipped.get(code) or {**shipped["dengue"], "code": code}),
+                        "enabled": enabled}  # fmt: skip
+            last = conn.execute(sa.select(sa.func.max(ph_disease.c.version))
+                                .where(ph_disease.c.code == code)).scalar()  # fmt: skip
             conn.execute(sa.insert(ph_disease).values(
-                code=code, version=version, content="{}", enabled=enabled,
+                code=code, version=version or int(last or 0) + 1, enabled=enabled,
+                content=json.dumps(document, ensure_ascii=False),
                 created_by="operator:test", created_at=NOW))  # fmt: skip
 
 

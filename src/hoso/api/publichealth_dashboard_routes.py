@@ -17,6 +17,8 @@ numbers are `hoso.publichealth.series`.
 
 from __future__ import annotations
 
+from collections import Counter
+from datetime import timedelta
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
@@ -136,11 +138,21 @@ def dashboard(request: Request, repo: AccessRepository, disease: str,
 
 
 def diseases(request: Request, repo: AccessRepository) -> list[dict[str, str]]:
+    """The enabled diseases, those with the most cases reported in the last 4 weeks first
+    (the dashboard opens on the first): what is happening now before the alphabet."""
     catalogue = catalogue_of(request)
+    rows = request.app.state.ph_series_rows
 
     def build(_: SurveillanceViewer) -> list[dict[str, str]]:
+        last = today()
+        recent: Counter[str] = Counter()
+        for disease, _ward, _week, n in rows.counts(
+                basis="report", interval="week", first=(last - timedelta(days=27)).isoformat(),
+                last=last.isoformat(), classifications=CLASSIFICATIONS):  # fmt: skip
+            recent[disease] += n
+        ordered = sorted(catalogue.enabled(), key=lambda r: (-recent[r.code], r.name_vi))
         return [{"code": r.code, "name_vi": r.name_vi, "name_en": r.name_en}
-                for r in catalogue.enabled()]  # fmt: skip
+                for r in ordered]  # fmt: skip
 
     gate: SurveillanceGate = request.app.state.ph_gate
     return gate.read(repo, "surveillance-diseases", "surveillance", build)

@@ -17,6 +17,8 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
+from hoso.publichealth.detectors import check_controls
+
 __all__ = ["CLASSIFICATIONS", "DEADLINES", "DefinitionError", "DiseaseDefinition", "LabTrigger",
            "Severity", "packaged_definitions", "parse_definition"]  # fmt: skip
 
@@ -99,6 +101,11 @@ def parse_definition(document: Any) -> DiseaseDefinition:
     method = _Reader(detection, "detection").text("method")
     if method not in METHODS:
         raise DefinitionError(f"detection.method: một trong / one of {', '.join(METHODS)}")
+    controls = detection.get("controls") or {}
+    try:
+        check_controls(method, controls)
+    except ValueError as exc:
+        raise DefinitionError(f"detection.controls: {exc}") from None
     si = _serial_interval(r)
     return DiseaseDefinition(
         code=code, name_vi=_Reader(r.obj("name"), "name").text("vi"),
@@ -110,7 +117,7 @@ def parse_definition(document: Any) -> DiseaseDefinition:
         followup_days=_Reader(r.obj("followup"), "followup").integer("days", 0, 3650),
         visit_every_days=_Reader(r.obj("followup"), "followup").integer("visit_every_days", 1, 365),
         serial_interval=si, detection_method=method,
-        detection_controls=dict(detection.get("controls") or {}),
+        detection_controls=dict(controls),
         focus_cases=_Reader(r.obj("focus"), "focus").integer("cases", 1, 10_000),
         focus_days=_Reader(r.obj("focus"), "focus").integer("days", 1, 365),
         response_hours=_Reader(r.obj("focus"), "focus").integer("response_hours", 1, 24 * 60),

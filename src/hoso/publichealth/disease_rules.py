@@ -5,12 +5,14 @@ detection methods with their controls, the focus rule, the serial interval."""
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
 from hoso.publichealth.definitions import DiseaseDefinition, parse_definition
 
+log = logging.getLogger(__name__)
 __all__ = ["CITY_VIEW", "DefinitionRules", "DetectionMethod", "DiseaseCatalogue", "DiseaseRule",
            "rule_of", "stored_rules"]  # fmt: skip
 
@@ -66,5 +68,13 @@ def rule_of(d: DiseaseDefinition) -> DiseaseRule:
 
 
 def stored_rules(contents: Iterable[str]) -> DefinitionRules:
-    """The rules from definitions as the store keeps them (their JSON documents)."""
-    return DefinitionRules(parse_definition(json.loads(text)) for text in contents)
+    """The rules from definitions as the store keeps them (their JSON documents). One
+    that no longer parses (written by hand into the table, or by an older release) is
+    left out and logged, so one bad row does not stop every disease's detection."""
+    found = []
+    for text in contents:
+        try:
+            found.append(parse_definition(json.loads(text)))
+        except (ValueError, TypeError) as exc:  # DefinitionError and JSON errors
+            log.warning("disease definition left out: %s", exc)
+    return DefinitionRules(found)

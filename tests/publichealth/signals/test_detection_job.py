@@ -33,7 +33,7 @@ def test_this_week_against_the_mean_of_the_previous_four() -> None:
 
 def test_an_unknown_method_is_refused() -> None:
     with pytest.raises(InvalidRequest):
-        detector_for("farrington", {})
+        detector_for("no-such-method", {})
 
 
 def _rows() -> MemoryRows:

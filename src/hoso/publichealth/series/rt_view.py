@@ -16,6 +16,7 @@ from hoso.publichealth.series.rows import SurveillanceRows
 
 __all__ = ["QUANTILES", "RtEstimator", "RtWindow", "epiestim_estimator", "rt_for_area"]
 
+MIN_CASES_SEEN = 12  # Cori et al. 2013, Web Appendix 4: estimate once 12 cases are seen
 QUANTILES = ("0.025", "0.05", "0.25", "0.5", "0.75", "0.95", "0.975")
 
 
@@ -38,12 +39,23 @@ class RtEstimator(Protocol):
 def epiestim_estimator(incidence: Sequence[int], *, si_mean: float, si_sd: float,
                        window: int = 7) -> list[RtWindow]:  # fmt: skip
     """The `RtEstimator` of production: EpiEstim's parametric_si over sliding windows of
-    `window` days (`hoso.publichealth.rt`, identical to EpiEstim 2.2-4); windows EpiEstim
-    leaves NA (before the serial interval's mean) are left out; a series too short for
-    one window gives none."""
+    `window` days (`hoso.publichealth.rt`, identical to EpiEstim 2.2-4). Shown only are
+    windows that start once 12 cases have been seen since the series began, as Cori et
+    al. (2013) advise (before that the estimate is the prior's, R = 5 in a quiet ward),
+    and that EpiEstim does not leave NA; a series too short for one gives none."""
     if len(incidence) < window + 1 or not any(incidence):
         return []
     t_start, t_end = sliding_windows(len(incidence), window)
+    seen, first = 0, len(incidence) + 1
+    for day, cases in enumerate(incidence, start=1):
+        seen += cases
+        if seen >= MIN_CASES_SEEN:
+            first = day + 1  # the window starts after the 12th case's day
+            break
+    kept = [(a, b) for a, b in zip(t_start, t_end, strict=True) if a >= first]
+    if not kept:
+        return []
+    t_start, t_end = [a for a, _ in kept], [b for _, b in kept]
     estimate = estimate_r(list(incidence), "parametric_si", si_mean=si_mean, si_sd=si_sd,
                           t_start=t_start, t_end=t_end)  # fmt: skip
     return [RtWindow(w.t_start, w.t_end, w.mean, w.std or 0.0,
