@@ -28,7 +28,8 @@ def demo(
             fail("Đã có dữ liệu mẫu / demo data already exists", 1)
         ids = _demo_records(database_url)
         logins = _demo_accounts(auth, ids)
-        _officer_wards(database_url, auth.store.account_by_username("cb.demo").subject)
+        officer = auth.store.account_by_username("cb.demo")
+        _officer_wards(database_url, f"account:{officer.id}")
         auth.clients.register_public(
             client_id="hoso-demo",
             name="Hồ Sơ demo",
