@@ -34,6 +34,7 @@ from hoso.api import (
     login_routes,
     metrics_routes,
     operation_routes,
+    publichealth_tracing_routes,
     quality_routes,
     review_routes,
     rights_routes,
@@ -144,6 +145,7 @@ ROUTERS = (
     book_rights_routes.router,  # /book/{id}/access|consent|requests
     book_routes.router,  # /book: the same book as pages
     share_routes.router,  # its share links: /api/health-book/…/share-links, /book, /share
+    publichealth_tracing_routes.router,  # /api/publichealth contacts, follow-ups, chains
     operation_routes.router,
     fhir_routes.router,
 )
