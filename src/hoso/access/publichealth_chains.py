@@ -199,12 +199,17 @@ class ChainSnapshots:
         self.logic.draw(chain["members"], collect, title, cap)  # which members are drawn
         persons = [k[2:] for k in drawn if k.startswith("P:")]
         viewer = self.tracing.viewer(repo, persons)
+        people = self.rows.patients([p for p in persons if viewer.identified(p)])
+        card = self.tracing.logic.card
 
         def label(key: str) -> str:
             if key.startswith("E:"):
                 return f"Sự kiện / Event {key[2:]}"
             pid = key[2:]
-            return pid if viewer.identified(pid) else pseudonym(pid, repo.pseudonym_key)[:14]
+            if not viewer.identified(pid):
+                return pseudonym(pid, repo.pseudonym_key)
+            name = card(people.get(pid))["name"]
+            return f"{name} ({pid})" if name else pid
 
         svg, shown, folded = self.logic.draw(chain["members"], label, title, cap)
         return svg, shown, folded, persons

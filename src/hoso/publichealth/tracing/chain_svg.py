@@ -106,5 +106,6 @@ def _node(at: tuple[int, int], kind: str, text: str) -> str:
              f'height="{2 * _NODE_R}" fill="{_FILL[kind]}" stroke="#374151"/>'
              if kind in ("e", "g") else
              f'<circle cx="{x}" cy="{y}" r="{_NODE_R}" fill="{_FILL[kind]}"/>')  # fmt: skip
-    return (f"<g>{shape}<text x=\"{x + _NODE_R + 4}\" y=\"{y + 4}\" font-size=\"11\">"
-            f"{escape(text[:22])}</text></g>")
+    # The label shortened on the drawing, whole in the node's tooltip.
+    return (f"<g><title>{escape(text)}</title>{shape}<text x=\"{x + _NODE_R + 4}\" "
+            f"y=\"{y + 4}\" font-size=\"11\">{escape(text[:22])}</text></g>")
