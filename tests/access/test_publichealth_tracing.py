@@ -212,3 +212,16 @@ def test_the_daily_job_closes_completed_and_lost(store: SqlStore) -> None:
     with store.engine.connect() as conn:
         statuses = dict(conn.execute(sa.select(ph_followup.c.id, ph_followup.c.status)).all())
     assert statuses == {seen["id"]: "completed", gone["id"]: "lost"}
+
+
+def test_the_policy_lets_an_officer_create_a_patient_and_nothing_else() -> None:
+    from hoso.access.policy import authorize
+
+    authorize(OFFICER, "Patient", "c")  # a traced contact not yet on file
+    for resource_type, permission in (("Patient", "u"), ("Patient", "d"), ("Observation", "c"),
+                                      ("Condition", "c"), ("Encounter", "u")):  # fmt: skip
+        with pytest.raises(Forbidden):
+            authorize(OFFICER, resource_type, permission)
+    reader = principal(roles.OFFICER, OFFICER_A, scopes=("user/*.rs",))
+    with pytest.raises(Forbidden):  # the scopes still decide first
+        authorize(reader, "Patient", "c")
