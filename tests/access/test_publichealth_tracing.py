@@ -207,11 +207,26 @@ def test_the_daily_job_closes_completed_and_lost(store: SqlStore) -> None:
             tracing.close_due(repo)
     with as_caller(store) as repo:
         counts = tracing.close_due(repo, day(-2))  # the second ended 1 day ago
-        assert counts == {"completed": 1, "lost": 0, "active": 1}
-        assert tracing.close_due(repo, day(1)) == {"completed": 0, "lost": 1, "active": 0}
+        assert counts == {"completed": 1, "lost": 0, "active": 1, "became-case": 0}
+        assert tracing.close_due(repo, day(1)) == {"completed": 0, "lost": 1, "active": 0,
+                                                   "became-case": 0}  # fmt: skip
     with store.engine.connect() as conn:
         statuses = dict(conn.execute(sa.select(ph_followup.c.id, ph_followup.c.status)).all())
     assert statuses == {seen["id"]: "completed", gone["id"]: "lost"}
+
+
+def test_a_contact_diagnosed_elsewhere_closes_as_became_case(store: SqlStore) -> None:
+    tracing, _chains, _cases = facades(store.engine)
+    source = _source(store)
+    made = _contact(store, tracing, source, 2)
+    case_id = add_case(store.engine, made["target"], onset=day(-1))  # the case register's
+    add_case(store.engine, made["target"], onset=day(-1), classification="discarded")
+    with as_caller(store) as repo:
+        counts = tracing.close_due(repo)
+    assert counts["became-case"] == 1
+    with store.engine.connect() as conn:
+        row = conn.execute(sa.select(ph_followup.c.status, ph_followup.c.case_id)).one()
+    assert tuple(row) == ("became-case", case_id)
 
 
 def test_the_policy_lets_an_officer_create_a_patient_and_nothing_else() -> None:

@@ -275,11 +275,15 @@ class ContactTracing:
         return repo.guarded(UPDATE, "ph-visit-bulk", "ph_visit", run)
 
     def close_due(self, repo: AccessRepository, today: str | None = None) -> dict[str, int]:
-        """The daily close job: completed, or lost after the grace period."""
+        """The daily close job: became-case (the person is a case now, by any path),
+        completed, or lost after the grace period."""
         def run() -> dict[str, int]:
             require(repo, (roles.OPERATOR,), "chạy việc đóng theo dõi / run the close job")
             day = check_day(today or hcmc_today(), "today")
-            counts = {"completed": 0, "lost": 0, "active": 0}
+            counts = {"completed": 0, "lost": 0, "active": 0, "became-case": 0}
+            for followup_id, case_id in self.rows.active_with_case():
+                counts["became-case"] += self.rows.close(followup_id, "became-case",
+                                                         clock.now_us(), case_id)  # fmt: skip
             ended = self.rows.ended_before(day)
             visits = self.rows.visits([f.id for f in ended])
             for f in ended:

@@ -229,6 +229,18 @@ class SqlTracing:
         with self._tx(write=False) as conn:
             return [_make(FollowupRow, _F, r) for r in conn.execute(query)]
 
+    def active_with_case(self, limit: int = 5000) -> list[tuple[int, int]]:
+        """(follow-up, case) for active follow-ups whose person has since become an open
+        case of the disease by another path (a diagnosis, a lab result)."""
+        c = ph_case
+        query = (sa.select(_F.c.id, sa.func.min(c.c.id))
+                 .join(c, (c.c.patient_id == _F.c.patient_id) & (c.c.disease == _F.c.disease))
+                 .where(_F.c.status == "active", c.c.status == "open",
+                        c.c.classification != "discarded")
+                 .group_by(_F.c.id).order_by(_F.c.id).limit(limit))  # fmt: skip
+        with self._tx(write=False) as conn:
+            return [(int(f), int(k)) for f, k in conn.execute(query)]
+
     # -- visits -------------------------------------------------------------------------
     def record_visit(self, followup_id: int, day: str, outcome: str, by: str, at: int) -> None:
         key = (_V.c.followup_id == followup_id) & (_V.c.day == day)
