@@ -68,9 +68,12 @@ class UnwiredCaseOpener:
 
 
 def tracing_of(request: Request) -> tuple[ContactTracing, ChainSnapshots]:
+    return facades_of(request.app.state)
+
+
+def facades_of(state: Any) -> tuple[ContactTracing, ChainSnapshots]:
     """The facades on `app.state`, made on first use from what the app was given:
     `ph_disease_params`, `ph_case_opener`, `ph_ward_stations` (else the defaults above)."""
-    state = request.app.state
     made = getattr(state, "ph_tracing", None)
     if made is None:
         rows = SqlTracing(state.store.engine)
