@@ -215,11 +215,14 @@ class ContactTracing:
             if not found.start_date <= day <= found.end_date:
                 raise bad("day", "ngày ngoài thời gian theo dõi", "day outside the follow-up")
             now, agent = clock.now_us(), repo.principal.agent
-            self.rows.record_visit(followup_id, day, outcome, agent, now)
             case_id = None
             if outcome == "seen-with-symptoms" and body.get("open_case", True) is not False:
+                # The case first: if the register refuses, nothing of the visit is kept
+                # and the same request can be sent again.
                 onset = check_day(body.get("onset_date", day), "onset_date", not_after=today)
                 case_id = self.cases.open_suspected(found.patient_id, found.disease, onset, agent)
+            self.rows.record_visit(followup_id, day, outcome, agent, now)
+            if case_id is not None:
                 self.rows.close(followup_id, "became-case", now, case_id)
             repo.audit(UPDATE, "ph-visit", patients=(found.patient_id,), entities=(entity,),
                        description=f"{day}: {outcome}"
