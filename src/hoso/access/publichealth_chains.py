@@ -41,6 +41,7 @@ MAX_CHAINS_PAGE = 200
 MAX_NODE_CAP = 400
 MAX_PERIOD_DAYS = 366
 _CACHED_RESULTS = 2  # parsed results kept (each up to tens of MB as JSON)
+_CACHED_LAYOUTS = 64  # chain layouts kept (a few hundred nodes each)
 
 
 class ChainLogic(Protocol):
@@ -51,8 +52,10 @@ class ChainLogic(Protocol):
                active_days: int) -> dict[str, Any]: ...  # fmt: skip
     def indicators(self, rows: dict[str, Any], first: str, last: str, few: int
                    ) -> dict[str, Any]: ...  # fmt: skip
-    def draw(self, members: Sequence[Sequence[Any]], label: Callable[[str], str], title: str,
-             node_cap: int) -> tuple[str, int, int]: ...  # fmt: skip
+    def layout(self, members: Sequence[Sequence[Any]], node_cap: int) -> Any: ...
+    def drawn_keys(self, layout: Any) -> list[str]: ...
+    def render(self, layout: Any, label: Callable[[str], str], title: str
+               ) -> tuple[str, int, int]: ...  # fmt: skip
 
 
 def _summary(chain: dict[str, Any]) -> dict[str, Any]:
@@ -77,6 +80,7 @@ class ChainSnapshots:
         self.logic = logic
         self.active_days = active_days
         self._results: OrderedDict[int, dict[str, Any]] = OrderedDict()
+        self._layouts: OrderedDict[tuple[int, int, int], Any] = OrderedDict()
         self._lock = threading.Lock()
 
     # -- the job ------------------------------------------------------------------------
@@ -84,7 +88,7 @@ class ChainSnapshots:
         """(snapshot, cached): the one asked for, or the same disease and day already."""
         def run() -> tuple[Any, bool]:
             require(repo, SUPERVISORS, "tính chuỗi lây nhiễm / compute chains")
-            disease, _days, _every = self.tracing._params(body.get("disease"))
+            disease, _days, _every = self.tracing.check_disease(body.get("disease"))
             as_of = check_day(body.get("as_of", hcmc_today()), "as_of", not_after=hcmc_today())
             cached = self.rows.cached_snapshot(disease, as_of)
             if cached is not None and body.get("refresh") is not True:
@@ -112,6 +116,7 @@ class ChainSnapshots:
             result = self.logic.chains(cases, edges, found.as_of, self.active_days)
             self.rows.finish_snapshot(snapshot_id, at=clock.now_us(),
                                       result=jsonx.dumps_str(result))  # fmt: skip
+            self._keep(snapshot_id, result)  # this process's pages need not parse it back
             return "done"
         except Exception as exc:  # recorded as the job's failure, never raised to a caller
             self.rows.finish_snapshot(snapshot_id, at=clock.now_us(),
@@ -127,11 +132,14 @@ class ChainSnapshots:
         if text is None:
             return None
         parsed: dict[str, Any] = jsonx.loads(text)
+        self._keep(snapshot_id, parsed)
+        return parsed
+
+    def _keep(self, snapshot_id: int, result: dict[str, Any]) -> None:
         with self._lock:
-            self._results[snapshot_id] = parsed
+            self._results[snapshot_id] = result
             while len(self._results) > _CACHED_RESULTS:
                 self._results.popitem(last=False)
-        return parsed
 
     # -- reading ------------------------------------------------------------------------
     def _snapshot(self, repo: AccessRepository, snapshot_id: object) -> Any:
@@ -187,17 +195,23 @@ class ChainSnapshots:
 
         return repo.guarded(READ, "ph-chain", f"ph_chain_snapshot/{snapshot_id}", run)
 
+    def _layout(self, snapshot_id: int, chain: dict[str, Any], cap: int) -> Any:
+        """Where a chain's members go (a pass over all of them): kept for the next look."""
+        key = (snapshot_id, int(chain["id"]), cap)
+        with self._lock:
+            found = self._layouts.get(key)
+        if found is None:
+            found = self.logic.layout(chain["members"], cap)
+            with self._lock:
+                self._layouts[key] = found
+                while len(self._layouts) > _CACHED_LAYOUTS:
+                    self._layouts.popitem(last=False)
+        return found
+
     def _draw(self, repo: AccessRepository, found: Any, chain: dict[str, Any], cap: int
               ) -> tuple[str, int, int, list[str]]:  # fmt: skip
-        drawn: list[str] = []
-
-        def collect(key: str) -> str:
-            drawn.append(key)
-            return key
-
-        title = f"Chuỗi {chain['id']} / Chain {chain['id']} — {found.disease} {found.as_of}"
-        self.logic.draw(chain["members"], collect, title, cap)  # which members are drawn
-        persons = [k[2:] for k in drawn if k.startswith("P:")]
+        layout = self._layout(found.id, chain, cap)
+        persons = [k[2:] for k in self.logic.drawn_keys(layout) if k.startswith("P:")]
         viewer = self.tracing.viewer(repo, persons)
         people = self.rows.patients([p for p in persons if viewer.identified(p)])
         card = self.tracing.logic.card
@@ -211,14 +225,15 @@ class ChainSnapshots:
             name = card(people.get(pid))["name"]
             return f"{name} ({pid})" if name else pid
 
-        svg, shown, folded = self.logic.draw(chain["members"], label, title, cap)
+        title = f"Chuỗi {chain['id']} / Chain {chain['id']} — {found.disease} {found.as_of}"
+        svg, shown, folded = self.logic.render(layout, label, title)
         return svg, shown, folded, persons
 
     def indicators(self, repo: AccessRepository, disease: object, first: object,
                    last: object, few: object = 2) -> dict[str, Any]:  # fmt: skip
         def run() -> dict[str, Any]:
             require(repo, SUPERVISORS, "xem chỉ số truy vết / read tracing indicators")
-            code, _days, _every = self.tracing._params(disease)
+            code, _days, _every = self.tracing.check_disease(disease)
             end = check_day(last if last is not None else hcmc_today(), "to")
             start = check_day(first if first is not None else end, "from", not_after=end)
             if (date.fromisoformat(end) - date.fromisoformat(start)).days >= MAX_PERIOD_DAYS:

@@ -119,7 +119,7 @@ def register(t: ContactTracing, repo: AccessRepository, body: dict[str, Any]) ->
     unknown = sorted(set(body) - FIELDS)
     if unknown:
         raise bad(unknown[0][:40], "trường không được hỗ trợ", "unsupported field")
-    disease, days, every = t._params(body.get("disease"))
+    disease, days, every = t.check_disease(body.get("disease"))
     today = hcmc_today()
     last = check_day(body.get("last_exposure"), "last_exposure", not_after=today)
     first = check_day(body.get("first_exposure", last), "first_exposure", not_after=last)

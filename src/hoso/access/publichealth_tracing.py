@@ -119,7 +119,7 @@ class ContactTracing:
         self.stations = stations
 
     # -- who sees what -------------------------------------------------------------------
-    def _params(self, disease: object) -> tuple[str, int, int]:
+    def check_disease(self, disease: object) -> tuple[str, int, int]:
         code = check_text(disease, "disease", CODE)
         try:
             days, every = self.disease_params(code)
@@ -157,7 +157,7 @@ class ContactTracing:
     def register_event(self, repo: AccessRepository, body: dict[str, Any]) -> int:
         def run() -> int:
             require(repo, SUPERVISORS, "ghi sự kiện / register events")
-            code, _days, _every = self._params(body.get("disease"))
+            code, _days, _every = self.check_disease(body.get("disease"))
             name = body.get("name")
             if not isinstance(name, str) or not 0 < len(name.strip()) <= 200:
                 raise bad("name", "tên 1–200 ký tự", "a name of 1–200 characters")
@@ -265,12 +265,14 @@ class ContactTracing:
             today = hcmc_today()
             day = check_day(body.get("day", today), "day", not_after=today)
             outcome = check_choice(body.get("outcome"), "outcome", OUTCOMES[2:] + OUTCOMES[:1])
-            done, patients, now = 0, [], clock.now_us()
+            patients: list[str] = []
+            now = clock.now_us()
             for found in self.rows.followups(ids):
                 if found.ward == ward and found.status == "active" and \
                         found.start_date <= day <= found.end_date:  # fmt: skip
                     self.rows.record_visit(found.id, day, outcome, repo.principal.agent, now)
-                    done, patients = done + 1, [*patients, found.patient_id]
+                    patients.append(found.patient_id)
+            done = len(patients)
             repo.audit(UPDATE, "ph-visit-bulk", patients=patients, entities=(f"ward/{ward}",),
                        description=f"{day}: {outcome} × {done}")  # fmt: skip
             return done

@@ -10,7 +10,7 @@ from typing import Any
 
 from hoso.identity.addresses import normalise_address
 from hoso.publichealth.tracing import followup
-from hoso.publichealth.tracing.chain_svg import draw_chain
+from hoso.publichealth.tracing.chain_svg import ChainLayout, chain_layout, render_chain
 from hoso.publichealth.tracing.chains import CaseNode, ContactEdge, compute_chains, event, person
 from hoso.publichealth.tracing.indicators import (
     CaseRow,
@@ -66,9 +66,15 @@ class TracingRules:
             cases=[CaseRow(*r) for r in rows["cases"]], edges=[EdgeRow(*r) for r in rows["edges"]],
             statuses=rows["statuses"], days=days, period=(first, last), few_contacts=few)
 
-    def draw(self, members: Sequence[Sequence[Any]], label: Callable[[str], str], title: str,
-             node_cap: int) -> tuple[str, int, int]:  # fmt: skip
-        drawing = draw_chain(members, label, title=title, node_cap=node_cap)
+    def layout(self, members: Sequence[Sequence[Any]], node_cap: int) -> ChainLayout:
+        return chain_layout(members, node_cap=node_cap)
+
+    def drawn_keys(self, layout: ChainLayout) -> list[str]:
+        return [key for key, _x, _y, _kind in layout.nodes]
+
+    def render(self, layout: ChainLayout, label: Callable[[str], str], title: str
+               ) -> tuple[str, int, int]:  # fmt: skip
+        drawing = render_chain(layout, label, title=title)
         return drawing.svg, drawing.shown, drawing.folded
 
     def card(self, patient: dict[str, Any] | None) -> dict[str, str]:
