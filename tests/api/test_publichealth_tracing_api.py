@@ -145,3 +145,30 @@ def test_the_pages(tracing: Tracing, client: TestClient, store: SqlStore) -> Non
     chain = officer.get(f"/publichealth/chains/{snap['id']}.html")
     assert chain.status_code == 200 and "<svg" in chain.text and "Chuỗi lây nhiễm" in chain.text
     assert officer.get("/publichealth/chains/424242.html").status_code == 404
+
+
+def test_the_chains_page_asks_for_a_snapshot(tracing: Tracing, client: TestClient,
+                                             store: SqlStore) -> None:  # fmt: skip
+    import re
+
+    source = _source(client, store)
+    officer = tracing.as_("officer", OFFICER_A)
+    assert _register(officer, source).status_code == 201
+    page = officer.get("/publichealth/chains.html", params={"disease": "measles"})
+    assert page.status_code == 200 and "Chưa có" in page.text
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
+    forged = officer.post("/publichealth/chains.html", data={"disease": "measles",
+                                                             "csrf": "x"})  # fmt: skip
+    assert forged.status_code == 403
+    asked = officer.post("/publichealth/chains.html", data={"disease": "measles", "csrf": csrf},
+                         follow_redirects=False)  # fmt: skip
+    assert asked.status_code == 303, asked.text
+    shown = officer.get(asked.headers["location"])
+    assert shown.status_code == 200 and "<svg" in shown.text  # computed after the answer
+    listed = officer.get("/publichealth/chains.html", params={"disease": "measles"})
+    assert "done" in listed.text
+    station = tracing.as_("clinician", "account:tyt-a", facility=STATION)
+    assert station.get("/publichealth/chains.html",
+                       params={"disease": "measles"}).status_code == 403  # fmt: skip
+    assert officer.get("/publichealth/chains.html",
+                       params={"disease": "<x>"}).status_code == 400  # fmt: skip

@@ -1,5 +1,5 @@
 """The tracing pages in headless Chromium (Debian's, through Playwright) at phone and
-desktop width: the station's daily list (and its print view) and a chain's drawing
+desktop width: the station's daily list (and its print view), a disease's snapshots and a chain's drawing
 with a node cap; nothing off-screen, Vietnamese first, controls big enough to touch,
 axe-core's WCAG 2.1 AA rules; screenshots in var/screenshots (or $HOSO_SCREENSHOTS).
 
@@ -108,6 +108,9 @@ def test_the_list_and_the_chain_at_both_widths(browser: Browser, world: Tracing,
         page.emulate_media(media="screen")
         page.unroute(f"{ORIGIN}/**")
         page.route(f"{ORIGIN}/**", _served_by(officer))
+        page.goto(f"{ORIGIN}/publichealth/chains.html?disease=measles")
+        assert page.locator("table.cards tbody tr").count() == 1
+        _check(page, "tracing-chains")
         page.goto(f"{ORIGIN}/publichealth/chains/{snap['id']}.html?node_cap=10")
         assert page.locator("figure.chain svg").count() == 1
         assert page.locator("#status").inner_text() == "done"

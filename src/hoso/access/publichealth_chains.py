@@ -151,6 +151,20 @@ class ChainSnapshots:
             raise not_found("ảnh chụp chuỗi / chain snapshot")
         return found
 
+    def recent(self, repo: AccessRepository, disease: object) -> list[dict[str, Any]]:
+        """The latest snapshots of a disease (status, day; no persons)."""
+        def run() -> list[dict[str, Any]]:
+            require(repo, SUPERVISORS, "xem chuỗi lây nhiễm / read chains")
+            code, _days, _every = self.tracing.check_disease(disease)
+            found = self.rows.snapshots(code, limit=20)
+            repo.audit(READ, "ph-chain-snapshot-list", description=f"{code}: {len(found)}")
+            return [{"id": f.id, "disease": f.disease, "as_of": f.as_of, "status": f.status,
+                     "requested_by": f.requested_by,
+                     "requested_at": clock.fhir_instant(clock.from_us(f.requested_at))}
+                    for f in found]  # fmt: skip
+
+        return repo.guarded(READ, "ph-chain-snapshot-list", "ph_chain_snapshot", run)
+
     def status(self, repo: AccessRepository, snapshot_id: object, *, offset: object = 0,
                limit: object = 50) -> dict[str, Any]:  # fmt: skip
         """A snapshot's status and, when done, its totals and one page of its chains."""

@@ -268,3 +268,31 @@ def chain_page(snapshot_id: str, request: Request, caller: PageCallerDep) -> HTM
                              node_cap=q.get("node_cap", "150"))  # fmt: skip
     return render_page(request, "publichealth_chain.html", lang=caller.lang, who=caller.who(),
                        snap=status, shown=shown)  # fmt: skip
+
+
+@router.get("/publichealth/chains.html", include_in_schema=False)
+def chains_page(request: Request, caller: PageCallerDep) -> HTMLResponse:
+    """Chuỗi lây nhiễm theo bệnh / A disease's chain snapshots, and a form for a new one."""
+    disease = request.query_params.get("disease") or ""
+    listed = tracing_of(request)[1].recent(caller.repo, disease) if disease else None
+    return render_page(request, "publichealth_chains.html", lang=caller.lang,
+                       who=caller.who(), disease=disease, snapshots=listed,
+                       csrf=caller.form_token("chains"))  # fmt: skip
+
+
+@router.post("/publichealth/chains.html", include_in_schema=False)
+async def chains_form(request: Request, caller: PageCallerDep,
+                      background: BackgroundTasks) -> Response:  # fmt: skip
+    """Ask for a snapshot from the form; to its page (computed after the answer)."""
+    form = await read_form(request)
+    caller.check_form(request, "chains", (form.get("csrf") or [None])[0])
+    body: dict[str, Any] = {"disease": (form.get("disease") or [""])[0]}
+    if (form.get("as_of") or [""])[0]:
+        body["as_of"] = form["as_of"][0]
+    chains = tracing_of(request)[1]
+    found, _cached = await run_in_threadpool(chains.request, caller.repo, body)
+    if found.status == "queued":
+        background.add_task(run_in_threadpool, chains.run, found.id)
+    root = request.scope.get("root_path", "")
+    return RedirectResponse(f"{root}/publichealth/chains/{found.id}.html", status_code=303,
+                            background=background)  # fmt: skip

@@ -94,10 +94,20 @@ class TracingBulk:
 
 
 def _due_per_day(spans: list[Any], first: str, last: str) -> dict[str, int]:
+    """Visits due per day of [first, last]: daily follow-ups by a difference array (one
+    step each, not one per day), the others day by day."""
     low, high = date.fromisoformat(first), date.fromisoformat(last)
+    width = (high - low).days + 1
+    steps = [0] * (width + 1)
     due: dict[str, int] = {}
     for start_text, end_text, every in spans:
         start, end = date.fromisoformat(start_text), date.fromisoformat(end_text)
+        if every == 1:
+            a, b = max((start - low).days, 0), min((end - low).days, width - 1)
+            if a <= b:
+                steps[a] += 1
+                steps[b + 1] -= 1
+            continue
         day = start
         if day < low:  # jump to the first visit day on or after the period's first
             day += timedelta(days=-(-(low - start).days // every) * every)
@@ -105,6 +115,13 @@ def _due_per_day(spans: list[Any], first: str, last: str) -> dict[str, int]:
             key = day.isoformat()
             due[key] = due.get(key, 0) + 1
             day += timedelta(days=every)
-    return due
+    running = 0
+    for offset in range(width):
+        running += steps[offset]
+        if running:
+            key = (low + timedelta(days=offset)).isoformat()
+            due[key] = due.get(key, 0) + running
+    return dict(sorted(due.items()))
+
 
 
