@@ -172,3 +172,28 @@ def test_the_chains_page_asks_for_a_snapshot(tracing: Tracing, client: TestClien
                        params={"disease": "measles"}).status_code == 403  # fmt: skip
     assert officer.get("/publichealth/chains.html",
                        params={"disease": "<x>"}).status_code == 400  # fmt: skip
+
+
+def test_the_supervisors_bulk_form(tracing: Tracing, client: TestClient, store: SqlStore) -> None:
+    import re
+
+    add_clinician(store.engine, "tyt-b", STATION)
+    source = _source(client, store)
+    officer = tracing.as_("officer", OFFICER_A)
+    fids = [_register(officer, source, n).json()["followup"]["id"] for n in (2, 3)]
+    page = officer.get("/publichealth/contacts.html", params={"ward": WARD})
+    assert 'id="bulk"' in page.text and 'form="bulk"' in page.text
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page.text.split('id="bulk"')[1])
+    data = {"csrf": csrf.group(1), "ward": WARD, "action": "assign",  # type: ignore[union-attr]
+            "assignee": "account:tyt-b", "fid": [str(f) for f in fids]}
+    moved = officer.post("/publichealth/contacts/bulk", data=data, follow_redirects=False)
+    assert moved.status_code == 303 and moved.headers["location"].endswith("bulk=2")
+    listing = officer.get("/api/publichealth/followups/due", params={"ward": WARD}).json()
+    assert {i["assignee"] for i in listing["items"]} == {"account:tyt-b"}
+    done = officer.post("/publichealth/contacts/bulk", follow_redirects=False,
+                        data={**data, "action": "outcome", "outcome": "not-attempted"})
+    assert done.status_code == 303 and done.headers["location"].endswith("bulk=2")
+    station = tracing.as_("clinician", "account:tyt-a", facility=STATION)
+    own = station.get("/publichealth/contacts.html", params={"ward": WARD})
+    assert 'id="bulk"' not in own.text
+    assert station.post("/publichealth/contacts/bulk", data=data).status_code == 403

@@ -1,7 +1,8 @@
 """The tracing pages in headless Chromium (Debian's, through Playwright) at phone and
-desktop width: the station's daily list (and its print view), a disease's snapshots and a chain's drawing
-with a node cap; nothing off-screen, Vietnamese first, controls big enough to touch,
-axe-core's WCAG 2.1 AA rules; screenshots in var/screenshots (or $HOSO_SCREENSHOTS).
+desktop width: the station's daily list (and its print view), the officer's (with the
+bulk actions), a disease's snapshots and a chain's drawing with a node cap; nothing
+off-screen, Vietnamese first, controls big enough to touch, axe-core's WCAG 2.1 AA
+rules; screenshots in var/screenshots (or $HOSO_SCREENSHOTS).
 
 The browser's requests are answered in process by the app (`page.route` → TestClient),
 so no server process is needed; the pages are the same code on either database (their
@@ -32,7 +33,9 @@ _AXE = Path(os.environ.get("HOSO_AXE", ".cache/npm/axe-core-4.14.1.tgz"))
 _AXE = _AXE if _AXE.exists() else Path("/work/main/.cache/npm/axe-core-4.14.1.tgz")
 with tarfile.open(_AXE) as _package:
     AXE_SOURCE = _package.extractfile("package/axe.min.js").read().decode()  # type: ignore[union-attr]
-CONTROLS = "button, input:not([type=hidden]), select, a.button"
+# As tests/api/test_pages_browser.py: a tick box counts by its label (label.choice).
+CONTROLS = ("button, a.button, a.action, select, label.choice, "
+            "input:not([type=hidden]):not([type=radio]):not([type=checkbox])")  # fmt: skip
 
 
 def _served_by(client: TestClient) -> Callable[[Route], None]:
@@ -108,6 +111,9 @@ def test_the_list_and_the_chain_at_both_widths(browser: Browser, world: Tracing,
         page.emulate_media(media="screen")
         page.unroute(f"{ORIGIN}/**")
         page.route(f"{ORIGIN}/**", _served_by(officer))
+        page.goto(f"{ORIGIN}/publichealth/contacts.html?ward={WARD}")
+        assert page.locator("#bulk").count() == 1  # the supervisor's bulk actions
+        _check(page, "tracing-list-officer")
         page.goto(f"{ORIGIN}/publichealth/chains.html?disease=measles")
         assert page.locator("table.cards tbody tr").count() == 1
         _check(page, "tracing-chains")

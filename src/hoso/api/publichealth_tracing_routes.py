@@ -25,6 +25,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from starlette.concurrency import run_in_threadpool
 
 from hoso.access.publichealth_chains import ChainSnapshots
+from hoso.access.publichealth_input import SUPERVISORS
 from hoso.access.publichealth_tracing import ContactTracing, MappedStations
 from hoso.api.body import read_json
 from hoso.api.deps import RepoDep
@@ -207,8 +208,8 @@ def indicators(request: Request, repo: RepoDep) -> Response:
 
 
 # -- pages ---------------------------------------------------------------------------------
-def _contacts_page(request: Request, caller: PageCaller, saved: str | None = None
-                   ) -> HTMLResponse:  # fmt: skip
+def _contacts_page(request: Request, caller: PageCaller, saved: str | None = None,
+                   bulk: str | None = None) -> HTMLResponse:  # fmt: skip
     q = request.query_params
     ward = q.get("ward")
     listing = None
@@ -218,9 +219,12 @@ def _contacts_page(request: Request, caller: PageCaller, saved: str | None = Non
             limit=_query_int(request, "limit", 200))
         for item in listing["items"]:
             item["csrf"] = caller.form_token(f"visit:{item['followup_id']}")
+    supervisor = caller.principal.role in SUPERVISORS
+    bulk_csrf = caller.form_token("visit-bulk") if supervisor else None
     return render_page(request, "publichealth_contacts.html", lang=caller.lang,
                        who=caller.who(), listing=listing, ward=ward or "", saved=saved,
-                       outcomes=OUTCOME_NAMES)  # fmt: skip
+                       outcomes=OUTCOME_NAMES, supervisor=supervisor, bulk=bulk,
+                       bulk_csrf=bulk_csrf)  # fmt: skip
 
 
 OUTCOME_NAMES = (("seen-ok", ("Đã gặp, khỏe", "Seen, well")),
@@ -233,7 +237,10 @@ OUTCOME_NAMES = (("seen-ok", ("Đã gặp, khỏe", "Seen, well")),
 def contacts_page(request: Request, caller: PageCallerDep) -> HTMLResponse:
     """Người tiếp xúc cần thăm hôm nay / Contacts due today, per ward (printable)."""
     saved = request.query_params.get("saved")
-    return _contacts_page(request, caller, saved if saved and saved.isdigit() else None)
+    bulk = request.query_params.get("bulk")
+    page = _contacts_page(request, caller, saved if saved and saved.isdigit() else None,
+                          bulk if bulk and bulk.isdigit() and len(bulk) < 6 else None)
+    return page
 
 
 @router.post("/publichealth/contacts/{followup_id}/visit", include_in_schema=False)
@@ -249,6 +256,28 @@ async def visit_form(followup_id: str, request: Request, caller: PageCallerDep) 
     ward = (form.get("ward") or [""])[0]
     root = request.scope.get("root_path", "")
     return RedirectResponse(f"{root}/publichealth/contacts.html?ward={_safe(ward)}&saved={number}",
+                            status_code=303)  # fmt: skip
+
+
+@router.post("/publichealth/contacts/bulk", include_in_schema=False)
+async def bulk_form(request: Request, caller: PageCallerDep) -> Response:
+    """The supervisors' bulk action from the list: reassign, or one outcome for many."""
+    form = await read_form(request, max_bytes=64 * 1024, max_fields=1100)
+    caller.check_form(request, "visit-bulk", (form.get("csrf") or [None])[0])
+    ward = (form.get("ward") or [""])[0]
+    ids = [_number(v) for v in form.get("fid") or []]
+    tracing = tracing_of(request)[0]
+    if (form.get("action") or [""])[0] == "assign":
+        body: dict[str, Any] = {"ward": ward, "followup_ids": ids,
+                                "assignee": (form.get("assignee") or [None])[0] or None}
+        done = await run_in_threadpool(tracing.reassign, caller.repo, body)
+    else:
+        body = {"ward": ward, "followup_ids": ids, "outcome": (form.get("outcome") or [""])[0]}
+        if (form.get("day") or [""])[0]:
+            body["day"] = form["day"][0]
+        done = await run_in_threadpool(tracing.bulk_outcome, caller.repo, body)
+    root = request.scope.get("root_path", "")
+    return RedirectResponse(f"{root}/publichealth/contacts.html?ward={_safe(ward)}&bulk={done}",
                             status_code=303)  # fmt: skip
 
 
