@@ -240,3 +240,13 @@ def test_the_policy_lets_an_officer_create_a_patient_and_nothing_else() -> None:
     reader = principal(roles.OFFICER, OFFICER_A, scopes=("user/*.rs",))
     with pytest.raises(Forbidden):  # the scopes still decide first
         authorize(reader, "Patient", "c")
+
+
+def test_a_disease_without_follow_up_and_a_broken_definition(store: SqlStore) -> None:
+    tracing, _chains, _cases = facades(store.engine)
+    source = _source(store)
+    add_case(store.engine, source, disease="no-followup", officers=(OFFICER_A,))
+    made = _contact(store, tracing, source, 2, disease="no-followup")
+    assert made["followup"] is None and made["contact_id"] > 0
+    with pytest.raises(InvalidRequest):
+        _contact(store, tracing, source, 3, disease="broken")

@@ -17,7 +17,7 @@ def test_snapshot_and_close(store: SqlStore, database_url: str) -> None:
     with store.engine.begin() as conn:
         conn.execute(sa.insert(ph_disease).values(
             code="measles", version=1, enabled=True, created_by="t", created_at=0,
-            content=jsonx.dumps_str({"contacts": {"followup_days": 21,
+            content=jsonx.dumps_str({"followup": {"days": 21,  # as definitions.py writes it
                                                   "visit_every_days": 1}})))  # fmt: skip
         conn.execute(sa.insert(ph_contact).values(
             disease="measles", source_patient="a", target_patient="b",

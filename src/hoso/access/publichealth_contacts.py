@@ -94,7 +94,7 @@ def _follow(t: ContactTracing, disease: str, days: int, every: int, patient_id: 
             last: str, ward: str | None) -> dict[str, Any] | None:  # fmt: skip
     """Start the follow-up, or restart the running one from a later exposure; none for a
     person who already is a case of the disease."""
-    if t.rows.open_case(patient_id, disease) is not None:
+    if days == 0 or t.rows.open_case(patient_id, disease) is not None:
         return None
     current = t.rows.active_followup(patient_id, disease)
     if current is not None:

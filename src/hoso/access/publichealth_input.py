@@ -22,6 +22,7 @@ OUTCOMES = ("seen-ok", "seen-with-symptoms", "missed", "not-attempted")
 SUPERVISORS = (roles.OFFICER, roles.OPERATOR)
 MAX_IDS = 1000  # follow-ups in one bulk action
 MAX_LIST = 500
+MAX_FOLLOWUP_DAYS = 3650  # as the disease definitions allow
 WARD = re.compile(r"[0-9A-Za-z]{1,8}")
 ID = re.compile(r"[A-Za-z0-9\-.]{1,64}")
 CODE = re.compile(r"[a-z0-9][a-z0-9\-_]{0,63}")

@@ -27,6 +27,7 @@ from hoso.access.deidentify import pseudonym
 from hoso.access.publichealth_contacts import daily_list, register
 from hoso.access.publichealth_input import (
     CODE,
+    MAX_FOLLOWUP_DAYS,
     OUTCOMES,
     SUPERVISORS,
     bad,
@@ -126,6 +127,10 @@ class ContactTracing:
         except KeyError:
             raise bad("disease", f"chưa có định nghĩa bệnh '{code}'",
                       f"no definition of disease '{code}'") from None  # fmt: skip
+        # 0 days: the disease follows no contacts (they are registered, not visited).
+        if not (0 <= days <= MAX_FOLLOWUP_DAYS and (days == 0 or 1 <= every <= days)):
+            raise bad("disease", f"định nghĩa bệnh '{code}' có thời gian theo dõi không hợp lệ",
+                      f"the definition of '{code}' has an invalid follow-up period")  # fmt: skip
         return code, days, every
 
     def _station_wards(self, repo: AccessRepository) -> frozenset[str]:

@@ -44,8 +44,9 @@ NO_STORE = {"Cache-Control": "no-store"}
 
 
 class StoredDiseaseParams:
-    """Follow-up period and visit frequency from the disease's stored definition
-    (`followup_days` and `visit_every_days` at its top level or under `contacts`), until
+    """Follow-up period and visit frequency from the disease's stored definition:
+    `followup: {days, visit_every_days}` as `hoso.publichealth.definitions` writes it
+    (or `followup_days`/`visit_every_days` at the top level or under `contacts`), until
     the definitions' own reader is wired in as `app.state.ph_disease_params`."""
 
     def __init__(self, rows: SqlTracing) -> None:
@@ -56,8 +57,13 @@ class StoredDiseaseParams:
         if text is None:
             raise KeyError(code)
         content = jsonx.loads(text)
-        part = content.get("contacts") if isinstance(content.get("contacts"), dict) else content
-        days, every = part.get("followup_days"), part.get("visit_every_days", 1)
+        if isinstance(content.get("followup"), dict):
+            days = content["followup"].get("days")
+            every = content["followup"].get("visit_every_days", 1)
+        else:
+            part = content.get("contacts") if isinstance(content.get("contacts"), dict) \
+                else content  # fmt: skip
+            days, every = part.get("followup_days"), part.get("visit_every_days", 1)
         if not isinstance(days, int) or not isinstance(every, int):
             raise KeyError(code)
         return days, every

@@ -23,7 +23,8 @@ from hoso.store.publichealth_tracing import SqlTracing, TracingBulk
 
 WARD, OTHER_WARD = "26734", "26737"
 STATION, OTHER_STATION = "79TYT01", "79TYT02"
-PARAMS = {"measles": (21, 1), "dengue": (14, 2)}
+# "no-followup": contacts registered, not visited; "broken": a definition no schedule fits.
+PARAMS = {"measles": (21, 1), "dengue": (14, 2), "no-followup": (0, 1), "broken": (10, 20)}
 OFFICER_A, OFFICER_B = "account:officer-a", "account:officer-b"
 
 

@@ -30,7 +30,7 @@ OUTCOMES = (SEEN_OK, SEEN_SYMPTOMS, MISSED, NOT_ATTEMPTED)
 SEEN = frozenset({SEEN_OK, SEEN_SYMPTOMS})
 ACTIVE, COMPLETED, LOST, BECAME_CASE = "active", "completed", "lost", "became-case"
 STATUSES = (ACTIVE, COMPLETED, LOST, BECAME_CASE)
-MAX_FOLLOWUP_DAYS = 366  # TB contacts are followed for months, never longer than a year
+MAX_FOLLOWUP_DAYS = 3650  # as the disease definitions allow (TB: 180 days)
 _DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
