@@ -36,6 +36,8 @@ def test_a_snapshot_is_claimed_once(store: SqlStore) -> None:
     assert claims.count(True) == 1
     assert rows.snapshot(snap).status == "running"  # type: ignore[union-attr]
     assert rows.cached_snapshot("measles", "2026-11-30").id == snap  # type: ignore[union-attr]
+    # Running since before the staleness bound: its worker died; not the cache.
+    assert rows.cached_snapshot("measles", "2026-11-30", stale_before=NOW + 1) is None
     rows.finish_snapshot(snap, at=NOW, result='{"x": 1}')
     assert rows.snapshot_result(snap) == '{"x": 1}'
     other = rows.add_snapshot("measles", "2026-11-29", "account:o", NOW)

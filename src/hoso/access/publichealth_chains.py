@@ -40,6 +40,7 @@ __all__ = ["ChainLogic", "ChainSnapshots"]
 MAX_CHAINS_PAGE = 200
 MAX_NODE_CAP = 400
 MAX_PERIOD_DAYS = 366
+STALE_JOB_MINUTES = 10  # a snapshot queued or running longer: its worker died
 _CACHED_RESULTS = 2  # parsed results kept (each up to tens of MB as JSON)
 _CACHED_LAYOUTS = 64  # chain layouts kept (a few hundred nodes each)
 
@@ -90,7 +91,8 @@ class ChainSnapshots:
             require(repo, SUPERVISORS, "tính chuỗi lây nhiễm / compute chains")
             disease, _days, _every = self.tracing.check_disease(body.get("disease"))
             as_of = check_day(body.get("as_of", hcmc_today()), "as_of", not_after=hcmc_today())
-            cached = self.rows.cached_snapshot(disease, as_of)
+            cached = self.rows.cached_snapshot(disease, as_of,
+                                               clock.now_us() - STALE_JOB_MINUTES * 60_000_000)
             if cached is not None and body.get("refresh") is not True:
                 found, fresh = cached, False
             else:

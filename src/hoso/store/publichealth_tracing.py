@@ -320,10 +320,14 @@ class SqlTracing:
                                  .where(_S.c.id == snapshot_id)).first()  # fmt: skip
         return _make(SnapshotRow, _S, found) if found else None
 
-    def cached_snapshot(self, disease: str, as_of: str) -> SnapshotRow | None:
-        """The newest snapshot of that disease and day not failed (queued, running, done)."""
+    def cached_snapshot(self, disease: str, as_of: str, stale_before: int = 0
+                        ) -> SnapshotRow | None:  # fmt: skip
+        """The newest snapshot of that disease and day: done, or queued or running since
+        `stale_before` (one whose worker died mid-way is not waited for forever)."""
+        live = (_S.c.status == "done") | (
+            _S.c.status.in_(("queued", "running")) & (_S.c.requested_at >= stale_before))
         query = (sa.select(*self._cols(SnapshotRow, _S))
-                 .where(_S.c.disease == disease, _S.c.as_of == as_of, _S.c.status != "failed")
+                 .where(_S.c.disease == disease, _S.c.as_of == as_of, live)
                  .order_by(_S.c.id.desc()))  # fmt: skip
         with self._tx(write=False) as conn:
             found = conn.execute(query).first()
