@@ -50,18 +50,21 @@ lint: $(TEST_INSTALLED)
 	$(BIN)/ruff check src tests bench tools
 
 # The page tests drive Debian's chromium (/usr/bin/chromium) through Playwright and
-# the PDF tests read the health book back with poppler's pdftotext, as .ci/run installs
+# the PDF tests read the health book back with poppler's pdftotext; the outbreak-detection and
+# R_t tests compare with R's surveillance and EpiEstim (Debian's r-cran-*); .ci/run installs
 # them: with apt-get (as root, or through sudo) when one is missing.
 debian-tools:
 	@missing=""; \
 	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
 	command -v pdftotext >/dev/null 2>&1 || missing="$$missing poppler-utils"; \
+	Rscript -e 'library(surveillance); library(EpiEstim)' >/dev/null 2>&1 || \
+	  missing="$$missing r-base-core r-cran-surveillance r-cran-epiestim"; \
 	if [ -n "$$missing" ]; then \
 	  if ! command -v apt-get >/dev/null 2>&1; then \
 	    echo "Thiếu$$missing và không có apt-get: hãy cài bằng trình quản lý gói của hệ" \
 	         "thống; các bài kiểm thử trang và PDF cần chúng / missing:$$missing and there" \
 	         "is no apt-get: install them with this system's package manager; the page and" \
-	         "PDF tests need them" >&2; \
+	         "PDF tests need them, the outbreak-detection and R_t tests R's surveillance and EpiEstim" >&2; \
 	    exit 1; \
 	  fi; \
 	  sudo=""; [ "$$(id -u)" -eq 0 ] || sudo=sudo; \

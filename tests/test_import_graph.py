@@ -52,8 +52,9 @@ SQL = {"sqlalchemy", "psycopg", "psycopg2", "alembic", "sqlite3"}
 # What a composition root may take from `store`: the store itself, its side tables with a
 # contract of their own (jobs, credentials), and maintenance entry points.
 STORE_ENTRY_POINTS = {"sql_store", "jobs", "auth_store", "web_sessions", "gateway_accounts",
-                      "share_links", "engine", "secrets",
-                      "reindex", "publichealth_tracing",
+                      "share_links", "engine", "secrets", "publichealth_cases",
+                      "publichealth_series", "publichealth_tracing",
+                      "reindex",
                       "audit_spool", "migrate"}  # fmt: skip
 # The roots may name SQLAlchemy for a URL or a connection error, nothing more.
 ROOT_SQL = {"sqlalchemy"}

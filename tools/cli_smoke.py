@@ -160,6 +160,41 @@ def offline_commands(smoke: Smoke) -> None:
     expect((smoke.work / "exported" / "Patient.ndjson").is_file(), "export: no Patient", "")
 
 
+def surveillance_commands(smoke: Smoke) -> None:
+    """Disease definitions, case detection over the imported population, the ward's
+    officer, and the R_t command over a small incidence series."""
+    out = smoke.hoso("disease", "seed")
+    expect("dengue" in out, "disease seed: dengue not added", out)
+    out = smoke.hoso("disease", "list")
+    expect("measles" in out and "tuberculosis" in out, "disease list: shipped ones missing", out)
+    emerging = {"code": "nipah", "name": {"vi": "Bệnh do vi rút Nipah", "en": "Nipah"},
+                "group": "A", "report_deadline": "24h", "icd10": ["B33.8"],
+                "classifications": {k: {"vi": k, "en": k, "criteria_vi": k, "criteria_en": k}
+                                    for k in ("suspected", "probable", "confirmed",
+                                              "discarded")},
+                "from_diagnosis": "probable", "episode_days": 30,
+                "followup": {"days": 21, "visit_every_days": 1}, "serial_interval": None,
+                "detection": {"method": "farrington"},
+                "focus": {"cases": 1, "days": 21, "response_hours": 24},
+                "sources": [{"title": "smoke test"}]}  # fmt: skip
+    (smoke.work / "nipah.json").write_text(json.dumps(emerging), encoding="utf-8")
+    out = smoke.hoso("disease", "add", "nipah.json")
+    expect("nipah v1" in out, "disease add: no version 1", out)
+    smoke.hoso("surveillance", "officer-ward", "account:smoke-officer", "26740")
+    out = smoke.hoso("surveillance", "cases", "--until-idle")
+    expect("new cases" in out, "surveillance cases: no summary", out)
+    days = "\n".join(f"2026-11-{d:02d},{d + 2}" for d in range(1, 21))
+    (smoke.work / "incidence.csv").write_text(f"dates,I\n{days}\n", encoding="utf-8")
+    smoke.hoso("surveillance", "rt", "--incidence", "incidence.csv", "--si-mean", "4.7",
+               "--si-sd", "2.9", "--output", "rt.csv")  # fmt: skip
+    expect("Mean(R)" in (smoke.work / "rt.csv").read_text(), "surveillance rt: no output", "")
+    weeks = "\n".join(f"{t},{(t * 7) % 11}" for t in range(1, 31))
+    (smoke.work / "series.csv").write_text(f"t,count\n{weeks}\n", encoding="utf-8")
+    smoke.hoso("surveillance", "detect", "--method", "ears-c1", "--input", "series.csv",
+               "--output", "alarms.csv")  # fmt: skip
+    expect("upperbound" in (smoke.work / "alarms.csv").read_text(), "detect: no output", "")
+
+
 def access_commands(smoke: Smoke) -> None:
     """Clients, accounts, keys and the operator's token."""
     smoke.hoso("clients", "add", "--facility", "79001", "--scopes", "system/*.rs",
@@ -326,8 +361,8 @@ def main() -> int:
         print(f"Cài đặt / installing `pip install .` (no extras) into {base / 'venv'}", flush=True)
         installed = smoke.install()
         print(f"  ok  ({installed:.0f} s); {len(smoke.commands)} commands", flush=True)
-        for part in (offline_commands, access_commands, served_commands, mllp_command,
-                     sync_commands, audit_commands):
+        for part in (offline_commands, surveillance_commands, access_commands, served_commands,
+                     mllp_command, sync_commands, audit_commands):
             part(smoke)
         missing = sorted(smoke.commands - smoke.exercised)
         if missing:

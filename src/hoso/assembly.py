@@ -14,6 +14,7 @@ Nothing imports this module but the composition roots; it imports every package.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +42,9 @@ from hoso.store.sql_store import SqlAuditLog, SqlStore, make_store
 
 __all__ = [
     "audit_sink",
+    "case_access",
+    "case_detector",
+    "disease_catalogue",
     "facility_repository",
     "match_model",
     "national_feed",
@@ -212,3 +216,44 @@ def subscription_worker(store: SqlStore, trail: Any, settings: Settings | None =
     return SubscriptionWorker(lambda consumer: ConsumerFeed(operator, consumer), records,
                               (settings or store.settings).subscription_endpoints,
                               httpx.Client(timeout=30.0), **options)  # fmt: skip
+
+
+def case_access(store: SqlStore, repo: AccessRepository) -> Any:
+    """Disease definitions and cases for `repo`'s caller (`hoso.access.publichealth_cases`)."""
+    from hoso.access.publichealth_cases import CaseAccess
+    from hoso.store.publichealth_cases import SqlCaseRegistry
+
+    return CaseAccess(repo, SqlCaseRegistry(store.engine))
+
+
+def disease_catalogue(store: SqlStore, repo: AccessRepository) -> Any:
+    """The diseases in force, read and added as `repo`'s caller."""
+    from hoso.publichealth.catalogue import DiseaseCatalogue
+
+    return DiseaseCatalogue(case_access(store, repo))
+
+
+def case_detector(store: SqlStore, trail: Any, **options: Any) -> Any:
+    """The case-detection worker: the feed's Conditions and Observations read as the
+    operator `hoso-surveillance` (audited), cases written through the access layer."""
+    from hoso.access.feed_access import ConsumerFeed
+    from hoso.core import jsonx
+    from hoso.publichealth.case_detection import CONSUMER, CaseDetector
+
+    repo = operator_repository(store, "hoso-surveillance", trail)
+    step = store.settings.max_search_values
+
+    def patients(ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """One search per `step` ids (audited as the operator's read of them)."""
+        found: dict[str, dict[str, Any]] = {}
+        for start in range(0, len(ids), step):
+            chunk = ids[start : start + step]
+            page = repo.search("Patient", [("_id", ",".join(chunk)), ("_count", str(len(chunk))),
+                                           ("_total", "none")])  # fmt: skip
+            for hit in page.matches:
+                found[hit.id] = dict(jsonx.loads(hit.content))
+        return found
+
+    cases = case_access(store, repo)
+    catalogue = disease_catalogue(store, repo)
+    return CaseDetector(ConsumerFeed(repo, CONSUMER), catalogue, cases, patients, **options)

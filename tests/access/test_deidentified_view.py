@@ -2,7 +2,7 @@
 SQLite and PostgreSQL: every id the officer receives is a pseudonym, every reference in
 what they receive reads back (as the de-identified resource it names), a pseudonym that
 names nothing is the 404 of any absent resource, and no real id of a resource outside a
-case report ever reaches them: not in reads, searches (with includes) or `$everything`.
+case linked to them ever reaches them: not in reads, searches (with includes) or `$everything`.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from hoso.core.errors import Forbidden, ResourceNotFound
 from hoso.fhir.operations import OperationContext
 from hoso.fhir.operations import everything as patient_everything
 from hoso.store.sql_store import SqlStore
+from tests.builders.cases import linked_case
 from tests.builders.clinical import observation
 from tests.builders.patient import patient
 from tests.callers import as_caller, staff
@@ -85,6 +86,8 @@ def build_world(repo: AccessRepository) -> World:
         "author": [_ref("Organization", ids["org"])],
         "title": "Báo cáo ca bệnh sốt xuất huyết / Dengue case report",
     })  # fmt: skip
+    # The officer manages p3's case (the case link): p3's record is shown as stored.
+    linked_case(repo.store.engine, ids["p3"], "test:officer")
     return World(ids, {ids["p3"], ids["obs3"], ids["report"]})
 
 

@@ -1,5 +1,5 @@
 """A small synthetic city for access tests: two facilities, residents with and without
-care relationships, a child, sensitive records, a case report; and a client per role.
+care relationships, a child, sensitive records, a case linked to the officer; and a client per role.
 
 Everything is created over HTTP: the operator loads the shared records, and each
 facility writes its own clinical records with its own token, so `meta.source` and the
@@ -16,11 +16,11 @@ from fastapi.testclient import TestClient
 
 from hoso.core.settings import DEFAULT_CCCD_SYSTEM, DEFAULT_FACILITY_SYSTEM
 from tests.api.conftest import FHIR_JSON, bearer
+from tests.builders.cases import linked_case
 from tests.builders.clinical import condition, observation
 from tests.builders.patient import patient
 
 FACILITY_A, FACILITY_B = "79001", "79002"
-LOINC_CASE_REPORT = {"system": "http://loinc.org", "code": "55751-2"}
 ROLE_SCOPES = {
     "resident": ("patient/*.cruds",),
     "clinician": ("user/*.cruds",),
@@ -180,16 +180,6 @@ def build_world(app: FastAPI, operator: TestClient) -> World:
         operator, observation(ids["child"], loinc="8302-2", value=98, unit="cm")
     )
     ids["obsP3"] = create(operator, observation(ids["p3"], loinc="8310-5", value=39, unit="Cel"))
-    ids["case"] = create(
-        operator,
-        {
-            "resourceType": "Composition",
-            "status": "final",
-            "type": {"coding": [LOINC_CASE_REPORT]},
-            "subject": {"reference": f"Patient/{ids['p3']}"},
-            "date": "2026-11-25",
-            "author": [{"reference": f"Organization/{ids['orgA']}"}],
-            "title": "Báo cáo ca bệnh sốt xuất huyết / Dengue case report",
-        },
-    )
+    # The officer `test:officer` manages a dengue case of p3 (the case link).
+    ids["case"] = str(linked_case(w.app.state.store.engine, ids["p3"], "test:officer"))
     return w

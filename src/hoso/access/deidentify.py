@@ -1,6 +1,7 @@
 """De-identified views for public-health officers.
 
-In an officer's view, everything outside the records of persons named in a case report
+In an officer's view, everything outside the records of persons of the cases linked to
+them and their contacts (the case link, `hoso.access.publichealth_cases`)
 is shown under pseudonyms: a keyed hash of the id (`pseudonym`), the same for one id
 under one key, so one resident (or encounter, or facility) keeps one pseudonym across
 requests, processes and restarts.

@@ -2,7 +2,8 @@
 
 Each is decided (`authorize`), run under the caller's `Visibility`, and audited with the
 residents it reached. A public-health officer's reads are de-identified except for the
-persons named in a case report (`hoso.access.deidentify`): every id they receive is a
+persons of the cases linked to them and their contacts (the case link,
+`hoso.access.publichealth_cases`; `hoso.access.deidentify`): every id they receive is a
 pseudonym, and every pseudonym they send back (a read, `_id`, a reference parameter,
 `$everything`) is resolved to the id it names, or answers as an absent resource does.
 """
@@ -34,9 +35,6 @@ if TYPE_CHECKING:
     from hoso.access.repository import AccessRepository
 
 __all__ = ["compartment", "history", "read", "search", "stored_id", "vread"]
-
-CASE_REPORT = "http://loinc.org|55751-2"  # LOINC: Public health Case report
-
 
 def read(repo: AccessRepository, resource_type: str, id: str) -> StoredResource:
     def run() -> StoredResource:
@@ -119,8 +117,8 @@ def compartment(
         real = stored_id(repo, "Patient", patient_id)
         if repo.decider.deidentifies and not _case_report_patients(repo, [real]):
             raise Forbidden(
-                "Chỉ xem được toàn bộ hồ sơ người có báo cáo ca bệnh / "
-                "The whole record is shown only for persons named in a case report"
+                "Chỉ xem được toàn bộ hồ sơ người thuộc ca bệnh mình quản lý / "
+                "The whole record is shown only for persons of the cases you manage"
             )
         allowed = [t for t in types if repo.principal.scopes.allows(t, "r")]
         with repo.session() as s:
@@ -241,17 +239,15 @@ def _shown(repo: AccessRepository, stored: StoredResource) -> StoredResource:
 
 
 def _case_report_patients(repo: AccessRepository, patient_ids: Sequence[str]) -> set[str]:
+    """Of `patient_ids`, whom this officer sees identified: the persons of the cases
+    linked to them (`hoso.access.publichealth_cases`) and those persons' contacts. An
+    officer linked to no case sees no one identified."""
     ids = sorted(set(patient_ids))
     named: set[str] = set()
-    step = repo.settings.max_search_values  # a search takes this many values at most
+    step = repo.settings.max_search_values
     with repo.session() as s:
         for start in range(0, len(ids), step):
-            chunk = ids[start : start + step]
-            page = s.search("Composition", [
-                ("type", CASE_REPORT), ("subject", ",".join(f"Patient/{p}" for p in chunk)),
-                ("_elements", "subject"), ("_count", "1000"), ("_total", "none"),
-            ])  # fmt: skip
-            named |= {h.patient_id for h in page.matches if h.patient_id}
+            named |= s.access.case_linked_patients(repo.principal.agent, ids[start : start + step])
     return named
 
 

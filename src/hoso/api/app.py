@@ -34,6 +34,11 @@ from hoso.api import (
     login_routes,
     metrics_routes,
     operation_routes,
+    publichealth_case_pages,
+    publichealth_case_routes,
+    publichealth_dashboard_routes,
+    publichealth_signal_pages,
+    publichealth_signal_routes,
     publichealth_tracing_routes,
     quality_routes,
     review_routes,
@@ -122,6 +127,8 @@ def _state(app: FastAPI, store: SqlStore, settings: Settings,
     login_routes.install(app)  # the pages' sessions: state.web_sessions
     gateway_routes.install(app)  # facilities' gateway logins: state.gateway_login
     share_routes.install(app)  # the health book's share links: state.share_links
+    # Surveillance: state.ph_series_rows, ph_gate, ph_catalogue, ph_rt_estimator.
+    publichealth_dashboard_routes.install(app)
 
 
 ROUTERS = (
@@ -145,6 +152,11 @@ ROUTERS = (
     book_rights_routes.router,  # /book/{id}/access|consent|requests
     book_routes.router,  # /book: the same book as pages
     share_routes.router,  # its share links: /api/health-book/…/share-links, /book, /share
+    publichealth_case_routes.router,  # /api/publichealth: diseases, cases
+    publichealth_case_pages.router,  # /publichealth/cases: the same as pages
+    publichealth_signal_routes.router,  # /api/publichealth/signals|foci|population
+    publichealth_signal_pages.router,  # /publichealth/signals|foci|population
+    publichealth_dashboard_routes.router,  # /api/publichealth/surveillance, /publichealth/
     publichealth_tracing_routes.router,  # /api/publichealth contacts, follow-ups, chains
     operation_routes.router,
     fhir_routes.router,

@@ -33,7 +33,7 @@ PLACES: dict[str, list[Place]] = {
     ],
     roles.CLINICIAN: [(None, "Tra cứu người bệnh", "Find a patient")],
     roles.OFFICER: [
-        (None, "Giám sát bệnh truyền nhiễm", "Infectious-disease surveillance"),
+        ("/publichealth/", "Giám sát bệnh truyền nhiễm", "Infectious-disease surveillance"),
         (None, "Chương trình sức khỏe cộng đồng", "Community health programmes"),
     ],
     roles.STEWARD: STEWARD_PLACES,

@@ -14,6 +14,7 @@ from hoso.cli import (
     bulk,
     db,
     demo,
+    disease,
     imports,
     mllp,
     mpi,
@@ -43,7 +44,8 @@ app.command("synth")(synth.synth)
 app.command("export")(bulk.export)
 app.add_typer(mpi.mpi_app, name="mpi")
 app.add_typer(quality.quality_app, name="quality")  # hoso quality run | report
-app.add_typer(surveillance.surveillance_app, name="surveillance")  # detect | rt
+app.add_typer(surveillance.surveillance_app, name="surveillance")  # detect | rt | cases
+app.add_typer(disease.disease_app, name="disease")  # add | list | seed
 app.add_typer(tracing.tracing_app, name="tracing")  # hoso tracing close | snapshot
 app.command()(records.reindex)
 app.add_typer(audit.audit_app, name="audit")

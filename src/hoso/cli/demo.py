@@ -28,6 +28,7 @@ def demo(
             fail("Đã có dữ liệu mẫu / demo data already exists", 1)
         ids = _demo_records(database_url)
         logins = _demo_accounts(auth, ids)
+        _officer_wards(database_url, auth.store.account_by_username("cb.demo").subject)
         auth.clients.register_public(
             client_id="hoso-demo",
             name="Hồ Sơ demo",
@@ -89,6 +90,20 @@ def _demo_accounts(auth: Any, ids: dict[str, str]) -> DemoLogins:
         DemoLogin("cb.demo", passwords["cb"], cb_totp),
         DemoLogin(STEWARD, passwords["dl"], dl_totp),
     )
+
+
+def _officer_wards(database_url: str | None, officer: str) -> None:
+    """The demo officer answers for every ward of the city: the cases made from the
+    demo population (and later ones) are theirs to open."""
+    from hoso.assembly import case_access
+    from hoso.publichealth.wards import ward_names
+
+    store = open_store(database_url)
+    with as_operator(store) as repo:
+        cases = case_access(store, repo)
+        for ward in sorted(ward_names()):
+            cases.set_officer_ward(officer, ward, add=True)
+    store.engine.dispose()
 
 
 def _print_demo(
@@ -167,6 +182,8 @@ def page_guide(base: str, ids: dict[str, str], logins: DemoLogins,
          f"{as_steward}; {queue}"),
         ("Bảng điểm chất lượng dữ liệu / Data-quality scorecard",
          f"{base}/api/quality/scorecard.html", f"{as_steward}, {as_officer}; {card}"),
+        ("Ca bệnh truyền nhiễm / Infectious-disease cases", f"{base}/publichealth/cases",
+         as_officer),
     ]  # fmt: skip
     api = [
         ("Hồ sơ của người dân / The resident's record",

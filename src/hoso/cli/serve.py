@@ -35,9 +35,9 @@ def serve(
     ] = 1,
     sync: Annotated[
         bool,
-        typer.Option(help="Đồng bộ CSDL quốc gia và gửi thông báo Subscription / run the "
-                     "national sync (HOSO_NATIONAL_FHIR_URL) and the Subscriptions' "
-                     "deliveries (HOSO_SUBSCRIPTION_ENDPOINTS)"),
+        typer.Option(help="Chạy các tiến trình đọc luồng thay đổi / run the change feed's "
+                     "workers: case detection, the national sync (HOSO_NATIONAL_FHIR_URL) "
+                     "and the Subscriptions' deliveries (HOSO_SUBSCRIPTION_ENDPOINTS)"),
     ] = True,
     mllp_port: Annotated[
         int | None, typer.Option(help="Cổng MLLP (HL7 v2) cho --mllp-facility / an HL7 v2 "

@@ -161,9 +161,10 @@ class BackgroundWorker:
 
 
 def background_workers(store: Any) -> list[BackgroundWorker]:
-    from hoso.assembly import national_sync, subscription_worker
+    from hoso.assembly import case_detector, national_sync, subscription_worker
 
-    workers = []
+    # Case reports are made from the record always (issue 18): they leave nothing.
+    workers = [BackgroundWorker(store, case_detector, "case-detection").start()]
     if store.settings.national_fhir_url:
         workers.append(BackgroundWorker(store, national_sync, "national-sync").start())
     if store.settings.subscription_endpoints:

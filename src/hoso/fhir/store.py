@@ -200,6 +200,10 @@ class AccessTables(Protocol):
     def grant_break_glass(self, *, agent: str, facility: str | None, patient_id: str,
                           reason: str, started: int, expires: int) -> str: ...  # fmt: skip
     def break_glass_patients(self, agent: str, now_us: int) -> frozenset[str]: ...
+    def case_linked_patients(self, officer: str, patient_ids: list[str]) -> set[str]:
+        """Of `patient_ids`, the persons of cases linked to `officer` and their contacts
+        (the public-health case link: what an officer may see identified)."""
+        ...
     def count_care_claim(self, agent: str, facility: str | None, hour_us: int, now_us: int
                          ) -> tuple[int, int | None]: ...  # fmt: skip
     def busiest_care_claim_hour(self, agent: str, since_us: int, before_us: int) -> int: ...

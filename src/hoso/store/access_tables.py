@@ -9,6 +9,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from hoso.store import publichealth_schema as ph
 from hoso.store import schema
 from hoso.store.dialect import Dialect
 
@@ -56,6 +57,20 @@ class SqlAccessTables:
                                                  _GLASS.c.expires > now_us)
         ).scalars()  # fmt: skip
         return frozenset(rows)
+
+    def case_linked_patients(self, officer: str, patient_ids: list[str]) -> set[str]:
+        case, link, contact = ph.ph_case, ph.ph_case_officer, ph.ph_contact
+        linked = (sa.select(case.c.patient_id, case.c.disease)
+                  .join(link, link.c.case_id == case.c.id)
+                  .where(link.c.officer == officer))  # fmt: skip
+        own = linked.where(case.c.patient_id.in_(patient_ids))
+        sources = linked.subquery()
+        contacts = (sa.select(contact.c.target_patient)
+                    .join(sources, sa.and_(sources.c.patient_id == contact.c.source_patient,
+                                           sources.c.disease == contact.c.disease))
+                    .where(contact.c.target_patient.in_(patient_ids)))  # fmt: skip
+        found = {str(r[0]) for r in self._conn.execute(own)}
+        return found | {str(p) for p in self._conn.execute(contacts).scalars()}
 
     # -- the watch on self-claimed care ----------------------------------------------
     def count_care_claim(self, agent: str, facility: str | None, hour_us: int, now_us: int

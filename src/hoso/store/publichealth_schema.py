@@ -41,6 +41,7 @@ ph_case = sa.Table(
     sa.Column("severity", sa.String(32)),
     sa.Column("status", sa.String(16), nullable=False),  # open | closed
     sa.Column("onset_date", sa.String(10), nullable=False),
+    sa.Column("last_onset_date", sa.String(10)),  # of the latest evidence (else onset_date)
     sa.Column("report_date", sa.String(10), nullable=False),  # day the report reached us (HCMC)
     sa.Column("diagnosed_at", sa.BigInteger, nullable=False),  # the deadline's clock starts
     sa.Column("reported_at", sa.BigInteger, nullable=False),  # the first evidence arrived

@@ -37,6 +37,7 @@ def upgrade() -> None:
         sa.Column("severity", sa.String(32)),
         sa.Column("status", sa.String(16), nullable=False),
         sa.Column("onset_date", sa.String(10), nullable=False),
+        sa.Column("last_onset_date", sa.String(10)),
         sa.Column("report_date", sa.String(10), nullable=False),
         sa.Column("diagnosed_at", sa.BigInteger, nullable=False),
         sa.Column("reported_at", sa.BigInteger, nullable=False),
