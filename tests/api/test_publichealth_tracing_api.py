@@ -197,3 +197,41 @@ def test_the_supervisors_bulk_form(tracing: Tracing, client: TestClient, store: 
     own = station.get("/publichealth/contacts.html", params={"ward": WARD})
     assert 'id="bulk"' not in own.text
     assert station.post("/publichealth/contacts/bulk", data=data).status_code == 403
+
+
+def test_with_the_stored_definition_and_the_case_register(app: FastAPI, client: TestClient,
+                                                          store: SqlStore) -> None:  # fmt: skip
+    """Nothing faked: the follow-up period from the stored measles definition (21 days),
+    the suspected case opened in the case register with the definition's deadline."""
+    from pathlib import Path
+
+    import sqlalchemy as sa
+
+    import hoso.publichealth
+    from hoso.store.publichealth_schema import ph_case, ph_disease
+
+    text = (Path(hoso.publichealth.__file__).parent / "data" / "diseases" / "measles.json"
+            ).read_text(encoding="utf-8")  # fmt: skip
+    with store.engine.begin() as conn:
+        conn.execute(sa.insert(ph_disease).values(code="measles", version=3, content=text,
+                                                  enabled=True, created_by="t", created_at=0))
+    app.state.ph_ward_stations = MappedStations({WARD: STATION})
+    add_clinician(store.engine, "tyt-a", STATION)
+    source = _source(client, store)
+    officer = TestClient(app, raise_server_exceptions=False, headers=bearer(
+        app, role="officer", scopes=("user/*.cruds",), subject=OFFICER_A))  # fmt: skip
+    made = _register(officer, source).json()
+    assert made["followup"]["end"] == day(18)  # last exposure −3 days + 21
+    station = TestClient(app, raise_server_exceptions=False, headers=bearer(
+        app, role="clinician", scopes=("user/*.cruds",), subject="account:tyt-a",
+        facility=STATION))  # fmt: skip
+    sick = station.post(f"/api/publichealth/followups/{made['followup']['id']}/visits",
+                        json={"outcome": "seen-with-symptoms", "onset_date": day(-1)})
+    assert sick.status_code == 200, sick.text
+    with store.engine.connect() as conn:
+        case = conn.execute(sa.select(ph_case).where(ph_case.c.id == sick.json()["case_id"])).one()
+    assert (case.classification, case.onset_date, case.ward, case.definition_version) == (
+        "suspected", day(-1), WARD, 3)
+    assert case.deadline_at > case.diagnosed_at
+    officer.close()
+    station.close()

@@ -18,6 +18,7 @@ Pages: `/publichealth/contacts.html?ward=&day=` (printable; a visit form per row
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from fastapi import APIRouter, BackgroundTasks, Request, Response
@@ -32,9 +33,12 @@ from hoso.api.deps import RepoDep
 from hoso.api.forms import read_form
 from hoso.api.layout import render_page
 from hoso.api.page_session import PageCaller, PageCallerDep
-from hoso.core import jsonx
-from hoso.core.errors import InvalidRequest, NotSupported
+from hoso.core import clock, jsonx
+from hoso.core.errors import InvalidRequest
+from hoso.publichealth.cases import suspected_case
+from hoso.publichealth.definitions import parse_definition
 from hoso.publichealth.tracing.logic import TRACING_LOGIC
+from hoso.store.publichealth_cases import SqlCaseRegistry
 from hoso.store.publichealth_tracing import SqlTracing, TracingBulk
 
 router = APIRouter()
@@ -69,9 +73,34 @@ class StoredDiseaseParams:
         return days, every
 
 
-class UnwiredCaseOpener:
+class RegisterCaseOpener:
+    """A contact with symptoms becomes a suspected case in the case register
+    (`SqlCaseRegistry.open_case`): dates and report deadline from the disease's stored
+    definition (`hoso.publichealth.cases.suspected_case`), the ward the follow-up's, the
+    ward's officers linked by the register. The tracing facade decided and audits."""
+
+    def __init__(self, rows: SqlTracing, registry: SqlCaseRegistry) -> None:
+        self.rows, self.registry = rows, registry
+
     def open_suspected(self, patient_id: str, disease: str, onset_date: str, agent: str) -> int:
-        raise NotSupported("Chưa nối sổ ca bệnh / The case register is not wired in")
+        found = self.rows.disease_definition(disease)
+        if found is None:
+            raise InvalidRequest(f"Chưa có định nghĩa bệnh / No definition of {disease}",
+                                 expression=["disease"])  # fmt: skip
+        version, content = found
+        followup = self.rows.active_followup(patient_id, disease)
+        now = clock.now_us()
+        try:
+            # json, not jsonx: the definitions' floats are floats (catalogue.py reads so)
+            values = suspected_case(parse_definition(json.loads(content)),
+                                    onset_date=onset_date, now_us=now, facility=None,
+                                    ward=followup.ward if followup else None)  # fmt: skip
+        except ValueError as exc:
+            raise InvalidRequest(str(exc), expression=["onset_date"]) from None
+        return self.registry.open_case(
+            disease=disease, definition_version=version, patient_id=patient_id,
+            classification="suspected", new_case=values, agent=agent, now=now,
+            event={"from": "contact", "followup": followup.id if followup else None})
 
 
 def tracing_of(request: Request) -> tuple[ContactTracing, ChainSnapshots]:
@@ -80,14 +109,16 @@ def tracing_of(request: Request) -> tuple[ContactTracing, ChainSnapshots]:
 
 def facades_of(state: Any) -> tuple[ContactTracing, ChainSnapshots]:
     """The facades on `app.state`, made on first use from what the app was given:
-    `ph_disease_params`, `ph_case_opener`, `ph_ward_stations` (else the defaults above)."""
+    `ph_disease_params`, `ph_case_opener`, `ph_ward_stations` (else the stored
+    definitions, the case register, and no ward stations)."""
     made = getattr(state, "ph_tracing", None)
     if made is None:
         rows = SqlTracing(state.store.engine)
         tracing = ContactTracing(
             rows, TRACING_LOGIC,
             getattr(state, "ph_disease_params", None) or StoredDiseaseParams(rows),
-            getattr(state, "ph_case_opener", None) or UnwiredCaseOpener(),
+            getattr(state, "ph_case_opener", None)
+            or RegisterCaseOpener(rows, SqlCaseRegistry(state.store.engine)),
             getattr(state, "ph_ward_stations", None) or MappedStations({}))  # fmt: skip
         made = (tracing, ChainSnapshots(tracing, TracingBulk(state.store.engine), TRACING_LOGIC))
         state.ph_tracing = made

@@ -362,9 +362,14 @@ class SqlTracing:
     # -- the disease's current definition (until the lead's definitions are wired) -------
     def disease_content(self, code: str) -> str | None:
         """The JSON of the newest enabled version of a disease's definition."""
-        query = (sa.select(ph_disease.c.content)
+        found = self.disease_definition(code)
+        return found[1] if found else None
+
+    def disease_definition(self, code: str) -> tuple[int, str] | None:
+        """(version, JSON) of the newest enabled version of a disease's definition."""
+        query = (sa.select(ph_disease.c.version, ph_disease.c.content)
                  .where(ph_disease.c.code == code, ph_disease.c.enabled.is_(True))
                  .order_by(ph_disease.c.version.desc()))  # fmt: skip
         with self._tx(write=False) as conn:
             found = conn.execute(query).first()
-        return str(found[0]) if found else None
+        return (int(found[0]), str(found[1])) if found else None
