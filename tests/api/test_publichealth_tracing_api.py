@@ -235,3 +235,19 @@ def test_with_the_stored_definition_and_the_case_register(app: FastAPI, client: 
     assert case.deadline_at > case.diagnosed_at
     officer.close()
     station.close()
+
+
+def test_the_grace_period_is_configured(tracing: Tracing, client: TestClient,
+                                        store: SqlStore) -> None:  # fmt: skip
+    from hoso.publichealth.tracing.followup import ClosingRules
+
+    tracing.app.state.ph_closing_rules = ClosingRules(grace_days=10)
+    source = _source(client, store)
+    officer = tracing.as_("officer", OFFICER_A)
+    made = officer.post("/api/publichealth/contacts", json={
+        "disease": "measles", "source_patient": source, "target": resident_at(2),
+        "last_exposure": day(-26), "ward": WARD}).json()  # fmt: skip
+    assert made["followup"]["end"] == day(-5)  # ended 5 days ago, no visit
+    assert client.post("/api/publichealth/followups/close", json={}).json()["lost"] == 0
+    later = client.post("/api/publichealth/followups/close", json={"today": day(6)}).json()
+    assert later["lost"] == 1  # 11 days past the end > 10

@@ -37,7 +37,7 @@ from hoso.core import clock, jsonx
 from hoso.core.errors import InvalidRequest
 from hoso.publichealth.cases import suspected_case
 from hoso.publichealth.definitions import parse_definition
-from hoso.publichealth.tracing.logic import TRACING_LOGIC
+from hoso.publichealth.tracing.logic import TRACING_LOGIC, TracingRules
 from hoso.store.publichealth_cases import SqlCaseRegistry
 from hoso.store.publichealth_tracing import SqlTracing, TracingBulk
 
@@ -109,18 +109,20 @@ def tracing_of(request: Request) -> tuple[ContactTracing, ChainSnapshots]:
 
 def facades_of(state: Any) -> tuple[ContactTracing, ChainSnapshots]:
     """The facades on `app.state`, made on first use from what the app was given:
-    `ph_disease_params`, `ph_case_opener`, `ph_ward_stations` (else the stored
-    definitions, the case register, and no ward stations)."""
+    `ph_disease_params`, `ph_case_opener`, `ph_ward_stations`, `ph_closing_rules` (else
+    the stored definitions, the case register, no ward stations, a 2-day grace)."""
     made = getattr(state, "ph_tracing", None)
     if made is None:
         rows = SqlTracing(state.store.engine)
+        rules = getattr(state, "ph_closing_rules", None)  # a ClosingRules: grace, share seen
+        logic = TracingRules(rules) if rules is not None else TRACING_LOGIC
         tracing = ContactTracing(
-            rows, TRACING_LOGIC,
+            rows, logic,
             getattr(state, "ph_disease_params", None) or StoredDiseaseParams(rows),
             getattr(state, "ph_case_opener", None)
             or RegisterCaseOpener(rows, SqlCaseRegistry(state.store.engine)),
             getattr(state, "ph_ward_stations", None) or MappedStations({}))  # fmt: skip
-        made = (tracing, ChainSnapshots(tracing, TracingBulk(state.store.engine), TRACING_LOGIC))
+        made = (tracing, ChainSnapshots(tracing, TracingBulk(state.store.engine), logic))
         state.ph_tracing = made
     return made  # type: ignore[no-any-return]
 
