@@ -8,7 +8,7 @@ see (a `Visibility` the store enforces in SQL) and what they may write.
   as their author, by Consent or by break-the-glass; writes for patients in their care.
 - facility system: its facility's patients and what it wrote; writes stamped with it.
 - public-health officer: everything de-identified, except persons named in a case
-  report; writes nothing.
+  report; writes nothing but a new Patient (a traced contact not yet on file).
 - data steward: demographics of everyone; writes demographics.
 - data-protection officer: residents' requests (Task) and Consents, no records.
 - administrator: no records.
@@ -84,7 +84,10 @@ def authorize(principal: Principal, resource_type: str, permission: str) -> None
         raise denied(role, f"truy cập hồ sơ {resource_type} / access {resource_type} records")
     if role == roles.DPO and permission in "cd":
         raise denied(role, f"tạo hay xoá {resource_type} / create or delete {resource_type}")
-    if writing and role == roles.OFFICER:
+    # An officer writes no record, with one exception: registering a contact who has no
+    # record yet creates their Patient (through the MPI, which attaches it to the resident
+    # on file when there is one) — issue 18 point 5. Never an update or a delete.
+    if writing and role == roles.OFFICER and (resource_type, permission) != ("Patient", "c"):
         raise denied(role, f"ghi {resource_type} / write {resource_type}")
     if role == roles.STEWARD and resource_type not in DEMOGRAPHIC_TYPES:
         raise denied(role, f"truy cập {resource_type} / access {resource_type}")

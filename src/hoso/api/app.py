@@ -39,6 +39,7 @@ from hoso.api import (
     publichealth_dashboard_routes,
     publichealth_signal_pages,
     publichealth_signal_routes,
+    publichealth_tracing_routes,
     quality_routes,
     review_routes,
     rights_routes,
@@ -156,6 +157,7 @@ ROUTERS = (
     publichealth_signal_routes.router,  # /api/publichealth/signals|foci|population
     publichealth_signal_pages.router,  # /publichealth/signals|foci|population
     publichealth_dashboard_routes.router,  # /api/publichealth/surveillance, /publichealth/
+    publichealth_tracing_routes.router,  # /api/publichealth contacts, follow-ups, chains
     operation_routes.router,
     fhir_routes.router,
 )

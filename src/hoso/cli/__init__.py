@@ -25,6 +25,7 @@ from hoso.cli import (
     sync,
     synth,
     tokens,
+    tracing,
     xml130,
 )
 from hoso.cli.serve import local_base_url
@@ -45,6 +46,7 @@ app.add_typer(mpi.mpi_app, name="mpi")
 app.add_typer(quality.quality_app, name="quality")  # hoso quality run | report
 app.add_typer(surveillance.surveillance_app, name="surveillance")  # detect | rt | cases
 app.add_typer(disease.disease_app, name="disease")  # add | list | seed
+app.add_typer(tracing.tracing_app, name="tracing")  # hoso tracing close | snapshot
 app.command()(records.reindex)
 app.add_typer(audit.audit_app, name="audit")
 # Access: OAuth clients, accounts, keys, tokens, login, demo accounts (docs/security-auth.md).
