@@ -59,10 +59,12 @@ class DiseaseParams(Protocol):
 
 
 class CaseOpener(Protocol):
-    """Open a suspected case for a contact with symptoms (the case store wires it)."""
+    """Open a suspected case for a contact with symptoms, as `repo`'s caller (through
+    the case register's own facade, `hoso.access.publichealth_cases`, which decides and
+    audits the case)."""
 
-    def open_suspected(self, patient_id: str, disease: str, onset_date: str,
-                       agent: str) -> int: ...  # fmt: skip
+    def open_suspected(self, repo: AccessRepository, patient_id: str, disease: str,
+                       onset_date: str) -> int: ...  # fmt: skip
 
 
 class WardStations(Protocol):
@@ -225,7 +227,7 @@ class ContactTracing:
                 # The case first: if the register refuses, nothing of the visit is kept
                 # and the same request can be sent again.
                 onset = check_day(body.get("onset_date", day), "onset_date", not_after=today)
-                case_id = self.cases.open_suspected(found.patient_id, found.disease, onset, agent)
+                case_id = self.cases.open_suspected(repo, found.patient_id, found.disease, onset)
             self.rows.record_visit(followup_id, day, outcome, agent, now)
             if case_id is not None:
                 self.rows.close(followup_id, "became-case", now, case_id)

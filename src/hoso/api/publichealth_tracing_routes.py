@@ -25,9 +25,11 @@ from fastapi import APIRouter, BackgroundTasks, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from starlette.concurrency import run_in_threadpool
 
+from hoso.access.publichealth_cases import CaseAccess
 from hoso.access.publichealth_chains import ChainSnapshots
 from hoso.access.publichealth_input import SUPERVISORS
 from hoso.access.publichealth_tracing import ContactTracing, MappedStations
+from hoso.access.repository import AccessRepository
 from hoso.api.body import read_json
 from hoso.api.deps import RepoDep
 from hoso.api.forms import read_form
@@ -74,15 +76,17 @@ class StoredDiseaseParams:
 
 
 class RegisterCaseOpener:
-    """A contact with symptoms becomes a suspected case in the case register
-    (`SqlCaseRegistry.open_case`): dates and report deadline from the disease's stored
-    definition (`hoso.publichealth.cases.suspected_case`), the ward the follow-up's, the
-    ward's officers linked by the register. The tracing facade decided and audits."""
+    """A contact with symptoms becomes a suspected case in the case register, through
+    its facade as the caller (`CaseAccess.open_case`: decided and audited there): dates
+    and report deadline from the disease's stored definition
+    (`hoso.publichealth.cases.suspected_case`), the ward the follow-up's, the ward's
+    officers and the caller (if an officer) linked."""
 
     def __init__(self, rows: SqlTracing, registry: SqlCaseRegistry) -> None:
         self.rows, self.registry = rows, registry
 
-    def open_suspected(self, patient_id: str, disease: str, onset_date: str, agent: str) -> int:
+    def open_suspected(self, repo: AccessRepository, patient_id: str, disease: str,
+                       onset_date: str) -> int:  # fmt: skip
         found = self.rows.disease_definition(disease)
         if found is None:
             raise InvalidRequest(f"Chưa có định nghĩa bệnh / No definition of {disease}",
@@ -97,9 +101,9 @@ class RegisterCaseOpener:
                                     ward=followup.ward if followup else None)  # fmt: skip
         except ValueError as exc:
             raise InvalidRequest(str(exc), expression=["onset_date"]) from None
-        return self.registry.open_case(
+        return CaseAccess(repo, self.registry).open_case(
             disease=disease, definition_version=version, patient_id=patient_id,
-            classification="suspected", new_case=values, agent=agent, now=now,
+            new_case=values,
             event={"from": "contact", "followup": followup.id if followup else None})
 
 

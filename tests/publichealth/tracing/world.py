@@ -77,7 +77,8 @@ class FakeCases:
     engine: sa.Engine
     opened: list[tuple[str, str, str, str]] = field(default_factory=list)
 
-    def open_suspected(self, patient_id: str, disease: str, onset_date: str, agent: str) -> int:
+    def open_suspected(self, repo: Any, patient_id: str, disease: str, onset_date: str) -> int:
+        agent = repo.principal.agent
         self.opened.append((patient_id, disease, onset_date, agent))
         return add_case(self.engine, patient_id, disease=disease, classification="suspected",
                         onset=onset_date)  # fmt: skip
