@@ -28,13 +28,15 @@ from starlette.concurrency import run_in_threadpool
 from hoso.access.publichealth_cases import CaseAccess
 from hoso.access.publichealth_chains import ChainSnapshots
 from hoso.access.publichealth_input import SUPERVISORS
-from hoso.access.publichealth_tracing import ContactTracing, MappedStations
+from hoso.access.publichealth_tracing import ContactTracing
 from hoso.access.repository import AccessRepository
 from hoso.api.body import read_json
 from hoso.api.deps import RepoDep
 from hoso.api.forms import read_form
 from hoso.api.layout import render_page
 from hoso.api.page_session import PageCaller, PageCallerDep
+from hoso.api.ward_stations import StoreStations
+from hoso.assembly import operator_repository
 from hoso.core import clock, jsonx
 from hoso.core.errors import InvalidRequest
 from hoso.publichealth.cases import suspected_case
@@ -107,6 +109,12 @@ class RegisterCaseOpener:
             event={"from": "contact", "followup": followup.id if followup else None})
 
 
+def _store_stations(state: Any) -> StoreStations:
+    """The stations of the store's Organizations, read as the operator `hoso-stations`."""
+    repo = operator_repository(state.store, "hoso-stations", state.audit_trail)
+    return StoreStations(repo, state.settings.facility_system)
+
+
 def tracing_of(request: Request) -> tuple[ContactTracing, ChainSnapshots]:
     return facades_of(request.app.state)
 
@@ -125,7 +133,7 @@ def facades_of(state: Any) -> tuple[ContactTracing, ChainSnapshots]:
             getattr(state, "ph_disease_params", None) or StoredDiseaseParams(rows),
             getattr(state, "ph_case_opener", None)
             or RegisterCaseOpener(rows, SqlCaseRegistry(state.store.engine)),
-            getattr(state, "ph_ward_stations", None) or MappedStations({}))  # fmt: skip
+            getattr(state, "ph_ward_stations", None) or _store_stations(state))  # fmt: skip
         made = (tracing, ChainSnapshots(tracing, TracingBulk(state.store.engine), logic))
         state.ph_tracing = made
     return made  # type: ignore[no-any-return]
