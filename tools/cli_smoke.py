@@ -193,6 +193,14 @@ def surveillance_commands(smoke: Smoke) -> None:
     smoke.hoso("surveillance", "detect", "--method", "ears-c1", "--input", "series.csv",
                "--output", "alarms.csv")  # fmt: skip
     expect("upperbound" in (smoke.work / "alarms.csv").read_text(), "detect: no output", "")
+    smoke.hoso("surveillance", "population", "synth", "--year", "2026")
+    (smoke.work / "population.csv").write_text("ward,year,population\n26740,2025,47000\n",
+                                               encoding="utf-8")  # fmt: skip
+    smoke.hoso("surveillance", "population", "load", "population.csv")
+    out = smoke.hoso("surveillance", "daily", "--format", "json")
+    expect('"signals_added"' in out, "surveillance daily: no summary", out)
+    smoke.hoso("tracing", "close")
+    smoke.hoso("tracing", "snapshot", "--disease", "dengue")
 
 
 def access_commands(smoke: Smoke) -> None:

@@ -110,9 +110,12 @@ class RegisterCaseOpener:
 
 
 def _store_stations(state: Any) -> StoreStations:
-    """The stations of the store's Organizations, read as the operator `hoso-stations`."""
-    repo = operator_repository(state.store, "hoso-stations", state.audit_trail)
-    return StoreStations(repo, state.settings.facility_system)
+    """The stations of the store's Organizations, read as the operator `hoso-stations`
+    (the repository made on the first look-up: the commands that need no station, such
+    as `hoso tracing close`, have no server's audit trail)."""
+    return StoreStations(lambda: operator_repository(state.store, "hoso-stations",
+                                                     state.audit_trail),
+                         state.store.settings.facility_system)  # fmt: skip
 
 
 def tracing_of(request: Request) -> tuple[ContactTracing, ChainSnapshots]:

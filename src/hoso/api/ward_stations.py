@@ -44,7 +44,9 @@ def station_map(organizations: list[dict[str, Any]], facility_system: str) -> di
 
 class StoreStations:
     def __init__(self, repo: Any, facility_system: str) -> None:
-        self.repo, self.facility_system = repo, facility_system
+        """`repo`: the operator's repository, or a callable that makes it when first
+        needed."""
+        self._repo, self.facility_system = repo, facility_system
         self._lock = threading.Lock()
         self._loaded_at = -REFRESH_SECONDS
         self._stations: dict[str, str] = {}
@@ -56,12 +58,17 @@ class StoreStations:
                 self._loaded_at = time.monotonic()
             return self._stations
 
+    def repo(self) -> Any:
+        if callable(self._repo) and not hasattr(self._repo, "search"):
+            self._repo = self._repo()
+        return self._repo
+
     def _organizations(self) -> list[dict[str, Any]]:
         found: list[dict[str, Any]] = []
         params = [("_count", str(PAGE)), ("_total", "none")]
         cursor = None
         while True:
-            page = self.repo.search("Organization", params, cursor=cursor)
+            page = self.repo().search("Organization", params, cursor=cursor)
             found += [dict(jsonx.loads(hit.content)) for hit in page.matches]
             cursor = page.next_cursor
             if not cursor or len(found) > 200_000:

@@ -94,14 +94,10 @@ def daily(day: Annotated[str | None, typer.Option("--date", help="YYYY-MM-DD (m�
           format: Annotated[str, typer.Option("--format", help="text | json")] = "text",
           database_url: DatabaseUrl = None) -> None:  # fmt: skip
     """Chạy phát hiện dịch hằng ngày / Run the daily detection: every enabled disease ×
-    ward (and the city) × method; alarms become signals, foci are suggested."""
-    from hoso.access.audit_record import EXECUTE
-    from hoso.access.publichealth_surveillance import SurveillanceGate
-    from hoso.core import clock
-    from hoso.publichealth.daily import DailyRun, run_daily
-    from hoso.publichealth.disease_rules import stored_rules
-    from hoso.store.publichealth_cases import SqlCaseRegistry
-    from hoso.store.publichealth_series import SqlSurveillance
+    ward (and the city) × method; alarms become signals, foci are suggested; then the
+    follow-ups that are over are closed (what `hoso serve` does once a day)."""
+    from hoso.cli.daily_jobs import run_daily_jobs
+    from hoso.publichealth.daily import DailyRun
 
     try:
         when = date.fromisoformat(day) if day else datetime.now(HCMC).date()
@@ -111,15 +107,8 @@ def daily(day: Annotated[str | None, typer.Option("--date", help="YYYY-MM-DD (m�
         fail("--format là text hoặc json / --format is text or json")
     store = _open(database_url)
     try:
-        rows = SqlSurveillance(store.engine)
         with as_operator(store) as repo:
-            done: DailyRun = SurveillanceGate(rows).act(
-                repo, EXECUTE, "surveillance-daily", "ph_signal",
-                lambda _: run_daily(rows, stored_rules(d.content for d in SqlCaseRegistry(
-                    store.engine).definitions()), when,
-                                    clock.now_us()),
-                lambda r: f"{r.day}: {r.signals_added} tín hiệu / signals, "
-                          f"{r.foci_suggested} ổ dịch đề xuất / foci suggested")  # fmt: skip
+            done: DailyRun = run_daily_jobs(store, repo, when)
     finally:
         store.engine.dispose()
     if format == "json":
