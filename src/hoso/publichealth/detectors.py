@@ -17,12 +17,15 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, fields, replace
 from typing import Any, Protocol
 
+import numpy as np
+
 from hoso.core.errors import InvalidRequest
 from hoso.publichealth.detection import (
     NOUFAILY,
     CountSeries,
     FarringtonControl,
     farrington_flexible,
+    farrington_flexible_many,
 )
 from hoso.publichealth.detection.ears import ears_c
 
@@ -92,6 +95,23 @@ def _farrington(base: FarringtonControl, controls: Mapping[str, Any]) -> Detecto
                         for e, u, a in zip(done.expected, done.upperbound, done.alarm,
                                            strict=True)]  # fmt: skip
 
+    def latest_many(rows: Sequence[Sequence[int]],
+                    populations: Sequence[Sequence[int] | None]) -> list[Judgement]:  # fmt: skip
+        """The last week of many series of one calendar in one batched fit (the daily
+        job's shape: a disease's wards), equal to judging each alone."""
+        n = len(rows[0]) if rows else 0
+        if n < needed:
+            return [Judgement(None, None, None)] * len(rows)
+        offset = control.population_offset and all(p is not None for p in populations)
+        done = farrington_flexible_many(
+            np.asarray(rows, dtype=float), CountSeries.weekly(rows[0]),
+            control if offset else replace(control, population_offset=False), [n],
+            np.asarray(populations, dtype=float) if offset else None)  # fmt: skip
+        return [Judgement(_number(e), _number(u), None if math.isnan(a) else bool(a))
+                for e, u, a in zip(done.expected[:, 0], done.upperbound[:, 0],
+                                   done.alarm[:, 0], strict=True)]  # fmt: skip
+
+    judge_weeks.latest_many = latest_many  # type: ignore[attr-defined]
     return judge_weeks
 
 

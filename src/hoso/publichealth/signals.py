@@ -51,17 +51,24 @@ def judge_areas(rule: DiseaseRule, series: Mapping[str, AreaSeries], week: date,
     """Every method of `rule` over every area's weekly series ending at `week`: the
     alarms of that week. `populations`: each area's residents per week, for methods
     with a population offset (an area without a figure for every week gets None)."""
+    # A ward without a case in the whole history raises nothing.
+    areas = [(area, weekly) for area, weekly in series.items()
+             if weekly.counts and weekly.periods[-1] == week and any(weekly.counts)]  # fmt: skip
+    people = [(populations or {}).get(area) for area, _weekly in areas]
     alarms = []
     for spec in rule.methods:
         detect = detector_for(spec.method, spec.params, registry)
-        for area, weekly in series.items():
-            if not weekly.counts or weekly.periods[-1] != week or not any(weekly.counts):
-                continue  # a ward without a case in the whole history raises nothing
-            people = (populations or {}).get(area)
-            judged = detect(list(weekly.counts), list(people) if people else None, judge=1)[-1]
-            if judged.alarm:
+        batched = getattr(detect, "latest_many", None)
+        if batched is not None and areas:  # one batched fit for all the areas
+            judged = batched([list(w.counts) for _a, w in areas],
+                             [list(p) if p else None for p in people])  # fmt: skip
+        else:
+            judged = [detect(list(w.counts), list(p) if p else None, judge=1)[-1]
+                      for (_a, w), p in zip(areas, people, strict=True)]  # fmt: skip
+        for (area, weekly), found in zip(areas, judged, strict=True):
+            if found.alarm:
                 alarms.append(Alarm(rule.code, area, week.isoformat(), spec.method,
-                                    weekly.counts[-1], judged.expected, judged.upperbound))
+                                    weekly.counts[-1], found.expected, found.upperbound))
     return alarms
 
 
