@@ -31,7 +31,7 @@ c. the chain page `/publichealth/chains/{id}.html` of the largest chain (node ca
    and parsed) and again (cached), and the snapshot's JSON;
 d. the indicators over the last 28 days.
 Results: `bench/results/outbreak-chains-<backend>[-LABEL].json` and printed; the
-figures of docs/performance-contact-tracing.md come from them.
+figures of docs/performance.md, "Contact tracing and chains" come from them.
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """The surveillance daily job and its grouping query on 100,000 synthetic cases
-(docs/performance-surveillance.md): 40 diseases over 168 wards and 5 years, wards
+(docs/performance.md, "Counts and the daily job"): 40 diseases over 168 wards and 5 years, wards
 weighted as the synthetic city weights them (`hoso.synth.places.ward_weight`), dengue
 seasonal (June–November), the rest flat; then
 

@@ -2,7 +2,8 @@
 (`hoso.access.publichealth_surveillance` is its only user besides the daily job).
 
 Counts are grouped in the database — by disease, ward and day or ISO week — so a year of
-100,000 cases comes back as at most a few thousand rows (docs/performance-surveillance.md).
+100,000 cases comes back as at most a few thousand rows (docs/performance.md,
+"Counts and the daily job").
 A week is named by its Monday: SQLite's `date(d, 'weekday 0', '-6 days')`, PostgreSQL's
 `date_trunc('week', d)`, the same ISO weeks. Each call is one short transaction; a
 decision on a signal or a focus is one conditional UPDATE (two officers deciding at once:
