@@ -64,7 +64,7 @@ def test_demo_names_a_steward_and_whom_each_page_is_for(
     record_url = f"{BASE}/fhir/Patient/{patient}/$everything"
     assert set(who) == {f"{BASE}/", f"{BASE}/api/mpi/review.html",
                         f"{BASE}/api/quality/scorecard.html", record_url,
-                        f"{BASE}/fhir/Patient"}  # fmt: skip
+                        f"{BASE}/fhir/Patient", f"{BASE}/publichealth/cases"}  # fmt: skip
     review = who[f"{BASE}/api/mpi/review.html"]
     assert "dl.demo" in review and f"{pairs} cặp chờ xem xét / pairs to review" in review
     assert "cb.demo" not in review  # an officer may not open the queue
@@ -73,6 +73,7 @@ def test_demo_names_a_steward_and_whom_each_page_is_for(
     record = who[record_url]
     assert cccd in record and "bs.demo" in record
     assert "cb.demo" in who[f"{BASE}/fhir/Patient"]
+    assert "cb.demo" in who[f"{BASE}/publichealth/cases"]
 
     # What the guide promises the steward is there, through the steward's own door.
     with as_caller(store, staff(roles.STEWARD)) as repo:

@@ -73,7 +73,9 @@ def test_the_daily_job_stores_alarms_once(database_url: str) -> None:
                  database_url=database_url)  # fmt: skip
     assert first.returncode == 0, first.stderr
     run = json.loads(first.stdout)
-    assert run["week"] == "2026-11-23" and run["signals_added"] == 2  # the ward, the city
+    # The ward and the city, each by dengue's Farrington (its definition) and the city's
+    # four-week view.
+    assert run["week"] == "2026-11-23" and run["signals_added"] == 4
     again = hoso("surveillance", "daily", "--date", day.isoformat(), "--format", "json",
                  database_url=database_url)  # fmt: skip
     assert json.loads(again.stdout)["signals_added"] == 0
@@ -81,7 +83,8 @@ def test_the_daily_job_stores_alarms_once(database_url: str) -> None:
     try:
         with engine.connect() as conn:
             count = conn.execute(sa.text("SELECT count(*) FROM ph_signal")).scalar_one()
-        assert count == 2
+            methods = set(conn.execute(sa.text("SELECT method FROM ph_signal")).scalars())
+        assert count == 4 and methods == {"farrington", "four-week"}
     finally:
         engine.dispose()
     bad = hoso("surveillance", "daily", "--date", "07/12/2026", database_url=database_url)
