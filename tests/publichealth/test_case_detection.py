@@ -227,3 +227,18 @@ def test_a_contact_who_falls_ill_is_opened_as_a_suspected_case(
     with pytest.raises(ValueError):
         suspected_case(definition.definition, onset_date="2999-01-01", ward=None,
                        facility=None, now_us=1_796_000_000_000_000)  # fmt: skip
+
+
+def test_a_diagnosis_refuted_in_the_same_batch_is_noted_in_commit_order(
+    store: SqlStore, city: tuple[AccessRepository, Any]
+) -> None:
+    repo, detector = city
+    pid = _patient(repo)
+    made = repo.create(diagnosis(pid, "A00", onset="2026-11-28", recorded="2026-11-29"))
+    refuted = diagnosis(pid, "A00", onset="2026-11-28", recorded="2026-11-29", status="refuted")
+    repo.update("Condition", made.stored.id, {**refuted, "id": made.stored.id})
+    while detector.step():  # both changes in one batch
+        pass
+    (case,) = _cases(store, repo)
+    events = case_access(store, repo).history(case.id)["events"]
+    assert [e[1] for e in events] == ["created", "evidence-withdrawn"]

@@ -135,32 +135,41 @@ class CaseDetector:
         if not changes:
             return 0
         definitions = self.catalogue.enabled()
-        found: list[Evidence] = []
+        pending: list[Evidence] = []
         for change in changes:
-            found += self._evidence(change, definitions)
-        wards = self._wards({e.patient_id for e in found})
-        items = [self._item(e, definitions, wards.get(e.patient_id)) for e in found]
-        for result in self.sink.apply_evidence(items) if items else []:
-            if result is not None:
-                self.made += result[1]
-                self.updated += not result[1]
+            found, withdrawn = self._evidence(change, definitions)
+            pending += found
+            if withdrawn:  # in commit order: what came before it is applied first
+                self._apply(pending, definitions)
+                pending = []
+                self.sink.withdraw_evidence(change.resource_type, change.id)
+        self._apply(pending, definitions)
         self.feed.advance(self.owner, changes[-1].position, lease_us=LEASE_US,
                           sent=len(changes), rate=0.0)  # fmt: skip
         return len(changes)
 
-    def _evidence(self, change: Change, definitions: Sequence[Any]) -> list[Evidence]:
-        """The evidence a change gives; withdrawn evidence is noted on its cases now."""
+    def _apply(self, found: list[Evidence], definitions: Sequence[Any]) -> None:
+        if not found:
+            return
+        wards = self._wards({e.patient_id for e in found})
+        items = [self._item(e, definitions, wards.get(e.patient_id)) for e in found]
+        for result in self.sink.apply_evidence(items):
+            if result is not None:
+                self.made += result[1]
+                self.updated += not result[1]
+
+    def _evidence(self, change: Change, definitions: Sequence[Any]
+                  ) -> tuple[list[Evidence], bool]:  # fmt: skip
+        """The evidence a change gives, and whether it withdraws what it gave before
+        (deleted, refuted, entered in error)."""
         if change.deleted:
-            self.sink.withdraw_evidence(change.resource_type, change.id)
-            return []
+            return [], True
         if not change.content or not change.patient_id:
-            return []
+            return [], False
         found = evidence_in(jsonx.loads(change.content), resource_id=change.id,
                             version=change.version, patient_id=change.patient_id,
                             arrived_us=change.committed_us, definitions=definitions)  # fmt: skip
-        if any(e.withdrawn for e in found):
-            self.sink.withdraw_evidence(change.resource_type, change.id)
-        return [e for e in found if not e.withdrawn]
+        return [e for e in found if not e.withdrawn], any(e.withdrawn for e in found)
 
     def _item(self, evidence: Evidence, definitions: Sequence[Any], ward: str | None
               ) -> EvidenceItem:  # fmt: skip
