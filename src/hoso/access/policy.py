@@ -7,8 +7,9 @@ see (a `Visibility` the store enforces in SQL) and what they may write.
   break-the-glass grant), otherwise the emergency summary; sensitive categories only
   as their author, by Consent or by break-the-glass; writes for patients in their care.
 - facility system: its facility's patients and what it wrote; writes stamped with it.
-- public-health officer: everything de-identified, except persons named in a case
-  report; writes nothing but a new Patient (a traced contact not yet on file).
+- public-health officer: everything de-identified, except the persons of the cases
+  linked to them and their contacts (the case link); writes nothing but a new Patient
+  (a traced contact not yet on file).
 - data steward: demographics of everyone; writes demographics.
 - data-protection officer: residents' requests (Task) and Consents, no records.
 - administrator: no records.
