@@ -89,8 +89,8 @@ class Smoke:
         """Run `hoso ARGS` in the work folder; its stdout. The command path (the longest
         prefix of ARGS naming a command) is marked exercised."""
         words = [a for a in args if not a.startswith("-")]
-        path = next((" ".join(words[:n]) for n in (3, 2, 1) if " ".join(words[:n]) in self.commands),
-                    None)  # fmt: skip
+        path = next((" ".join(words[:n]) for n in (3, 2, 1)
+                     if " ".join(words[:n]) in self.commands), None)  # fmt: skip
         if path is None:
             raise SmokeFailed(f"not a hoso command: {' '.join(args)}")
         started = time.monotonic()
