@@ -125,3 +125,13 @@ def test_an_officer_adds_an_emerging_disease_and_it_is_versioned(
     codes = {d["code"] for d in officer.get("/api/publichealth/diseases").json()["diseases"]}
     assert {"dengue", "measles", "nipah", "tuberculosis", "cholera"} <= codes
     assert officer.get("/api/publichealth/diseases/none-such").status_code == 404
+
+
+def test_the_count_of_all_cases_is_the_citys_never_a_wards(
+    app: FastAPI, outbreak: dict[str, str]
+) -> None:
+    other = as_role(app, "officer", OTHER)
+    for query in ("", "?ward=26740", "?ward=26743", "?facility=79001"):
+        listing = other.get(f"/api/publichealth/cases{query}").json()
+        assert (listing["total_mine"], listing["total_all"]) == (0, 1), query
+    assert other.get("/api/publichealth/cases?disease=measles").json()["total_all"] == 0

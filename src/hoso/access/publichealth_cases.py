@@ -181,12 +181,16 @@ class CaseAccess:
                 "officers": self.rows.officers(case_id)}  # fmt: skip
 
     def cases(self, *, offset: int, limit: int, **filters: Any) -> tuple[list[Any], int, int]:
-        """(the caller's cases on this page, how many are theirs, how many in all)."""
+        """(the caller's cases on this page, how many are theirs, how many in all). The
+        count of all is the city's (by disease and classification, never by ward or
+        facility for an officer): a ward's small counts are the dashboard's to show or
+        suppress (docs/surveillance-dashboard.md), not this list's."""
         self._require(CASE_WORKERS, "đọc ca bệnh / read cases")
         officer = self._linked()
         page = self.rows.cases(officer=officer, offset=offset, limit=limit, **filters)
         mine = self.rows.count(officer=officer, **filters)
-        every = mine if officer is None else self.rows.count(officer=None, **filters)
+        city = {k: v for k, v in filters.items() if k in ("disease", "classification")}
+        every = mine if officer is None else self.rows.count(officer=None, **city)
         if page:
             self.repo.audit(READ, "case-report", patients=tuple(c.patient_id for c in page),
                             entities=tuple(f"case:{c.id}" for c in page))  # fmt: skip
