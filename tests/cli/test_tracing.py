@@ -7,18 +7,21 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from hoso.core import jsonx
+from hoso.publichealth.definitions import packaged_definitions
 from hoso.store.publichealth_schema import ph_contact, ph_disease, ph_followup
 from hoso.store.sql_store import SqlStore
 from tests.cli.conftest import hoso
 from tests.publichealth.tracing.world import add_case, day
+
+MEASLES = next(d.document for d in packaged_definitions() if d.code == "measles")
 
 
 def test_snapshot_and_close(store: SqlStore, database_url: str) -> None:
     with store.engine.begin() as conn:
         conn.execute(sa.insert(ph_disease).values(
             code="measles", version=1, enabled=True, created_by="t", created_at=0,
-            content=jsonx.dumps_str({"followup": {"days": 21,  # as definitions.py writes it
-                                                  "visit_every_days": 1}})))  # fmt: skip
+            # The shipped definition: follow-up 21 days, a visit a day.
+            content=jsonx.dumps_str(MEASLES)))  # fmt: skip
         conn.execute(sa.insert(ph_contact).values(
             disease="measles", source_patient="a", target_patient="b",
             first_exposure=day(-40), last_exposure=day(-40), setting="household",

@@ -122,11 +122,7 @@ def _apply(request: Request, caller: PageCaller, number: int, action: str,
            fields: dict[str, Any]) -> None:  # fmt: skip
     access = cases_for(request, caller.repo)
     found = access.case(number)
-    if action == "classification":
-        changes, events = case_reports.classification_change(found, fields)
-    elif action == "epi":
-        body = {k: v for k, v in fields.items() if v != ""}
-        changes, events = case_reports.epi_change(found, body)
-    else:
-        changes, events = case_reports.closing(found, fields)
+    if action == "epi":  # a form sends its empty fields; the API would not
+        fields = {k: v for k, v in fields.items() if v != ""}
+    changes, events = case_reports.case_change(action, found, None, fields)
     access.change_case(number, changes, events)

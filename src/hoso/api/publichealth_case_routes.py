@@ -142,7 +142,7 @@ def case(case_id: str, request: Request, repo: RepoDep) -> Response:
 
 @router.post("/cases/{case_id}/{action}")
 async def change_case(case_id: str, action: str, request: Request, repo: RepoDep) -> Response:
-    if action not in ("classification", "severity", "epi", "close", "officers"):
+    if action not in (*case_reports.ACTIONS, "officers"):
         raise ResourceNotFound(f"Không có thao tác / no action {action[:40]}")
     body = await read_json(request, request.app.state.settings, max_bytes=16 * 1024)
     if not isinstance(body, dict):
@@ -160,19 +160,10 @@ def _change(request: Request, repo: AccessRepository, number: int, action: str,
             raise InvalidRequest("officer: 'account:<id>'")
         access.link_officer(number, officer)
         return JSONResponse({"officers": access.history(number)["officers"]})
-    if action == "classification":
-        changes, events = case_reports.classification_change(found, body)
-    elif action == "severity":
-        stored = catalogue_for(request, repo).get(found.disease)
-        if stored is None:
-            raise InvalidRequest("Bệnh không còn định nghĩa / the disease has no definition")
-        changes, events = case_reports.severity_change(found, stored.definition, body)
-    elif action == "epi":
-        changes, events = case_reports.epi_change(found, body)
-    else:
-        changes, events = case_reports.closing(found, body)
+    stored = catalogue_for(request, repo).get(found.disease)
+    changes, events = case_reports.case_change(action, found,
+                                               stored.definition if stored else None, body)
     changed = access.change_case(number, changes, events)
-    stored = catalogue_for(request, repo).get(changed.disease)
     return JSONResponse(case_reports.case_json(changed, stored.definition if stored else None,
                                                person=None, now_us=clock.now_us()))  # fmt: skip
 

@@ -64,7 +64,18 @@ def install(app: FastAPI) -> None:
     state.ph_series_rows = rows
     state.ph_gate = SurveillanceGate(rows)
     definitions = SqlCaseRegistry(state.store.engine)
-    state.ph_catalogue = lambda: stored_rules(d.content for d in definitions.definitions())
+    parsed: dict[tuple[int, int], DiseaseCatalogue] = {}
+
+    def current_rules() -> DiseaseCatalogue:
+        """The rules parsed once per set of definitions (the stamp changes whenever one
+        is added), not on every page."""
+        stamp = definitions.max_definition_version()
+        if stamp not in parsed:
+            parsed.clear()
+            parsed[stamp] = stored_rules(d.content for d in definitions.definitions())
+        return parsed[stamp]
+
+    state.ph_catalogue = current_rules
     state.ph_rt_estimator = epiestim_estimator
 
 

@@ -37,7 +37,7 @@ from hoso.api.layout import render_page
 from hoso.api.page_session import PageCaller, PageCallerDep
 from hoso.api.ward_stations import StoreStations
 from hoso.assembly import operator_repository
-from hoso.core import clock, jsonx
+from hoso.core import clock
 from hoso.core.errors import InvalidRequest
 from hoso.publichealth.cases import suspected_case
 from hoso.publichealth.definitions import parse_definition
@@ -52,10 +52,9 @@ NO_STORE = {"Cache-Control": "no-store"}
 
 
 class StoredDiseaseParams:
-    """Follow-up period and visit frequency from the disease's stored definition:
-    `followup: {days, visit_every_days}` as `hoso.publichealth.definitions` writes it
-    (or `followup_days`/`visit_every_days` at the top level or under `contacts`), until
-    the definitions' own reader is wired in as `app.state.ph_disease_params`."""
+    """Follow-up period and visit frequency from the disease's current definition, read
+    as `hoso.publichealth.definitions` reads every definition (one parser, not a second
+    reading of the JSON)."""
 
     def __init__(self, rows: SqlTracing) -> None:
         self.rows = rows
@@ -64,17 +63,11 @@ class StoredDiseaseParams:
         text = self.rows.disease_content(code)
         if text is None:
             raise KeyError(code)
-        content = jsonx.loads(text)
-        if isinstance(content.get("followup"), dict):
-            days = content["followup"].get("days")
-            every = content["followup"].get("visit_every_days", 1)
-        else:
-            part = content.get("contacts") if isinstance(content.get("contacts"), dict) \
-                else content  # fmt: skip
-            days, every = part.get("followup_days"), part.get("visit_every_days", 1)
-        if not isinstance(days, int) or not isinstance(every, int):
-            raise KeyError(code)
-        return days, every
+        try:
+            definition = parse_definition(json.loads(text))
+        except ValueError:  # a row written by hand that no longer parses: no such disease
+            raise KeyError(code) from None
+        return definition.followup_days, definition.visit_every_days
 
 
 class RegisterCaseOpener:

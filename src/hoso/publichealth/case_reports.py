@@ -20,8 +20,8 @@ from hoso.core import clock
 from hoso.core.errors import InvalidRequest
 from hoso.publichealth.definitions import CLASSIFICATIONS, DiseaseDefinition
 
-__all__ = ["case_json", "classification_change", "closing", "epi_change", "fhir_case_report",
-           "national_report", "severity_change"]  # fmt: skip
+__all__ = ["ACTIONS", "case_change", "case_json", "classification_change", "closing",
+           "epi_change", "fhir_case_report", "national_report", "severity_change"]  # fmt: skip
 
 OUTCOMES = ("recovered", "died", "unknown")
 VACCINATED = ("yes", "no", "unknown")
@@ -94,6 +94,26 @@ def closing(case: Any, body: dict[str, Any]
     if case.status == "closed":
         raise InvalidRequest("Ca bệnh đã đóng / the case is already closed")
     return {"status": "closed"}, [("closed", {"reason": _reason(body)})]
+
+
+ACTIONS = ("classification", "severity", "epi", "close")
+
+
+def case_change(action: str, case: Any, definition: DiseaseDefinition | None,
+                body: dict[str, Any]) -> tuple[dict[str, Any], list[tuple[str, dict[str, Any]]]]:
+    """What an officer's `action` changes in the case, validated (the API and the pages
+    both call this)."""
+    if action == "classification":
+        return classification_change(case, body)
+    if action == "severity":
+        if definition is None:
+            raise InvalidRequest("Bệnh không còn định nghĩa / the disease has no definition")
+        return severity_change(case, definition, body)
+    if action == "epi":
+        return epi_change(case, body)
+    if action == "close":
+        return closing(case, body)
+    raise InvalidRequest(f"Không có thao tác / no action {action[:40]}")
 
 
 def _day(value: Any, name: str, *, not_before: str) -> str:
