@@ -9,13 +9,19 @@ they follow the schedule's counting rules (minimum ages and intervals, combinati
 
 from __future__ import annotations
 
+import csv
+import io
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from hoso.core.errors import InvalidRequest
 from hoso.programmes.immunisation.schedule import Schedule
 
-__all__ = ["CoverageRow", "cohort_coverage"]
+__all__ = ["CoverageRow", "cohort_coverage", "parse_cohorts"]
+
+_WARD = re.compile(r"^\d{5}$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,3 +60,25 @@ def cohort_coverage(schedule: Schedule, measures: Sequence[Mapping[str, Any]],
                                     sum(1 for c in counts if c >= dose.number), registered,
                                     denominator, basis))  # fmt: skip
     return rows
+
+
+def parse_cohorts(text: str) -> list[tuple[str, int, int]]:
+    """`ward,birth_year,children` lines, all checked before any is stored."""
+    reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
+    header = [h.strip().lower() for h in next(reader, [])]
+    if header != ["ward", "birth_year", "children"]:
+        raise InvalidRequest("Dòng 1: ward,birth_year,children / Line 1: ward,birth_year,children")
+    found = []
+    for line, cells in enumerate(reader, start=2):
+        if not any(c.strip() for c in cells):
+            continue
+        if len(cells) != 3 or not _WARD.match(cells[0].strip()) or not all(
+                c.strip().isascii() and c.strip().isdigit() for c in cells[1:]):  # fmt: skip
+            raise InvalidRequest(f"Dòng {line}: không hợp lệ / Line {line}: invalid",
+                                 expression=[f"line {line}"])  # fmt: skip
+        ward, year, children = cells[0].strip(), int(cells[1]), int(cells[2])
+        if not 1990 <= year <= 2100 or not 0 <= children <= 200_000:
+            raise InvalidRequest(f"Dòng {line}: ngoài khoảng / Line {line}: out of range",
+                                 expression=[f"line {line}"])  # fmt: skip
+        found.append((ward, year, children))
+    return found
