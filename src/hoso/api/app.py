@@ -34,6 +34,8 @@ from hoso.api import (
     login_routes,
     metrics_routes,
     operation_routes,
+    programme_immunisation_pages,
+    programme_immunisation_routes,
     publichealth_case_pages,
     publichealth_case_routes,
     publichealth_dashboard_routes,
@@ -158,6 +160,8 @@ ROUTERS = (
     publichealth_signal_pages.router,  # /publichealth/signals|foci|population
     publichealth_dashboard_routes.router,  # /api/publichealth/surveillance, /publichealth/
     publichealth_tracing_routes.router,  # /api/publichealth contacts, follow-ups, chains
+    programme_immunisation_routes.router,  # /api/programmes/immunisation: doses, coverage
+    programme_immunisation_pages.router,  # /programmes/immunisation: the session, coverage
     operation_routes.router,
     fhir_routes.router,
 )

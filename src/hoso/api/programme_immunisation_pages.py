@@ -61,7 +61,7 @@ def _child_page(request: Request, caller: PageCaller, pid: str, *, error: str | 
                 ) -> HTMLResponse:  # fmt: skip
     access = immunisation_for(request, caller.repo)
     view = access.child(pid, today())
-    flagged = access.lots("flagged")
+    flagged = access.access.lots("flagged")
     now = clock.now().astimezone(clock.VN_TZ).strftime("%Y-%m-%dT%H:%M")
     return render_page(request, "programme_immunisation_child.html", lang=caller.lang,
                        who=caller.who(), child=child_json(view), status_names=STATUS_NAMES,
@@ -111,7 +111,7 @@ def coverage_page(request: Request, caller: PageCallerDep) -> HTMLResponse:
 
 @router.get("/aefi", include_in_schema=False)
 def aefi_page(request: Request, caller: PageCallerDep) -> HTMLResponse:
-    found = immunisation_for(request, caller.repo).reports()
+    found = immunisation_for(request, caller.repo).access.reports()
     now = clock.now_us()
     reports = [report_json(r, now) for r in found]
     return render_page(request, "programme_immunisation_aefi.html", lang=caller.lang,
@@ -127,7 +127,8 @@ async def aefi_sent(report: str, request: Request, caller: PageCallerDep) -> Res
     refuse_cross_site(request)
     form = await read_form(request, max_bytes=1024, max_fields=2)
     caller.check_form(request, f"imm-aefi:{report}", (form.get("csrf") or [None])[0])
-    await run_in_threadpool(immunisation_for(request, caller.repo).mark_reported, int(report))
+    await run_in_threadpool(immunisation_for(request, caller.repo).access.mark_reported,
+                            int(report))  # fmt: skip
     root = request.scope.get("root_path", "")
     return RedirectResponse(f"{root}/programmes/immunisation/aefi", status_code=303)
 

@@ -28,14 +28,16 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from hoso.access.programme_immunisation import ImmunisationAccess
-from hoso.access.programmes import ProgrammeAccess
 from hoso.access.repository import AccessRepository
 from hoso.api.body import read_body, read_json
 from hoso.api.deps import RepoDep
+from hoso.api.ward_stations import StoreStations
+from hoso.assembly import operator_repository, programme_access
 from hoso.core import clock
 from hoso.core.errors import InvalidRequest
 from hoso.programmes.immunisation import coverage as coverage_rows
 from hoso.programmes.immunisation import dataset, session
+from hoso.programmes.immunisation.station import ChildView, VaccinationStation
 from hoso.store.programme_immunisation import SqlImmunisation
 
 router = APIRouter(prefix="/api/programmes/immunisation")
@@ -47,9 +49,24 @@ _WARD = re.compile(r"^\d{5}$")
 _ID = re.compile(r"^[A-Za-z0-9.-]{1,64}$")
 
 
-def immunisation_for(request: Request, repo: AccessRepository) -> ImmunisationAccess:
-    return ImmunisationAccess(repo, SqlImmunisation(request.app.state.store.engine),
-                              ProgrammeAccess(repo))  # fmt: skip
+def _stations(state: Any) -> Any:
+    """The ward health stations (`app.state.ph_ward_stations` when configured, else the
+    store's Organizations, read as the operator `hoso-stations`), made once per app."""
+    made = getattr(state, "ph_ward_stations", None) or getattr(state, "imm_stations", None)
+    if made is None:
+        made = StoreStations(lambda: operator_repository(state.store, "hoso-stations",
+                                                         state.audit_trail),
+                             state.store.settings.facility_system)  # fmt: skip
+        state.imm_stations = made
+    return made
+
+
+def immunisation_for(request: Request, repo: AccessRepository) -> VaccinationStation:
+    """The station's programme for the caller: the domain's rules over the access layer."""
+    state = request.app.state
+    return VaccinationStation(ImmunisationAccess(
+        repo, SqlImmunisation(state.store.engine),
+        programme_access(state.store, repo, _stations(state))))  # fmt: skip
 
 
 def today() -> date:
@@ -95,8 +112,8 @@ def day_of(raw: str | None) -> date:
         raise InvalidRequest("on: YYYY-MM-DD", expression=["on"]) from None
 
 
-def child_json(view: dict[str, Any]) -> dict[str, Any]:
-    record, assessment = view["record"], view["assessment"]
+def child_json(view: ChildView) -> dict[str, Any]:
+    record, assessment = view.record, view.assessment
     return {
         "patient": record.id, "ward": record.ward, "birth_date": record.patient.get("birthDate"),
         "due": [{"activity": i.activity, "label": dict(i.label), "status": i.status,
@@ -105,7 +122,7 @@ def child_json(view: dict[str, Any]) -> dict[str, Any]:
         "given": [{"id": g.get("id"), "date": g.get("occurrenceDateTime"),
                    "vaccine": dataset.dataset_row(dataset.DoseContext(g))["ten_vac_xin"],
                    "lot": g.get("lotNumber"), "status": g.get("status")}
-                  for g in view["given"]],
+                  for g in view.given],
         "measures": dict(assessment.measures), "summary": dict(assessment.summary),
     }  # fmt: skip
 
@@ -144,7 +161,7 @@ def products() -> Response:
 def lots(request: Request, repo: RepoDep, status: str | None = None) -> Response:
     if status not in (None, "flagged", "cleared", "ok"):
         raise InvalidRequest("status: flagged | cleared | ok", expression=["status"])
-    found = immunisation_for(request, repo).lots(status)
+    found = immunisation_for(request, repo).access.lots(status)
     return JSONResponse({"lots": [{"product": x.product, "lot": x.lot, "status": x.status,
                                    "reason": x.reason, "expiry": x.expiry}
                                   for x in found]})  # fmt: skip
@@ -164,7 +181,7 @@ async def set_lot(request: Request, repo: RepoDep) -> Response:
 
 @router.get("/aefi-reports")
 def aefi_reports(request: Request, repo: RepoDep, open: str | None = None) -> Response:
-    found = immunisation_for(request, repo).reports(open_only=open in ("1", "true"))
+    found = immunisation_for(request, repo).access.reports(open_only=open in ("1", "true"))
     now = clock.now_us()
     return JSONResponse({"reports": [report_json(r, now) for r in found]})
 
@@ -173,7 +190,7 @@ def aefi_reports(request: Request, repo: RepoDep, open: str | None = None) -> Re
 def aefi_sent(report: str, request: Request, repo: RepoDep) -> Response:
     if not report.isascii() or not report.isdigit() or len(report) > 12:
         raise InvalidRequest("report: một số / a number", expression=["report"])
-    sent = immunisation_for(request, repo).mark_reported(int(report))
+    sent = immunisation_for(request, repo).access.mark_reported(int(report))
     return JSONResponse({"report": int(report), "sent_now": sent})
 
 
@@ -192,7 +209,7 @@ async def cohorts(request: Request, repo: RepoDep, source: str = "upload") -> Re
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise InvalidRequest("CSV phải là UTF-8 / the CSV must be UTF-8") from None
-    stored = await run_in_threadpool(immunisation_for(request, repo).store_cohorts,
+    stored = await run_in_threadpool(immunisation_for(request, repo).access.store_cohorts,
                                      coverage_rows.parse_cohorts(text), source)  # fmt: skip
     return JSONResponse({"stored": stored})
 

@@ -33,8 +33,9 @@ def export(
 ) -> None:
     """Xuất dữ liệu tiêm chủng / Export the month's doses (national dataset shape)."""
     from hoso.access.programme_immunisation import ImmunisationAccess
-    from hoso.access.programmes import ProgrammeAccess
+    from hoso.assembly import programme_access
     from hoso.programmes.immunisation import dataset
+    from hoso.programmes.immunisation.station import VaccinationStation, incomplete
     from hoso.store.programme_immunisation import SqlImmunisation
 
     if not _MONTH.match(month):
@@ -45,18 +46,17 @@ def export(
     try:
         with as_operator(store) as repo:
             access = ImmunisationAccess(repo, SqlImmunisation(store.engine),
-                                        ProgrammeAccess(repo))  # fmt: skip
-            rows = access.export(month, [ward] if ward else None)
+                                        programme_access(store, repo, None))  # fmt: skip
+            rows = VaccinationStation(access).export(month, [ward] if ward else None)
     finally:
         store.engine.dispose()
     if out.suffix.lower() == ".xlsx":
         out.write_bytes(dataset.write_xlsx(rows))
     else:
         out.write_text(dataset.write_csv(rows), encoding="utf-8")
-    incomplete = sum(1 for row in rows if any(not row[f.key] for f in dataset.dataset_fields()
-                                              if f.mandatory))  # fmt: skip
+    missing = incomplete(rows)
     typer.echo(f"{len(rows)} mũi tiêm / doses → {out} (thiếu trường bắt buộc / missing "
-               f"mandatory fields: {incomplete})")  # fmt: skip
+               f"mandatory fields: {missing})")  # fmt: skip
 
 
 @immunisation_app.command("cohorts")
@@ -72,7 +72,7 @@ def cohorts(
 ) -> None:
     """Nạp số trẻ theo năm sinh / Load children per ward and birth year (denominators)."""
     from hoso.access.programme_immunisation import ImmunisationAccess
-    from hoso.access.programmes import ProgrammeAccess
+    from hoso.assembly import programme_access
     from hoso.core.errors import InvalidRequest
     from hoso.programmes.immunisation.coverage import parse_cohorts
     from hoso.store.programme_immunisation import SqlImmunisation
@@ -87,7 +87,7 @@ def cohorts(
     try:
         with as_operator(store) as repo:
             access = ImmunisationAccess(repo, SqlImmunisation(store.engine),
-                                        ProgrammeAccess(repo))  # fmt: skip
+                                        programme_access(store, repo, None))  # fmt: skip
             stored = access.store_cohorts(rows, source)
     finally:
         store.engine.dispose()

@@ -10,11 +10,14 @@ from typing import Any
 
 from hoso.core import jsonx
 from hoso.programmes.framework import Programme
+from hoso.programmes.immunisation.programme import PROGRAMME as IMMUNISATION
 from hoso.programmes.rules import Rule, parse_rule
 
 __all__ = ["PROGRAMMES", "packaged_rules", "programme"]
 
-PROGRAMMES: tuple[Programme, ...] = ()
+PROGRAMMES: tuple[Programme, ...] = (
+    IMMUNISATION,  # first: the cohorts' "children not up to date" read its measures
+)
 
 
 def programme(code: str) -> Programme | None:

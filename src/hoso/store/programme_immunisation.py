@@ -189,11 +189,12 @@ class SqlImmunisation:
         with self._tx(write=False) as conn:
             return [dict(jsonx.loads(text)) for text in conn.execute(query).scalars()]
 
-    def enrolled_patients(self, wards: Sequence[str]) -> list[tuple[str, str | None]]:
-        """(patient id, ward) of the programme's children in these wards."""
+    def enrolled_patients(self, wards: Sequence[str] | None) -> list[tuple[str, str | None]]:
+        """(patient id, ward) of the programme's children in these wards (None: all)."""
         query = (sa.select(prog_enrolment.c.patient_id, prog_enrolment.c.ward)
-                 .where(prog_enrolment.c.programme == PROGRAMME,
-                        prog_enrolment.c.ward.in_(list(wards)))
+                 .where(prog_enrolment.c.programme == PROGRAMME)
                  .order_by(prog_enrolment.c.patient_id))  # fmt: skip
+        if wards is not None:
+            query = query.where(prog_enrolment.c.ward.in_(list(wards)))
         with self._tx(write=False) as conn:
             return [(r.patient_id, r.ward) for r in conn.execute(query)]

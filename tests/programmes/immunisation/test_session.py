@@ -34,19 +34,20 @@ def _request(**changes: Any) -> dict[str, Any]:
 def test_a_dose_with_its_observation_is_valid_fhir_and_complete_for_the_dataset() -> None:
     dose = parse_dose(_request(), born=BORN, now=NOW)
     made = session_resources(dose, "child-1", NURSE)
-    assert [r["resourceType"] for r in made] == ["Immunization", "Observation"]
-    for resource in made:
+    assert [r["resourceType"] for _ref, r in made] == ["Immunization", "Observation"]
+    for _ref, resource in made:
         assert validate_resource(resource) == [], resource["resourceType"]
-    imm, obs = made
+    (imm_ref, imm), (_obs_ref, obs) = made
     assert imm["lotNumber"] == "DPT-2611A" and imm["expirationDate"] == "2027-03-31"
     assert imm["occurrenceDateTime"] == "2026-12-06T09:00:00+07:00"
     assert imm["doseQuantity"]["value"] == 0.5
-    assert obs["partOf"] == [{"reference": f"Immunization/{imm['id']}"}]
+    assert obs["partOf"] == [{"reference": imm_ref}] and imm_ref.startswith("urn:uuid:")
     assert obs["effectivePeriod"]["end"] == "2026-12-06T09:30:00+07:00"
     patient = {"id": "child-1", "name": [{"text": "Trần Gia Hân"}], "birthDate": "2026-10-01",
                "gender": "female", "identifier": [{
                    "system": "https://fhir.hoso.hochiminhcity.gov.vn/sid/cccd",
                    "value": "079326000001"}]}  # fmt: skip
+    imm = {**imm, "id": "imm-1"}  # as stored
     ctx = DoseContext(imm, patient, "26740", [obs], [])
     assert missing_mandatory(imm, ctx) == []
     row = dataset_row(ctx)
@@ -57,22 +58,23 @@ def test_a_dose_with_its_observation_is_valid_fhir_and_complete_for_the_dataset(
 def test_without_the_observation_the_dose_lacks_the_reaction_field() -> None:
     dose = parse_dose(_request(observed_minutes=None), born=BORN, now=NOW)
     made = session_resources(dose, "child-1", NURSE)
-    assert [r["resourceType"] for r in made] == ["Immunization"]
-    ctx = DoseContext(made[0], {"id": "child-1"}, None)
-    assert "phan_ung" in missing_mandatory(made[0], ctx)
-    assert "ma_xa" in missing_mandatory(made[0], ctx)
+    assert [r["resourceType"] for _ref, r in made] == ["Immunization"]
+    imm = {**made[0][1], "id": "imm-1"}
+    ctx = DoseContext(imm, {"id": "child-1"}, None)
+    assert "phan_ung" in missing_mandatory(imm, ctx)
+    assert "ma_xa" in missing_mandatory(imm, ctx)
 
 
 def test_a_severe_aefi_becomes_an_adverse_event_suspecting_the_dose() -> None:
     aefi = {"event": "Sốc phản vệ", "seriousness": "serious", "severity": "severe",
             "onset": "2026-12-06T09:12"}  # fmt: skip
     dose = parse_dose(_request(reaction_seen=True, aefi=aefi), born=BORN, now=NOW)
-    imm, obs, event = session_resources(dose, "child-1", NURSE)
+    (imm_ref, imm), (obs_ref, obs), (_ae_ref, event) = session_resources(dose, "child-1", NURSE)
     for resource in (imm, obs, event):
         assert validate_resource(resource) == [], resource["resourceType"]
-    assert event["suspectEntity"] == [{"instance": {"reference": f"Immunization/{imm['id']}"}}]
+    assert event["suspectEntity"] == [{"instance": {"reference": imm_ref}}]
     assert event["seriousness"]["coding"][0]["code"] == "serious"
-    assert imm["reaction"][0]["detail"] == {"reference": f"Observation/{obs['id']}"}
+    assert imm["reaction"][0]["detail"] == {"reference": obs_ref}
     row = dataset_row(DoseContext(imm, {}, None, [obs], [event]))
     assert (row["phan_ung"], row["muc_do_phan_ung"]) == ("Có", "Nặng")
 

@@ -49,7 +49,7 @@ ROUTES = {"IM": ("Tiêm bắp", "intramuscular"), "SQ": ("Tiêm dưới da", "su
           "IDINJ": ("Tiêm trong da", "intradermal"), "PO": ("Uống", "oral")}  # fmt: skip
 SEVERITIES = ("mild", "moderate", "severe")
 AEFI_SERIOUS = "serious"
-_LOT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9./-]{0,39}$")
+LOT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9./-]{0,39}$")
 _MAX_TEXT = 500
 _FUTURE_SKEW = timedelta(minutes=10)  # a tablet's clock a little ahead
 
@@ -184,7 +184,7 @@ def parse_dose(raw: Any, *, born: date | None, now: datetime | None = None) -> D
     if given_at > now + _FUTURE_SKEW:
         raise _bad("given_at", "ở tương lai", "in the future")
     lot = _text(raw, "lot", required=True)
-    if not _LOT.match(lot):
+    if not LOT.match(lot):
         raise _bad("lot", "số lô: chữ, số, . / - (≤ 40)", "lot: letters, digits, . / - (≤ 40)")
     try:
         expiry = date.fromisoformat(_text(raw, "expiry", required=True))
@@ -248,10 +248,10 @@ def _performers(by: Performer) -> list[dict[str, Any]]:
     return found
 
 
-def _immunization(dose: Dose, patient: str, by: Performer, ident: str) -> dict[str, Any]:
+def _immunization(dose: Dose, patient: str, by: Performer) -> dict[str, Any]:
     product = dose.product
     imm: dict[str, Any] = {
-        "resourceType": "Immunization", "id": ident, "status": "completed",
+        "resourceType": "Immunization", "status": "completed",
         "vaccineCode": {"coding": [{"system": product["system"], "code": product["code"],
                                     "display": product["name"]}], "text": product["name"]},
         "patient": {"reference": patient}, "occurrenceDateTime": _instant(dose.given_at),
@@ -272,11 +272,11 @@ def _immunization(dose: Dose, patient: str, by: Performer, ident: str) -> dict[s
     return imm
 
 
-def _observation(dose: Dose, patient: str, imm_ref: str, ident: str) -> dict[str, Any]:
+def _observation(dose: Dose, patient: str, imm_ref: str) -> dict[str, Any]:
     finding = ("reaction", ("Có phản ứng", "reaction seen")) if dose.reaction_seen else (
         "no-reaction", ("Không có phản ứng", "no reaction"))  # fmt: skip
     obs: dict[str, Any] = {
-        "resourceType": "Observation", "id": ident, "status": "final",
+        "resourceType": "Observation", "status": "final",
         "category": [{"coding": [{
             "system": "http://terminology.hl7.org/CodeSystem/observation-category",
             "code": "exam"}]}],
@@ -295,10 +295,10 @@ def _observation(dose: Dose, patient: str, imm_ref: str, ident: str) -> dict[str
     return obs
 
 
-def _adverse_event(aefi: Aefi, patient: str, imm_ref: str, ident: str) -> dict[str, Any]:
+def _adverse_event(aefi: Aefi, patient: str, imm_ref: str) -> dict[str, Any]:
     cs = "http://terminology.hl7.org/CodeSystem/"
     return {
-        "resourceType": "AdverseEvent", "id": ident, "actuality": "actual",
+        "resourceType": "AdverseEvent", "actuality": "actual",
         "event": {"text": aefi.text}, "subject": {"reference": patient},
         "date": _instant(aefi.onset), "recordedDate": _instant(clock.now()),
         "seriousness": {"coding": [{"system": cs + "adverse-event-seriousness",
@@ -309,23 +309,23 @@ def _adverse_event(aefi: Aefi, patient: str, imm_ref: str, ident: str) -> dict[s
     }  # fmt: skip
 
 
-def session_resources(dose: Dose, patient_id: str, by: Performer) -> list[dict[str, Any]]:
+def session_resources(dose: Dose, patient_id: str, by: Performer
+                      ) -> list[tuple[str, dict[str, Any]]]:  # fmt: skip
     """The Immunization, its 30-minute Observation (when the child was watched) and the
-    AdverseEvent (when one happened), with ids of their own so they can name each
-    other and be written in one transaction."""
+    AdverseEvent (when one happened), each with a placeholder (`urn:uuid:…`) the others
+    name it by, for one transaction (`ProgrammeAccess.record_visit` turns the
+    placeholders into the ids made)."""
     patient = f"Patient/{patient_id}"
-    imm_id = uuid.uuid4().hex
-    imm_ref = f"Immunization/{imm_id}"
-    imm = _immunization(dose, patient, by, imm_id)
-    made = [imm]
+    imm_ref = f"urn:uuid:{uuid.uuid4()}"
+    imm = _immunization(dose, patient, by)
+    made = [(imm_ref, imm)]
     if dose.observed_minutes or dose.reaction_seen or dose.aefi:
-        obs = _observation(dose, patient, imm_ref, uuid.uuid4().hex)
-        made.append(obs)
+        obs_ref = f"urn:uuid:{uuid.uuid4()}"
+        made.append((obs_ref, _observation(dose, patient, imm_ref)))
         if dose.reaction_seen or dose.aefi:
             imm["reaction"] = [{"date": _instant(dose.aefi.onset if dose.aefi
                                                  else dose.given_at),
-                                "detail": {"reference": f"Observation/{obs['id']}"},
-                                "reported": False}]  # fmt: skip
+                                "detail": {"reference": obs_ref}, "reported": False}]  # fmt: skip
     if dose.aefi:
-        made.append(_adverse_event(dose.aefi, patient, imm_ref, uuid.uuid4().hex))
+        made.append((f"urn:uuid:{uuid.uuid4()}", _adverse_event(dose.aefi, patient, imm_ref)))
     return made
