@@ -35,8 +35,8 @@ from hoso.core.errors import InvalidRequest
 from hoso.core.settings import DEFAULT_FACILITY_SYSTEM as FACILITY_SYSTEM
 from hoso.programmes.immunisation.dataset import OBSERVATION_30MIN
 
-__all__ = ["AEFI_SERIOUS", "HOSO_CS", "ROUTES", "SITES", "Dose", "SessionError", "parse_dose",
-           "products", "session_resources"]  # fmt: skip
+__all__ = ["AEFI_SERIOUS", "HOSO_CS", "ROUTES", "SITES", "Dose", "Performer", "SessionError",
+           "parse_dose", "products", "session_resources"]  # fmt: skip
 
 HOSO_CS = "https://fhir.hoso.hochiminhcity.gov.vn/CodeSystem/"
 V3_SITE = "http://terminology.hl7.org/CodeSystem/v3-ActSite"
@@ -238,7 +238,9 @@ def _performers(by: Performer) -> list[dict[str, Any]]:
         person["reference"] = by.reference
     found = [{"function": {"coding": [{"system": function, "code": "AP"}]}, "actor": person}]
     if by.station_code or by.station_reference:
-        station: dict[str, Any] = {"type": "Organization", "display": by.station_name or ""}
+        station: dict[str, Any] = {"type": "Organization"}
+        if by.station_name:
+            station["display"] = by.station_name
         if by.station_reference:
             station["reference"] = by.station_reference
         if by.station_code:
