@@ -157,7 +157,7 @@ def _number(raw: Mapping[str, Any], key: str, low: float, high: float) -> float 
 
 def _choice(raw: Mapping[str, Any], key: str, options: Any, default: str | None = None) -> str:
     value = raw.get(key, default)
-    if value not in options:
+    if not isinstance(value, str) or value not in options:  # a list is not hashable
         raise _bad(key, f"một trong {', '.join(options)}", f"one of {', '.join(options)}")
     return str(value)
 
