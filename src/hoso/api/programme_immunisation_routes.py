@@ -116,6 +116,7 @@ def child_json(view: ChildView) -> dict[str, Any]:
     record, assessment = view.record, view.assessment
     return {
         "patient": record.id, "ward": record.ward, "birth_date": record.patient.get("birthDate"),
+        "name": dataset.dataset_row(dataset.DoseContext({}, record.patient))["ho_ten"],
         "due": [{"activity": i.activity, "label": dict(i.label), "status": i.status,
                  "due": i.due.isoformat(), "latest": i.latest.isoformat() if i.latest else None,
                  "detail": dict(i.detail)} for i in assessment.due],
