@@ -36,6 +36,8 @@ from hoso.api import (
     operation_routes,
     programme_immunisation_pages,
     programme_immunisation_routes,
+    programme_pages,
+    programme_routes,
     publichealth_case_pages,
     publichealth_case_routes,
     publichealth_dashboard_routes,
@@ -162,6 +164,8 @@ ROUTERS = (
     publichealth_tracing_routes.router,  # /api/publichealth contacts, follow-ups, chains
     programme_immunisation_routes.router,  # /api/programmes/immunisation: doses, coverage
     programme_immunisation_pages.router,  # /programmes/immunisation: the session, coverage
+    programme_routes.router,  # /api/programmes: registers, due lists, visits (issue 19)
+    programme_pages.router,  # /programmes/: the ward health station's pages
     operation_routes.router,
     fhir_routes.router,
 )

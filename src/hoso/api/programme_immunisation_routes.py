@@ -31,8 +31,7 @@ from hoso.access.programme_immunisation import ImmunisationAccess
 from hoso.access.repository import AccessRepository
 from hoso.api.body import read_body, read_json
 from hoso.api.deps import RepoDep
-from hoso.api.ward_stations import StoreStations
-from hoso.assembly import operator_repository, programme_access
+from hoso.api.programme_routes import programmes_for
 from hoso.core import clock
 from hoso.core.errors import InvalidRequest
 from hoso.programmes.immunisation import coverage as coverage_rows
@@ -49,24 +48,10 @@ _WARD = re.compile(r"^\d{5}$")
 _ID = re.compile(r"^[A-Za-z0-9.-]{1,64}$")
 
 
-def _stations(state: Any) -> Any:
-    """The ward health stations (`app.state.ph_ward_stations` when configured, else the
-    store's Organizations, read as the operator `hoso-stations`), made once per app."""
-    made = getattr(state, "ph_ward_stations", None) or getattr(state, "imm_stations", None)
-    if made is None:
-        made = StoreStations(lambda: operator_repository(state.store, "hoso-stations",
-                                                         state.audit_trail),
-                             state.store.settings.facility_system)  # fmt: skip
-        state.imm_stations = made
-    return made
-
-
 def immunisation_for(request: Request, repo: AccessRepository) -> VaccinationStation:
     """The station's programme for the caller: the domain's rules over the access layer."""
-    state = request.app.state
     return VaccinationStation(ImmunisationAccess(
-        repo, SqlImmunisation(state.store.engine),
-        programme_access(state.store, repo, _stations(state))))  # fmt: skip
+        repo, SqlImmunisation(request.app.state.store.engine), programmes_for(request, repo)))
 
 
 def today() -> date:
