@@ -110,9 +110,12 @@ def test_a_child_given_every_infant_dose_on_time_is_fully_immunised_at_12_months
     doses += [immunization("10", "2025-06-05"), immunization(MEASLES, "2025-10-05")]
     assessment = PROGRAMME.assess(_record(doses, born), date(2026, 1, 20))
     assert assessment.measures["fully_immunised_12m"] is True
-    # a week earlier the first birthday had not come: not measured yet
+    # a week earlier the first birthday had not come: not measured yet; nor at 2 years
+    # (only the children of the indicator's denominator, aged 1, are measured)
     before = PROGRAMME.assess(_record(doses, born), date(2026, 1, 4))
     assert before.measures["fully_immunised_12m"] is None
+    assert PROGRAMME.assess(_record(doses, born), date(2027, 1, 6)).measures[
+        "fully_immunised_12m"] is None  # fmt: skip
     # on 20/01/2026 the 2018.1 schedule is in force (2026.1 starts 15/02/2026): one IPV
     # dose, so the series is complete and not listed; under 2026.1 IPV 2 (9 months,
     # 05/10/2025, window to 05/11/2025) is overdue

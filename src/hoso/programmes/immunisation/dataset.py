@@ -13,7 +13,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -21,8 +21,8 @@ from typing import Any
 
 from hoso.core.settings import DEFAULT_BHYT_SYSTEM, DEFAULT_CCCD_SYSTEM, DEFAULT_FACILITY_SYSTEM
 
-__all__ = ["DoseContext", "Field", "dataset_fields", "dataset_row", "missing_mandatory",
-           "related", "write_csv", "write_xlsx"]  # fmt: skip
+__all__ = ["DoseContext", "Field", "dataset_fields", "dataset_row", "dose_gaps",
+           "missing_mandatory", "patient_gaps", "related", "write_csv", "write_xlsx"]  # fmt: skip
 
 HCMC = "79"
 OBSERVATION_30MIN = "post-vaccination-observation-30min"
@@ -152,50 +152,68 @@ _STATUS = {"completed": "Đã tiêm", "not-done": "Không tiêm", "entered-in-er
 _FUNDING = {"public": "TCMR", "private": "Dịch vụ"}
 
 
-def _patient_fields(ctx: DoseContext) -> Row:
-    p = ctx.patient or {}
-    phone = next((str(t.get("value")) for t in p.get("telecom") or []
-                  if isinstance(t, Mapping) and t.get("system") == "phone"), "")  # fmt: skip
+def _phone(p: Mapping[str, Any]) -> str:
+    return next((str(t.get("value")) for t in p.get("telecom") or []
+                 if isinstance(t, Mapping) and t.get("system") == "phone"), "")  # fmt: skip
+
+
+def _line(p: Mapping[str, Any]) -> str:
     address = next((a for a in p.get("address") or [] if isinstance(a, Mapping)), {})
-    return {
-        "ma_doi_tuong": str(p.get("id") or ""), "ho_ten": _name(p),
-        "ngay_sinh": _dmy(p.get("birthDate")),
-        "gioi_tinh": {"male": "Nam", "female": "Nữ", "other": "Khác"}.get(str(p.get("gender")), ""),
-        "so_dinh_danh": _identifier(p, DEFAULT_CCCD_SYSTEM),
-        "so_the_bhyt": _identifier(p, DEFAULT_BHYT_SYSTEM),
-        "ma_tinh": HCMC if ctx.ward else "", "ma_xa": ctx.ward or "",
-        "dia_chi": ", ".join(str(x) for x in address.get("line") or []),
-        "dien_thoai": phone,
-    }  # fmt: skip
+    return ", ".join(str(x) for x in address.get("line") or [])
 
 
-def _dose_fields(ctx: DoseContext) -> Row:
-    imm = ctx.immunization
-    observed = _observation(ctx)
-    event = ctx.adverse_events[0] if ctx.adverse_events else {}
-    people = _performers(imm, False)
-    return {
-        "ma_mui_tiem": str(imm.get("id") or ""), "ngay_tiem": _dmy(imm.get("occurrenceDateTime")),
-        "ten_vac_xin": _text(imm.get("vaccineCode")), "ma_vac_xin": _code(imm.get("vaccineCode")),
-        "benh_phong": ", ".join(_text(d) for p in imm.get("protocolApplied") or []
-                                for d in p.get("targetDisease") or []),
-        "mui_thu": _dose_number(imm), "so_lo": str(imm.get("lotNumber") or ""),
-        "han_su_dung": _dmy(imm.get("expirationDate")),
-        "nha_san_xuat": str((imm.get("manufacturer") or {}).get("display") or ""),
-        "lieu_luong": _quantity(imm), "duong_tiem": _text(imm.get("route")),
-        "vi_tri_tiem": _text(imm.get("site")),
-        "loai_hinh": _FUNDING.get(_code(imm.get("fundingSource")), ""),
-        "ma_co_so": _facility(imm),
-        "ten_co_so": next((str(a.get("display") or "") for a in _performers(imm, True)), ""),
-        "nguoi_tiem": next((str(a.get("display") or a.get("reference") or "") for a in people), ""),
-        "theo_doi_30_phut": _text((observed or {}).get("valueCodeableConcept")),
-        "phan_ung": _reaction(ctx), "mo_ta_phan_ung": _text(event.get("event")),
-        "muc_do_phan_ung": _seriousness(ctx), "ngay_phan_ung": _dmy(event.get("date")),
-        "trang_thai": _STATUS.get(str(imm.get("status")), ""),
-        "ly_do_khong_tiem": _text(imm.get("statusReason")),
-        "ghi_chu": "; ".join(str(n.get("text") or "") for n in imm.get("note") or []),
-        "ngay_cap_nhat": _dmy((imm.get("meta") or {}).get("lastUpdated")),
-    }  # fmt: skip
+def _first_event(ctx: DoseContext) -> Mapping[str, Any]:
+    return ctx.adverse_events[0] if ctx.adverse_events else {}
+
+
+_SEX = {"male": "Nam", "female": "Nữ", "other": "Khác"}
+Extract = Callable[[DoseContext], str]
+# The child's fields (the same for each of their doses) …
+PATIENT_FIELDS: dict[str, Callable[[Mapping[str, Any], str | None], str]] = {
+    "ma_doi_tuong": lambda p, _w: str(p.get("id") or ""),
+    "ho_ten": lambda p, _w: _name(p),
+    "ngay_sinh": lambda p, _w: _dmy(p.get("birthDate")),
+    "gioi_tinh": lambda p, _w: _SEX.get(str(p.get("gender")), ""),
+    "so_dinh_danh": lambda p, _w: _identifier(p, DEFAULT_CCCD_SYSTEM),
+    "so_the_bhyt": lambda p, _w: _identifier(p, DEFAULT_BHYT_SYSTEM),
+    "ma_tinh": lambda _p, w: HCMC if w else "",
+    "ma_xa": lambda _p, w: w or "",
+    "dia_chi": lambda p, _w: _line(p),
+    "dien_thoai": lambda p, _w: _phone(p),
+}
+# … and the dose's: one table, so the export and the completeness check read alike.
+DOSE_FIELDS: dict[str, Extract] = {
+    "ma_mui_tiem": lambda c: str(c.immunization.get("id") or ""),
+    "ngay_tiem": lambda c: _dmy(c.immunization.get("occurrenceDateTime")),
+    "ten_vac_xin": lambda c: _text(c.immunization.get("vaccineCode")),
+    "ma_vac_xin": lambda c: _code(c.immunization.get("vaccineCode")),
+    "benh_phong": lambda c: ", ".join(_text(d) for p in c.immunization.get("protocolApplied")
+                                      or [] for d in p.get("targetDisease") or []),
+    "mui_thu": lambda c: _dose_number(c.immunization),
+    "so_lo": lambda c: str(c.immunization.get("lotNumber") or ""),
+    "han_su_dung": lambda c: _dmy(c.immunization.get("expirationDate")),
+    "nha_san_xuat": lambda c: str((c.immunization.get("manufacturer") or {}).get("display")
+                                  or ""),
+    "lieu_luong": lambda c: _quantity(c.immunization),
+    "duong_tiem": lambda c: _text(c.immunization.get("route")),
+    "vi_tri_tiem": lambda c: _text(c.immunization.get("site")),
+    "loai_hinh": lambda c: _FUNDING.get(_code(c.immunization.get("fundingSource")), ""),
+    "ma_co_so": lambda c: _facility(c.immunization),
+    "ten_co_so": lambda c: next((str(a.get("display") or "")
+                                 for a in _performers(c.immunization, True)), ""),
+    "nguoi_tiem": lambda c: next((str(a.get("display") or a.get("reference") or "")
+                                  for a in _performers(c.immunization, False)), ""),
+    "theo_doi_30_phut": lambda c: _text((_observation(c) or {}).get("valueCodeableConcept")),
+    "phan_ung": _reaction,
+    "mo_ta_phan_ung": lambda c: _text(_first_event(c).get("event")),
+    "muc_do_phan_ung": _seriousness,
+    "ngay_phan_ung": lambda c: _dmy(_first_event(c).get("date")),
+    "trang_thai": lambda c: _STATUS.get(str(c.immunization.get("status")), ""),
+    "ly_do_khong_tiem": lambda c: _text(c.immunization.get("statusReason")),
+    "ghi_chu": lambda c: "; ".join(str(n.get("text") or "")
+                                   for n in c.immunization.get("note") or []),
+    "ngay_cap_nhat": lambda c: _dmy((c.immunization.get("meta") or {}).get("lastUpdated")),
+}  # fmt: skip
 
 
 def related(immunization: Mapping[str, Any], resources: Mapping[str, Sequence[Mapping[str, Any]]]
@@ -216,21 +234,34 @@ def related(immunization: Mapping[str, Any], resources: Mapping[str, Sequence[Ma
 
 def dataset_row(ctx: DoseContext) -> Row:
     """Every field of the dataset for one dose ("" where the record has nothing)."""
-    values = {**_patient_fields(ctx), **_dose_fields(ctx)}
+    patient = ctx.patient or {}
+    values = {k: f(patient, ctx.ward) for k, f in PATIENT_FIELDS.items()}
+    values |= {k: f(ctx) for k, f in DOSE_FIELDS.items()}
     return {f.key: values.get(f.key, "") for f in dataset_fields()}
 
 
-_PATIENT_KEYS = frozenset(("ma_doi_tuong", "ho_ten", "ngay_sinh", "gioi_tinh", "so_dinh_danh",
-                           "ma_tinh", "ma_xa"))  # fmt: skip
+def patient_gaps(patient: Mapping[str, Any], ward: str | None) -> list[str]:
+    """The mandatory fields of the child that the record lacks (the same for every
+    dose of theirs)."""
+    return [f.key for f in dataset_fields()
+            if f.mandatory and f.key in PATIENT_FIELDS and not PATIENT_FIELDS[f.key](
+                patient, ward)]  # fmt: skip
+
+
+def dose_gaps(ctx: DoseContext) -> list[str]:
+    """The mandatory fields of the dose itself that the record lacks."""
+    return [f.key for f in dataset_fields()
+            if f.mandatory and f.key in DOSE_FIELDS and not DOSE_FIELDS[f.key](ctx)]  # fmt: skip
 
 
 def missing_mandatory(immunization: Mapping[str, Any], ctx: DoseContext | None = None
                       ) -> list[str]:  # fmt: skip
     """The keys of the mandatory fields the dose lacks. Without a context (the child,
-    ward, observation) only the dose's own fields are checked."""
-    row = dataset_row(ctx or DoseContext(immunization))
-    return [f.key for f in dataset_fields() if f.mandatory and not row[f.key]
-            and (ctx is not None or f.key not in _PATIENT_KEYS | {"phan_ung"})]  # fmt: skip
+    ward, observation) only the dose's own fields are checked, and not the reaction
+    (which the 30-minute observation beside it tells)."""
+    if ctx is None:
+        return [k for k in dose_gaps(DoseContext(immunization)) if k != "phan_ung"]
+    return patient_gaps(ctx.patient or {}, ctx.ward) + dose_gaps(ctx)
 
 
 def _header() -> list[str]:

@@ -12,7 +12,8 @@ into a `DueItem` (activity "<antigen>-<dose>"), with the framework's statuses:
 - `complete` series are not listed.
 
 Measures (what the indicators and the coverage tables count): `birth_cohort`,
-`up_to_date`, `fully_immunised_12m` (None before the first birthday), `age_1y`,
+`up_to_date`, `fully_immunised_12m` (measured for children aged 1, the indicator's
+denominator; None for the others: it costs a second walk of the schedule), `age_1y`,
 `doses_<antigen>` (doses that count), `cov_<antigen>_<n>` (only for a child in the
 completed year at which that dose's coverage is measured), `doses_incomplete` (doses
 whose record lacks a mandatory field of the national dataset, QĐ 3891/QĐ-BYT).
@@ -40,7 +41,7 @@ from hoso.programmes.framework import (
     Record,
 )
 from hoso.programmes.immunisation import due as states
-from hoso.programmes.immunisation.dataset import DoseContext, missing_mandatory, related
+from hoso.programmes.immunisation.dataset import DoseContext, dose_gaps, patient_gaps, related
 from hoso.programmes.immunisation.schedule import Age, Schedule, packaged_schedules
 
 __all__ = ["PROGRAMME", "ImmunisationProgramme", "coverage_year", "indicator_table",
@@ -126,14 +127,16 @@ def _fully_immunised(born: date, immunizations: Sequence[Mapping[str, Any]],
 
 
 def _incomplete(record: Record, immunizations: Sequence[Mapping[str, Any]]) -> int:
-    """Doses whose record lacks a mandatory field of the national dataset."""
+    """Doses whose record lacks a mandatory field of the national dataset: all of
+    them when the child's own fields are incomplete, else those whose dose fields are."""
+    done = [i for i in immunizations if i.get("status") == "completed"]
+    if not done or patient_gaps(record.patient, record.ward):
+        return len(done)
     count = 0
-    for imm in immunizations:
-        if imm.get("status") != "completed":
-            continue
+    for imm in done:
         observations, events = related(imm, record.resources)
-        ctx = DoseContext(imm, record.patient, record.ward, observations, events)
-        count += bool(missing_mandatory(imm, ctx))
+        count += bool(dose_gaps(DoseContext(imm, record.patient, record.ward, observations,
+                                            events)))  # fmt: skip
     return count
 
 
@@ -166,7 +169,8 @@ class ImmunisationProgramme:
         measures: dict[str, bool | int | float | str | None] = {
             "birth_cohort": born.year,
             "up_to_date": not any(i.status in (OVERDUE, MISSED) for i in items),
-            "fully_immunised_12m": _fully_immunised(born, immunizations, today),
+            "fully_immunised_12m": _fully_immunised(born, immunizations, today)
+            if age == 1 else None,
             "age_1y": age == 1,
             "doses_incomplete": _incomplete(record, immunizations),
         }  # fmt: skip
