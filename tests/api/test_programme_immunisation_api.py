@@ -153,6 +153,9 @@ def test_coverage_and_the_national_export(world: ImmunisationWorld) -> None:
 
 def test_the_pages_record_a_dose(world: ImmunisationWorld) -> None:
     nurse, child = world.nurse, world.ids["child"]
+    world.recompute()
+    resident = nurse.get(f"/programmes/patients/{child}")  # the framework's resident page
+    assert f'href="/programmes/immunisation/children/{child}"' in resident.text
     page = nurse.get(f"/programmes/immunisation/children/{child}")
     assert page.status_code == 200 and "Buổi tiêm chủng" in page.text
     coverage = nurse.get(f"/programmes/immunisation/coverage?ward={WARD}&birth_year=2026")

@@ -47,7 +47,6 @@ from hoso.programmes.immunisation.schedule import Age, Schedule, packaged_schedu
 __all__ = ["PROGRAMME", "ImmunisationProgramme", "coverage_year", "indicator_table",
            "schedule_for"]  # fmt: skip
 
-FORM = "https://hoso.vn/fhir/Questionnaire/immunisation-session"
 
 
 @cache
@@ -105,9 +104,10 @@ def _item(state: states.DueDose, today: date) -> DueItem:
         "not_counted": [{"reference": n.reference, "given_on": n.given_on.isoformat(),
                          "reason": n.reason} for n in state.not_counted],
     }  # fmt: skip
+    # No form: a dose is recorded at the session screen (lot, expiry, the observation).
     return DueItem(activity=f"{state.antigen}-{state.dose}", label=_label(state),
                    due=state.due or state.catch_up_until or today,
-                   status=_status(state, today), latest=state.catch_up_until, form=FORM,
+                   status=_status(state, today), latest=state.catch_up_until,
                    detail=detail)  # fmt: skip
 
 
