@@ -55,6 +55,13 @@ def test_a_dose_with_its_observation_is_valid_fhir_and_complete_for_the_dataset(
     assert row["loai_hinh"] == "TCMR" and row["duong_tiem"].startswith("Tiêm bắp")
 
 
+def test_the_programme_kind_from_the_series_when_no_funding_source() -> None:
+    dose = {"resourceType": "Immunization", "status": "completed",
+            "protocolApplied": [{"series": "TCMR", "doseNumberPositiveInt": 1}]}  # fmt: skip
+    assert dataset_row(DoseContext(dose))["loai_hinh"] == "TCMR"
+    assert dataset_row(DoseContext({**dose, "protocolApplied": []}))["loai_hinh"] == ""
+
+
 def test_without_the_observation_the_dose_lacks_the_reaction_field() -> None:
     dose = parse_dose(_request(observed_minutes=None), born=BORN, now=NOW)
     made = session_resources(dose, "child-1", NURSE)

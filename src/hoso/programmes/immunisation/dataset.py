@@ -162,6 +162,17 @@ def _line(p: Mapping[str, Any]) -> str:
     return ", ".join(str(x) for x in address.get("line") or [])
 
 
+def _programme_kind(ctx: DoseContext) -> str:
+    """TCMR or service: the funding source, else a series the record names "TCMR" (how
+    the synthetic city and vaccination software write the programme's doses)."""
+    funded = _FUNDING.get(_code(ctx.immunization.get("fundingSource")), "")
+    if funded:
+        return funded
+    series = {str(p.get("series") or "").upper() for p in ctx.immunization.get("protocolApplied")
+              or [] if isinstance(p, Mapping)}  # fmt: skip
+    return "TCMR" if "TCMR" in series else ""
+
+
 def _first_event(ctx: DoseContext) -> Mapping[str, Any]:
     return ctx.adverse_events[0] if ctx.adverse_events else {}
 
@@ -197,7 +208,7 @@ DOSE_FIELDS: dict[str, Extract] = {
     "lieu_luong": lambda c: _quantity(c.immunization),
     "duong_tiem": lambda c: _text(c.immunization.get("route")),
     "vi_tri_tiem": lambda c: _text(c.immunization.get("site")),
-    "loai_hinh": lambda c: _FUNDING.get(_code(c.immunization.get("fundingSource")), ""),
+    "loai_hinh": _programme_kind,
     "ma_co_so": lambda c: _facility(c.immunization),
     "ten_co_so": lambda c: next((str(a.get("display") or "")
                                  for a in _performers(c.immunization, True)), ""),
