@@ -156,6 +156,12 @@ def test_the_pages_record_a_dose(world: ImmunisationWorld) -> None:
     world.recompute()
     resident = nurse.get(f"/programmes/patients/{child}")  # the framework's resident page
     assert f'href="/programmes/immunisation/children/{child}"' in resident.text
+    # the framework's due list carries the programme's items: this ward's children only
+    due = nurse.get(f"/api/programmes/immunisation/due?status=overdue&ward={WARD}").json()
+    patients = {row["patient"] for row in due["due"]}
+    assert patients == {child, world.ids["third"]}
+    assert "bcg-1" in {row["activity"] for row in due["due"]}
+    assert nurse.get("/programmes/immunisation/due").status_code == 200
     page = nurse.get(f"/programmes/immunisation/children/{child}")
     assert page.status_code == 200 and "Buổi tiêm chủng" in page.text
     coverage = nurse.get(f"/programmes/immunisation/coverage?ward={WARD}&birth_year=2026")
