@@ -201,6 +201,9 @@ def surveillance_commands(smoke: Smoke) -> None:
     expect('"signals_added"' in out, "surveillance daily: no summary", out)
     smoke.hoso("tracing", "close")
     smoke.hoso("tracing", "snapshot", "--disease", "dengue")
+    out = smoke.hoso("programmes", "recompute")
+    expect("assessed" in out, "programmes recompute: no count", out)
+    smoke.hoso("programmes", "due", "--programme", "immunisation")
 
 
 def access_commands(smoke: Smoke) -> None:
