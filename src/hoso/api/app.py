@@ -34,6 +34,8 @@ from hoso.api import (
     login_routes,
     metrics_routes,
     operation_routes,
+    programme_cohort_pages,
+    programme_cohort_routes,
     publichealth_case_pages,
     publichealth_case_routes,
     publichealth_dashboard_routes,
@@ -158,6 +160,9 @@ ROUTERS = (
     publichealth_signal_pages.router,  # /publichealth/signals|foci|population
     publichealth_dashboard_routes.router,  # /api/publichealth/surveillance, /publichealth/
     publichealth_tracing_routes.router,  # /api/publichealth contacts, follow-ups, chains
+    # Before the programmes' own routes: /api/programmes/{code} would take "cohorts".
+    programme_cohort_routes.router,  # /api/programmes/cohorts: at-risk groups (issue 19)
+    programme_cohort_pages.router,  # /programmes/cohorts: their counts as a page
     operation_routes.router,
     fhir_routes.router,
 )

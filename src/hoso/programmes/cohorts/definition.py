@@ -58,7 +58,28 @@ def parse_cohort(document: Any) -> Cohort:
         raise RuleError("version: tối đa 32 ký tự / at most 32 characters")
     if len(json.dumps(document, ensure_ascii=False)) > MAX_DOCUMENT_CHARS:
         raise RuleError(f"Quy tắc quá dài (> {MAX_DOCUMENT_CHARS} ký tự) / rule too long")
+    _try_fhirpath(document)
     return Cohort(rule, restricted)
+
+
+def _try_fhirpath(document: Mapping[str, Any]) -> None:
+    """Evaluate each FHIRPath criterion once on an empty Bundle: fhirpathpy compiles
+    lazily (`compile("((")` succeeds), so a syntax error would otherwise surface only
+    as a criterion that never matches anyone."""
+    import fhirpathpy
+    from fhirpathpy.models import models
+
+    for key in ("all", "any", "none"):
+        for i, criterion in enumerate(document.get(key) or []):
+            if "fhirpath" not in criterion:
+                continue
+            try:
+                fhirpathpy.compile(criterion["fhirpath"], models["r4"])(
+                    {"resourceType": "Bundle", "type": "collection"}, {"asOf": "2000-01-01"}
+                )
+            except Exception:  # fhirpathpy raises bare Exceptions, KeyError, IndexError
+                raise RuleError(f"{key}[{i}].fhirpath: FHIRPath không hợp lệ / invalid "
+                                "FHIRPath") from None  # fmt: skip
 
 
 @cache
