@@ -2,7 +2,7 @@
 point 6)
 
 Revision ID: 0022
-Revises: 0018
+Revises: 0019
 Create Date: 2026-12-06 22:00:00
 """
 
@@ -12,8 +12,8 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0022"
-# TODO(lead): re-chain to "0021" once it is on main (0018 until 0019 is merged here).
-down_revision = "0018"
+# The lead re-chains this to "0021" once that revision is on main (0019 until then).
+down_revision = "0019"
 branch_labels = None
 depends_on = None
 
