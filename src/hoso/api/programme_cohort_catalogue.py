@@ -22,7 +22,7 @@ from hoso.programmes.framework import Record
 from hoso.store.programme_cohorts import CohortRow, SqlCohorts
 from hoso.store.publichealth_tracing import SqlTracing
 
-__all__ = ["StoredCatalogue", "store_cohort_day", "under_followup"]
+__all__ = ["CohortSnapshot", "StoredCatalogue", "store_cohort_day", "under_followup"]
 
 
 class StoredCatalogue:
@@ -86,3 +86,19 @@ def store_cohort_day(rows: SqlCohorts, day: date,
     if batch_ids:
         stored += rows.replace_members(day, batch_ids, batch)
     return stored
+
+
+class CohortSnapshot:
+    """The recompute's observer of each stored chunk (`Recompute.observers`): the
+    chunk's residents' memberships of the day, with the measures their assessments
+    produced and the contact-tracing follow-ups of their wards."""
+
+    def __init__(self, engine: Any) -> None:
+        self.rows, self.tracing = SqlCohorts(engine), SqlTracing(engine)
+        self.catalogue = StoredCatalogue(self.rows)
+
+    def __call__(self, records: Sequence[Record], outcomes: Sequence[Any], day: date) -> None:
+        wards = {r.ward for r in records if r.ward}
+        followed = under_followup(self.tracing, sorted(wards), day)
+        pairs = [(r, o.measures) for r, o in zip(records, outcomes, strict=True)]
+        store_cohort_day(self.rows, day, pairs, self.catalogue.current(), followed)
