@@ -36,6 +36,7 @@ from hoso.api import (
     operation_routes,
     programme_cohort_pages,
     programme_cohort_routes,
+    programme_report_routes,
     publichealth_case_pages,
     publichealth_case_routes,
     publichealth_dashboard_routes,
@@ -163,6 +164,7 @@ ROUTERS = (
     # Before the programmes' own routes: /api/programmes/{code} would take "cohorts".
     programme_cohort_routes.router,  # /api/programmes/cohorts: at-risk groups (issue 19)
     programme_cohort_pages.router,  # /programmes/cohorts: their counts as a page
+    programme_report_routes.router,  # /api/programmes/reports: MeasureReport and .xlsx
     operation_routes.router,
     fhir_routes.router,
 )
