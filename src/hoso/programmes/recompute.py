@@ -82,6 +82,7 @@ class Recompute:
     batch_size: int = 500
     today: Callable[[], date] = clock.today_vn
     assessed: int = 0
+    nightly: bool = False  # run() re-assesses everyone once a day (the server's worker)
 
     def assess(self, records: Sequence[Record], asked: Sequence[str]) -> int:
         """Assess `records` and store the registers of every id in `asked` (an id
@@ -133,8 +134,14 @@ class Recompute:
 
     def run(self, stop: threading.Event, *, until_idle: bool = False, idle: float = 1.0
             ) -> None:  # fmt: skip
+        """Follow the feed; once per local day (and when the server starts) re-assess
+        everyone, since due dates pass and ages are reached without a change."""
+        nightly_on: date | None = None if self.nightly else self.today()
         while not stop.is_set():
             try:
+                if nightly_on != self.today():
+                    nightly_on = self.today()
+                    log.info("programmes: nightly run, %d residents", self.everyone())
                 done = self.step()
             except Exception:
                 if until_idle:

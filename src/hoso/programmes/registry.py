@@ -26,6 +26,8 @@ def packaged_rules() -> dict[str, Rule]:
     """Every rule shipped in `data/rules/*.json`, by code."""
     folder = resources.files("hoso.programmes") / "data" / "rules"
     found: dict[str, Rule] = {}
+    if not folder.is_dir():
+        return found
     for entry in sorted(folder.iterdir(), key=lambda e: e.name):
         if entry.name.endswith(".json"):
             document: Any = jsonx.loads(entry.read_text(encoding="utf-8"))
