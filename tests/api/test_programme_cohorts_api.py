@@ -17,9 +17,9 @@ from fastapi.testclient import TestClient
 from fhir.resources.R4B.group import Group
 
 from hoso.access.publichealth_tracing import MappedStations
-from hoso.api.programme_cohort_catalogue import store_cohort_day
 from hoso.core import clock, jsonx
 from hoso.programmes.cohorts import shipped_cohorts
+from hoso.programmes.cohorts.catalogue import store_cohort_day
 from hoso.store import schema
 from hoso.store.programme_cohorts import SqlCohorts
 from hoso.store.publichealth_schema import ph_officer_ward

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from hoso.api.programme_cohort_catalogue import StoredCatalogue, store_cohort_day
 from hoso.core.errors import Conflict
 from hoso.programmes.cohorts import shipped_cohorts
+from hoso.programmes.cohorts.catalogue import StoredCatalogue, store_cohort_day
 from hoso.store.programme_cohorts import SqlCohorts
 from hoso.store.sql_store import SqlStore
 from tests.programmes.cohorts.records import condition, record

@@ -27,9 +27,9 @@ from starlette.concurrency import run_in_threadpool
 from hoso.access.programme_cohorts import CohortAccess
 from hoso.api.body import read_json
 from hoso.api.deps import RepoDep
-from hoso.api.programme_cohort_catalogue import StoredCatalogue
 from hoso.api.publichealth_tracing_routes import facades_of
 from hoso.core.errors import InvalidRequest
+from hoso.programmes.cohorts.catalogue import StoredCatalogue
 from hoso.programmes.cohorts.group import cohort_group
 from hoso.store.programme_cohorts import SqlCohorts
 from hoso.store.publichealth_series import SqlSurveillance

@@ -58,14 +58,17 @@ class SqlCohorts:
         return transaction(self.engine, write=write)
 
     # -- definitions --------------------------------------------------------------------
-    def add_definition(self, row: CohortRow) -> bool:
+    def add_definition(self, code: str, version: str, content: str, restricted: bool,
+                       created_by: str, created_at: int) -> bool:  # fmt: skip
         """Store a new version; False when (code, version) is already stored."""
         with self._tx() as conn:
             there = conn.execute(sa.select(_D.c.code).where(
-                _D.c.code == row.code, _D.c.version == row.version)).first()  # fmt: skip
+                _D.c.code == code, _D.c.version == version)).first()  # fmt: skip
             if there is not None:
                 return False
-            conn.execute(sa.insert(_D).values(**_values(row)))
+            conn.execute(sa.insert(_D).values(code=code, version=version, content=content,
+                                              restricted=restricted, created_by=created_by,
+                                              created_at=created_at))  # fmt: skip
             return True
 
     def definitions(self) -> list[CohortRow]:
@@ -128,10 +131,6 @@ class SqlCohorts:
         if wards is not None:
             found.append(_M.c.ward.in_(sorted(wards)))
         return found
-
-
-def _values(row: CohortRow) -> dict[str, object]:
-    return {name: getattr(row, name) for name in CohortRow.__dataclass_fields__}
 
 
 def _chunks(values: Sequence[str]) -> Iterable[Sequence[str]]:

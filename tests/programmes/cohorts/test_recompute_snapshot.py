@@ -5,10 +5,13 @@ again on the same day leaves the same counts."""
 
 from __future__ import annotations
 
-from hoso.api.programme_cohort_catalogue import CohortSnapshot
+from hoso.access.audit import GroupCommitAuditTrail
+from hoso.assembly import programme_recompute
 from hoso.core import clock
+from hoso.programmes.cohorts.catalogue import CohortSnapshot
 from hoso.store.programme_cohorts import SqlCohorts
-from hoso.store.sql_store import SqlStore
+from hoso.store.publichealth_tracing import SqlTracing
+from hoso.store.sql_store import SqlAuditLog, SqlStore
 from tests.callers import as_caller
 from tests.programmes.world import OTHER_WARD, WARD, home, hypertension, recompute
 
@@ -20,7 +23,8 @@ def test_the_nightly_run_stores_the_days_cohorts(store: SqlStore) -> None:
         for pid in ids[:2] + ids[2:]:
             repo.create(hypertension(pid))
     with as_caller(store) as operator:
-        job = recompute(store, operator, observers=[CohortSnapshot(store.engine)])
+        snapshot = CohortSnapshot(SqlCohorts(store.engine), SqlTracing(store.engine))
+        job = recompute(store, operator, observers=[snapshot])
         assert job.everyone() == 3
         rows, today = SqlCohorts(store.engine), clock.today_vn()
         first = rows.counts("hypertension", "2026.1", today, None)
@@ -30,3 +34,18 @@ def test_the_nightly_run_stores_the_days_cohorts(store: SqlStore) -> None:
         assert by_ward == {WARD: 2, OTHER_WARD: 1}
         job.everyone()  # again the same day: replaced, not added
         assert rows.counts("hypertension", "2026.1", today, None) == first
+
+
+def test_the_servers_recompute_stores_cohorts_by_default(store: SqlStore) -> None:
+    """`hoso.assembly.programme_recompute` (what `hoso serve` and `hoso programmes
+    recompute` run) has the cohorts' observer without being asked."""
+    with as_caller(store) as repo:
+        pid = repo.create(home(7, WARD)).stored.id
+        repo.create(hypertension(pid))
+    trail = GroupCommitAuditTrail(SqlAuditLog(store))
+    try:
+        assert programme_recompute(store, trail).everyone() == 1
+    finally:
+        trail.close()
+    counts = SqlCohorts(store.engine).counts("hypertension", "2026.1", clock.today_vn(), None)
+    assert [(w, n) for w, _b, _s, n in counts] == [(WARD, 1)]

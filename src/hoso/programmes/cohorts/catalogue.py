@@ -1,7 +1,9 @@
 """The cohorts the server knows, and the daily snapshot's storage: the shipped cohorts
-(`hoso.programmes.cohorts`, package data) with the versions officers added
-(`prog_cohort`), put together for `hoso.access.programme_cohorts.CohortAccess`, and the
-function the programmes' recompute calls to store a resident's memberships of a day.
+(package data) with the versions officers added (`prog_cohort`, through
+`hoso.store.programme_cohorts.SqlCohorts`, named here by the protocol `CohortTables`),
+put together for `hoso.access.programme_cohorts.CohortAccess`; and the recompute's
+observer that stores each chunk's memberships of the day (`CohortSnapshot`, wired by
+`hoso.assembly.programme_recompute`).
 
 A stored version of a code is newer than the shipped one (the latest stored is the
 current); a (code, version) already shipped or stored is a conflict, never replaced, so
@@ -13,20 +15,35 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
-from typing import Any
+from typing import Any, Protocol
 
 from hoso.core.errors import Conflict
-from hoso.programmes.cohorts import Cohort, cohort_members, parse_cohort, shipped_cohorts
-from hoso.programmes.cohorts.members import followed_patients, followup_measures
+from hoso.programmes.cohorts.definition import Cohort, parse_cohort, shipped_cohorts
+from hoso.programmes.cohorts.members import cohort_members, followed_patients, followup_measures
 from hoso.programmes.framework import Record
-from hoso.store.programme_cohorts import CohortRow, SqlCohorts
-from hoso.store.publichealth_tracing import SqlTracing
 
-__all__ = ["CohortSnapshot", "StoredCatalogue", "store_cohort_day", "under_followup"]
+__all__ = ["CohortSnapshot", "CohortTables", "StoredCatalogue", "store_cohort_day",
+           "under_followup"]  # fmt: skip
+
+
+class CohortTables(Protocol):
+    """`hoso.store.programme_cohorts.SqlCohorts`: stored definitions and snapshots."""
+
+    def add_definition(self, code: str, version: str, content: str, restricted: bool,
+                       created_by: str, created_at: int) -> bool: ...  # fmt: skip
+    def definitions(self) -> Sequence[Any]: ...
+    def replace_members(self, day: date, patient_ids: Sequence[str],
+                        members: Iterable[Any]) -> int: ...  # fmt: skip
+
+
+class FollowUps(Protocol):
+    """`hoso.store.publichealth_tracing.SqlTracing.active_in_ward`."""
+
+    def active_in_ward(self, ward: str, day: str) -> Sequence[Any]: ...
 
 
 class StoredCatalogue:
-    def __init__(self, rows: SqlCohorts) -> None:
+    def __init__(self, rows: CohortTables) -> None:
         self.rows = rows
 
     def _all(self) -> list[Cohort]:
@@ -51,16 +68,16 @@ class StoredCatalogue:
 
     def add(self, document: Any, agent: str, now: int) -> Cohort:
         cohort = parse_cohort(document)
+        content = json.dumps(document, ensure_ascii=False)
         if self.find(cohort.code, cohort.version) is not None or not self.rows.add_definition(
-                CohortRow(cohort.code, cohort.version, json.dumps(document, ensure_ascii=False),
-                          cohort.restricted, agent, now)):  # fmt: skip
+                cohort.code, cohort.version, content, cohort.restricted, agent, now):  # fmt: skip
             raise Conflict(f"Nhóm {cohort.code} phiên bản {cohort.version} đã có; hãy dùng "
                            f"phiên bản mới / cohort {cohort.code} version {cohort.version} "
                            "exists; use a new version")  # fmt: skip
         return cohort
 
 
-def under_followup(tracing: SqlTracing, wards: Iterable[str], day: date) -> frozenset[str]:
+def under_followup(tracing: FollowUps, wards: Iterable[str], day: date) -> frozenset[str]:
     """The residents with an active contact follow-up holding `day` in `wards`, through
     the tracing store's own read (`SqlTracing.active_in_ward`)."""
     rows = [(f.patient_id, f.start_date, f.end_date) for ward in wards
@@ -68,7 +85,7 @@ def under_followup(tracing: SqlTracing, wards: Iterable[str], day: date) -> froz
     return followed_patients(rows, day)
 
 
-def store_cohort_day(rows: SqlCohorts, day: date,
+def store_cohort_day(rows: CohortTables, day: date,
                      residents: Iterable[tuple[Record, Mapping[str, Mapping[str, Any]]]],
                      cohorts: Sequence[Cohort], followed: frozenset[str] = frozenset()
                      ) -> int:  # fmt: skip
@@ -93,9 +110,9 @@ class CohortSnapshot:
     chunk's residents' memberships of the day, with the measures their assessments
     produced and the contact-tracing follow-ups of their wards."""
 
-    def __init__(self, engine: Any) -> None:
-        self.rows, self.tracing = SqlCohorts(engine), SqlTracing(engine)
-        self.catalogue = StoredCatalogue(self.rows)
+    def __init__(self, rows: CohortTables, tracing: FollowUps) -> None:
+        self.rows, self.tracing = rows, tracing
+        self.catalogue = StoredCatalogue(rows)
 
     def __call__(self, records: Sequence[Record], outcomes: Sequence[Any], day: date) -> None:
         wards = {r.ward for r in records if r.ward}
