@@ -146,3 +146,9 @@ def test_one_sheet_per_programme() -> None:
                            prepared=date(2026, 12, 3))  # fmt: skip
     book = load_workbook(io.BytesIO(data))
     assert book.sheetnames == ["elderly", "hypertension"]
+
+
+def test_no_programme_is_an_empty_sheet_not_an_error() -> None:
+    data = report_workbook([], ward_name="TP. HCM", station="Sở Y tế", prepared=date(2026, 12, 3))
+    sheet = load_workbook(io.BytesIO(data)).active
+    assert sheet["A1"].value == "Không có chương trình / No programme"

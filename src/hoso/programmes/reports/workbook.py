@@ -148,7 +148,7 @@ def report_workbook(reports: Sequence[MonthlyReport], *, ward_name: str, station
         for column, width in zip("ABCDEFG", (8, 48, 14, 14, 12, 14, 40), strict=True):
             sheet.column_dimensions[column].width = width
     if not reports:
-        book.create_sheet("trong / empty").append(["Không có chương trình / No programme"])
+        book.create_sheet("trong-empty").append(["Không có chương trình / No programme"])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
