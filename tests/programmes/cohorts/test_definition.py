@@ -59,6 +59,7 @@ def _doc(**over: Any) -> dict[str, Any]:
     ({"all": [{"fhirpath": "Patient.where("}]}, "all[0].fhirpath"),
     ({"code": "Bad Code"}, "code"),
     ({"version": "x" * 40}, "version"),
+    ({"version": "=HYPERLINK(1)"}, "version"),
     ({"all": [], "any": []}, "all/any"),
 ])  # fmt: skip
 def test_a_bad_document_names_its_field(over: dict[str, Any], field: str) -> None:

@@ -12,6 +12,7 @@ again and come out the same.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
@@ -24,6 +25,7 @@ __all__ = ["MAX_DOCUMENT_CHARS", "Cohort", "parse_cohort", "shipped_cohorts"]
 
 MAX_DOCUMENT_CHARS = 32_000  # a rule of 50 criteria with FHIRPath fits many times over
 _DATA = "hoso.programmes.data"
+_VERSION = re.compile(r"[0-9A-Za-z][0-9A-Za-z._-]{0,31}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,8 +56,10 @@ def parse_cohort(document: Any) -> Cohort:
     restricted = document.get("restricted", False)
     if not isinstance(restricted, bool):
         raise RuleError("restricted: true | false")
-    if len(rule.version) > 32:
-        raise RuleError("version: tối đa 32 ký tự / at most 32 characters")
+    if not _VERSION.fullmatch(rule.version):
+        # Also what keeps a version harmless in the campaign CSV (no "=…" formula).
+        raise RuleError("version: 1–32 chữ, số, '.', '-', '_' / 1–32 letters, digits, "
+                        "'.', '-', '_'")  # fmt: skip
     if len(json.dumps(document, ensure_ascii=False)) > MAX_DOCUMENT_CHARS:
         raise RuleError(f"Quy tắc quá dài (> {MAX_DOCUMENT_CHARS} ký tự) / rule too long")
     _try_fhirpath(document)
