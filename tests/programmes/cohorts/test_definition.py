@@ -57,6 +57,8 @@ def _doc(**over: Any) -> dict[str, Any]:
     ({"all": [{"age": {"min": "sixty"}}]}, "all[0].age.min"),
     ({"all": [{"condition": {"icd10": ["XYZ"]}}]}, "all[0].condition.icd10"),
     ({"all": [{"fhirpath": "Patient.where("}]}, "all[0].fhirpath"),
+    ({"all": [{"observation": {"code": "http://loinc.org|82810-3", "value_code": "LA1"}}]},
+     "all[0].observation.value_code"),
     ({"code": "Bad Code"}, "code"),
     ({"version": "x" * 40}, "version"),
     ({"version": "=HYPERLINK(1)"}, "version"),

@@ -54,6 +54,8 @@ def test_pregnant_and_post_partum_women() -> None:
     assert "pregnant-postpartum" not in _codes(record("w", "2026-11-20", Condition=[infant]))
     observed = record("w", "1995-01-01", Observation=[pregnancy_status("2026-10-01")])
     assert "pregnant-postpartum" in _codes(observed)
+    long_ago = record("w", "1995-01-01", Observation=[pregnancy_status("2026-01-01")])
+    assert "pregnant-postpartum" not in _codes(long_ago)  # 339 days: past 280
     man = record("m", "1995-01-01", "male", Condition=[visit])
     assert "pregnant-postpartum" not in _codes(man)
 

@@ -62,10 +62,13 @@ def _characteristic(criterion: Mapping[str, Any]) -> dict[str, Any]:
         }
     if kind == "observation":
         system, code = spec["code"].split("|", 1)
-        return {
-            "code": {"coding": [{"system": system, "code": code}]},
-            "valueRange": _range(spec.get("min"), spec.get("max")),
-        }
+        if spec.get("value_code"):
+            answer_system, answer = spec["value_code"].split("|", 1)
+            value = {"valueCodeableConcept": {"coding": [{"system": answer_system,
+                                                          "code": answer}]}}  # fmt: skip
+        else:
+            value = {"valueRange": _range(spec.get("min"), spec.get("max"))}
+        return {"code": {"coding": [{"system": system, "code": code}]}, **value}
     if kind == "measure":
         text = f"{spec['programme']}.{spec['name']} = {spec.get('equals', True)}"
         return {
