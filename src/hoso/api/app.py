@@ -36,7 +36,9 @@ from hoso.api import (
     operation_routes,
     programme_cohort_pages,
     programme_cohort_routes,
+    programme_pages,
     programme_report_routes,
+    programme_routes,
     publichealth_case_pages,
     publichealth_case_routes,
     publichealth_dashboard_routes,
@@ -165,6 +167,8 @@ ROUTERS = (
     programme_cohort_routes.router,  # /api/programmes/cohorts: at-risk groups (issue 19)
     programme_cohort_pages.router,  # /programmes/cohorts: their counts as a page
     programme_report_routes.router,  # /api/programmes/reports: MeasureReport and .xlsx
+    programme_routes.router,  # /api/programmes: registers, due lists, visits (issue 19)
+    programme_pages.router,  # /programmes/: the ward health station's pages
     operation_routes.router,
     fhir_routes.router,
 )
