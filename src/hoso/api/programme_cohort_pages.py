@@ -20,6 +20,7 @@ from hoso.api.page_session import PageCaller, PageCallerDep
 from hoso.api.programme_cohort_routes import code_of, cohorts_of, csv_response, filters_of
 from hoso.core import clock
 from hoso.core.errors import Forbidden
+from hoso.programmes import registry
 from hoso.publichealth.wards import ward_name
 
 router = APIRouter(prefix="/programmes/cohorts")
@@ -54,7 +55,8 @@ def cohorts_page(request: Request, caller: PageCallerDep) -> HTMLResponse:
                        cohorts=cohorts, cohort=cohort, counts=counts, members=members,
                        bands=bands, sexes=SEXES, filters=filters, ward_name=ward_name,
                        wards=sorted(view.wards) if view.wards is not None else None,
-                       today=clock.now().astimezone(clock.VN_TZ).date())  # fmt: skip
+                       today=clock.now().astimezone(clock.VN_TZ).date(),
+                       programmes=registry.PROGRAMMES)  # fmt: skip
 
 
 def _bands(ward: dict[str, Any]) -> set[str]:
