@@ -34,9 +34,12 @@ from hoso.api import (
     login_routes,
     metrics_routes,
     operation_routes,
+    programme_cohort_pages,
+    programme_cohort_routes,
     programme_immunisation_pages,
     programme_immunisation_routes,
     programme_pages,
+    programme_report_routes,
     programme_routes,
     publichealth_case_pages,
     publichealth_case_routes,
@@ -162,6 +165,10 @@ ROUTERS = (
     publichealth_signal_pages.router,  # /publichealth/signals|foci|population
     publichealth_dashboard_routes.router,  # /api/publichealth/surveillance, /publichealth/
     publichealth_tracing_routes.router,  # /api/publichealth contacts, follow-ups, chains
+    # Before the programmes' own routes: /api/programmes/{code} would take "cohorts".
+    programme_cohort_routes.router,  # /api/programmes/cohorts: at-risk groups (issue 19)
+    programme_cohort_pages.router,  # /programmes/cohorts: their counts as a page
+    programme_report_routes.router,  # /api/programmes/reports: MeasureReport and .xlsx
     programme_immunisation_routes.router,  # /api/programmes/immunisation: doses, coverage
     programme_immunisation_pages.router,  # /programmes/immunisation: the session, coverage
     programme_routes.router,  # /api/programmes: registers, due lists, visits (issue 19)
