@@ -151,3 +151,19 @@ def test_coverage_year_of_a_dose() -> None:
     assert coverage_year(Age(24, "m")) == 2  # the 18-month booster
     assert coverage_year(Age(25, "m")) == 3  # JE 3
     assert coverage_year(Age(8, "y")) == 8  # Td at 7
+
+
+def test_the_monthly_reports_coverage_counts_the_children_of_the_dose_age() -> None:
+    from hoso.programmes.reports.monthly import ReportRow, WardPopulation, indicator_result
+
+    # three children aged 1 on 15/06/2026 (BCG measured at age 1) and one aged 3: the
+    # 3-year-old counts in neither part of BCG's coverage
+    doses = {"a": [immunization(BCG, "2025-03-11")], "b": [immunization(BCG, "2025-03-12")],
+             "c": []}  # fmt: skip
+    rows = [ReportRow("26740", "0-4", "female",
+                      PROGRAMME.assess(_record(d), TODAY).measures) for d in doses.values()]
+    rows.append(ReportRow("26740", "0-4", "male",
+                          PROGRAMME.assess(_record([], date(2023, 1, 1)), TODAY).measures))
+    bcg = next(i for i in PROGRAMME.indicators if i.code == "coverage-bcg-1")
+    result = indicator_result(bcg, rows, WardPopulation({}), None)
+    assert (result.numerator, result.denominator) == (2, 3)

@@ -13,7 +13,8 @@ into a `DueItem` (activity "<antigen>-<dose>"), with the framework's statuses:
 
 Measures (what the indicators and the coverage tables count): `birth_cohort`,
 `up_to_date`, `fully_immunised_12m` (measured for children aged 1, the indicator's
-denominator; None for the others: it costs a second walk of the schedule), `age_1y`,
+denominator; None for the others: it costs a second walk of the schedule), `age_<Y>y`
+(the child is Y, for each age at which a dose's coverage is measured),
 `doses_<antigen>` (doses that count), `cov_<antigen>_<n>` (only for a child in the
 completed year at which that dose's coverage is measured), `doses_incomplete` (doses
 whose record lacks a mandatory field of the national dataset, QĐ 3891/QĐ-BYT).
@@ -171,10 +172,11 @@ class ImmunisationProgramme:
             "up_to_date": not any(i.status in (OVERDUE, MISSED) for i in items),
             "fully_immunised_12m": _fully_immunised(born, immunizations, today)
             if age == 1 else None,
-            "age_1y": age == 1,
             "doses_incomplete": _incomplete(record, immunizations),
         }  # fmt: skip
         schedule = schedule_for(today)
+        for year in _coverage_years(schedule):
+            measures[f"age_{year}y"] = age == year
         for state, series in zip(found, schedule.series, strict=True):
             measures[f"doses_{state.antigen}"] = state.counted
             for dose in series.doses:
@@ -199,10 +201,21 @@ def _indicators(schedule: Schedule) -> tuple[IndicatorDef, ...]:
                 f"coverage-{series.antigen}-{dose.number}",
                 {"vi": f"Tỷ lệ {series.name['vi']} mũi {dose.number} (trẻ {year} tuổi)",
                  "en": f"{series.name['en']} dose {dose.number} coverage (age {year})"},
-                f"cov_{series.antigen}_{dose.number}", denominator="population",
-                population=(year, year), source="HOUSE: coverage age, data/immunisation-"
-                "indicators.json"))  # fmt: skip
+                f"cov_{series.antigen}_{dose.number}", denominator=f"age_{year}y",
+                source="HOUSE: coverage age, data/immunisation-indicators.json"))  # fmt: skip
     return tuple(found)
+
+
+def _coverage_years(schedule: Schedule) -> tuple[int, ...]:
+    return _years_of(schedule.version)
+
+
+@cache
+def _years_of(version: str) -> tuple[int, ...]:
+    """The ages at which the doses of a schedule version are measured (by version: a
+    Schedule holds dicts and is not hashable)."""
+    schedule = next(s for s in packaged_schedules() if s.version == version)
+    return tuple(sorted({coverage_year(d.latest_age) for s in schedule.series for d in s.doses}))
 
 
 PROGRAMME = ImmunisationProgramme(indicators=_indicators(packaged_schedules()[-1]))
