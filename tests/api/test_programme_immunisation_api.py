@@ -108,6 +108,25 @@ def test_broken_and_enormous_bodies(world: ImmunisationWorld, client: TestClient
     assert nurse.get(f"{API}/coverage?ward=1&birth_year=2026").status_code == 400
     assert nurse.get(f"{API}/export?month=2026-13").status_code == 400
     assert nurse.get(f"{API}/children/{'x' * 200}").status_code == 400
+    assert nurse.get(f"{API}/children/{child}?on=9999-12-31").status_code == 400
+    assert nurse.post(f"{API}/aefi-reports/99999999999/sent").status_code == 400
+    assert nurse.post(f"{API}/aefi-reports/999999999/sent").status_code == 404  # fits: absent
+    assert nurse.post(f"{API}/aefi-reports/1e3/sent").status_code == 400
+    big = nurse.post(f"{API}/cohorts", content=b"ward,birth_year,children\n" * 40_000,
+                     headers={"Content-Type": "text/csv"})  # fmt: skip
+    assert big.status_code in (403, 413)  # a station may not load cohorts at all
+    csv = {"Content-Type": "text/csv"}
+    assert client.post(f"{API}/cohorts", content=b"ward,birth_year,children\n" * 40_000,
+                       headers=csv).status_code == 413  # fmt: skip
+    bad = client.post(f"{API}/cohorts", headers=csv,
+                      content=b"ward,birth_year,children\n26740,2025,-3\n")  # fmt: skip
+    assert bad.status_code == 400 and "Dòng 2" in bad.json()["issue"][0]["diagnostics"]
+    good = client.post(f"{API}/cohorts", content=b"ward,birth_year,children\n26740,2025,41\n",
+                       headers=csv)  # fmt: skip
+    assert good.json() == {"stored": 1}
+    lot = {"product": "http://hl7.org/fhir/sid/cvx|102", "lot": "x" * 300, "status": "flagged",
+           "reason": "test"}  # fmt: skip
+    assert nurse.post(f"{API}/lots", json=lot).status_code == 400
     assert _immunizations(client, child) == 0
 
 

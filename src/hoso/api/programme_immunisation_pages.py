@@ -122,7 +122,7 @@ def aefi_page(request: Request, caller: PageCallerDep) -> HTMLResponse:
 
 @router.post("/aefi/{report}/sent", include_in_schema=False)
 async def aefi_sent(report: str, request: Request, caller: PageCallerDep) -> Response:
-    if not report.isascii() or not report.isdigit() or len(report) > 12:
+    if not report.isascii() or not report.isdigit() or len(report) > 9:  # an INTEGER
         raise InvalidRequest("report: một số / a number", expression=["report"])
     refuse_cross_site(request)
     form = await read_form(request, max_bytes=1024, max_fields=2)

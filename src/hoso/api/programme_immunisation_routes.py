@@ -92,9 +92,12 @@ def day_of(raw: str | None) -> date:
     if not raw:
         return today()
     try:
-        return date.fromisoformat(raw[:10])
+        day = date.fromisoformat(raw[:10])
     except ValueError:
         raise InvalidRequest("on: YYYY-MM-DD", expression=["on"]) from None
+    if not 1990 <= day.year <= 2100:
+        raise InvalidRequest("on: năm 1990–2100 / a year 1990–2100", expression=["on"])
+    return day
 
 
 def child_json(view: ChildView) -> dict[str, Any]:
@@ -174,7 +177,7 @@ def aefi_reports(request: Request, repo: RepoDep, open: str | None = None) -> Re
 
 @router.post("/aefi-reports/{report}/sent")
 def aefi_sent(report: str, request: Request, repo: RepoDep) -> Response:
-    if not report.isascii() or not report.isdigit() or len(report) > 12:
+    if not report.isascii() or not report.isdigit() or len(report) > 9:  # an INTEGER
         raise InvalidRequest("report: một số / a number", expression=["report"])
     sent = immunisation_for(request, repo).access.mark_reported(int(report))
     return JSONResponse({"report": int(report), "sent_now": sent})
