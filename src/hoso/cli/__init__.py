@@ -18,6 +18,7 @@ from hoso.cli import (
     imports,
     mllp,
     mpi,
+    programmes,
     quality,
     records,
     serve,
@@ -47,6 +48,7 @@ app.add_typer(quality.quality_app, name="quality")  # hoso quality run | report
 app.add_typer(surveillance.surveillance_app, name="surveillance")  # detect | rt | cases
 app.add_typer(disease.disease_app, name="disease")  # add | list | seed
 app.add_typer(tracing.tracing_app, name="tracing")  # hoso tracing close | snapshot
+app.add_typer(programmes.programmes_app, name="programmes")  # recompute | due | enrol | …
 app.command()(records.reindex)
 app.add_typer(audit.audit_app, name="audit")
 # Access: OAuth clients, accounts, keys, tokens, login, demo accounts (docs/security-auth.md).

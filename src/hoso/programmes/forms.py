@@ -17,7 +17,13 @@ from typing import Any
 
 from hoso.core.errors import InvalidRequest
 
-__all__ = ["FormError", "answered_items", "build_response", "response_observations"]
+__all__ = [
+    "FormError",
+    "answered_items",
+    "build_response",
+    "response_observations",
+    "visit_resources",
+]
 
 EXT = "http://hl7.org/fhir/StructureDefinition/"
 _TYPES = ("boolean", "integer", "decimal", "string", "date", "choice")
@@ -114,8 +120,10 @@ def build_response(questionnaire: Mapping[str, Any], answers: Mapping[str, Any],
         "status": "completed",
         "subject": {"reference": patient},
         "authored": authored,
-        "item": [{"linkId": item["linkId"], "text": item.get("text"), "answer": [answer]}
-                 for item, answer in answered_items(questionnaire, answers)],
+        "item": [
+            {"linkId": item["linkId"], "text": item.get("text"), "answer": [answer]}
+            for item, answer in answered_items(questionnaire, answers)
+        ],
     }
     if author:
         response["author"] = dict(author)
@@ -137,9 +145,16 @@ def response_observations(questionnaire: Mapping[str, Any], response: Mapping[st
         obs: dict[str, Any] = {
             "resourceType": "Observation",
             "status": "final",
-            "category": [{"coding": [{
-                "system": "http://terminology.hl7.org/CodeSystem/observation-category",
-                "code": category}]}],
+            "category": [
+                {
+                    "coding": [
+                        {
+                            "system": "http://terminology.hl7.org/CodeSystem/observation-category",
+                            "code": category,
+                        }
+                    ]
+                }
+            ],
             "code": {"coding": [dict(c) for c in item["code"]], "text": item.get("text")},
             "subject": dict(response["subject"]),
             "effectiveDateTime": response["authored"],
@@ -160,4 +175,22 @@ def response_observations(questionnaire: Mapping[str, Any], response: Mapping[st
             key = next(iter(answer))
             obs[key.replace("valueDate", "valueDateTime")] = answer[key]
         made.append(obs)
+    return made
+
+
+def visit_resources(questionnaire: Mapping[str, Any], answers: Mapping[str, Any], *,
+                    patient: str, authored: str, author: str | None, encounter: str
+                    ) -> list[tuple[str, dict[str, Any]]]:  # fmt: skip
+    """A visit's resources as the access layer writes them, each with a placeholder id:
+    the QuestionnaireResponse, then its Observations pointing back at it; `encounter` is
+    the placeholder of the visit's Encounter (`hoso.access.programmes.ENCOUNTER`)."""
+    response = build_response(questionnaire, answers, patient=patient, authored=authored,
+                              author={"reference": author} if author else None)  # fmt: skip
+    response["encounter"] = {"reference": encounter}
+    made: list[tuple[str, dict[str, Any]]] = [("urn:hoso:visit-response", response)]
+    for i, obs in enumerate(
+        response_observations(questionnaire, response, response_ref="urn:hoso:visit-response")
+    ):
+        obs["encounter"] = {"reference": encounter}
+        made.append((f"urn:hoso:visit-observation-{i}", obs))
     return made
