@@ -27,6 +27,7 @@ def test_a_hypertensive_controlled_at_the_last_visit() -> None:
         True, True, False, "diagnosis")  # fmt: skip
     assert (m["last_systolic"], m["last_diastolic"], m["drugs"]) == (136, 86, "Amlodipin 5 mg")
     assert m["in_prevalence_ages"] is True
+    assert m["bp_recent"] == "05/10/2026 152/94; 04/11/2026 136/86"
     [visit] = a.due
     assert (visit.activity, visit.due, visit.status) == ("bp-visit", date(2026, 12, 4), "due")
     assert a.summary["vi"] == "136/86 mmHg · đạt mục tiêu · Amlodipin 5 mg"

@@ -97,6 +97,15 @@ def test_a_low_barthel_puts_a_resident_on_the_home_visit_register() -> None:
     visit = response("elderly-home-visit", {"needs": "thay băng"}, "2026-11-25")
     a = ELDERLY.assess(record(BORN, _barthel(BEDRIDDEN, "2026-11-20"), visit), TODAY)
     assert _due(a)["home-visit"] == (date(2026, 12, 25), "due")  # bedridden: every 30 days
+    [home] = [d for d in a.due if d.activity == "home-visit"]
+    assert home.detail == {
+        "last_done": "2026-11-25",
+        "bedridden": True,
+        "barthel": 15,
+        "source": "barthel",
+        "since": "2026-11-20",
+        "every_days": 30,
+    }
     assert a.measures["home_visit_on_time"] is True
 
 

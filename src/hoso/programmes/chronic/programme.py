@@ -125,10 +125,18 @@ class ChronicProgramme:
             bp = blood_pressures(record, today)
             measures["last_systolic"] = bp[-1].systolic if bp else None
             measures["last_diastolic"] = bp[-1].diastolic if bp else None
+            # the last readings, oldest first, for the resident's view (no second read)
+            measures["bp_recent"] = (
+                "; ".join(f"{r.day:%d/%m/%Y} {r.systolic:.0f}/{r.diastolic:.0f}" for r in bp[-6:])
+                or None
+            )
         else:
             g, a = fasting_glucose(record, today), hba1c(record, today)
             measures["last_glucose_mmol"] = round(g[-1].value, 1) if g else None
             measures["last_hba1c"] = a[-1].value if a else None
+            measures["glucose_recent"] = (
+                "; ".join(f"{r.day:%d/%m/%Y} {r.value:.1f}" for r in g[-6:]) or None
+            )
         return measures
 
     def _summary(self, control: Control, measures: Measures, drugs: list[str]) -> dict[str, str]:

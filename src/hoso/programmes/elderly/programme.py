@@ -10,7 +10,7 @@ visit). Cut-offs, intervals and targets are `data/elderly.json`, each with its s
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any
 
@@ -159,6 +159,11 @@ def _home_visits(record: Record, today: date, state: Dependency, config: Mapping
     every = visits["bedridden_every_days" if state.bedridden else "dependent_every_days"]
     item, last = _recurring(record, today, visits["form"], every, "home-visit",
                             LABELS["home-visit"])  # fmt: skip
+    # what the register of the dependent and bedridden shows without reading the record
+    item = replace(item, detail={**item.detail, "bedridden": state.bedridden,
+                                 "barthel": state.barthel, "source": state.source,
+                                 "since": state.since.isoformat() if state.since else None,
+                                 "every_days": every})  # fmt: skip
     measures["home_visit_on_time"] = bool(last and (today - last.day).days <= every)
     return [item]
 
