@@ -61,3 +61,11 @@ def test_a_reading_at_night_utc_is_the_next_local_day() -> None:
     r = record("1960-01-01", {**lab("1558-6", 110, "mg/dL", "2026-11-01"),
                               "effectiveDateTime": "2026-11-01T20:00:00Z"})  # fmt: skip
     assert fasting_glucose(r)[0].day == date(2026, 11, 2)
+
+
+def test_values_read_back_from_the_store_as_decimals_count() -> None:
+    from hoso.core import jsonx
+
+    stored = jsonx.loads(jsonx.dumps(lab("14771-0", 7.5, "mmol/L", "2026-11-01")))
+    assert not isinstance(stored["valueQuantity"]["value"], float)  # exact: a Decimal
+    assert [g.value for g in fasting_glucose(record("1960-01-01", stored))] == [7.5]

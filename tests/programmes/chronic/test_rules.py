@@ -65,3 +65,15 @@ def test_elderly_from_sixty() -> None:
     rule = _rule("elderly")
     assert rule.matches(record("1966-12-06"), TODAY)
     assert not rule.matches(record("1966-12-07"), TODAY)
+
+
+def test_the_registry_reads_the_shipped_rules_with_their_decimal_thresholds() -> None:
+    from hoso.programmes.registry import packaged_rules  # jsonx reads 6.5 as a Decimal
+
+    rules = packaged_rules()
+    r = record(ADULT, lab("4548-4", 6.5, "%", "2026-06-01"), lab("4548-4", 6.6, "%", "2026-07-01"))
+    assert rules["diabetes"].matches(r, TODAY)
+    assert not rules["diabetes"].matches(
+        record(ADULT, lab("4548-4", 6.4, "%", "2026-06-01"), lab("4548-4", 6.4, "%", "2026-07-01")),
+        TODAY,
+    )

@@ -69,3 +69,15 @@ def test_the_form_refuses_an_impossible_answer() -> None:
     with pytest.raises(FormError, match="dep-down"):
         response("icope-step1", {k: v for k, v in HEALTHY.items() if k != "dep-down"},
                  "2026-03-10")  # fmt: skip
+
+
+def test_answers_read_back_from_the_store_as_decimals_are_scored() -> None:
+    from hoso.core import jsonx
+    from hoso.programmes.elderly.answers import latest
+    from hoso.programmes.packaged import FORM_BASE
+    from tests.builders.programmes import record
+
+    stored = jsonx.loads(jsonx.dumps(response("icope-step1", _with(mob_chair_seconds=14.5),
+                                              "2026-03-10")))  # fmt: skip
+    answers = latest(record("1950-01-01", stored), FORM_BASE + "icope-step1")
+    assert answers is not None and evaluate_step1(answers.values)["mobility"] is True

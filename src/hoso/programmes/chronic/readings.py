@@ -18,6 +18,7 @@ from typing import Any
 
 from hoso.programmes.cadence import local_day
 from hoso.programmes.framework import Record
+from hoso.programmes.quantities import as_number
 
 __all__ = ["LOINC", "MGDL_PER_MMOL", "BloodPressure", "Reading", "blood_pressures",
            "fasting_glucose", "glucose_mmol", "hba1c", "hba1c_percent"]  # fmt: skip
@@ -55,11 +56,11 @@ def _codes(part: Mapping[str, Any]) -> set[str]:
 
 def _quantity(part: Mapping[str, Any]) -> tuple[float, str | None] | None:
     quantity = part.get("valueQuantity") or {}
-    value = quantity.get("value")
-    if isinstance(value, bool) or not isinstance(value, int | float):
+    value = as_number(quantity.get("value"))
+    if value is None:
         return None
     unit = quantity.get("code") or quantity.get("unit")
-    return float(value), (str(unit).strip().lower() if unit else None)
+    return value, (str(unit).strip().lower() if unit else None)
 
 
 def _final(record: Record) -> Iterable[tuple[Mapping[str, Any], date, str]]:

@@ -14,6 +14,7 @@ from typing import Any
 
 from hoso.programmes.cadence import local_day
 from hoso.programmes.framework import Record
+from hoso.programmes.quantities import as_number
 
 __all__ = ["Answers", "answers_to", "latest"]
 
@@ -32,6 +33,8 @@ class Answers:
 
 
 def _value(answer: Mapping[str, Any]) -> Any:
+    if "valueDecimal" in answer:  # a Decimal when read back from the store
+        return as_number(answer["valueDecimal"])
     for key in _VALUE_KEYS:
         if key in answer:
             return answer[key]
