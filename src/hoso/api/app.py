@@ -34,6 +34,8 @@ from hoso.api import (
     login_routes,
     metrics_routes,
     operation_routes,
+    programme_pages,
+    programme_routes,
     publichealth_case_pages,
     publichealth_case_routes,
     publichealth_dashboard_routes,
@@ -158,6 +160,8 @@ ROUTERS = (
     publichealth_signal_pages.router,  # /publichealth/signals|foci|population
     publichealth_dashboard_routes.router,  # /api/publichealth/surveillance, /publichealth/
     publichealth_tracing_routes.router,  # /api/publichealth contacts, follow-ups, chains
+    programme_routes.router,  # /api/programmes: registers, due lists, visits (issue 19)
+    programme_pages.router,  # /programmes/: the ward health station's pages
     operation_routes.router,
     fhir_routes.router,
 )
