@@ -59,3 +59,15 @@ def record(born: date | str, *resources: dict[str, Any], sex: str = "female") ->
         by_type.setdefault(r["resourceType"], []).append(r)
     patient = {"resourceType": "Patient", "id": "p1", "gender": sex, "birthDate": str(born)}
     return Record(patient, by_type, "26740")
+
+
+def recompute_all(store: Any, operator: Any) -> Any:
+    """The recompute with every packaged programme and rule, wired as the server wires
+    it (the operator's repository, the test world's ward stations)."""
+    from hoso.access.programme_records import ProgrammeRecords
+    from hoso.programmes.recompute import READ_TYPES, Recompute
+    from hoso.programmes.registry import PROGRAMMES, packaged_rules
+    from tests.programmes.world import access
+
+    return Recompute(ProgrammeRecords(operator, READ_TYPES), access(store, operator), PROGRAMMES,
+                     packaged_rules())  # fmt: skip

@@ -12,25 +12,21 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from hoso.access.programme_records import ProgrammeRecords
 from hoso.access.programmes import ENCOUNTER, ProgrammeAccess
 from hoso.core import clock, jsonx
 from hoso.core.errors import InvalidRequest, ResourceNotFound
 from hoso.programmes.forms import visit_resources
 from hoso.programmes.packaged import packaged_form
-from hoso.programmes.recompute import READ_TYPES, Recompute
-from hoso.programmes.registry import PROGRAMMES, packaged_rules
 from hoso.store.programme_schema import prog_enrolment
 from hoso.store.sql_store import SqlStore
+from tests.builders.programmes import recompute_all
 from tests.callers import as_caller
 from tests.programmes.world import OTHER_WARD, WARD, access, home, station_clinician
 
 LOINC = "http://loinc.org"
 
 
-def _recompute(store: SqlStore, operator: Any) -> Recompute:
-    return Recompute(ProgrammeRecords(operator, READ_TYPES), access(store, operator), PROGRAMMES,
-                     packaged_rules())  # fmt: skip
+_recompute = recompute_all
 
 
 def _glucose(pid: str, mgdl: float, days_ago: int) -> dict[str, Any]:

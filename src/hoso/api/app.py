@@ -26,6 +26,7 @@ from hoso.api import (
     book_routes,
     bulk_routes,
     docs_routes,
+    elderly_register_routes,
     fhir_routes,
     gateway_routes,
     health_book_routes,
@@ -160,6 +161,8 @@ ROUTERS = (
     publichealth_signal_pages.router,  # /publichealth/signals|foci|population
     publichealth_dashboard_routes.router,  # /api/publichealth/surveillance, /publichealth/
     publichealth_tracing_routes.router,  # /api/publichealth contacts, follow-ups, chains
+    elderly_register_routes.router,  # /api/programmes/elderly/register (before {code}/…)
+    elderly_register_routes.pages,  # /programmes/elderly/register: home-visit register
     programme_routes.router,  # /api/programmes: registers, due lists, visits (issue 19)
     programme_pages.router,  # /programmes/: the ward health station's pages
     operation_routes.router,
