@@ -93,3 +93,31 @@ def test_other_wards_roles_and_bad_queries_are_refused(world: World) -> None:
     for role in ("resident", "officer"):
         assert world.as_(role, subject=f"test:{role}").get(url).status_code == 403
     assert nurse.get("/programmes/elderly/register", params={"ward": "abc"}).status_code == 400
+
+
+def test_the_residents_view_shows_the_icope_domains_and_the_bp_readings(world: World) -> None:
+    nurse = world.as_("clinician", subject="account:tyt-a", facility=STATION)
+    mine = world.ids["mine"]
+    screen = {"cog-recall": 3, "cog-date": True, "cog-place": True, "mob-chair-seconds": 17.5,
+              "nut-weight-loss": False, "nut-appetite": True, "vis-problem": False,
+              "hear-whisper": True, "dep-down": False, "dep-interest": False}  # fmt: skip
+    visits = (("icope-step1", screen),
+              ("hypertension-visit", {"bp-systolic": 150, "bp-diastolic": 92}),
+              ("elderly-health-check", {"bp-systolic": 146, "bp-diastolic": 88}))  # fmt: skip
+    for form, answers in visits:
+        made = nurse.post(f"/api/programmes/patients/{mine}/visits",
+                          json={"form": f"https://hoso.vn/fhir/Questionnaire/{form}",
+                                "answers": answers})  # fmt: skip
+        assert made.status_code == 201, made.text
+    world.recompute()
+    page = nurse.get(f"/programmes/patients/{mine}")
+    assert page.status_code == 200, page.text
+    text = page.text
+    assert "Sàng lọc ICOPE bước 1" in text and "Dương tính — cần đánh giá bước 2" in text
+    assert text.count("Dương tính — cần đánh giá bước 2") == 2  # mobility and nutrition
+    checked = text[text.index('id="checked-12m"') :].split("</p>", 1)[0]
+    assert ": có" in checked
+    assert "146/88 mmHg" in text and text.index("150/92") < text.index("146/88</td>")
+    assert 'data-label="Lĩnh vực"' in text  # plain text in attributes, no markup
+    english = nurse.get(f"/programmes/patients/{mine}", cookies={"lang": "en"})
+    assert english.status_code == 200
