@@ -20,8 +20,8 @@ def local_day(value: Any) -> date | None:
     if not isinstance(value, str) or len(value) < 10:
         return None
     try:
-        if len(value) == 10:
-            return date.fromisoformat(value)
+        if len(value) == 10 or value.endswith("+07:00"):  # already local: the common case
+            return date.fromisoformat(value[:10])
         moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         return None

@@ -17,7 +17,7 @@ from typing import Any
 from hoso.programmes.cadence import local_day, month_start, status_on
 from hoso.programmes.chronic.control import Control, bp_control, glycaemic_control
 from hoso.programmes.chronic.drugs import current_drugs
-from hoso.programmes.chronic.readings import blood_pressures, fasting_glucose, hba1c
+from hoso.programmes.chronic.readings import Readings, readings
 from hoso.programmes.framework import Assessment, DueItem, IndicatorDef, Record
 from hoso.programmes.packaged import FORM_BASE, packaged_document, packaged_form
 from hoso.programmes.rules import icd10_of, in_ranges
@@ -70,15 +70,15 @@ class ChronicProgramme:
     def config(self) -> Mapping[str, Any]:
         return packaged_document("chronic.json")[self.code]
 
-    def control(self, record: Record, today: date) -> Control:
+    def control(self, found: Readings) -> Control:
         if self.code == "hypertension":
-            return bp_control(blood_pressures(record, today), self.config)
-        return glycaemic_control(fasting_glucose(record, today), hba1c(record, today),
-                                 self.config)  # fmt: skip
+            return bp_control(found.blood_pressure, self.config)
+        return glycaemic_control(found.glucose, found.hba1c, self.config)
 
     def assess(self, record: Record, today: date) -> Assessment:
         cfg = self.config
-        control = self.control(record, today)
+        found = readings(record, today)  # one pass over the Observations
+        control = self.control(found)
         form = FORM_BASE + cfg["form"]
         visits = _visit_days(record, form, control, today)
         last = visits[-1] if visits else None
@@ -87,24 +87,24 @@ class ChronicProgramme:
         due = [DueItem(activity, label, due_day, status_on(due_day, today), None, form,
                        {"last_visit": last.isoformat() if last else None})]  # fmt: skip
         if self.code == "diabetes":
-            due.append(self._hba1c_due(record, today, form))
+            due.append(self._hba1c_due(found, today, form))
         if control.refer and control.last_day:
             due.append(DueItem("referral", _REFER, control.last_day,
                                status_on(control.last_day, today), None, None,
                                {"reason": control.reason}))  # fmt: skip
         drugs = current_drugs(record, cfg["drugs_atc"])
-        measures = self._measures(record, today, control, last, drugs)
+        measures = self._measures(record, today, found, control, last, drugs)
         return Assessment(tuple(due), measures, self._summary(control, measures, drugs))
 
-    def _hba1c_due(self, record: Record, today: date, form: str) -> DueItem:
-        tests = hba1c(record, today)
+    def _hba1c_due(self, found: Readings, today: date, form: str) -> DueItem:
+        tests = found.hba1c
         day = (tests[-1].day + timedelta(days=self.config["hba1c_every_days"]) if tests
                else month_start(today))  # fmt: skip
         return DueItem("hba1c", _HBA1C, day, status_on(day, today), None, form,
                        {"last_test": tests[-1].day.isoformat() if tests else None})  # fmt: skip
 
-    def _measures(self, record: Record, today: date, control: Control, last: date | None,
-                  drugs: list[str]) -> Measures:  # fmt: skip
+    def _measures(self, record: Record, today: date, found: Readings, control: Control,
+                  last: date | None, drugs: list[str]) -> Measures:  # fmt: skip
         cfg = self.config
         age = record.age_on(today)
         low, high = cfg["expected_prevalence"]["ages"]
@@ -122,7 +122,7 @@ class ChronicProgramme:
         }
         measures["controlled_visited"] = bool(measures["visited_90d"] and control.controlled)
         if self.code == "hypertension":
-            bp = blood_pressures(record, today)
+            bp = found.blood_pressure
             measures["last_systolic"] = bp[-1].systolic if bp else None
             measures["last_diastolic"] = bp[-1].diastolic if bp else None
             # the last readings, oldest first, for the resident's view (no second read)
@@ -131,7 +131,7 @@ class ChronicProgramme:
                 or None
             )
         else:
-            g, a = fasting_glucose(record, today), hba1c(record, today)
+            g, a = found.glucose, found.hba1c
             measures["last_glucose_mmol"] = round(g[-1].value, 1) if g else None
             measures["last_hba1c"] = a[-1].value if a else None
             measures["glucose_recent"] = (
