@@ -201,6 +201,16 @@ def surveillance_commands(smoke: Smoke) -> None:
     expect('"signals_added"' in out, "surveillance daily: no summary", out)
     smoke.hoso("tracing", "close")
     smoke.hoso("tracing", "snapshot", "--disease", "dengue")
+    out = smoke.hoso("programmes", "recompute")
+    expect("assessed" in out, "programmes recompute: no count", out)
+    smoke.hoso("programmes", "due", "--programme", "immunisation")
+
+
+def programme_report_command(smoke: Smoke) -> None:
+    """A monthly report of every programme as the ward's spreadsheet (issue 19 point 7)."""
+    out = smoke.hoso("programmes", "report", "--programme", "all", "--month", "2026-11",
+                     "--ward", "26740", "--out", "report.xlsx")  # fmt: skip
+    expect((smoke.work / "report.xlsx").stat().st_size > 0, "programmes report: no .xlsx", out)
 
 
 def access_commands(smoke: Smoke) -> None:
@@ -369,8 +379,9 @@ def main() -> int:
         print(f"Cài đặt / installing `pip install .` (no extras) into {base / 'venv'}", flush=True)
         installed = smoke.install()
         print(f"  ok  ({installed:.0f} s); {len(smoke.commands)} commands", flush=True)
-        for part in (offline_commands, surveillance_commands, access_commands, served_commands,
-                     mllp_command, sync_commands, audit_commands):
+        for part in (offline_commands, surveillance_commands, programme_report_command,
+                     access_commands, served_commands, mllp_command, sync_commands,
+                     audit_commands):
             part(smoke)
         missing = sorted(smoke.commands - smoke.exercised)
         if missing:

@@ -279,6 +279,18 @@ def programme_recompute(store: SqlStore, trail: Any, *, programmes: Any = None,
 
     repo = operator_repository(store, "hoso-programmes", trail)
     registers = programme_access(store, repo, stations=None)  # the operator: every ward
+    options.setdefault("observers", [cohort_snapshot(store)])  # the cohorts' day (issue 19.6)
     return Recompute(ProgrammeRecords(repo, READ_TYPES), registers,
                      PROGRAMMES if programmes is None else programmes, packaged_rules(),
                      feed=ConsumerFeed(repo, CONSUMER), **options)  # fmt: skip
+
+
+def cohort_snapshot(store: SqlStore) -> Any:
+    """The recompute's observer that stores each chunk's cohort memberships of the day
+    (`hoso.programmes.cohorts.catalogue.CohortSnapshot`), contact follow-ups read from
+    the tracing tables."""
+    from hoso.programmes.cohorts.catalogue import CohortSnapshot
+    from hoso.store.programme_cohorts import SqlCohorts
+    from hoso.store.publichealth_tracing import SqlTracing
+
+    return CohortSnapshot(SqlCohorts(store.engine), SqlTracing(store.engine))

@@ -119,3 +119,16 @@ def test_the_pages_show_the_list_and_keep_what_was_typed(world: World, app: Fast
     assert view.status_code == 200 and "Huyết áp tâm thu" in view.text
     assert nurse.get(f"/programmes/patients/{world.ids['theirs']}").status_code == 404
     assert nurse.get("/programmes/").status_code == 200
+
+
+def test_a_resident_sees_their_programmes_and_no_one_elses(world: World) -> None:
+    mine, theirs = world.ids["mine"], world.ids["theirs"]
+    resident = world.as_("resident", subject="test:resident-1", patient=mine)
+    own = resident.get("/api/programmes/mine")
+    assert own.status_code == 200, own.text
+    assert [e["patient"] for e in own.json()["enrolments"]] == [mine]
+    book = resident.get(f"/book/{mine}")
+    assert book.status_code == 200 and "Chương trình y tế cộng đồng" in book.text
+    assert "Tăng huyết áp (thử)" in book.text and "Khám huyết áp" in book.text
+    assert resident.get(f"/book/{theirs}").status_code == 404
+    assert resident.get(f"/api/programmes/patients/{mine}").status_code == 403  # staff's view

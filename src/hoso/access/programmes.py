@@ -173,17 +173,25 @@ class ProgrammeAccess:
                         entities=tuple(f"programme:{e.programme}" for e in enrolments))  # fmt: skip
         return patient, enrolments, due
 
-    def own(self) -> tuple[list[Any], list[Any]]:
-        """A resident's own programmes (and their children's)."""
+    def own(self, patient_id: str | None = None) -> tuple[list[Any], list[Any]]:
+        """A resident's own programmes and their children's (or one of those people's,
+        for their health book; anyone else's is absent)."""
         if self.role != roles.RESIDENT:
             raise policy.denied(self.role, "xem chương trình của mình / read own programmes")
+        mine = self.repo.principal.patients
+        if patient_id is not None and patient_id not in mine:
+            raise not_found(patient_id)
         enrolments: list[Any] = []
         due: list[Any] = []
-        for pid in sorted(self.repo.principal.patients):
+        for pid in sorted(mine if patient_id is None else {patient_id}):
             e, d = self.rows.of_patient(pid)
             enrolments += e
             due += d
-        self.repo.audit(READ, "programme-register", patients=tuple(self.repo.principal.patients))
+        self.repo.audit(
+            READ,
+            "programme-register",
+            patients=tuple(sorted(mine if patient_id is None else {patient_id})),
+        )
         return enrolments, due
 
     def set_manual(self, programme: str, patient_id: str, enrolled: bool | None,

@@ -35,7 +35,10 @@ from hoso.api import (
     login_routes,
     metrics_routes,
     operation_routes,
+    programme_cohort_pages,
+    programme_cohort_routes,
     programme_pages,
+    programme_report_routes,
     programme_routes,
     publichealth_case_pages,
     publichealth_case_routes,
@@ -161,6 +164,10 @@ ROUTERS = (
     publichealth_signal_pages.router,  # /publichealth/signals|foci|population
     publichealth_dashboard_routes.router,  # /api/publichealth/surveillance, /publichealth/
     publichealth_tracing_routes.router,  # /api/publichealth contacts, follow-ups, chains
+    # Before the programmes' own routes: /api/programmes/{code} would take "cohorts".
+    programme_cohort_routes.router,  # /api/programmes/cohorts: at-risk groups (issue 19)
+    programme_cohort_pages.router,  # /programmes/cohorts: their counts as a page
+    programme_report_routes.router,  # /api/programmes/reports: MeasureReport and .xlsx
     elderly_register_routes.router,  # /api/programmes/elderly/register (before {code}/…)
     elderly_register_routes.pages,  # /programmes/elderly/register: home-visit register
     programme_routes.router,  # /api/programmes: registers, due lists, visits (issue 19)

@@ -42,6 +42,10 @@ STATUS_NAMES = {
     "due": ("Đến hạn", "Due"), "overdue": ("Quá hạn", "Overdue"),
     "missed": ("Đã lỡ", "Missed"), "upcoming": ("Sắp tới", "Upcoming"),
 }  # fmt: skip
+SAVED = {
+    "visits": ("Đã lưu lượt khám vào hồ sơ.", "The visit is saved to the record."),
+    "enrolment": ("Đã lưu ghi danh.", "The enrolment is saved."),
+}  # fmt: skip
 
 
 def _page(request: Request, caller: PageCaller, template: str, **context: Any) -> HTMLResponse:
@@ -76,11 +80,13 @@ def due_list(code: str, request: Request, caller: PageCallerDep) -> HTMLResponse
 
 @router.get("/patients/{patient_id}", include_in_schema=False)
 def patient_page(patient_id: str, request: Request, caller: PageCallerDep) -> HTMLResponse:
-    return _patient(request, caller, patient_id)
+    saved = request.query_params.get("saved")
+    return _patient(request, caller, patient_id, saved=saved if saved in SAVED else None)
 
 
 def _patient(request: Request, caller: PageCaller, patient_id: str, *, error: str | None = None,
-             typed: dict[str, str] | None = None, status: int = 200) -> HTMLResponse:  # fmt: skip
+             typed: dict[str, str] | None = None, status: int = 200,
+             saved: str | None = None) -> HTMLResponse:  # fmt: skip
     access = programmes_for(request, caller.repo)
     found, enrolments, due = access.patient_view(patient_id)
     enrolled = {e.programme for e in enrolments}
@@ -93,7 +99,7 @@ def _patient(request: Request, caller: PageCaller, patient_id: str, *, error: st
         enrolments=[dict(enrolment_json(e), name=_programme_name(e.programme))
                     for e in enrolments],
         due=[due_json(d) for d in due], forms=forms, programmes=registry.PROGRAMMES,
-        statuses=STATUS_NAMES, error=error, typed=typed or {},
+        statuses=STATUS_NAMES, error=error, typed=typed or {}, saved=SAVED.get(saved or ""),
         tokens={"visit": caller.form_token(f"prog-visit:{patient_id}"),
                 "enrol": caller.form_token(f"prog-enrol:{patient_id}")})  # fmt: skip
 
@@ -115,7 +121,7 @@ async def patient_form(patient_id: str, action: str, request: Request,
     caller.check_form(request, f"{purpose}:{patient_id}", (form.get("csrf") or [None])[0])
     try:
         if action == "visits":
-            url = fields.pop("form", "")
+            url = fields.get("form", "")
             answers = {k[2:]: v for k, v in fields.items() if k.startswith("a:") and v != ""}
             await run_in_threadpool(record_visit, request, caller.repo, patient_id, url, answers)
         else:
