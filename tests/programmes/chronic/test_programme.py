@@ -10,7 +10,7 @@ from hoso.programmes.chronic import DIABETES, HYPERTENSION
 from tests.builders.programmes import blood_pressure, diagnosis, lab, prescription, record
 
 TODAY = date(2026, 12, 6)
-BORN = "1966-04-02"  # 60: inside the 25-64 prevalence band
+BORN = "1970-04-02"  # 56: inside the 20-59 prevalence band
 
 
 def test_a_hypertensive_controlled_at_the_last_visit() -> None:
@@ -111,3 +111,14 @@ def test_drugs_outside_the_programmes_groups_or_stopped_are_not_listed() -> None
                prescription("C08CA01", "Amlodipin 5 mg"))  # fmt: skip
     m = DIABETES.assess(r, TODAY).measures
     assert (m["drugs"], m["on_treatment"]) == ("Metformin 850 mg", True)
+
+
+def test_the_detection_indicators_population_is_whole_report_bands() -> None:
+    from hoso.programmes.reports.monthly import WardPopulation
+
+    banded = {("26740", "20-39"): 300, ("26740", "40-59"): 200, ("26740", "60-69"): 100}
+    population = WardPopulation({"26740": 1000}, banded)
+    for programme, prevalence in ((HYPERTENSION, 0.283), (DIABETES, 0.0696)):
+        detected = next(i for i in programme.indicators if i.code == "detected")
+        assert population.of(frozenset({"26740"}), detected.population) == 500
+        assert detected.target == prevalence
