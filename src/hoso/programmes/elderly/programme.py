@@ -24,8 +24,9 @@ from hoso.programmes.packaged import FORM_BASE, packaged_document, packaged_form
 
 __all__ = ["ELDERLY", "ElderlyProgramme"]
 
-FORMS = ("icope-step1", "sppb", "mna-sf", "mini-cog", "phq-9", "barthel",
-         "elderly-health-check", "elderly-home-visit")  # fmt: skip
+# In the order a station uses them (the resident's view shows them in this order).
+FORMS = ("icope-step1", "elderly-health-check", "elderly-home-visit", "sppb", "mna-sf",
+         "mini-cog", "phq-9", "barthel")  # fmt: skip
 YEAR = 365
 Measures = dict[str, bool | int | float | str | None]
 
