@@ -287,6 +287,54 @@ def barthel() -> dict[str, Any]:
     )
 
 
+LAWTON = [
+    ("telephone", "Sử dụng điện thoại", "Ability to use the telephone"),
+    ("shopping", "Đi chợ, mua sắm", "Shopping"),
+    ("food", "Nấu ăn", "Food preparation"),
+    ("housekeeping", "Dọn dẹp nhà cửa", "Housekeeping"),
+    ("laundry", "Giặt giũ", "Laundry"),
+    ("transport", "Đi lại bằng phương tiện", "Mode of transportation"),
+    ("medications", "Tự uống thuốc đúng", "Responsibility for own medications"),
+    ("finances", "Quản lý tiền bạc", "Ability to handle finances"),
+]
+
+
+def iadl() -> dict[str, Any]:
+    items = [choice(f"iadl-{key}", vi, en, [(f"{key}-1", "Tự làm được", "Independent", 1),
+                                            (f"{key}-0", "Cần giúp hoặc không làm được",
+                                             "Needs help or unable", 0)])
+             for key, vi, en in LAWTON]  # fmt: skip
+    return questionnaire(
+        "iadl",
+        "Hoạt động sinh hoạt hằng ngày có dùng dụng cụ (Lawton IADL)",
+        "Lawton Instrumental Activities of Daily Living (IADL)",
+        "Lawton MP, Brody EM. Gerontologist 1969;9(3):179-86 (8 items, 0-8; each item "
+        "scored 1 when done without help)",
+        items,
+    )
+
+
+def falls() -> dict[str, Any]:
+    return questionnaire(
+        "falls",
+        "Đánh giá nguy cơ té ngã",
+        "Falls risk screening",
+        "CDC STEADI (Stopping Elderly Accidents, Deaths and Injuries) algorithm, three key "
+        "questions: fallen in the past year, unsteady, worried about falling",
+        [
+            boolean("fall-past-year", "Bị té ngã trong 12 tháng qua", "Fallen in the past year"),
+            number("fall-count", "Số lần té ngã", "Number of falls", "integer", None, 0, 50),
+            boolean("fall-injury", "Có bị thương do té ngã", "Injured by a fall", required=False),
+            boolean(
+                "fall-unsteady",
+                "Cảm thấy không vững khi đứng hoặc đi",
+                "Feels unsteady when standing or walking",
+            ),
+            boolean("fall-worry", "Lo sợ bị té ngã", "Worries about falling"),
+        ],
+    )
+
+
 def health_check() -> dict[str, Any]:
     return questionnaire("elderly-health-check", "Khám sức khỏe định kỳ người cao tuổi",
                          "Yearly health check of an older person",
@@ -354,7 +402,8 @@ def diabetes_visit() -> dict[str, Any]:
     ])  # fmt: skip
 
 
-FORMS = (icope_step1, sppb, mna_sf, phq9, mini_cog, barthel, health_check, home_visit,
+FORMS = (icope_step1, sppb, mna_sf, phq9, mini_cog, barthel, iadl, falls, health_check,
+         home_visit,
          hypertension_visit, diabetes_visit)  # fmt: skip
 
 if __name__ == "__main__":

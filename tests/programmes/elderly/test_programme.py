@@ -35,9 +35,9 @@ def test_positive_domains_schedule_their_step2_assessments() -> None:
     a = ELDERLY.assess(record(BORN, screen), TODAY)
     due = _due(a)
     assert due["icope-step1"] == (date(2027, 3, 10), "upcoming")
-    for activity in ("sppb", "barthel", "phq-9"):  # mobility → SPPB + Barthel; mood → PHQ-9
+    for activity in ("sppb", "barthel", "falls", "phq-9"):  # mobility; mood → PHQ-9
         assert due[activity] == (date(2026, 4, 9), "overdue")
-    assert "mna-sf" not in due and "mini-cog" not in due
+    assert "mna-sf" not in due and "mini-cog" not in due and "iadl" not in due
     assert a.measures["icope_positive"] == 2
     assert a.measures["icope_domains"] == "mobility,depressive"
     assert a.summary["vi"] == "ICOPE: Vận động, Trầm cảm"

@@ -6,7 +6,17 @@ from __future__ import annotations
 
 import pytest
 
-from hoso.programmes.elderly.scores import Score, barthel, mini_cog, mna_sf, phq9, phq9_item9, sppb
+from hoso.programmes.elderly.scores import (
+    Score,
+    barthel,
+    falls,
+    iadl,
+    mini_cog,
+    mna_sf,
+    phq9,
+    phq9_item9,
+    sppb,
+)
 
 
 def test_sppb_adds_balance_gait_and_chair_points() -> None:
@@ -106,3 +116,21 @@ def test_barthel_bands() -> None:
     slight = {**BARTHEL_INDEPENDENT, "bi-stairs": "stairs-5"}
     assert barthel(slight) == Score(95, "slight", False)
     assert barthel({**BARTHEL_INDEPENDENT, "bi-stairs": None}) is None
+
+
+def test_iadl_counts_the_activities_done_without_help() -> None:
+    keys = ("telephone", "shopping", "food", "housekeeping", "laundry", "transport",
+            "medications", "finances")  # fmt: skip
+    independent = {f"iadl-{k}": f"{k}-1" for k in keys}
+    assert iadl(independent) == Score(8, "independent", False)
+    two_need_help = {**independent, "iadl-shopping": "shopping-0", "iadl-finances": "finances-0"}
+    assert iadl(two_need_help) == Score(6, "needs-help", True)
+    assert iadl({k: v for k, v in independent.items() if k != "iadl-food"}) is None
+
+
+def test_falls_any_key_question_is_at_risk() -> None:
+    none = {"fall-past-year": False, "fall-unsteady": False, "fall-worry": False}
+    assert falls(none) == Score(0, "no-fall-risk", False)
+    assert falls({**none, "fall-worry": True}) == Score(1, "fall-risk", True)
+    assert falls({**none, "fall-past-year": True, "fall-unsteady": True}).value == 2  # type: ignore[union-attr]
+    assert falls({"fall-past-year": True}) is None

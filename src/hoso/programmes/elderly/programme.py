@@ -26,7 +26,7 @@ __all__ = ["ELDERLY", "ElderlyProgramme"]
 
 # In the order a station uses them (the resident's view shows them in this order).
 FORMS = ("icope-step1", "elderly-health-check", "elderly-home-visit", "sppb", "mna-sf",
-         "mini-cog", "phq-9", "barthel")  # fmt: skip
+         "mini-cog", "phq-9", "barthel", "iadl", "falls")  # fmt: skip
 YEAR = 365
 Measures = dict[str, bool | int | float | str | None]
 

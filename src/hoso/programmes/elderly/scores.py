@@ -1,7 +1,8 @@
 """Step 2 instruments scored with their published cut-offs (`data/elderly.json`
-"instruments", each with its source): SPPB, MNA-SF, PHQ-9, Mini-Cog and the Barthel
-Index. Item points of the coded instruments come from the forms' `ordinalValue`
-extensions, so the form is the one place they are written.
+"instruments", each with its source): SPPB, MNA-SF, PHQ-9, Mini-Cog, the Barthel
+Index, Lawton IADL and the STEADI falls questions. Item points of the coded instruments
+come from the forms' `ordinalValue` extensions, so the form is the one place they are
+written.
 
 Each scorer takes a response's answers (`{linkId: value}`) and returns a `Score`, or
 None when an item the score needs is missing (a partial score is not reported as if
@@ -18,7 +19,7 @@ from typing import Any
 from hoso.programmes.forms import items
 from hoso.programmes.packaged import packaged_document, packaged_form
 
-__all__ = ["SCORERS", "Score", "barthel", "mini_cog", "mna_sf", "phq9", "sppb"]
+__all__ = ["SCORERS", "Score", "barthel", "falls", "iadl", "mini_cog", "mna_sf", "phq9", "sppb"]
 
 ORDINAL = "http://hl7.org/fhir/StructureDefinition/ordinalValue"
 Answers = Mapping[str, Any]
@@ -154,5 +155,23 @@ def barthel(answers: Answers) -> Score | None:
     return Score(total, category, total <= cut["dependent_at_most"])
 
 
+def iadl(answers: Answers) -> Score | None:
+    """Lawton IADL 0-8; flagged when any activity needs help (HOUSE reading)."""
+    total = _sum("iadl", answers, list(_points("iadl")))
+    if total is None:
+        return None
+    positive = total < _cut("iadl")["full_score"]
+    return Score(total, "needs-help" if positive else "independent", positive)
+
+
+def falls(answers: Answers) -> Score | None:
+    """STEADI's three key questions: the number answered yes (0-3); any yes is at risk."""
+    flags = [answers.get(link) for link in _cut("falls")["key_questions"]]
+    if not all(isinstance(flag, bool) for flag in flags):
+        return None
+    yes = sum(flags)
+    return Score(yes, "fall-risk" if yes else "no-fall-risk", yes > 0)
+
+
 SCORERS = {"sppb": sppb, "mna-sf": mna_sf, "phq-9": phq9, "mini-cog": mini_cog,
-           "barthel": barthel}  # fmt: skip
+           "barthel": barthel, "iadl": iadl, "falls": falls}  # fmt: skip
