@@ -66,6 +66,10 @@ def test_a_station_sees_its_wards_register_only(world: World) -> None:
     nurse = world.as_("clinician", subject="account:tyt-a", facility=STATION)
     other = world.as_("clinician", subject="account:tyt-b", facility=OTHER_STATION)
     assert nurse.get("/api/programmes/elderly/register").json()["total"] == 0
+    listed = nurse.get("/api/programmes").json()
+    codes = [p["code"] for p in listed["programmes"]]
+    assert {"elderly", "hypertension", "diabetes"} <= set(codes)
+    assert listed["enrolled"]["elderly"] == 2  # born 1951 and 1953 in this ward
     _flag(nurse, world.ids["mine"], bedridden=True)
     _flag(other, world.ids["theirs"], bedridden=False)
     world.recompute()
