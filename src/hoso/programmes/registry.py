@@ -9,6 +9,8 @@ from importlib import resources
 from typing import Any
 
 from hoso.core import jsonx
+from hoso.programmes.chronic import DIABETES, HYPERTENSION
+from hoso.programmes.elderly import ELDERLY
 from hoso.programmes.framework import Programme
 from hoso.programmes.immunisation.programme import PROGRAMME as IMMUNISATION
 from hoso.programmes.rules import Rule, parse_rule
@@ -17,6 +19,9 @@ __all__ = ["PROGRAMMES", "packaged_rules", "programme"]
 
 PROGRAMMES: tuple[Programme, ...] = (
     IMMUNISATION,  # first: the cohorts' "children not up to date" read its measures
+    ELDERLY,
+    HYPERTENSION,
+    DIABETES,
 )
 
 

@@ -61,6 +61,15 @@ class Output:
         file.write(lines)
         self.counts[resource_type] = self.counts.get(resource_type, 0) + count
 
+    def truth(self, name: str, header: tuple[str, ...], rows: bytes) -> None:
+        """Rows of `ground_truth/<name>.csv`, opened with its header on first use."""
+        file = self._files.get(f"truth:{name}")
+        if file is None:
+            file = self._files[f"truth:{name}"] = self._open(Path(GROUND_TRUTH) / f"{name}.csv")
+            file.write(csv_bytes([header]))
+            self.written.append(self.directory / GROUND_TRUTH / f"{name}.csv")
+        file.write(rows)
+
     def close(self) -> None:
         for file in (*self._files.values(), self.persons, self.faults):
             file.close()

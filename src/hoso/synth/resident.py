@@ -12,7 +12,9 @@ from dataclasses import dataclass, field
 from random import Random
 from typing import Any
 
+from hoso.synth.chronic import chronic_care
 from hoso.synth.clinical import Record, condition, encounter, prescription, procedure
+from hoso.synth.elderly import elderly_care
 from hoso.synth.facilities import Network
 from hoso.synth.faults import FaultRow, apply_faults
 from hoso.synth.history import allergies, plan_visits
@@ -29,6 +31,7 @@ class ResidentOutput:
     resources: list[dict[str, Any]]
     persons: list[tuple[str, str, str]]  # patient_id, person_key, record kind
     faults: list[FaultRow] = field(default_factory=list)
+    truth: dict[str, list[tuple[str, ...]]] = field(default_factory=dict)  # file → rows
 
 
 def person_key(p: Person) -> str:
@@ -79,5 +82,11 @@ def resident(p: Person, net: Network, seed: int, rates: dict[str, float]) -> Res
             prescription(rec, drug, v, ctx)
         for code in v.procedures:
             procedure(rec, code, v, ctx)
+    row = elderly_care(rec, p, b, seed)  # programme visits (issue 19): own random streams
+    if row:
+        out.truth["elderly"] = [row]
+    rows = chronic_care(rec, p, codes, seed)
+    if rows:
+        out.truth["chronic"] = rows
     out.resources.extend(rec.out)
     return out
