@@ -66,14 +66,34 @@ def test_cohorts_and_the_enrolled_measures_of_a_cohort(store: SqlStore) -> None:
     rows.store_cohorts([(SAIGON, 2025, 420)], "test 2", T0 + 1)
     assert (rows.cohort(SAIGON, 2025), rows.cohort(BEN_THANH, 2025)) == (420, 300)
     assert rows.cohort(SAIGON, 2024) is None
-    children = [("c1", SAIGON, 2025, {"doses_measles": 1}), ("c2", SAIGON, 2025, {}),
-                ("c3", SAIGON, 2024, {"doses_measles": 2}), ("c4", BEN_THANH, 2025, {})]
+    children = [
+        ("c1", SAIGON, 2025, {"doses_measles": 1}),
+        ("c2", SAIGON, 2025, {}),
+        ("c3", SAIGON, 2024, {"doses_measles": 2}),
+        ("c4", BEN_THANH, 2025, {}),
+    ]
     with transaction(store.engine) as conn:
-        conn.execute(prog_enrolment.insert(), [
-            {"programme": "immunisation", "patient_id": pid, "ward": ward, "birth_year": year,
-             "sex": "female", "age_band": "0-4", "rule_version": "2026.1", "by_hand": False,
-             "measures": jsonx.dumps_str(m), "summary": "{}", "since": "2026-01-01",
-             "assessed_on": "2026-12-01", "updated_at": T0} for pid, ward, year, m in children])
+        conn.execute(
+            prog_enrolment.insert(),
+            [
+                {
+                    "programme": "immunisation",
+                    "patient_id": pid,
+                    "ward": ward,
+                    "birth_year": year,
+                    "sex": "female",
+                    "age_band": "0-4",
+                    "rule_version": "2026.1",
+                    "by_hand": False,
+                    "measures": jsonx.dumps_str(m),
+                    "summary": "{}",
+                    "since": "2026-01-01",
+                    "assessed_on": "2026-12-01",
+                    "updated_at": T0,
+                }
+                for pid, ward, year, m in children
+            ],
+        )
     got = rows.enrolled_measures(SAIGON, 2025)
     assert sorted(got, key=str) == sorted([{"doses_measles": 1}, {}], key=str)
     assert rows.enrolled_patients([SAIGON]) == [("c1", SAIGON), ("c2", SAIGON), ("c3", SAIGON)]

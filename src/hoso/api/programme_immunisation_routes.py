@@ -50,8 +50,11 @@ _ID = re.compile(r"^[A-Za-z0-9.-]{1,64}$")
 
 def immunisation_for(request: Request, repo: AccessRepository) -> VaccinationStation:
     """The station's programme for the caller: the domain's rules over the access layer."""
-    return VaccinationStation(ImmunisationAccess(
-        repo, SqlImmunisation(request.app.state.store.engine), programmes_for(request, repo)))
+    return VaccinationStation(
+        ImmunisationAccess(
+            repo, SqlImmunisation(request.app.state.store.engine), programmes_for(request, repo)
+        )
+    )
 
 
 def today() -> date:

@@ -160,10 +160,15 @@ def test_the_monthly_reports_coverage_counts_the_children_of_the_dose_age() -> N
     # 3-year-old counts in neither part of BCG's coverage
     doses = {"a": [immunization(BCG, "2025-03-11")], "b": [immunization(BCG, "2025-03-12")],
              "c": []}  # fmt: skip
-    rows = [ReportRow("26740", "0-4", "female",
-                      PROGRAMME.assess(_record(d), TODAY).measures) for d in doses.values()]
-    rows.append(ReportRow("26740", "0-4", "male",
-                          PROGRAMME.assess(_record([], date(2023, 1, 1)), TODAY).measures))
+    rows = [
+        ReportRow("26740", "0-4", "female", PROGRAMME.assess(_record(d), TODAY).measures)
+        for d in doses.values()
+    ]
+    rows.append(
+        ReportRow(
+            "26740", "0-4", "male", PROGRAMME.assess(_record([], date(2023, 1, 1)), TODAY).measures
+        )
+    )
     bcg = next(i for i in PROGRAMME.indicators if i.code == "coverage-bcg-1")
     result = indicator_result(bcg, rows, WardPopulation({}), None)
     assert (result.numerator, result.denominator) == (2, 3)

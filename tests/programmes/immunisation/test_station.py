@@ -160,8 +160,9 @@ def test_coverage_of_a_wards_cohort_against_its_population(store: SqlStore) -> N
         with pytest.raises(ResourceNotFound):  # not the station's ward
             station.coverage(OTHER_WARD, cohort, TODAY)
     with as_caller(store) as operator:
-        ImmunisationAccess(operator, SqlImmunisation(store.engine),
-                           access(store, operator)).store_cohorts([(WARD, cohort, 40)], "test")
+        ImmunisationAccess(
+            operator, SqlImmunisation(store.engine), access(store, operator)
+        ).store_cohorts([(WARD, cohort, 40)], "test")
     with _station(store, org) as station:
         first = next(r for r in station.coverage(WARD, cohort, TODAY)
                      if (r.antigen, r.dose) == ("diphtheria", 1))  # fmt: skip

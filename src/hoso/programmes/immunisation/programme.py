@@ -49,7 +49,6 @@ __all__ = ["PROGRAMME", "ImmunisationProgramme", "coverage_year", "indicator_tab
            "schedule_for"]  # fmt: skip
 
 
-
 @cache
 def indicator_table() -> dict[str, Any]:
     entry = resources.files("hoso.programmes").joinpath("data/immunisation-indicators.json")
