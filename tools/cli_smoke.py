@@ -204,6 +204,11 @@ def surveillance_commands(smoke: Smoke) -> None:
     out = smoke.hoso("programmes", "recompute")
     expect("assessed" in out, "programmes recompute: no count", out)
     smoke.hoso("programmes", "due", "--programme", "immunisation")
+    exported = (smoke.work / "exported" / "Patient.ndjson").read_text(encoding="utf-8")
+    patient = json.loads(exported.splitlines()[0])["id"]
+    out = smoke.hoso("programmes", "enrol", "--programme", "elderly", "--patient", patient,
+                     "--reason", "kiểm tra / smoke")  # fmt: skip
+    expect("saved" in out, "programmes enrol: not saved", out)
 
 
 def programme_report_command(smoke: Smoke) -> None:
