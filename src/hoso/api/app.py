@@ -39,6 +39,8 @@ from hoso.api import (
     publichealth_dashboard_routes,
     publichealth_signal_pages,
     publichealth_signal_routes,
+    programme_eyes_pages,
+    programme_eyes_routes,
     publichealth_tracing_routes,
     quality_routes,
     review_routes,
@@ -158,6 +160,8 @@ ROUTERS = (
     publichealth_signal_pages.router,  # /publichealth/signals|foci|population
     publichealth_dashboard_routes.router,  # /api/publichealth/surveillance, /publichealth/
     publichealth_tracing_routes.router,  # /api/publichealth contacts, follow-ups, chains
+    programme_eyes_routes.router,  # /api/programmes/eyes: school eye screening
+    programme_eyes_pages.router,  # /programmes/eyes: the class entry screen
     operation_routes.router,
     fhir_routes.router,
 )

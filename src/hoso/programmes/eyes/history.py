@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from numbers import Number
 from typing import Any
 
 from hoso.programmes.eyes.screening import EYE_SYSTEM
@@ -47,7 +48,8 @@ def _code(resource: Mapping[str, Any]) -> str | None:
 
 def _value(resource: Mapping[str, Any]) -> float | None:
     v = (resource.get("valueQuantity") or {}).get("value")
-    return float(v) if isinstance(v, int | float) and not isinstance(v, bool) else None
+    # Stored decimals come back as `Decimal` (the store keeps FHIR decimals exact).
+    return float(v) if isinstance(v, Number) and not isinstance(v, bool) else None
 
 
 def progression(observations: Sequence[Mapping[str, Any]]) -> list[Visit]:
