@@ -90,7 +90,9 @@ def test_a_round_from_entry_to_glasses(eyes: Eyes, client: TestClient, store: Sq
     saved = nurse.post(f"{base}/results", json={"rows": rows})
     assert saved.status_code == 200, saved.text
     answers = saved.json()["rows"]
-    assert [r["ok"] for r in answers] == [True, True, True, False], [r.get("error") for r in answers]
+    assert [r["ok"] for r in answers] == [True, True, True, False], [
+        r.get("error") for r in answers
+    ]
     assert answers[0]["outcome"] == "pass" and answers[1]["outcome"] == "fail"
     assert answers[1]["myopia"] == "myopia" and answers[1]["referral"] is not None
     assert answers[3]["status"] == 400 and "ucva.right" in answers[3]["error"]
@@ -156,8 +158,12 @@ def test_another_ward_is_absent_and_input_is_checked(eyes: Eyes) -> None:
     base = f"/api/programmes/eyes/rounds/{rid}/classes/{eyes.klass}/results"
     for body in ({"rows": "x"}, {"rows": []}, {"rows": [{}] * 81}, [1, 2]):
         assert nurse.post(base, json=body).status_code == 400, body
-    assert nurse.post(base, content=b"{" * 600_000,
-                      headers={"Content-Type": "application/json"}).status_code == 413
+    assert (
+        nurse.post(
+            base, content=b"{" * 600_000, headers={"Content-Type": "application/json"}
+        ).status_code
+        == 413
+    )
     bad = [{"patient": a, "ucva": {"right": "6/6"}, "refraction": {"right": {"sphere": -1.3}}},
            {"patient": a, "ucva": {"right": "99/1"}}, {"patient": a, "status": "gone"},
            {"patient": "x" * 65, "ucva": {"right": "6/6"}},

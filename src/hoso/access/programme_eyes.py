@@ -138,8 +138,12 @@ class EyeAccess:
                                  "400 or the next 60 days")  # fmt: skip
         round_id = self.rows.add_round(school_id, school_year, day.isoformat(), self.agent,
                                        clock.now_us())  # fmt: skip
-        self.repo.audit(CREATE, "eye-round", entities=(f"eye-round:{round_id}",),
-                        description=f"đợt khám mắt / eye round school {school_id} {day}")
+        self.repo.audit(
+            CREATE,
+            "eye-round",
+            entities=(f"eye-round:{round_id}",),
+            description=f"đợt khám mắt / eye round school {school_id} {day}",
+        )
         return self.round(round_id)
 
     def rounds(self, school_id: int) -> list[dict[str, Any]]:
@@ -163,8 +167,13 @@ class EyeAccess:
             school_id, ward = self.rows.put_school(row.school_code, row.school_name,
                                                    row.school_ward, now)  # fmt: skip
             if ward != row.school_ward:
-                problems.append({"line": row.line, "field": "school_ward",
-                                 "message": f"trường đã ở phường / school is in ward {ward}"})
+                problems.append(
+                    {
+                        "line": row.line,
+                        "field": "school_ward",
+                        "message": f"trường đã ở phường / school is in ward {ward}",
+                    }
+                )
                 continue
             patient_id, reason = resolve(row)
             if patient_id is None:
@@ -227,8 +236,13 @@ class EyeAccess:
             raise not_found("học sinh / child", patient_id[:64])
         return found_round, found_class
 
-    def record(self, round_id: int, class_id: int, patient_id: str,
-               write: Callable[[Any, dict[str, Any], EyeRows], Written]) -> dict[str, Any]:
+    def record(
+        self,
+        round_id: int,
+        class_id: int,
+        patient_id: str,
+        write: Callable[[Any, dict[str, Any], EyeRows], Written],
+    ) -> dict[str, Any]:
         """Write one child's status and result with the server's authority, after the
         programme's own check (a child on a roster of a school of the caller's ward)."""
         self.on_roster(round_id, class_id, patient_id)
@@ -245,10 +259,10 @@ class EyeAccess:
         progression view: only a child on a roster of the caller's schools."""
         self.require_worker()
         screens = self.rows.child_screens(patient_id[:64])
-        if not any(self._mine((self.rows.school(int(s["school_id"])) or {}).get("ward"))
-                   for s in screens):  # fmt: skip
-            if not self._on_any_roster(patient_id[:64]):
-                raise not_found("học sinh / child", patient_id[:64])
+        seen = any(self._mine((self.rows.school(int(s["school_id"])) or {}).get("ward"))
+                   for s in screens)  # fmt: skip
+        if not seen and not self._on_any_roster(patient_id[:64]):
+            raise not_found("học sinh / child", patient_id[:64])
         with self.repo.session() as s:
             page = s.compartment(patient_id, ("Observation", "ServiceRequest"), count=1000)
             resources = [jsonx.loads(h.content) for h in page.matches]
@@ -286,8 +300,13 @@ class EyeAccess:
         self.require_worker()
         return found
 
-    def close_referral(self, referral_id: int, status: str, day: date,
-                       write: Callable[[Any, dict[str, Any]], Written]) -> dict[str, Any]:
+    def close_referral(
+        self,
+        referral_id: int,
+        status: str,
+        day: date,
+        write: Callable[[Any, dict[str, Any]], Written],
+    ) -> dict[str, Any]:
         found = self.referral(referral_id)
         if found["status"] != "open":
             raise InvalidRequest("Giấy chuyển đã đóng / the referral is already closed")

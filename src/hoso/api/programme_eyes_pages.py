@@ -46,6 +46,11 @@ async def entry_save(round_id: str, class_id: str, request: Request, caller: Pag
     caller.check_form(request, PURPOSE, request.headers.get("x-csrf-token"))
     body = await read_json(request, request.app.state.settings, max_bytes=MAX_BODY_BYTES)
     rows = body.get("rows") if isinstance(body, dict) else None
-    saved = await run_in_threadpool(save_rows, eyes_for(request, caller.repo),
-                                    _id(round_id, "round"), _id(class_id, "class"), rows)  # fmt: skip
+    saved = await run_in_threadpool(
+        save_rows,
+        eyes_for(request, caller.repo),
+        _id(round_id, "round"),
+        _id(class_id, "class"),
+        rows,
+    )
     return JSONResponse({"rows": saved, "saved": sum(1 for r in saved if r["ok"])})

@@ -147,11 +147,19 @@ def save_rows(access: EyeAccess, round_id: int, class_id: int, rows: Any) -> lis
             entry = parse_entry(raw, criteria)
             write = screen_writer(entry, found_round, class_id, criteria,
                                   access.repo.principal.source, access.agent)  # fmt: skip
-            out.append({"row": i, "ok": True, **access.record(round_id, class_id,
-                                                              entry.patient_id, write)})  # fmt: skip
+            out.append(
+                {"row": i, "ok": True, **access.record(round_id, class_id, entry.patient_id, write)}
+            )
         except FhirError as exc:
-            out.append({"row": i, "ok": False, "status": exc.http_status, "error": exc.message,
-                        "patient": raw.get("patient") if isinstance(raw, dict) else None})
+            out.append(
+                {
+                    "row": i,
+                    "ok": False,
+                    "status": exc.http_status,
+                    "error": exc.message,
+                    "patient": raw.get("patient") if isinstance(raw, dict) else None,
+                }
+            )
     return out
 
 

@@ -18,6 +18,7 @@ from hoso.cli import (
     imports,
     mllp,
     mpi,
+    programme_eyes,
     quality,
     records,
     serve,
@@ -47,6 +48,10 @@ app.add_typer(quality.quality_app, name="quality")  # hoso quality run | report
 app.add_typer(surveillance.surveillance_app, name="surveillance")  # detect | rt | cases
 app.add_typer(disease.disease_app, name="disease")  # add | list | seed
 app.add_typer(tracing.tracing_app, name="tracing")  # hoso tracing close | snapshot
+# `hoso programmes …` (issue 19): the lead's group takes the eyes subgroup when it lands.
+programmes_app = typer.Typer(help="Chương trình y tế cộng đồng / Community health programmes")
+programmes_app.add_typer(programme_eyes.eyes_app, name="eyes")  # import-roster | round | referrals
+app.add_typer(programmes_app, name="programmes")
 app.command()(records.reindex)
 app.add_typer(audit.audit_app, name="audit")
 # Access: OAuth clients, accounts, keys, tokens, login, demo accounts (docs/security-auth.md).

@@ -114,8 +114,10 @@ def build_response(questionnaire: Mapping[str, Any], answers: Mapping[str, Any],
         "status": "completed",
         "subject": {"reference": patient},
         "authored": authored,
-        "item": [{"linkId": item["linkId"], "text": item.get("text"), "answer": [answer]}
-                 for item, answer in answered_items(questionnaire, answers)],
+        "item": [
+            {"linkId": item["linkId"], "text": item.get("text"), "answer": [answer]}
+            for item, answer in answered_items(questionnaire, answers)
+        ],
     }
     if author:
         response["author"] = dict(author)
@@ -137,9 +139,16 @@ def response_observations(questionnaire: Mapping[str, Any], response: Mapping[st
         obs: dict[str, Any] = {
             "resourceType": "Observation",
             "status": "final",
-            "category": [{"coding": [{
-                "system": "http://terminology.hl7.org/CodeSystem/observation-category",
-                "code": category}]}],
+            "category": [
+                {
+                    "coding": [
+                        {
+                            "system": "http://terminology.hl7.org/CodeSystem/observation-category",
+                            "code": category,
+                        }
+                    ]
+                }
+            ],
             "code": {"coding": [dict(c) for c in item["code"]], "text": item.get("text")},
             "subject": dict(response["subject"]),
             "effectiveDateTime": response["authored"],

@@ -55,8 +55,9 @@ class SqlEyeRegistry:
             row = conn.execute(sa.select(_S.c.id, _S.c.ward).where(_S.c.code == code)).first()
             if row:
                 return int(row.id), str(row.ward)
-            new = conn.execute(sa.insert(_S).values(code=code, name=name, ward=ward,
-                                                    created_at=now)).inserted_primary_key  # fmt: skip
+            new = conn.execute(
+                sa.insert(_S).values(code=code, name=name, ward=ward, created_at=now)
+            ).inserted_primary_key
             return int(new[0]), ward
 
     def school(self, school_id: int) -> dict[str, Any] | None:
@@ -73,8 +74,8 @@ class SqlEyeRegistry:
 
     def put_class(self, school_id: int, year: str, name: str, grade: int | None) -> int:
         with self._tx() as conn:
-            row = conn.execute(sa.select(_C.c.id).where(
-                _C.c.school_id == school_id, _C.c.school_year == year, _C.c.name == name)).first()  # fmt: skip
+            same = (_C.c.school_id == school_id, _C.c.school_year == year, _C.c.name == name)
+            row = conn.execute(sa.select(_C.c.id).where(*same)).first()
             if row:
                 return int(row.id)
             return int(conn.execute(sa.insert(_C).values(
@@ -106,8 +107,13 @@ class SqlEyeRegistry:
 
     def roster(self, class_id: int) -> list[str]:
         with self._tx(write=False) as conn:
-            return list(conn.execute(sa.select(_R.c.patient_id).where(_R.c.class_id == class_id)
-                                     .order_by(_R.c.added_at, _R.c.patient_id)).scalars())  # fmt: skip
+            return list(
+                conn.execute(
+                    sa.select(_R.c.patient_id)
+                    .where(_R.c.class_id == class_id)
+                    .order_by(_R.c.added_at, _R.c.patient_id)
+                ).scalars()
+            )
 
     # -- rounds and results -----------------------------------------------------------
     def add_round(self, school_id: int, year: str, day: str, agent: str, now: int) -> int:

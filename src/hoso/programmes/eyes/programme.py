@@ -9,7 +9,7 @@ import json
 from datetime import date, timedelta
 from functools import cache
 from importlib import resources
-from typing import Any
+from typing import Any, ClassVar
 
 from hoso.programmes.eyes.criteria import Criteria, packaged_criteria
 from hoso.programmes.eyes.history import DISPENSED, LAPSED, OPEN, progression, referrals
@@ -47,7 +47,8 @@ def school_eye_rule() -> Rule:
 
 class SchoolEye:
     code = "school-eye"
-    name = {"vi": "Sức khỏe mắt học đường (tật khúc xạ)", "en": "School eye health"}
+    name: ClassVar[dict[str, str]] = {"vi": "Sức khỏe mắt học đường (tật khúc xạ)",
+                                      "en": "School eye health"}  # fmt: skip
     rule = "school-eye"
     reads = ("Observation", "ServiceRequest")
     forms: tuple[dict[str, Any], ...] = ()  # results are entered by class (the round screen)

@@ -76,18 +76,27 @@ def _referral(patient_id: str, day: str, result: Result, source: str | None) -> 
         "category": [{"text": "Khám mắt / Eye examination"}],
         "code": code_of("eye-clinic-referral"), "subject": {"reference": f"Patient/{patient_id}"},
         "authoredOn": day, "reasonCode": [{"text": reason}],
-        "note": [{"text": f"Sàng lọc học đường / school screening: {jsonx.dumps_str(result.summary())}"}],
+        "note": [{"text": "Sàng lọc học đường / school screening: "
+                          + jsonx.dumps_str(result.summary())}],
     }, source)  # fmt: skip
 
 
-def screen_writer(entry: Entry, round_row: Mapping[str, Any], class_id: int,
-                  criteria: Criteria, source: str | None, agent_id: str) -> Any:
+def screen_writer(
+    entry: Entry,
+    round_row: Mapping[str, Any],
+    class_id: int,
+    criteria: Criteria,
+    source: str | None,
+    agent_id: str,
+) -> Any:
     """`fn(session, agent, rows) -> Recorded` for `EyeAccess.record`."""
     day, round_id = str(round_row["day"]), int(round_row["id"])
 
     def write(session: Any, _agent: dict[str, Any], rows: Any) -> Recorded:
         patient = jsonx.loads(session.read("Patient", entry.patient_id).content)
-        before = [s for s in rows.screens(round_id, class_id) if s["patient_id"] == entry.patient_id]
+        before = [
+            s for s in rows.screens(round_id, class_id) if s["patient_id"] == entry.patient_id
+        ]
         if before and before[0]["observations"]:
             _retire(session, jsonx.loads(before[0]["observations"]))
         written: list[str] = []
@@ -117,17 +126,29 @@ def screen_writer(entry: Entry, round_row: Mapping[str, Any], class_id: int,
                 rows.referral_for(round_id, entry.patient_id) is None:  # fmt: skip
             made = session.create(_referral(entry.patient_id, day, result, source))
             lapse = date.fromisoformat(day) + timedelta(days=criteria.lapse_days)
-            referral = rows.add_referral({
-                "patient_id": entry.patient_id, "school_id": round_row["school_id"],
-                "ward": round_row["ward"], "round_id": round_id,
-                "service_request": made.stored.id, "opened": day,
-                "lapse_on": lapse.isoformat(), "status": "open", "updated_at": clock.now_us()})  # fmt: skip
+            referral = rows.add_referral(
+                {
+                    "patient_id": entry.patient_id,
+                    "school_id": round_row["school_id"],
+                    "ward": round_row["ward"],
+                    "round_id": round_id,
+                    "service_request": made.stored.id,
+                    "opened": day,
+                    "lapse_on": lapse.isoformat(),
+                    "status": "open",
+                    "updated_at": clock.now_us(),
+                }
+            )
             written.append(f"ServiceRequest/{made.stored.id}")
         detail = {"patient": entry.patient_id, "status": entry.status,
                   "outcome": result.outcome if result else None, "myopia": myopia,
                   "result": result.summary() if result else None, "referral": referral}  # fmt: skip
-        return Recorded((entry.patient_id,), tuple(written),
-                        f"kết quả khám mắt / eye screening result: {entry.status}", detail)
+        return Recorded(
+            (entry.patient_id,),
+            tuple(written),
+            f"kết quả khám mắt / eye screening result: {entry.status}",
+            detail,
+        )
 
     return write
 
@@ -143,11 +164,20 @@ def referral_closer(referral: Mapping[str, Any], status: str, day: date, source:
     def write(session: Any, _agent: dict[str, Any]) -> Recorded:
         rid = str(referral["service_request"])
         current = jsonx.loads(session.read("ServiceRequest", rid).content)
-        notes = [*(current.get("note") or []), {"text": f"{note} {day.strftime('%d/%m/%Y')}",
-                                                 "time": f"{day.isoformat()}T00:00:00+07:00"}]
+        notes = [
+            *(current.get("note") or []),
+            {
+                "text": f"{note} {day.strftime('%d/%m/%Y')}",
+                "time": f"{day.isoformat()}T00:00:00+07:00",
+            },
+        ]
         updated = _source({**current, "status": fhir_status, "note": notes}, source)
         session.update("ServiceRequest", rid, updated)
-        return Recorded((str(referral["patient_id"]),), (f"ServiceRequest/{rid}",),
-                        f"chuyển khám mắt / eye referral {status}", {"service_request": rid})
+        return Recorded(
+            (str(referral["patient_id"]),),
+            (f"ServiceRequest/{rid}",),
+            f"chuyển khám mắt / eye referral {status}",
+            {"service_request": rid},
+        )
 
     return write

@@ -70,9 +70,12 @@ class Result:
         return None
 
     def summary(self) -> dict[str, Any]:
-        return {"ucva": {e: a.logmar for e, a in self.ucva.items()},
-                "pva": {e: a.logmar for e, a in self.pva.items()},
-                "se": {e: self.se(e) for e in self.refraction}, "outcome": self.outcome}  # fmt: skip
+        return {
+            "ucva": {e: a.logmar for e, a in self.ucva.items()},
+            "pva": {e: a.logmar for e, a in self.pva.items()},
+            "se": {e: self.se(e) for e in self.refraction},
+            "outcome": self.outcome,
+        }
 
 
 def _acuities(raw: Any, kind: str, notation: str) -> dict[str, Acuity]:

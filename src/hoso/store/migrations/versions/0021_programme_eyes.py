@@ -2,7 +2,7 @@
 screening status, eye-clinic referrals (issue 19 point 3)
 
 Revision ID: 0021
-Revises: 0019 (re-chain to 0020 when it lands on main)
+Revises: 0018 (re-chain to 0020 — or 0019 — when those land on main)
 Create Date: 2026-12-06 22:10:00
 """
 
