@@ -11,10 +11,8 @@ test_programme_eyes_api.py, so this runs once."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import pytest
 import sqlalchemy as sa
@@ -117,8 +115,8 @@ def test_fast_entry_of_a_class_at_both_widths(browser: Browser, eyes: Eyes, stor
             assert fourth.locator("input[name=ucva-right]").input_value() == "6/x"
             page.screenshot(path=str(SHOTS / f"eyes-round-typed-{width}.png"), full_page=True)
             saved = _screened(store)
-            a, b, c, d, e = (rows.nth(i).get_attribute("data-patient") for i in range(5))
-            assert saved == {a: "pass", b: "fail", c: None, e: "fail"}  # d not saved
+            a, b, c, _d, e = (rows.nth(i).get_attribute("data-patient") for i in range(5))
+            assert saved == {a: "pass", b: "fail", c: None, e: "fail"}  # _d not saved
         else:
             # The saved rows come back with the page: results shown, in logMAR.
             assert rows.nth(1).locator("input[name=ucva-right]").input_value() == "0.30L"
