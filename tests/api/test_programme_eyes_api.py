@@ -174,3 +174,38 @@ def test_another_ward_is_absent_and_input_is_checked(eyes: Eyes) -> None:
         assert nurse.post(f"/api/programmes/eyes/schools/{eyes.school}/rounds",
                           json=body).status_code == 400, body  # fmt: skip
     assert nurse.get("/api/programmes/eyes/schools/abc/classes").status_code == 400
+
+
+def test_a_roster_file_through_the_api(eyes: Eyes, client: TestClient, store: SqlStore) -> None:
+    cccd = "079215000777"
+    ids = [{"system": store.settings.cccd_system, "value": cccd}]
+    made = client.post("/fhir/Patient", headers=FHIR_JSON, json={**child(7), "identifier": ids})
+    kid = made.json()["id"]
+    nurse = eyes.as_("clinician", "account:tyt-a", facility=STATION)
+    head = "school_code,school_name,school_ward,school_year,class,grade,cccd,family_name," \
+           "given_name,birth_date,sex\n"  # fmt: skip
+    body = head + f"THCS-01,THCS Lê Lợi,{WARD},2026-2027,7A2,7,{cccd},,,,\n" \
+                  f"THCS-77,THCS Xa,{OTHER_WARD},2026-2027,7A2,7,{cccd},,,,\n"  # fmt: skip
+    csv = {"Content-Type": "text/csv"}
+    answer = nurse.post("/api/programmes/eyes/rosters", content=body.encode(), headers=csv)
+    assert answer.status_code == 200, answer.text
+    report = answer.json()
+    assert report["placed"] == 1 and [p["line"] for p in report["problems"]] == [3]
+    classes = nurse.get(f"/api/programmes/eyes/schools/{eyes.school}/classes").json()["classes"]
+    assert {c["name"]: c["children"] for c in classes} == {"6A1": 4, "7A2": 1}
+    assert nurse.get(f"/api/programmes/eyes/children/{kid}").status_code == 200
+    bad = nurse.post("/api/programmes/eyes/rosters", content=body.encode(),
+                     headers={"Content-Type": "application/json"})  # fmt: skip
+    assert bad.status_code == 415
+    huge = nurse.post("/api/programmes/eyes/rosters", content=b"x" * (5 * 1024 * 1024 + 1),
+                      headers=csv)  # fmt: skip
+    assert huge.status_code == 413
+    for broken in (b"\xff\xfe\x00", b"a,b\n1,2\n"):
+        assert nurse.post("/api/programmes/eyes/rosters", content=broken,
+                          headers=csv).status_code == 400, broken  # fmt: skip
+    unclosed = nurse.post("/api/programmes/eyes/rosters", headers=csv,
+                          content=head.encode() + b'"unclosed,\n')  # fmt: skip
+    assert unclosed.json()["problems"][0]["line"] == 2  # a row reported, nothing placed
+    officer = eyes.as_("officer", "account:officer-a")
+    assert officer.post("/api/programmes/eyes/rosters", content=body.encode(),
+                        headers=csv).status_code == 403  # fmt: skip

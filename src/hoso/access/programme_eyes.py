@@ -191,6 +191,18 @@ class EyeAccess:
         return {"rows": len(rows), "placed": len(placed), "added": added,
                 "classes": len(by_class), "problems": problems}  # fmt: skip
 
+    def search_patients(self, queries: list[list[tuple[str, str]]]) -> list[dict[str, Any]]:
+        """The MPI's candidate searches for a roster row, over every resident: placing a
+        named child on a roster of the caller's school is the programme's reach, not a
+        care relationship. Only the matched child's id leaves the import (and its audit
+        entry names them); candidates are never shown."""
+        self.require_worker()
+        found = []
+        with self.repo.session() as s:
+            for query in queries:
+                found += [jsonx.loads(h.content) for h in s.search("Patient", query).matches]
+        return found
+
     def _patients(self, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
         found = {}
         with self.repo.session() as s:

@@ -35,6 +35,7 @@ from hoso.api import (
     metrics_routes,
     operation_routes,
     programme_eyes_pages,
+    programme_eyes_rosters,
     programme_eyes_routes,
     publichealth_case_pages,
     publichealth_case_routes,
@@ -161,6 +162,7 @@ ROUTERS = (
     publichealth_dashboard_routes.router,  # /api/publichealth/surveillance, /publichealth/
     publichealth_tracing_routes.router,  # /api/publichealth contacts, follow-ups, chains
     programme_eyes_routes.router,  # /api/programmes/eyes: school eye screening
+    programme_eyes_rosters.router,  # /api/programmes/eyes/rosters: class rosters (CSV)
     programme_eyes_pages.router,  # /programmes/eyes: the class entry screen
     operation_routes.router,
     fhir_routes.router,

@@ -13,50 +13,13 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
 from hoso.cli.options import DatabaseUrl, as_operator, fail, open_store
 
 eyes_app = typer.Typer(help="Sức khỏe mắt học đường / School eye health")
-
-
-def roster_resolver(repo: Any, cccd_system: str) -> Any:
-    """`row → (patient id | None, reason)`: the MPI's answer for a roster row, through
-    the caller's own searches; only a certain match places a child."""
-    from hoso.core import jsonx
-    from hoso.identity.mpi.model import load_model
-    from hoso.identity.mpi.online import resolve_patient
-
-    model = load_model()
-
-    def search_any(queries: list[list[tuple[str, str]]]) -> Any:
-        for query in queries:
-            for hit in repo.search("Patient", query).matches:
-                yield jsonx.loads(hit.content)
-
-    def resolve(row: Any) -> tuple[str | None, str]:
-        patient: dict[str, Any] = {"resourceType": "Patient"}
-        if row.cccd:
-            patient["identifier"] = [{"system": cccd_system, "value": row.cccd}]
-        if row.family_name or row.given_name:
-            patient["name"] = [{"family": row.family_name, "given": row.given_name.split()}]
-        if row.birth_date:
-            patient["birthDate"] = row.birth_date.isoformat()
-        if row.sex:
-            patient["gender"] = row.sex
-        found = resolve_patient(patient, search_any, model, cccd_system)
-        if found.outcome == "match" and found.patient_id:
-            return found.patient_id, "match"
-        reasons = {
-            "possible": "MPI: có thể trùng, cần người duyệt / possible match, needs review",
-            "new": "MPI: không tìm thấy người này / no such resident",
-            "cccd-conflict": "MPI: CCCD thuộc người khác / CCCD held by another person",
-        }
-        return None, reasons.get(found.outcome, f"MPI: {found.outcome}")
-
-    return resolve
 
 
 @eyes_app.command("import-roster")
@@ -68,29 +31,28 @@ def import_roster(
 ) -> None:
     """Nhập danh sách lớp / Import class rosters (children found through the MPI)."""
     from hoso.access.programme_eyes import EyeAccess
+    from hoso.api.programme_eyes_rosters import import_roster as place
     from hoso.core.errors import FhirError
-    from hoso.programmes.eyes.roster import MAX_BYTES, read_roster
+    from hoso.programmes.eyes.roster import MAX_BYTES
     from hoso.store.programme_eyes import SqlEyeRegistry
 
     if file.stat().st_size > MAX_BYTES:
         fail("Tệp quá lớn / file too large")
     store = open_store(database_url)
     try:
-        rows, problems = read_roster(file.read_bytes())
         with as_operator(store) as repo:
             access = EyeAccess(repo, SqlEyeRegistry(store.engine), None)
-            report = access.import_roster(rows, roster_resolver(repo, store.settings.cccd_system))
+            report = place(access, file.read_bytes(), store.settings.cccd_system)
     except FhirError as exc:
         fail(exc.message)
     finally:
         store.engine.dispose()
-    unread = [{"line": p.line, "field": p.field, "message": p.message} for p in problems]
-    for p in sorted(unread + report["problems"], key=lambda p: p["line"]):
+    for p in report["problems"]:
         typer.echo(f"dòng / line {p['line']}: {p['field']}: {p['message']}", err=True)
     typer.echo(
         f"{report['placed']} trẻ đã xếp lớp / children placed ({report['added']} mới / new) "
         f"trong {report['classes']} lớp / classes; "
-        f"{len(unread) + len(report['problems'])} dòng chưa xếp / rows not placed"
+        f"{len(report['problems'])} dòng chưa xếp / rows not placed"
     )
 
 
