@@ -123,4 +123,14 @@ def test_fast_entry_of_a_class_at_both_widths(browser: Browser, eyes: Eyes, stor
             assert rows.nth(1).locator(".outcome").inner_text() == "Không đạt"
             assert rows.nth(2).locator("select").input_value() == "absent"
             _check(page, "eyes-round-saved")
+        # The station's home: the round's progress and the referral, glasses dispensed.
+        page.goto(f"{ORIGIN}/programmes/eyes")
+        _check(page, f"eyes-home-{'before' if width == 390 else 'after'}")
+        progress = page.locator("table.cards").first.locator("tbody tr").first
+        assert "6A1" in progress.inner_text()
+        if width == 390:
+            assert page.locator("text=Đã cấp kính").count() == 2  # rows b and e
+            page.locator("button", has_text="Đã cấp kính").first.click()
+            assert "Đã ghi nhận cấp kính" in page.locator("p.notice").inner_text()
+            assert page.locator("button", has_text="Đã cấp kính").count() == 1
         context.close()

@@ -203,7 +203,7 @@ class EyeAccess:
                 found += [jsonx.loads(h.content) for h in s.search("Patient", query).matches]
         return found
 
-    def _patients(self, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+    def people(self, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
         found = {}
         with self.repo.session() as s:
             for pid in ids:
@@ -220,7 +220,7 @@ class EyeAccess:
         if found_class["school_id"] != found_round["school_id"]:
             raise not_found("lớp / class", class_id)
         ids = self.rows.roster(class_id)
-        people = self._patients(ids)
+        people = self.people(ids)
         done = {s["patient_id"]: s for s in self.rows.screens(round_id, class_id)}
         self.repo.audit(READ, "eye-class", patients=tuple(ids),
                         entities=(f"eye-round:{round_id}", f"eye-class:{class_id}"),

@@ -1,5 +1,9 @@
-"""`/programmes/eyes`: the screening-round entry screen for a class, the same calls as
-the JSON API (`hoso.api.programme_eyes_routes`) behind it.
+"""`/programmes/eyes`: the school eye programme's pages for a ward health station, the
+same calls as the JSON API (`hoso.api.programme_eyes_routes`) behind them.
+
+- `GET /programmes/eyes`: the station's schools, each round's progress per class (a
+  link to its entry screen), a form to open a round, and the referrals open or lapsed,
+  each with a button for "glasses dispensed" (forms post back and return here, 303);
 
 - `GET /programmes/eyes/rounds/{round}/classes/{class}`: one row per child, tab/enter
   moves on, acuity typed as 6/9, 20/40, 5/10, 0.5 or logMAR with pass/fail shown at
@@ -11,23 +15,30 @@ the JSON API (`hoso.api.programme_eyes_routes`) behind it.
 from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from starlette.concurrency import run_in_threadpool
 
 from hoso.api.body import read_json
+from hoso.api.forms import read_form
 from hoso.api.layout import page_policy, render_page
 from hoso.api.page_session import PageCallerDep
 from hoso.api.programme_eyes_routes import (
     MAX_BODY_BYTES,
     _id,
     eyes_for,
+    parse_day,
+    referral_state,
     save_rows,
     sheet_json,
+    today,
 )
 from hoso.programmes.eyes.acuity import snellen_of
+from hoso.programmes.eyes.criteria import packaged_criteria
+from hoso.programmes.eyes.recording import referral_closer
 
 router = APIRouter(prefix="/programmes/eyes")
-PURPOSE = "eyes-results"
+PURPOSE, HOME_FORMS = "eyes-results", "eyes-home"
+ROUNDS_SHOWN = 3
 SCRIPT_POLICY = "; script-src 'self'; connect-src 'self'"
 
 
@@ -59,3 +70,58 @@ async def entry_save(round_id: str, class_id: str, request: Request, caller: Pag
         rows,
     )
     return JSONResponse({"rows": saved, "saved": sum(1 for r in saved if r["ok"])})
+
+
+@router.get("", include_in_schema=False)
+def home(request: Request, caller: PageCallerDep) -> HTMLResponse:
+    access = eyes_for(request, caller.repo)
+    now = today()
+    schools = []
+    for school in access.schools():
+        rounds = access.rounds(int(school["id"]))[:ROUNDS_SHOWN]
+        schools.append({**school, "rounds": [{**r, "classes": access.progress(int(r["id"]))}
+                                             for r in rounds]})  # fmt: skip
+    referrals = [{**r, "state": referral_state(r, now)}
+                 for r in access.referrals(status="open")]  # fmt: skip
+    referrals.sort(key=lambda r: (r["state"] != "lapsed", r["lapse_on"]))
+    # Named as on the class sheet; `referrals()` audited the read naming each child.
+    people = access.people([r["patient_id"] for r in referrals])
+    for r in referrals:
+        name = (people[r["patient_id"]].get("name") or [{}])[0]
+        r["name"] = " ".join([name.get("family", ""), *name.get("given", [])]).strip()
+    return render_page(request, "programme_eyes_home.html", lang=caller.lang, who=caller.who(),
+                       schools=schools, referrals=referrals, today=now,
+                       csrf=caller.form_token(HOME_FORMS),
+                       done=request.query_params.get("done"),
+                       lapse_days=packaged_criteria().lapse_days)  # fmt: skip
+
+
+@router.post("/rounds", include_in_schema=False)
+async def home_open_round(request: Request, caller: PageCallerDep) -> Response:
+    form = await read_form(request)
+    caller.check_form(request, HOME_FORMS, (form.get("csrf") or [""])[0])
+    school = _id((form.get("school") or [""])[0], "school")
+    day = parse_day((form.get("day") or [""])[0])
+    access = eyes_for(request, caller.repo)
+    await run_in_threadpool(access.open_round, school, day,
+                            packaged_criteria().school_year(day))  # fmt: skip
+    root = request.scope.get("root_path", "")
+    return RedirectResponse(f"{root}/programmes/eyes?done=round", status_code=303)
+
+
+@router.post("/referrals/{referral_id}", include_in_schema=False)
+async def home_dispensed(referral_id: str, request: Request, caller: PageCallerDep) -> Response:
+    form = await read_form(request)
+    caller.check_form(request, HOME_FORMS, (form.get("csrf") or [""])[0])
+    rid, day = _id(referral_id, "referral"), today()
+    access = eyes_for(request, caller.repo)
+
+    def run() -> None:
+        found = access.referral(rid)
+        access.close_referral(
+            rid, "dispensed", day, referral_closer(found, "dispensed", day, caller.principal.source)
+        )
+
+    await run_in_threadpool(run)
+    root = request.scope.get("root_path", "")
+    return RedirectResponse(f"{root}/programmes/eyes?done=dispensed", status_code=303)
