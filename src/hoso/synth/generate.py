@@ -55,6 +55,8 @@ class Chunk:
     counts: dict[str, int]
     persons: bytes
     faults: bytes
+    eyes: bytes = b""
+    rosters: bytes = b""
 
 
 def build_chunk(net: Network, seed: int, rates: dict[str, float], k: int, people: int) -> Chunk:
@@ -64,6 +66,8 @@ def build_chunk(net: Network, seed: int, rates: dict[str, float], k: int, people
     lines: dict[str, list[bytes]] = {}
     persons: list[tuple[str, ...]] = []
     faults: list[tuple[str, ...]] = []
+    eyes: list[tuple[str, ...]] = []
+    rosters: list[tuple[str, ...]] = []
     index = first
     while index < last:
         size = min(HOUSEHOLD_SIZES.pick(rng), last - index)
@@ -79,6 +83,8 @@ def build_chunk(net: Network, seed: int, rates: dict[str, float], k: int, people
                 (pid, key, f"household-{p.household}", kind) for pid, key, kind in out.persons
             )
             faults.extend(out.faults)
+            eyes.extend(out.eyes)
+            rosters.extend(out.rosters)
         index += size
     return Chunk(
         last - first,
@@ -86,6 +92,8 @@ def build_chunk(net: Network, seed: int, rates: dict[str, float], k: int, people
         {t: len(v) for t, v in lines.items()},
         csv_bytes(persons),
         csv_bytes(faults),
+        csv_bytes(eyes),
+        csv_bytes(rosters),
     )
 
 
@@ -159,6 +167,8 @@ def generate(
                 output.resources(rtype, data, chunk.counts[rtype])
             output.persons.write(chunk.persons)
             output.faults.write(chunk.faults)
+            output.eyes.write(chunk.eyes)
+            output.rosters.write(chunk.rosters)
             done += chunk.people
             if progress:
                 progress(done)
@@ -177,7 +187,9 @@ def generate(
         "total": total,
         "resources_per_person": round(total / people, 2),
         "files": sorted(p.name for p in output.written if p.suffix == ".ndjson"),
-        "ground_truth": ["ground_truth/persons.csv", "ground_truth/faults.csv"],
+        "ground_truth": ["ground_truth/persons.csv", "ground_truth/faults.csv",
+                         "ground_truth/eyes.csv"],
+        "school_rosters": "school_rosters.csv",
     })  # fmt: skip
     return SynthReport(
         people, seed, counts, total, time.perf_counter() - started, output.written, workers

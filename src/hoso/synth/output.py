@@ -15,6 +15,9 @@ from typing import Any, BinaryIO
 
 import orjson
 
+from hoso.synth.eyes import ROSTER_HEADER
+from hoso.synth.eyes import TRUTH_HEADER as EYES_TRUTH_HEADER
+
 GROUND_TRUTH = "ground_truth"
 PERSONS_HEADER = ("patient_id", "person_key", "household_key", "record")
 FAULTS_HEADER = ("patient_id", "fault", "field", "original", "faulted")
@@ -43,9 +46,16 @@ class Output:
         self.persons.write(csv_bytes([PERSONS_HEADER]))
         self.faults = self._open(Path(GROUND_TRUTH) / "faults.csv")
         self.faults.write(csv_bytes([FAULTS_HEADER]))
+        # School eye screening (`hoso.synth.eyes`): its truth, and the rosters to import.
+        self.eyes = self._open(Path(GROUND_TRUTH) / "eyes.csv")
+        self.eyes.write(csv_bytes([EYES_TRUTH_HEADER]))
+        self.rosters = self._open(Path("school_rosters.csv"))
+        self.rosters.write(csv_bytes([ROSTER_HEADER]))
         self.written: list[Path] = [
             directory / GROUND_TRUTH / "persons.csv",
             directory / GROUND_TRUTH / "faults.csv",
+            directory / GROUND_TRUTH / "eyes.csv",
+            directory / "school_rosters.csv",
         ]
 
     def _open(self, relative: Path) -> BinaryIO:
@@ -62,7 +72,7 @@ class Output:
         self.counts[resource_type] = self.counts.get(resource_type, 0) + count
 
     def close(self) -> None:
-        for file in (*self._files.values(), self.persons, self.faults):
+        for file in (*self._files.values(), self.persons, self.faults, self.eyes, self.rosters):
             file.close()
 
     def manifest(self, info: dict[str, Any]) -> Path:

@@ -13,6 +13,7 @@ from random import Random
 from typing import Any
 
 from hoso.synth.clinical import Record, condition, encounter, prescription, procedure
+from hoso.synth.eyes import school_eyes
 from hoso.synth.facilities import Network
 from hoso.synth.faults import FaultRow, apply_faults
 from hoso.synth.history import allergies, plan_visits
@@ -29,6 +30,8 @@ class ResidentOutput:
     resources: list[dict[str, Any]]
     persons: list[tuple[str, str, str]]  # patient_id, person_key, record kind
     faults: list[FaultRow] = field(default_factory=list)
+    eyes: list[tuple[str, ...]] = field(default_factory=list)  # school screening truth
+    rosters: list[tuple[str, ...]] = field(default_factory=list)  # class roster rows
 
 
 def person_key(p: Person) -> str:
@@ -59,6 +62,7 @@ def resident(p: Person, net: Network, seed: int, rates: dict[str, float]) -> Res
         rec.out.append(coverage)
     childhood(rec, p, rng, net)
     covid(rec, p, rng)
+    out.eyes, out.rosters = school_eyes(rec, p, seed)
     visits = plan_visits(p, rng, net)
     subject = {"reference": p.ref}
     allergies(p, rng, rec, subject, visits)
