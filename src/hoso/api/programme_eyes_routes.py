@@ -7,7 +7,7 @@
 - `POST /rounds/{id}/classes/{class}/results` `{"rows": [{patient, status, ucva, pva,
   refraction, notation}]}`: each row saved on its own (one transaction per child), the
   answer per row — a bad row is refused with its message and the others are kept;
-- `GET /referrals?school&status=open|lapsed|dispensed|closed`; `POST /referrals/{id}`
+- `GET /referrals?school&ward&status=open|lapsed|dispensed|closed`; `POST /referrals/{id}`
   `{"status": "dispensed"|"closed", "day"}`;
 - `GET /children/{patient}`: year-on-year acuity and SE; `GET /prevalence?year`.
 Another ward's school, class, round, referral or child: the same 404 as an absent one.
@@ -192,6 +192,8 @@ def referrals(request: Request, repo: RepoDep) -> Response:
     items = [{**r, "state": referral_state(r, now)} for r in found]
     if wanted:
         items = [r for r in items if r["state"] == wanted]
+    if q.get("ward"):
+        items = [r for r in items if r["ward"] == q["ward"][:8]]
     return JSONResponse({"referrals": items, "total": len(items)})
 
 
