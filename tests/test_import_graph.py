@@ -36,7 +36,7 @@ MAY_IMPORT: dict[str, set[str]] = {
     "bulk": {"core", "fhir", "access"},
     "exchange": FOUNDATION,
     "publichealth": FOUNDATION | {"identity"},
-    "programmes": FOUNDATION,
+    "programmes": FOUNDATION | {"identity"},  # a resident's ward, as publichealth
     "warehouse": FOUNDATION,
     "booking": FOUNDATION,
     "healthbook": FOUNDATION | {"programmes"},
@@ -53,7 +53,8 @@ SQL = {"sqlalchemy", "psycopg", "psycopg2", "alembic", "sqlite3"}
 # contract of their own (jobs, credentials), and maintenance entry points.
 STORE_ENTRY_POINTS = {"sql_store", "jobs", "auth_store", "web_sessions", "gateway_accounts",
                       "share_links", "engine", "secrets", "publichealth_cases",
-                      "publichealth_series", "publichealth_tracing", "programme_eyes",
+                      "publichealth_series", "publichealth_tracing", "programme_rows",
+                      "programme_cohorts", "programme_eyes",
                       "reindex",
                       "audit_spool", "migrate"}  # fmt: skip
 # The roots may name SQLAlchemy for a URL or a connection error, nothing more.

@@ -201,6 +201,9 @@ def surveillance_commands(smoke: Smoke) -> None:
     expect('"signals_added"' in out, "surveillance daily: no summary", out)
     smoke.hoso("tracing", "close")
     smoke.hoso("tracing", "snapshot", "--disease", "dengue")
+    out = smoke.hoso("programmes", "recompute")
+    expect("assessed" in out, "programmes recompute: no count", out)
+    smoke.hoso("programmes", "due", "--programme", "immunisation")
     eyes_commands(smoke)
 
 
@@ -218,6 +221,13 @@ def eyes_commands(smoke: Smoke) -> None:
     expect("TH-SMOKE" in out or "Khói" in out, "eyes round: not opened", out)
     out = smoke.hoso("programmes", "eyes", "referrals", "--status", "open")
     expect("giấy chuyển" in out, "eyes referrals: no summary", out)
+
+
+def programme_report_command(smoke: Smoke) -> None:
+    """A monthly report of every programme as the ward's spreadsheet (issue 19 point 7)."""
+    out = smoke.hoso("programmes", "report", "--programme", "all", "--month", "2026-11",
+                     "--ward", "26740", "--out", "report.xlsx")  # fmt: skip
+    expect((smoke.work / "report.xlsx").stat().st_size > 0, "programmes report: no .xlsx", out)
 
 
 def access_commands(smoke: Smoke) -> None:
@@ -323,13 +333,11 @@ def mllp_command(smoke: Smoke) -> None:
         assert found is not None
         visit = [""] * 46  # PV1 by field number: 2 class, 3 location, 19 visit, 44 admit
         visit[0:4], visit[19], visit[44] = ["PV1", "1", "O", "KHAM"], "KB-SMOKE-1", "20251103080000"
-        message = "\r".join(
-            [
-                "MSH|^~\\&|HIS|79001|HOSO|SYT|20251103080000||ADT^A04^ADT_A01|SMOKE1|P|2.5",
-                "PID|1||079085012345^^^BCA^NNVNM||Nguyễn^Bình^Văn||19850102|M",
-                "|".join(visit),
-            ]
-        )
+        message = "\r".join([
+            "MSH|^~\\&|HIS|79001|HOSO|SYT|20251103080000||ADT^A04^ADT_A01|SMOKE1|P|2.5",
+            "PID|1||079085012345^^^BCA^NNVNM||Nguyễn^Bình^Văn||19850102|M",
+            "|".join(visit),
+        ])
         with socket.create_connection(("127.0.0.1", int(found.group(1))), timeout=30) as c:
             c.sendall(b"\x0b" + message.encode() + b"\x1c\x0d")
             answer = c.recv(65536).decode(errors="replace")
@@ -360,10 +368,8 @@ def sync_commands(smoke: Smoke) -> None:
                                "--no-demo-data", "--no-sync"], cwd=smoke.work,
                               env={**smoke.env, **national_db}, stdout=log,
                               stderr=subprocess.STDOUT)  # fmt: skip
-    national = {
-        "HOSO_NATIONAL_FHIR_URL": f"http://127.0.0.1:{port}/fhir",
-        "HOSO_NATIONAL_KEY_FILE": str(smoke.work / "keys" / "peer.json"),
-    }
+    national = {"HOSO_NATIONAL_FHIR_URL": f"http://127.0.0.1:{port}/fhir",
+                "HOSO_NATIONAL_KEY_FILE": str(smoke.work / "keys" / "peer.json")}
     try:
         wait_for(f"http://127.0.0.1:{port}/fhir/metadata", server, smoke.work / "national.log")
         smoke.hoso("sync", "run", "--until-idle", **national)
@@ -390,15 +396,9 @@ def main() -> int:
         print(f"Cài đặt / installing `pip install .` (no extras) into {base / 'venv'}", flush=True)
         installed = smoke.install()
         print(f"  ok  ({installed:.0f} s); {len(smoke.commands)} commands", flush=True)
-        for part in (
-            offline_commands,
-            surveillance_commands,
-            access_commands,
-            served_commands,
-            mllp_command,
-            sync_commands,
-            audit_commands,
-        ):
+        for part in (offline_commands, surveillance_commands, programme_report_command,
+                     access_commands, served_commands, mllp_command, sync_commands,
+                     audit_commands):
             part(smoke)
         missing = sorted(smoke.commands - smoke.exercised)
         if missing:

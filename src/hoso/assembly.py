@@ -257,3 +257,40 @@ def case_detector(store: SqlStore, trail: Any, **options: Any) -> Any:
     cases = case_access(store, repo)
     catalogue = disease_catalogue(store, repo)
     return CaseDetector(ConsumerFeed(repo, CONSUMER), catalogue, cases, patients, **options)
+
+
+def programme_access(store: SqlStore, repo: AccessRepository, stations: Any) -> Any:
+    """The programmes' registers for `repo`'s caller (`hoso.access.programmes`)."""
+    from hoso.access.programmes import ProgrammeAccess
+    from hoso.programmes.wards import home_ward
+    from hoso.store.programme_rows import SqlProgrammeRows
+
+    return ProgrammeAccess(repo, SqlProgrammeRows(store.engine), stations, home_ward)
+
+
+def programme_recompute(store: SqlStore, trail: Any, *, programmes: Any = None,
+                        **options: Any) -> Any:  # fmt: skip
+    """The registers' recompute: records read as the operator `hoso-programmes`
+    (audited), the change feed's consumer `programme-enrolment`."""
+    from hoso.access.feed_access import ConsumerFeed
+    from hoso.access.programme_records import ProgrammeRecords
+    from hoso.programmes.recompute import CONSUMER, READ_TYPES, Recompute
+    from hoso.programmes.registry import PROGRAMMES, packaged_rules
+
+    repo = operator_repository(store, "hoso-programmes", trail)
+    registers = programme_access(store, repo, stations=None)  # the operator: every ward
+    options.setdefault("observers", [cohort_snapshot(store)])  # the cohorts' day (issue 19.6)
+    return Recompute(ProgrammeRecords(repo, READ_TYPES), registers,
+                     PROGRAMMES if programmes is None else programmes, packaged_rules(),
+                     feed=ConsumerFeed(repo, CONSUMER), **options)  # fmt: skip
+
+
+def cohort_snapshot(store: SqlStore) -> Any:
+    """The recompute's observer that stores each chunk's cohort memberships of the day
+    (`hoso.programmes.cohorts.catalogue.CohortSnapshot`), contact follow-ups read from
+    the tracing tables."""
+    from hoso.programmes.cohorts.catalogue import CohortSnapshot
+    from hoso.store.programme_cohorts import SqlCohorts
+    from hoso.store.publichealth_tracing import SqlTracing
+
+    return CohortSnapshot(SqlCohorts(store.engine), SqlTracing(store.engine))

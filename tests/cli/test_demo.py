@@ -64,7 +64,8 @@ def test_demo_names_a_steward_and_whom_each_page_is_for(
     record_url = f"{BASE}/fhir/Patient/{patient}/$everything"
     assert set(who) == {f"{BASE}/", f"{BASE}/api/mpi/review.html",
                         f"{BASE}/api/quality/scorecard.html", record_url,
-                        f"{BASE}/fhir/Patient", f"{BASE}/publichealth/cases"}  # fmt: skip
+                        f"{BASE}/fhir/Patient", f"{BASE}/publichealth/cases",
+                        f"{BASE}/programmes/"}  # fmt: skip
     review = who[f"{BASE}/api/mpi/review.html"]
     assert "dl.demo" in review and f"{pairs} cặp chờ xem xét / pairs to review" in review
     assert "cb.demo" not in review  # an officer may not open the queue
@@ -74,6 +75,11 @@ def test_demo_names_a_steward_and_whom_each_page_is_for(
     assert cccd in record and "bs.demo" in record
     assert "cb.demo" in who[f"{BASE}/fhir/Patient"]
     assert "cb.demo" in who[f"{BASE}/publichealth/cases"]
+    # The ward station's nurse: a clinician of the station of the most populous ward.
+    assert "tyt.demo" in who[f"{BASE}/programmes/"]
+    password, uri = re.search(r"tyt\.demo / (\S+)\s+TOTP: (\S+)", out).groups()  # type: ignore[union-attr]
+    nurse = auth.accounts.login("tyt.demo", password, pyotp.TOTP(pyotp.parse_uri(uri).secret).now())
+    assert nurse.role == roles.CLINICIAN and nurse.facility
 
     # What the guide promises the steward is there, through the steward's own door.
     with as_caller(store, staff(roles.STEWARD)) as repo:
@@ -91,3 +97,4 @@ def test_demo_on_a_store_without_the_first_start_says_how_to_fill_the_pages(
     who = _who_sees(result.stdout)
     assert "empty; run `hoso mpi dedupe`" in who[f"{BASE}/api/mpi/review.html"]
     assert "empty; run `hoso quality run`" in who[f"{BASE}/api/quality/scorecard.html"]
+    assert "no ward health station" in who[f"{BASE}/programmes/"]

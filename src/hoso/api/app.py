@@ -34,9 +34,14 @@ from hoso.api import (
     login_routes,
     metrics_routes,
     operation_routes,
+    programme_cohort_pages,
+    programme_cohort_routes,
     programme_eyes_pages,
     programme_eyes_rosters,
     programme_eyes_routes,
+    programme_pages,
+    programme_report_routes,
+    programme_routes,
     publichealth_case_pages,
     publichealth_case_routes,
     publichealth_dashboard_routes,
@@ -161,9 +166,16 @@ ROUTERS = (
     publichealth_signal_pages.router,  # /publichealth/signals|foci|population
     publichealth_dashboard_routes.router,  # /api/publichealth/surveillance, /publichealth/
     publichealth_tracing_routes.router,  # /api/publichealth contacts, follow-ups, chains
+    # Before the programmes' own routes: /api/programmes/{code} would take "cohorts".
+    programme_cohort_routes.router,  # /api/programmes/cohorts: at-risk groups (issue 19)
+    programme_cohort_pages.router,  # /programmes/cohorts: their counts as a page
+    # Before /api/programmes/{code} and /programmes/{code}: "eyes" is no programme code.
     programme_eyes_routes.router,  # /api/programmes/eyes: school eye screening
     programme_eyes_rosters.router,  # /api/programmes/eyes/rosters: class rosters (CSV)
-    programme_eyes_pages.router,  # /programmes/eyes: the class entry screen
+    programme_eyes_pages.router,  # /programmes/eyes: the station's school eye pages
+    programme_report_routes.router,  # /api/programmes/reports: MeasureReport and .xlsx
+    programme_routes.router,  # /api/programmes: registers, due lists, visits (issue 19)
+    programme_pages.router,  # /programmes/: the ward health station's pages
     operation_routes.router,
     fhir_routes.router,
 )

@@ -54,11 +54,11 @@ def choose(request: Request, caller: PageCallerDep) -> Response:
 @router.get("/{patient_id}")
 async def book(request: Request, patient_id: str, caller: PageCallerDep) -> HTMLResponse:
     check_book_reader(caller.repo, patient_id)
-    page = await run_in_threadpool(_book_page, caller, patient_id)
+    page = await run_in_threadpool(_book_page, request, caller, patient_id)
     return render_page(request, "book.html", lang=caller.lang, who=caller.who(), **page)
 
 
-def _book_page(caller: PageCaller, patient_id: str) -> dict[str, Any]:
+def _book_page(request: Request, caller: PageCaller, patient_id: str) -> dict[str, Any]:
     content = health_book(caller.repo, patient_id, caller.lang, PREVIEW)
     admin, measured = content["administrative"], content["measurements"]
     today = clock.now().astimezone(HCMC).date()
@@ -67,7 +67,27 @@ def _book_page(caller: PageCaller, patient_id: str) -> dict[str, Any]:
               + book_charts(measured, caller.lang))  # fmt: skip
     return {"b": content, "charts": charts, "pid": patient_id,
             "facilities": _names(caller, content), "books": _other_books(caller),
-            "age": _age(admin, today)}  # fmt: skip
+            "age": _age(admin, today),
+            "programmes": _programmes(request, caller, patient_id)}  # fmt: skip
+
+
+def _programmes(request: Request, caller: PageCaller, patient_id: str) -> dict[str, Any] | None:
+    """The community programmes the resident (or their child) is enrolled in, and what
+    is due (`hoso.access.programmes`); other readers of a book (a clinician's view) see
+    none here."""
+    from hoso.access import claims as roles
+    from hoso.api.programme_routes import due_json, enrolment_json, programmes_for
+    from hoso.programmes.registry import programme
+
+    if caller.principal.role != roles.RESIDENT:
+        return None
+    enrolments, due = programmes_for(request, caller.repo).own(patient_id)
+    names = {e.programme: dict(found.name) if (found := programme(e.programme)) else
+             {"vi": e.programme, "en": e.programme} for e in enrolments}  # fmt: skip
+    return {
+        "enrolments": [dict(enrolment_json(e), name=names[e.programme]) for e in enrolments],
+        "due": [due_json(d) for d in due if d.status != "missed"][:10],
+    }
 
 
 @router.get("/{patient_id}/sections/{key}")

@@ -28,8 +28,7 @@ from hoso.access.programme_eyes import EyeAccess
 from hoso.access.repository import AccessRepository
 from hoso.api.body import read_json
 from hoso.api.deps import RepoDep
-from hoso.api.ward_stations import StoreStations
-from hoso.assembly import operator_repository
+from hoso.api.ward_stations import stations_of
 from hoso.core import clock
 from hoso.core.errors import FhirError, InvalidRequest
 from hoso.programmes.eyes.criteria import packaged_criteria
@@ -42,19 +41,10 @@ MAX_BODY_BYTES = 512 * 1024  # 60 rows of a class with notes fit many times over
 MAX_ROWS = 80
 
 
-def _stations(state: Any) -> Any:
-    made = getattr(state, "ph_ward_stations", None) or getattr(state, "eye_stations", None)
-    if made is None:
-        made = StoreStations(lambda: operator_repository(state.store, "hoso-stations",
-                                                         state.audit_trail),
-                             state.store.settings.facility_system)  # fmt: skip
-        state.eye_stations = made
-    return made
-
-
 def eyes_for(request: Request, repo: AccessRepository) -> EyeAccess:
     facility = repo.principal.facility
-    wards = _stations(request.app.state).wards_of(facility) if facility else frozenset()
+    # The same stations as the framework's lists (`ProgrammeAccess.wards`).
+    wards = stations_of(request.app.state).wards_of(facility) if facility else frozenset()
     return EyeAccess(repo, SqlEyeRegistry(request.app.state.store.engine), frozenset(wards))
 
 

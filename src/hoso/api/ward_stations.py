@@ -79,3 +79,18 @@ class StoreStations:
 
     def wards_of(self, facility: str) -> frozenset[str]:
         return frozenset(w for w, f in self._current().items() if f == facility)
+
+
+def stations_of(state: Any) -> Any:
+    """The app's ward stations (what tests configured as `ph_ward_stations`, else the
+    store's Organizations read as the operator `hoso-stations`), made once per app so its
+    ten-minute cache is shared by every request."""
+    made = getattr(state, "ph_ward_stations", None) or getattr(state, "ward_stations", None)
+    if made is None:
+        from hoso.assembly import operator_repository
+
+        made = StoreStations(lambda: operator_repository(state.store, "hoso-stations",
+                                                         state.audit_trail),
+                             state.store.settings.facility_system)  # fmt: skip
+        state.ward_stations = made
+    return made

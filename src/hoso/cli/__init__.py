@@ -19,6 +19,8 @@ from hoso.cli import (
     mllp,
     mpi,
     programme_eyes,
+    programme_reports,
+    programmes,
     quality,
     records,
     serve,
@@ -48,10 +50,9 @@ app.add_typer(quality.quality_app, name="quality")  # hoso quality run | report
 app.add_typer(surveillance.surveillance_app, name="surveillance")  # detect | rt | cases
 app.add_typer(disease.disease_app, name="disease")  # add | list | seed
 app.add_typer(tracing.tracing_app, name="tracing")  # hoso tracing close | snapshot
-# `hoso programmes …` (issue 19): the lead's group takes the eyes subgroup when it lands.
-programmes_app = typer.Typer(help="Chương trình y tế cộng đồng / Community health programmes")
-programmes_app.add_typer(programme_eyes.eyes_app, name="eyes")  # import-roster | round | referrals
-app.add_typer(programmes_app, name="programmes")
+programmes.programmes_app.command("report")(programme_reports.report)  # issue 19 point 7
+programmes.programmes_app.add_typer(programme_eyes.eyes_app, name="eyes")  # issue 19 point 3
+app.add_typer(programmes.programmes_app, name="programmes")  # recompute | due | enrol | …
 app.command()(records.reindex)
 app.add_typer(audit.audit_app, name="audit")
 # Access: OAuth clients, accounts, keys, tokens, login, demo accounts (docs/security-auth.md).

@@ -30,6 +30,7 @@ def demo(
         logins = _demo_accounts(auth, ids)
         officer = auth.store.account_by_username("cb.demo")
         _officer_wards(database_url, f"account:{officer.id}")
+        station = _station_account(auth, database_url)
         auth.clients.register_public(
             client_id="hoso-demo",
             name="Hồ Sơ demo",
@@ -41,7 +42,14 @@ def demo(
         client = facility_client(
             auth, DEMO_FACILITY, "system/*.cruds", key_out, "Bệnh viện Mẫu (demo)"
         )
-        _print_demo(auth, ids, logins, client, key_out, _page_contents(database_url))
+        _print_demo(
+            auth,
+            ids,
+            logins,
+            client,
+            key_out,
+            _page_contents(database_url)._replace(station=station),
+        )
 
 
 class DemoLogin(NamedTuple):
@@ -134,6 +142,9 @@ def _print_demo(
         f"Cán bộ quản lý dữ liệu / data steward: {steward.username} / {steward.password}  "
         f"TOTP: {steward.totp_uri}"
     )
+    if contents.station:
+        typer.echo(f"Trạm y tế / ward health station ({contents.station[2]}): {STATION_LOGIN} "
+                   f"/ {contents.station[0]}  TOTP: {contents.station[1]}")  # fmt: skip
     for line in page_guide(auth.urls.base_url, ids, logins, contents):
         typer.echo(line)
     typer.echo(
@@ -150,6 +161,41 @@ class PageContents(NamedTuple):
 
     open_pairs: int
     scorecard: bool
+    # The ward health station's demo login `tyt.demo` (its password, TOTP URI, ward name).
+    station: tuple[str, str | None, str] | None = None
+
+
+STATION_LOGIN = "tyt.demo"  # "trạm y tế": the ward health station's nurse
+
+
+def _station_account(auth: Any, database_url: str | None) -> tuple[str, str | None, str] | None:
+    """`tyt.demo`, a clinician of the ward health station whose ward has the most
+    residents (the programmes' pages show that ward's lists); None when the store has no
+    station yet (a store without the first start's population)."""
+    import collections
+    import secrets
+
+    from hoso.access import claims as roles
+    from hoso.api.ward_stations import StoreStations
+    from hoso.core import jsonx
+    from hoso.programmes.wards import home_ward
+    from hoso.publichealth.wards import ward_name
+
+    store = open_store(database_url)
+    with as_operator(store) as repo:
+        stations = StoreStations(repo, store.settings.facility_system)
+        wards = collections.Counter(
+            home_ward(jsonx.loads(row.content)) for row in repo.whole_store(["Patient"], "demo")
+        )
+    store.engine.dispose()
+    found = [(n, w) for w, n in wards.most_common() if w and stations.station_of(w)]
+    if not found:
+        return None
+    ward = found[0][1]
+    password = secrets.token_urlsafe(12)
+    _, totp = auth.accounts.create(STATION_LOGIN, password, roles.CLINICIAN,
+                                   facility=stations.station_of(ward))  # fmt: skip
+    return password, totp, ward_name(ward)
 
 
 def _page_contents(database_url: str | None) -> PageContents:
@@ -185,6 +231,9 @@ def page_guide(base: str, ids: dict[str, str], logins: DemoLogins,
          f"{base}/api/quality/scorecard.html", f"{as_steward}, {as_officer}; {card}"),
         ("Ca bệnh truyền nhiễm / Infectious-disease cases", f"{base}/publichealth/cases",
          as_officer),
+        ("Chương trình y tế cộng đồng / Community health programmes", f"{base}/programmes/",
+         f"{STATION_LOGIN} (trạm y tế / ward health station, {contents.station[2]})"
+         if contents.station else "chưa có trạm y tế / no ward health station in the store"),
     ]  # fmt: skip
     api = [
         ("Hồ sơ của người dân / The resident's record",

@@ -161,13 +161,21 @@ class BackgroundWorker:
 
 
 def background_workers(store: Any) -> list[BackgroundWorker]:
-    from hoso.assembly import case_detector, national_sync, subscription_worker
+    from hoso.assembly import (
+        case_detector,
+        national_sync,
+        programme_recompute,
+        subscription_worker,
+    )
     from hoso.cli.daily_jobs import daily_surveillance
 
     # Case reports are made from the record always, and the daily detection and the
     # follow-ups' closing run once a day (issue 18): none of them leaves the building.
     workers = [BackgroundWorker(store, case_detector, "case-detection").start(),
-               BackgroundWorker(store, daily_surveillance, "daily-surveillance").start()]
+               BackgroundWorker(store, daily_surveillance, "daily-surveillance").start(),
+               # Programme registers follow the record, and everyone once a day (issue 19).
+               BackgroundWorker(store, lambda s, t: programme_recompute(s, t, nightly=True),
+                                "programme-enrolment").start()]
     if store.settings.national_fhir_url:
         workers.append(BackgroundWorker(store, national_sync, "national-sync").start())
     if store.settings.subscription_endpoints:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -10,6 +10,11 @@ VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
 def now() -> datetime:
     return datetime.now(UTC)
+
+
+def today_vn() -> date:
+    """Today in Ho Chi Minh City (a day passes at local midnight, not UTC's)."""
+    return now().astimezone(VN_TZ).date()
 
 
 def fhir_instant(moment: datetime) -> str:

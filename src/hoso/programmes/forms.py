@@ -17,7 +17,13 @@ from typing import Any
 
 from hoso.core.errors import InvalidRequest
 
-__all__ = ["FormError", "answered_items", "build_response", "response_observations"]
+__all__ = [
+    "FormError",
+    "answered_items",
+    "build_response",
+    "response_observations",
+    "visit_resources",
+]
 
 EXT = "http://hl7.org/fhir/StructureDefinition/"
 _TYPES = ("boolean", "integer", "decimal", "string", "date", "choice")
@@ -169,4 +175,22 @@ def response_observations(questionnaire: Mapping[str, Any], response: Mapping[st
             key = next(iter(answer))
             obs[key.replace("valueDate", "valueDateTime")] = answer[key]
         made.append(obs)
+    return made
+
+
+def visit_resources(questionnaire: Mapping[str, Any], answers: Mapping[str, Any], *,
+                    patient: str, authored: str, author: str | None, encounter: str
+                    ) -> list[tuple[str, dict[str, Any]]]:  # fmt: skip
+    """A visit's resources as the access layer writes them, each with a placeholder id:
+    the QuestionnaireResponse, then its Observations pointing back at it; `encounter` is
+    the placeholder of the visit's Encounter (`hoso.access.programmes.ENCOUNTER`)."""
+    response = build_response(questionnaire, answers, patient=patient, authored=authored,
+                              author={"reference": author} if author else None)  # fmt: skip
+    response["encounter"] = {"reference": encounter}
+    made: list[tuple[str, dict[str, Any]]] = [("urn:hoso:visit-response", response)]
+    for i, obs in enumerate(
+        response_observations(questionnaire, response, response_ref="urn:hoso:visit-response")
+    ):
+        obs["encounter"] = {"reference": encounter}
+        made.append((f"urn:hoso:visit-observation-{i}", obs))
     return made

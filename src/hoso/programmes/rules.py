@@ -14,7 +14,10 @@ A criterion is one of:
   recordedDate) within the last N days; `"any_status": true` also counts resolved ones;
 - `{"observation": {"code": "http://loinc.org|8480-6", "min": 140, "max": null,
   "count": 1, "within_days": 365}}` — at least `count` final Observations with that code
-  (also as a component) and a value in [min, max], in the last N days;
+  (also as a component) and a value in [min, max], in the last N days; with
+  `"value_code": "http://loinc.org|LA15173-0"` instead of min/max, a coded answer
+  (valueCodeableConcept) — e.g. pregnancy status "Pregnant", which FHIRPath would say
+  at ~8 ms a record (measured, docs/programmes-cohorts-reports.md);
 - `{"measure": {"programme": "immunisation", "name": "up_to_date", "equals": false}}`
   — a measure another programme's assessment produced (`Assessment.measures`);
 - `{"fhirpath": "…"}` — a FHIRPath expression (fhirpathpy) over a Bundle of the
@@ -226,6 +229,20 @@ def observation_values(resource: Mapping[str, Any], system: str, code: str) -> l
     return values
 
 
+def observation_codes(resource: Mapping[str, Any], system: str, code: str) -> set[str]:
+    """The coded answers ('system|code') of `system|code` in an Observation, itself or
+    a component (valueCodeableConcept)."""
+    found = set()
+    for part in [resource, *(resource.get("component") or [])]:
+        codings = (part.get("code") or {}).get("coding") or []
+        if any(c.get("system") == system and c.get("code") == code for c in codings
+               if isinstance(c, dict)):  # fmt: skip
+            for c in (part.get("valueCodeableConcept") or {}).get("coding") or []:
+                if isinstance(c, dict):
+                    found.add(f"{c.get('system')}|{c.get('code')}")
+    return found
+
+
 def _observation(spec: Any, where: str) -> Callable[[Record, date, Measures], bool]:
     if not isinstance(spec, dict) or not isinstance(spec.get("code"), str) \
             or "|" not in spec["code"]:  # fmt: skip
@@ -234,6 +251,15 @@ def _observation(spec: Any, where: str) -> Callable[[Record, date, Measures], bo
     low, high = _number(spec, "min", where), _number(spec, "max", where)
     count = int(_number(spec, "count", where) or 1)
     days = _number(spec, "within_days", where)
+    wanted = spec.get("value_code")  # a coded answer instead of a number (cohorts)
+    if wanted is not None and (not isinstance(wanted, str) or "|" not in wanted):
+        raise RuleError(f"{where}.value_code: 'system|code'")
+
+    def holds(o: Mapping[str, Any]) -> bool:
+        if wanted is not None:
+            return wanted in observation_codes(o, system, code)
+        return any((low is None or v >= low) and (high is None or v <= high)
+                   for v in observation_values(o, system, code))  # fmt: skip
 
     def check(record: Record, day: date, _m: Measures) -> bool:
         hits = 0
@@ -243,10 +269,7 @@ def _observation(spec: Any, where: str) -> Callable[[Record, date, Measures], bo
             when = recorded_day(o)
             if days is not None and (when is None or not day - timedelta(days=days) <= when <= day):
                 continue
-            for v in observation_values(o, system, code):
-                if (low is None or v >= low) and (high is None or v <= high):
-                    hits += 1
-                    break
+            hits += holds(o)
         return hits >= count
 
     return check

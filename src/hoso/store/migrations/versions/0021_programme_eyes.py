@@ -2,7 +2,7 @@
 screening status, eye-clinic referrals (issue 19 point 3)
 
 Revision ID: 0021
-Revises: 0018 (re-chain to 0020 — or 0019 — when those land on main)
+Revises: 0019 (0020 once it is on main)
 Create Date: 2026-12-06 22:10:00
 """
 
@@ -12,7 +12,8 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0021"
-down_revision = "0018"
+# The lead re-chains this to "0020" once that revision is on main (0019 until then).
+down_revision = "0019"
 branch_labels = None
 depends_on = None
 
