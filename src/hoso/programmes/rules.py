@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+from hoso.core import jsonx
 from hoso.core.errors import InvalidRequest
 from hoso.programmes.framework import Record
 
@@ -224,7 +225,8 @@ def observation_values(resource: Mapping[str, Any], system: str, code: str) -> l
                if isinstance(c, dict)):  # fmt: skip
             quantity = part.get("valueQuantity") or {}
             value = quantity.get("value", part.get("valueInteger"))
-            if isinstance(value, int | float) and not isinstance(value, bool):
+            # A stored record's decimals are `FhirDecimal`s (jsonx keeps them exact).
+            if jsonx.is_number(value):
                 values.append(float(value))
     return values
 

@@ -120,3 +120,19 @@ def test_the_programme_assesses_screening_due_and_measures() -> None:
     assert SCHOOL_EYE.assess(record, today).measures["glasses_dispensed"] is True
     assert {i.code for i in SCHOOL_EYE.indicators} == {"screened", "failed", "myopia",
                                                         "referred", "glasses"}  # fmt: skip
+
+
+def test_the_rule_matches_a_stored_record_whose_decimals_are_exact() -> None:
+    """The store gives decimals back as `FhirDecimal` (jsonx keeps them exact): the rule's
+    observation criterion and the assessment read them as numbers (a logMAR 0.3)."""
+    from hoso.core import jsonx
+
+    typed = {"ucva": {"right": "6/12", "left": "6/12"}, "refraction": {"right": {"sphere": -1.25}}}
+    result = parse_result(typed, packaged_criteria())
+    made = result_observations(result, "p1", "2026-10-01", None)
+    stored = [jsonx.loads(jsonx.dumps(o)) for o in made]
+    assert type(stored[0]["valueQuantity"]["value"]).__name__ == "FhirDecimal"
+    record = Record({"id": "p1", "birthDate": "2014-05-02"}, {"Observation": stored}, None)
+    assert school_eye_rule().matches(record, date(2026, 11, 2))
+    measures = SCHOOL_EYE.assess(record, date(2026, 11, 2)).measures
+    assert measures["failed"] and measures["myopia"]
