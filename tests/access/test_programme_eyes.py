@@ -18,7 +18,8 @@ from hoso.store import schema
 from hoso.store.programme_eyes import SqlEyeRegistry
 from hoso.store.sql_store import SqlStore
 from tests.callers import as_caller, audit_subtypes
-from tests.publichealth.tracing.world import OTHER_WARD, STATION, WARD, principal
+from tests.programmes.world import OTHER_WARD, STATION, WARD
+from tests.publichealth.tracing.world import principal
 
 HEAD = "school_code,school_name,school_ward,school_year,class,grade,cccd,family_name," \
        "given_name,birth_date,sex\n"  # fmt: skip

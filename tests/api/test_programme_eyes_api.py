@@ -16,21 +16,29 @@ import sqlalchemy as sa
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from hoso.access.programme_records import ProgrammeRecords
 from hoso.access.publichealth_tracing import MappedStations
+from hoso.assembly import programme_access
 from hoso.core import clock
+from hoso.programmes.recompute import READ_TYPES, Recompute
+from hoso.programmes.registry import PROGRAMMES, packaged_rules
 from hoso.store.programme_eyes import SqlEyeRegistry
 from hoso.store.programme_eyes_schema import prog_eye_screen
 from hoso.store.sql_store import SqlStore
 from tests.api.conftest import bearer
-from tests.publichealth.tracing.world import OTHER_STATION, OTHER_WARD, STATION, WARD
+from tests.callers import as_caller
+from tests.programmes.world import OTHER_STATION, OTHER_WARD, STATION, WARD, WARD_NAMES
 
 FHIR_JSON = {"Content-Type": "application/fhir+json"}
 EYE = "https://hoso.vn/fhir/CodeSystem/eye-screening"
 
 
 def child(n: int, born: str = "2014-03-0") -> dict[str, Any]:
+    """A child living in the station's ward (its home ward is the framework's)."""
     return {"resourceType": "Patient", "name": [{"family": "Nguyễn", "given": [f"Bé {n}"]}],
-            "birthDate": f"{born}{n % 9 + 1}", "gender": "female" if n % 2 else "male"}  # fmt: skip
+            "birthDate": f"{born}{n % 9 + 1}", "gender": "female" if n % 2 else "male",
+            "address": [{"use": "home", "line": [f"{n} Lê Lợi"], "district": WARD_NAMES[WARD],
+                         "city": "Hồ Chí Minh"}]}  # fmt: skip
 
 
 class Eyes:
@@ -62,6 +70,19 @@ def eyes(app: FastAPI, store: SqlStore, client: TestClient) -> Iterator[Eyes]:
     yield world
     for c in world.clients:
         c.close()
+
+
+def recompute(store: SqlStore) -> None:
+    """The framework's recompute of every resident, as `hoso programmes recompute`."""
+    with as_caller(store) as operator:
+        Recompute(ProgrammeRecords(operator, READ_TYPES), programme_access(store, operator, None),
+                  PROGRAMMES, packaged_rules()).everyone()  # fmt: skip
+
+
+def school_eye(client: TestClient, patient_id: str) -> tuple[dict, list[str]]:
+    view = client.get(f"/api/programmes/patients/{patient_id}").json()
+    enrolment = next(e for e in view["enrolments"] if e["programme"] == "school-eye")
+    return enrolment, [d["activity"] for d in view["due"] if d["programme"] == "school-eye"]
 
 
 def _today() -> date:
@@ -111,6 +132,19 @@ def test_a_round_from_entry_to_glasses(eyes: Eyes, client: TestClient, store: Sq
     live = client.get(f"/fhir/Observation?subject=Patient/{a}&code={EYE}|ucva-right"
                       "&status=final").json()  # fmt: skip
     assert len(live.get("entry", [])) == 1
+    # The framework's register: the rule enrols the screened child (their logMAR and SE
+    # read from the stored record), failed, myopic, referred, follow-up due.
+    recompute(store)
+    enrolment, due = school_eye(nurse, b)
+    assert enrolment["by_hand"] is False and enrolment["rule_version"] == "2026.1"
+    assert {k for k, v in enrolment["measures"].items() if v} == {
+        "screened_this_year",
+        "failed",
+        "refracted",
+        "myopia",
+        "referred",
+    }
+    assert due == ["eye-referral"]
     listed = nurse.get("/api/programmes/eyes/referrals?status=open").json()
     assert listed["total"] == 1 and listed["referrals"][0]["patient_id"] == b
     ref_id = listed["referrals"][0]["id"]
@@ -119,6 +153,9 @@ def test_a_round_from_entry_to_glasses(eyes: Eyes, client: TestClient, store: Sq
     sr = client.get(f"/fhir/ServiceRequest/{sr['id']}").json()
     assert sr["status"] == "completed" and "Đã cấp kính" in sr["note"][-1]["text"]
     assert nurse.get("/api/programmes/eyes/referrals?status=open").json()["total"] == 0
+    recompute(store)
+    enrolment, due = school_eye(nurse, b)
+    assert enrolment["measures"]["glasses_dispensed"] is True and due == []
     again = nurse.post(f"/api/programmes/eyes/referrals/{ref_id}", json={"status": "dispensed"})
     assert again.status_code == 400
     history = nurse.get(f"/api/programmes/eyes/children/{b}").json()
@@ -191,6 +228,15 @@ def test_a_roster_file_through_the_api(eyes: Eyes, client: TestClient, store: Sq
     assert answer.status_code == 200, answer.text
     report = answer.json()
     assert report["placed"] == 1 and [p["line"] for p in report["problems"]] == [3]
+    # On the roster, the child is enrolled by hand in the framework's register.
+    assert report["enrolled"] == 1
+    recompute(store)
+    view = nurse.get(f"/api/programmes/patients/{kid}").json()
+    mine = [e for e in view["enrolments"] if e["programme"] == "school-eye"]
+    assert mine and mine[0]["by_hand"] is True
+    assert [d["activity"] for d in view["due"] if d["programme"] == "school-eye"] == [
+        "eye-screening"
+    ]
     classes = nurse.get(f"/api/programmes/eyes/schools/{eyes.school}/classes").json()["classes"]
     assert {c["name"]: c["children"] for c in classes} == {"6A1": 4, "7A2": 1}
     assert nurse.get(f"/api/programmes/eyes/children/{kid}").status_code == 200

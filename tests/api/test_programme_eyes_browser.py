@@ -26,7 +26,7 @@ from hoso.store.programme_eyes_schema import prog_eye_screen
 from hoso.store.sql_store import SqlStore
 from tests.api.test_programme_eyes_api import FHIR_JSON, Eyes, child
 from tests.api.test_publichealth_tracing_browser import ORIGIN, SHOTS, WIDTHS, _check
-from tests.publichealth.tracing.world import STATION
+from tests.programmes.world import STATION
 
 pytestmark = [pytest.mark.browser, pytest.mark.backend_independent]
 SAVED = re.compile(r"^Đã lưu \d+/\d+$")

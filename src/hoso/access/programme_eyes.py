@@ -189,7 +189,8 @@ class EyeAccess:
                         description=f"danh sách lớp / class roster: {added} thêm / added, "
                                     f"{len(problems)} dòng lỗi / rows not placed")  # fmt: skip
         return {"rows": len(rows), "placed": len(placed), "added": added,
-                "classes": len(by_class), "problems": problems}  # fmt: skip
+                "classes": len(by_class), "problems": problems,
+                "placed_ids": list(dict.fromkeys(placed))}  # fmt: skip
 
     def search_patients(self, queries: list[list[tuple[str, str]]]) -> list[dict[str, Any]]:
         """The MPI's candidate searches for a roster row, over every resident: placing a

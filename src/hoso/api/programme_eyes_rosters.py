@@ -18,6 +18,9 @@ from hoso.access.programme_eyes import EyeAccess
 from hoso.api.body import check_media_type, read_body
 from hoso.api.deps import RepoDep
 from hoso.api.programme_eyes_routes import eyes_for
+from hoso.api.ward_stations import stations_of
+from hoso.assembly import programme_access
+from hoso.core.errors import ResourceNotFound
 from hoso.identity.mpi.model import MatchModel, load_model
 from hoso.identity.mpi.online import resolve_patient
 from hoso.programmes.eyes.roster import MAX_BYTES, RosterRow, read_roster
@@ -60,14 +63,37 @@ def roster_resolver(search: Callable[[list[list[tuple[str, str]]]], list[dict[st
     return resolve
 
 
-def import_roster(access: EyeAccess, data: bytes, cccd_system: str) -> dict[str, Any]:
-    """Read the file, place the children it names; the rows not placed, by line."""
+ENROL_REASON = "danh sách lớp / class roster"
+
+
+def enrol_placed(registers: Any, patient_ids: list[str]) -> int:
+    """Enrol the placed children in `school-eye` by hand (the rule needs a screening in
+    the record; a child on a roster is due one before that). Only those living in the
+    caller's wards: the framework's lists are by home ward, another ward's station enrols
+    its own (a 404 here is that, not an error)."""
+    done = 0
+    for pid in patient_ids:
+        try:
+            registers.set_manual("school-eye", pid, True, ENROL_REASON)
+            done += 1
+        except ResourceNotFound:
+            continue
+    return done
+
+
+def import_roster(access: EyeAccess, data: bytes, cccd_system: str, registers: Any = None
+                  ) -> dict[str, Any]:  # fmt: skip
+    """Read the file, place the children it names (and enrol them, through `registers`,
+    `hoso.access.programmes.ProgrammeAccess`); the rows not placed, by line."""
     access.require_worker()
     rows, unread = read_roster(data)
     report = access.import_roster(rows, roster_resolver(access.search_patients, cccd_system))
     problems = [{"line": p.line, "field": p.field, "message": p.message} for p in unread]
     problems = sorted(problems + report["problems"], key=lambda p: p["line"])
-    return {**report, "rows": len(rows) + len(unread), "problems": problems}
+    placed = report.pop("placed_ids", [])
+    enrolled = enrol_placed(registers, placed) if registers is not None else 0
+    return {**report, "rows": len(rows) + len(unread), "problems": problems,
+            "enrolled": enrolled}  # fmt: skip
 
 
 @router.post("/rosters")
@@ -75,5 +101,8 @@ async def post_roster(request: Request, repo: RepoDep) -> Response:
     check_media_type(request, {"text/csv"})
     data = await read_body(request, MAX_BYTES)
     access = eyes_for(request, repo)
-    cccd_system = request.app.state.settings.cccd_system
-    return JSONResponse(await run_in_threadpool(import_roster, access, data, cccd_system))
+    state = request.app.state
+    registers = programme_access(state.store, repo, stations_of(state))
+    report = await run_in_threadpool(import_roster, access, data, state.settings.cccd_system,
+                                     registers)  # fmt: skip
+    return JSONResponse(report)

@@ -32,6 +32,7 @@ def import_roster(
     """Nhập danh sách lớp / Import class rosters (children found through the MPI)."""
     from hoso.access.programme_eyes import EyeAccess
     from hoso.api.programme_eyes_rosters import import_roster as place
+    from hoso.assembly import programme_access
     from hoso.core.errors import FhirError
     from hoso.programmes.eyes.roster import MAX_BYTES
     from hoso.store.programme_eyes import SqlEyeRegistry
@@ -42,7 +43,8 @@ def import_roster(
     try:
         with as_operator(store) as repo:
             access = EyeAccess(repo, SqlEyeRegistry(store.engine), None)
-            report = place(access, file.read_bytes(), store.settings.cccd_system)
+            registers = programme_access(store, repo, None)  # the operator: every ward
+            report = place(access, file.read_bytes(), store.settings.cccd_system, registers)
     except FhirError as exc:
         fail(exc.message)
     finally:
@@ -50,7 +52,8 @@ def import_roster(
     for p in report["problems"]:
         typer.echo(f"dòng / line {p['line']}: {p['field']}: {p['message']}", err=True)
     typer.echo(
-        f"{report['placed']} trẻ đã xếp lớp / children placed ({report['added']} mới / new) "
+        f"{report['placed']} trẻ đã xếp lớp / children placed ({report['added']} mới / new, "
+        f"{report['enrolled']} ghi danh / enrolled) "
         f"trong {report['classes']} lớp / classes; "
         f"{len(report['problems'])} dòng chưa xếp / rows not placed"
     )
