@@ -32,6 +32,7 @@ from hoso.api.programme_eyes_routes import (
     sheet_json,
     today,
 )
+from hoso.programmes import registry
 from hoso.programmes.eyes.acuity import snellen_of
 from hoso.programmes.eyes.criteria import packaged_criteria
 from hoso.programmes.eyes.recording import referral_closer
@@ -93,7 +94,8 @@ def home(request: Request, caller: PageCallerDep) -> HTMLResponse:
                        schools=schools, referrals=referrals, today=now,
                        csrf=caller.form_token(HOME_FORMS),
                        done=request.query_params.get("done"),
-                       lapse_days=packaged_criteria().lapse_days)  # fmt: skip
+                       lapse_days=packaged_criteria().lapse_days,
+                       programmes=registry.PROGRAMMES)  # fmt: skip
 
 
 @router.post("/rounds", include_in_schema=False)
