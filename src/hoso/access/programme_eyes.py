@@ -23,7 +23,7 @@ from hoso.access import claims as roles
 from hoso.access import policy
 from hoso.access.audit_record import CREATE, READ
 from hoso.core import clock, jsonx
-from hoso.core.errors import InvalidRequest, ResourceNotFound
+from hoso.core.errors import FhirError, InvalidRequest, ResourceNotFound
 
 __all__ = ["EyeAccess", "EyeRows", "Written"]
 
@@ -49,6 +49,7 @@ class EyeRows(Protocol):
     def put_screen(self, row: dict[str, Any]) -> None: ...
     def screens(self, round_id: int, class_id: int | None = None) -> list[dict[str, Any]]: ...
     def child_screens(self, patient_id: str) -> list[dict[str, Any]]: ...
+    def roster_wards(self, patient_id: str) -> set[str]: ...
     def prevalence(self, wards: Collection[str] | None, year: str | None
                    ) -> list[dict[str, Any]]: ...  # fmt: skip
     def add_referral(self, row: dict[str, Any]) -> int: ...
@@ -210,7 +211,7 @@ class EyeAccess:
             for pid in ids:
                 try:
                     found[pid] = jsonx.loads(s.read("Patient", pid).content)
-                except (ResourceNotFound, Exception):  # merged away or deleted: shown as such
+                except FhirError:  # merged away or deleted: shown by id
                     found[pid] = {"id": pid}
         return found
 
@@ -271,25 +272,17 @@ class EyeAccess:
         """A child's screenings (rows) and eye Observations/ServiceRequests, for the
         progression view: only a child on a roster of the caller's schools."""
         self.require_worker()
-        screens = self.rows.child_screens(patient_id[:64])
-        seen = any(self._mine((self.rows.school(int(s["school_id"])) or {}).get("ward"))
-                   for s in screens)  # fmt: skip
-        if not seen and not self._on_any_roster(patient_id[:64]):
-            raise not_found("học sinh / child", patient_id[:64])
+        pid = patient_id[:64]
+        if not any(self._mine(ward) for ward in self.rows.roster_wards(pid)):
+            raise not_found("học sinh / child", pid)
         with self.repo.session() as s:
-            page = s.compartment(patient_id, ("Observation", "ServiceRequest"), count=1000)
+            page = s.compartment(pid, ("Observation", "ServiceRequest"), count=1000)
             resources = [jsonx.loads(h.content) for h in page.matches]
-            patient = jsonx.loads(s.read("Patient", patient_id).content)
-        self.repo.audit(READ, "eye-child", patients=(patient_id,),
+            patient = jsonx.loads(s.read("Patient", pid).content)
+        self.repo.audit(READ, "eye-child", patients=(pid,),
                         description="tiến triển thị lực / vision progression")  # fmt: skip
-        return {"patient": patient, "resources": resources, "screens": screens}
-
-    def _on_any_roster(self, patient_id: str) -> bool:
-        for school in self.rows.schools(self.wards):
-            for c in self.rows.classes(int(school["id"])):
-                if patient_id in self.rows.roster(int(c["id"])):
-                    return True
-        return False
+        return {"patient": patient, "resources": resources,
+                "screens": self.rows.child_screens(pid)}  # fmt: skip
 
     # -- referrals and counts ------------------------------------------------------------
     def referrals(self, *, school_id: int | None = None, status: str | None = None,

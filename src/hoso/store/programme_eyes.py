@@ -159,6 +159,13 @@ class SqlEyeRegistry:
         with self._tx(write=False) as conn:
             return _dicts(conn.execute(q.order_by(_RD.c.day)))
 
+    def roster_wards(self, patient_id: str) -> set[str]:
+        """The wards of the schools whose rosters name the child (any school year)."""
+        q = (sa.select(_S.c.ward).join(_C, _C.c.school_id == _S.c.id)
+             .join(_R, _R.c.class_id == _C.c.id).where(_R.c.patient_id == patient_id))  # fmt: skip
+        with self._tx(write=False) as conn:
+            return set(conn.execute(q.distinct()).scalars())
+
     def prevalence(self, wards: Collection[str] | None, year: str | None) -> list[dict[str, Any]]:
         """Screened, failed, refracted and myopic children per ward, school, age and sex
         (a child's latest screened round in the year counts once)."""

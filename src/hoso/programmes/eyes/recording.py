@@ -12,7 +12,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from hoso.core import clock, jsonx
-from hoso.core.errors import InvalidRequest
+from hoso.core.errors import FhirError, InvalidRequest
 from hoso.programmes.eyes.criteria import Criteria
 from hoso.programmes.eyes.screening import FAIL, Result, code_of, parse_result, result_observations
 from hoso.programmes.framework import age_on, birth_date
@@ -59,7 +59,7 @@ def _retire(session: Any, references: list[str]) -> None:
         kind, _, rid = ref.partition("/")
         try:
             current = jsonx.loads(session.read(kind, rid).content)
-        except Exception:  # already gone: nothing to retire
+        except FhirError:  # already gone: nothing to retire
             continue
         if current.get("status") != "entered-in-error":
             session.update(kind, rid, {**current, "status": "entered-in-error"})
