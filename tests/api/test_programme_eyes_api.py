@@ -8,7 +8,7 @@ as for something absent; malformed and enormous input is 400/413, never a 500.""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -20,6 +20,7 @@ from hoso.access.programme_records import ProgrammeRecords
 from hoso.access.publichealth_tracing import MappedStations
 from hoso.assembly import programme_access
 from hoso.core import clock
+from hoso.programmes.eyes.criteria import packaged_criteria
 from hoso.programmes.recompute import READ_TYPES, Recompute
 from hoso.programmes.registry import PROGRAMMES, packaged_rules
 from hoso.store.programme_eyes import SqlEyeRegistry
@@ -260,3 +261,27 @@ def test_a_roster_file_through_the_api(eyes: Eyes, client: TestClient, store: Sq
     officer = eyes.as_("officer", "account:officer-a")
     assert officer.post("/api/programmes/eyes/rosters", content=body.encode(),
                         headers=csv).status_code == 403  # fmt: skip
+
+
+def test_an_unanswered_referral_lapses(eyes: Eyes, store: SqlStore) -> None:
+    nurse = eyes.as_("clinician", "account:tyt-a", facility=STATION)
+    day = _today() - timedelta(days=95)  # 90 days to lapse (the criteria's HOUSE value)
+    rid = nurse.post(f"/api/programmes/eyes/schools/{eyes.school}/rounds",
+                     json={"day": day.strftime("%d/%m/%Y")}).json()["id"]  # fmt: skip
+    a = eyes.children[0]
+    row = {"patient": a, "ucva": {"right": "6/18", "left": "6/6"}}
+    saved = nurse.post(f"/api/programmes/eyes/rounds/{rid}/classes/{eyes.klass}/results",
+                       json={"rows": [row]})  # fmt: skip
+    assert saved.json()["rows"][0]["outcome"] == "fail"
+    lapsed = nurse.get(f"/api/programmes/eyes/referrals?status=lapsed&ward={WARD}").json()
+    assert lapsed["total"] == 1 and lapsed["referrals"][0]["state"] == "lapsed"
+    assert lapsed["referrals"][0]["lapse_on"] == (day + timedelta(days=90)).isoformat()
+    assert nurse.get("/api/programmes/eyes/referrals?status=open").json()["total"] == 0
+    assert nurse.get(f"/api/programmes/eyes/referrals?ward={OTHER_WARD}").json()["total"] == 0
+    if day >= packaged_criteria().year_start(_today()):  # the round in this school year
+        recompute(store)
+        enrolment, _due = school_eye(nurse, a)
+        assert enrolment["measures"]["referral_lapsed"] is True
+        view = nurse.get(f"/api/programmes/patients/{a}").json()
+        follow = [d for d in view["due"] if d["activity"] == "eye-referral"]
+        assert follow and follow[0]["status"] == "overdue"
