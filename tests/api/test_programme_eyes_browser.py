@@ -128,6 +128,9 @@ def test_fast_entry_of_a_class_at_both_widths(browser: Browser, eyes: Eyes, stor
         _check(page, f"eyes-home-{'before' if width == 390 else 'after'}")
         progress = page.locator("table.cards").first.locator("tbody tr").first
         assert "6A1" in progress.inner_text()
+        ages = page.locator("table.cards").nth(1).locator("tbody tr")  # screened by age
+        assert sum(int(ages.nth(i).locator("td").first.inner_text())
+                   for i in range(ages.count())) == 3  # fmt: skip
         if width == 390:
             assert page.locator("text=Đã cấp kính").count() == 2  # rows b and e
             page.locator("button", has_text="Đã cấp kính").first.click()

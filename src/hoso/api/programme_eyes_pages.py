@@ -14,6 +14,8 @@ same calls as the JSON API (`hoso.api.programme_eyes_routes`) behind them.
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from starlette.concurrency import run_in_threadpool
@@ -90,12 +92,31 @@ def home(request: Request, caller: PageCallerDep) -> HTMLResponse:
     for r in referrals:
         name = (people[r["patient_id"]].get("name") or [{}])[0]
         r["name"] = " ".join([name.get("family", ""), *name.get("given", [])]).strip()
+    year = packaged_criteria().school_year(now)
     return render_page(request, "programme_eyes_home.html", lang=caller.lang, who=caller.who(),
                        schools=schools, referrals=referrals, today=now,
                        csrf=caller.form_token(HOME_FORMS),
                        done=request.query_params.get("done"),
                        lapse_days=packaged_criteria().lapse_days,
-                       programmes=registry.PROGRAMMES)  # fmt: skip
+                       programmes=registry.PROGRAMMES, school_year=year,
+                       by_age=prevalence_by_age(access.prevalence(year)))  # fmt: skip
+
+
+def prevalence_by_age(groups: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The prevalence rows (ward × school × age × sex) summed by age, girls and boys
+    apart: counts, not persons."""
+    by: dict[int | None, dict[str, int]] = {}
+    for g in groups:
+        row = by.setdefault(
+            g["age"],
+            {k: 0 for k in ("screened", "failed", "refracted", "myopia", "girls", "girls_myopia")},
+        )
+        for key in ("screened", "failed", "refracted", "myopia"):
+            row[key] += int(g[key] or 0)
+        if g["sex"] == "female":
+            row["girls"] += int(g["refracted"] or 0)
+            row["girls_myopia"] += int(g["myopia"] or 0)
+    return [{"age": age, **row} for age, row in sorted(by.items(), key=lambda x: x[0] or -1)]
 
 
 @router.post("/rounds", include_in_schema=False)
