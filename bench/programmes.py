@@ -36,6 +36,7 @@ import sqlalchemy as sa
 
 from bench.load import analyze, backend_name, code_version, import_file
 from bench.population import REFERENCE_DATE, person
+from hoso.core.settings import DEFAULT_FACILITY_SYSTEM
 from hoso.ingest.bulk_import import ImportOptions
 from hoso.synth.immunization import TCMR
 from hoso.synth.places import all_wards, ward_weight
@@ -45,7 +46,7 @@ RESULTS = ROOT / "bench" / "results"
 CVX = "http://hl7.org/fhir/sid/cvx"
 ICD10 = "http://hl7.org/fhir/sid/icd-10"
 LOINC = "http://loinc.org"
-FACILITY_SYSTEM = "https://hoso.vn/fhir/sid/facility"
+FACILITY_SYSTEM = DEFAULT_FACILITY_SYSTEM
 # (min age, hypertension rate, diabetes rate): HOUSE assumption for a bench city, of
 # the order of Vietnam's STEPS survey (2021) adult prevalences, rising with age.
 CHRONIC = ((60, 0.45, 0.18), (40, 0.25, 0.10), (30, 0.08, 0.04))
@@ -57,7 +58,7 @@ def _wards() -> tuple[list[Any], list[float]]:
 
 
 def station_id(code: int) -> str:
-    return f"prog-tyt-{code}"
+    return f"prog-station-{code}"
 
 
 def _patient(i: int, wards: tuple[list[Any], list[float]]) -> dict[str, Any]:

@@ -230,6 +230,21 @@ def programme_report_command(smoke: Smoke) -> None:
     expect((smoke.work / "report.xlsx").stat().st_size > 0, "programmes report: no .xlsx", out)
 
 
+def immunisation_commands(smoke: Smoke) -> None:
+    """The immunisation programme's denominators and the national dataset's export."""
+    (smoke.work / "cohorts.csv").write_text("ward,birth_year,children\n26740,2025,410\n")
+    out = smoke.hoso("programmes", "immunisation", "cohorts", "cohorts.csv", "--source", "smoke")
+    expect("stored: 1" in out, "programmes immunisation cohorts: not stored", out)
+    month = time.strftime("%Y-%m")
+    out = smoke.hoso("programmes", "immunisation", "export", "--month", month,
+                     "--out", "tiem-chung.csv")  # fmt: skip
+    header = (smoke.work / "tiem-chung.csv").read_text(encoding="utf-8-sig").splitlines()[0]
+    expect(header.startswith("Mã đối tượng,Họ và tên"), "immunisation export: no header", out)
+    smoke.hoso("programmes", "immunisation", "export", "--month", month, "--ward", "26740",
+               "--out", "tiem-chung.xlsx")  # fmt: skip
+    expect((smoke.work / "tiem-chung.xlsx").read_bytes()[:2] == b"PK", "export: not .xlsx", "")
+
+
 def access_commands(smoke: Smoke) -> None:
     """Clients, accounts, keys and the operator's token."""
     smoke.hoso("clients", "add", "--facility", "79001", "--scopes", "system/*.rs",
@@ -397,8 +412,8 @@ def main() -> int:
         installed = smoke.install()
         print(f"  ok  ({installed:.0f} s); {len(smoke.commands)} commands", flush=True)
         for part in (offline_commands, surveillance_commands, programme_report_command,
-                     access_commands, served_commands, mllp_command, sync_commands,
-                     audit_commands):
+                     immunisation_commands, access_commands, served_commands, mllp_command,
+                     sync_commands, audit_commands):  # fmt: skip
             part(smoke)
         missing = sorted(smoke.commands - smoke.exercised)
         if missing:

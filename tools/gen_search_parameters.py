@@ -20,7 +20,7 @@ from typing import Any
 from hoso.fhir.fastpath import split_outside_parens
 
 SUPPORTED_TYPES = (
-    "AllergyIntolerance", "Appointment", "AuditEvent", "CarePlan", "Composition",
+    "AdverseEvent", "AllergyIntolerance", "Appointment", "AuditEvent", "CarePlan", "Composition",
     "Condition", "Consent", "Coverage", "Device", "DiagnosticReport", "DocumentReference",
     "Encounter", "FamilyMemberHistory", "Group", "HealthcareService", "Immunization",
     "Location", "Medication", "MedicationDispense", "MedicationRequest",

@@ -27,6 +27,7 @@ REQUIRED_TYPES = {
     "RelatedPerson", "FamilyMemberHistory", "Consent", "Provenance", "AuditEvent",
     "Appointment", "Schedule", "Slot", "HealthcareService", "Device", "Medication", "Group",
     "Task", "QuestionnaireResponse",
+    "AdverseEvent",  # AEFI after a dose (issue 19): in the patient compartment by subject
 }  # fmt: skip
 
 

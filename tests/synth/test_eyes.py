@@ -94,7 +94,7 @@ def test_codes_are_the_programmes_and_rosters_read_cleanly(run: Path) -> None:
     assert synth_eyes.EYE_SYSTEM == EYE_SYSTEM
     assert set(synth_eyes.DISPLAY) <= set(CODES)
     assert all(CODES[c].startswith(d) for c, d in synth_eyes.DISPLAY.items())
-    rows, problems = read_roster((run / "school_rosters.csv").read_bytes())
+    rows, problems = read_roster((run / "ground_truth" / "school_rosters.csv").read_bytes())
     assert problems == [] and len(rows) > 300
     assert {r.school_year for r in rows} == {"2025-2026"}
     assert all(1 <= (r.grade or 0) <= 12 and r.cccd for r in rows)

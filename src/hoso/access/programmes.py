@@ -45,7 +45,8 @@ class RegisterRows(Protocol):
     """`hoso.store.programme_rows.SqlProgrammeRows`, as the access layer uses it."""
 
     def due_page(self, programme: str, wards: Sequence[str] | None, statuses: Sequence[str],
-                 until: str, offset: int, limit: int) -> tuple[list[Any], int]: ...  # fmt: skip
+                 until: str, offset: int, limit: int, activity: str | None = None
+                 ) -> tuple[list[Any], int]: ...  # fmt: skip
     def due_counts(self, wards: Sequence[str] | None, until: str
                    ) -> dict[tuple[str, str], int]: ...  # fmt: skip
     def enrolled_counts(self, wards: Sequence[str] | None) -> dict[str, int]: ...
@@ -128,11 +129,11 @@ class ProgrammeAccess:
                 "due": {f"{p}:{s}": n for (p, s), n in sorted(dues.items())}}  # fmt: skip
 
     def due_list(self, programme: str, statuses: Sequence[str], until: date, *,
-                 ward: str | None = None, offset: int = 0, limit: int = 50
-                 ) -> tuple[list[Any], int]:  # fmt: skip
+                 ward: str | None = None, offset: int = 0, limit: int = 50,
+                 activity: str | None = None) -> tuple[list[Any], int]:  # fmt: skip
         wards = self._list_wards(ward)
         rows, total = self.rows.due_page(programme, wards, statuses, until.isoformat(),
-                                         offset, limit)  # fmt: skip
+                                         offset, limit, activity)  # fmt: skip
         self.repo.audit(READ, "programme-register", patients=tuple({r.patient_id for r in rows}),
                         entities=(f"programme:{programme}",),
                         description=f"danh sách đến hạn / due list {len(rows)}")  # fmt: skip

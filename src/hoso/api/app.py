@@ -26,6 +26,7 @@ from hoso.api import (
     book_routes,
     bulk_routes,
     docs_routes,
+    elderly_register_routes,
     fhir_routes,
     gateway_routes,
     health_book_routes,
@@ -39,6 +40,8 @@ from hoso.api import (
     programme_eyes_pages,
     programme_eyes_rosters,
     programme_eyes_routes,
+    programme_immunisation_pages,
+    programme_immunisation_routes,
     programme_pages,
     programme_report_routes,
     programme_routes,
@@ -174,6 +177,10 @@ ROUTERS = (
     programme_eyes_rosters.router,  # /api/programmes/eyes/rosters: class rosters (CSV)
     programme_eyes_pages.router,  # /programmes/eyes: the station's school eye pages
     programme_report_routes.router,  # /api/programmes/reports: MeasureReport and .xlsx
+    programme_immunisation_routes.router,  # /api/programmes/immunisation: doses, coverage
+    programme_immunisation_pages.router,  # /programmes/immunisation: the session, coverage
+    elderly_register_routes.router,  # /api/programmes/elderly/register (before {code}/…)
+    elderly_register_routes.pages,  # /programmes/elderly/register: home-visit register
     programme_routes.router,  # /api/programmes: registers, due lists, visits (issue 19)
     programme_pages.router,  # /programmes/: the ward health station's pages
     operation_routes.router,

@@ -119,3 +119,9 @@ def enrol(programme: Annotated[str, typer.Option(help="mã chương trình / pro
         trail.close()
         store.engine.dispose()
     typer.echo("đã lưu / saved")
+
+
+# Each programme package's own commands (`hoso programmes immunisation export …`).
+from hoso.cli.programme_immunisation import immunisation_app  # noqa: E402
+
+programmes_app.add_typer(immunisation_app, name="immunisation")

@@ -117,10 +117,13 @@ class SqlProgrammeRows:
                                                   set_by=agent, set_at=now))  # fmt: skip
 
     def due_page(self, programme: str, wards: Sequence[str] | None, statuses: Sequence[str],
-                 until: str, offset: int, limit: int) -> tuple[list[DueRow], int]:  # fmt: skip
+                 until: str, offset: int, limit: int, activity: str | None = None
+                 ) -> tuple[list[DueRow], int]:  # fmt: skip
         """The due activities of `wards` (None: every ward) in these statuses, due by
-        `until`, soonest first; and how many there are."""
+        `until`, soonest first (only `activity`, when given); and how many there are."""
         where = [_D.c.programme == programme, _D.c.status.in_(statuses), _D.c.due <= until]
+        if activity is not None:  # e.g. the elderly's home visits: the dependency register
+            where.append(_D.c.activity == activity)
         if wards is not None:
             where.append(_D.c.ward.in_(wards))
         with self._tx(write=False) as conn:

@@ -15,15 +15,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from random import Random
 
+from hoso.synth.chronic import CHRONIC_HEADER
+from hoso.synth.elderly import ELDERLY_HEADER
+from hoso.synth.eyes import ROSTER_HEADER
+from hoso.synth.eyes import TRUTH_HEADER as EYES_HEADER
 from hoso.synth.facilities import Network, build_network, network_resources
 from hoso.synth.faults import check_faults
-from hoso.synth.output import Output, csv_bytes, dumps
+from hoso.synth.output import GROUND_TRUTH, Output, csv_bytes, dumps
 from hoso.synth.people import HOUSEHOLD_SIZES, MAX_PEOPLE, household
 from hoso.synth.resident import resident
 from hoso.synth.sampling import NOW
 
 GENERATOR_VERSION = "1"
 CHUNK = 250  # residents per chunk: part of the output's definition, do not tune per run
+TRUTH_HEADERS = {"elderly": ELDERLY_HEADER, "chronic": CHRONIC_HEADER, "eyes": EYES_HEADER,
+                 "school_rosters": ROSTER_HEADER}  # fmt: skip
 PARALLEL_FROM = 2_000  # smaller runs are faster in one process than starting a pool
 
 
@@ -55,8 +61,7 @@ class Chunk:
     counts: dict[str, int]
     persons: bytes
     faults: bytes
-    eyes: bytes = b""
-    rosters: bytes = b""
+    truth: dict[str, bytes] = field(default_factory=dict)  # more ground truth, by file
 
 
 def build_chunk(net: Network, seed: int, rates: dict[str, float], k: int, people: int) -> Chunk:
@@ -66,8 +71,7 @@ def build_chunk(net: Network, seed: int, rates: dict[str, float], k: int, people
     lines: dict[str, list[bytes]] = {}
     persons: list[tuple[str, ...]] = []
     faults: list[tuple[str, ...]] = []
-    eyes: list[tuple[str, ...]] = []
-    rosters: list[tuple[str, ...]] = []
+    truth: dict[str, list[tuple[str, ...]]] = {}
     index = first
     while index < last:
         size = min(HOUSEHOLD_SIZES.pick(rng), last - index)
@@ -83,8 +87,8 @@ def build_chunk(net: Network, seed: int, rates: dict[str, float], k: int, people
                 (pid, key, f"household-{p.household}", kind) for pid, key, kind in out.persons
             )
             faults.extend(out.faults)
-            eyes.extend(out.eyes)
-            rosters.extend(out.rosters)
+            for name, rows in out.truth.items():
+                truth.setdefault(name, []).extend(rows)
         index += size
     return Chunk(
         last - first,
@@ -92,8 +96,7 @@ def build_chunk(net: Network, seed: int, rates: dict[str, float], k: int, people
         {t: len(v) for t, v in lines.items()},
         csv_bytes(persons),
         csv_bytes(faults),
-        csv_bytes(eyes),
-        csv_bytes(rosters),
+        {name: csv_bytes(rows) for name, rows in truth.items()},
     )
 
 
@@ -167,8 +170,8 @@ def generate(
                 output.resources(rtype, data, chunk.counts[rtype])
             output.persons.write(chunk.persons)
             output.faults.write(chunk.faults)
-            output.eyes.write(chunk.eyes)
-            output.rosters.write(chunk.rosters)
+            for name, rows in chunk.truth.items():
+                output.truth(name, TRUTH_HEADERS[name], rows)
             done += chunk.people
             if progress:
                 progress(done)
@@ -187,9 +190,8 @@ def generate(
         "total": total,
         "resources_per_person": round(total / people, 2),
         "files": sorted(p.name for p in output.written if p.suffix == ".ndjson"),
-        "ground_truth": ["ground_truth/persons.csv", "ground_truth/faults.csv",
-                         "ground_truth/eyes.csv"],
-        "school_rosters": "school_rosters.csv",
+        "ground_truth": sorted(f"{GROUND_TRUTH}/{p.name}" for p in output.written
+                               if p.parent.name == GROUND_TRUTH),
     })  # fmt: skip
     return SynthReport(
         people, seed, counts, total, time.perf_counter() - started, output.written, workers

@@ -15,9 +15,6 @@ from typing import Any, BinaryIO
 
 import orjson
 
-from hoso.synth.eyes import ROSTER_HEADER
-from hoso.synth.eyes import TRUTH_HEADER as EYES_TRUTH_HEADER
-
 GROUND_TRUTH = "ground_truth"
 PERSONS_HEADER = ("patient_id", "person_key", "household_key", "record")
 FAULTS_HEADER = ("patient_id", "fault", "field", "original", "faulted")
@@ -46,16 +43,9 @@ class Output:
         self.persons.write(csv_bytes([PERSONS_HEADER]))
         self.faults = self._open(Path(GROUND_TRUTH) / "faults.csv")
         self.faults.write(csv_bytes([FAULTS_HEADER]))
-        # School eye screening (`hoso.synth.eyes`): its truth, and the rosters to import.
-        self.eyes = self._open(Path(GROUND_TRUTH) / "eyes.csv")
-        self.eyes.write(csv_bytes([EYES_TRUTH_HEADER]))
-        self.rosters = self._open(Path("school_rosters.csv"))
-        self.rosters.write(csv_bytes([ROSTER_HEADER]))
         self.written: list[Path] = [
             directory / GROUND_TRUTH / "persons.csv",
             directory / GROUND_TRUTH / "faults.csv",
-            directory / GROUND_TRUTH / "eyes.csv",
-            directory / "school_rosters.csv",
         ]
 
     def _open(self, relative: Path) -> BinaryIO:
@@ -71,8 +61,17 @@ class Output:
         file.write(lines)
         self.counts[resource_type] = self.counts.get(resource_type, 0) + count
 
+    def truth(self, name: str, header: tuple[str, ...], rows: bytes) -> None:
+        """Rows of `ground_truth/<name>.csv`, opened with its header on first use."""
+        file = self._files.get(f"truth:{name}")
+        if file is None:
+            file = self._files[f"truth:{name}"] = self._open(Path(GROUND_TRUTH) / f"{name}.csv")
+            file.write(csv_bytes([header]))
+            self.written.append(self.directory / GROUND_TRUTH / f"{name}.csv")
+        file.write(rows)
+
     def close(self) -> None:
-        for file in (*self._files.values(), self.persons, self.faults, self.eyes, self.rosters):
+        for file in (*self._files.values(), self.persons, self.faults):
             file.close()
 
     def manifest(self, info: dict[str, Any]) -> Path:

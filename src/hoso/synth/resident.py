@@ -12,7 +12,9 @@ from dataclasses import dataclass, field
 from random import Random
 from typing import Any
 
+from hoso.synth.chronic import chronic_care
 from hoso.synth.clinical import Record, condition, encounter, prescription, procedure
+from hoso.synth.elderly import elderly_care
 from hoso.synth.eyes import school_eyes
 from hoso.synth.facilities import Network
 from hoso.synth.faults import FaultRow, apply_faults
@@ -30,8 +32,7 @@ class ResidentOutput:
     resources: list[dict[str, Any]]
     persons: list[tuple[str, str, str]]  # patient_id, person_key, record kind
     faults: list[FaultRow] = field(default_factory=list)
-    eyes: list[tuple[str, ...]] = field(default_factory=list)  # school screening truth
-    rosters: list[tuple[str, ...]] = field(default_factory=list)  # class roster rows
+    truth: dict[str, list[tuple[str, ...]]] = field(default_factory=dict)  # file → rows
 
 
 def person_key(p: Person) -> str:
@@ -62,7 +63,11 @@ def resident(p: Person, net: Network, seed: int, rates: dict[str, float]) -> Res
         rec.out.append(coverage)
     childhood(rec, p, rng, net)
     covid(rec, p, rng)
-    out.eyes, out.rosters = school_eyes(rec, p, seed)
+    eyes, rosters = school_eyes(rec, p, seed)  # school screening (issue 19): own stream
+    if eyes:
+        out.truth["eyes"] = eyes
+    if rosters:
+        out.truth["school_rosters"] = rosters
     visits = plan_visits(p, rng, net)
     subject = {"reference": p.ref}
     allergies(p, rng, rec, subject, visits)
@@ -83,5 +88,11 @@ def resident(p: Person, net: Network, seed: int, rates: dict[str, float]) -> Res
             prescription(rec, drug, v, ctx)
         for code in v.procedures:
             procedure(rec, code, v, ctx)
+    row = elderly_care(rec, p, b, seed)  # programme visits (issue 19): own random streams
+    if row:
+        out.truth["elderly"] = [row]
+    rows = chronic_care(rec, p, codes, seed)
+    if rows:
+        out.truth["chronic"] = rows
     out.resources.extend(rec.out)
     return out

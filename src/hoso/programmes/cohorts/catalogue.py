@@ -13,6 +13,7 @@ a day's snapshot always names a definition that still reads the same.
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from typing import Any, Protocol
@@ -110,12 +111,38 @@ class CohortSnapshot:
     chunk's residents' memberships of the day, with the measures their assessments
     produced and the contact-tracing follow-ups of their wards."""
 
+    # A ward's follow-ups are read at most once a minute: the nightly run's chunks each
+    # touch most of the 168 wards, and reading them per chunk was a fifth of its time
+    # (py-spy, docs/performance.md); a follow-up begun since is in the next snapshot.
+    FOLLOWUPS_TTL = 60.0
+
     def __init__(self, rows: CohortTables, tracing: FollowUps) -> None:
         self.rows, self.tracing = rows, tracing
         self.catalogue = StoredCatalogue(rows)
+        self._followed: dict[tuple[str, date], tuple[float, frozenset[str]]] = {}
+        self._cohorts: tuple[float, Sequence[Cohort]] = (-self.FOLLOWUPS_TTL - 1, ())
+
+    def cohorts(self) -> Sequence[Cohort]:
+        """The cohorts in force, read again at most once a minute (an officer's new
+        cohort counts from the next minute's chunks)."""
+        now = time.monotonic()
+        if now - self._cohorts[0] > self.FOLLOWUPS_TTL:
+            self._cohorts = (now, self.catalogue.current())
+        return self._cohorts[1]
+
+    def _under_followup(self, wards: Iterable[str], day: date) -> frozenset[str]:
+        now = time.monotonic()
+        found: set[str] = set()
+        for ward in sorted(wards):
+            kept = self._followed.get((ward, day))
+            if kept is None or now - kept[0] > self.FOLLOWUPS_TTL:
+                kept = (now, under_followup(self.tracing, [ward], day))
+                self._followed[(ward, day)] = kept
+            found |= kept[1]
+        return frozenset(found)
 
     def __call__(self, records: Sequence[Record], outcomes: Sequence[Any], day: date) -> None:
         wards = {r.ward for r in records if r.ward}
-        followed = under_followup(self.tracing, sorted(wards), day)
+        followed = self._under_followup(wards, day)
         pairs = [(r, o.measures) for r, o in zip(records, outcomes, strict=True)]
-        store_cohort_day(self.rows, day, pairs, self.catalogue.current(), followed)
+        store_cohort_day(self.rows, day, pairs, self.cohorts(), followed)

@@ -56,6 +56,8 @@ class Age:
             return start + timedelta(days=self.count * (7 if self.unit == "w" else 1))
         months = start.month - 1 + self.count * (12 if self.unit == "y" else 1)
         year, month = start.year + months // 12, months % 12 + 1
+        if start.day <= 28:  # every month has it (the recompute calls this ~100× a child)
+            return date(year, month, start.day)
         return date(year, month, min(start.day, calendar.monthrange(year, month)[1]))
 
     def __str__(self) -> str:

@@ -2,7 +2,7 @@
 screening status, eye-clinic referrals (issue 19 point 3)
 
 Revision ID: 0021
-Revises: 0019 (0020 once it is on main)
+Revises: 0020
 Create Date: 2026-12-06 22:10:00
 """
 
@@ -12,8 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0021"
-# The lead re-chains this to "0020" once that revision is on main (0019 until then).
-down_revision = "0019"
+down_revision = "0020"
 branch_labels = None
 depends_on = None
 
