@@ -136,4 +136,9 @@ def test_fast_entry_of_a_class_at_both_widths(browser: Browser, eyes: Eyes, stor
             page.locator("button", has_text="Đã cấp kính").first.click()
             assert "Đã ghi nhận cấp kính" in page.locator("p.notice").inner_text()
             assert page.locator("button", has_text="Đã cấp kính").count() == 1
+        # A referred child's vision year on year, from the referral list.
+        page.locator("table.cards").last.locator("tbody tr th a").first.click()
+        assert "Thị lực qua các năm" in page.locator("h1").inner_text()
+        assert "Không đạt" in page.locator("table.cards tbody tr").first.inner_text()
+        _check(page, "eyes-child")
         context.close()

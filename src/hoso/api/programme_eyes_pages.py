@@ -8,6 +8,7 @@ same calls as the JSON API (`hoso.api.programme_eyes_routes`) behind them.
 - `GET /programmes/eyes/rounds/{round}/classes/{class}`: one row per child, tab/enter
   moves on, acuity typed as 6/9, 20/40, 5/10, 0.5 or logMAR with pass/fail shown at
   once (`static/eyes-round.js`, the criteria's cut-off sent with the page);
+- `GET /programmes/eyes/children/{patient}`: a child's acuity and SE, year on year;
 - `POST …/results` (JSON, from the page's script, CSRF token in `X-CSRF-Token`): each
   row saved on its own; the page keeps what was typed in a refused row and shows why.
 """
@@ -37,6 +38,7 @@ from hoso.api.programme_eyes_routes import (
 from hoso.programmes import registry
 from hoso.programmes.eyes.acuity import snellen_of
 from hoso.programmes.eyes.criteria import packaged_criteria
+from hoso.programmes.eyes.history import progression
 from hoso.programmes.eyes.recording import referral_closer
 
 router = APIRouter(prefix="/programmes/eyes")
@@ -117,6 +119,20 @@ def prevalence_by_age(groups: list[dict[str, Any]]) -> list[dict[str, Any]]:
             row["girls"] += int(g["refracted"] or 0)
             row["girls_myopia"] += int(g["myopia"] or 0)
     return [{"age": age, **row} for age, row in sorted(by.items(), key=lambda x: x[0] or -1)]
+
+
+@router.get("/children/{patient_id}", include_in_schema=False)
+def child_page(patient_id: str, request: Request, caller: PageCallerDep) -> HTMLResponse:
+    """A child's year-on-year acuity and spherical equivalent, from their record."""
+    found = eyes_for(request, caller.repo).child(patient_id[:64])
+    observations = [r for r in found["resources"] if r.get("resourceType") == "Observation"]
+    name = (found["patient"].get("name") or [{}])[0]
+    return render_page(request, "programme_eyes_child.html", lang=caller.lang,
+                       who=caller.who(), visits=progression(observations),
+                       name=" ".join([name.get("family", ""), *name.get("given", [])]).strip(),
+                       birth_date=found["patient"].get("birthDate"), snellen=snellen_of,
+                       cutoff=packaged_criteria().fail_above_logmar,
+                       programmes=registry.PROGRAMMES)  # fmt: skip
 
 
 @router.post("/rounds", include_in_schema=False)

@@ -30,6 +30,13 @@ def test_every_notation_reads_into_logmar(typed: str, logmar: float, notation: s
     assert (found.logmar, found.notation) == (logmar, notation)
 
 
+def test_logmar_shown_as_snellen() -> None:
+    from hoso.programmes.eyes.acuity import snellen_of
+
+    shown = [snellen_of(v) for v in (0.0, 0.1, 0.18, 0.2, 0.3, 0.5, 1.0, -0.1)]
+    assert shown == ["6/6", "6/7.5", "6/9", "6/9.5", "6/12", "6/19", "6/60", "6/5"]
+
+
 def test_a_bare_number_is_logmar_only_when_the_column_says_so() -> None:
     assert parse_acuity("0.3").logmar == 0.52  # decimal 0.3
     assert parse_acuity("0.3", "logmar").logmar == 0.3

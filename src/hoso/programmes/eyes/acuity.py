@@ -90,5 +90,8 @@ def parse_acuity(text: str, notation: str = "auto") -> Acuity:
 
 
 def snellen_of(logmar: float) -> str:
-    """The metric Snellen fraction nearest a logMAR value, for display (6/x)."""
-    return f"6/{round(6 * 10**logmar):d}"
+    """The metric Snellen fraction of a logMAR value, for display: the denominator to
+    the half below 10 (the chart's 6/7.5, 6/9.5 lines), whole above (6/12, 6/19)."""
+    d = 6 * 10 ** float(logmar)
+    d = round(d * 2) / 2 if d < 10 else round(d)
+    return f"6/{d:g}"
