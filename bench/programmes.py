@@ -149,10 +149,12 @@ def load(store: Any, residents: int) -> dict[str, Any]:
     with store.engine.connect() as conn:
         have = conn.execute(sa.text("SELECT count(*) FROM resource WHERE resource_type = "
                                     "'Patient' AND id LIKE 'prog-%'")).scalar() or 0  # fmt: skip
-    if have >= residents:
-        return {"skipped": f"{have} Patients already loaded"}
     found: dict[str, Any] = {}
-    for path in city_files(residents):
+    files = city_files(residents)
+    if have >= residents:  # the stations only (a run before them had another system)
+        found["skipped"] = f"{have} Patients already loaded"
+        files = files[:1]
+    for path in files:
         t0 = time.perf_counter()
         report = import_file(store, path, ImportOptions(batch_resources=5000))
         found[path.stem] = {"written": report.written,

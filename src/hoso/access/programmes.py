@@ -54,7 +54,7 @@ class RegisterRows(Protocol):
     def set_manual(self, programme: str, patient_id: str, enrolled: bool | None, reason: str,
                    agent: str, now: int) -> None: ...  # fmt: skip
     def manual(self, patient_ids: Sequence[str]) -> dict[tuple[str, str], tuple[bool, str]]: ...
-    def replace(self, patient_ids: Sequence[str], programmes: Sequence[str],
+    def replace(self, patient_ids: Sequence[str],
                 enrolments: Sequence[Mapping[str, Any]],
                 dues: Sequence[Mapping[str, Any]]) -> None: ...  # fmt: skip
 
@@ -103,12 +103,12 @@ class ProgrammeAccess:
         self._require((roles.OPERATOR,), "tính lại sổ chương trình / recompute registers")
         return self.rows.manual(patient_ids)
 
-    def replace(self, patient_ids: Sequence[str], programmes: Sequence[str],
+    def replace(self, patient_ids: Sequence[str],
                 enrolments: Sequence[Mapping[str, Any]], dues: Sequence[Mapping[str, Any]]
                 ) -> None:  # fmt: skip
         """Store a chunk's assessments (one transaction), audited naming the residents."""
         self._require((roles.OPERATOR,), "tính lại sổ chương trình / recompute registers")
-        self.rows.replace(patient_ids, programmes, enrolments, dues)
+        self.rows.replace(patient_ids, enrolments, dues)
         self.repo.audit(UPDATE, "programme-register", patients=tuple(patient_ids),
                         description=f"tính lại / recomputed: {len(enrolments)} ghi danh / "
                                     f"enrolments, {len(dues)} hoạt động / activities")  # fmt: skip

@@ -57,7 +57,7 @@ def as_records(raw: Sequence[RawRecord]) -> list[Record]:
 
 class RegisterSink(Protocol):
     def manual(self, patient_ids: Sequence[str]) -> Manual: ...
-    def replace(self, patient_ids: Sequence[str], programmes: Sequence[str],
+    def replace(self, patient_ids: Sequence[str],
                 enrolments: Sequence[Mapping[str, Any]],
                 dues: Sequence[Mapping[str, Any]]) -> None: ...  # fmt: skip
 
@@ -93,7 +93,7 @@ class Recompute:
         now = clock.now_us()
         outcomes = [assess_record(r, day, self.programmes, self.rules, manual, now)
                     for r in records]  # fmt: skip
-        self.sink.replace(asked, [p.code for p in self.programmes],
+        self.sink.replace(asked,
                           [e for o in outcomes for e in o.enrolments],
                           [d for o in outcomes for d in o.dues])  # fmt: skip
         for observer in self.observers:

@@ -71,22 +71,24 @@ class SqlProgrammeRows:
     def _tx(self, *, write: bool = True) -> AbstractContextManager[sa.Connection]:
         return transaction(self.engine, write=write)
 
-    def replace(self, patient_ids: Sequence[str], programmes: Sequence[str],
-                enrolments: Sequence[Mapping[str, Any]], dues: Sequence[Mapping[str, Any]]
-                ) -> None:  # fmt: skip
-        """These residents' rows of these programmes become exactly the ones given."""
+    def replace(self, patient_ids: Sequence[str], enrolments: Sequence[Mapping[str, Any]],
+                dues: Sequence[Mapping[str, Any]]) -> None:  # fmt: skip
+        """These residents' registers (of every programme) become exactly the rows
+        given; a programme no longer run loses its rows. Keyed on the resident alone, so
+        each statement uses the patient index whatever the planner's statistics say (with
+        a programme list too, PostgreSQL chose the ward index and filtered the table:
+        0.8 s a chunk at 100,000 residents)."""
         ids = sorted(set(patient_ids))
         with self._tx() as conn:
             since: dict[tuple[str, str], str] = {}
             for chunk in _chunks(ids):
-                where = sa.and_(_E.c.patient_id.in_(chunk), _E.c.programme.in_(programmes))
                 for p, pid, day in conn.execute(
-                    sa.select(_E.c.programme, _E.c.patient_id, _E.c.since).where(where)
+                    sa.select(_E.c.programme, _E.c.patient_id, _E.c.since)
+                    .where(_E.c.patient_id.in_(chunk))
                 ):  # fmt: skip
                     since[(p, pid)] = day
-                conn.execute(sa.delete(_E).where(where))
-                conn.execute(sa.delete(_D).where(_D.c.patient_id.in_(chunk),
-                                                 _D.c.programme.in_(programmes)))  # fmt: skip
+                conn.execute(sa.delete(_E).where(_E.c.patient_id.in_(chunk)))
+                conn.execute(sa.delete(_D).where(_D.c.patient_id.in_(chunk)))
             if enrolments:
                 rows = [dict(e, since=since.get((e["programme"], e["patient_id"]), e["since"]))
                         for e in enrolments]  # fmt: skip
