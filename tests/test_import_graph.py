@@ -55,7 +55,7 @@ STORE_ENTRY_POINTS = {"sql_store", "jobs", "auth_store", "web_sessions", "gatewa
                       "share_links", "engine", "secrets", "publichealth_cases",
                       "publichealth_series", "publichealth_tracing", "programme_rows",
                       "programme_immunisation",
-                      "programme_cohorts",
+                      "programme_cohorts", "programme_eyes",
                       "reindex",
                       "audit_spool", "migrate"}  # fmt: skip
 # The roots may name SQLAlchemy for a URL or a connection error, nothing more.

@@ -209,6 +209,23 @@ def surveillance_commands(smoke: Smoke) -> None:
     out = smoke.hoso("programmes", "enrol", "--programme", "elderly", "--patient", patient,
                      "--reason", "kiểm tra / smoke")  # fmt: skip
     expect("saved" in out, "programmes enrol: not saved", out)
+    eyes_commands(smoke)
+
+
+def eyes_commands(smoke: Smoke) -> None:
+    """School eye programme: a roster (a child the MPI cannot find is reported, never
+    made), a round at its school, the referrals list."""
+    header = "school_code,school_name,school_ward,school_year,class,grade,cccd,family_name," \
+             "given_name,birth_date,sex"  # fmt: skip
+    row = "TH-SMOKE,Trường Tiểu học Khói,26740,2026-2027,1A,1,,Không,Có Ai,01/01/2019,nam"
+    (smoke.work / "roster.csv").write_text(f"{header}\n{row}\n", encoding="utf-8")
+    out = smoke.hoso("programmes", "eyes", "import-roster", "roster.csv")
+    expect("1 dòng chưa xếp" in out, "eyes import-roster: unresolved row not reported", out)
+    out = smoke.hoso("programmes", "eyes", "round", "--school", "TH-SMOKE", "--day",
+                     time.strftime("%d/%m/%Y", time.gmtime(time.time() + 7 * 3600)))  # fmt: skip
+    expect("TH-SMOKE" in out or "Khói" in out, "eyes round: not opened", out)
+    out = smoke.hoso("programmes", "eyes", "referrals", "--status", "open")
+    expect("giấy chuyển" in out, "eyes referrals: no summary", out)
 
 
 def programme_report_command(smoke: Smoke) -> None:

@@ -37,6 +37,9 @@ from hoso.api import (
     operation_routes,
     programme_cohort_pages,
     programme_cohort_routes,
+    programme_eyes_pages,
+    programme_eyes_rosters,
+    programme_eyes_routes,
     programme_immunisation_pages,
     programme_immunisation_routes,
     programme_pages,
@@ -169,6 +172,10 @@ ROUTERS = (
     # Before the programmes' own routes: /api/programmes/{code} would take "cohorts".
     programme_cohort_routes.router,  # /api/programmes/cohorts: at-risk groups (issue 19)
     programme_cohort_pages.router,  # /programmes/cohorts: their counts as a page
+    # Before /api/programmes/{code} and /programmes/{code}: "eyes" is no programme code.
+    programme_eyes_routes.router,  # /api/programmes/eyes: school eye screening
+    programme_eyes_rosters.router,  # /api/programmes/eyes/rosters: class rosters (CSV)
+    programme_eyes_pages.router,  # /programmes/eyes: the station's school eye pages
     programme_report_routes.router,  # /api/programmes/reports: MeasureReport and .xlsx
     programme_immunisation_routes.router,  # /api/programmes/immunisation: doses, coverage
     programme_immunisation_pages.router,  # /programmes/immunisation: the session, coverage

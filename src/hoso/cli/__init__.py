@@ -18,6 +18,7 @@ from hoso.cli import (
     imports,
     mllp,
     mpi,
+    programme_eyes,
     programme_reports,
     programmes,
     quality,
@@ -50,6 +51,7 @@ app.add_typer(surveillance.surveillance_app, name="surveillance")  # detect | rt
 app.add_typer(disease.disease_app, name="disease")  # add | list | seed
 app.add_typer(tracing.tracing_app, name="tracing")  # hoso tracing close | snapshot
 programmes.programmes_app.command("report")(programme_reports.report)  # issue 19 point 7
+programmes.programmes_app.add_typer(programme_eyes.eyes_app, name="eyes")  # issue 19 point 3
 app.add_typer(programmes.programmes_app, name="programmes")  # recompute | due | enrol | …
 app.command()(records.reindex)
 app.add_typer(audit.audit_app, name="audit")

@@ -11,6 +11,7 @@ from typing import Any
 from hoso.core import jsonx
 from hoso.programmes.chronic import DIABETES, HYPERTENSION
 from hoso.programmes.elderly import ELDERLY
+from hoso.programmes.eyes.programme import SCHOOL_EYE
 from hoso.programmes.framework import Programme
 from hoso.programmes.immunisation.programme import PROGRAMME as IMMUNISATION
 from hoso.programmes.rules import Rule, parse_rule
@@ -22,6 +23,7 @@ PROGRAMMES: tuple[Programme, ...] = (
     ELDERLY,
     HYPERTENSION,
     DIABETES,
+    SCHOOL_EYE,  # school eye health (refractive error), issue 19 point 3
 )
 
 

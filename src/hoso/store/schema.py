@@ -400,6 +400,7 @@ quality_score = sa.Table(
 from hoso.store import auth_schema as _auth_schema  # noqa: E402,F401
 from hoso.store import feed_schema as _feed_schema  # noqa: E402,F401
 from hoso.store import programme_cohorts_schema as _programme_cohorts_schema  # noqa: E402,F401
+from hoso.store import programme_eyes_schema as _programme_eyes_schema  # noqa: E402,F401
 from hoso.store import programme_immunisation_schema as _imm_schema  # noqa: E402,F401
 from hoso.store import programme_schema as _programme_schema  # noqa: E402,F401
 from hoso.store import publichealth_schema as _publichealth_schema  # noqa: E402,F401

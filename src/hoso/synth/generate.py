@@ -17,6 +17,8 @@ from random import Random
 
 from hoso.synth.chronic import CHRONIC_HEADER
 from hoso.synth.elderly import ELDERLY_HEADER
+from hoso.synth.eyes import ROSTER_HEADER
+from hoso.synth.eyes import TRUTH_HEADER as EYES_HEADER
 from hoso.synth.facilities import Network, build_network, network_resources
 from hoso.synth.faults import check_faults
 from hoso.synth.output import GROUND_TRUTH, Output, csv_bytes, dumps
@@ -26,7 +28,8 @@ from hoso.synth.sampling import NOW
 
 GENERATOR_VERSION = "1"
 CHUNK = 250  # residents per chunk: part of the output's definition, do not tune per run
-TRUTH_HEADERS = {"elderly": ELDERLY_HEADER, "chronic": CHRONIC_HEADER}
+TRUTH_HEADERS = {"elderly": ELDERLY_HEADER, "chronic": CHRONIC_HEADER, "eyes": EYES_HEADER,
+                 "school_rosters": ROSTER_HEADER}  # fmt: skip
 PARALLEL_FROM = 2_000  # smaller runs are faster in one process than starting a pool
 
 

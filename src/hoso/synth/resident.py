@@ -15,6 +15,7 @@ from typing import Any
 from hoso.synth.chronic import chronic_care
 from hoso.synth.clinical import Record, condition, encounter, prescription, procedure
 from hoso.synth.elderly import elderly_care
+from hoso.synth.eyes import school_eyes
 from hoso.synth.facilities import Network
 from hoso.synth.faults import FaultRow, apply_faults
 from hoso.synth.history import allergies, plan_visits
@@ -62,6 +63,11 @@ def resident(p: Person, net: Network, seed: int, rates: dict[str, float]) -> Res
         rec.out.append(coverage)
     childhood(rec, p, rng, net)
     covid(rec, p, rng)
+    eyes, rosters = school_eyes(rec, p, seed)  # school screening (issue 19): own stream
+    if eyes:
+        out.truth["eyes"] = eyes
+    if rosters:
+        out.truth["school_rosters"] = rosters
     visits = plan_visits(p, rng, net)
     subject = {"reference": p.ref}
     allergies(p, rng, rec, subject, visits)

@@ -2,7 +2,7 @@
 point 6)
 
 Revision ID: 0022
-Revises: 0020
+Revises: 0021
 Create Date: 2026-12-06 22:00:00
 """
 
@@ -12,9 +12,8 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0022"
-# The lead re-chains this to "0021" once that revision is on main (0020, immunisation's,
-# until then: one line of revisions).
-down_revision = "0020"
+# Re-chained to "0021" (the school eye programme's) on the prog-eyes branch.
+down_revision = "0021"
 branch_labels = None
 depends_on = None
 
