@@ -182,5 +182,5 @@ def test_first_start_of_the_server_loads_about_a_thousand_residents(tmp_path: Pa
     summary = re.search(r"(\d+) cặp chờ xem xét / pairs to review, ([\d.]+) vấn đề", output)
     assert summary is not None and int(summary[1]) > 10 and int(summary[2].replace(".", "")) > 0
     # Not a terminal: the progress is in the log, with the rate and the time left.
-    assert re.search(r"Loading demo data: [\d.]+/57\.\d{3} tài nguyên \(resources\), "
+    assert re.search(r"Loading demo data: [\d.]+/[\d.]+ tài nguyên \(resources\), "
                      r"[\d.,]+/s, còn ~", output)  # fmt: skip

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -84,6 +85,7 @@ class Recompute:
     today: Callable[[], date] = clock.today_vn
     assessed: int = 0
     nightly: bool = False  # run() re-assesses everyone once a day (the server's worker)
+    settle_seconds: float = 60.0  # the first nightly run waits this long after start
 
     def assess(self, records: Sequence[Record], asked: Sequence[str]) -> int:
         """Assess `records` and store the registers of every id in `asked` (an id
@@ -149,19 +151,31 @@ class Recompute:
 
     def run(self, stop: threading.Event, *, until_idle: bool = False, idle: float = 1.0
             ) -> None:  # fmt: skip
-        """Follow the feed; once per local day (and when the server starts) re-assess
-        everyone, since due dates pass and ages are reached without a change."""
+        """Follow the feed; once per local day re-assess everyone, since due dates pass
+        and ages are reached without a change — the first time `settle_seconds` after the
+        server starts, so the run does not compete with its start."""
         nightly_on: date | None = None if self.nightly else self.today()
+        started = time.monotonic()
+        failures = 0
         while not stop.is_set():
             try:
-                if nightly_on != self.today():
+                settled = time.monotonic() - started >= self.settle_seconds
+                if settled and nightly_on != self.today():
                     nightly_on = self.today()
                     log.info("programmes: nightly run, %d residents", self.everyone())
                 done = self.step()
-            except Exception:
+                failures = 0
+            except Exception as exc:
                 if until_idle:
                     raise
-                log.exception("programme enrolment: step failed")  # the store down: retry
+                # A busy or restarting store is retried quietly; a failure that repeats
+                # is logged whole (the traceback says what to fix).
+                failures += 1
+                if failures >= 3:
+                    log.exception("programme enrolment: step failed %d times", failures)
+                else:
+                    log.warning("programme enrolment: step failed (%s: %s); retrying",
+                                type(exc).__name__, str(exc)[:200])  # fmt: skip
                 stop.wait(5.0)
                 continue
             if done == 0:
