@@ -13,11 +13,11 @@ does not block the rest, until an operator re-drives it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
-__all__ = ["Change", "ChangeFeed", "DeadLetter", "FeedStats", "LeaseLost"]
+__all__ = ["Change", "ChangeFeed", "ConsumerCursor", "DeadLetter", "FeedStats", "LeaseLost"]
 
 
 class LeaseLost(RuntimeError):
@@ -118,3 +118,15 @@ class ChangeFeed(Protocol):
     def unpark(self, consumer: str, position: int) -> None: ...
 
     def stats(self, consumer: str) -> FeedStats: ...
+
+
+class ConsumerCursor(Protocol):
+    """One consumer's view of the feed (`hoso.access.feed_access.ConsumerFeed`), as the
+    workers that react to changes use it (case detection, programme enrolment)."""
+
+    def lease(self, owner: str, lease_us: int, *, from_head: bool = False,
+              steal: str | None = None) -> int | None: ...  # fmt: skip
+    def batch(self, position: int, limit: int, references: Callable[[Change], Sequence[str]],
+              types: Sequence[str] | None = None) -> Any: ...  # fmt: skip
+    def advance(self, owner: str, position: int, *, lease_us: int, sent: int, rate: float
+                ) -> None: ...  # fmt: skip

@@ -21,7 +21,7 @@ from datetime import date
 from typing import Any, Protocol
 
 from hoso.core import clock
-from hoso.fhir.change_feed import Change
+from hoso.fhir.change_feed import Change, ConsumerCursor
 from hoso.programmes.assess import Manual, Outcome, assess_record
 from hoso.programmes.framework import Programme, Record
 from hoso.programmes.rules import Rule
@@ -63,22 +63,13 @@ class RegisterSink(Protocol):
                 dues: Sequence[Mapping[str, Any]]) -> None: ...  # fmt: skip
 
 
-class Feed(Protocol):
-    def lease(self, owner: str, lease_us: int, *, from_head: bool = False,
-              steal: str | None = None) -> int | None: ...  # fmt: skip
-    def batch(self, position: int, limit: int, references: Callable[[Change], Sequence[str]],
-              types: Sequence[str] | None = None) -> Any: ...  # fmt: skip
-    def advance(self, owner: str, position: int, *, lease_us: int, sent: int, rate: float
-                ) -> None: ...  # fmt: skip
-
-
 @dataclass
 class Recompute:
     source: RecordSource
     sink: RegisterSink
     programmes: Sequence[Programme]
     rules: Mapping[str, Rule]
-    feed: Feed | None = None
+    feed: ConsumerCursor | None = None
     observers: list[ChunkObserver] = field(default_factory=list)
     owner: str = CONSUMER
     batch_size: int = 500

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from hoso.core import jsonx
-from hoso.fhir.change_feed import Change
+from hoso.fhir.change_feed import Change, ConsumerCursor
 from hoso.identity.addresses import normalise_address
 from hoso.publichealth.cases import plan_case
 from hoso.publichealth.catalogue import DiseaseCatalogue
@@ -33,13 +33,7 @@ LEASE_US = 60_000_000
 TYPES = ("Condition", "Observation")
 
 
-class Feed(Protocol):
-    def lease(self, owner: str, lease_us: int, *, from_head: bool = False,
-              steal: str | None = None) -> int | None: ...  # fmt: skip
-    def batch(self, position: int, limit: int, references: Callable[[Change], Sequence[str]],
-              types: Sequence[str] | None = None) -> Any: ...  # fmt: skip
-    def advance(self, owner: str, position: int, *, lease_us: int, sent: int, rate: float
-                ) -> None: ...  # fmt: skip
+class Feed(ConsumerCursor, Protocol):
     def release(self, owner: str) -> None: ...
 
 
