@@ -29,6 +29,7 @@ from hoso.cli import (
     synth,
     tokens,
     tracing,
+    warehouse,
     xml130,
 )
 from hoso.cli.serve import local_base_url
@@ -53,6 +54,7 @@ app.add_typer(tracing.tracing_app, name="tracing")  # hoso tracing close | snaps
 programmes.programmes_app.command("report")(programme_reports.report)  # issue 19 point 7
 programmes.programmes_app.add_typer(programme_eyes.eyes_app, name="eyes")  # issue 19 point 3
 app.add_typer(programmes.programmes_app, name="programmes")  # recompute | due | enrol | …
+app.add_typer(warehouse.warehouse_app, name="warehouse")  # issue 20: run-view | build | query | …
 app.command()(records.reindex)
 app.add_typer(audit.audit_app, name="audit")
 # Access: OAuth clients, accounts, keys, tokens, login, demo accounts (docs/security-auth.md).
