@@ -285,6 +285,29 @@ def programme_recompute(store: SqlStore, trail: Any, *, programmes: Any = None,
                      feed=ConsumerFeed(repo, CONSUMER), **options)  # fmt: skip
 
 
+def warehouse_builder(store: SqlStore, trail: Any, root: str | None = None, *,
+                      identified: bool = False, reason: str | None = None,
+                      engine: str = "duckdb", progress: Any = None) -> Any:  # fmt: skip
+    """A warehouse build as the operator `hoso-warehouse` (audited; issue 20): the
+    store through `WarehouseSource`, rows by the SQL-on-FHIR runner, Parquet written by
+    DuckDB or Spark (`engine`)."""
+    from pathlib import Path
+
+    from hoso.access.warehouse_source import WarehouseSource
+    from hoso.warehouse.build import WarehouseBuilder
+    from hoso.warehouse.catalog import tables
+    from hoso.warehouse.flatten import Deidentify
+    from hoso.warehouse.rows import python_rows
+    from hoso.warehouse.snapshots import Warehouse
+
+    repo = operator_repository(store, "hoso-warehouse", trail)
+    source = WarehouseSource(repo, sorted({s.resource_type for s in tables()}))
+    deidentify = Deidentify(source.pseudonymiser(identified, reason))
+    folder = Path(root or store.settings.warehouse_dir)
+    return WarehouseBuilder(Warehouse(folder), source, python_rows, deidentify,
+                            progress=progress, writer=engine)  # fmt: skip
+
+
 def cohort_snapshot(store: SqlStore) -> Any:
     """The recompute's observer that stores each chunk's cohort memberships of the day
     (`hoso.programmes.cohorts.catalogue.CohortSnapshot`), contact follow-ups read from

@@ -7,9 +7,14 @@ from __future__ import annotations
 
 import typer
 
+from hoso.cli import warehouse_build
+
 __all__ = ["warehouse_app"]
 
 warehouse_app = typer.Typer(
     help="Kho dữ liệu y tế: view SQL-on-FHIR, Parquet, phân tích / Health data warehouse",
     no_args_is_help=True,
 )
+warehouse_app.command("build")(warehouse_build.build)
+warehouse_app.command("query")(warehouse_build.query)
+warehouse_app.command("status")(warehouse_build.status)

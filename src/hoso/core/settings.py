@@ -123,6 +123,8 @@ class Settings:
     trust_proxy_headers: bool = False
     # Where bulk `$export` jobs write their NDJSON files, one folder per job (hoso.bulk).
     bulk_dir: str = str(Path("var") / "bulk")
+    # The health data warehouse's snapshots (hoso.warehouse; `hoso warehouse build`).
+    warehouse_dir: str = str(Path("var") / "warehouse")
     # `$import` by URL fetches only under these prefixes (none by default: no fetching).
     import_sources: tuple[str, ...] = ()
     import_forward_token: bool = False  # send the caller's token along to those sources
@@ -192,6 +194,7 @@ class Settings:
             rate_limits_by_role=_role_limits(env),
             trust_proxy_headers=_flag(env.get("HOSO_TRUST_PROXY_HEADERS", "")),
             bulk_dir=env.get("HOSO_BULK_DIR") or str(Path("var") / "bulk"),
+            warehouse_dir=env.get("HOSO_WAREHOUSE_DIR") or str(Path("var") / "warehouse"),
             import_sources=tuple(
                 p.strip() for p in env.get("HOSO_IMPORT_SOURCES", "").split(",") if p.strip()
             ),
