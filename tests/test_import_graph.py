@@ -37,7 +37,7 @@ MAY_IMPORT: dict[str, set[str]] = {
     "exchange": FOUNDATION,
     "publichealth": FOUNDATION | {"identity"},
     "programmes": FOUNDATION | {"identity"},  # a resident's ward, as publichealth
-    "warehouse": FOUNDATION,
+    "warehouse": FOUNDATION | {"identity"},  # a resident's ward, as programmes
     "booking": FOUNDATION,
     "healthbook": FOUNDATION | {"programmes"},
     "assembly": FOUNDATION | {"store", "access", "identity", "ingest"} | DOMAIN,

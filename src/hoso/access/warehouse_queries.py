@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from hoso.access import claims as roles
 from hoso.access import policy
 from hoso.access.audit_record import EXECUTE, MINOR_FAILURE
-from hoso.core.errors import InvalidRequest, NotFound
+from hoso.core.errors import InvalidRequest, ResourceNotFound
 
 if TYPE_CHECKING:
     from hoso.access.repository import AccessRepository
@@ -47,7 +47,7 @@ class WarehouseQueries:
             result = self.execute(text, role == roles.OPERATOR)
         except LookupError:
             self._audit(text, "refused: no warehouse", failed=True)
-            raise NotFound("Kho dữ liệu chưa được dựng / The warehouse has not been built"
+            raise ResourceNotFound("Kho dữ liệu chưa được dựng / The warehouse has not been built"
                            ) from None  # fmt: skip
         except ValueError as exc:
             self._audit(text, f"refused: {exc}", failed=True)
