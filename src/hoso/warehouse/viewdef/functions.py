@@ -9,6 +9,7 @@ wrong), in the shape of fhirpathpy's invocation table: `{"fn": f(ctx, inputs, *a
 - lowBoundary(), highBoundary(): FHIRPath 3.0 (STU) boundaries of decimals, dates,
   dateTimes and times, from the precision the value is written with.
 - extension(url): every matching extension (fhirpathpy returns only the first).
+- join([separator]): an empty collection joins to '' as the suite expects.
 """
 
 from __future__ import annotations
@@ -161,10 +162,20 @@ def _boundary_invocation(low: bool):
     return fn
 
 
+def join(ctx: Any, inputs: list[Any], separator: Any = "") -> list[Any]:
+    """The strings joined; an empty collection joins to '' (the suite's fhirpath.json,
+    "string join"), where fhirpathpy returns empty."""
+    strings = [_data(i) for i in inputs]
+    if any(not isinstance(s, str) for s in strings):
+        raise ValueError("join() cần chuỗi / join() needs strings")
+    return [(separator if isinstance(separator, str) else "").join(strings)]
+
+
 INVOCATIONS: dict[str, dict[str, Any]] = {
     "getResourceKey": {"fn": get_resource_key},
     "getReferenceKey": {"fn": get_reference_key, "arity": {0: [], 1: ["TypeSpecifier"]}},
     "lowBoundary": {"fn": _boundary_invocation(True), "arity": {0: [], 1: ["Integer"]}},
     "highBoundary": {"fn": _boundary_invocation(False), "arity": {0: [], 1: ["Integer"]}},
     "extension": {"fn": extension, "arity": {1: ["String"]}},
+    "join": {"fn": join, "arity": {0: [], 1: ["String"]}},
 }
