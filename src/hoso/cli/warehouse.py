@@ -7,9 +7,13 @@ from __future__ import annotations
 
 import typer
 
+from hoso.cli import warehouse_views
+
 __all__ = ["warehouse_app"]
 
 warehouse_app = typer.Typer(
     help="Kho dữ liệu y tế: view SQL-on-FHIR, Parquet, phân tích / Health data warehouse",
     no_args_is_help=True,
 )
+
+warehouse_app.command("run-view")(warehouse_views.run_view)  # SQL on FHIR v2 views, NDJSON
