@@ -158,6 +158,14 @@ def offline_commands(smoke: Smoke) -> None:
     smoke.hoso("mpi", "train", "population", "--out", "model.json")
     smoke.hoso("export", "exported", "--type", "Patient")
     expect((smoke.work / "exported" / "Patient.ndjson").is_file(), "export: no Patient", "")
+    columns = [{"name": "id", "path": "getResourceKey()"},
+               {"name": "family", "path": "name.family.first()"}]  # fmt: skip
+    view = {"resource": "Patient", "select": [{"column": columns}]}
+    (smoke.work / "view.json").write_text(json.dumps(view), encoding="utf-8")
+    patient = {"resourceType": "Patient", "id": "p1", "name": [{"family": "Lê"}]}
+    (smoke.work / "tiny.ndjson").write_text(json.dumps(patient) + "\n", encoding="utf-8")
+    out = smoke.hoso("warehouse", "run-view", "view.json", "--input", "tiny.ndjson")
+    expect(json.loads(out) == {"id": "p1", "family": "Lê"}, "warehouse run-view: wrong row", out)
 
 
 def surveillance_commands(smoke: Smoke) -> None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import typer
 
-from hoso.cli import warehouse_build
+from hoso.cli import warehouse_build, warehouse_views
 
 __all__ = ["warehouse_app"]
 
@@ -15,6 +15,7 @@ warehouse_app = typer.Typer(
     help="Kho dữ liệu y tế: view SQL-on-FHIR, Parquet, phân tích / Health data warehouse",
     no_args_is_help=True,
 )
+warehouse_app.command("run-view")(warehouse_views.run_view)  # SQL on FHIR v2 views, NDJSON
 warehouse_app.command("build")(warehouse_build.build)
 warehouse_app.command("query")(warehouse_build.query)
 warehouse_app.command("status")(warehouse_build.status)
