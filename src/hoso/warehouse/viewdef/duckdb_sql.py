@@ -86,7 +86,10 @@ def compile_sql(view: dict[str, Any], source: str = "resources") -> str:
     if not isinstance(source, str) or not _SOURCE.match(source):
         raise ValueError(f"source must be a table name, got {source!r}")
     check_view(view)
-    return _ViewCompiler(view).select(source)
+    try:
+        return _ViewCompiler(view).select(source)
+    except RecursionError as error:
+        raise ViewError("ViewDefinition lồng quá sâu / nested too deep to compile") from error
 
 
 class _ViewCompiler:
@@ -162,6 +165,8 @@ class _ViewCompiler:
             values = {}
             fields = []
             for n, column in enumerate(columns):
+                if column["name"] in values:
+                    raise ViewError(f"{at}.column[{n}].name: tên cột trùng / duplicate name")
                 sql, sql_type = self.column(column, scope, f"{at}.column[{n}]")
                 values[column["name"]] = sql
                 fields.append((column["name"], sql_type))

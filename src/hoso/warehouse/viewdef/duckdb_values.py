@@ -18,12 +18,18 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from fhirpathpy.parser import parse as parse_fhirpath
+from antlr4 import CommonTokenStream, InputStream, ParseTreeWalker, Token
+from antlr4.error.ErrorListener import ErrorListener
+from antlr4.error.Errors import RecognitionException
+from fhirpathpy.parser.ASTPathListener import ASTPathListener
+from fhirpathpy.parser.generated.FHIRPathLexer import FHIRPathLexer
+from fhirpathpy.parser.generated.FHIRPathParser import FHIRPathParser
 
 from hoso.warehouse.viewdef import ViewError
 
 LIST = "JSON[]"
 EMPTY = "[]::JSON[]"
+MAX_PATH_LENGTH = 4096
 NUMERIC_JSON = "('UBIGINT', 'BIGINT', 'DOUBLE')"
 
 # A FHIRPath type named in ofType() → the suffix of the choice element (value[x] → valueQuantity).
@@ -84,19 +90,51 @@ def quote_text(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
+class _RaiseOnSyntaxError(ErrorListener):
+    """fhirpathpy's own `parse` recovers from syntax errors silently (`name.(` parses);
+    the compiler must refuse them, so the same generated parser runs with this listener."""
+
+    def syntaxError(  # antlr's name
+        self,
+        recognizer: object,
+        offendingSymbol: object,
+        line: int,
+        column: int,
+        msg: str,
+        e: object,
+    ) -> None:
+        raise SyntaxError(f"column {column}: {msg}")
+
+
 def parse(path: str, where: str) -> dict[str, Any]:
     """The fhirpathpy tree of `path`; a syntax error is the view's fault (ViewError)."""
     if not isinstance(path, str) or not path.strip():
         raise ViewError(f"{where}: biểu thức FHIRPath rỗng / empty FHIRPath expression")
+    if len(path) > MAX_PATH_LENGTH:
+        raise ViewError(f"{where}: biểu thức FHIRPath quá dài / FHIRPath expression too long")
+    listener = _RaiseOnSyntaxError()
     try:
-        tree = parse_fhirpath(path)
-    except Exception as error:  # antlr raises several unrelated classes
+        lexer = FHIRPathLexer(InputStream(path))
+        lexer.removeErrorListeners()
+        lexer.addErrorListener(listener)
+        tokens = CommonTokenStream(lexer)
+        parser = FHIRPathParser(tokens)
+        parser.removeErrorListeners()
+        parser.addErrorListener(listener)
+        tree = parser.expression()
+        if tokens.LA(1) != Token.EOF:
+            raise SyntaxError("unexpected text after the expression")
+        builder = ASTPathListener()
+        ParseTreeWalker().walk(builder, tree)
+    except RecursionError as error:
+        raise ViewError(f"{where}: biểu thức lồng quá sâu / expression nested too deep") from error
+    except (SyntaxError, RecognitionException) as error:
         raise ViewError(
-            f"{where}: biểu thức FHIRPath sai cú pháp / invalid FHIRPath {path!r}: {error}"
+            f"{where}: biểu thức FHIRPath sai cú pháp / invalid FHIRPath {path[:80]!r}: {error}"
         ) from error
-    children = tree.get("children") or []
+    children = builder.parentStack[0].get("children") or []
     if len(children) != 1:
-        raise ViewError(f"{where}: biểu thức FHIRPath sai cú pháp / invalid FHIRPath {path!r}")
+        raise ViewError(f"{where}: biểu thức FHIRPath sai cú pháp / invalid FHIRPath {path[:80]!r}")
     return children[0]
 
 
