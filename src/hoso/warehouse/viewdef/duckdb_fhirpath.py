@@ -1,0 +1,382 @@
+"""FHIRPath expressions of a ViewDefinition compiled to DuckDB SQL expressions over JSON.
+
+The expression is parsed by `fhirpathpy` (its ANTLR grammar, the maintained FHIRPath
+parser the runner uses too); only the translation of its tree into SQL is ours, over the
+value shapes of `duckdb_values`. What is not translated raises `Uncompilable`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hoso.warehouse.viewdef import ViewError
+from hoso.warehouse.viewdef.duckdb_values import (
+    EMPTY,
+    NUMERIC_JSON,
+    PRIMITIVES,
+    Expr,
+    Scope,
+    Uncompilable,
+    as_boolean,
+    as_list,
+    as_value,
+    items_of,
+    json_as,
+    quote_text,
+)
+
+_NUMBERS = ("BIGINT", "DOUBLE")
+
+
+class PathCompiler:
+    """Compiles one FHIRPath tree in a scope; `where` names the place for messages."""
+
+    def __init__(self, scope: Scope, where: str) -> None:
+        self.scope = scope
+        self.where = where
+
+    def compile(self, node: dict[str, Any], focus: Expr | None = None) -> Expr:
+        kind = node.get("type")
+        handler = getattr(self, f"_{kind}", None)
+        if handler is None:
+            raise Uncompilable(f"{self.where}: chưa dịch được / not compiled: {kind}")
+        return handler(node, focus)
+
+    # --- terms -----------------------------------------------------------------------
+    def _TermExpression(self, node: dict, focus: Expr | None) -> Expr:
+        return self.compile(node["children"][0], focus)
+
+    def _ParenthesizedTerm(self, node: dict, focus: Expr | None) -> Expr:
+        return self.compile(node["children"][0])
+
+    def _InvocationTerm(self, node: dict, focus: Expr | None) -> Expr:
+        return self.compile(node["children"][0], focus)
+
+    def _InvocationExpression(self, node: dict, focus: Expr | None) -> Expr:
+        left, invocation = node["children"]
+        if _function_name(invocation) == "ofType":
+            return self._of_type(left, invocation)
+        return self.compile(invocation, self.compile(left, focus))
+
+    def _ThisInvocation(self, node: dict, focus: Expr | None) -> Expr:
+        return Expr(items_of(self.scope.this), "list")
+
+    def _MemberInvocation(self, node: dict, focus: Expr | None) -> Expr:
+        name = _identifier(node["children"][0])
+        if focus is None:
+            if name == self.scope.resource_type and name[:1].isupper():
+                return Expr(f"[{self.scope.resource}]", "list")
+            return Expr(items_of(f"({self.scope.this} -> {quote_text(name)})"), "list")
+        return self.member(focus, name)
+
+    def member(self, focus: Expr, name: str) -> Expr:
+        x = self.scope.names()
+        step = items_of(f"({x} -> {quote_text(name)})")
+        return Expr(f"flatten(list_transform({as_list(focus)}, lambda {x}: {step}))", "list")
+
+    def _LiteralTerm(self, node: dict, focus: Expr | None) -> Expr:
+        literal = node["children"][0]
+        kind, text = literal["type"], literal.get("text") or ""
+        if kind == "StringLiteral":
+            return Expr(quote_text(_unescape(text[1:-1])), "value", "VARCHAR")
+        if kind == "BooleanLiteral":
+            return Expr(text, "value", "BOOLEAN")
+        if kind == "NumberLiteral":
+            if "." in text:
+                return Expr(f"CAST({text} AS DOUBLE)", "value", "DOUBLE")
+            return Expr(f"CAST({text} AS BIGINT)", "value", "BIGINT")
+        if kind == "NullLiteral":
+            return Expr(EMPTY, "list")
+        raise Uncompilable(f"{self.where}: chưa dịch được / not compiled: {kind}")
+
+    def _ExternalConstantTerm(self, node: dict, focus: Expr | None) -> Expr:
+        name = _identifier(node["children"][0]["children"][0])
+        if name == "rowIndex":
+            return Expr(self.scope.row_index, "value", "BIGINT")
+        if name in ("resource", "rootResource"):
+            return Expr(f"[{self.scope.resource}]", "list")
+        if name not in self.scope.constants:
+            raise ViewError(
+                f"{self.where}: hằng số %{name} chưa khai báo / undefined constant %{name}"
+            )
+        return self.scope.constants[name]
+
+    def _IndexerExpression(self, node: dict, focus: Expr | None) -> Expr:
+        target = as_list(self.compile(node["children"][0], focus))
+        index = as_value(self.compile(node["children"][1]), "BIGINT", self.where)
+        return Expr(f"list_slice({target}, ({index}) + 1, ({index}) + 1)", "list")
+
+    def _PolarityExpression(self, node: dict, focus: Expr | None) -> Expr:
+        operand = self.compile(node["children"][0])
+        number = self._number(operand)
+        sign = node["terminalNodeText"][0]
+        return Expr(f"({sign}({number.sql}))", "value", number.type)
+
+    # --- operators -------------------------------------------------------------------
+    def _AndExpression(self, node: dict, focus: Expr | None) -> Expr:
+        left, right = (self._boolean(child) for child in node["children"])
+        return Expr(f"(({left}) AND ({right}))", "value", "BOOLEAN")
+
+    def _OrExpression(self, node: dict, focus: Expr | None) -> Expr:
+        left, right = (self._boolean(child) for child in node["children"])
+        if node["terminalNodeText"][0] == "xor":
+            return Expr(f"(({left}) <> ({right}))", "value", "BOOLEAN")
+        return Expr(f"(({left}) OR ({right}))", "value", "BOOLEAN")
+
+    def _ImpliesExpression(self, node: dict, focus: Expr | None) -> Expr:
+        left, right = (self._boolean(child) for child in node["children"])
+        return Expr(f"((NOT ({left})) OR ({right}))", "value", "BOOLEAN")
+
+    def _EqualityExpression(self, node: dict, focus: Expr | None) -> Expr:
+        operator = node["terminalNodeText"][0]
+        if operator not in ("=", "!="):
+            raise Uncompilable(f"{self.where}: chưa dịch được / not compiled: {operator}")
+        left, right = (self.compile(child) for child in node["children"])
+        sql = self._compare("=", left, right)
+        if operator == "!=":
+            sql = f"(NOT {sql})"
+        return Expr(sql, "value", "BOOLEAN")
+
+    def _InequalityExpression(self, node: dict, focus: Expr | None) -> Expr:
+        left, right = (self.compile(child) for child in node["children"])
+        return Expr(self._compare(node["terminalNodeText"][0], left, right), "value", "BOOLEAN")
+
+    def _AdditiveExpression(self, node: dict, focus: Expr | None) -> Expr:
+        operator = node["terminalNodeText"][0]
+        left, right = (self.compile(child) for child in node["children"])
+        if operator == "&" or (left.type == "VARCHAR" and right.type == "VARCHAR"):
+            if operator == "-":
+                raise Uncompilable(f"{self.where}: chưa dịch được / not compiled: text -")
+            a, b = (as_value(side, "VARCHAR", self.where) for side in (left, right))
+            if operator == "&":
+                return Expr(f"(coalesce({a}, '') || coalesce({b}, ''))", "value", "VARCHAR")
+            return Expr(f"(({a}) || ({b}))", "value", "VARCHAR")
+        return self._arithmetic(operator, left, right)
+
+    def _MultiplicativeExpression(self, node: dict, focus: Expr | None) -> Expr:
+        operator = node["terminalNodeText"][0]
+        if operator not in ("*", "/"):
+            raise Uncompilable(f"{self.where}: chưa dịch được / not compiled: {operator}")
+        left, right = (self.compile(child) for child in node["children"])
+        return self._arithmetic(operator, left, right)
+
+    # --- functions -------------------------------------------------------------------
+    def _FunctionInvocation(self, node: dict, focus: Expr | None) -> Expr:
+        functn = node["children"][0]
+        name = _identifier(functn["children"][0])
+        params = functn["children"][1]["children"] if len(functn["children"]) > 1 else []
+        if focus is None:
+            focus = Expr(items_of(self.scope.this), "list")
+        handler = getattr(self, f"_fn_{name}", None)
+        if handler is None:
+            raise Uncompilable(f"{self.where}: chưa dịch được hàm / not compiled: {name}()")
+        return handler(focus, params)
+
+    def _fn_first(self, focus: Expr, params: list) -> Expr:
+        return Expr(f"list_slice({as_list(focus)}, 1, 1)", "list")
+
+    def _fn_last(self, focus: Expr, params: list) -> Expr:
+        return Expr(f"list_slice({as_list(focus)}, -1, -1)", "list")
+
+    def _fn_exists(self, focus: Expr, params: list) -> Expr:
+        if params:
+            focus = self._fn_where(focus, params)
+        return Expr(f"(len({as_list(focus)}) > 0)", "value", "BOOLEAN")
+
+    def _fn_empty(self, focus: Expr, params: list) -> Expr:
+        return Expr(f"(len({as_list(focus)}) = 0)", "value", "BOOLEAN")
+
+    def _fn_count(self, focus: Expr, params: list) -> Expr:
+        return Expr(f"CAST(len({as_list(focus)}) AS BIGINT)", "value", "BIGINT")
+
+    def _fn_not(self, focus: Expr, params: list) -> Expr:
+        return Expr(f"(NOT ({as_boolean(focus, self.where)}))", "value", "BOOLEAN")
+
+    def _fn_where(self, focus: Expr, params: list) -> Expr:
+        x = self.scope.names()
+        inner = PathCompiler(_within(self.scope, x), self.where)
+        criterion = as_boolean(inner.compile(_one(params, "where", self.where)), self.where)
+        return Expr(
+            f"list_filter({as_list(focus)}, lambda {x}: coalesce({criterion}, false))", "list"
+        )
+
+    def _fn_extension(self, focus: Expr, params: list) -> Expr:
+        url = self.compile(_one(params, "extension", self.where))
+        if url.shape != "value" or url.type != "VARCHAR":
+            raise Uncompilable(f"{self.where}: extension() cần URL chữ / needs a literal url")
+        x = self.scope.names()
+        extensions = self.member(focus, "extension")
+        return Expr(
+            f"list_filter({extensions.sql}, lambda {x}: ({x} ->> 'url') = {url.sql})", "list"
+        )
+
+    def _fn_join(self, focus: Expr, params: list) -> Expr:
+        separator = "''"
+        if params:
+            separator = as_value(self.compile(_one(params, "join", self.where)), "VARCHAR", "")
+        x = self.scope.names()
+        strings = f"list_transform({as_list(focus)}, lambda {x}: {x} ->> '$')"
+        return Expr(f"array_to_string({strings}, {separator})", "value", "VARCHAR")
+
+    def _fn_getResourceKey(self, focus: Expr, params: list) -> Expr:
+        # The key is the resource's id, as in the Python runner: ids are unique per type
+        # in the store and a reference's key is the id it names.
+        x = self.scope.names()
+        ids = f"list_transform({as_list(focus)}, lambda {x}: {x} ->> 'id')"
+        return Expr(f"({ids})[1]", "value", "VARCHAR")
+
+    def _fn_getReferenceKey(self, focus: Expr, params: list) -> Expr:
+        wanted = _type_name(params[0]) if params else None
+        x = self.scope.names()
+        reference = f"({x} ->> 'reference')"
+        pattern = quote_text(r"([A-Za-z]+)/([A-Za-z0-9.\-]{1,64})(/_history/[^/]+)?$")
+        key = f"nullif(regexp_extract({reference}, {pattern}, 2), '')"
+        if wanted is not None:
+            key = (
+                f"CASE WHEN regexp_extract({reference}, {pattern}, 1) = {quote_text(wanted)}"
+                f" THEN {key} END"
+            )
+        keys = f"list_transform({as_list(focus)}, lambda {x}: {key})"
+        return Expr(f"({keys})[1]", "value", "VARCHAR")
+
+    def _of_type(self, left: dict, invocation: dict) -> Expr:
+        """ofType(T) on a choice element: `value.ofType(Quantity)` reads `valueQuantity`.
+        Only that shape is compiled (no FHIR model here to type other collections)."""
+        params = invocation["children"][0]["children"][1]["children"]
+        type_name = _type_name(_one(params, "ofType", self.where))
+        suffix = type_name[:1].upper() + type_name[1:]
+        if not (type_name in PRIMITIVES or type_name[:1].isupper()):
+            raise Uncompilable(f"{self.where}: ofType({type_name}) chưa dịch / not compiled")
+        member = _member_step(left)
+        if member is None:
+            raise Uncompilable(f"{self.where}: ofType() chỉ sau một phần tử / only after a member")
+        base, name = member
+        if base is None:
+            return self.compile({"type": "MemberInvocation", "children": [_ident(name + suffix)]})
+        return self.member(self.compile(base), name + suffix)
+
+    # --- shared pieces ---------------------------------------------------------------
+    def _boolean(self, node: dict) -> str:
+        return as_boolean(self.compile(node), self.where)
+
+    def _number(self, expr: Expr) -> Expr:
+        if expr.shape == "value" and expr.type in _NUMBERS:
+            return expr
+        return Expr(as_value(expr, "DOUBLE", self.where), "value", "DOUBLE")
+
+    def _arithmetic(self, operator: str, left: Expr, right: Expr) -> Expr:
+        a, b = self._number(left), self._number(right)
+        if operator == "/":
+            return Expr(
+                f"CASE WHEN ({b.sql}) = 0 THEN NULL ELSE CAST({a.sql} AS DOUBLE) / ({b.sql}) END",
+                "value",
+                "DOUBLE",
+            )
+        kind = "BIGINT" if a.type == b.type == "BIGINT" else "DOUBLE"
+        return Expr(f"(({a.sql}) {operator} ({b.sql}))", "value", kind)
+
+    def _compare(self, operator: str, left: Expr, right: Expr) -> str:
+        """FHIRPath comparison: empty on either side is empty; typed sides decide the type
+        (numbers numerically, the rest as text — dates as their ISO text)."""
+        typed = [side.type for side in (left, right) if side.shape == "value"]
+        if not typed:
+            a, b = f"({left.sql})[1]", f"({right.sql})[1]"
+            numeric = f"json_type({a}) IN {NUMERIC_JSON} AND json_type({b}) IN {NUMERIC_JSON}"
+            compared = (
+                f"CASE WHEN {numeric} THEN CAST({a} AS DOUBLE) {operator} CAST({b} AS DOUBLE) "
+                f"ELSE ({a} ->> '$') {operator} ({b} ->> '$') END"
+            )
+        else:
+            kind = "DOUBLE" if set(typed) <= set(_NUMBERS) and len(set(typed)) > 1 else typed[0]
+            if kind in _NUMBERS and any(side.shape == "list" for side in (left, right)):
+                kind = "DOUBLE"
+            a, b = (self._scalar(side, kind) for side in (left, right))
+            compared = f"(({a}) {operator} ({b}))"
+        many = [f"len({side.sql}) > 1" for side in (left, right) if side.shape == "list"]
+        if many and operator == "=":
+            return f"(CASE WHEN {' OR '.join(many)} THEN false ELSE {compared} END)"
+        return compared
+
+    def _scalar(self, expr: Expr, sql_type: str) -> str:
+        if expr.shape == "value":
+            return expr.sql if expr.type == sql_type else f"CAST({expr.sql} AS {sql_type})"
+        item = f"({expr.sql})[1]"
+        return f"CASE WHEN len({expr.sql}) = 1 THEN {json_as(item, sql_type)} END"
+
+
+def _within(scope: Scope, item: str) -> Scope:
+    return Scope(
+        item, scope.row_index, scope.resource, scope.resource_type, scope.constants, scope.names
+    )
+
+
+def _one(params: list, function: str, where: str) -> dict:
+    if len(params) != 1:
+        raise ViewError(f"{where}: {function}() cần một đối số / takes one argument")
+    return params[0]
+
+
+def _identifier(node: dict) -> str:
+    text = node.get("text") or node["terminalNodeText"][0]
+    if text.startswith("`") and text.endswith("`"):
+        return text[1:-1]
+    return text
+
+
+def _ident(name: str) -> dict:
+    return {"type": "Identifier", "text": name, "terminalNodeText": [name]}
+
+
+def _function_name(invocation: dict) -> str | None:
+    if invocation.get("type") != "FunctionInvocation":
+        return None
+    return _identifier(invocation["children"][0]["children"][0])
+
+
+def _type_name(node: dict) -> str:
+    return (node.get("text") or "").removeprefix("FHIR.").removeprefix("System.")
+
+
+def _member_step(node: dict) -> tuple[dict | None, str] | None:
+    """(what precedes, member name) when `node` ends in a member step, else None."""
+    if node.get("type") == "TermExpression":
+        term = node["children"][0]
+        if term.get("type") == "InvocationTerm":
+            inner = term["children"][0]
+            if inner.get("type") == "MemberInvocation":
+                return None, _identifier(inner["children"][0])
+        return None
+    if node.get("type") == "InvocationExpression":
+        base, invocation = node["children"]
+        if invocation.get("type") == "MemberInvocation":
+            return base, _identifier(invocation["children"][0])
+    return None
+
+
+def _unescape(text: str) -> str:
+    escapes = {
+        "'": "'",
+        '"': '"',
+        "`": "`",
+        "\\": "\\",
+        "/": "/",
+        "n": "\n",
+        "t": "\t",
+        "r": "\r",
+        "f": "\f",
+    }
+    out, index = [], 0
+    while index < len(text):
+        char = text[index]
+        if char == "\\" and index + 1 < len(text):
+            nxt = text[index + 1]
+            if nxt == "u" and index + 5 < len(text):
+                out.append(chr(int(text[index + 2 : index + 6], 16)))
+                index += 6
+                continue
+            out.append(escapes.get(nxt, nxt))
+            index += 2
+            continue
+        out.append(char)
+        index += 1
+    return "".join(out)
