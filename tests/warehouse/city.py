@@ -68,12 +68,13 @@ def populate(repo: AccessRepository) -> None:
 
 
 def builder(repo: AccessRepository, root: Path, *, pseudonyms: bool = True,
-            writer: str = "duckdb") -> WarehouseBuilder:  # fmt: skip
+            writer: str = "duckdb", compiled: bool = True) -> WarehouseBuilder:  # fmt: skip
     source = WarehouseSource(repo, sorted({s.resource_type for s in tables()}))
     reason = "kiểm thử trích xuất có định danh"
     deidentify = Deidentify(source.pseudonymiser() if pseudonyms else
                             source.pseudonymiser(True, reason))  # fmt: skip
-    return WarehouseBuilder(Warehouse(root), source, python_rows, deidentify, writer=writer)
+    return WarehouseBuilder(Warehouse(root), source, python_rows, deidentify, writer=writer,
+                            compiled=compiled)  # fmt: skip
 
 
 def contents(snapshot: Snapshot) -> dict[str, list[tuple[Any, ...]]]:

@@ -107,7 +107,7 @@ def test_a_failed_build_leaves_the_warehouse_as_it_was(repo: AccessRepository,
     builder(repo, tmp_path).full()
     before = Warehouse(tmp_path).current()
     put(repo, encounter("e9", "p2", "2026-05-05T08:00:00+07:00"))
-    failing = builder(repo, tmp_path)
+    failing = builder(repo, tmp_path, compiled=False)
     failing.flatteners["encounter"].rows_of = _explode
     with pytest.raises(RuntimeError, match="planted"):
         failing.incremental()

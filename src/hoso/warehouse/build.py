@@ -12,6 +12,7 @@ row is replaced by its resource's key, never appended twice).
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -26,7 +27,9 @@ from hoso.fhir.change_feed import Change
 from hoso.identity.addresses import normalise_address
 from hoso.warehouse.catalog import TableSpec, tables
 from hoso.warehouse.flatten import Deidentify, Flattener, arrow_schema
+from hoso.warehouse.flatten_sql import SqlFlattener, register_wards, resources_table
 from hoso.warehouse.snapshots import Warehouse, offline_duckdb, parquet_scan
+from hoso.warehouse.viewdef.duckdb_sql import Uncompilable
 
 __all__ = ["BuildReport", "BuildSource", "StoredRow", "WarehouseBuilder", "home_ward"]
 
@@ -89,7 +92,7 @@ def home_ward(patient: dict[str, Any]) -> str:
 class WarehouseBuilder:
     def __init__(self, warehouse: Warehouse, source: BuildSource, rows_of: RowsOf,
                  deidentify: Deidentify, progress: Progress | None = None,
-                 writer: str = "duckdb") -> None:  # fmt: skip
+                 writer: str = "duckdb", compiled: bool = True) -> None:  # fmt: skip
         if writer not in ("duckdb", "spark"):
             raise ValueError(f"engine: {writer!r} (duckdb | spark)")
         self.writer = writer
@@ -98,6 +101,23 @@ class WarehouseBuilder:
         self.deidentify = deidentify
         self.progress = progress or (lambda _t, _n: None)
         self.flatteners = {s.name: Flattener(s, rows_of(s), deidentify) for s in tables()}
+        # The compiled (DuckDB SQL) path where the view compiles; Patients stay in Python,
+        # which reads their address for the ward anyway.
+        self.compiled: dict[str, SqlFlattener] = {}
+        for spec in tables():
+            if compiled and spec.name != "patient":
+                # Uncompilable: the Python runner does every construct of the spec.
+                with contextlib.suppress(Uncompilable):
+                    self.compiled[spec.name] = SqlFlattener(spec, deidentify)
+
+    def flatten(self, db: Any, spec: TableSpec, rows: list[tuple[str, str, str]],
+                wards: dict[str, str]) -> pa.Table:  # fmt: skip
+        """A batch of stored (type, id, content) → the table's rows; `db` holds the
+        registered wards (`register_wards`) for the compiled path."""
+        compiled = self.compiled.get(spec.name)
+        if compiled is not None:
+            return compiled.table(db, resources_table(rows))
+        return self.flatteners[spec.name].table([jsonx.loads(c) for _, _, c in rows], wards)
 
     # -- full ----------------------------------------------------------------------------
     def full(self) -> BuildReport:
@@ -107,9 +127,12 @@ class WarehouseBuilder:
         try:
             stage = folder / "_stage"
             wards: dict[str, str] = {}
-            for spec in tables():
-                self._stage(spec, self.source.everything([spec.resource_type]), wards, stage,
-                            report)  # fmt: skip
+            with offline_duckdb() as db:
+                for spec in tables():
+                    if spec.name != "patient":
+                        register_wards(db, wards)  # complete: Patients come first
+                    rows = self.source.everything([spec.resource_type])
+                    self._stage(db, spec, rows, wards, stage, report)
             self._publish_all(stage, folder)
             _remove(stage)
             report.seconds = time.monotonic() - started
@@ -136,35 +159,32 @@ class WarehouseBuilder:
         self.source.built(report.position)
         return report
 
-    def _stage(self, spec: TableSpec, rows: Iterable[StoredRow], wards: dict[str, str],
-               stage: Path, report: BuildReport) -> None:  # fmt: skip
+    def _stage(self, db: Any, spec: TableSpec, rows: Iterable[StoredRow],
+               wards: dict[str, str], stage: Path, report: BuildReport) -> None:  # fmt: skip
         """Flatten `rows` into Parquet files under stage/<table>/, BATCH at a time."""
-        flattener = self.flatteners[spec.name]
-        batch: list[dict[str, Any]] = []
+        batch: list[tuple[str, str, str]] = []
         done = part = 0
         for row in rows:
-            resource = jsonx.loads(row.content)
             if spec.name == "patient":
-                wards[row.id] = home_ward(resource)
-            batch.append(resource)
+                wards[row.id] = home_ward(jsonx.loads(row.content))
+            batch.append((row.resource_type, row.id, row.content))
             if len(batch) >= BATCH:
-                part = self._write_stage(flattener, batch, wards, stage, part, report)
+                part = self._write_stage(db, spec, batch, wards, stage, part, report)
                 done += len(batch)
                 batch = []
                 self.progress(spec.name, done)
         if batch:
-            self._write_stage(flattener, batch, wards, stage, part, report)
+            self._write_stage(db, spec, batch, wards, stage, part, report)
             done += len(batch)
         report.resources[spec.name] = report.resources.get(spec.name, 0) + done
         self.progress(spec.name, done)
 
-    @staticmethod
-    def _write_stage(flattener: Flattener, batch: list[dict[str, Any]], wards: dict[str, str],
-                     stage: Path, part: int, report: BuildReport) -> int:  # fmt: skip
-        table = flattener.table(batch, wards)
-        name = flattener.spec.name
-        report.rows[name] = report.rows.get(name, 0) + table.num_rows
-        folder = stage / name
+    def _write_stage(self, db: Any, spec: TableSpec, batch: list[tuple[str, str, str]],
+                     wards: dict[str, str], stage: Path, part: int, report: BuildReport
+                     ) -> int:  # fmt: skip
+        table = self.flatten(db, spec, batch, wards)
+        report.rows[spec.name] = report.rows.get(spec.name, 0) + table.num_rows
+        folder = stage / spec.name
         folder.mkdir(parents=True, exist_ok=True)
         pq.write_table(table, folder / f"{part:06d}.parquet")
         return part + 1

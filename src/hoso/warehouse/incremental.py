@@ -22,6 +22,7 @@ from hoso.core import jsonx
 from hoso.fhir.change_feed import Change
 from hoso.warehouse.catalog import TableSpec, tables
 from hoso.warehouse.flatten import arrow_schema
+from hoso.warehouse.flatten_sql import register_wards
 from hoso.warehouse.snapshots import Snapshot, link_unchanged, offline_duckdb, parquet_scan
 
 if TYPE_CHECKING:
@@ -56,33 +57,34 @@ def apply_changes(builder: WarehouseBuilder, previous: Snapshot, report: BuildRe
     latest = {(c.resource_type, c.id): c for c in changes}
     view_types = {s.resource_type for s in tables()}
     moved = sorted({i for (t, i), c in latest.items() if t == "Patient"})
-    resources: dict[tuple[str, str], dict[str, Any]] = {}
+    resources: dict[tuple[str, str], str] = {}  # (type, id) → the stored JSON
     owners: set[str] = set()
     for (rtype, rid), change in latest.items():
         if rtype in view_types and not change.deleted and change.content:
-            resources[(rtype, rid)] = jsonx.loads(change.content)
+            resources[(rtype, rid)] = change.content
         if change.patient_id:
             owners.add(change.patient_id)
     if moved:
         others = sorted(view_types - {"Patient"})
         for row in builder.source.records(moved, others):
-            resources[(row.resource_type, row.id)] = jsonx.loads(row.content)
+            resources[(row.resource_type, row.id)] = row.content
             if row.patient_id:
                 owners.add(row.patient_id)
     key = builder.deidentify.key
     wards = _known_wards(previous, owners - set(moved), key)
     for pid in moved:
         patient = resources.get(("Patient", pid))
-        wards[pid] = home_ward(patient) if patient else ""
+        wards[pid] = home_ward(jsonx.loads(patient)) if patient else ""
     removed = {s.name: sorted({key(i) for (t, i) in latest if t == s.resource_type})
                for s in tables()}  # fmt: skip
     moved_aliases = sorted({key(p) for p in moved})
     folder = builder.warehouse.new_build()
     try:
         with offline_duckdb() as db:
+            register_wards(db, wards)
             for spec in tables():
-                batch = [r for (t, _), r in resources.items() if t == spec.resource_type]
-                new = builder.flatteners[spec.name].table(batch, wards)
+                batch = [(t, i, c) for (t, i), c in resources.items() if t == spec.resource_type]
+                new = builder.flatten(db, spec, batch, wards)
                 report.resources[spec.name] = len(batch)
                 report.rows[spec.name] = new.num_rows
                 _rewrite(db, spec, previous, folder, new, removed[spec.name],
