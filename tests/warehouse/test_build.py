@@ -166,3 +166,22 @@ def test_spark_writes_the_same_tables(repo: AccessRepository, tmp_path: Path) ->
     duck = contents(Warehouse(tmp_path / "duck").current())
     spark = contents(Warehouse(tmp_path / "spark").current())
     assert duck == spark
+
+
+def test_since_reapplies_what_was_updated_and_keeps_the_feed_position(
+    repo: AccessRepository, tmp_path: Path
+) -> None:
+    from hoso.core import clock
+
+    populate(repo)
+    builder(repo, tmp_path / "since").full()
+    position = Warehouse(tmp_path / "since").current().position
+    moment = clock.now_us()
+    put(repo, encounter("e3", "p3", "2023-07-01T08:00:00+07:00", icd="B05"))
+    put(repo, condition("c5", "p2", "B05", "2023-07-01"))
+    report = builder(repo, tmp_path / "since").since(moment)
+    assert report.mode == "since" and report.changes == 2
+    after = Warehouse(tmp_path / "since").current()
+    assert after.position == position
+    builder(repo, tmp_path / "full").full()
+    assert contents(after) == contents(Warehouse(tmp_path / "full").current())

@@ -85,6 +85,16 @@ class WarehouseSource:
         return stream(self.repo, types, patients=patient_ids,
                       visibility=self.repo.decider.visibility())  # fmt: skip
 
+    def updated_since(self, types: Sequence[str], since_us: int) -> Iterator[BulkRow]:
+        from hoso.access.bulk_access import stream
+
+        self.repo.guarded(READ, "search-system", "*",
+                          lambda: self.repo.decider.authorize("*", "r"))  # fmt: skip
+        described = f"{PURPOSE}: cập nhật từ / updated since {since_us}"
+        self.repo.audit(READ, "search-system", entities=list(types), description=described)
+        return stream(self.repo, types, since_us=since_us,
+                      visibility=self.repo.decider.visibility())  # fmt: skip
+
     def built(self, position: int) -> None:
         """Move the consumer's cursor to what the published build holds."""
         if self.feed.lease(self.owner, LEASE_US, steal=self.owner) is None:

@@ -31,6 +31,9 @@ Root = Annotated[Path | None, typer.Option("--root", help="thư mục kho / ware
 
 def build(full: Annotated[bool, typer.Option("--full", help="dựng lại toàn bộ / full rebuild")
                           ] = False,
+          since: Annotated[str | None, typer.Option(
+              help="áp lại tài nguyên cập nhật từ ngày (dd/mm/yyyy hoặc yyyy-mm-dd) / "
+                   "re-apply resources updated since this date")] = None,
           engine: Annotated[str, typer.Option(help="duckdb | spark")] = "duckdb",
           identified: Annotated[bool, typer.Option(help="giữ định danh thật (cần lý do) / "
                                                    "keep real ids (needs --reason)")] = False,
@@ -45,6 +48,7 @@ def build(full: Annotated[bool, typer.Option("--full", help="dựng lại toàn 
 
     if engine not in ("duckdb", "spark"):
         fail(f"--engine: {engine} (duckdb | spark)")
+    since_us = _since(since) if since else None
     store = open_store(database_url)
     trail = GroupCommitAuditTrail(SqlAuditLog(store))
     columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
@@ -58,7 +62,12 @@ def build(full: Annotated[bool, typer.Option("--full", help="dựng lại toàn 
             builder = warehouse_builder(store, trail, str(root) if root else None,
                                         identified=identified, reason=reason, engine=engine,
                                         progress=progress)  # fmt: skip
-            report = builder.full() if full else builder.incremental()
+            if full:
+                report = builder.full()
+            elif since_us is not None:
+                report = builder.since(since_us)
+            else:
+                report = builder.incremental()
     except FhirError as exc:
         fail(exc.message, code=2)
     finally:
@@ -68,6 +77,20 @@ def build(full: Annotated[bool, typer.Option("--full", help="dựng lại toàn 
     typer.echo(f"{report.mode}: {vi_number(sum(report.resources.values()))} tài nguyên / "
                f"resources → {vi_number(rows)} dòng / rows; vị trí luồng / feed position "
                f"{report.position}; {report.seconds:.1f} s")  # fmt: skip
+
+
+def _since(text: str) -> int:
+    """A day in Asia/Ho_Chi_Minh (dd/mm/yyyy or yyyy-mm-dd) → its start in µs."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    for form in ("%d/%m/%Y", "%Y-%m-%d"):
+        try:
+            day = datetime.strptime(text.strip(), form)
+        except ValueError:
+            continue
+        return int(day.replace(tzinfo=ZoneInfo("Asia/Ho_Chi_Minh")).timestamp() * 1_000_000)
+    fail(f"--since: {text[:40]} (dd/mm/yyyy)")
 
 
 def query(sql: Annotated[str, typer.Argument(help="một câu SELECT / one SELECT statement")],

@@ -52,6 +52,7 @@ class BuildSource(Protocol):
     def everything(self, types: Sequence[str]) -> Iterator[StoredRow]: ...
     def changes(self, after: int, limit: int) -> list[Change]: ...
     def records(self, patient_ids: Sequence[str], types: Sequence[str]) -> Iterator[StoredRow]: ...
+    def updated_since(self, types: Sequence[str], since_us: int) -> Iterator[StoredRow]: ...
     def built(self, position: int) -> None: ...
 
 
@@ -157,6 +158,25 @@ class WarehouseBuilder:
         if not apply_changes(self, previous, report):
             report.mode = "unchanged"
         self.source.built(report.position)
+        return report
+
+    def since(self, since_us: int) -> BuildReport:
+        """Re-apply every resource last updated at or after `since_us` (`_lastUpdated`)
+        over the current snapshot, whatever the feed's cursor says: a repair after a
+        restore, or a back-fill. Deletions are not seen this way (the feed has them);
+        the snapshot keeps its feed position."""
+        from hoso.warehouse.incremental import apply_changes
+
+        previous = self.warehouse.current()
+        if previous is None or previous.identified != self.deidentify.identified:
+            return self.full()
+        types = sorted({s.resource_type for s in tables()})
+        rows = self.source.updated_since(types, since_us)
+        changes = [Change(0, r.resource_type, r.id, 0, False, r.patient_id, since_us, r.content)
+                   for r in rows]  # fmt: skip
+        report = BuildReport("since", previous.position, identified=self.deidentify.identified)
+        if not apply_changes(self, previous, report, changes):
+            report.mode = "unchanged"
         return report
 
     def _stage(self, db: Any, spec: TableSpec, rows: Iterable[StoredRow],

@@ -43,17 +43,20 @@ def read_changes(builder: WarehouseBuilder, after: int) -> list[Change]:
         after = page[-1].position
 
 
-def apply_changes(builder: WarehouseBuilder, previous: Snapshot, report: BuildReport) -> bool:
-    """Write the new build's tables into a fresh folder and publish it; False when the
-    feed holds nothing new (no build)."""
+def apply_changes(builder: WarehouseBuilder, previous: Snapshot, report: BuildReport,
+                  changes: list[Change] | None = None) -> bool:  # fmt: skip
+    """Write the new build's tables into a fresh folder and publish it; False when
+    there is nothing new (no build). `changes`: the feed after the snapshot's position
+    when None; else these (`--since`: resources by `_lastUpdated`, position kept)."""
     from hoso.warehouse.build import home_ward
 
     started = time.monotonic()
-    changes = read_changes(builder, previous.position)
+    from_feed = changes is None
+    changes = read_changes(builder, previous.position) if changes is None else changes
     report.changes = len(changes)
     if not changes:
         return False
-    report.position = changes[-1].position
+    report.position = changes[-1].position if from_feed else previous.position
     latest = {(c.resource_type, c.id): c for c in changes}
     view_types = {s.resource_type for s in tables()}
     moved = sorted({i for (t, i), c in latest.items() if t == "Patient"})
