@@ -243,6 +243,21 @@ def programme_report_command(smoke: Smoke) -> None:
     expect((smoke.work / "report.xlsx").stat().st_size > 0, "programmes report: no .xlsx", out)
 
 
+def warehouse_commands(smoke: Smoke) -> None:
+    """The warehouse: a full build of the store, an incremental one (nothing new), its
+    status, and an analyst's query over the snapshot (issue 20 point 2)."""
+    out = smoke.hoso("warehouse", "build", "--full")
+    expect(out.startswith("full:"), "warehouse build --full: no summary", out)
+    out = smoke.hoso("warehouse", "build")
+    expect(out.startswith(("unchanged:", "incremental:")), "warehouse build: no summary", out)
+    out = smoke.hoso("warehouse", "status")
+    expect('"position"' in out, "warehouse status: no position", out)
+    out = smoke.hoso("warehouse", "query", "SELECT count(*) AS n FROM patient", "--format",
+                     "csv")  # fmt: skip
+    expect(out.splitlines()[0] == "n" and int(out.splitlines()[1]) > 0,
+           "warehouse query: no residents counted", out)  # fmt: skip
+
+
 def immunisation_commands(smoke: Smoke) -> None:
     """The immunisation programme's denominators and the national dataset's export."""
     (smoke.work / "cohorts.csv").write_text("ward,birth_year,children\n26740,2025,410\n")
@@ -425,7 +440,7 @@ def main() -> int:
         installed = smoke.install()
         print(f"  ok  ({installed:.0f} s); {len(smoke.commands)} commands", flush=True)
         for part in (offline_commands, surveillance_commands, programme_report_command,
-                     immunisation_commands, access_commands, served_commands, mllp_command,
+                     immunisation_commands, warehouse_commands, access_commands, served_commands, mllp_command,
                      sync_commands, audit_commands):  # fmt: skip
             part(smoke)
         missing = sorted(smoke.commands - smoke.exercised)
