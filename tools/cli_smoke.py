@@ -440,8 +440,8 @@ def main() -> int:
         installed = smoke.install()
         print(f"  ok  ({installed:.0f} s); {len(smoke.commands)} commands", flush=True)
         for part in (offline_commands, surveillance_commands, programme_report_command,
-                     immunisation_commands, warehouse_commands, access_commands, served_commands, mllp_command,
-                     sync_commands, audit_commands):  # fmt: skip
+                     immunisation_commands, warehouse_commands, access_commands,
+                     served_commands, mllp_command, sync_commands, audit_commands):  # fmt: skip
             part(smoke)
         missing = sorted(smoke.commands - smoke.exercised)
         if missing:
