@@ -185,3 +185,12 @@ def test_since_reapplies_what_was_updated_and_keeps_the_feed_position(
     assert after.position == position
     builder(repo, tmp_path / "full").full()
     assert contents(after) == contents(Warehouse(tmp_path / "full").current())
+
+
+def test_one_build_at_a_time(repo: AccessRepository, tmp_path: Path) -> None:
+    from hoso.warehouse.snapshots import BuildRunning
+
+    populate(repo)
+    with Warehouse(tmp_path).lock(), pytest.raises(BuildRunning):
+        builder(repo, tmp_path).full()
+    assert builder(repo, tmp_path).full().mode == "full"  # the lock is free again

@@ -45,6 +45,7 @@ def build(full: Annotated[bool, typer.Option("--full", help="dựng lại toàn 
     from hoso.access.audit import GroupCommitAuditTrail
     from hoso.assembly import warehouse_builder
     from hoso.store.sql_store import SqlAuditLog
+    from hoso.warehouse.snapshots import BuildRunning
 
     if engine not in ("duckdb", "spark"):
         fail(f"--engine: {engine} (duckdb | spark)")
@@ -70,6 +71,8 @@ def build(full: Annotated[bool, typer.Option("--full", help="dựng lại toàn 
                 report = builder.incremental()
     except FhirError as exc:
         fail(exc.message, code=2)
+    except BuildRunning as exc:
+        fail(str(exc), code=1)
     finally:
         trail.close()
         store.engine.dispose()

@@ -122,6 +122,10 @@ class WarehouseBuilder:
 
     # -- full ----------------------------------------------------------------------------
     def full(self) -> BuildReport:
+        with self.warehouse.lock():
+            return self._full()
+
+    def _full(self) -> BuildReport:
         started = time.monotonic()
         report = BuildReport("full", self.source.head(), identified=self.deidentify.identified)
         folder = self.warehouse.new_build()
@@ -150,13 +154,14 @@ class WarehouseBuilder:
         (or it was built with the other identification)."""
         from hoso.warehouse.incremental import apply_changes
 
-        previous = self.warehouse.current()
-        if previous is None or previous.identified != self.deidentify.identified:
-            return self.full()
-        report = BuildReport("incremental", previous.position,
-                             identified=self.deidentify.identified)  # fmt: skip
-        if not apply_changes(self, previous, report):
-            report.mode = "unchanged"
+        with self.warehouse.lock():
+            previous = self.warehouse.current()
+            if previous is None or previous.identified != self.deidentify.identified:
+                return self._full()
+            report = BuildReport("incremental", previous.position,
+                                 identified=self.deidentify.identified)  # fmt: skip
+            if not apply_changes(self, previous, report):
+                report.mode = "unchanged"
         self.source.built(report.position)
         return report
 
@@ -167,16 +172,18 @@ class WarehouseBuilder:
         the snapshot keeps its feed position."""
         from hoso.warehouse.incremental import apply_changes
 
-        previous = self.warehouse.current()
-        if previous is None or previous.identified != self.deidentify.identified:
-            return self.full()
-        types = sorted({s.resource_type for s in tables()})
-        rows = self.source.updated_since(types, since_us)
-        changes = [Change(0, r.resource_type, r.id, 0, False, r.patient_id, since_us, r.content)
-                   for r in rows]  # fmt: skip
-        report = BuildReport("since", previous.position, identified=self.deidentify.identified)
-        if not apply_changes(self, previous, report, changes):
-            report.mode = "unchanged"
+        with self.warehouse.lock():
+            previous = self.warehouse.current()
+            if previous is None or previous.identified != self.deidentify.identified:
+                return self._full()
+            types = sorted({s.resource_type for s in tables()})
+            rows = self.source.updated_since(types, since_us)
+            changes = [Change(0, r.resource_type, r.id, 0, False, r.patient_id, since_us,
+                              r.content) for r in rows]  # fmt: skip
+            report = BuildReport("since", previous.position,
+                                 identified=self.deidentify.identified)  # fmt: skip
+            if not apply_changes(self, previous, report, changes):
+                report.mode = "unchanged"
         return report
 
     def _stage(self, db: Any, spec: TableSpec, rows: Iterable[StoredRow],

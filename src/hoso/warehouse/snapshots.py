@@ -17,18 +17,24 @@ readers do not infer them from folder names (a ward code is text, not a number).
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
-__all__ = ["Snapshot", "Warehouse", "offline_duckdb", "parquet_scan"]
+__all__ = ["BuildRunning", "Snapshot", "Warehouse", "offline_duckdb", "parquet_scan"]
+
+
+class BuildRunning(RuntimeError):
+    """Another build holds the warehouse's lock."""
 
 
 def offline_duckdb(database: str = ":memory:", *, read_only: bool = False
@@ -98,9 +104,29 @@ class Warehouse:
         os.replace(pointer, self.root / "CURRENT")
         keep = {final.name} | ({previous.root.name} if previous else set())
         for other in (self.root / "builds").iterdir():
-            if other.name not in keep:
+            # A build under way elsewhere is left alone; one a crash left behind goes
+            # after a day.
+            partial = other.name.endswith(".partial")
+            stale = partial and time.time() - other.stat().st_mtime > 86_400
+            if other.name not in keep and (not partial or stale):
                 shutil.rmtree(other, ignore_errors=True)
         return Snapshot(final, info)
+
+    @contextmanager
+    def lock(self) -> Iterator[None]:
+        """One build at a time on this warehouse (a second one is refused at once)."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        with (self.root / ".lock").open("w") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise BuildRunning(
+                    "Một bản dựng kho khác đang chạy / Another warehouse build is running"
+                ) from None
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
 
     @staticmethod
     def abandon(folder: Path) -> None:
