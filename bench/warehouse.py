@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import tempfile
 import time
@@ -83,10 +84,10 @@ def timed_build(store: Any, root: Path, *, full: bool, engine: str = "duckdb"
 
     trail = GroupCommitAuditTrail(SqlAuditLog(store))
     try:
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         b = builder(store, trail, root, engine)
         report = b.full() if full else b.incremental()
-        seconds = time.perf_counter() - started
+        seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
     finally:
         trail.close()
     resources = sum(report.resources.values())
@@ -94,6 +95,7 @@ def timed_build(store: Any, root: Path, *, full: bool, engine: str = "duckdb"
             "rows": sum(report.rows.values()), "changes": report.changes,
             "partitions_rewritten": report.partitions_rewritten,
             "files_linked": report.files_linked, "seconds": round(seconds, 1),
+            "cpu_seconds": round(cpu, 1), "load_average": os.getloadavg()[0],
             "resources_per_s": round(resources / seconds) if seconds else None}  # fmt: skip
 
 
