@@ -160,6 +160,8 @@ def parse_expression(text: str) -> Expression:
         tree = parser.expression()
     except FhirPathSyntaxError:
         raise
+    except RecursionError:  # valid, perhaps, but deeper than the parser's stack allows
+        raise FhirPathSyntaxError("lồng quá sâu / nested too deeply") from None
     except Exception as exc:  # the lexer's recognition errors, deep recursion
         raise FhirPathSyntaxError(type(exc).__name__) from None
     if stream.LT(1).type != Token.EOF:
