@@ -159,6 +159,8 @@ def test_undefined_and_duplicate_constants():
     "definition",
     [None, [], "view", {}, {"resource": "Patient"}, {"resource": "Patient", "select": []},
      {"resource": 7, "select": [{"column": [column()]}]},
+     {"resource": "Patinet", "select": [{"column": [column()]}]},
+     {"resource": "ViewDefinition", "select": [{"column": [column()]}]},
      {"resource": "Patient", "select": {"column": [column()]}},
      {"resource": "Patient", "select": [{"column": [column()]}], "where": {"path": "true"}}],
 )  # fmt: skip
