@@ -15,14 +15,15 @@ with what SQL on FHIR v2 needs and it lacks, added through its own hooks.
   `_linear_flatten` do the same steps, with the same fhirpathpy functions, appending in
   place; they replace fhirpathpy's two (process-wide — results are identical, which
   tests/warehouse/test_viewdef_fhirpath.py checks against the originals).
-- Plain paths (`name.family`) are walked on the JSON directly (`_walk`), typed by the
-  same R4 tables, as hoso.fhir.fastpath does for search parameters.
+- The common shapes (`name.family`, `value.ofType(Quantity).value`, `where(system =
+  'x')`, `first()`, the keys) are evaluated on the JSON directly (plainpath.py), typed by
+  the same R4 tables; anything else, and any input where the answers could differ, by
+  fhirpathpy.
 """
 
 from __future__ import annotations
 
 import importlib
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -39,22 +40,13 @@ from fhirpathpy.parser.generated.FHIRPathLexer import FHIRPathLexer
 from fhirpathpy.parser.generated.FHIRPathParser import FHIRPathParser
 
 from hoso.warehouse.viewdef.functions import INVOCATIONS
+from hoso.warehouse.viewdef.plainpath import Plain, compile_plain
 
 __all__ = [
     "Expression", "FhirPathError", "FhirPathSyntaxError", "node", "parse_expression", "reset_clock",
 ]  # fmt: skip
 
 R4 = models["r4"]
-ELSEWHERE: Mapping[str, str] = R4["pathsDefinedElsewhere"]
-CHOICES: Mapping[str, Any] = R4["choiceTypePaths"]
-PATH_TYPES: Mapping[str, str] = R4["path2Type"]
-MEMBERS = re.compile(r"^[a-z][A-Za-z0-9_]*(?:\.[a-z][A-Za-z0-9_]*)*$")
-# Words that are not member names (literals, operators) or that fhirpathpy's navigation
-# treats specially (`length` of a string, `extension` typed as Extension).
-NOT_MEMBERS = frozenset({
-    "true", "false", "and", "or", "xor", "implies", "is", "as", "in", "contains", "div",
-    "mod", "length", "extension",
-})  # fmt: skip
 # fhirpathpy keeps the model on a class attribute (set only by is()/as()); ofType() reads
 # it too, so it is set once here for every evaluation.
 TypeInfo.model = R4
@@ -118,13 +110,13 @@ class Expression:
     text: str
     tree: Mapping[str, Any]
     constants: frozenset[str]  # the %names it reads
-    members: tuple[str, ...] | None  # `name.family`: a plain path, walked without the engine
+    plain: Plain | None  # `name.family`, `value.ofType(Quantity).value`…: without the engine
 
     def evaluate(self, focus: list[Any], variables: Mapping[str, Any]) -> list[Any]:
         """The expression on `focus` (a list of nodes); results are fhirpathpy nodes or
         values (keep them to evaluate nested expressions with their FHIR types)."""
-        if self.members is not None:
-            walked = _walk(focus, self.members)
+        if self.plain is not None:
+            walked = self.plain(focus)
             if walked is not None:
                 return walked
         return [item for item in self._interpret(focus, variables) if not _bare_extension(item)]
@@ -160,6 +152,8 @@ def parse_expression(text: str) -> Expression:
         tree = parser.expression()
     except FhirPathSyntaxError:
         raise
+    except RecursionError:  # valid, perhaps, but deeper than the parser's stack allows
+        raise FhirPathSyntaxError("lồng quá sâu / nested too deeply") from None
     except Exception as exc:  # the lexer's recognition errors, deep recursion
         raise FhirPathSyntaxError(type(exc).__name__) from None
     if stream.LT(1).type != Token.EOF:
@@ -167,45 +161,7 @@ def parse_expression(text: str) -> Expression:
     listener = ASTPathListener()
     ParseTreeWalker().walk(listener, tree)
     root = listener.parentStack[0]["children"][0]
-    members = None
-    if MEMBERS.match(text.strip()) and root.get("type") in {
-        "TermExpression",
-        "InvocationExpression",
-    }:
-        members = tuple(text.strip().split("."))
-        if any(m in NOT_MEMBERS for m in members):
-            members = None
-    return Expression(text, root, frozenset(_constants(root)), members)
-
-
-def _walk(focus: list[Any], members: tuple[str, ...]) -> list[Any] | None:
-    """A plain path (`name.family`) walked over the nodes' JSON directly, typed as
-    fhirpathpy types them (the R4 model's paths), ~5x faster than its interpreter.
-    None where the engine must decide: a choice element (`value` → valueQuantity…), a
-    primitive's extension (`_birthDate`), a focus that is not a node."""
-    items = focus
-    for name in members:
-        found: list[Any] = []
-        for item in items:
-            if not isinstance(item, ResourceNode):
-                return None
-            data = item.data
-            if not isinstance(data, Mapping):
-                continue
-            path = f"{item.path}.{name}"
-            path = ELSEWHERE.get(path, path)
-            if path in CHOICES or f"_{name}" in data:
-                return None
-            value = data.get(name)
-            if value is None:
-                continue
-            kind = PATH_TYPES.get(path, path)
-            if isinstance(value, list):
-                found.extend(ResourceNode(v, kind) for v in value if v is not None)
-            else:
-                found.append(ResourceNode(value, kind))
-        items = found
-    return items
+    return Expression(text, root, frozenset(_constants(root)), compile_plain(text))
 
 
 def _bare_extension(item: Any) -> bool:

@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from hoso.fhir.references import RESOURCE_TYPES
 from hoso.warehouse.viewdef import ViewError
 from hoso.warehouse.viewdef.fhirpath import Expression, FhirPathSyntaxError, parse_expression
 
@@ -130,6 +131,12 @@ def parse_view(view: object) -> ViewDefinition:
     resource = body.get("resource")
     if not isinstance(resource, str) or not NAME.match(resource):
         raise _error("resource", "thiếu hoặc sai loại tài nguyên", "missing or invalid resource")
+    if resource not in RESOURCE_TYPES:  # a typo ("Patinet") would give no rows, silently
+        raise _error(
+            "resource",
+            f"{resource} không phải loại tài nguyên FHIR R4",
+            f"{resource} is not an R4 resource type",
+        )
     constants = tuple(_constant(c, f"constant[{i}]") for i, c in _items(body, "constant", ""))
     names = [c.name for c in constants]
     if len(set(names)) != len(names):
