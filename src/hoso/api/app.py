@@ -56,6 +56,8 @@ from hoso.api import (
     rights_routes,
     share_routes,
     status_routes,
+    warehouse_pages,
+    warehouse_routes,
     xml130_routes,
 )
 from hoso.api.access_log import AccessLog
@@ -183,6 +185,8 @@ ROUTERS = (
     elderly_register_routes.pages,  # /programmes/elderly/register: home-visit register
     programme_routes.router,  # /api/programmes: registers, due lists, visits (issue 19)
     programme_pages.router,  # /programmes/: the ward health station's pages
+    warehouse_routes.router,  # /api/warehouse: indicators, MeasureReports, DHIS2 (issue 20)
+    warehouse_pages.router,  # /warehouse/: the warehouse's pages (issue 20)
     operation_routes.router,
     fhir_routes.router,
 )
