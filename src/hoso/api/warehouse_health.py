@@ -76,10 +76,15 @@ def ward_rows(source: IndicatorSource, d: IndicatorDef, period: str) -> list[Cha
     return rows
 
 
+def _fineness(dim: str) -> tuple[bool, bool, str]:
+    """A code before a group before a chapter."""
+    return "chapter" in dim, "group" in dim, dim
+
+
 def diagnosis_dimension(d: IndicatorDef) -> str | None:
-    """The finest ICD-10 dimension of `d`: a code before a group before a chapter."""
+    """The finest ICD-10 dimension of `d`."""
     dims = [c for c in d.categories if c.startswith("icd10")]
-    return min(dims, key=lambda c: ("chapter" in c, "group" in c, c)) if dims else None
+    return min(dims, key=_fineness) if dims else None
 
 
 def _option_label(dim: str, option: str) -> str:
@@ -100,14 +105,15 @@ def _one_dimension(d: IndicatorDef, values: Sequence[IndicatorValue], dim: str
 
 def top_diagnoses(source: IndicatorSource, period: str) -> tuple[IndicatorDef | None,
                                                                  list[ChartRow]]:  # fmt: skip
-    for d in group1(source):
-        dim = diagnosis_dimension(d)
-        if dim is None:
-            continue
-        rows = _one_dimension(d, source.values(d.code, period=period, org_kind=CITY), dim)
-        rows.sort(key=lambda r: (-(r.numerator or 0), r.key))
-        return d, rows[:TOP_N]
-    return None, []
+    """The city's most frequent options of the finest diagnosis dimension of any
+    group-1 indicator (the first such indicator when two are as fine)."""
+    found = [(d, dim) for d in group1(source) if (dim := diagnosis_dimension(d)) is not None]
+    if not found:
+        return None, []
+    d, dim = min(found, key=lambda pair: _fineness(pair[1]))
+    rows = _one_dimension(d, source.values(d.code, period=period, org_kind=CITY), dim)
+    rows.sort(key=lambda r: (-(r.numerator or 0), r.key))
+    return d, rows[:TOP_N]
 
 
 def bar_rows(source: IndicatorSource, d: IndicatorDef, period: str) -> list[ChartRow]:
