@@ -16,7 +16,8 @@ from hoso.core.vi_format import vi_number
 
 __all__ = ["bars", "tile_classes"]
 
-WIDTH, LABEL, ROW, TOP, BOTTOM = 720, 230, 24, 8, 24
+# Narrow on purpose: the SVG scales to the column, and a phone's column is ~360 px.
+WIDTH, LABEL, ROW, TOP, BOTTOM, CUT = 520, 200, 26, 8, 24, 22
 
 
 def _ceiling(value: float) -> float:
@@ -40,15 +41,15 @@ def bars(rows: Sequence[ChartRow]) -> dict[str, Any]:
     """One bar per row; a row without a value (no denominator) is drawn as nothing, its
     label still there with "—"."""
     top = _ceiling(max([r.value or 0 for r in rows] + [1]))
-    plot = WIDTH - LABEL - 70
+    plot = WIDTH - LABEL - 60
     height = TOP + ROW * max(len(rows), 1) + BOTTOM
     found = []
     for i, r in enumerate(rows):
         y = TOP + i * ROW
         w = 0.0 if r.value is None else plot * max(r.value, 0) / top
         found.append({"x": LABEL, "y": y + 3, "w": round(w, 2), "h": ROW - 6,
-                      "label": r.label[:34] + ("…" if len(r.label) > 34 else ""),
-                      "full": r.label, "text_y": y + ROW / 2 + 4,
+                      "label": r.label[:CUT] + ("…" if len(r.label) > CUT else ""),
+                      "full": r.label, "text_y": y + ROW / 2 + 5,
                       "value": shown_number(r.value), "value_x": round(LABEL + w + 4, 2)})
     ticks = [{"x": round(LABEL + plot * k / 4, 1), "label": shown_number(top * k / 4)}
              for k in range(5)]  # fmt: skip

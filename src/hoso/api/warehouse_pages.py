@@ -50,6 +50,11 @@ GROUPS = (("/warehouse/health/", "Sức khỏe người dân và mô hình bện
            "Practising certificates and operating licences"))  # fmt: skip
 
 
+DIMENSIONS = {"icd10-chapter": ("chương ICD-10", "ICD-10 chapter"),
+              "icd10-group": ("nhóm ICD-10", "ICD-10 group"), "icd10": ("mã ICD-10", "ICD-10 code"),
+              "age-band": ("nhóm tuổi", "age band"), "sex": ("giới tính", "sex")}  # fmt: skip
+
+
 def _chosen(request: Request, source: IndicatorSource) -> tuple[IndicatorDef | None, str | None]:
     """The map's indicator and the period (asked for, else the latest month there is)."""
     defs = group1(source)
@@ -102,6 +107,7 @@ async def health_page(request: Request, caller: PageCallerDep) -> HTMLResponse:
     data = await run_in_threadpool(health_data, request, caller)
     return render_page(request, "warehouse_health.html", lang=caller.lang, who=caller.who(),
                        data=data, shown=shown_number,
+                       dimension=lambda dim: DIMENSIONS.get(dim, (dim, dim))[caller.lang == "en"],
                        query=str(request.url.query))  # fmt: skip
 
 

@@ -55,8 +55,11 @@ def mapping_of(request: Request) -> Dhis2Mapping:
 
 
 def period_param(request: Request, *, required: bool = False) -> str | None:
-    period = request.query_params.get("period") or None
-    if period is None:
+    return checked_period_text(request.query_params.get("period"), required=required)
+
+
+def checked_period_text(period: str | None, *, required: bool = False) -> str | None:
+    if not period:
         if required:
             raise InvalidRequest("period: bắt buộc (YYYY-MM hoặc YYYY) / required (YYYY-MM or "
                                  "YYYY)", expression=["period"])  # fmt: skip
@@ -65,7 +68,11 @@ def period_param(request: Request, *, required: bool = False) -> str | None:
 
 
 def org_param(request: Request) -> str:
-    org = request.query_params.get("org") or WARD
+    return checked_org(request.query_params.get("org"))
+
+
+def checked_org(org: str | None) -> str:
+    org = org or WARD
     if org not in ORG_KINDS:
         raise InvalidRequest("org: ward, facility hoặc city / ward, facility or city",
                              expression=["org"])  # fmt: skip
@@ -107,36 +114,47 @@ def value_json(d: IndicatorDef, v: IndicatorValue) -> dict[str, Any]:
             "numerator": v.numerator, "denominator": v.denominator, "value": shown}  # fmt: skip
 
 
-def read_values(request: Request, repo: AccessRepository, code: str
-                ) -> tuple[IndicatorDef, Sequence[IndicatorValue], str | None, str]:  # fmt: skip
-    """The definition and values asked for, decided and audited."""
-    source = source_of(request)
+def read_values(repo: AccessRepository, source: IndicatorSource, code: str,
+                period: str | None, org: str | None, query: str | None = None
+                ) -> tuple[IndicatorDef, Sequence[IndicatorValue]]:  # fmt: skip
+    """The definition and values asked for (checked: a 400 naming the field), decided
+    and audited."""
 
-    def run() -> tuple[IndicatorDef, Sequence[IndicatorValue], str | None, str]:
-        period, org = period_param(request), org_param(request)
+    def run() -> tuple[IndicatorDef, Sequence[IndicatorValue]]:
+        chosen, kind = checked_period_text(period), checked_org(org)
         d = definition_of(source, code)
-        return d, bounded(source.values(d.code, period=period, org_kind=org)), period, org
+        return d, bounded(source.values(d.code, period=chosen, org_kind=kind))
 
     return GATE.read(repo, "warehouse-indicator", f"warehouse/indicator/{code[:64]}", run,
-                     query=str(request.url.query))  # fmt: skip
+                     query=query)  # fmt: skip
 
 
-def dhis2_values(request: Request, repo: AccessRepository) -> tuple[str, Dhis2Export]:
+def report_bundle(d: IndicatorDef, values: Sequence[IndicatorValue]) -> dict[str, Any]:
+    """The MeasureReports of `values`, one per org unit × period, and the Measure, as a
+    searchset Bundle."""
+    names = {v.org: n for v in values if (n := org_name(v.org_kind, v.org)) is not None}
+    reports = measure_reports(d, values, names=names)
+    return {"resourceType": "Bundle", "type": "searchset", "total": len(reports),
+            "entry": [{"resource": r, "search": {"mode": "match"}} for r in reports]
+            + [{"resource": measure(d), "search": {"mode": "include"}}]}  # fmt: skip
+
+
+def read_dhis2(repo: AccessRepository, source: IndicatorSource, mapping: Dhis2Mapping,
+               period: str | None, query: str | None = None
+               ) -> tuple[str, Dhis2Export]:  # fmt: skip
     """Every indicator's values of the period at every org kind, mapped for DHIS2."""
-    source, mapping = source_of(request), mapping_of(request)
 
     def run() -> tuple[str, Dhis2Export]:
-        period = period_param(request, required=True)
-        assert period is not None
+        chosen = checked_period_text(period, required=True)
+        assert chosen is not None
         values: list[IndicatorValue] = []
         for d in source.definitions():
             for kind in ORG_KINDS:
-                values.extend(source.values(d.code, period=period, org_kind=kind))
+                values.extend(source.values(d.code, period=chosen, org_kind=kind))
             bounded(values)
-        return period, dhis2_export(values, mapping)
+        return chosen, dhis2_export(values, mapping)
 
-    return GATE.read(repo, "warehouse-dhis2", "warehouse/dhis2", run,
-                     query=str(request.url.query))  # fmt: skip
+    return GATE.read(repo, "warehouse-dhis2", "warehouse/dhis2", run, query=query)
 
 
 @router.get("/indicators")
@@ -148,23 +166,27 @@ def list_indicators(request: Request, repo: RepoDep) -> Response:
     return JSONResponse({"indicators": found}, headers=NO_STORE)
 
 
+def _values(request: Request, repo: AccessRepository, code: str
+            ) -> tuple[IndicatorDef, Sequence[IndicatorValue]]:  # fmt: skip
+    q = request.query_params
+    return read_values(repo, source_of(request), code, q.get("period"), q.get("org"),
+                       query=str(request.url.query))  # fmt: skip
+
+
 @router.get("/indicators/{code}/$report")
 def indicator_reports(code: str, request: Request, repo: RepoDep) -> Response:
     """MeasureReport theo đơn vị × kỳ / MeasureReports per org unit × period (Bundle)."""
-    d, values, _, _ = read_values(request, repo, code)
-    names = {v.org: n for v in values if (n := org_name(v.org_kind, v.org)) is not None}
-    reports = measure_reports(d, values, names=names)
-    bundle = {"resourceType": "Bundle", "type": "searchset", "total": len(reports),
-              "entry": [{"resource": r, "search": {"mode": "match"}} for r in reports]
-              + [{"resource": measure(d), "search": {"mode": "include"}}]}  # fmt: skip
-    return JSONResponse(bundle, media_type="application/fhir+json", headers=NO_STORE)
+    d, values = _values(request, repo, code)
+    return JSONResponse(report_bundle(d, values), media_type="application/fhir+json",
+                        headers=NO_STORE)  # fmt: skip
 
 
 @router.get("/indicators/{code}")
 def indicator_values(code: str, request: Request, repo: RepoDep) -> Response:
     """Giá trị một chỉ số / One indicator's values (`period`, `org`)."""
-    d, values, period, org = read_values(request, repo, code)
-    body = {"indicator": definition_json(d), "period": period, "org": org,
+    d, values = _values(request, repo, code)
+    body = {"indicator": definition_json(d), "period": request.query_params.get("period"),
+            "org": request.query_params.get("org") or WARD,
             "values": [value_json(d, v) for v in values]}  # fmt: skip
     return JSONResponse(body, headers=NO_STORE)
 
@@ -176,7 +198,9 @@ def dhis2(request: Request, repo: RepoDep) -> Response:
     if form not in ("json", "csv", "report"):
         raise InvalidRequest("format: json, csv hoặc report / json, csv or report",
                              expression=["format"])  # fmt: skip
-    period, found = dhis2_values(request, repo)
+    period, found = read_dhis2(repo, source_of(request), mapping_of(request),
+                               request.query_params.get("period"),
+                               query=str(request.url.query))  # fmt: skip
     headers = {**NO_STORE, "X-Unmapped-Values": str(len(found.unmapped)),
                "X-Mapping-Version": found.mapping_version}  # fmt: skip
     if form == "csv":
