@@ -56,7 +56,8 @@ def test_an_officer_reads_the_health_page(browser: Browser, officer: TestClient)
                                       accept_downloads=True)  # fmt: skip
         page = context.new_page()
         problems: list[str] = []
-        page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+        page.on("console", lambda m, seen=problems: seen.append(m.text)
+                if m.type == "error" else None)  # fmt: skip
         page.route(f"{ORIGIN}/**", _served_by(officer))
         page.goto(f"{ORIGIN}/warehouse/")
         assert page.locator("#groups li").count() == 3
