@@ -57,18 +57,27 @@ def bars(rows: Sequence[ChartRow]) -> dict[str, Any]:
             "top": TOP, "bars": found, "ticks": ticks}  # fmt: skip
 
 
-def tile_classes(values: Sequence[float | None]) -> tuple[list[str], list[float]]:
-    """Each value's class (`rn` none, `r0` zero, `r1`…`r5` by fifths of the positive
-    values) and the four cut points between the fifths."""
+def tile_classes(values: Sequence[float | None]) -> tuple[list[str], list[dict[str, str]]]:
+    """Each value's class (`rn` none, `r0` zero, then by fifths of the positive values)
+    and the legend of the classes used. Fifths that coincide (few distinct values) are
+    merged, and the bins left are spread over `r1`…`r5` so the highest is the darkest."""
     positive = sorted(v for v in values if v is not None and v > 0)
-    cuts = [positive[min(len(positive) - 1, (len(positive) * k) // 5)] for k in range(1, 5)] \
-        if positive else []  # fmt: skip
+    cuts = sorted({positive[(len(positive) * k) // 5] for k in range(1, 5)}) if positive \
+        else []  # fmt: skip
+    cuts = [c for c in cuts if c > positive[0]] if positive else []
+    bins = len(cuts) + 1
+    shade = [3] if bins == 1 else [1 + round(i * 4 / (bins - 1)) for i in range(bins)]
 
     def one(v: float | None) -> str:
         if v is None:
             return "rn"
         if v <= 0:
             return "r0"
-        return f"r{1 + sum(1 for c in cuts if v >= c)}"
+        return f"r{shade[sum(1 for c in cuts if v >= c)]}"
 
-    return [one(v) for v in values], cuts
+    legend = [{"cls": "r0", "label": "0"}]
+    for i in range(bins):
+        low = ">0" if i == 0 else f"≥ {shown_number(cuts[i - 1])}"
+        high = f" – <{shown_number(cuts[i])}" if i < len(cuts) else ""
+        legend.append({"cls": f"r{shade[i]}", "label": low + high})
+    return [one(v) for v in values], legend

@@ -76,7 +76,7 @@ def health_data(request: Request, caller: PageCaller) -> dict[str, Any]:
         if d is None or period is None:
             return {"indicator": d, "period": period, "defs": group1(source)}
         tiles = ward_rows(source, d, period)
-        classes, cuts = tile_classes([t.value for t in tiles])
+        classes, legend = tile_classes([t.value for t in tiles])
         top_def, top = top_diagnoses(source, period)
         charts = []
         for x in group1(source):
@@ -85,7 +85,7 @@ def health_data(request: Request, caller: PageCaller) -> dict[str, Any]:
         periods = sorted({v.period for v in source.values(d.code, org_kind=WARD)}, reverse=True)
         return {"indicator": d, "period": period, "defs": group1(source),
                 "periods": periods or [period],
-                "tiles": list(zip(tiles, classes, strict=True)), "cuts": cuts,
+                "tiles": list(zip(tiles, classes, strict=True)), "legend": legend,
                 "with_value": sum(1 for t in tiles if t.value is not None),
                 "top_def": top_def, "top": top, "top_bars": bars(top), "charts": charts}
 
