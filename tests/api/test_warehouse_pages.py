@@ -166,3 +166,24 @@ def test_an_empty_warehouse_says_so(app: FastAPI) -> None:
         assert 'id="no-data"' in answer.text
         assert officer.get("/warehouse/health/map.csv").text.strip("\ufeff\n") == (
             "key,label,period,numerator,denominator,value,unit")
+
+
+def test_hostile_names_are_text_not_markup_or_formulas(app: FastAPI) -> None:
+    """A definition or a category option carrying markup or a spreadsheet formula (the
+    values come from records and analyses): escaped on the page, defused in the CSV."""
+    from hoso.warehouse.indicators.model import CITY, IndicatorDef, IndicatorValue
+
+    evil = IndicatorDef("evil", '<script>alert(1)</script>"', "x", group=1, scale=1,
+                        unit_vi="<b>u</b>", categories=("icd10",))  # fmt: skip
+    app.state.warehouse_source = StaticSource([evil], [
+        IndicatorValue("evil", "2026-11", CITY, "79", 3, None, {"icd10": "=HYPERLINK(1)"}),
+        IndicatorValue("evil", "2026-11", CITY, "79", 2, None, {"icd10": "<img src=x>"})])
+    headers = bearer(app, role="officer", scopes=("user/*.cruds",), subject="account:o")
+    with TestClient(app, raise_server_exceptions=False, headers=headers) as officer:
+        page = officer.get("/warehouse/health/", params={"period": "2026-11"})
+        assert page.status_code == 200
+        assert "<script>alert" not in page.text and "&lt;script&gt;alert(1)" in page.text
+        assert "<img src=x>" not in page.text and "<b>u</b>" not in page.text
+        rows = _csv(officer, "/warehouse/health/top.csv?period=2026-11")
+        assert [r["key"] for r in rows] == ["'=HYPERLINK(1)", "<img src=x>"]
+        assert rows[0]["unit"] == "<b>u</b>"  # text in a CSV, not markup

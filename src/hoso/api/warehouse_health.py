@@ -134,12 +134,18 @@ def _cell(x: float | None) -> str:
     return str(int(x)) if x == int(x) else repr(x)
 
 
+def _text(cell: str) -> str:
+    """A text cell a spreadsheet would run as a formula (OWASP "CSV injection": = + - @,
+    tab, carriage return) is written with a leading apostrophe."""
+    return f"'{cell}" if cell[:1] in ("=", "+", "-", "@", "\t", "\r") else cell
+
+
 def csv_of(rows: Sequence[ChartRow], d: IndicatorDef | None) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_HEAD)
     unit = d.unit_vi if d is not None else ""
     for r in rows:
-        writer.writerow([r.key, r.label, r.period, _cell(r.numerator), _cell(r.denominator),
-                         _cell(r.value), unit])  # fmt: skip
+        writer.writerow([_text(r.key), _text(r.label), r.period, _cell(r.numerator),
+                         _cell(r.denominator), _cell(r.value), _text(unit)])  # fmt: skip
     return out.getvalue()
