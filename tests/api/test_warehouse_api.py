@@ -179,3 +179,22 @@ def test_no_source_wired_is_empty_not_an_error(app: FastAPI) -> None:
         assert client.get(f"{URL}/indicators/visits").status_code == 404
         empty = client.get(f"{URL}/dhis2", params={"period": "2026-11"})
         assert empty.json() == {"dataValues": []} and empty.headers["x-unmapped-values"] == "0"
+
+
+def test_an_enormous_answer_asks_for_a_period(app: FastAPI) -> None:
+    """More values than one answer holds: a 400 naming `period`, not a 100 MB body."""
+    from hoso.api.warehouse_routes import MAX_VALUES
+    from hoso.warehouse.indicators.model import CITY, IndicatorValue
+    from hoso.warehouse.indicators.source import StaticSource
+    from tests.warehouse.exchange.fake_source import VISITS
+
+    many = [IndicatorValue("visits", f"{1000 + n // 12:04d}-{n % 12 + 1:02d}", CITY, "79", n)
+            for n in range(MAX_VALUES + 1)]  # fmt: skip
+    app.state.warehouse_source = StaticSource([VISITS], many)
+    headers = bearer(app, role="officer", scopes=("user/*.cruds",), subject="account:o")
+    with TestClient(app, raise_server_exceptions=False, headers=headers) as client:
+        answer = client.get(f"{URL}/indicators/visits", params={"org": "city"})
+        assert answer.status_code == 400
+        assert answer.json()["issue"][0]["expression"] == ["period"]
+        one = client.get(f"{URL}/indicators/visits", params={"org": "city", "period": "2000-01"})
+        assert [v["value"] for v in one.json()["values"]] == [12_000]
