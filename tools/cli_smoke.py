@@ -256,6 +256,21 @@ def warehouse_commands(smoke: Smoke) -> None:
                      "csv")  # fmt: skip
     expect(out.splitlines()[0] == "n" and int(out.splitlines()[1]) > 0,
            "warehouse query: no residents counted", out)  # fmt: skip
+def warehouse_exchange_commands(smoke: Smoke) -> None:
+    """The warehouse's aggregate exchange from a values file (issue 20 point 6): the DHIS2
+    export with the packaged mapping (values it cannot place listed, not dropped) and an
+    indicator's MeasureReports."""
+    values = {"definitions": [{"code": "visits", "name_vi": "Số lượt khám", "name_en": "Visits",
+                               "group": 1, "scale": 1, "unit_vi": "lượt"}],
+              "values": [{"indicator": "visits", "period": "2026-11", "org_kind": "ward",
+                          "org": "26740", "numerator": 12}]}  # fmt: skip
+    (smoke.work / "values.json").write_text(json.dumps(values), encoding="utf-8")
+    out = smoke.hoso("warehouse", "export-dhis2", "--period", "2026-11", "--format", "csv",
+                     "--values", "values.json")  # fmt: skip
+    expect(out.startswith("dataelement,period,orgunit"), "export-dhis2: no CSV header", out)
+    out = smoke.hoso("warehouse", "measure-report", "visits", "--period", "2026-11",
+                     "--values", "values.json")  # fmt: skip
+    expect('"MeasureReport"' in out and '"total":1' in out, "measure-report: no report", out)
 
 
 def immunisation_commands(smoke: Smoke) -> None:
@@ -440,8 +455,9 @@ def main() -> int:
         installed = smoke.install()
         print(f"  ok  ({installed:.0f} s); {len(smoke.commands)} commands", flush=True)
         for part in (offline_commands, surveillance_commands, programme_report_command,
-                     immunisation_commands, warehouse_commands, access_commands,
-                     served_commands, mllp_command, sync_commands, audit_commands):  # fmt: skip
+                     immunisation_commands, warehouse_commands, warehouse_exchange_commands,
+                     access_commands, served_commands, mllp_command, sync_commands,
+                     audit_commands):  # fmt: skip
             part(smoke)
         missing = sorted(smoke.commands - smoke.exercised)
         if missing:

@@ -56,6 +56,8 @@ from hoso.api import (
     rights_routes,
     share_routes,
     status_routes,
+    warehouse_pages,
+    warehouse_routes,
     warehouse_sql_routes,
     xml130_routes,
 )
@@ -185,6 +187,8 @@ ROUTERS = (
     programme_routes.router,  # /api/programmes: registers, due lists, visits (issue 19)
     programme_pages.router,  # /programmes/: the ward health station's pages
     warehouse_sql_routes.router,  # /api/warehouse/sql: officers' read-only SQL (issue 20)
+    warehouse_routes.router,  # /api/warehouse: indicators, MeasureReports, DHIS2 (issue 20)
+    warehouse_pages.router,  # /warehouse/: the warehouse's pages (issue 20)
     operation_routes.router,
     fhir_routes.router,
 )

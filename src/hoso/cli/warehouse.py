@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import typer
 
-from hoso.cli import warehouse_build, warehouse_views
+from hoso.cli import warehouse_build, warehouse_exchange, warehouse_views
 
 __all__ = ["warehouse_app"]
 
@@ -19,3 +19,5 @@ warehouse_app.command("run-view")(warehouse_views.run_view)  # SQL on FHIR v2 vi
 warehouse_app.command("build")(warehouse_build.build)
 warehouse_app.command("query")(warehouse_build.query)
 warehouse_app.command("status")(warehouse_build.status)
+warehouse_app.command("export-dhis2")(warehouse_exchange.export_dhis2)  # point 6
+warehouse_app.command("measure-report")(warehouse_exchange.measure_report)
