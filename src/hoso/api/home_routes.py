@@ -35,6 +35,7 @@ PLACES: dict[str, list[Place]] = {
     roles.OFFICER: [
         ("/publichealth/", "Giám sát bệnh truyền nhiễm", "Infectious-disease surveillance"),
         (None, "Chương trình sức khỏe cộng đồng", "Community health programmes"),
+        ("/warehouse/", "Kho dữ liệu y tế", "Health data warehouse"),
     ],
     roles.STEWARD: STEWARD_PLACES,
     roles.DPO: [(None, "Bất thường trong nhật ký truy cập", "Access anomalies")],
