@@ -301,7 +301,8 @@ def warehouse_builder(store: SqlStore, trail: Any, root: str | None = None, *,
     from hoso.warehouse.snapshots import Warehouse
 
     repo = operator_repository(store, "hoso-warehouse", trail)
-    source = WarehouseSource(repo, sorted({s.resource_type for s in tables()}))
+    types = sorted({s.resource_type for s in tables()})
+    source = WarehouseSource(repo, types, cases=case_access(store, repo))
     deidentify = Deidentify(source.pseudonymiser(identified, reason))
     folder = Path(root or store.settings.warehouse_dir)
     return WarehouseBuilder(Warehouse(folder), source, python_rows, deidentify,

@@ -9,6 +9,7 @@ from typing import Any
 
 from hoso.access.repository import AccessRepository
 from hoso.access.warehouse_source import WarehouseSource
+from hoso.assembly import case_access
 from hoso.warehouse.build import WarehouseBuilder
 from hoso.warehouse.catalog import tables
 from hoso.warehouse.flatten import Deidentify
@@ -69,7 +70,8 @@ def populate(repo: AccessRepository) -> None:
 
 def builder(repo: AccessRepository, root: Path, *, pseudonyms: bool = True,
             writer: str = "duckdb", compiled: bool = True) -> WarehouseBuilder:  # fmt: skip
-    source = WarehouseSource(repo, sorted({s.resource_type for s in tables()}))
+    source = WarehouseSource(repo, sorted({s.resource_type for s in tables()}),
+                             cases=case_access(repo.store, repo))  # fmt: skip
     reason = "kiểm thử trích xuất có định danh"
     deidentify = Deidentify(source.pseudonymiser() if pseudonyms else
                             source.pseudonymiser(True, reason))  # fmt: skip

@@ -194,3 +194,32 @@ def test_one_build_at_a_time(repo: AccessRepository, tmp_path: Path) -> None:
     with Warehouse(tmp_path).lock(), pytest.raises(BuildRunning):
         builder(repo, tmp_path).full()
     assert builder(repo, tmp_path).full().mode == "full"  # the lock is free again
+
+
+def test_the_case_register_is_a_table_of_every_build(store: SqlStore, tmp_path: Path) -> None:
+    from hoso.assembly import case_access, disease_catalogue
+    from hoso.publichealth.cases import suspected_case
+    from hoso.warehouse.snapshots import offline_duckdb, parquet_scan
+
+    with as_caller(store) as repo:
+        populate(repo)
+        catalogue = disease_catalogue(store, repo)
+        catalogue.seed()
+        definition = catalogue.get("measles")
+        assert definition is not None
+        values = suspected_case(definition.definition, onset_date="2026-11-30", ward=WARD,
+                                facility=None, now_us=1_796_000_000_000_000)  # fmt: skip
+        case_access(store, repo).open_case(disease="measles", patient_id="p1",
+                                           definition_version=definition.version,
+                                           new_case=values, event={"from": "test"})  # fmt: skip
+        builder(repo, tmp_path).full()
+    snapshot = Warehouse(tmp_path).current()
+    with offline_duckdb() as db:
+        rows = db.execute("SELECT disease, classification, onset, ward, period, patient_id "
+                          f"FROM {parquet_scan(snapshot.files('case'))}").fetchall()  # fmt: skip
+    assert len(rows) == 1 and rows[0][:5] == ("measles", "suspected", "2026-11-30", WARD,
+                                              "2026-11")  # fmt: skip
+    assert rows[0][5].startswith("anon-")
+    patients = {r[0] for r in contents(snapshot)["patient"]}
+    assert rows[0][5] in patients  # the same pseudonym as the resident's
+    assert "case-report" in audit_subtypes(store)

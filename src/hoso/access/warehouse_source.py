@@ -17,13 +17,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from hoso.access import claims as roles
 from hoso.access import policy
 from hoso.access.audit_record import EXECUTE, READ
 from hoso.access.deidentify import pseudonym
 from hoso.access.feed_access import ConsumerFeed
+from hoso.access.publichealth_cases import CaseAccess
 from hoso.core.errors import InvalidRequest
 from hoso.fhir.change_feed import Change
 from hoso.fhir.store import BulkRow
@@ -34,18 +35,21 @@ if TYPE_CHECKING:
 __all__ = ["CONSUMER", "WarehouseSource"]
 
 CONSUMER = "warehouse"
+CASE_PAGE = 1000
 LEASE_US = 600_000_000  # a build holds the cursor for up to 10 minutes between moves
 PURPOSE = "kho dữ liệu / warehouse"
 
 
 class WarehouseSource:
-    def __init__(self, repo: AccessRepository, types: Sequence[str]) -> None:
+    def __init__(self, repo: AccessRepository, types: Sequence[str],
+                 cases: CaseAccess | None = None) -> None:  # fmt: skip
         if repo.principal.role != roles.OPERATOR:
             raise policy.denied(repo.principal.role,
                                 "dựng kho dữ liệu / build the warehouse")  # fmt: skip
         self.repo = repo
         self.types = tuple(types)
         self.feed = ConsumerFeed(repo, CONSUMER)
+        self.case_access = cases
         self.owner = f"warehouse-build:{os.getpid()}"
 
     # -- what leaves the store --------------------------------------------------------------
@@ -94,6 +98,19 @@ class WarehouseSource:
         self.repo.audit(READ, "search-system", entities=list(types), description=described)
         return stream(self.repo, types, since_us=since_us,
                       visibility=self.repo.decider.visibility())  # fmt: skip
+
+    def cases(self) -> Iterator[Any]:
+        """The surveillance register's case reports, a page at a time (each page audited
+        with the residents it names, by `CaseAccess`)."""
+        if self.case_access is None:
+            return
+        offset = 0
+        while True:
+            page, _mine, _all = self.case_access.cases(offset=offset, limit=CASE_PAGE)
+            yield from page
+            if len(page) < CASE_PAGE:
+                return
+            offset += CASE_PAGE
 
     def built(self, position: int) -> None:
         """Move the consumer's cursor to what the published build holds."""

@@ -25,6 +25,7 @@ import pyarrow.parquet as pq
 from hoso.core import clock, jsonx
 from hoso.fhir.change_feed import Change
 from hoso.identity.addresses import normalise_address
+from hoso.warehouse.cases import CASE_TABLE, case_table
 from hoso.warehouse.catalog import TableSpec, tables
 from hoso.warehouse.flatten import Deidentify, Flattener, arrow_schema
 from hoso.warehouse.flatten_sql import SqlFlattener, register_wards, resources_table
@@ -54,6 +55,7 @@ class BuildSource(Protocol):
     def records(self, patient_ids: Sequence[str], types: Sequence[str]) -> Iterator[StoredRow]: ...
     def updated_since(self, types: Sequence[str], since_us: int) -> Iterator[StoredRow]: ...
     def built(self, position: int) -> None: ...
+    def cases(self) -> Iterable[Any]: ...
 
 
 RowsOf = Callable[[TableSpec], Callable[[dict[str, Any]], Iterable[dict[str, Any]]]]
@@ -140,6 +142,7 @@ class WarehouseBuilder:
                     self._stage(db, spec, rows, wards, stage, report)
             self._publish_all(stage, folder)
             _remove(stage)
+            self.write_cases(folder, report)
             report.seconds = time.monotonic() - started
             self.warehouse.publish(folder, report.info())
         except BaseException:
@@ -215,6 +218,20 @@ class WarehouseBuilder:
         folder.mkdir(parents=True, exist_ok=True)
         pq.write_table(table, folder / f"{part:06d}.parquet")
         return part + 1
+
+    def write_cases(self, folder: Path, report: BuildReport) -> None:
+        """The surveillance register's cases, the whole table every build (`cases.py`)."""
+        table = case_table(self.source.cases(), self.deidentify)
+        report.rows[CASE_TABLE] = table.num_rows
+        target = folder / CASE_TABLE
+        if table.num_rows == 0:
+            (target / "year=none" / "ward=").mkdir(parents=True, exist_ok=True)
+            pq.write_table(table, target / "year=none" / "ward=" / "empty.parquet")
+            return
+        with offline_duckdb() as db:
+            db.register("cases", table)
+            db.execute(f"COPY cases TO '{target}' (FORMAT parquet, PARTITION_BY (year, ward), "
+                       "WRITE_PARTITION_COLUMNS true, OVERWRITE_OR_IGNORE true)")  # fmt: skip
 
     def _publish_all(self, stage: Path, folder: Path) -> None:
         """Staged files → the build's partitions, by DuckDB or by Spark (the same

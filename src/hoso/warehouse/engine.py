@@ -16,7 +16,6 @@ from typing import Any
 
 import duckdb
 
-from hoso.warehouse.catalog import tables
 from hoso.warehouse.snapshots import Snapshot, offline_duckdb, parquet_scan
 
 __all__ = ["DUCKDB", "ENGINES", "SPARK", "duckdb_views", "ibis_tables", "spark_session"]
@@ -30,11 +29,9 @@ def duckdb_views(snapshot: Snapshot, db: duckdb.DuckDBPyConnection | None = None
     """A DuckDB connection with one view per warehouse table over the snapshot's files;
     the year column (a partition key) is left out of the analysts' view."""
     db = db or offline_duckdb()
-    for spec in tables():
-        files = snapshot.files(spec.name)
-        if files:
-            db.execute(f'CREATE OR REPLACE VIEW "{spec.name}" AS '
-                       f"SELECT * EXCLUDE (year) FROM {parquet_scan(files)}")  # fmt: skip
+    for name in snapshot.table_names():
+        scan = parquet_scan(snapshot.files(name))
+        db.execute(f'CREATE OR REPLACE VIEW "{name}" AS SELECT * EXCLUDE (year) FROM {scan}')
     return db
 
 
@@ -73,16 +70,14 @@ def ibis_tables(snapshot: Snapshot, engine: str = DUCKDB, spark: Any = None
     elif engine == SPARK:
         if spark is None:
             raise ValueError("Spark needs a session (spark_session())")
-        for spec in tables():
-            if snapshot.files(spec.name):
-                # recursiveFileLookup: no partition discovery from folder names (the
-                # partition columns are inside the files, as DuckDB reads them).
-                frame = (spark.read.option("recursiveFileLookup", "true")
-                         .option("pathGlobFilter", "*.parquet")
-                         .parquet(str(snapshot.root / spec.name)).drop("year"))  # fmt: skip
-                frame.createOrReplaceTempView(spec.name)
+        for name in snapshot.table_names():
+            # recursiveFileLookup: no partition discovery from folder names (the
+            # partition columns are inside the files, as DuckDB reads them).
+            frame = (spark.read.option("recursiveFileLookup", "true")
+                     .option("pathGlobFilter", "*.parquet")
+                     .parquet(str(snapshot.root / name)).drop("year"))  # fmt: skip
+            frame.createOrReplaceTempView(name)
         backend = ibis.pyspark.connect(spark)
     else:
         raise ValueError(f"engine: {engine!r} (duckdb | spark)")
-    names = [s.name for s in tables() if snapshot.files(s.name)]
-    return backend, {name: backend.table(name) for name in names}
+    return backend, {name: backend.table(name) for name in snapshot.table_names()}

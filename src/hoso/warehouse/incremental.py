@@ -92,6 +92,7 @@ def apply_changes(builder: WarehouseBuilder, previous: Snapshot, report: BuildRe
                 report.rows[spec.name] = new.num_rows
                 _rewrite(db, spec, previous, folder, new, removed[spec.name],
                          moved_aliases if spec.name != "patient" else [], report)  # fmt: skip
+        builder.write_cases(folder, report)
         report.seconds = time.monotonic() - started
         builder.warehouse.publish(folder, report.info())
     except BaseException:

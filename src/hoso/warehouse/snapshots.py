@@ -63,6 +63,12 @@ class Snapshot:
         folder = self.root / table
         return sorted(str(p) for p in folder.rglob("*.parquet")) if folder.is_dir() else []
 
+    def table_names(self) -> list[str]:
+        """The tables this snapshot holds (the views' and the side tables such as
+        `case`): its folders with Parquet files."""
+        folders = [p for p in self.root.iterdir() if p.is_dir() and not p.name.startswith("_")]
+        return sorted(p.name for p in folders if self.files(p.name))
+
     @property
     def position(self) -> int:
         return int(self.info.get("position", 0))
