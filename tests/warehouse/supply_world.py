@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from typing import Any
 
 from hoso.access.principal import Principal
@@ -44,8 +45,17 @@ def facilities(store: SqlStore) -> None:
             repo.create(org)
 
 
-def staff_of(facility: str, role: str = "clinician") -> Principal:
-    return staff(role, facility=facility)
+def staff_of(facility: str, role: str = "clinician", store: SqlStore | None = None
+             ) -> Principal:  # fmt: skip
+    """Staff of `facility`; with `store`, their token also names the facility's
+    Organization, as the token service resolves it (what care links are matched on)."""
+    principal = staff(role, facility=facility)
+    if store is None:
+        return principal
+    with as_caller(store) as repo:
+        hits = repo.search("Organization", [
+            ("identifier", f"{store.settings.facility_system}|{facility}")]).matches  # fmt: skip
+    return replace(principal, facility_orgs=tuple(f"Organization/{h.id}" for h in hits))
 
 
 @contextmanager

@@ -154,14 +154,18 @@ def _local_day(text: str) -> str | None:
 def dispense_entry(dispense: dict[str, Any], facility: str, resource_id: str
                    ) -> LedgerEntry | None:  # fmt: skip
     """A completed MedicationDispense as a (negative) ledger entry; None when it is not
-    one (another status, no quantity, no drug, no date)."""
+    one (another status, no quantity, no drug)."""
     if dispense.get("status") != "completed":
         return None
     codings = (dispense.get("medicationCodeableConcept") or {}).get("coding") or []
     by_system = {c.get("system"): c.get("code") for c in codings if isinstance(c, dict)}
     key = drug_key(by_system.get(REGISTRATION), by_system.get(DRUG_CODE))
     quantity = parse_quantity(str((dispense.get("quantity") or {}).get("value", "")))
-    day = _local_day(str(dispense.get("whenHandedOver") or ""))
+    # XML2 without NGAY_TH_YL leaves whenHandedOver out: then the day it was filed
+    # (meta.lastUpdated) stands in — HOUSE assumption, a claim is filed within days.
+    when = dispense.get("whenHandedOver") or dispense.get("whenPrepared") or (
+        dispense.get("meta") or {}).get("lastUpdated")  # fmt: skip
+    day = _local_day(str(when or ""))
     if key is None or quantity is None or quantity <= 0 or day is None:
         return None
     name = (dispense.get("medicationCodeableConcept") or {}).get("text") or key
