@@ -150,7 +150,7 @@ def test_a_bad_receipt_row_adds_nothing(store: SqlStore) -> None:
     facilities(store)
     bad = RECEIPTS + "VD-99-1,Thuốc X,L9,31/12/2026,10,01/03/2025\n".encode()
     with door(store, staff_of(FAC, store=store)) as mine:
-        with pytest.raises(InvalidRequest, match="^Dòng 5: Số đăng ký thuốc 'VD-99-1'"):
+        with pytest.raises(InvalidRequest, match=r"^Dòng 5: Số đăng ký thuốc 'VD-99-1'"):
             service.import_stock(mine, bad, FAC, TODAY)
         _, entries = mine.ledger_entries()
     assert entries == []
