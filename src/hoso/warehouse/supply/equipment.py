@@ -140,8 +140,14 @@ def usage_by_month(procedures: Iterable[dict[str, Any]], codes: set[str] | None
         if len(month) != 7 or procedure.get("status") == "entered-in-error":
             continue
         for used in procedure.get("usedReference") or []:
-            ident = used.get("identifier") or {} if isinstance(used, dict) else {}
-            code = ident.get("value")
-            if ident.get("system") == DEVICE_CODE and code and (codes is None or code in codes):
+            if not isinstance(used, dict):
+                continue
+            ident = used.get("identifier") or {}
+            code = ident.get("value") if ident.get("system") == DEVICE_CODE else None
+            # De-identified (what an officer reads), the identifier is gone; the mapping
+            # writes the code as the display too, trusted only for a known device.
+            if code is None and codes is not None and used.get("display") in codes:
+                code = used["display"]
+            if code and (codes is None or code in codes):
                 counts[(str(code), month)] += 1
     return counts
