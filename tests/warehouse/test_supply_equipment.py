@@ -15,7 +15,8 @@ from hoso.store.sql_store import SqlStore
 from hoso.warehouse.supply import codes, service
 from hoso.warehouse.supply.reports import equipment_report, workforce_report
 from tests.callers import staff
-from tests.ingest.xml130.files import clean, giamdinhhs, hoso, service as xml3, summary
+from tests.ingest.xml130.files import clean, giamdinhhs, hoso, summary
+from tests.ingest.xml130.files import service as xml3
 from tests.warehouse.supply_world import FAC, OTHER, WARD, door, facilities, staff_of, ward_of
 from tests.warehouse.test_supply_ledger import TODAY, _day, _file
 

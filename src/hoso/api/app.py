@@ -56,6 +56,8 @@ from hoso.api import (
     rights_routes,
     share_routes,
     status_routes,
+    warehouse_supply_pages,
+    warehouse_supply_routes,
     xml130_routes,
 )
 from hoso.api.access_log import AccessLog
@@ -183,6 +185,8 @@ ROUTERS = (
     elderly_register_routes.pages,  # /programmes/elderly/register: home-visit register
     programme_routes.router,  # /api/programmes: registers, due lists, visits (issue 19)
     programme_pages.router,  # /programmes/: the ward health station's pages
+    warehouse_supply_routes.router,  # /api/warehouse/supply: workforce, devices, stock
+    warehouse_supply_pages.router,  # /warehouse/supply/: the same as a page
     operation_routes.router,
     fhir_routes.router,
 )
