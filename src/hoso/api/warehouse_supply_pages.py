@@ -34,7 +34,7 @@ def _ward_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [wards[w] for w in sorted(wards)]
 
 
-@router.get("/warehouse/supply/", response_class=HTMLResponse, include_in_schema=False)
+@router.get("/warehouse/supply", response_class=HTMLResponse, include_in_schema=False)
 async def supply_page(request: Request, caller: PageCallerDep) -> HTMLResponse:
     """Nguồn lực y tế / Health resources."""
     store = request.app.state.store
