@@ -44,6 +44,12 @@ class StockEntryRow:
     recorded_at: int
 
 
+def _exact(value: object) -> Decimal:
+    """The column's NUMERIC(18, 3) as the number written: 145.000 is 145, 60.500 60.5."""
+    number = Decimal(str(value))
+    return number.quantize(Decimal(1)) if number == number.to_integral() else number.normalize()
+
+
 class SqlStockLedger:
     def __init__(self, engine: sa.Engine) -> None:
         self.engine = engine
@@ -83,7 +89,7 @@ class SqlStockLedger:
                 query = (sa.select(_E.c.source, sa.func.sum(_E.c.quantity))
                          .where(_E.c.facility == facility, _E.c.source.in_(chunk))
                          .group_by(_E.c.source))  # fmt: skip
-                found.update({s: Decimal(q) for s, q in conn.execute(query)})
+                found.update({s: _exact(q) for s, q in conn.execute(query)})
         return found
 
     def entries(self, facilities: Sequence[str] | None, *, drug: str | None = None,
@@ -96,6 +102,6 @@ class SqlStockLedger:
             query = query.where(_E.c.drug == drug)
         with self._tx(write=False) as conn:
             return [StockEntryRow(r.seq, r.facility, r.drug, r.drug_name, r.lot, r.expiry,
-                                  r.kind, Decimal(r.quantity), r.occurred, r.reason,
+                                  r.kind, _exact(r.quantity), r.occurred, r.reason,
                                   r.source, r.agent, r.recorded_at)
                     for r in conn.execute(query)]  # fmt: skip
