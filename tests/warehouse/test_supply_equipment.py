@@ -108,3 +108,34 @@ def test_systems_shared_with_the_xml130_mapping_are_the_same() -> None:
 
     assert (codes.REGISTRATION, codes.DRUG_CODE) == (drugs.REGISTRATION, drugs.DRUG_CODE)
     assert codes.DEVICE_CODE == services.DEVICE_CODE
+
+
+@pytest.mark.parametrize(("data", "status", "says"), [
+    ("Họ tên,Số CCHN,Chức danh\nA\x00,B123,Bác sĩ\n".encode(), 400, "ký tự điều khiển"),
+    ('Họ tên,Số CCHN,Chức danh\n"' + "x" * 200_000 + '",1,Bác sĩ\n', 400, "sai cấu trúc"),
+    ("Họ tên".encode("utf-16"), 400, "UTF-8"),
+    ("Họ tên,Số CCHN,Chức danh\n".encode(), 400, "không có dòng dữ liệu"),
+    ("Họ tên,Số CCHN,Chức danh\n" + ",\n" * 100_001, 413, "dòng"),
+])  # fmt: skip
+def test_malformed_tables_are_refused_not_crashed(data: bytes | str, status: int,
+                                                  says: str) -> None:  # fmt: skip
+    from hoso.core.errors import FhirError
+    from hoso.warehouse.supply.workforce import STAFF
+
+    raw = data.encode() if isinstance(data, str) else data
+    with pytest.raises(FhirError, match=says) as caught:
+        STAFF.read(raw)
+    assert caught.value.http_status == status
+
+
+def test_an_xlsx_zip_bomb_is_refused() -> None:
+    import zipfile
+
+    from hoso.core.errors import PayloadTooLarge
+    from hoso.warehouse.supply.workforce import STAFF
+
+    out = BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/worksheets/sheet1.xml", b"\0" * (70 * 1024 * 1024))
+    with pytest.raises(PayloadTooLarge):
+        STAFF.read(out.getvalue())

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -29,7 +30,11 @@ __all__ = ["MAX_BYTES", "MAX_ROWS", "Column", "Row", "Template", "bad_row"]
 MAX_BYTES = 8 * 1024 * 1024  # a large hospital's staff or stock list is well under 1 MB
 MAX_ROWS = 20_000
 MAX_CELL = 1024
+MAX_COLUMNS = 64  # the templates have at most 9; a sheet may carry empty ones after
+MAX_LINES = 5 * MAX_ROWS  # blank lines included: a sheet that declares a million is refused
+MAX_UNZIPPED = 64 * 1024 * 1024  # an .xlsx expands ~10×; more is a zip bomb, not a list
 _ZIP = b"PK\x03\x04"
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,16 +71,30 @@ def _text(value: Any) -> str:
     return str(value).strip()
 
 
+def _unzipped_size(data: bytes) -> int:
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            return sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, ValueError, OSError) as exc:
+        raise InvalidRequest("Tệp .xlsx hỏng / damaged .xlsx file") from exc
+
+
 def _xlsx_rows(data: bytes) -> Iterator[list[str]]:
     from openpyxl import load_workbook
 
+    if _unzipped_size(data) > MAX_UNZIPPED:
+        raise PayloadTooLarge(f"Tệp .xlsx giải nén lớn hơn {MAX_UNZIPPED // 1024 // 1024} MB "
+                              f"/ .xlsx larger than {MAX_UNZIPPED // 1024 // 1024} MB "
+                              "unzipped")  # fmt: skip
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a damaged file
         raise InvalidRequest(f"Tệp .xlsx hỏng / damaged .xlsx file ({type(exc).__name__})"
                              ) from exc  # fmt: skip
     try:
-        for values in book.worksheets[0].iter_rows(values_only=True):
+        for values in book.worksheets[0].iter_rows(values_only=True, max_col=MAX_COLUMNS):
             yield [_text(v) for v in values]
     finally:
         book.close()
@@ -88,8 +107,12 @@ def _csv_rows(data: bytes) -> Iterator[list[str]]:
         raise InvalidRequest("Tệp CSV phải mã hoá UTF-8 / a CSV file must be UTF-8") from exc
     first = text.split("\n", 1)[0]
     delimiter = ";" if first.count(";") > first.count(",") else ","
-    for cells in csv.reader(io.StringIO(text), delimiter=delimiter):
-        yield [c.strip() for c in cells]
+    try:
+        for cells in csv.reader(io.StringIO(text), delimiter=delimiter):
+            yield [c.strip() for c in cells[:MAX_COLUMNS]]
+    except csv.Error as exc:  # a field over csv's own limit, a stray quote at the end…
+        raise InvalidRequest(f"Tệp CSV sai cấu trúc / malformed CSV ({str(exc)[:80]})"
+                             ) from exc  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -132,11 +155,17 @@ class Template:
         columns = self._header_map(header)
         rows: list[Row] = []
         for line, values in enumerate(lines, start=2):
+            if line > MAX_LINES:
+                raise PayloadTooLarge(f"Quá {MAX_LINES} dòng / more than {MAX_LINES} lines")
             cells = {columns[i]: v for i, v in enumerate(values) if i in columns and v}
             if not cells:
                 continue
             if len(rows) >= MAX_ROWS:
                 raise PayloadTooLarge(f"Quá {MAX_ROWS} dòng / more than {MAX_ROWS} rows")
+            control = next((k for k, v in cells.items() if _CONTROL.search(v)), None)
+            if control:  # NUL and the like: PostgreSQL text cannot hold NUL at all
+                raise bad_row(line, f"ô '{control}' chứa ký tự điều khiển",
+                              f"cell '{control}' holds a control character", control)  # fmt: skip
             long = next((k for k, v in cells.items() if len(v) > MAX_CELL), None)
             if long:
                 raise bad_row(line, f"ô '{long}' dài quá {MAX_CELL} ký tự",
