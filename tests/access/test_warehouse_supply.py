@@ -99,3 +99,21 @@ def test_counts_per_facility_ward_profession_and_10000(store: SqlStore) -> None:
     other = [r for r in city["wards"] if r["ward"] != WARD]
     assert [(r["profession"], r["headcount"], r["per_10000"]) for r in other] == [
         ("nurse", 1, None)]  # no population on file for that ward, no resident in the store
+
+
+def test_a_device_of_another_facility_cannot_be_taken_over(store: SqlStore) -> None:
+    """Facility B's file naming A's machine code: refused (409), nothing of the file
+    written, A's Device still A's."""
+    from hoso.core.errors import Conflict
+    from tests.warehouse.test_supply_equipment import DEVICES
+
+    facilities(store)
+    with door(store, staff_of(FAC)) as mine:
+        service.import_devices(mine, DEVICES, FAC)
+    header, first = DEVICES.decode().splitlines()[:2]
+    theirs_file = f"{header}\nXX.1.79002.9;Máy khác;A;;;\n{first}\n".encode()
+    with door(store, staff_of(OTHER)) as theirs, pytest.raises(Conflict):
+        service.import_devices(theirs, theirs_file, OTHER)
+    with as_caller(store) as repo:
+        devices = [h.content for h in every_match(repo, "Device", [])]
+    assert len(devices) == 3 and all('"value":"79001"' in d for d in devices)

@@ -21,13 +21,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, NoReturn, Protocol
-from urllib.parse import quote
+from urllib.parse import unquote
 
 from hoso.access import claims as roles
 from hoso.access import policy
 from hoso.access.audit_record import CREATE, READ, UPDATE
 from hoso.core import clock, jsonx
-from hoso.core.errors import FhirError
+from hoso.core.errors import Conflict, FhirError
 from hoso.fhir.repository import every_match
 
 if TYPE_CHECKING:
@@ -47,10 +47,6 @@ class StockLedger(Protocol):
     def totals_by_source(self, facility: str, sources: Sequence[str]) -> dict[str, Decimal]: ...
     def entries(self, facilities: Sequence[str] | None, *, drug: str | None = None,
                 limit: int = 200_000) -> list[Any]: ...  # fmt: skip
-
-
-def _criteria(system: str, value: str) -> str:
-    return "identifier=" + quote(f"{system}|{value}", safe=":/|")
 
 
 class SupplyAccess:
@@ -131,6 +127,7 @@ class SupplyAccess:
                     if field in resource:
                         resource = resource | {field: organization}
                 if upsert:
+                    self._check_owner(uow, facility, resource["resourceType"], criteria)
                     found = uow.conditional_update(resource["resourceType"], criteria, resource)
                     counts["created" if found.created else "updated"] += 1
                 else:
@@ -146,6 +143,18 @@ class SupplyAccess:
                       description=f"nhập {kind}: {len(items)} dòng / imported {len(items)} "
                                   f"rows; {counts}")  # fmt: skip
         return counts
+
+    def _check_owner(self, uow: AccessRepository, facility: str, resource_type: str,
+                     criteria: str) -> None:  # fmt: skip
+        """A device another facility owns is not this facility's to change, whatever
+        code its file gives it (409, and the whole file rolls back)."""
+        name, _, value = criteria.partition("=")
+        for hit in uow.search(resource_type, [(name, unquote(value))]).matches:
+            owner = (dict(jsonx.loads(hit.content)).get("owner") or {}).get("identifier") or {}
+            if owner.get("value") not in (None, facility):
+                raise Conflict(f"{resource_type} {unquote(value).split('|')[-1][:64]} thuộc cơ "
+                               f"sở khác / belongs to another facility",
+                               expression=[resource_type])  # fmt: skip
 
     def append_stock(self, facility: str, rows: Sequence[Mapping[str, Any]], what: str, *,
                      skip_known_sources: bool = True,
