@@ -89,12 +89,16 @@ class _Drug:
         self.expiry: dict[str, str | None] = {}
         self.totals = {"receipt": _ZERO, "dispense": _ZERO, "adjustment": _ZERO}
         self.window = _ZERO
+        self._order: list[str] | None = None  # the lots, first expiry first (kept: FEFO)
 
     def take(self, quantity: Decimal) -> None:
         """Take `quantity` (> 0) from the lots that expire first; the rest from lot ""."""
-        order = sorted((lot for lot, q in self.lots.items() if lot and q > 0),
-                       key=lambda lot: (self.expiry.get(lot) or "9999", lot))  # fmt: skip
-        for lot in order:
+        if self._order is None:
+            self._order = sorted((lot for lot in self.lots if lot),
+                                 key=lambda lot: (self.expiry.get(lot) or "9999", lot))  # fmt: skip
+        for lot in self._order:
+            if self.lots[lot] <= 0:
+                continue
             used = min(self.lots[lot], quantity)
             self.lots[lot] -= used
             quantity -= used
@@ -106,10 +110,10 @@ class _Drug:
         self.totals[entry.kind] = self.totals.get(entry.kind, _ZERO) + entry.quantity
         if entry.kind == "dispense" and window_start <= entry.occurred <= today:
             self.window -= entry.quantity
-        if entry.lot and entry.expiry:
-            self.expiry[entry.lot] = entry.expiry
-        elif entry.lot:
-            self.expiry.setdefault(entry.lot, None)
+        if entry.lot and (entry.lot not in self.lots or entry.expiry):
+            self._order = None  # a new lot, or a lot's expiry given: sort again
+            if entry.expiry or entry.lot not in self.expiry:
+                self.expiry[entry.lot] = entry.expiry or self.expiry.get(entry.lot)
         if entry.quantity > 0 or entry.lot:
             self.lots[entry.lot] += entry.quantity
         else:
@@ -121,14 +125,17 @@ def positions(entries: Iterable[Entry], today: date) -> list[DrugPosition]:
     (within a day, in the order given: the ledger's)."""
     window_start = (today - timedelta(days=WINDOW_DAYS - 1)).isoformat()
     drugs: dict[tuple[str, str], _Drug] = {}
+    day = today.isoformat()
     ordered = sorted(enumerate(entries), key=lambda pair: (pair[1].occurred, pair[0]))
     for _, entry in ordered:
-        if entry.occurred > today.isoformat():
+        if entry.occurred > day:
             continue
-        state = drugs.setdefault((entry.facility, entry.drug), _Drug(entry.drug_name))
-        if state.name == entry.drug and entry.drug_name != entry.drug:
+        state = drugs.get((entry.facility, entry.drug))
+        if state is None:
+            state = drugs[(entry.facility, entry.drug)] = _Drug(entry.drug_name)
+        elif state.name == entry.drug and entry.drug_name != entry.drug:
             state.name = entry.drug_name  # a receipt's name is better than the bare key
-        state.apply(entry, window_start, today.isoformat())
+        state.apply(entry, window_start, day)
     found = []
     for (facility, drug), state in sorted(drugs.items()):
         lots = tuple(LotPosition(facility, drug, state.name, lot, state.expiry.get(lot), q)
