@@ -35,9 +35,14 @@ def test_staff_import_is_whole_and_idempotent(store: SqlStore) -> None:
     with door(store, staff_of(FAC)) as mine:
         first = service.import_workforce(mine, STAFF_CSV, FAC)
         again = service.import_workforce(mine, STAFF_CSV, FAC)
-    assert first == {"rows": 3, "created": 6, "matched": 0, "updated": 0}
-    assert again["created"] == 0 and again["matched"] == 3  # the same people, the same posts
+    assert first == {"rows": 3, "created": 6, "matched": 0, "updated": 0, "unchanged": 0}
+    assert again == {"rows": 3, "created": 0, "matched": 3, "updated": 0, "unchanged": 3}
     assert (_count(store, "Practitioner"), _count(store, "PractitionerRole")) == (3, 3)
+    changed = STAFF_CSV.replace(b"50%", b"0.5")  # the same FTE, written otherwise
+    with door(store, staff_of(FAC)) as mine:
+        assert service.import_workforce(mine, changed, FAC)["unchanged"] == 3
+        moved = STAFF_CSV.replace("Khoa Ngoại".encode(), "Khoa Cấp cứu".encode())
+        assert service.import_workforce(mine, moved, FAC)["updated"] == 1  # one post moved
     with as_caller(store) as repo:
         (role,) = [h for h in every_match(repo, "PractitionerRole", [])
                    if "000456" in h.content]  # fmt: skip

@@ -120,7 +120,7 @@ class SupplyAccess:
         rolls the whole file back. Counts of what was created and updated."""
         self.check_writer(facility)
         organization = self._organization_ref(facility)
-        counts = {"created": 0, "matched": 0, "updated": 0}
+        counts = {"created": 0, "matched": 0, "updated": 0, "unchanged": 0}
         with self.repo.unit_of_work() as uow:
             for criteria, resource, second_criteria, second in items:
                 for field in ("owner", "managingOrganization"):
@@ -128,6 +128,9 @@ class SupplyAccess:
                         resource = resource | {field: organization}
                 if upsert:
                     self._check_owner(uow, facility, resource["resourceType"], criteria)
+                    if self._unchanged(uow, resource, criteria):
+                        counts["unchanged"] += 1
+                        continue
                     found = uow.conditional_update(resource["resourceType"], criteria, resource)
                     counts["created" if found.created else "updated"] += 1
                 else:
@@ -137,12 +140,26 @@ class SupplyAccess:
                     continue
                 second = second | {"organization": organization, "practitioner": {
                     "reference": f"{found.stored.resource_type}/{found.stored.id}"}}  # fmt: skip
+                if self._unchanged(uow, second, second_criteria):
+                    counts["unchanged"] += 1
+                    continue
                 result = uow.conditional_update(second["resourceType"], second_criteria, second)
                 counts["created" if result.created else "updated"] += 1
             uow.audit(CREATE, SUBTYPE, entities=(f"facility:{facility}", f"import:{kind}"),
                       description=f"nhập {kind}: {len(items)} dòng / imported {len(items)} "
                                   f"rows; {counts}")  # fmt: skip
         return counts
+
+    @staticmethod
+    def _unchanged(uow: AccessRepository, resource: dict[str, Any], criteria: str) -> bool:
+        """The one resource the criteria find already says this (a file sent again):
+        no new version for nothing."""
+        name, _, value = criteria.partition("=")
+        hits = uow.search(resource["resourceType"], [(name, unquote(value))]).matches
+        if len(hits) != 1:
+            return False
+        stored = {k: v for k, v in jsonx.loads(hits[0].content).items() if k not in ("id", "meta")}
+        return stored == jsonx.loads(jsonx.dumps(resource))
 
     def _check_owner(self, uow: AccessRepository, facility: str, resource_type: str,
                      criteria: str) -> None:  # fmt: skip
