@@ -122,3 +122,25 @@ def test_a_device_of_another_facility_cannot_be_taken_over(store: SqlStore) -> N
     with as_caller(store) as repo:
         devices = [h.content for h in every_match(repo, "Device", [])]
     assert len(devices) == 3 and all('"value":"79001"' in d for d in devices)
+
+
+@pytest.mark.parametrize("role", ["operator", "officer"])
+def test_without_population_on_file_residents_in_the_store_count(store: SqlStore,
+                                                                 role: str) -> None:  # fmt: skip
+    """No ph_population at all: the denominator is the residents whose home ward it is
+    (two in Phường Sài Gòn, one elsewhere), as the caller reads them."""
+    from tests.callers import OPERATOR
+    from tests.programmes.world import OTHER_WARD as ELSEWHERE
+    from tests.programmes.world import home
+
+    facilities(store)
+    with as_caller(store) as repo:
+        for n, ward in ((1, WARD), (2, WARD), (3, ELSEWHERE)):
+            repo.create(home(n, ward))
+    with door(store, staff_of(FAC)) as mine:
+        service.import_workforce(mine, STAFF_CSV, FAC)
+    caller = OPERATOR if role == "operator" else staff("officer")
+    with door(store, caller) as reader:
+        wards = workforce_report(reader, ward_of, {})["wards"]
+    doctors = next(r for r in wards if r["profession"] == "doctor")
+    assert doctors["residents"] == 2 and str(doctors["per_10000"]) == "10000.00"  # 2 of 2

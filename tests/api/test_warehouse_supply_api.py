@@ -70,6 +70,7 @@ def test_refusals(callers: dict[str, TestClient]) -> None:
                                    headers=CSV).status_code == 403  # fmt: skip
     assert callers["resident"].get(f"{BASE}/workforce").status_code == 403
     assert callers["resident"].get(f"{BASE}/stock.csv").status_code == 403
+    assert callers["resident"].get("/warehouse/supply/").status_code == 403  # the page too
     bad = mine.post(f"{url}/workforce", content=STAFF_CSV + "X,1234,Thợ,,,,\n".encode(),
                     headers=CSV)  # fmt: skip
     assert bad.status_code == 400 and "Dòng 5" in bad.text
