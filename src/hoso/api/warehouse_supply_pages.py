@@ -39,7 +39,9 @@ async def supply_page(request: Request, caller: PageCallerDep) -> HTMLResponse:
     """Nguồn lực y tế / Health resources."""
     store = request.app.state.store
     workforce = await run_in_threadpool(report, "workforce", store, caller.repo)
-    equipment = await run_in_threadpool(report, "equipment", store, caller.repo)
+    # Without the services per month: they read every Procedure; their CSV link has them.
+    equipment = await run_in_threadpool(lambda: report("equipment", store, caller.repo,
+                                                       usage=False))  # fmt: skip
     stock = await run_in_threadpool(report, "stock", store, caller.repo)
     shown = [p for p in PROFESSIONS if any(r["profession"] == p for r in workforce["wards"])]
     return render_page(request, "warehouse_supply.html", lang=caller.lang, who=caller.who(),

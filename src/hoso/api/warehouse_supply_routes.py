@@ -62,12 +62,13 @@ def population(store: SqlStore) -> dict[str, int]:
     return SqlSurveillance(store.engine).population(clock.today_vn().year)
 
 
-def report(kind: str, store: SqlStore, repo: AccessRepository) -> dict[str, Any]:
+def report(kind: str, store: SqlStore, repo: AccessRepository, *, usage: bool = True
+           ) -> dict[str, Any]:  # fmt: skip
     door = supply_door(store, repo)
     if kind == "workforce":
         return workforce_report(door, ward_of, population(store))
     if kind == "equipment":
-        return equipment_report(door, ward_of, clock.today_vn())
+        return equipment_report(door, ward_of, clock.today_vn(), usage=usage)
     return stock_report(door, clock.today_vn())
 
 
@@ -101,7 +102,7 @@ def table_download(kind: str, request: Request, repo: RepoDep) -> Response:
     table = request.query_params.get("table") or TABLES[_kind(kind)][0]
     if table not in TABLES[kind]:
         raise InvalidRequest(f"table: {' | '.join(TABLES[kind])}", expression=["table"])
-    found = report(kind, request.app.state.store, repo)
+    found = report(kind, request.app.state.store, repo, usage=table == "usage")
     return csv_download(found[table], f"{kind}-{table}")
 
 

@@ -97,10 +97,11 @@ def workforce_report(door: SupplyDoor, ward_of: WardOf, population: Mapping[str,
     return {"facilities": facility_rows, "wards": ward_rows}
 
 
-def equipment_report(door: SupplyDoor, ward_of: WardOf, today: date, months: int = 12
-                     ) -> dict[str, list[dict[str, Any]]]:  # fmt: skip
-    """Devices per ward × class × status, and each device's services per month over
-    the last `months` months (from the claims' MA_MAY)."""
+def equipment_report(door: SupplyDoor, ward_of: WardOf, today: date, months: int = 12, *,
+                     usage: bool = True) -> dict[str, list[dict[str, Any]]]:  # fmt: skip
+    """Devices per ward × class × status, and (`usage`) each device's services per month
+    over the last `months` months from the claims' MA_MAY — a read of every Procedure
+    of those months in the caller's view, so the page leaves it to its CSV link."""
     scope, devices = door.resources("Device")
     system = door.facility_system
     owned = [(f, d) for d in devices if (f := _facility_of(d.get("owner"), system))
@@ -111,13 +112,15 @@ def equipment_report(door: SupplyDoor, ward_of: WardOf, today: date, months: int
     codes = {str(i["value"]): f for f, d in owned for i in d.get("identifier") or []
              if i.get("system", "").endswith("/ma-may")}  # fmt: skip
     start = (today.replace(day=1) - timedelta(days=31 * (months - 1))).replace(day=1)
-    _, procedures = door.resources("Procedure", [("date", f"ge{start.isoformat()}")])
-    usage = usage_by_month(procedures, set(codes))
+    used: Counter[tuple[str, str]] = Counter()
+    if usage and codes:
+        _, procedures = door.resources("Procedure", [("date", f"ge{start.isoformat()}")])
+        used = usage_by_month(procedures, set(codes))
     return {
         "wards": [{"ward": w, "class": c, "status": s, "devices": n}
                   for (w, c, s), n in sorted(counts.items())],
         "usage": [{"facility": codes[code], "device": code, "month": month, "services": n}
-                  for (code, month), n in sorted(usage.items())],
+                  for (code, month), n in sorted(used.items())],
     }  # fmt: skip
 
 
