@@ -18,7 +18,7 @@ from hoso.ingest.xml130_intake import take_xml130
 from hoso.store.sql_store import SqlStore
 from hoso.warehouse.supply import service
 from hoso.warehouse.supply.reports import stock_report
-from tests.callers import as_caller, staff
+from tests.callers import as_caller, audit_subtypes, staff
 from tests.ingest.xml130.files import clean, drug, giamdinhhs, hoso, summary
 from tests.warehouse.supply_world import FAC, OTHER, door, facilities, staff_of
 
@@ -82,6 +82,8 @@ def test_ledger_replayed_against_the_claims(store: SqlStore) -> None:
         service.adjust(mine, FAC, AMLODIPIN, Decimal(-5), "vỡ 5 viên khi kiểm kê",
                        TODAY - timedelta(days=4), lot="A2")  # fmt: skip
         report = stock_report(mine, TODAY)
+    # Each import, sync, adjustment and read is one audit entry of the caller.
+    assert audit_subtypes(store).count("warehouse-supply") == 6
     found = _positions(report)
     # Amlodipin: received 150 + 200, dispensed 30 + 90 (XML2 SO_LUONG), lost 5 → 225.
     # FEFO: the 120 dispensed come out of A1 (expires first): A1 30 left, A2 200 − 5.
@@ -154,3 +156,28 @@ def test_a_bad_receipt_row_adds_nothing(store: SqlStore) -> None:
             service.import_stock(mine, bad, FAC, TODAY)
         _, entries = mine.ledger_entries()
     assert entries == []
+
+
+def test_an_xlsx_goods_received_file_with_date_and_number_cells(store: SqlStore) -> None:
+    """Excel keeps dates as dates and quantities as numbers: read as the CSV's text."""
+    from datetime import datetime
+    from io import BytesIO
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["SĐK", "Tên thuốc", "Số lô", "Hạn dùng", "Số lượng", "Ngày nhập"])
+    sheet.append([AMLODIPIN, "Amlodipin", "X1", datetime(2030, 1, 31), 120.0,
+                  datetime.combine(TODAY - timedelta(days=3), datetime.min.time())])
+    sheet.append(["893110012323", "Paracetamol", "P1", "31/12/2029", 12.5, _day(-2)])
+    out = BytesIO()
+    book.save(out)
+    facilities(store)
+    with door(store, staff_of(FAC, store=store)) as mine:
+        assert service.import_stock(mine, out.getvalue(), FAC, TODAY)["added"] == 2
+        _, entries = mine.ledger_entries()
+    assert [(e.drug, e.lot, e.expiry, e.quantity) for e in entries] == [
+        (AMLODIPIN, "X1", "2030-01-31", 120), ("893110012323", "P1", "2029-12-31",
+                                               Decimal("12.5"))]  # fmt: skip
