@@ -181,3 +181,30 @@ def test_an_xlsx_goods_received_file_with_date_and_number_cells(store: SqlStore)
     assert [(e.drug, e.lot, e.expiry, e.quantity) for e in entries] == [
         (AMLODIPIN, "X1", "2030-01-31", 120), ("893110012323", "P1", "2029-12-31",
                                                Decimal("12.5"))]  # fmt: skip
+
+
+def test_a_synthetic_month_of_claims_replayed(store: SqlStore) -> None:
+    """Twelve claims of random XML2 rows (three drugs, quantities with decimals): the
+    ledger's stock of each drug equals what was received minus the sum of SO_LUONG
+    over the claims, counted here from the claims themselves."""
+    import random
+
+    drugs = (AMLODIPIN, METFORMIN, "893110012323")
+    rng = random.Random(79)
+    sent: dict[str, Decimal] = dict.fromkeys(drugs, Decimal(0))
+    facilities(store)
+    for n in range(12):
+        rows = [(rng.choice(drugs), f"{rng.randint(1, 60)}.{rng.choice(['000', '500'])}")
+                for _ in range(rng.randint(1, 3))]  # fmt: skip
+        for sdk, qty in rows:
+            sent[sdk] += Decimal(qty)
+        _file(store, _claim(f"LK{n:04}", -rng.randint(1, 60), *rows))
+    received = RECEIPTS + f"893110012323,Paracetamol,P1,{_day(500)},1000,{_day(-80)}\n".encode()
+    with door(store, staff_of(FAC, store=store)) as mine:
+        service.import_stock(mine, received, FAC, TODAY)
+        service.sync_dispensing(mine, FAC)
+        found = _positions(stock_report(mine, TODAY))
+    receipts = {AMLODIPIN: 350, METFORMIN: 50, "893110012323": 1000}
+    for sdk in drugs:
+        assert found[sdk]["dispensed"] == sent[sdk]
+        assert found[sdk]["on_hand"] == receipts[sdk] - sent[sdk]
