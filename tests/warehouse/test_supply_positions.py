@@ -46,3 +46,13 @@ def test_a_stock_out_and_an_expiring_lot() -> None:
     entries[-1] = _e("dispense", -15, 5)
     (found,) = positions(entries, TODAY)
     assert [(x.lot, x.on_hand) for x in expiring([found], TODAY)] == [("B", 5)]
+
+
+def test_csv_cells_a_spreadsheet_would_run_are_quoted() -> None:
+    from hoso.warehouse.supply.reports import table_csv
+
+    text = table_csv([{"drug_name": "=HYPERLINK(\"x\")", "on_hand": Decimal("-10.5"),
+                       "lot": "+1", "days_left": None, "note": "@cmd"}])  # fmt: skip
+    header, row = text.splitlines()
+    assert header == "drug_name,on_hand,lot,days_left,note"
+    assert row == "\"'=HYPERLINK(\"\"x\"\")\",-10.5,+1,,'@cmd"  # numbers stay numbers
