@@ -54,6 +54,7 @@ SQL = {"sqlalchemy", "psycopg", "psycopg2", "alembic", "sqlite3"}
 STORE_ENTRY_POINTS = {"sql_store", "jobs", "auth_store", "web_sessions", "gateway_accounts",
                       "share_links", "engine", "secrets", "publichealth_cases",
                       "publichealth_series", "publichealth_tracing", "programme_rows",
+                      "warehouse_supply",
                       "programme_immunisation",
                       "programme_cohorts", "programme_eyes",
                       "reindex",

@@ -288,6 +288,23 @@ def immunisation_commands(smoke: Smoke) -> None:
     expect((smoke.work / "tiem-chung.xlsx").read_bytes()[:2] == b"PK", "export: not .xlsx", "")
 
 
+def warehouse_supply_commands(smoke: Smoke) -> None:
+    """Group 2 of the warehouse: the packaged sample files (staff, devices, goods
+    received) imported for facility 79001, an adjustment, the stock table as CSV."""
+    data = ROOT / "src" / "hoso" / "warehouse" / "data"
+    for command, sample in (("import-workforce", "mau-nhan-luc.csv"),
+                            ("import-devices", "mau-thiet-bi.csv"),
+                            ("import-stock", "mau-nhap-kho.csv")):  # fmt: skip
+        shutil.copyfile(data / sample, smoke.work / sample)
+        out = smoke.hoso("warehouse", command, sample, "--facility", "79001")
+        expect(f"{sample}: rows" in out, f"warehouse {command}: nothing imported", out)
+    out = smoke.hoso("warehouse", "adjust-stock", "--facility", "79001", "--drug",
+                     "VD-12345-19", "--quantity", "-5", "--reason", "vỡ khi kiểm kê")  # fmt: skip
+    expect("adjusted: 1" in out, "warehouse adjust-stock: no entry", out)
+    out = smoke.hoso("warehouse", "stock", "--facility", "79001", "--csv", "--sync")
+    expect("VD-12345-19" in out and ",145" in out, "warehouse stock: 150 − 5 not on hand", out)
+
+
 def access_commands(smoke: Smoke) -> None:
     """Clients, accounts, keys and the operator's token."""
     smoke.hoso("clients", "add", "--facility", "79001", "--scopes", "system/*.rs",
@@ -456,8 +473,8 @@ def main() -> int:
         print(f"  ok  ({installed:.0f} s); {len(smoke.commands)} commands", flush=True)
         for part in (offline_commands, surveillance_commands, programme_report_command,
                      immunisation_commands, warehouse_commands, warehouse_exchange_commands,
-                     access_commands, served_commands, mllp_command, sync_commands,
-                     audit_commands):  # fmt: skip
+                     warehouse_supply_commands, access_commands, served_commands,
+                     mllp_command, sync_commands, audit_commands):  # fmt: skip
             part(smoke)
         missing = sorted(smoke.commands - smoke.exercised)
         if missing:

@@ -59,6 +59,8 @@ from hoso.api import (
     warehouse_pages,
     warehouse_routes,
     warehouse_sql_routes,
+    warehouse_supply_pages,
+    warehouse_supply_routes,
     xml130_routes,
 )
 from hoso.api.access_log import AccessLog
@@ -189,6 +191,8 @@ ROUTERS = (
     warehouse_sql_routes.router,  # /api/warehouse/sql: officers' read-only SQL (issue 20)
     warehouse_routes.router,  # /api/warehouse: indicators, MeasureReports, DHIS2 (issue 20)
     warehouse_pages.router,  # /warehouse/: the warehouse's pages (issue 20)
+    warehouse_supply_routes.router,  # /api/warehouse/supply: workforce, devices, stock
+    warehouse_supply_pages.router,  # /warehouse/supply/: the same as a page
     operation_routes.router,
     fhir_routes.router,
 )

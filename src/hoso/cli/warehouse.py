@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import typer
 
-from hoso.cli import warehouse_build, warehouse_exchange, warehouse_views
+from hoso.cli import warehouse_build, warehouse_exchange, warehouse_supply, warehouse_views
 
 __all__ = ["warehouse_app"]
 
@@ -21,3 +21,9 @@ warehouse_app.command("query")(warehouse_build.query)
 warehouse_app.command("status")(warehouse_build.status)
 warehouse_app.command("export-dhis2")(warehouse_exchange.export_dhis2)  # point 6
 warehouse_app.command("measure-report")(warehouse_exchange.measure_report)
+# Group 2: workforce, equipment, drug supply (docs/warehouse-supply.md).
+warehouse_app.command("import-workforce")(warehouse_supply.import_workforce)
+warehouse_app.command("import-devices")(warehouse_supply.import_devices)
+warehouse_app.command("import-stock")(warehouse_supply.import_stock)
+warehouse_app.command("adjust-stock")(warehouse_supply.adjust_stock)
+warehouse_app.command("stock")(warehouse_supply.stock)

@@ -405,3 +405,4 @@ from hoso.store import programme_immunisation_schema as _imm_schema  # noqa: E40
 from hoso.store import programme_schema as _programme_schema  # noqa: E402,F401
 from hoso.store import publichealth_schema as _publichealth_schema  # noqa: E402,F401
 from hoso.store import share_schema as _share_schema  # noqa: E402,F401
+from hoso.store import warehouse_supply_schema as _wh_supply_schema  # noqa: E402,F401

@@ -259,3 +259,21 @@ def test_a_pre_2025_ward_code_is_converted_from_the_address() -> None:
     [kept] = _resources(unknown, "Patient")[0]["address"]
     assert kept["extension"] == [{"url": kept["extension"][0]["url"], "valueCode": "99999"}]
     assert "city" not in kept
+
+
+def test_machine_of_a_service_is_kept_as_used_reference() -> None:
+    """MA_MAY (the machine that performed the service) → Procedure.usedReference by
+    identifier, every machine of a ";" list; a row without it names none."""
+    from hoso.ingest.xml130.services import DEVICE_CODE as CS_MA_MAY
+    from tests.ingest.xml130.files import service
+
+    tables = {"XML1": [summary()],
+              "XML3": [service(1, MA_MAY="XQ.1.79001.1;SA.2.79001.3"), service(2)]}
+    first, second = _resources(_episode(tables), "Procedure")
+    assert first["usedReference"] == [
+        {"identifier": {"system": CS_MA_MAY, "value": "XQ.1.79001.1"},
+         "display": "XQ.1.79001.1"},
+        {"identifier": {"system": CS_MA_MAY, "value": "SA.2.79001.3"},
+         "display": "SA.2.79001.3"},
+    ]
+    assert "usedReference" not in second

@@ -6,6 +6,11 @@ code (MA_PTTT_QT, QĐ 4440). Exam fees (MA_NHOM 13), bed-days (14, 15, 16), tran
 (12) and supplies (10, 11, or a row with only MA_VAT_TU) are billing lines: this server
 serves no ChargeItem, so they are not mapped to resources; they stay readable in the
 original XML kept in the episode's DocumentReference.
+
+MA_MAY (the machine that performed the service; several separated by ";") becomes
+`Procedure.usedReference`, a logical reference by identifier in the `ma-may` system:
+the warehouse counts each device's services per month from it (issue 20), and a Device
+registered with the same identifier is the machine named.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from hoso.ingest.xml130.wrapper import Row
 
 ICD9CM = "http://hl7.org/fhir/sid/icd-9-cm"
 SERVICE_CODE = CS + "ma-dich-vu"
+DEVICE_CODE = CS + "ma-may"
 BILLING_GROUPS = frozenset({"10", "11", "12", "13", "14", "15", "16"})
 
 
@@ -53,4 +59,9 @@ def add_service(ctx: EpisodeContext, number: int, row: Row) -> None:
         procedure["performer"] = [{"actor": {"display": doctor, "identifier": {
             "system": f"{ctx.settings.facility_system}/{ctx.facility}/bac-si",
             "value": doctor}}}]  # fmt: skip
+    machines = split_codes(row.get("MA_MAY"))
+    if machines:
+        procedure["usedReference"] = [
+            {"identifier": {"system": DEVICE_CODE, "value": m}, "display": m} for m in machines
+        ]
     ctx.put(procedure, "XML3", row["STT"])
