@@ -13,11 +13,12 @@ import pytest
 
 from hoso.access import claims as roles
 from hoso.access.repository import AccessRepository
-from hoso.access.warehouse_licence_checks import LicenceChecks
-from hoso.access.warehouse_licences import LicenceRegistry, verify
+from hoso.access.warehouse_licences import LicenceAccess, public_registry
 from hoso.core.errors import Forbidden, InvalidRequest
 from hoso.store.sql_store import SqlStore
 from hoso.warehouse.licences import model as m
+from hoso.warehouse.licences import registry
+from hoso.warehouse.licences.checks import findings
 from tests.callers import as_caller, audit_subtypes, staff
 from tests.warehouse.licence_world import (
     CERTIFICATES,
@@ -33,7 +34,7 @@ STATED = date(2026, 12, 1)
 
 def _import(repo: AccessRepository, text: str, kind: str = "certificates",
             source: str = SOURCE) -> dict:  # fmt: skip
-    report = LicenceRegistry(repo).import_file(text.encode(), kind, source, STATED)
+    report = registry.import_file(LicenceAccess(repo), text.encode(), kind, source, STATED)
     assert report.ok, report.problems
     return report.to_json()
 
@@ -56,7 +57,7 @@ def test_a_certificate_becomes_a_qualification_with_its_verification(
     assert issuer["name"] == "Sở Y tế TP.HCM"
     scopes = [e for e in q["extension"] if e["url"] == m.SCOPE_EXT]
     assert scopes[0]["valueCodeableConcept"]["coding"][0]["code"] == "y-khoa"
-    vr_id = "gp-" + __import__("hashlib").sha256(b"000101/HCM-GPHN").hexdigest()[:40]
+    vr_id = registry.verification_id("000101/HCM-GPHN")
     vr = _read(repo, "VerificationResult", vr_id)
     assert vr["target"] == [{"reference": f"Practitioner/{doctor['id']}"}]
     assert "000101/HCM-GPHN" in vr["targetLocation"][0]
@@ -64,8 +65,7 @@ def test_a_certificate_becomes_a_qualification_with_its_verification(
     assert vr["primarySource"][0]["who"]["display"] == SOURCE
     assert vr["primarySource"][0]["validationDate"] == "2026-12-01"
     assert vr["validator"][0]["organization"]["display"].startswith("Hồ Sơ")
-    revoked = _read(repo, "VerificationResult",
-                    "gp-" + __import__("hashlib").sha256(b"000105/HCM-GPHN").hexdigest()[:40])
+    revoked = _read(repo, "VerificationResult", registry.verification_id("000105/HCM-GPHN"))
     assert revoked["status"] == "val-fail"
     # one issuer Organization per authority, however many rows name it
     issuers = repo.search("Organization", [("identifier", m.ISSUER_SYSTEM + "|")])
@@ -108,7 +108,8 @@ def test_a_file_with_bad_rows_writes_nothing_and_names_each_line(repo: AccessRep
         "000101/HCM-GPHN,GPHN,Trùng Số,bac-si,y-khoa,01/02/2024,,Sở Y tế TP.HCM,,",
         "000203/HCM-GPHN,GPHN,Ba,phu-thuy,y-khoa,01/02/2024,,Sở Y tế TP.HCM,,",
     ]) + "\n"  # fmt: skip
-    report = LicenceRegistry(repo).import_file(bad.encode(), "certificates", SOURCE, STATED)
+    report = registry.import_file(LicenceAccess(repo), bad.encode(), "certificates", SOURCE,
+                                  STATED)  # fmt: skip
     assert [(p.line, p.column) for p in report.problems] == [
         (10, "ngay_cap"), (11, "loai"), (12, "so_giay_phep"), (13, "chuc_danh")]
     assert repo.search("Practitioner", []).matches == []
@@ -118,9 +119,7 @@ def test_a_file_with_bad_rows_writes_nothing_and_names_each_line(repo: AccessRep
 
 def test_a_failure_mid_file_rolls_the_whole_file_back(repo: AccessRepository,
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
-    from hoso.access import warehouse_licences
-
-    real = warehouse_licences._Writer.certificate
+    real = registry._Writer.certificate
     calls = []
 
     def failing(self, cert):  # type: ignore[no-untyped-def]
@@ -129,9 +128,11 @@ def test_a_failure_mid_file_rolls_the_whole_file_back(repo: AccessRepository,
             raise RuntimeError("the database went away")
         return real(self, cert)
 
-    monkeypatch.setattr(warehouse_licences._Writer, "certificate", failing)
+    monkeypatch.setattr(registry._Writer, "certificate", failing)
     with pytest.raises(RuntimeError):
-        LicenceRegistry(repo).import_file(CERTIFICATES.encode(), "certificates", SOURCE, STATED)
+        registry.import_file(LicenceAccess(repo), CERTIFICATES.encode(), "certificates", SOURCE,
+                             STATED)  # fmt: skip
+    assert len(calls) == 5
     assert repo.search("Practitioner", []).matches == []
     assert repo.search("VerificationResult", []).matches == []
 
@@ -159,10 +160,10 @@ def test_facilities_get_the_licence_on_their_own_organization(repo: AccessReposi
 def test_expiring_lists_expired_expiring_and_due_conversions(repo: AccessRepository) -> None:
     _import(repo, CERTIFICATES)
     _import(repo, FACILITIES, "facilities")
-    found = {(a.number, a.kind) for a in LicenceRegistry(repo).expiring(90, TODAY)}
+    found = {(a.number, a.kind) for a in registry.expiring(LicenceAccess(repo), 90, TODAY)}
     assert found == {("000103/HCM-GPHN", "expired"), ("000107/HCM-GPHN", "expiring"),
                      ("05678/BYT-GPHD", "expiring")}  # fmt: skip
-    later = {(a.number, a.kind) for a in LicenceRegistry(repo).expiring(800, TODAY)}
+    later = {(a.number, a.kind) for a in registry.expiring(LicenceAccess(repo), 800, TODAY)}
     assert ("004567/HCM-CCHN", "conversion-due") in later  # deadline 01/01/2029
     assert not any(n in {"000105/HCM-GPHN", "000106/HCM-GPHN"} for n, _ in later)
 
@@ -171,14 +172,15 @@ def test_lists_and_imports_are_for_their_roles_only(store: SqlStore, repo: Acces
                                                     ) -> None:  # fmt: skip
     _import(repo, CERTIFICATES)
     with as_caller(store, staff(roles.OFFICER)) as officer:
-        assert len(LicenceRegistry(officer).expiring(90, TODAY)) == 2
+        assert len(registry.expiring(LicenceAccess(officer), 90, TODAY)) == 2
         with pytest.raises(Forbidden):
-            LicenceRegistry(officer).import_file(b"x", "certificates", SOURCE, STATED)
+            registry.import_file(LicenceAccess(officer), CERTIFICATES.encode(), "certificates",
+                                 SOURCE, STATED)  # fmt: skip
     with as_caller(store, staff(roles.CLINICIAN, facility="79001")) as clinician:
         with pytest.raises(Forbidden):
-            LicenceRegistry(clinician).expiring(90, TODAY)
+            registry.expiring(LicenceAccess(clinician), 90, TODAY)
         with pytest.raises(Forbidden):
-            LicenceChecks(clinician).findings()
+            findings(LicenceAccess(clinician))
     assert "licence-registry" in audit_subtypes(store)
 
 
@@ -186,33 +188,36 @@ def test_verify_answers_valid_withdrawn_and_unknown_alike(store: SqlStore,
                                                           repo: AccessRepository) -> None:
     _import(repo, CERTIFICATES)
     _import(repo, FACILITIES, "facilities")
-    ok = verify(store, " 000101/hcm-gphn ", TODAY)
+    def verify(number: str, today: date) -> dict:
+        return registry.verify(lambda q: public_registry(store, q), number, today)
+
+    ok = verify(" 000101/hcm-gphn ", TODAY)
     assert ok["found"] and ok["valid"] and ok["holder"] == "Nguyễn Văn An"
     assert ok["scopes"] == ["Bác sĩ y khoa (đa khoa)"] and ok["expires"] == "2029-02-28"
-    revoked = verify(store, "000105/HCM-GPHN", TODAY)
+    revoked = verify("000105/HCM-GPHN", TODAY)
     assert revoked["found"] and not revoked["valid"] and revoked["status"] == "thu-hoi"
-    hidden, unknown = verify(store, "000106/HCM-GPHN", TODAY), verify(store, "000999/X", TODAY)
+    hidden, unknown = verify("000106/HCM-GPHN", TODAY), verify("000999/X", TODAY)
     assert {k: v for k, v in hidden.items() if k != "number"} == {
         k: v for k, v in unknown.items() if k != "number"}  # fmt: skip
     assert set(hidden) == set(ok) and hidden["found"] is False
-    facility = verify(store, "01234/HCM-GPHD", TODAY)
+    facility = verify("01234/HCM-GPHD", TODAY)
     assert facility["valid"] and facility["kind"] == "GPHD"
     for bad in ("", "x" * 5000, "000101'; DROP TABLE", "<script>"):
         with pytest.raises(InvalidRequest):
-            verify(store, bad, TODAY)
+            verify(bad, TODAY)
 
 
 def test_the_check_finds_the_planted_practitioners(store: SqlStore, repo: AccessRepository
                                                    ) -> None:  # fmt: skip
     _import(repo, CERTIFICATES)
     ids = plant_records(repo)
-    found = {(f.mention.resource_id, f.reason) for f in LicenceChecks(repo).findings()}
+    found = {(f.mention.resource_id, f.reason) for f in findings(LicenceAccess(repo))}
     assert found == {
         (ids["mr-nurse"], "out-of-scope"), (ids["mr-unknown"], "no-certificate"),
         (ids["pr-expired"], "expired"), (ids["enc-obstetrics"], "out-of-scope"),
         (ids["enc-revoked"], "revoked"),
     }  # fmt: skip
-    since = {f.mention.resource_id for f in LicenceChecks(repo).findings(date(2026, 11, 2))}
+    since = {f.mention.resource_id for f in findings(LicenceAccess(repo), date(2026, 11, 2))}
     assert since == {ids["mr-nurse"], ids["mr-unknown"], ids["enc-obstetrics"]}
     assert audit_subtypes(store).count("licence-check") == 2
 
@@ -222,7 +227,7 @@ def test_an_officer_gets_the_findings_under_pseudonyms(store: SqlStore, repo: Ac
     _import(repo, CERTIFICATES)
     ids = plant_records(repo)
     with as_caller(store, staff(roles.OFFICER)) as officer:
-        found = LicenceChecks(officer).findings()
+        found = findings(LicenceAccess(officer))
     assert len(found) == 5
     shown = {f.mention.resource_id for f in found}
     assert not shown & set(ids.values())

@@ -70,7 +70,8 @@ def import_licences(
 ) -> None:
     """Nhập sổ giấy phép (một giao dịch mỗi tệp) / Import a licence register (one
     transaction per file)."""
-    from hoso.access.warehouse_licences import KINDS, LicenceRegistry
+    from hoso.access.warehouse_licences import LicenceAccess
+    from hoso.warehouse.licences.registry import KINDS, import_file
     from hoso.warehouse.licences.rows import source_date as stated_date
     from hoso.warehouse.licences.sheets import MAX_BYTES
 
@@ -87,7 +88,7 @@ def import_licences(
     store = open_store(database_url)
     try:
         with as_operator(store) as repo:
-            report = LicenceRegistry(repo).import_file(file.read_bytes(), kind, source, stated)
+            report = import_file(LicenceAccess(repo), file.read_bytes(), kind, source, stated)
     finally:
         store.engine.dispose()
     for problem in report.problems:
@@ -107,7 +108,8 @@ def expiring(
     database_url: DatabaseUrl = None,
 ) -> None:
     """Giấy phép hết hạn hoặc sắp hết hạn / Licences expired or expiring within --days."""
-    from hoso.access.warehouse_licences import LicenceRegistry
+    from hoso.access.warehouse_licences import LicenceAccess
+    from hoso.warehouse.licences.registry import expiring as expiring_licences
 
     fmt = _format(format)
     if not 0 <= days <= 3660:
@@ -115,7 +117,7 @@ def expiring(
     store = open_store(database_url)
     try:
         with as_operator(store) as repo:
-            found = LicenceRegistry(repo).expiring(days)
+            found = expiring_licences(LicenceAccess(repo), days)
     finally:
         store.engine.dispose()
     rows: list[dict[str, object]] = [
@@ -138,13 +140,14 @@ def check_licences(
 ) -> None:
     """Kiểm tra người hành nghề trong hồ sơ và đề nghị thanh toán có giấy phép hợp lệ /
     Check that practitioners named in claims and records held a valid certificate."""
-    from hoso.access.warehouse_licence_checks import LicenceChecks
+    from hoso.access.warehouse_licences import LicenceAccess
+    from hoso.warehouse.licences.checks import findings
 
     fmt, start = _format(format), _day(since, "--since")
     store = open_store(database_url)
     try:
         with as_operator(store) as repo:
-            found = LicenceChecks(repo).findings(start)
+            found = findings(LicenceAccess(repo), start)
     finally:
         store.engine.dispose()
     rows = [f.to_json() for f in found]

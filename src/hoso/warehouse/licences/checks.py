@@ -25,12 +25,19 @@ binds only prescribing and examining.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import date
-from typing import Any
+from typing import Any, Protocol
 
-from hoso.warehouse.licences.model import SCOPE_CS, SCOPES, Certificate, normalise_number
+from hoso.warehouse.licences.model import (
+    NUMBER_SYSTEM,
+    SCOPE_CS,
+    SCOPES,
+    Certificate,
+    certificates_of,
+    normalise_number,
+)
 from hoso.warehouse.licences.validity import LAPSED, NOT_YET, UNCONVERTED, WITHDRAWN, standing
 
 __all__ = [
@@ -222,3 +229,59 @@ def judge(mention: Mention, certificates: list[Certificate]) -> Finding | None:
 
 # Which reason to report when no certificate is valid: the most serious first.
 _WEIGHT = {WITHDRAWN: 3, UNCONVERTED: 2, LAPSED: 2, NOT_YET: 1, "": 0}
+
+
+# -- the check over the store ----------------------------------------------------------
+Query = tuple[str, list[tuple[str, str]]]
+# The record types that name practitioners, and the search parameter of their day.
+SERVICE_DATES = (("Encounter", "date"), ("MedicationRequest", "authoredon"),
+                 ("Procedure", "date"))  # fmt: skip
+
+
+class CheckDoor(Protocol):
+    """`hoso.access.warehouse_licences.LicenceAccess`."""
+
+    def registry(self, queries: Sequence[Query]) -> list[dict[str, Any]]: ...
+    def service_records(self, queries: Sequence[Query], window: str
+                        ) -> Iterator[dict[str, Any]]: ...  # fmt: skip
+    def shown_id(self, id: str) -> str: ...
+
+
+class _Held:
+    """The store's certificates, by number and by Practitioner."""
+
+    def __init__(self, practitioners: Iterable[dict[str, Any]]) -> None:
+        self.by_number: dict[str, list[Certificate]] = {}
+        self.by_practitioner: dict[str, list[Certificate]] = {}
+        for p in practitioners:
+            certs = certificates_of(p)
+            self.by_practitioner[str(p["id"])] = certs
+            for cert in certs:
+                self.by_number.setdefault(cert.number, []).append(cert)
+
+    def of(self, mention: Mention) -> list[Certificate]:
+        if mention.practitioner_id:
+            return self.by_practitioner.get(mention.practitioner_id, [])
+        certs = self.by_number.get(mention.number, [])
+        # The holder's other certificates count too (a CCHN converted to a GPHN).
+        return self.by_practitioner.get(certs[0].practitioner_id, certs) if certs else []
+
+
+def findings(door: CheckDoor, since: date | None = None) -> list[Finding]:
+    """Every finding about services on or after `since` (all when None), by day; record
+    and Practitioner ids as the caller may see them (`CheckDoor.shown_id`)."""
+    held = _Held(door.registry([("Practitioner", [("identifier", NUMBER_SYSTEM + "|")])]))
+    queries = [(t, [(p, f"ge{since.isoformat()}")] if since else []) for t, p in SERVICE_DATES]
+    window = f"từ / since {since.isoformat()}" if since else "toàn bộ / all"
+    providers: dict[str, str] = {}
+    found = []
+    for record in door.service_records(queries, window):
+        if record.get("resourceType") == "Encounter":
+            providers[f"Encounter/{record.get('id')}"] = _provider(record)
+        for mention in mentions(record, providers):
+            if (finding := judge(mention, held.of(mention))) is not None:
+                found.append(finding)
+    found.sort(key=lambda f: (f.mention.day, f.mention.resource_type, f.mention.resource_id))
+    return [replace(f, mention=replace(
+        f.mention, resource_id=door.shown_id(f.mention.resource_id),
+        practitioner_id=door.shown_id(f.mention.practitioner_id))) for f in found]  # fmt: skip
