@@ -56,6 +56,7 @@ from hoso.api import (
     rights_routes,
     share_routes,
     status_routes,
+    warehouse_licence_routes,
     xml130_routes,
 )
 from hoso.api.access_log import AccessLog
@@ -183,6 +184,7 @@ ROUTERS = (
     elderly_register_routes.pages,  # /programmes/elderly/register: home-visit register
     programme_routes.router,  # /api/programmes: registers, due lists, visits (issue 19)
     programme_pages.router,  # /programmes/: the ward health station's pages
+    warehouse_licence_routes.router,  # /api/licences/verify, /warehouse/licences/ (issue 20)
     operation_routes.router,
     fhir_routes.router,
 )
