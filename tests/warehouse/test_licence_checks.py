@@ -77,7 +77,7 @@ def test_judging_a_mention() -> None:
     assert judge(_mention(number="X"), []).reason == "no-certificate"  # type: ignore[union-attr]
     assert judge(_mention(number=GPHN.number), [GPHN]) is None
     out = judge(_mention(number=NURSE.number), [NURSE])
-    assert out is not None and out.reason == "out-of-scope" and "dieu-duong" in out.detail
+    assert out is not None and out.reason == "out-of-scope" and "Điều dưỡng" in out.detail
     late = judge(_mention(number=CCHN.number, day=date(2029, 2, 1)), [CCHN])
     assert late is not None and late.reason == "expired" and "CCHN" in late.detail
     # a CCHN converted to a GPHN: the GPHN counts for the same holder

@@ -153,6 +153,7 @@ def licences_page(request: Request, caller: PageCallerDep, days: str | None = No
         request, "warehouse_licences.html", lang=caller.lang, who=caller.who(),
         alerts=alerts, labels=ALERTS, days=window, since=since or "", found=found[:PAGE_FINDINGS],
         total=len(found), by_reason=_by_reason(found), reasons=REASONS, activities=ACTIVITIES,
+        scopes=model.SCOPES,
     )  # fmt: skip
 
 

@@ -221,8 +221,8 @@ def judge(mention: Mention, certificates: list[Certificate]) -> Finding | None:
         return Finding(reason, mention, holder, number, detail)
     if any(covers(c, mention.activity, mention.specialty) for c in valid):
         return None
-    scopes = ", ".join(sorted({s for c in valid for s in c.scopes}))
-    wanted = mention.specialty or ACTIVITIES[mention.activity]
+    scopes = ", ".join(sorted({SCOPES.get(s, s) for c in valid for s in c.scopes}))
+    wanted = SCOPES.get(mention.specialty, mention.specialty) or ACTIVITIES[mention.activity]
     return Finding(OUT_OF_SCOPE, mention, holder, valid[0].number,
                    f"phạm vi / scopes: {scopes}; cần / needs: {wanted}")  # fmt: skip
 
