@@ -58,7 +58,7 @@ KINDS = {
     GPHN: "Giấy phép hành nghề khám bệnh, chữa bệnh (Luật 15/2023/QH15)",
     CCHND: "Chứng chỉ hành nghề dược (Luật Dược 105/2016/QH13)",
 }
-GPHN_YEARS = 5  # Law 15/2023 Art. 27 as reported: a GPHN is valid 5 years (docs)
+GPHN_YEARS = 5  # Law 15/2023: five years (Art. 121 §1: renewed every 5 years; docs)
 
 # The professional titles a GPHN is issued for: Law 15/2023/QH15 Art. 26 §1 (ten titles);
 # `duoc-si` for pharmacy certificates (Luật Dược 2016). Codes: HOUSE.
@@ -70,9 +70,9 @@ TITLES = {
     "duoc-si": "Dược sĩ",
 }  # fmt: skip
 
-# Scopes of practice (phạm vi hành nghề): HOUSE codes for the scopes NĐ 96/2023 and
-# TT 32/2023/TT-BYT name by title and specialty (the code list is ours; the names follow
-# the circular's wording where we could check it, docs/warehouse-licences.md).
+# Scopes of practice (phạm vi hành nghề): HOUSE codes and names for the scopes NĐ 96/2023
+# and TT 32/2023/TT-BYT set by title and specialty; the circular's own list was not found
+# in the sources searched (docs/warehouse-licences.md), so this list is ours.
 SCOPES = {
     "y-khoa": "Bác sĩ y khoa (đa khoa)", "y-hoc-co-truyen": "Y học cổ truyền",
     "y-hoc-du-phong": "Y học dự phòng", "rang-ham-mat": "Răng hàm mặt",
@@ -95,7 +95,7 @@ ACTIVE, SUSPENDED, REVOKED, HIDDEN = "hieu-luc", "dinh-chi", "thu-hoi", "an"
 STATUSES = {ACTIVE: "Còn hiệu lực", SUSPENDED: "Đình chỉ", REVOKED: "Thu hồi",
             HIDDEN: "Không công khai"}  # fmt: skip
 
-# Kinds of facility (hình thức tổ chức, NĐ 96/2023 Art. 39 lists them): HOUSE codes.
+# Kinds of facility (hình thức tổ chức, which NĐ 96/2023 sets): HOUSE codes and names.
 FACILITY_KINDS = {
     "benh-vien": "Bệnh viện", "phong-kham-da-khoa": "Phòng khám đa khoa",
     "phong-kham-chuyen-khoa": "Phòng khám chuyên khoa", "phong-kham-yhct": "Phòng chẩn trị YHCT",

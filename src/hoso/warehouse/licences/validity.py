@@ -6,7 +6,7 @@
   `CCHN_CONVERSION_DEADLINE` is the date this code treats as the end of that road: after
   it an unconverted CCHN counts as expired. The date is a setting of this module, not a
   verified citation (docs/warehouse-licences.md says what was and was not found).
-- A pharmacy CCHND has no expiry (Luật Dược 105/2016 Art. 24 as in force: HOUSE).
+- A pharmacy CCHND (Luật Dược 105/2016/QH13) has no expiry here: HOUSE (not checked).
 - Suspended or revoked: invalid from the status date (from the start if none is given).
 - An operating licence (GPHĐ) has no term in Law 15/2023 unless one is given on import.
 
