@@ -234,3 +234,27 @@ def test_an_officer_gets_the_findings_under_pseudonyms(store: SqlStore, repo: Ac
     assert all(i.startswith("anon-") for i in shown)
     numbers = {f.mention.number for f in found}
     assert "000104/HCM-GPHN" in numbers  # certificate numbers are public
+
+
+def test_a_concurrent_import_of_the_same_number_merges_into_one_holder(
+        repo: AccessRepository, monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    """Another import created the holder after this one looked (its search missed it):
+    the conditional create finds it, and the row is merged into it, not duplicated."""
+    _import(repo, CERTIFICATES)
+    from hoso.access.warehouse_licences import RecordWriter
+
+    real = RecordWriter.find_one
+
+    def blind(self, resource_type, params):  # type: ignore[no-untyped-def]
+        return None if resource_type == "Practitioner" else real(self, resource_type, params)
+
+    monkeypatch.setattr(RecordWriter, "find_one", blind)
+    changed = CERTIFICATES.replace("000104/HCM-GPHN,GPHN,Hoàng Thị Em,dieu-duong,,",
+                                   "000104/HCM-GPHN,GPHN,Hoàng Thị Em,dieu-duong,ho-sinh,")
+    report = _import(repo, changed)
+    assert report["updated"] == 1 and len(repo.search("Practitioner", [("_count", "50")]
+                                                      ).matches) == 8  # fmt: skip
+    nurse = _read(repo, "Practitioner", _pid(repo, "000104/HCM-GPHN"))
+    scopes = [e["valueCodeableConcept"]["coding"][0]["code"]
+              for e in nurse["qualification"][0]["extension"] if e["url"] == m.SCOPE_EXT]
+    assert scopes == ["ho-sinh"]

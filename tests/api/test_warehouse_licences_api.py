@@ -143,3 +143,16 @@ def test_the_page_and_its_csv_files(client: TestClient, registry: dict[str, str]
     assert len(rows) == 5 and {r["resource"] for r in rows} >= {
         f"MedicationRequest/{registry['mr-nurse']}", f"Procedure/{registry['pr-expired']}"}
     assert client.get("/warehouse/licences/?days=-1").status_code == 400
+
+
+def test_the_page_and_its_csv_are_for_officers_and_the_operator(
+        app: FastAPI, anonymous: TestClient, registry: dict[str, str]) -> None:  # fmt: skip
+    for path in ("/warehouse/licences/", "/warehouse/licences/findings.csv",
+                 "/warehouse/licences/expiring.csv"):  # fmt: skip
+        away = anonymous.get(path, follow_redirects=False, headers={"Accept": "text/html"})
+        assert away.status_code == 303 and away.headers["location"].startswith("/login?next=")
+        assert anonymous.get(path).status_code == 401  # not a browser: no redirect
+        with _as(app, roles.CLINICIAN, facility="79001") as clinician:
+            assert clinician.get(path).status_code == 403
+        with _as(app, roles.OFFICER) as officer:
+            assert officer.get(path).status_code == 200

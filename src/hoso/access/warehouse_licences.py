@@ -77,8 +77,11 @@ class RecordWriter:
         except ResourceNotFound:
             return None
 
-    def create(self, resource: dict[str, Any]) -> str:
-        return self._uow.create(resource).stored.id
+    def create(self, resource: dict[str, Any], if_none_exist: str) -> tuple[str, bool]:
+        """Create unless one matching `if_none_exist` exists (a conditional create, safe
+        against a concurrent import of the same number): (id, whether it was created)."""
+        result = self._uow.create(resource, if_none_exist=if_none_exist)
+        return result.stored.id, not result.matched_existing
 
     def update(self, resource: dict[str, Any]) -> None:
         """Update (or create, under the id the resource carries)."""

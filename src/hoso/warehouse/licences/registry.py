@@ -45,7 +45,7 @@ class RecordWriter(Protocol):
     def find_one(self, resource_type: str, params: list[tuple[str, str]]
                  ) -> dict[str, Any] | None: ...  # fmt: skip
     def read(self, resource_type: str, id: str) -> dict[str, Any] | None: ...
-    def create(self, resource: dict[str, Any]) -> str: ...
+    def create(self, resource: dict[str, Any], if_none_exist: str) -> tuple[str, bool]: ...
     def update(self, resource: dict[str, Any]) -> None: ...
 
 
@@ -126,21 +126,30 @@ class _Writer:
         """The authority's Organization (found by its folded name, or created)."""
         slug = re.sub(r"[^a-z0-9]+", "-", fold(name)).strip("-")[:64] or "khong-ro"
         if slug not in self.issuers:
-            found = self.w.find_one("Organization", [("identifier", f"{m.ISSUER_SYSTEM}|{slug}")])
-            oid = str(found["id"]) if found else self.w.create({
+            oid, _ = self.w.create({
                 "resourceType": "Organization", "name": name,
-                "identifier": [{"system": m.ISSUER_SYSTEM, "value": slug}]})  # fmt: skip
+                "identifier": [{"system": m.ISSUER_SYSTEM, "value": slug}]},
+                f"identifier={m.ISSUER_SYSTEM}|{slug}")  # fmt: skip
             self.issuers[slug] = f"Organization/{oid}"
         return self.issuers[slug]
 
-    def _save(self, before: dict[str, Any] | None, after: dict[str, Any]) -> tuple[str, bool]:
-        """Create or update; (id, whether anything was written)."""
+    def _save(self, before: dict[str, Any] | None, merge: Callable[[dict[str, Any] | None],
+              dict[str, Any]], criteria: str) -> tuple[str, bool, bool]:  # fmt: skip
+        """Create (conditionally on `criteria`) or update what `merge(before)` gives;
+        (id, whether anything was written, whether it was created). Should another import
+        have created the holder since `before` was read, merge into what it wrote."""
+        after = merge(before)
         if before is None:
-            return self.w.create(after), True
-        if _bare(before) == _bare(after):
-            return str(before["id"]), False
-        self.w.update(after)
-        return str(before["id"]), True
+            made, created = self.w.create(after, criteria)
+            if created:
+                return made, True, True
+            before = self.w.read(after["resourceType"], made)
+            after = merge(before)
+        assert before is not None
+        if _bare(before) == _bare({**after, "id": before["id"]}):
+            return str(before["id"]), False, False
+        self.w.update({**after, "id": before["id"]})
+        return str(before["id"]), True, False
 
     def _verification(self, target: str, location: str, number: str, status: str) -> bool:
         vid = verification_id(number)
@@ -164,22 +173,28 @@ class _Writer:
             self.report.unchanged += 1
 
     def certificate(self, cert: m.Certificate) -> None:
-        before = self.w.find_one("Practitioner",
-                                 [("identifier", f"{m.NUMBER_SYSTEM}|{cert.number}")])
-        after = dict(before or {"resourceType": "Practitioner", "name": [{"text": cert.holder}]})
-        quals = [q for q in after.get("qualification") or []
-                 if not any(i.get("value") == cert.number for i in q.get("identifier") or [])]
-        after["qualification"] = [*quals, m.qualification(cert, self.issuer(cert.issuer))]
-        idents = list(after.get("identifier") or [])
-        if not any(i.get("system") == m.NUMBER_SYSTEM and i.get("value") == cert.number
-                   for i in idents):  # fmt: skip
-            idents.append({"system": m.NUMBER_SYSTEM, "value": cert.number})
-        after["identifier"] = idents
-        pid, changed = self._save(before, after)
+        criteria = f"identifier={m.NUMBER_SYSTEM}|{cert.number}"
+        before = self.w.find_one("Practitioner", [("identifier", criteria.split("=", 1)[1])])
+        issuer = self.issuer(cert.issuer)
+
+        def merge(found: dict[str, Any] | None) -> dict[str, Any]:
+            after = dict(found or {"resourceType": "Practitioner",
+                                   "name": [{"text": cert.holder}]})  # fmt: skip
+            quals = [q for q in after.get("qualification") or [] if not any(
+                i.get("value") == cert.number for i in q.get("identifier") or [])]  # fmt: skip
+            after["qualification"] = [*quals, m.qualification(cert, issuer)]
+            idents = list(after.get("identifier") or [])
+            if not any(i.get("system") == m.NUMBER_SYSTEM and i.get("value") == cert.number
+                       for i in idents):  # fmt: skip
+                idents.append({"system": m.NUMBER_SYSTEM, "value": cert.number})
+            after["identifier"] = idents
+            return after
+
+        pid, changed, created = self._save(before, merge, criteria)
         verified = self._verification(f"Practitioner/{pid}",
                                       m.qualification_location(cert.number), cert.number,
                                       cert.status)  # fmt: skip
-        self._count(before is None, changed or verified)
+        self._count(created, changed or verified)
 
     def _organization(self, lic: m.FacilityLicence) -> dict[str, Any] | None:
         if lic.facility_code:
@@ -193,20 +208,29 @@ class _Writer:
     def facility(self, lic: m.FacilityLicence) -> None:
         """The licence on the facility's Organization (its own record kept), or a new one."""
         before = self._organization(lic)
-        after = dict(before or {"resourceType": "Organization", "active": True})
-        after.setdefault("name", lic.name)
-        after.setdefault("address", [{"text": lic.address}])
-        idents = [i for i in after.get("identifier") or [] if i.get("system") != m.GPHD_SYSTEM]
-        if lic.facility_code and not any(i.get("value") == lic.facility_code for i in idents):
-            idents.append({"system": self.w.settings.facility_system,
-                           "value": lic.facility_code})  # fmt: skip
-        after["identifier"] = [*idents, {"system": m.GPHD_SYSTEM, "value": lic.number}]
-        others = [e for e in after.get("extension") or [] if e.get("url") != m.GPHD_EXT]
-        after["extension"] = [*others, m.licence_extension(lic, self.issuer(lic.issuer))]
-        oid, changed = self._save(before, after)
+        issuer = self.issuer(lic.issuer)
+        code_system = self.w.settings.facility_system
+
+        def merge(found: dict[str, Any] | None) -> dict[str, Any]:
+            after = dict(found or {"resourceType": "Organization", "active": True})
+            after.setdefault("name", lic.name)
+            after.setdefault("address", [{"text": lic.address}])
+            idents = [i for i in after.get("identifier") or []
+                      if i.get("system") != m.GPHD_SYSTEM]  # fmt: skip
+            if lic.facility_code and not any(i.get("value") == lic.facility_code
+                                             for i in idents):  # fmt: skip
+                idents.append({"system": code_system, "value": lic.facility_code})
+            after["identifier"] = [*idents, {"system": m.GPHD_SYSTEM, "value": lic.number}]
+            others = [e for e in after.get("extension") or [] if e.get("url") != m.GPHD_EXT]
+            after["extension"] = [*others, m.licence_extension(lic, issuer)]
+            return after
+
+        criteria = (f"identifier={code_system}|{lic.facility_code}" if lic.facility_code
+                    else f"identifier={m.GPHD_SYSTEM}|{lic.number}")  # fmt: skip
+        oid, changed, created = self._save(before, merge, criteria)
         verified = self._verification(f"Organization/{oid}", m.licence_location(lic.number),
                                       lic.number, lic.status)  # fmt: skip
-        self._count(before is None, changed or verified)
+        self._count(created, changed or verified)
 
 
 def _licences_of(resources: Sequence[dict[str, Any]]) -> list[m.Certificate | m.FacilityLicence]:
