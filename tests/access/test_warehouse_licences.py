@@ -243,12 +243,12 @@ def test_a_concurrent_import_of_the_same_number_merges_into_one_holder(
     _import(repo, CERTIFICATES)
     from hoso.access.warehouse_licences import RecordWriter
 
-    real = RecordWriter.find_one
+    real = RecordWriter.find_all
 
     def blind(self, resource_type, params):  # type: ignore[no-untyped-def]
-        return None if resource_type == "Practitioner" else real(self, resource_type, params)
+        return [] if resource_type == "Practitioner" else real(self, resource_type, params)
 
-    monkeypatch.setattr(RecordWriter, "find_one", blind)
+    monkeypatch.setattr(RecordWriter, "find_all", blind)
     changed = CERTIFICATES.replace("000104/HCM-GPHN,GPHN,Hoàng Thị Em,dieu-duong,,",
                                    "000104/HCM-GPHN,GPHN,Hoàng Thị Em,dieu-duong,ho-sinh,")
     report = _import(repo, changed)

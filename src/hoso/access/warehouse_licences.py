@@ -71,6 +71,16 @@ class RecordWriter:
         page = self._uow.search(resource_type, [*params, ("_count", "1")])
         return orjson.loads(page.matches[0].content) if page.matches else None
 
+    def find_all(self, resource_type: str, params: list[tuple[str, str]]
+                 ) -> list[dict[str, Any]]:  # fmt: skip
+        found, cursor = [], None
+        while True:
+            page = self._uow.search(resource_type, [*params, ("_count", str(PAGE))],
+                                    cursor=cursor)  # fmt: skip
+            found += [orjson.loads(hit.content) for hit in page.matches]
+            if not (cursor := page.next_cursor):
+                return found
+
     def read(self, resource_type: str, id: str) -> dict[str, Any] | None:
         try:
             return orjson.loads(self._uow.read(resource_type, id).content)

@@ -44,6 +44,8 @@ class RecordWriter(Protocol):
 
     def find_one(self, resource_type: str, params: list[tuple[str, str]]
                  ) -> dict[str, Any] | None: ...  # fmt: skip
+    def find_all(self, resource_type: str, params: list[tuple[str, str]]
+                 ) -> list[dict[str, Any]]: ...  # fmt: skip
     def read(self, resource_type: str, id: str) -> dict[str, Any] | None: ...
     def create(self, resource: dict[str, Any], if_none_exist: str) -> tuple[str, bool]: ...
     def update(self, resource: dict[str, Any]) -> None: ...
@@ -98,6 +100,7 @@ def import_file(door: RegistryDoor, data: bytes, kind: str, source: str, stated:
         return report
     with door.writer() as writer:
         write = _Writer(writer, report, stated)
+        write.known.load(writer, [lic for _, lic in parsed])
         one: Callable[[Any], None] = write.certificate if kind == CERTIFICATES else write.facility
         for _line, licence in parsed:
             one(licence)
@@ -114,11 +117,56 @@ def verification_id(number: str) -> str:
     return f"gp-{hashlib.sha256(number.encode()).hexdigest()[:40]}"
 
 
+SEARCH_VALUES = 100  # values one search may name (the store's limit)
+
+
+class _Known:
+    """The holders a file's rows will touch, read up front in a few searches (100
+    identifiers each) rather than one per row; kept current as the file is written, with
+    the VerificationResults written."""
+
+    def __init__(self) -> None:
+        self.by_id: dict[str, dict[str, Any]] = {}
+        self.ids: dict[tuple[str, str, str], str] = {}  # (type, system, value) → id
+        self.loaded = False
+
+    def remember(self, resource: dict[str, Any]) -> None:
+        kind, rid = str(resource["resourceType"]), str(resource["id"])
+        self.by_id[f"{kind}/{rid}"] = resource
+        for ident in resource.get("identifier") or []:
+            self.ids[(kind, str(ident.get("system")), str(ident.get("value")))] = rid
+
+    def holder(self, kind: str, system: str, value: str) -> dict[str, Any] | None:
+        rid = self.ids.get((kind, system, value))
+        return self.by_id.get(f"{kind}/{rid}") if rid else None
+
+    def _search(self, w: RecordWriter, kind: str, param: str, values: Sequence[str]) -> None:
+        for start in range(0, len(values), SEARCH_VALUES):
+            chunk = ",".join(values[start:start + SEARCH_VALUES])
+            for resource in w.find_all(kind, [(param, chunk)]):
+                self.remember(resource)
+
+    def load(self, w: RecordWriter, licences: Sequence[m.Certificate | m.FacilityLicence]
+             ) -> None:  # fmt: skip
+        numbers = [lic.number for lic in licences]
+        if licences and isinstance(licences[0], m.Certificate):
+            self._search(w, "Practitioner", "identifier",
+                         [f"{m.NUMBER_SYSTEM}|{n}" for n in numbers])  # fmt: skip
+        else:
+            codes = [lic.facility_code for lic in licences
+                     if isinstance(lic, m.FacilityLicence) and lic.facility_code]  # fmt: skip
+            self._search(w, "Organization", "identifier",
+                         [f"{w.settings.facility_system}|{c}" for c in codes]
+                         + [f"{m.GPHD_SYSTEM}|{n}" for n in numbers])  # fmt: skip
+        self.loaded = True
+
+
 class _Writer:
     """The writes of one file."""
 
     def __init__(self, writer: RecordWriter, report: ImportReport, stated: date) -> None:
         self.w, self.report, self.stated = writer, report, stated
+        self.known = _Known()
         self.issuers: dict[str, str] = {}
         self.now = clock.fhir_instant(clock.now())
 
@@ -142,6 +190,7 @@ class _Writer:
         if before is None:
             made, created = self.w.create(after, criteria)
             if created:
+                self.known.remember({**after, "id": made})
                 return made, True, True
             before = self.w.read(after["resourceType"], made)
             after = merge(before)
@@ -149,11 +198,14 @@ class _Writer:
         if _bare(before) == _bare({**after, "id": before["id"]}):
             return str(before["id"]), False, False
         self.w.update({**after, "id": before["id"]})
+        self.known.remember({**after, "id": before["id"]})
         return str(before["id"]), True, False
 
     def _verification(self, target: str, location: str, number: str, status: str) -> bool:
         vid = verification_id(number)
-        before = _bare(self.w.read("VerificationResult", vid))
+        # One read by id (the store searches no VerificationResult parameter, `_id` included).
+        cached = self.known.by_id.get(f"VerificationResult/{vid}")
+        before = _bare(cached if cached is not None else self.w.read("VerificationResult", vid))
         after = {**m.verification_result(target, location, self.report.source, self.stated,
                                          status, self.now), "id": vid}  # fmt: skip
         moment = ("statusDate", "lastPerformed")  # a re-check of the same source changes none
@@ -161,6 +213,7 @@ class _Writer:
                 k: v for k, v in after.items() if k not in moment}:  # fmt: skip
             return False
         self.w.update(after)
+        self.known.remember(after)
         return True
 
     def _count(self, created: bool, changed: bool) -> None:
@@ -174,7 +227,7 @@ class _Writer:
 
     def certificate(self, cert: m.Certificate) -> None:
         criteria = f"identifier={m.NUMBER_SYSTEM}|{cert.number}"
-        before = self.w.find_one("Practitioner", [("identifier", criteria.split("=", 1)[1])])
+        before = self._find("Practitioner", m.NUMBER_SYSTEM, cert.number)
         issuer = self.issuer(cert.issuer)
 
         def merge(found: dict[str, Any] | None) -> dict[str, Any]:
@@ -196,14 +249,18 @@ class _Writer:
                                       cert.status)  # fmt: skip
         self._count(created, changed or verified)
 
+    def _find(self, kind: str, system: str, value: str) -> dict[str, Any] | None:
+        if self.known.loaded:
+            return self.known.holder(kind, system, value)
+        return self.w.find_one(kind, [("identifier", f"{system}|{value}")])
+
     def _organization(self, lic: m.FacilityLicence) -> dict[str, Any] | None:
         if lic.facility_code:
-            system = self.w.settings.facility_system
-            found = self.w.find_one("Organization",
-                                    [("identifier", f"{system}|{lic.facility_code}")])
+            found = self._find("Organization", self.w.settings.facility_system,
+                               lic.facility_code)  # fmt: skip
             if found is not None:
                 return found
-        return self.w.find_one("Organization", [("identifier", f"{m.GPHD_SYSTEM}|{lic.number}")])
+        return self._find("Organization", m.GPHD_SYSTEM, lic.number)
 
     def facility(self, lic: m.FacilityLicence) -> None:
         """The licence on the facility's Organization (its own record kept), or a new one."""
