@@ -215,10 +215,11 @@ def test_the_check_finds_the_planted_practitioners(store: SqlStore, repo: Access
     assert found == {
         (ids["mr-nurse"], "out-of-scope"), (ids["mr-unknown"], "no-certificate"),
         (ids["pr-expired"], "expired"), (ids["enc-obstetrics"], "out-of-scope"),
-        (ids["enc-revoked"], "revoked"),
+        (ids["enc-revoked"], "revoked"), (ids["paper-expired"], "expired"),
     }  # fmt: skip
     since = {f.mention.resource_id for f in findings(LicenceAccess(repo), date(2026, 11, 2))}
-    assert since == {ids["mr-nurse"], ids["mr-unknown"], ids["enc-obstetrics"]}
+    assert since == {ids["mr-nurse"], ids["mr-unknown"], ids["enc-obstetrics"],
+                     ids["paper-expired"]}  # fmt: skip
     assert audit_subtypes(store).count("licence-check") == 2
 
 
@@ -228,7 +229,7 @@ def test_an_officer_gets_the_findings_under_pseudonyms(store: SqlStore, repo: Ac
     ids = plant_records(repo)
     with as_caller(store, staff(roles.OFFICER)) as officer:
         found = findings(LicenceAccess(officer))
-    assert len(found) == 5
+    assert len(found) == 6
     shown = {f.mention.resource_id for f in found}
     assert not shown & set(ids.values())
     assert all(i.startswith("anon-") for i in shown)

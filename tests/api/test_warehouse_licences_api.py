@@ -103,14 +103,14 @@ def test_officers_get_the_findings_under_pseudonyms(app: FastAPI, registry: dict
         answer = officer.get("/api/warehouse/licences/findings")
         assert answer.status_code == 200
         body = answer.json()
-        assert body["total"] == 5
+        assert body["total"] == 6
         reasons = sorted(f["reason"] for f in body["findings"])
-        assert reasons == ["expired", "no-certificate", "out-of-scope", "out-of-scope",
-                           "revoked"]  # fmt: skip
+        assert reasons == ["expired", "expired", "no-certificate", "out-of-scope",
+                           "out-of-scope", "revoked"]  # fmt: skip
         shown = {f["resource"].split("/")[1] for f in body["findings"]}
         assert not shown & set(registry.values())
         since = officer.get("/api/warehouse/licences/findings?since=02/11/2026").json()
-        assert since["total"] == 3
+        assert since["total"] == 4
         assert officer.get("/api/warehouse/licences/findings?since=31/02/2026"
                            ).status_code == 400  # fmt: skip
         expiring = officer.get("/api/warehouse/licences/expiring?days=90").json()
@@ -140,7 +140,7 @@ def test_the_page_and_its_csv_files(client: TestClient, registry: dict[str, str]
     assert ("000103/HCM-GPHN", "expired") in {(r["number"], r["alert"]) for r in rows}
     found = client.get("/warehouse/licences/findings.csv")
     rows = list(csv.DictReader(io.StringIO(found.content.decode("utf-8-sig"))))
-    assert len(rows) == 5 and {r["resource"] for r in rows} >= {
+    assert len(rows) == 6 and {r["resource"] for r in rows} >= {
         f"MedicationRequest/{registry['mr-nurse']}", f"Procedure/{registry['pr-expired']}"}
     assert client.get("/warehouse/licences/?days=-1").status_code == 400
 

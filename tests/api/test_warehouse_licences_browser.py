@@ -96,19 +96,19 @@ def test_an_officer_sees_expiring_licences_and_findings(browser: Browser,
         _see(page, "warehouse")
         expiring = page.locator("#expiring tbody tr", has_text="000103/HCM-GPHN")
         assert "Đã hết hạn" in expiring.inner_text() and "30/06/2026" in expiring.inner_text()
-        assert page.locator("#findings tbody tr").count() == 5
+        assert page.locator("#findings tbody tr").count() == 6
         assert "Số phát hiện" in page.locator("#findings-total").inner_text()
         with page.expect_download() as download:
             page.locator("#findings-csv").click()
         text = download.value.path().read_text(encoding="utf-8-sig")
-        assert text.startswith("date,practitioner") and len(text.strip().splitlines()) == 6
+        assert text.startswith("date,practitioner") and len(text.strip().splitlines()) == 7
         with page.expect_download() as download:
             page.locator("#expiring-csv").click()
         assert "000103/HCM-GPHN" in download.value.path().read_text(encoding="utf-8-sig")
         page.fill("#since", "02/11/2026")
         page.get_by_role("button", name="Xem").click()
         page.wait_for_url("**since=02%2F11%2F2026**")
-        assert page.locator("#findings tbody tr").count() == 3
+        assert page.locator("#findings tbody tr").count() == 4
         assert page.problems == []  # type: ignore[attr-defined]
     finally:
         context.close()

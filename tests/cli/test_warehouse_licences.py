@@ -99,9 +99,9 @@ def test_check_licences_lists_the_planted_findings(register: Path, database_url:
     assert done.returncode == 0, done.stderr  # findings, not a failure
     found = {(f["resource"], f["reason"]) for f in json.loads(done.stdout)}
     assert (f"MedicationRequest/{ids['mr-nurse']}", "out-of-scope") in found
-    assert (f"Encounter/{ids['enc-revoked']}", "revoked") in found and len(found) == 5
+    assert (f"Encounter/{ids['enc-revoked']}", "revoked") in found and len(found) == 6
     since = hoso("warehouse", "check-licences", "--since", "02/11/2026", "--format", "csv",
                  database_url=database_url)  # fmt: skip
-    assert since.returncode == 0 and len(since.stdout.strip().splitlines()) == 1 + 3
+    assert since.returncode == 0 and len(since.stdout.strip().splitlines()) == 1 + 4
     table = hoso("warehouse", "check-licences", database_url=database_url)
-    assert "5 phát hiện / findings" in table.stdout
+    assert "6 phát hiện / findings" in table.stdout

@@ -19,7 +19,9 @@ The records (`plant_records`), each naming one practitioner:
 - Encounter enc-obstetrics (obstetrics) examined by Bình (literal reference) on
   04/11/2026: out of scope;
 - Encounter enc-revoked by Phúc on 15/10/2026: revoked;
-- Encounter enc-cchn (internal medicine) by Cường on 05/11/2026: no finding.
+- Encounter enc-cchn (internal medicine) by Cường on 05/11/2026: no finding;
+- Composition paper-expired (a sick-leave paper, XML 130's XML11) signed by Dũng on
+  06/11/2026: expired; its head of facility (a BHXH number) is not a certificate.
 """
 
 from __future__ import annotations
@@ -113,6 +115,14 @@ def plant_records(repo: AccessRepository) -> dict[str, str]:
     put("enc-obstetrics", encounter(dentist, "2026-11-04", "san-phu-khoa"))
     put("enc-revoked", encounter(doctor_ref("000105/HCM-GPHN"), "2026-10-15", None))
     put("enc-cchn", encounter(doctor_ref("004567/HCM-CCHN"), "2026-11-05", "noi-khoa"))
+    put("paper-expired", {
+        "resourceType": "Composition", "status": "final", "date": "2026-11-06",
+        "type": {"text": "Giấy chứng nhận nghỉ việc hưởng BHXH"}, "title": "Nghỉ việc",
+        "author": [{"display": "PK Bến Thành"}],
+        "attester": [{"mode": "legal", "party": {"identifier": {
+                         "system": "https://bhxh.example/ma-so", "value": "7912345678"}}},
+                     {"mode": "professional", "party": doctor_ref("000103/HCM-GPHN")}],
+    })  # fmt: skip
     return ids
 
 

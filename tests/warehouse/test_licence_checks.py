@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import date
 
 from hoso.warehouse.licences.checks import Mention, covers, judge, mentions
-from hoso.warehouse.licences.model import SCOPE_CS, Certificate, FacilityLicence
+from hoso.warehouse.licences.model import NUMBER_SYSTEM, SCOPE_CS, Certificate, FacilityLicence
 from hoso.warehouse.licences.validity import (
     CCHN_CONVERSION_DEADLINE,
     alerts,
@@ -100,8 +100,9 @@ def test_who_a_record_names() -> None:
         "participant": [
             {"individual": {"reference": "Practitioner/p9"}},
             {"type": [{"coding": [{"code": "PART"}]}],
-             "individual": {"identifier": {"value": "000104/HCM-GPHN"}}},
+             "individual": {"identifier": {"system": NUMBER_SYSTEM, "value": "000104/HCM-GPHN"}}},
             {"individual": {"display": "no one we can find"}},
+            {"individual": {"identifier": {"system": "urn:bhxh", "value": "79012345"}}},
         ],
     }  # fmt: skip
     first, second = mentions(encounter, {})
@@ -109,3 +110,12 @@ def test_who_a_record_names() -> None:
         "p9", "examine", "san-phu-khoa", "79002")
     assert (second.number, second.activity) == ("000104/HCM-GPHN", "assist")
     assert list(mentions({"resourceType": "Procedure", "id": "x"}, {})) == []  # no day
+    paper = {"resourceType": "Composition", "id": "c1", "date": "2026-11-05",
+             "encounter": {"reference": "Encounter/e2"},
+             "attester": [{"mode": "legal", "party": {"identifier": {
+                              "system": "urn:bhxh", "value": "HEAD"}}},
+                          {"mode": "professional", "party": {"identifier": {
+                              "system": "urn:x/79002/bac-si", "value": "000101/HCM-GPHN"}}}]}
+    (signer,) = mentions(paper, {"Encounter/e2": "79002"})
+    assert (signer.number, signer.activity, signer.facility) == ("000101/HCM-GPHN", "examine",
+                                                                 "79002")  # fmt: skip

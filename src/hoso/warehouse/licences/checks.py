@@ -10,7 +10,12 @@ Where a record names a practitioner (`Mention`):
   the day `performedDateTime` or the period's start;
 - `Encounter.participant.individual`: examining when the participant is the primary
   performer or attender (v3 ParticipationType PPRF, SPRF, ATND, CON) or untyped,
-  assisting otherwise; the day the period's start.
+  assisting otherwise; the day the period's start;
+- `Composition.attester` of mode professional (XML 130's papers, XML7–XML15: the doctor
+  who signed, by MA_BAC_SI, `hoso.ingest.xml130.documents`): examining; the day `date`.
+
+A logical reference counts only when its system names a certificate (the registry's,
+or `…/bac-si`): a BHXH or staff number is left out, not flagged.
 
 A literal reference names a Practitioner (whose certificates are its qualifications);
 a logical one names a certificate number. A record may state the specialty it belongs
@@ -135,6 +140,13 @@ def _facility_of(system: str) -> str:
     return parts[-2] if len(parts) >= 2 and parts[-1] == "bac-si" else ""
 
 
+def _names_certificate(system: str) -> bool:
+    """A logical reference names a certificate when its system says so: the registry's
+    own, or XML 130's `…/<MA_CSKCB>/bac-si` (MA_BAC_SI). Any other (a BHXH number, a
+    staff number) says nothing about licences and is left out, not flagged."""
+    return system == NUMBER_SYSTEM or system.rstrip("/").endswith("/bac-si")
+
+
 def _named(ref: Mapping[str, Any] | None, base: Mention) -> Mention | None:
     if not ref:
         return None
@@ -144,8 +156,9 @@ def _named(ref: Mapping[str, Any] | None, base: Mention) -> Mention | None:
     if literal.startswith("Practitioner/"):
         return Mention(**{**_fields(base), "practitioner_id": literal.split("/", 1)[1],
                           "display": display})  # fmt: skip
-    if ident.get("value"):
-        facility = base.facility or _facility_of(str(ident.get("system") or ""))
+    system = str(ident.get("system") or "")
+    if ident.get("value") and _names_certificate(system):
+        facility = base.facility or _facility_of(system)
         return Mention(**{**_fields(base), "number": normalise_number(str(ident["value"])),
                           "display": display, "facility": facility})  # fmt: skip
     return None
@@ -161,39 +174,59 @@ def _provider(resource: Mapping[str, Any]) -> str:
     return str(ident.get("value") or ref.get("display") or ref.get("reference") or "")[:100]
 
 
+Named = tuple[Mapping[str, Any] | None, Mention]  # a reference and what it did
+
+
+def _request(r: Mapping[str, Any], rid: str, facility: str) -> Iterator[Named]:
+    if day := _day(r.get("authoredOn")):
+        yield r.get("requester"), Mention("MedicationRequest", rid, PRESCRIBE, day,
+                                          facility=facility)  # fmt: skip
+
+
+def _procedure(r: Mapping[str, Any], rid: str, facility: str) -> Iterator[Named]:
+    day = _day(r.get("performedDateTime")) or _day((r.get("performedPeriod") or {}).get("start"))
+    if day:
+        base = Mention("Procedure", rid, PERFORM, day, facility=facility,
+                       specialty=_specialty([r.get("category") or {}]))  # fmt: skip
+        for performer in r.get("performer") or []:
+            yield performer.get("actor"), base
+
+
+def _paper(r: Mapping[str, Any], rid: str, facility: str) -> Iterator[Named]:
+    """XML 130's papers: the doctor who signed (MA_BAC_SI) attests professionally."""
+    if day := _day(r.get("date")):
+        base = Mention("Composition", rid, EXAMINE, day, facility=facility)
+        for attester in r.get("attester") or []:
+            if attester.get("mode") == "professional":
+                yield attester.get("party"), base
+
+
+def _encounter(r: Mapping[str, Any], rid: str, _facility: str) -> Iterator[Named]:
+    if day := _day((r.get("period") or {}).get("start")):
+        service = r.get("serviceType")
+        specialty = _specialty([service] if service else r.get("type") or [])
+        for p in r.get("participant") or []:
+            roles = {c.get("code") for t in p.get("type") or [] for c in t.get("coding") or []}
+            activity = EXAMINE if not roles or roles & EXAMINING_ROLES else ASSIST
+            yield p.get("individual"), Mention("Encounter", rid, activity, day,
+                                               facility=_provider(r), specialty=specialty)
+
+
+_NAMERS = {"MedicationRequest": _request, "Procedure": _procedure, "Composition": _paper,
+           "Encounter": _encounter}  # fmt: skip
+
+
 def mentions(resource: Mapping[str, Any], facility_of_encounter: Mapping[str, str]
              ) -> Iterator[Mention]:  # fmt: skip
     """The practitioners `resource` names, with what they did and when."""
-    kind, rid = str(resource.get("resourceType")), str(resource.get("id"))
+    namer = _NAMERS.get(str(resource.get("resourceType")))
+    if namer is None:
+        return
     encounter = str((resource.get("encounter") or {}).get("reference") or "")
     facility = facility_of_encounter.get(encounter, "")
-    if kind == "MedicationRequest":
-        day = _day(resource.get("authoredOn"))
-        if day:
-            base = Mention(kind, rid, PRESCRIBE, day, facility=facility)
-            if (m := _named(resource.get("requester"), base)) is not None:
-                yield m
-    elif kind == "Procedure":
-        day = _day(resource.get("performedDateTime")) or _day(
-            (resource.get("performedPeriod") or {}).get("start"))  # fmt: skip
-        if day:
-            base = Mention(kind, rid, PERFORM, day, facility=facility,
-                           specialty=_specialty([resource.get("category") or {}]))  # fmt: skip
-            for performer in resource.get("performer") or []:
-                if (m := _named(performer.get("actor"), base)) is not None:
-                    yield m
-    elif kind == "Encounter":
-        day = _day((resource.get("period") or {}).get("start"))
-        if day:
-            service = resource.get("serviceType")
-            specialty = _specialty([service] if service else resource.get("type") or [])
-            for p in resource.get("participant") or []:
-                roles = {c.get("code") for t in p.get("type") or [] for c in t.get("coding") or []}
-                activity = EXAMINE if not roles or roles & EXAMINING_ROLES else ASSIST
-                base = Mention(kind, rid, activity, day, facility=_provider(resource),
-                               specialty=specialty)  # fmt: skip
-                if (m := _named(p.get("individual"), base)) is not None:
-                    yield m
+    for ref, base in namer(resource, str(resource.get("id")), facility):
+        if (m := _named(ref, base)) is not None:
+            yield m
 
 
 def covers(cert: Certificate, activity: str, specialty: str) -> bool:
@@ -235,7 +268,7 @@ _WEIGHT = {WITHDRAWN: 3, UNCONVERTED: 2, LAPSED: 2, NOT_YET: 1, "": 0}
 Query = tuple[str, list[tuple[str, str]]]
 # The record types that name practitioners, and the search parameter of their day.
 SERVICE_DATES = (("Encounter", "date"), ("MedicationRequest", "authoredon"),
-                 ("Procedure", "date"))  # fmt: skip
+                 ("Procedure", "date"), ("Composition", "date"))  # fmt: skip
 
 
 class CheckDoor(Protocol):
