@@ -57,7 +57,7 @@ def _pages(session: Session, query: Query) -> Iterator[dict[str, Any]]:
 
 
 class RecordWriter:
-    """The caller's unit of work as an import sees it: find, read, create, update."""
+    """The caller's unit of work as an import sees it: search, read, create, update."""
 
     def __init__(self, uow: AccessRepository) -> None:
         self._uow = uow
@@ -65,11 +65,6 @@ class RecordWriter:
     @property
     def settings(self) -> Settings:
         return self._uow.settings
-
-    def find_one(self, resource_type: str, params: list[tuple[str, str]]
-                 ) -> dict[str, Any] | None:  # fmt: skip
-        page = self._uow.search(resource_type, [*params, ("_count", "1")])
-        return orjson.loads(page.matches[0].content) if page.matches else None
 
     def find_all(self, resource_type: str, params: list[tuple[str, str]]
                  ) -> list[dict[str, Any]]:  # fmt: skip

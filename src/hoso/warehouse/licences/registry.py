@@ -42,8 +42,6 @@ REGISTRY: tuple[Query, ...] = (("Practitioner", [("identifier", m.NUMBER_SYSTEM 
 class RecordWriter(Protocol):
     settings: Settings
 
-    def find_one(self, resource_type: str, params: list[tuple[str, str]]
-                 ) -> dict[str, Any] | None: ...  # fmt: skip
     def find_all(self, resource_type: str, params: list[tuple[str, str]]
                  ) -> list[dict[str, Any]]: ...  # fmt: skip
     def read(self, resource_type: str, id: str) -> dict[str, Any] | None: ...
@@ -128,7 +126,6 @@ class _Known:
     def __init__(self) -> None:
         self.by_id: dict[str, dict[str, Any]] = {}
         self.ids: dict[tuple[str, str, str], str] = {}  # (type, system, value) → id
-        self.loaded = False
 
     def remember(self, resource: dict[str, Any]) -> None:
         kind, rid = str(resource["resourceType"]), str(resource["id"])
@@ -158,7 +155,6 @@ class _Known:
             self._search(w, "Organization", "identifier",
                          [f"{w.settings.facility_system}|{c}" for c in codes]
                          + [f"{m.GPHD_SYSTEM}|{n}" for n in numbers])  # fmt: skip
-        self.loaded = True
 
 
 class _Writer:
@@ -250,9 +246,9 @@ class _Writer:
         self._count(created, changed or verified)
 
     def _find(self, kind: str, system: str, value: str) -> dict[str, Any] | None:
-        if self.known.loaded:
-            return self.known.holder(kind, system, value)
-        return self.w.find_one(kind, [("identifier", f"{system}|{value}")])
+        """The holder as read up front (`_Known.load`) or written since: no search here,
+        and a holder another import creates meanwhile is met by the conditional create."""
+        return self.known.holder(kind, system, value)
 
     def _organization(self, lic: m.FacilityLicence) -> dict[str, Any] | None:
         if lic.facility_code:
