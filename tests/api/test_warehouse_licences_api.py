@@ -53,6 +53,7 @@ def test_anyone_can_verify_a_licence_without_logging_in(anonymous: TestClient,
     assert (body["found"], body["valid"], body["holder"]) == (True, True, "Nguyễn Văn An")
     assert body["scopes"] == ["Bác sĩ y khoa (đa khoa)"] and body["issuer"] == "Sở Y tế TP.HCM"
     assert (body["issued"], body["expires"]) == ("2024-03-01", "2029-02-28")
+    assert (body["source"]["name"], body["source"]["date"]) == (SOURCE, "2026-12-01")
     expired = anonymous.get("/api/licences/verify?number=000103/HCM-GPHN").json()
     assert expired["found"] and not expired["valid"] and expired["reason"] == "het-han"
     hidden = anonymous.get("/api/licences/verify?number=000106/HCM-GPHN")
@@ -62,6 +63,7 @@ def test_anyone_can_verify_a_licence_without_logging_in(anonymous: TestClient,
     assert ({k: v for k, v in hidden.json().items() if k not in strip}
             == {k: v for k, v in unknown.json().items() if k not in strip})  # fmt: skip
     assert hidden.headers["cache-control"] == "no-store"
+    assert hidden.json()["source"] is None
 
 
 @pytest.mark.parametrize("query", [
@@ -90,7 +92,7 @@ def test_the_verify_page_is_vietnamese_first(anonymous: TestClient,
     page = anonymous.get("/licences/verify", params={"number": "000104/hcm-gphn"})
     assert page.status_code == 200
     assert "Còn hiệu lực hôm nay" in page.text and "Hoàng Thị Em" in page.text
-    assert "Điều dưỡng" in page.text
+    assert "Điều dưỡng" in page.text and "công khai 01/12/2026 (01/12/2026)" in page.text
     empty = anonymous.get("/licences/verify")
     assert empty.status_code == 200 and 'name="number"' in empty.text
     none = anonymous.get("/licences/verify?number=000106/HCM-GPHN")

@@ -77,6 +77,7 @@ def test_a_visitor_verifies_a_licence_without_logging_in(browser: Browser,
         assert page.locator("#holder").inner_text() == "Trần Thị Bình"
         assert page.locator("#scopes").inner_text() == "Răng hàm mặt"
         assert page.locator("#expires").inner_text() == "14/01/2029"
+        assert page.locator("#source").inner_text().startswith("Sở Y tế TP.HCM, công khai")
         _see(page, "verify-valid")
         page.fill("#number", "000106/HCM-GPHN")  # withheld: answered as unknown
         page.get_by_role("button", name="Tra cứu").click()

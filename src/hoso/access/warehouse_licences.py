@@ -36,7 +36,7 @@ from hoso.fhir.store import Session, Store
 if TYPE_CHECKING:
     from hoso.access.repository import AccessRepository
 
-__all__ = ["LicenceAccess", "RecordWriter", "public_registry"]
+__all__ = ["LicenceAccess", "RecordWriter", "public_registry", "public_verification"]
 
 READ_ROLES = (roles.OFFICER, roles.OPERATOR)
 REGISTRY_TYPES = ("Practitioner", "Organization")
@@ -145,3 +145,13 @@ def public_registry(store: Store, queries: Sequence[Query]) -> list[dict[str, An
         raise ValueError("the public registry holds Practitioners and Organizations only")
     with store.unit_of_work(write=False) as session:
         return [r for q in queries for r in _pages(session, q)]
+
+
+def public_verification(store: Store, id: str) -> dict[str, Any] | None:
+    """One licence's VerificationResult by its id (what the public answer cites as its
+    source and date), or None; nothing but that type is read."""
+    with store.unit_of_work(write=False) as session:
+        try:
+            return orjson.loads(session.read("VerificationResult", id).content)
+        except ResourceNotFound:
+            return None

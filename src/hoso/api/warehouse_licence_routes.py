@@ -26,7 +26,7 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse
 
-from hoso.access.warehouse_licences import LicenceAccess, public_registry
+from hoso.access.warehouse_licences import LicenceAccess, public_registry, public_verification
 from hoso.api.deps import RepoDep
 from hoso.api.layout import render_page
 from hoso.api.page_session import PageCallerDep
@@ -66,14 +66,16 @@ def _since(raw: str | None) -> date | None:
         raise InvalidRequest("since: ngày dd/mm/yyyy / a date dd/mm/yyyy") from None
 
 
-def _public_read(request: Request) -> Any:
-    return partial(public_registry, request.app.state.store)
+def _verify(request: Request, number: str | None) -> dict[str, Any]:
+    store = request.app.state.store
+    return verify(partial(public_registry, store), number,
+                  verification=partial(public_verification, store))  # fmt: skip
 
 
 @router.get("/api/licences/verify")
 def verify_licence(request: Request, number: str | None = None) -> Response:
     """Tra cứu giấy phép / Verify a licence (public)."""
-    return JSONResponse(verify(_public_read(request), number), headers=NO_STORE)
+    return JSONResponse(_verify(request, number), headers=NO_STORE)
 
 
 @router.get("/licences/verify", include_in_schema=False)  # a page, like the others
@@ -83,7 +85,7 @@ def verify_page(request: Request, number: str | None = None) -> HTMLResponse:
     answer, problem = None, None
     if number is not None:
         try:
-            answer = verify(_public_read(request), number)
+            answer = _verify(request, number)
         except InvalidRequest as exc:
             problem = str(exc)
     shown = (number or "")[:40]

@@ -325,7 +325,17 @@ def number_queries(number: str) -> list[Query]:
 def _unknown(number: str, today: date) -> dict[str, Any]:
     return {"number": number, "found": False, "valid": False, "checkedOn": today.isoformat(),
             "kind": None, "holder": None, "title": None, "scopes": [], "issuer": None,
-            "issued": None, "expires": None, "status": None, "reason": None}  # fmt: skip
+            "issued": None, "expires": None, "status": None, "reason": None,
+            "source": None}  # fmt: skip
+
+
+def _source(verification: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The register the licence was imported from, as its VerificationResult says."""
+    for check in (verification or {}).get("primarySource") or []:
+        return {"name": (check.get("who") or {}).get("display"),
+                "date": check.get("validationDate"),
+                "checked": (verification or {}).get("statusDate")}  # fmt: skip
+    return None
 
 
 def _answer(lic: m.Certificate | m.FacilityLicence, today: date) -> dict[str, Any]:
@@ -341,16 +351,24 @@ def _answer(lic: m.Certificate | m.FacilityLicence, today: date) -> dict[str, An
         "checkedOn": today.isoformat(), "kind": kind, "holder": holder, "title": title,
         "scopes": scopes, "issuer": lic.issuer, "issued": lic.issued.isoformat(),
         "expires": verdict.valid_until.isoformat() if verdict.valid_until else None,
-        "status": lic.status, "reason": verdict.reason or None,
+        "status": lic.status, "reason": verdict.reason or None, "source": None,
     }  # fmt: skip
 
 
 def verify(read: Callable[[Sequence[Query]], list[dict[str, Any]]], raw_number: str | None,
-           today: date | None = None) -> dict[str, Any]:  # fmt: skip
+           today: date | None = None,
+           verification: Callable[[str], dict[str, Any] | None] | None = None
+           ) -> dict[str, Any]:  # fmt: skip
     """Is this licence valid today, for what, held by whom (what the Sở Y tế's public
-    register shows). `read`: `hoso.access.warehouse_licences.public_registry` bound to
-    the store. A number withheld from the public register answers as an unknown one."""
+    register shows), and from which register. `read` and `verification`: `hoso.access.
+    warehouse_licences.public_registry` and `public_verification` bound to the store. A
+    number withheld from the public register answers as an unknown one."""
     number, day = check_number(raw_number), today or clock.today_vn()
     found = [lic for lic in _licences_of(read(number_queries(number)))
              if lic.number == number and lic.status != m.HIDDEN]  # fmt: skip
-    return _answer(found[0], day) if found else _unknown(number, day)
+    if not found:
+        return _unknown(number, day)
+    answer = _answer(found[0], day)
+    if verification is not None:
+        answer["source"] = _source(verification(verification_id(number)))
+    return answer
