@@ -120,12 +120,15 @@ def test_officers_get_the_findings_under_pseudonyms(app: FastAPI, registry: dict
             r for r in expiring["licences"] if r["number"] == "000103/HCM-GPHN").items()
         assert officer.get("/api/warehouse/licences/expiring?days=abc").status_code == 400
         assert officer.get("/api/warehouse/licences/expiring?days=99999").status_code == 400
+        assert officer.get("/api/warehouse/licences/findings?since=" + "1" * 5000
+                           ).status_code == 400  # fmt: skip
 
 
 def test_other_callers_are_refused_the_findings(app: FastAPI, anonymous: TestClient,
                                                 registry: dict[str, str]) -> None:
     assert anonymous.get("/api/warehouse/licences/findings").status_code == 401
-    for role, extra in ((roles.CLINICIAN, {"facility": "79001"}), (roles.RESIDENT, {})):
+    for role, extra in ((roles.CLINICIAN, {"facility": "79001"}), (roles.RESIDENT, {}),
+                        (roles.FACILITY_SYSTEM, {"facility": "79001"}), (roles.STEWARD, {})):
         with _as(app, role, **extra) as caller:
             assert caller.get("/api/warehouse/licences/findings").status_code == 403
             assert caller.get("/api/warehouse/licences/expiring").status_code == 403

@@ -104,6 +104,15 @@ def test_limits_refuse_enormous_files(monkeypatch: pytest.MonkeyPatch) -> None:
         read_sheet(b"a\n1\n2\n3\n4\n")
     with pytest.raises(SheetError, match="line 2"):
         read_sheet(b"a\n" + b"y" * (sheets.MAX_CELL + 1) + b"\n")
+    wide = ",".join(f"c{i}" for i in range(sheets.MAX_COLUMNS + 1)).encode()
+    with pytest.raises(SheetError, match="columns"):
+        read_sheet(wide + b"\n1\n")
+    book = Workbook()
+    book.active.append([f"c{i}" for i in range(sheets.MAX_COLUMNS + 50)])
+    data = io.BytesIO()
+    book.save(data)
+    with pytest.raises(SheetError, match="columns"):
+        read_sheet(data.getvalue())
 
 
 def test_the_source_states_its_date() -> None:

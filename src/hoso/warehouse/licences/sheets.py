@@ -20,6 +20,7 @@ __all__ = ["MAX_BYTES", "MAX_CELL", "MAX_ROWS", "Row", "SheetError", "read_sheet
 MAX_BYTES = 20 * 1024 * 1024
 MAX_ROWS = 100_000
 MAX_CELL = 1_000
+MAX_COLUMNS = 100  # a register has about 12; a sheet 16,384 wide is refused, not read
 XLSX_MAGIC = b"PK\x03\x04"
 
 
@@ -47,8 +48,12 @@ def _text(value: Any) -> str:
 
 def _header(cells: list[Any]) -> list[str]:
     names = [_text(c).lower() for c in cells]
-    if not any(names):
+    while names and not names[-1]:
+        names.pop()  # a spreadsheet's empty trailing columns
+    if not names:
         raise SheetError("Tệp không có dòng tiêu đề / the file has no header row")
+    if len(names) > MAX_COLUMNS:
+        raise SheetError(f"Quá {MAX_COLUMNS} cột / more than {MAX_COLUMNS} columns")
     return names
 
 
@@ -94,7 +99,8 @@ def _xlsx(data: bytes) -> list[list[Any]]:
     try:
         sheet = book.worksheets[0]
         table = []
-        for values in sheet.iter_rows(values_only=True):
+        # One column past the limit is read, so that a wider header is seen and refused.
+        for values in sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS + 1):
             table.append(list(values))
             if len(table) > MAX_ROWS + 1:
                 raise SheetError(f"Tệp quá {MAX_ROWS} dòng / more than {MAX_ROWS} rows")
@@ -105,7 +111,7 @@ def _xlsx(data: bytes) -> list[list[Any]]:
 
 def read_sheet(data: bytes) -> list[Row]:
     """The rows of a CSV or XLSX file's content (recognised by its first bytes)."""
-    if len(data) > MAX_BYTES:
+    if len(data) > MAX_BYTES:  # (an XLSX's inflated size is bounded by the row and column caps)
         raise SheetError(f"Tệp lớn quá {MAX_BYTES // (1024 * 1024)} MB / file larger than "
                          f"{MAX_BYTES // (1024 * 1024)} MB")  # fmt: skip
     return _rows(_xlsx(data) if data.startswith(XLSX_MAGIC) else _csv(data))
