@@ -161,3 +161,25 @@ def test_the_page_and_its_csv_are_for_officers_and_the_operator(
             assert clinician.get(path).status_code == 403
         with _as(app, roles.OFFICER) as officer:
             assert officer.get(path).status_code == 200
+
+
+def test_no_query_string_makes_the_licence_routes_fail(app: FastAPI) -> None:
+    """Any text in any parameter of the JSON routes and the public page: an answer below
+    500 (Hypothesis; the app's own fuzz test covers them too, through /openapi.json)."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    officer = _as(app, roles.OFFICER)
+    anonymous = TestClient(app, raise_server_exceptions=False)
+
+    @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(st.text(max_size=300), st.sampled_from([
+        ("/api/licences/verify", "number", False), ("/licences/verify", "number", False),
+        ("/api/warehouse/licences/findings", "since", True),
+        ("/api/warehouse/licences/expiring", "days", True)]))  # fmt: skip
+    def fuzz(value: str, route: tuple[str, str, bool]) -> None:
+        path, name, needs_officer = route
+        answer = (officer if needs_officer else anonymous).get(path, params={name: value})
+        assert answer.status_code < 500, (path, value, answer.text[:200])
+
+    fuzz()
