@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import typer
 
+from hoso.cli import warehouse_licences
+
 __all__ = ["warehouse_app"]
 
 warehouse_app = typer.Typer(
@@ -15,8 +17,6 @@ warehouse_app = typer.Typer(
 )
 
 # Group 3: practising certificates and operating licences (docs/warehouse-licences.md).
-from hoso.cli import warehouse_licences as _licences  # noqa: E402
-
-warehouse_app.command("import-licences")(_licences.import_licences)
-warehouse_app.command("check-licences")(_licences.check_licences)
-warehouse_app.add_typer(_licences.licences_app, name="licences")
+warehouse_app.command("import-licences")(warehouse_licences.import_licences)
+warehouse_app.command("check-licences")(warehouse_licences.check_licences)
+warehouse_app.add_typer(warehouse_licences.licences_app, name="licences")
