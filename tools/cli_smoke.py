@@ -168,6 +168,31 @@ def offline_commands(smoke: Smoke) -> None:
     expect(json.loads(out) == {"id": "p1", "family": "Lê"}, "warehouse run-view: wrong row", out)
 
 
+def licence_commands(smoke: Smoke) -> None:
+    """The warehouse's licence registry (issue 20 group 3): a register of practising
+    certificates and one of operating licences imported, the alerts, the check."""
+    (smoke.work / "gphn.csv").write_text(
+        "so_giay_phep,loai,ho_ten,chuc_danh,pham_vi,ngay_cap,ngay_het_han,noi_cap\n"
+        "000101/HCM-GPHN,GPHN,Nguyễn Văn An,bac-si,y-khoa,01/03/2024,,Sở Y tế TP.HCM\n"
+        "000103/HCM-GPHN,GPHN,Phạm Văn Dũng,bac-si,,01/02/2024,30/06/2026,Sở Y tế TP.HCM\n",
+        encoding="utf-8")  # fmt: skip
+    source = "Sở Y tế TP.HCM, công khai 01/12/2026"
+    out = smoke.hoso("warehouse", "import-licences", "gphn.csv", "--kind", "certificates",
+                     "--source", source)  # fmt: skip
+    expect("created 2" in out, "import-licences: certificates not created", out)
+    (smoke.work / "gphd.csv").write_text(
+        "so_giay_phep,ten_co_so,ma_co_so,hinh_thuc,dia_chi,ngay_cap,noi_cap\n"
+        "01234/HCM-GPHD,Phòng khám Bến Thành,79001,phong-kham-da-khoa,12 Lê Lợi,01/03/2020,"
+        "Sở Y tế TP.HCM\n", encoding="utf-8")  # fmt: skip
+    out = smoke.hoso("warehouse", "import-licences", "gphd.csv", "--kind", "facilities",
+                     "--source", source)  # fmt: skip
+    expect("1 dòng / rows" in out, "import-licences: the facility's licence not imported", out)
+    out = smoke.hoso("warehouse", "licences", "expiring", "--days", "90", "--format", "json")
+    expect("000103/HCM-GPHN" in out, "licences expiring: the expired GPHN not listed", out)
+    out = smoke.hoso("warehouse", "check-licences", "--format", "json")
+    expect(out.strip().startswith("["), "check-licences: no JSON list", out)
+
+
 def surveillance_commands(smoke: Smoke) -> None:
     """Disease definitions, case detection over the imported population, the ward's
     officer, and the R_t command over a small incidence series."""
@@ -471,10 +496,10 @@ def main() -> int:
         print(f"Cài đặt / installing `pip install .` (no extras) into {base / 'venv'}", flush=True)
         installed = smoke.install()
         print(f"  ok  ({installed:.0f} s); {len(smoke.commands)} commands", flush=True)
-        for part in (offline_commands, surveillance_commands, programme_report_command,
-                     immunisation_commands, warehouse_commands, warehouse_exchange_commands,
-                     warehouse_supply_commands, access_commands, served_commands,
-                     mllp_command, sync_commands, audit_commands):  # fmt: skip
+        for part in (offline_commands, licence_commands, surveillance_commands,
+                     programme_report_command, immunisation_commands, warehouse_commands,
+                     warehouse_exchange_commands, warehouse_supply_commands, access_commands,
+                     served_commands, mllp_command, sync_commands, audit_commands):  # fmt: skip
             part(smoke)
         missing = sorted(smoke.commands - smoke.exercised)
         if missing:

@@ -56,6 +56,7 @@ from hoso.api import (
     rights_routes,
     share_routes,
     status_routes,
+    warehouse_licence_routes,
     warehouse_pages,
     warehouse_routes,
     warehouse_sql_routes,
@@ -193,6 +194,7 @@ ROUTERS = (
     warehouse_pages.router,  # /warehouse/: the warehouse's pages (issue 20)
     warehouse_supply_routes.router,  # /api/warehouse/supply: workforce, devices, stock
     warehouse_supply_pages.router,  # /warehouse/supply/: the same as a page
+    warehouse_licence_routes.router,  # /api/licences/verify, /warehouse/licences/ (issue 20)
     operation_routes.router,
     fhir_routes.router,
 )

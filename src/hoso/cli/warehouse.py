@@ -7,7 +7,13 @@ from __future__ import annotations
 
 import typer
 
-from hoso.cli import warehouse_build, warehouse_exchange, warehouse_supply, warehouse_views
+from hoso.cli import (
+                       warehouse_build,
+                       warehouse_exchange,
+                       warehouse_licences,
+                       warehouse_supply,  # fmt: skip
+                       warehouse_views,
+)
 
 __all__ = ["warehouse_app"]
 
@@ -27,3 +33,8 @@ warehouse_app.command("import-devices")(warehouse_supply.import_devices)
 warehouse_app.command("import-stock")(warehouse_supply.import_stock)
 warehouse_app.command("adjust-stock")(warehouse_supply.adjust_stock)
 warehouse_app.command("stock")(warehouse_supply.stock)
+
+# Group 3: practising certificates and operating licences (docs/warehouse-licences.md).
+warehouse_app.command("import-licences")(warehouse_licences.import_licences)
+warehouse_app.command("check-licences")(warehouse_licences.check_licences)
+warehouse_app.add_typer(warehouse_licences.licences_app, name="licences")
