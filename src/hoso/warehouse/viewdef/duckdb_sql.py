@@ -18,10 +18,12 @@ from __future__ import annotations
 
 import itertools
 import re
+import secrets
 from dataclasses import dataclass
 from typing import Any
 
 from hoso.warehouse.viewdef import ViewError
+from hoso.warehouse.viewdef.duckdb_fhir_model import resource_model
 from hoso.warehouse.viewdef.duckdb_fhirpath import PathCompiler
 from hoso.warehouse.viewdef.duckdb_values import (
     Expr,
@@ -101,12 +103,24 @@ class _ViewCompiler:
             for name, (sql, sql_type) in constant_values(view).items()
         }
         self._counter = itertools.count(1)
+        self.root_paths = f"/*{secrets.token_hex(8)}*/"
 
     def fresh(self) -> str:
         return f"x{next(self._counter)}"
 
     def scope(self, this: str, row_index: str) -> Scope:
-        return Scope(this, row_index, "content", self.resource_type, self.constants, self.fresh)
+        model = resource_model(self.resource_type)
+        return Scope(
+            this,
+            row_index,
+            "content",
+            self.resource_type,
+            self.constants,
+            self.fresh,
+            model=model,
+            resource_model=model,
+            root_paths=self.root_paths,
+        )
 
     def select(self, source: str) -> str:
         root = self.scope("content", "CAST(0 AS BIGINT)")
@@ -118,19 +132,43 @@ class _ViewCompiler:
             where = f"where[{n}].path"
             expr = PathCompiler(root, where).compile(parse(clause["path"], where))
             filters.append(f"coalesce({as_boolean(expr, where, strict=True)}, false)")
-        inner = (
-            f"(SELECT CAST(content AS JSON) AS content FROM {source} "
-            f"WHERE {filters[0]}) AS resource"
-        )
         condition = " AND ".join(filters[1:]) or "true"
+        inner_marker = f"{self.root_paths}inner"  # no literal can hold the unguessable marker
         if rows.single is not None:
             columns = ", ".join(f"{sql} AS {_name(name)}" for name, sql in rows.single.items())
-            return f"SELECT {columns} FROM {inner} WHERE {condition}"
-        columns = ", ".join(f"r.{_name(name)} AS {_name(name)}" for name, _ in rows.fields)
-        return (
-            f"SELECT {columns} FROM (SELECT unnest({rows.as_list()}) AS r FROM {inner} "
-            f"WHERE {condition}) AS flat"
+            query = f"SELECT {columns} FROM {inner_marker} WHERE {condition}"
+        else:
+            columns = ", ".join(f"r.{_name(name)} AS {_name(name)}" for name, _ in rows.fields)
+            query = (
+                f"SELECT {columns} FROM (SELECT unnest({rows.as_list()}) AS r FROM {inner_marker} "
+                f"WHERE {condition}) AS flat"
+            )
+        query, paths = self.number_root_paths(query)
+        inner = (
+            f"(SELECT CAST(content AS JSON) AS content{paths} FROM {source} "
+            f"WHERE {filters[0]}) AS resource"
         )
+        return query.replace(inner_marker, inner)
+
+    def number_root_paths(self, query: str) -> tuple[str, str]:
+        """The root paths' placeholders numbered in order of appearance, and the column
+        `texts` that extracts them all with ONE parse of the resource (`json_extract_string`
+        of a list of paths): a primitive's text as it is, an object or array as JSON text
+        cast back to JSON (a small parse) where the SQL reads it as JSON."""
+        marker = re.escape(self.root_paths)
+        found: list[str] = []
+
+        def number(match: re.Match[str]) -> str:
+            kind, path = match.group(1), match.group(2)
+            if path not in found:
+                found.append(path)
+            text = f"texts[{found.index(path) + 1}]"
+            return text if kind == "t" else f"CAST({text} AS JSON)"
+
+        query = re.sub(f"{marker}([jt])('(?:[^']|'')*'){marker}", number, query)
+        if not found:
+            return query, ""
+        return query, f", json_extract_string(content, [{', '.join(found)}]) AS texts"
 
     # --- the select tree ---------------------------------------------------------------
     def rows(self, node: dict[str, Any], scope: Scope, at: str) -> Rows:
@@ -143,20 +181,16 @@ class _ViewCompiler:
 
     def each(self, node: dict[str, Any], scope: Scope, at: str, key: str) -> Rows:
         where = f"{at}.{key}"
-        collection = as_list(PathCompiler(scope, where).compile(parse(node[key], where)))
+        compiled = PathCompiler(scope, where).compile(parse(node[key], where))
+        collection = as_list(compiled)
         if key == "forEachOrNull":
             collection = f"coalesce(nullif({collection}, []), [NULL::JSON])"
         item, index = self.fresh(), self.fresh()
-        body = self.body(node, self.scope_for(scope, item, f"({index} - 1)"), at)
+        body = self.body(node, scope.within(item, compiled.model, f"({index} - 1)"), at)
         mapped = f"list_transform({collection}, lambda {item}, {index}: "
         if body.single is not None:
             return Rows(body.fields, sql=f"{mapped}{_struct(body.single)})")
         return Rows(body.fields, sql=f"flatten({mapped}{body.as_list()}))")
-
-    def scope_for(self, parent: Scope, item: str, row_index: str) -> Scope:
-        return Scope(
-            item, row_index, parent.resource, parent.resource_type, parent.constants, parent.names
-        )
 
     def body(self, node: dict[str, Any], scope: Scope, at: str) -> Rows:
         parts: list[Rows] = []

@@ -1,0 +1,230 @@
+"""How fast a ViewDefinition flattens resources: compiled to DuckDB SQL vs the Python runner.
+
+    python -m bench.warehouse_sql [--resources 200000] [--python-sample 20000]
+                                  [--engines sql,python] [--threads 2]
+
+Generates `--resources` synthetic Observations (laboratory results of residents, LOINC
+codes, quantities, some with components), loads them into DuckDB as
+`(resource_type, id, content JSON)` through a pyarrow table, then times two views — a
+flat one (the warehouse's Observation view) and one with `forEach` over components —
+compiled by `hoso.warehouse.viewdef.duckdb_sql` and materialised as an Arrow table; and,
+if `hoso.warehouse.viewdef.runner` is importable, the Python runner over
+`--python-sample` of the same resources (its rate is per resource, so a sample suffices).
+The two engines' rows over the sample are compared. Results:
+bench/results/warehouse-sql-<resources>.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from bench.facts import machine
+
+RESULTS = Path(__file__).resolve().parent / "results"
+LOINC = [("4548-4", "%", 4.0, 12.0), ("2345-7", "mg/dL", 60.0, 250.0),
+         ("2093-3", "mg/dL", 120.0, 300.0), ("718-7", "g/dL", 8.0, 17.0),
+         ("8867-4", "/min", 50.0, 130.0), ("29463-7", "kg", 3.0, 110.0)]  # fmt: skip
+BLOOD_PRESSURE = ("85354-9", "8480-6", "8462-4")
+
+FLAT_VIEW: dict[str, Any] = {
+    "resourceType": "ViewDefinition", "name": "observation_flat", "resource": "Observation",
+    "select": [{"column": [
+        {"name": "id", "path": "getResourceKey()", "type": "id"},
+        {"name": "patient_id", "path": "subject.getReferenceKey(Patient)", "type": "id"},
+        {"name": "encounter_id", "path": "encounter.getReferenceKey(Encounter)", "type": "id"},
+        {"name": "status", "path": "status", "type": "code"},
+        {"name": "category", "path": "category.coding.code.first()", "type": "code"},
+        {"name": "loinc", "path": "code.coding.where(system = 'http://loinc.org').code.first()",
+         "type": "code"},
+        {"name": "value", "path": "value.ofType(Quantity).value", "type": "decimal"},
+        {"name": "unit", "path": "value.ofType(Quantity).unit", "type": "string"},
+        {"name": "effective", "path": "effective.ofType(dateTime)", "type": "dateTime"},
+    ]}],
+    "where": [{"path": "status = 'final' or status = 'amended'"}],
+}  # fmt: skip
+COMPONENT_VIEW: dict[str, Any] = {
+    "resourceType": "ViewDefinition", "name": "observation_component",
+    "resource": "Observation",
+    "select": [
+        {"column": [{"name": "id", "path": "getResourceKey()", "type": "id"},
+                    {"name": "patient_id", "path": "subject.getReferenceKey(Patient)",
+                     "type": "id"}]},
+        {"forEachOrNull": "component", "column": [
+            {"name": "component_code", "path": "code.coding.code.first()", "type": "code"},
+            {"name": "component_value", "path": "value.ofType(Quantity).value",
+             "type": "decimal"},
+            {"name": "component_index", "path": "%rowIndex", "type": "integer"}]},
+    ],
+}  # fmt: skip
+
+
+def observation(n: int, rng: random.Random) -> dict[str, Any]:
+    resource: dict[str, Any] = {
+        "resourceType": "Observation", "id": f"obs-{n}",
+        "meta": {"lastUpdated": "2026-11-30T10:00:00+07:00"},
+        "status": "final" if n % 23 else "amended",
+        "category": [{"coding": [{
+            "system": "http://terminology.hl7.org/CodeSystem/observation-category",
+            "code": "laboratory" if n % 5 else "vital-signs"}]}],
+        "subject": {"reference": f"Patient/pt-{n // 7}"},
+        "encounter": {"reference": f"Encounter/enc-{n // 3}"},
+        "effectiveDateTime": f"2026-{1 + n % 12:02d}-{1 + n % 28:02d}T0{n % 10}:15:00+07:00",
+    }  # fmt: skip
+    if n % 10 == 0:
+        code, *parts = BLOOD_PRESSURE
+        resource["code"] = {"coding": [{"system": "http://loinc.org", "code": code}]}
+        resource["component"] = [
+            {"code": {"coding": [{"system": "http://loinc.org", "code": part}]},
+             "valueQuantity": {"value": round(rng.uniform(60, 180), 1), "unit": "mm[Hg]"}}
+            for part in parts
+        ]  # fmt: skip
+        return resource
+    code, unit, low, high = LOINC[n % len(LOINC)]
+    resource["code"] = {"coding": [{"system": "http://loinc.org", "code": code}],
+                        "text": "Xét nghiệm"}  # fmt: skip
+    resource["valueQuantity"] = {"value": round(rng.uniform(low, high), 2), "unit": unit,
+                                 "system": "http://unitsofmeasure.org"}  # fmt: skip
+    return resource
+
+
+def generate(count: int) -> list[dict[str, Any]]:
+    rng = random.Random(20)
+    return [observation(n, rng) for n in range(count)]
+
+
+def load(resources: list[dict[str, Any]], threads: int) -> tuple[duckdb.DuckDBPyConnection, float]:
+    connection = duckdb.connect(
+        config={
+            "autoinstall_known_extensions": False,
+            "autoload_known_extensions": False,
+            "threads": threads,
+        }  # fmt: skip
+    )
+    started = time.perf_counter()
+    table = pa.table({
+        "resource_type": [r["resourceType"] for r in resources],
+        "id": [r["id"] for r in resources],
+        "content": [json.dumps(r, ensure_ascii=False) for r in resources],
+    })  # fmt: skip
+    connection.register("arrow_resources", table)
+    connection.execute(
+        "CREATE TABLE resources AS SELECT resource_type, id, CAST(content AS JSON) AS content "
+        "FROM arrow_resources"
+    )
+    connection.unregister("arrow_resources")
+    return connection, time.perf_counter() - started
+
+
+def time_sql(connection: duckdb.DuckDBPyConnection, view: dict[str, Any], runs: int = 3) -> dict:
+    from hoso.warehouse.viewdef.duckdb_sql import compile_sql
+
+    started = time.perf_counter()
+    sql = compile_sql(view)
+    compile_s = time.perf_counter() - started
+    best, rows = float("inf"), 0
+    for _ in range(runs):
+        started = time.perf_counter()
+        rows = connection.sql(sql).to_arrow_table().num_rows
+        best = min(best, time.perf_counter() - started)
+    return {"compile_ms": round(compile_s * 1000, 1), "seconds": round(best, 3), "rows": rows,
+            "sql_chars": len(sql)}  # fmt: skip
+
+
+def time_python(resources: list[dict[str, Any]], view: dict[str, Any]) -> dict | None:
+    try:
+        from hoso.warehouse.viewdef.runner import compile_view
+    except ImportError:
+        return None
+    compiled = compile_view(view)
+    started = time.perf_counter()
+    rows = sum(1 for resource in resources for _ in compiled.rows(resource))
+    return {"seconds": round(time.perf_counter() - started, 3), "rows": rows}
+
+
+def same_rows(resources: list[dict[str, Any]], view: dict[str, Any]) -> bool | None:
+    """The two engines' rows over `resources`, compared (None without the runner)."""
+    try:
+        from hoso.warehouse.viewdef.duckdb_sql import compile_sql
+        from hoso.warehouse.viewdef.runner import evaluate
+    except ImportError:
+        return None
+    connection, _ = load(resources, 1)
+    cursor = connection.execute(compile_sql(view))
+    names = [d[0] for d in cursor.description]
+    sql_rows = sorted(repr(dict(zip(names, row, strict=True))) for row in cursor.fetchall())
+    python = sorted(
+        repr({k: _plain(v) for k, v in row.items()}) for row in evaluate(view, resources)
+    )
+    return sql_rows == python
+
+
+def _plain(value: Any) -> Any:
+    return float(value) if type(value).__name__ == "Decimal" else value
+
+
+def rate(resources: int, seconds: float) -> int:
+    return round(resources / seconds) if seconds else 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--resources", type=int, default=200_000)
+    parser.add_argument("--python-sample", type=int, default=20_000)
+    parser.add_argument("--engines", default="sql,python")
+    parser.add_argument("--threads", type=int, default=2)
+    args = parser.parse_args(argv)
+    engines = set(args.engines.split(","))
+    started = time.perf_counter()
+    resources = generate(args.resources)
+    result: dict[str, Any] = {
+        "resources": args.resources,
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "command": "python -m bench.warehouse_sql " + " ".join(sys.argv[1:]),
+        "machine": machine(),
+        "duckdb": duckdb.__version__,
+        "threads": args.threads,
+        "generate_s": round(time.perf_counter() - started, 2),
+        "views": {},
+    }
+    if "sql" in engines:
+        connection, loaded = load(resources, args.threads)
+        result["load_s"] = round(loaded, 2)
+        for view in (FLAT_VIEW, COMPONENT_VIEW):
+            timing = time_sql(connection, view)
+            timing["resources_per_s"] = rate(args.resources, timing["seconds"])
+            result["views"].setdefault(view["name"], {})["sql"] = timing
+            print(f"[sql] {view['name']}: {timing}", flush=True)
+    if "python" in engines:
+        sample = resources[: args.python_sample]
+        for view in (FLAT_VIEW, COMPONENT_VIEW):
+            timing = time_python(sample, view)
+            if timing is None:
+                result["python_runner"] = "hoso.warehouse.viewdef.runner not importable"
+                break
+            timing["resources"] = len(sample)
+            timing["resources_per_s"] = rate(len(sample), timing["seconds"])
+            result["views"].setdefault(view["name"], {})["python"] = timing
+            print(f"[python] {view['name']}: {timing}", flush=True)
+    if engines >= {"sql", "python"}:
+        sample = resources[: min(args.python_sample, 5000)]
+        result["same_rows_on_sample"] = {v["name"]: same_rows(sample, v)
+                                         for v in (FLAT_VIEW, COMPONENT_VIEW)}  # fmt: skip
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    out = RESULTS / f"warehouse-sql-{args.resources}.json"
+    out.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
+    print(json.dumps(result["views"], indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
