@@ -1,25 +1,28 @@
 """How fast a ViewDefinition flattens resources: compiled to DuckDB SQL vs the Python runner.
 
     python -m bench.warehouse_sql [--resources 200000] [--python-sample 20000]
-                                  [--engines sql,python] [--threads 2]
+                                  [--engines sql,python] [--threads 2] [--runner-src DIR]
 
 Generates `--resources` synthetic Observations (laboratory results of residents, LOINC
 codes, quantities, some with components), loads them into DuckDB as
 `(resource_type, id, content JSON)` through a pyarrow table, then times two views — a
 flat one (the warehouse's Observation view) and one with `forEach` over components —
-compiled by `hoso.warehouse.viewdef.duckdb_sql` and materialised as an Arrow table; and,
-if `hoso.warehouse.viewdef.runner` is importable, the Python runner over
-`--python-sample` of the same resources (its rate is per resource, so a sample suffices).
-The two engines' rows over the sample are compared. Results:
-bench/results/warehouse-sql-<resources>.json.
+compiled by `hoso.warehouse.viewdef.duckdb_sql` and materialised as an Arrow table (best
+of three); and the Python runner (`hoso.warehouse.viewdef.runner`, in a child process,
+from `--runner-src` if given) over `--python-sample` of the same resources (its rate is
+per resource, so a sample suffices); the two engines' rows over the sample are compared.
+Results: bench/results/warehouse-sql-<resources>.json.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
+import subprocess
 import sys
+import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -30,7 +33,8 @@ import pyarrow as pa
 
 from bench.facts import machine
 
-RESULTS = Path(__file__).resolve().parent / "results"
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "bench" / "results"
 LOINC = [("4548-4", "%", 4.0, 12.0), ("2345-7", "mg/dL", 60.0, 250.0),
          ("2093-3", "mg/dL", 120.0, 300.0), ("718-7", "g/dL", 8.0, 17.0),
          ("8867-4", "/min", 50.0, 130.0), ("29463-7", "kg", 3.0, 110.0)]  # fmt: skip
@@ -66,6 +70,9 @@ COMPONENT_VIEW: dict[str, Any] = {
             {"name": "component_index", "path": "%rowIndex", "type": "integer"}]},
     ],
 }  # fmt: skip
+
+
+VIEWS = (FLAT_VIEW, COMPONENT_VIEW)
 
 
 def observation(n: int, rng: random.Random) -> dict[str, Any]:
@@ -108,7 +115,7 @@ def load(resources: list[dict[str, Any]], threads: int) -> tuple[duckdb.DuckDBPy
             "autoinstall_known_extensions": False,
             "autoload_known_extensions": False,
             "threads": threads,
-        }  # fmt: skip
+        }
     )
     started = time.perf_counter()
     table = pa.table({
@@ -140,36 +147,59 @@ def time_sql(connection: duckdb.DuckDBPyConnection, view: dict[str, Any], runs: 
             "sql_chars": len(sql)}  # fmt: skip
 
 
-def time_python(resources: list[dict[str, Any]], view: dict[str, Any]) -> dict | None:
-    try:
-        from hoso.warehouse.viewdef.runner import compile_view
-    except ImportError:
-        return None
-    compiled = compile_view(view)
-    started = time.perf_counter()
-    rows = sum(1 for resource in resources for _ in compiled.rows(resource))
-    return {"seconds": round(time.perf_counter() - started, 3), "rows": rows}
+def python_runner(resources_file: Path, out: Path) -> None:
+    """(In a child process) the Python runner over the resources: time and rows per view."""
+    from hoso.warehouse.viewdef.runner import compile_view
+
+    resources = [json.loads(line) for line in resources_file.open(encoding="utf-8")]
+    found = {}
+    for view in VIEWS:
+        compiled = compile_view(view)
+        started = time.perf_counter()
+        rows = [row for resource in resources for row in compiled.rows(resource)]
+        seconds = time.perf_counter() - started
+        found[view["name"]] = {"seconds": round(seconds, 3), "rows": [_plain(r) for r in rows]}
+    out.write_text(json.dumps(found))
 
 
-def same_rows(resources: list[dict[str, Any]], view: dict[str, Any]) -> bool | None:
-    """The two engines' rows over `resources`, compared (None without the runner)."""
-    try:
-        from hoso.warehouse.viewdef.duckdb_sql import compile_sql
-        from hoso.warehouse.viewdef.runner import evaluate
-    except ImportError:
-        return None
-    connection, _ = load(resources, 1)
+def time_python(sample: list[dict[str, Any]], runner_src: str | None) -> dict | None:
+    """The runner in a child process (`runner_src` first on its path, so that a checkout
+    with the runner can be measured against this one): {view: {seconds, rows}}."""
+    with tempfile.TemporaryDirectory() as tmp:
+        resources_file, out = Path(tmp) / "sample.ndjson", Path(tmp) / "rows.json"
+        with resources_file.open("w", encoding="utf-8") as handle:
+            for resource in sample:
+                handle.write(json.dumps(resource, ensure_ascii=False) + "\n")
+        paths = [runner_src] if runner_src else []
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join([*paths, *sys.path])}
+        child = subprocess.run(
+            [sys.executable, "-m", "bench.warehouse_sql", "--runner-child",
+             str(resources_file), str(out)],
+            env=env, cwd=ROOT, capture_output=True, text=True, check=False,
+        )  # fmt: skip
+        if child.returncode != 0:
+            print(child.stderr[-2000:], file=sys.stderr)
+            return None
+        return json.loads(out.read_text())
+
+
+def sql_rows(sample: list[dict[str, Any]], view: dict[str, Any]) -> list[dict[str, Any]]:
+    from hoso.warehouse.viewdef.duckdb_sql import compile_sql
+
+    connection, _ = load(sample, 1)
     cursor = connection.execute(compile_sql(view))
     names = [d[0] for d in cursor.description]
-    sql_rows = sorted(repr(dict(zip(names, row, strict=True))) for row in cursor.fetchall())
-    python = sorted(
-        repr({k: _plain(v) for k, v in row.items()}) for row in evaluate(view, resources)
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def same_rows(a: list[dict[str, Any]], b: list[dict[str, Any]]) -> bool:
+    return sorted(json.dumps(r, sort_keys=True) for r in a) == sorted(
+        json.dumps(r, sort_keys=True) for r in b
     )
-    return sql_rows == python
 
 
-def _plain(value: Any) -> Any:
-    return float(value) if type(value).__name__ == "Decimal" else value
+def _plain(row: dict[str, Any]) -> dict[str, Any]:
+    return {k: float(v) if type(v).__name__ == "Decimal" else v for k, v in row.items()}
 
 
 def rate(resources: int, seconds: float) -> int:
@@ -182,7 +212,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--python-sample", type=int, default=20_000)
     parser.add_argument("--engines", default="sql,python")
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--runner-src", help="a src/ folder to import the Python runner from")
+    parser.add_argument("--runner-child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.runner_child:
+        python_runner(Path(args.runner_child[0]), Path(args.runner_child[1]))
+        return 0
     engines = set(args.engines.split(","))
     started = time.perf_counter()
     resources = generate(args.resources)
@@ -199,26 +234,25 @@ def main(argv: list[str] | None = None) -> int:
     if "sql" in engines:
         connection, loaded = load(resources, args.threads)
         result["load_s"] = round(loaded, 2)
-        for view in (FLAT_VIEW, COMPONENT_VIEW):
+        for view in VIEWS:
             timing = time_sql(connection, view)
             timing["resources_per_s"] = rate(args.resources, timing["seconds"])
             result["views"].setdefault(view["name"], {})["sql"] = timing
             print(f"[sql] {view['name']}: {timing}", flush=True)
     if "python" in engines:
         sample = resources[: args.python_sample]
-        for view in (FLAT_VIEW, COMPONENT_VIEW):
-            timing = time_python(sample, view)
-            if timing is None:
-                result["python_runner"] = "hoso.warehouse.viewdef.runner not importable"
-                break
-            timing["resources"] = len(sample)
-            timing["resources_per_s"] = rate(len(sample), timing["seconds"])
-            result["views"].setdefault(view["name"], {})["python"] = timing
-            print(f"[python] {view['name']}: {timing}", flush=True)
-    if engines >= {"sql", "python"}:
-        sample = resources[: min(args.python_sample, 5000)]
-        result["same_rows_on_sample"] = {v["name"]: same_rows(sample, v)
-                                         for v in (FLAT_VIEW, COMPONENT_VIEW)}  # fmt: skip
+        found = time_python(sample, args.runner_src)
+        if found is None:
+            result["python_runner"] = "hoso.warehouse.viewdef.runner not importable"
+        for view in VIEWS if found else ():
+            timing = found[view["name"]]
+            python = {"resources": len(sample), "seconds": timing["seconds"],
+                      "rows": len(timing["rows"]),
+                      "resources_per_s": rate(len(sample), timing["seconds"])}  # fmt: skip
+            if "sql" in engines:
+                python["same_rows_as_sql"] = same_rows(timing["rows"], sql_rows(sample, view))
+            result["views"].setdefault(view["name"], {})["python"] = python
+            print(f"[python] {view['name']}: {python}", flush=True)
     RESULTS.mkdir(parents=True, exist_ok=True)
     out = RESULTS / f"warehouse-sql-{args.resources}.json"
     out.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
