@@ -63,6 +63,7 @@ SQL_TYPES = {
     "instant": "VARCHAR",
     "time": "VARCHAR",
 }
+MAX_REPEAT_DEPTH = 16
 _SOURCE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*){0,2}$")
 
 
@@ -173,24 +174,74 @@ class _ViewCompiler:
     # --- the select tree ---------------------------------------------------------------
     def rows(self, node: dict[str, Any], scope: Scope, at: str) -> Rows:
         if node.get("repeat") is not None:
-            raise Uncompilable(f"{at}.repeat: chưa dịch sang SQL / not compiled to SQL")
+            return self.each(node, scope, at, self.repeat(node["repeat"], scope, at), None)
         for key in ("forEach", "forEachOrNull"):
             if node.get(key) is not None:
-                return self.each(node, scope, at, key)
+                where = f"{at}.{key}"
+                compiled = PathCompiler(scope, where).compile(parse(node[key], where))
+                collection = as_list(compiled)
+                if key == "forEachOrNull":
+                    collection = f"coalesce(nullif({collection}, []), [NULL::JSON])"
+                return self.each(node, scope, at, collection, compiled.model)
         return self.body(node, scope, at)
 
-    def each(self, node: dict[str, Any], scope: Scope, at: str, key: str) -> Rows:
-        where = f"{at}.{key}"
-        compiled = PathCompiler(scope, where).compile(parse(node[key], where))
-        collection = as_list(compiled)
-        if key == "forEachOrNull":
-            collection = f"coalesce(nullif({collection}, []), [NULL::JSON])"
+    def each(
+        self, node: dict[str, Any], scope: Scope, at: str, collection: str, model: Any
+    ) -> Rows:
+        """The body once per item of `collection` (`%rowIndex` its 0-based index)."""
         item, index = self.fresh(), self.fresh()
-        body = self.body(node, scope.within(item, compiled.model, f"({index} - 1)"), at)
+        body = self.body(node, scope.within(item, model, f"({index} - 1)"), at)
         mapped = f"list_transform({collection}, lambda {item}, {index}: "
         if body.single is not None:
             return Rows(body.fields, sql=f"{mapped}{_struct(body.single)})")
         return Rows(body.fields, sql=f"flatten({mapped}{body.as_list()}))")
+
+    def repeat(self, paths: list[str], scope: Scope, at: str) -> str:
+        """`repeat`: every node the paths reach from the context, applied again and again,
+        in depth-first pre-order (a node, then what it reaches). SQL has no recursion over
+        a list, so the descent is unrolled level by level to MAX_REPEAT_DEPTH — each node
+        keyed by its path of positions, the keys sorted at the end give the pre-order —
+        and a resource nested deeper is an error naming the limit (the Python runner has
+        none), never fewer rows. Nested lambdas would be simpler, but DuckDB's binding of
+        them doubles with every level. The nodes are typed at run time (the paths may
+        reach different types)."""
+        where = f"{at}.repeat"
+        node, item, index, state, front, keyed = (self.fresh() for _ in range(6))
+
+        def children(of: str) -> str:
+            inner = scope.within(of, None)
+            reached = [
+                as_list(PathCompiler(inner, f"{where}[{n}]").compile(parse(p, f"{where}[{n}]")))
+                for n, p in enumerate(paths)
+            ]
+            return reached[0] if len(reached) == 1 else f"list_concat({', '.join(reached)})"
+
+        def keyed_children(of: str, key: str) -> str:
+            return (
+                f"list_transform({children(of)}, lambda {item}, {index}: "
+                f"{{'k': list_append({key}, {index}), 'n': {item}}})"
+            )
+
+        level = keyed_children(scope.this, "[]::INTEGER[]")
+        collected = f"{{'all': {level}, 'front': {level}}}"
+        grown = f"flatten(list_transform({state}.front, lambda {node}: "
+        grown += f"{keyed_children(f'{node}.n', f'{node}.k')}))"
+        for _ in range(MAX_REPEAT_DEPTH - 1):
+            collected = (
+                f"list_transform([{collected}], lambda {state}: list_transform([{grown}], "
+                f"lambda {front}: {{'all': list_concat({state}.all, {front}), "
+                f"'front': {front}}})[1])[1]"
+            )
+        message = quote_text(
+            f"{where}: lồng sâu hơn {MAX_REPEAT_DEPTH} mức / nested deeper than "
+            f"{MAX_REPEAT_DEPTH} levels"
+        )
+        deeper = f"flatten(list_transform({state}.front, lambda {node}: {children(f'{node}.n')}))"
+        checked = (
+            f"list_transform([{collected}], lambda {state}: CASE WHEN len({deeper}) > 0 "
+            f"THEN error({message}) ELSE {state}.all END)[1]"
+        )
+        return f"list_transform(list_sort({checked}), lambda {keyed}: {keyed}.n)"
 
     def body(self, node: dict[str, Any], scope: Scope, at: str) -> Rows:
         parts: list[Rows] = []
