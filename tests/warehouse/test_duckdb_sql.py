@@ -401,6 +401,12 @@ def test_first_of_nothing_is_null_and_many_values_in_a_scalar_column_is_an_error
         },
         {"resource": "Patient", "select": [{"column": [{"name": "a", "path": "name.("}]}]},
         {"resource": "Patient", "select": [{"column": [{"name": "a", "path": "name name"}]}]},
+        {"resource": "Patient", "select": [{"column": [{"name": "a", "path": "value.ofType()"}]}]},
+        {"resource": "Patient", "select": [{"column": [{"name": "a", "path": "name.where()"}]}]},
+        {
+            "resource": "Patient",
+            "select": [{"column": [{"name": "a", "path": "link.other.getReferenceKey(patient)"}]}],
+        },
         {"resource": "Patient", "select": [{"column": [{"name": "a", "path": "(" * 5000}]}]},
         {"resource": "Patient", "select": [{"column": [{"name": "a", "path": "a.b.c" * 999}]}]},
         {

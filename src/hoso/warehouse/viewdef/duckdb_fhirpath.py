@@ -7,11 +7,11 @@ value shapes of `duckdb_values`. What is not translated raises `Uncompilable`.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from hoso.warehouse.viewdef import ViewError
 from hoso.warehouse.viewdef.duckdb_fhir_model import Element, element
+from hoso.warehouse.viewdef.duckdb_functions import FunctionCompiler, one, type_name
 from hoso.warehouse.viewdef.duckdb_values import (
     EMPTY,
     NUMERIC_JSON,
@@ -30,10 +30,9 @@ from hoso.warehouse.viewdef.duckdb_values import (
 )
 
 _NUMBERS = ("BIGINT", "DOUBLE")
-_TYPE_NAME = re.compile(r"^[A-Z][A-Za-z]{0,63}$")
 
 
-class PathCompiler:
+class PathCompiler(FunctionCompiler):
     """Compiles one FHIRPath tree in a scope; `where` names the place for messages."""
 
     def __init__(self, scope: Scope, where: str) -> None:
@@ -237,87 +236,15 @@ class PathCompiler:
             raise Uncompilable(f"{self.where}: chưa dịch được hàm / not compiled: {name}()")
         return handler(focus or self.this(), params)
 
-    def _fn_first(self, focus: Expr, params: list) -> Expr:
-        return Expr(first_item(focus), "item", model=focus.model)
-
-    def _fn_last(self, focus: Expr, params: list) -> Expr:
-        if focus.shape == "list":
-            return Expr(f"({focus.sql})[-1]", "item", model=focus.model)
-        return self._fn_first(focus, params)
-
-    def _fn_exists(self, focus: Expr, params: list) -> Expr:
-        if params:
-            focus = self._fn_where(focus, params)
-        if focus.shape == "list":
-            return Expr(f"(len({focus.sql}) > 0)", "value", "BOOLEAN")
-        return Expr(f"(({focus.sql}) IS NOT NULL)", "value", "BOOLEAN")
-
-    def _fn_empty(self, focus: Expr, params: list) -> Expr:
-        exists = self._fn_exists(focus, [])
-        return Expr(f"(NOT {exists.sql})", "value", "BOOLEAN")
-
-    def _fn_count(self, focus: Expr, params: list) -> Expr:
-        return Expr(f"CAST(len({as_list(focus)}) AS BIGINT)", "value", "BIGINT")
-
-    def _fn_not(self, focus: Expr, params: list) -> Expr:
-        return Expr(f"(NOT ({as_boolean(focus, self.where)}))", "value", "BOOLEAN")
-
-    def _fn_where(self, focus: Expr, params: list) -> Expr:
-        x = self.scope.names()
-        inner = PathCompiler(self.scope.within(x, focus.model), self.where)
-        criterion = as_boolean(inner.compile(_one(params, "where", self.where)), self.where)
-        return Expr(
-            f"list_filter({as_list(focus)}, lambda {x}: coalesce({criterion}, false))",
-            "list",
-            model=focus.model,
-        )
-
-    def _fn_extension(self, focus: Expr, params: list) -> Expr:
-        url = self.compile(_one(params, "extension", self.where))
-        if url.shape != "value" or url.type != "VARCHAR":
-            raise Uncompilable(f"{self.where}: extension() cần URL chữ / needs a literal url")
-        x = self.scope.names()
-        extensions = self.member(focus, "extension")
-        return Expr(
-            f"list_filter({as_list(extensions)}, lambda {x}: ({x} ->> 'url') = {url.sql})",
-            "list",
-            model=extensions.model,
-        )
-
-    def _fn_join(self, focus: Expr, params: list) -> Expr:
-        separator = "''"
-        if params:
-            separator = as_value(self.compile(_one(params, "join", self.where)), "VARCHAR", "")
-        if focus.shape != "list":
-            return Expr(f"coalesce({as_value(focus, 'VARCHAR', '')}, '')", "value", "VARCHAR")
-        x = self.scope.names()
-        strings = f"list_transform({focus.sql}, lambda {x}: {x} ->> '$')"
-        return Expr(f"array_to_string({strings}, {separator})", "value", "VARCHAR")
-
-    def _fn_getResourceKey(self, focus: Expr, params: list) -> Expr:
-        # The key is the resource's id, as in the Python runner: ids are unique per type
-        # in the store and a reference's key is the id it names.
-        return Expr(_first_text(self.member(focus, "id")), "value", "VARCHAR")
-
-    def _fn_getReferenceKey(self, focus: Expr, params: list) -> Expr:
-        """The id a reference names (relative, absolute or versioned), if it names a
-        resource of the type asked for; one regular expression, the type written in it."""
-        wanted = _type_name(params[0]) if params else None
-        if wanted is not None and not _TYPE_NAME.match(wanted):
-            raise ViewError(f"{self.where}: getReferenceKey({wanted}): sai kiểu / invalid type")
-        reference = _first_text(self.member(focus, "reference"))
-        kind = wanted or "[A-Z][A-Za-z]+"
-        pattern = quote_text(f"(?:^|/){kind}/([A-Za-z0-9\\-.]{{1,64}})(?:/_history/[^/]+)?$")
-        return Expr(f"nullif(regexp_extract({reference}, {pattern}, 1), '')", "value", "VARCHAR")
-
     def _of_type(self, left: dict, invocation: dict) -> Expr:
         """ofType(T) on a choice element: `value.ofType(Quantity)` reads `valueQuantity`.
-        Only that shape is compiled (no FHIR model here to type other collections)."""
-        params = invocation["children"][0]["children"][1]["children"]
-        type_name = _type_name(_one(params, "ofType", self.where))
-        suffix = type_name[:1].upper() + type_name[1:]
-        if not (type_name in PRIMITIVES or type_name[:1].isupper()):
-            raise Uncompilable(f"{self.where}: ofType({type_name}) chưa dịch / not compiled")
+        Only that shape is compiled (a type test of other collections' items is not)."""
+        functn = invocation["children"][0]
+        params = functn["children"][1]["children"] if len(functn["children"]) > 1 else []
+        wanted = type_name(one(params, "ofType", self.where))
+        suffix = wanted[:1].upper() + wanted[1:]
+        if not (wanted in PRIMITIVES or wanted[:1].isupper()):
+            raise Uncompilable(f"{self.where}: ofType({wanted}) chưa dịch / not compiled")
         member = _member_step(left)
         if member is None:
             raise Uncompilable(f"{self.where}: ofType() chỉ sau một phần tử / only after a member")
@@ -377,19 +304,6 @@ class PathCompiler:
         return f"CASE WHEN len({expr.sql}) = 1 THEN {json_as(item, sql_type)} END"
 
 
-def _first_text(expr: Expr) -> str:
-    """The first item as text (the key functions read the first of several)."""
-    if expr.shape == "value":
-        return expr.sql if expr.type == "VARCHAR" else f"CAST({expr.sql} AS VARCHAR)"
-    return json_as(first_item(expr), "VARCHAR")
-
-
-def _one(params: list, function: str, where: str) -> dict:
-    if len(params) != 1:
-        raise ViewError(f"{where}: {function}() cần một đối số / takes one argument")
-    return params[0]
-
-
 def _identifier(node: dict) -> str:
     text = node.get("text") or node["terminalNodeText"][0]
     if text.startswith("`") and text.endswith("`"):
@@ -405,10 +319,6 @@ def _function_name(invocation: dict) -> str | None:
     if invocation.get("type") != "FunctionInvocation":
         return None
     return _identifier(invocation["children"][0]["children"][0])
-
-
-def _type_name(node: dict) -> str:
-    return (node.get("text") or "").removeprefix("FHIR.").removeprefix("System.")
 
 
 def _member_step(node: dict) -> tuple[dict | None, str] | None:
