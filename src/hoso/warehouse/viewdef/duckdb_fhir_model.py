@@ -34,6 +34,7 @@ class Element:
     many: bool
     model: Any = None
     sql_type: str | None = None
+    kind: str | None = None  # date, dateTime, instant or time: what the boundaries need
 
 
 @cache
@@ -60,7 +61,9 @@ def _elements(model: Any) -> dict[str, Element]:
         if attribute.endswith("__ext") or not extra.get("element_property"):
             continue
         annotation, many = _unwrap(info.annotation)
-        found[info.alias or attribute] = Element(many, _complex(annotation), _primitive(annotation))
+        found[info.alias or attribute] = Element(
+            many, _complex(annotation), _primitive(annotation), _temporal(annotation)
+        )
     return found
 
 
@@ -87,6 +90,19 @@ def _primitive(annotation: Any) -> str | None:
     if base in (Decimal, float):
         return "DOUBLE"
     return "VARCHAR"
+
+
+def _temporal(annotation: Any) -> str | None:
+    if typing.get_origin(annotation) is not typing.Annotated:
+        return None
+    for meta in typing.get_args(annotation)[1:]:
+        kind = _TEMPORAL.get(type(meta).__name__)
+        if kind:
+            return kind
+    return None
+
+
+_TEMPORAL = {"Date": "date", "DateTime": "dateTime", "Instant": "instant", "Time": "time"}
 
 
 def _complex(annotation: Any) -> Any:

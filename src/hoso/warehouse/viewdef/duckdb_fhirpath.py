@@ -117,7 +117,7 @@ class PathCompiler(FunctionCompiler):
             else:
                 text = f"json_extract_string({base}, {json_path(steps)})"
             typed = text if found.sql_type == "VARCHAR" else f"CAST({text} AS {found.sql_type})"
-            return Expr(typed, "value", found.sql_type)
+            return Expr(typed, "value", found.sql_type, kind=found.kind)
         if root:
             head = tuple((name, False) for name, _ in steps[: first_many + 1])
             sql = self.scope.root_path(json_path(head))

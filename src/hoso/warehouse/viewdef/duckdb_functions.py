@@ -1,7 +1,7 @@
 """The FHIRPath functions the SQL compiler translates, as DuckDB SQL over the value shapes
 of `duckdb_values`: first(), last(), exists(), empty(), count(), not(), where(),
-extension(), join(), getResourceKey(), getReferenceKey(). `PathCompiler` has them as
-methods `_fn_<name>`; any other function is Uncompilable there.
+extension(), join(), getResourceKey(), getReferenceKey(), lowBoundary(), highBoundary().
+`PathCompiler` has them as methods `_fn_<name>`; any other function is Uncompilable there.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ import re
 from typing import Any
 
 from hoso.warehouse.viewdef import ViewError
+from hoso.warehouse.viewdef.duckdb_boundaries import TEMPORAL, boundary
 from hoso.warehouse.viewdef.duckdb_values import (
     Expr,
     Scope,
@@ -94,6 +95,12 @@ class FunctionCompiler:
         strings = f"list_transform({focus.sql}, lambda {x}: {x} ->> '$')"
         return Expr(f"array_to_string({strings}, {separator})", "value", "VARCHAR")
 
+    def _fn_lowBoundary(self, focus: Expr, params: list) -> Expr:
+        return _boundary(self, focus, low=True)
+
+    def _fn_highBoundary(self, focus: Expr, params: list) -> Expr:
+        return _boundary(self, focus, low=False)
+
     def _fn_getResourceKey(self, focus: Expr, params: list) -> Expr:
         # The key is the resource's id, as in the Python runner: ids are unique per type
         # in the store and a reference's key is the id it names.
@@ -109,6 +116,17 @@ class FunctionCompiler:
         kind = wanted or "[A-Z][A-Za-z]+"
         pattern = quote_text(f"(?:^|/){kind}/([A-Za-z0-9\\-.]{{1,64}})(?:/_history/[^/]+)?$")
         return Expr(f"nullif(regexp_extract({reference}, {pattern}, 1), '')", "value", "VARCHAR")
+
+
+def _boundary(compiler: FunctionCompiler, focus: Expr, low: bool) -> Expr:
+    name = "lowBoundary" if low else "highBoundary"
+    if focus.shape != "value" or focus.kind not in TEMPORAL:
+        raise Uncompilable(
+            f"{compiler.where}: {name}() chỉ dịch cho ngày giờ có kiểu / only of typed "
+            "dates, dateTimes, instants and times (not decimals)"
+        )
+    kind = "dateTime" if focus.kind == "instant" else focus.kind
+    return Expr(boundary(focus.sql, focus.kind, low), "value", "VARCHAR", kind=kind)
 
 
 def _first_text(expr: Expr) -> str:

@@ -75,6 +75,7 @@ class Expr:
     model: Any = None
     base: str | None = None
     steps: tuple[tuple[str, bool], ...] = ()
+    kind: str | None = None  # a temporal primitive's FHIR type (date, dateTime, instant, time)
 
 
 @dataclass
