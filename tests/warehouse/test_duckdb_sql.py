@@ -528,8 +528,12 @@ def test_foreach_over_many_resources_keeps_every_row(
 
 
 def test_a_flat_view_parses_each_resource_once() -> None:
-    sql = compile_sql(ENCOUNTER_VIEW | {"select": ENCOUNTER_VIEW["select"][:1]})
-    assert sql.count("(content,") == 1, sql  # one json_extract_string of all the paths
+    flat = ENCOUNTER_VIEW | {"select": ENCOUNTER_VIEW["select"][:1]}
+    filtered = flat | {"where": [{"path": "status = 'finished' and class.code = 'AMB'"}]}
+    for view in (flat, filtered):
+        sql = compile_sql(view)
+        assert sql.count("(content,") == 1, sql  # one json_extract_string of all the paths
+        assert " WHERE " not in sql.split("FROM resources")[0]  # no filter to push down
 
 
 def test_primitive_arrays_skip_the_nulls_that_only_hold_extensions() -> None:

@@ -133,16 +133,21 @@ class _ViewCompiler:
             where = f"where[{n}].path"
             expr = PathCompiler(root, where).compile(parse(clause["path"], where))
             filters.append(f"coalesce({as_boolean(expr, where, strict=True)}, false)")
-        condition = " AND ".join(filters[1:]) or "true"
         inner_marker = f"{self.root_paths}inner"  # no literal can hold the unguessable marker
-        if rows.single is not None:
+        if rows.single is not None and len(filters) == 1:  # a plain projection
             columns = ", ".join(f"{sql} AS {_name(name)}" for name, sql in rows.single.items())
-            query = f"SELECT {columns} FROM {inner_marker} WHERE {condition}"
+            query = f"SELECT {columns} FROM {inner_marker}"
         else:
+            # The view's `where` decides inside the projection, not in a WHERE clause:
+            # DuckDB would push the filter below the projection and parse the resource
+            # twice (measured: a third more CPU for the flat Observation view).
+            listed = rows.as_list()
+            if len(filters) > 1:
+                condition = " AND ".join(filters[1:])
+                listed = f"CASE WHEN {condition} THEN {listed} ELSE [] END"
             columns = ", ".join(f"r.{_name(name)} AS {_name(name)}" for name, _ in rows.fields)
             query = (
-                f"SELECT {columns} FROM (SELECT unnest({rows.as_list()}) AS r FROM {inner_marker} "
-                f"WHERE {condition}) AS flat"
+                f"SELECT {columns} FROM (SELECT unnest({listed}) AS r FROM {inner_marker}) AS flat"
             )
         query, paths = self.number_root_paths(query)
         inner = (
