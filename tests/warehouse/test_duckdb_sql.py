@@ -70,13 +70,21 @@ def run(
     names = [d[0] for d in cursor.description]
     types = [str(d[1]) for d in cursor.description]
     rows = [
-        {
-            name: json.loads(value) if kind == "JSON" and value is not None else value
-            for name, value, kind in zip(names, row, types, strict=True)
-        }
+        {name: _decoded(value, kind) for name, value, kind in zip(names, row, types, strict=True)}
         for row in cursor.fetchall()
     ]
     return names, rows
+
+
+def _decoded(value: Any, kind: str) -> Any:
+    """Columns without a `type` come back as JSON (or lists of JSON): their values."""
+    if value is None:
+        return None
+    if kind == "JSON":
+        return json.loads(value)
+    if kind == "JSON[]":
+        return [json.loads(item) for item in value]
+    return value
 
 
 def canonical(rows: list[dict[str, Any]]) -> list[str]:
@@ -608,3 +616,33 @@ def test_datetime_boundaries_keep_a_zone_and_span_all_zones_without_one() -> Non
     assert rows["zoned"] == ("2026-03-05T08:30:00.000+07:00", "2026-03-05T08:30:59.999+07:00")
     assert rows["day"] == ("2026-03-05T00:00:00.000+14:00", "2026-03-05T23:59:59.999-12:00")
     assert rows["none"] == (None, None)
+
+
+def test_several_references_give_several_keys() -> None:
+    encounter_ = {
+        "resourceType": "Encounter", "id": "e1",
+        "participant": [{"individual": {"reference": "Practitioner/bs-01"}},
+                        {"individual": {"reference": "http://x/fhir/Practitioner/bs-02/_history/3"}},
+                        {"individual": {"reference": "PractitionerRole/vt-1"}}],
+    }  # fmt: skip
+    view = {"resource": "Encounter", "select": [{"column": [
+        {"name": "any", "path": "participant.individual.getReferenceKey()", "type": "id",
+         "collection": True},
+        {"name": "doctors", "path": "participant.individual.getReferenceKey(Practitioner)",
+         "collection": True},
+        {"name": "first", "path": "participant.first().individual.getReferenceKey()"},
+    ]}]}  # fmt: skip
+    rows = run(connect([encounter_]), view)[1]
+    assert rows == [{"any": ["bs-01", "bs-02", "vt-1"], "doctors": ["bs-01", "bs-02"],
+                     "first": "bs-01"}]  # fmt: skip
+
+
+def test_the_empty_row_of_for_each_or_null_reaches_nothing() -> None:
+    patient = {"resourceType": "Patient", "id": "p1"}
+    view = {"resource": "Patient", "select": [{"forEachOrNull": "name", "column": [
+        {"name": "given", "path": "given", "type": "string", "collection": True},
+        {"name": "joined", "path": "given.join(' ')", "type": "string"},
+        {"name": "n", "path": "given.count()", "type": "integer"},
+        {"name": "has", "path": "given.exists()", "type": "boolean"},
+    ]}]}  # fmt: skip
+    assert run(connect([patient]), view)[1] == [{"given": [], "joined": "", "n": 0, "has": False}]

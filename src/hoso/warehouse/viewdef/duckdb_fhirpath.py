@@ -128,6 +128,8 @@ class PathCompiler(FunctionCompiler):
             sql = f"json_extract({base}, {json_path(steps)})"
         if first_many == len(steps):
             return Expr(sql, "item", model=found.model, base=base, steps=steps)
+        if not root:  # a NULL base (forEachOrNull's empty row) reaches nothing: []
+            sql = f"coalesce({sql}, {EMPTY})"
         if found.many and found.model is None:  # a primitive array keeps nulls where only
             sql = f"list_filter({sql}, lambda n: json_type(n) <> 'NULL')"  # `_name` has a value
         return Expr(sql, "list", model=found.model, base=base, steps=steps)

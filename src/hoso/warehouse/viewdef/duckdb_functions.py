@@ -7,6 +7,7 @@ extension(), join(), getResourceKey(), getReferenceKey(), lowBoundary(), highBou
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from hoso.warehouse.viewdef import ViewError
@@ -104,18 +105,29 @@ class FunctionCompiler:
     def _fn_getResourceKey(self, focus: Expr, params: list) -> Expr:
         # The key is the resource's id, as in the Python runner: ids are unique per type
         # in the store and a reference's key is the id it names.
-        return Expr(_first_text(self.member(focus, "id")), "value", "VARCHAR")
+        return _keys(self.member(focus, "id"), lambda text: text)
 
     def _fn_getReferenceKey(self, focus: Expr, params: list) -> Expr:
         """The id a reference names (relative, absolute or versioned), if it names a
-        resource of the type asked for; one regular expression, the type written in it."""
+        resource of the type asked for; one regular expression, the type written in it.
+        Several references give several keys."""
         wanted = type_name(params[0]) if params else None
         if wanted is not None and not _TYPE_NAME.match(wanted):
             raise ViewError(f"{self.where}: getReferenceKey({wanted}): sai kiểu / invalid type")
-        reference = _first_text(self.member(focus, "reference"))
         kind = wanted or "[A-Z][A-Za-z]+"
         pattern = quote_text(f"(?:^|/){kind}/([A-Za-z0-9\\-.]{{1,64}})(?:/_history/[^/]+)?$")
-        return Expr(f"nullif(regexp_extract({reference}, {pattern}, 1), '')", "value", "VARCHAR")
+        return _keys(
+            self.member(focus, "reference"),
+            lambda text: f"nullif(regexp_extract({text}, {pattern}, 1), '')",
+        )
+
+
+def _keys(texts: Expr, key: Callable[[str], str]) -> Expr:
+    """`key` of each text: a value for one (the common case, no list), a list for many."""
+    if texts.shape != "list":
+        return Expr(key(_first_text(texts)), "value", "VARCHAR")
+    keys = f"list_transform({texts.sql}, lambda k: to_json({key(json_as('k', 'VARCHAR'))}))"
+    return Expr(f"list_filter({keys}, lambda n: n IS NOT NULL)", "list")
 
 
 def _boundary(compiler: FunctionCompiler, focus: Expr, low: bool) -> Expr:
