@@ -646,3 +646,29 @@ def test_the_empty_row_of_for_each_or_null_reaches_nothing() -> None:
         {"name": "has", "path": "given.exists()", "type": "boolean"},
     ]}]}  # fmt: skip
     assert run(connect([patient]), view)[1] == [{"given": [], "joined": "", "n": 0, "has": False}]
+
+
+def test_union_branches_of_different_types_meet_as_json() -> None:
+    patient = {"resourceType": "Patient", "id": "p1", "active": True,
+               "name": [{"given": ["An", "Bình"]}]}  # fmt: skip
+    view = {"resource": "Patient", "select": [{"unionAll": [
+        {"column": [{"name": "v", "path": "id"}, {"name": "many", "path": "name.given",
+                                                  "collection": True}]},
+        {"column": [{"name": "v", "path": "name.given.count()"},
+                    {"name": "many", "path": "active", "collection": True}]},
+        {"forEach": "name.given", "column": [{"name": "v", "path": "$this = 'An'"},
+                                             {"name": "many", "path": "%rowIndex",
+                                              "collection": True}]},
+    ]}]}  # fmt: skip
+    names, rows = run(connect([patient]), view)
+    assert names == ["v", "many"]
+    assert canonical(rows) == canonical([
+        {"v": "p1", "many": ["An", "Bình"]}, {"v": 2, "many": [True]},
+        {"v": True, "many": [0]}, {"v": False, "many": [1]},
+    ])  # fmt: skip
+    mixed = {"resource": "Patient", "select": [{"unionAll": [
+        {"column": [{"name": "v", "path": "id"}]},
+        {"column": [{"name": "v", "path": "name.given", "collection": True}]},
+    ]}]}  # fmt: skip
+    with pytest.raises(Uncompilable, match="list in one branch"):
+        compile_sql(mixed)

@@ -272,16 +272,36 @@ class _ViewCompiler:
 
     def union(self, options: list[dict[str, Any]], scope: Scope, at: str) -> Rows:
         branches = [self.rows(option, scope, f"{at}[{n}]") for n, option in enumerate(options)]
-        fields = branches[0].fields
+        names = [name for name, _ in branches[0].fields]
         for n, branch in enumerate(branches[1:], start=1):
-            if [name for name, _ in branch.fields] != [name for name, _ in fields]:
+            if [name for name, _ in branch.fields] != names:
                 raise ViewError(
                     f"{at}[{n}]: các nhánh unionAll phải có cùng cột, cùng thứ tự / "
                     "unionAll branches must have the same columns in the same order"
                 )
-            if [kind for _, kind in branch.fields] != [kind for _, kind in fields]:
-                raise Uncompilable(f"{at}[{n}]: kiểu cột khác nhau / column types differ")
-        return Rows(fields, sql="list_concat(" + ", ".join(b.as_list() for b in branches) + ")")
+        fields = [
+            (name, _common_type([branch.fields[i][1] for branch in branches], f"{at}.{name}"))
+            for i, name in enumerate(names)
+        ]
+        lists = [self.retyped(branch, fields).as_list() for branch in branches]
+        return Rows(fields, sql="list_concat(" + ", ".join(lists) + ")")
+
+    def retyped(self, rows: Rows, fields: list[tuple[str, str]]) -> Rows:
+        """`rows` with its columns converted to `fields`' types (JSON where they differ)."""
+        if rows.fields == fields:
+            return rows
+        if rows.single is not None:
+            single = {
+                name: _to_type(rows.single[name], kind, wanted)
+                for (name, kind), (_, wanted) in zip(rows.fields, fields, strict=True)
+            }
+            return Rows(fields, single=single)
+        row = self.fresh()
+        values = {
+            name: _to_type(f"{row}.{_name(name)}", kind, wanted)
+            for (name, kind), (_, wanted) in zip(rows.fields, fields, strict=True)
+        }
+        return Rows(fields, sql=f"list_transform({rows.sql}, lambda {row}: {_struct(values)})")
 
     def product(self, parts: list[Rows]) -> Rows:
         result = parts[0]
@@ -324,6 +344,26 @@ class _ViewCompiler:
         if sql_type is None:
             sql_type = expr.type if expr.shape == "value" else "JSON"
         return f"CAST({as_value(expr, sql_type, at)} AS {sql_type})", sql_type
+
+
+def _common_type(kinds: list[str], at: str) -> str:
+    """One type for a column every unionAll branch has: its own if they agree, else JSON
+    (a list of JSON for lists); a list in one branch and a value in another is not
+    compiled."""
+    if len(set(kinds)) == 1:
+        return kinds[0]
+    lists = {kind.endswith("[]") for kind in kinds}
+    if len(lists) > 1:
+        raise Uncompilable(f"{at}: cột vừa là danh sách vừa không / a list in one branch only")
+    return "JSON[]" if lists == {True} else "JSON"
+
+
+def _to_type(sql: str, kind: str, wanted: str) -> str:
+    if kind == wanted:
+        return sql
+    if wanted == "JSON[]":
+        return f"list_transform({sql}, lambda e: to_json(e))"
+    return f"to_json({sql})"
 
 
 def _name(name: str) -> str:
