@@ -672,3 +672,31 @@ def test_union_branches_of_different_types_meet_as_json() -> None:
     ]}]}  # fmt: skip
     with pytest.raises(Uncompilable, match="list in one branch"):
         compile_sql(mixed)
+
+
+def test_a_choice_element_without_of_type_reads_whichever_variant_is_there() -> None:
+    resources = [
+        {"resourceType": "Observation", "id": "q",
+         "valueQuantity": {"value": 5.5, "unit": "mmol/L"}},
+        {"resourceType": "Observation", "id": "s", "valueString": "dương tính"},
+        {"resourceType": "Observation", "id": "none",
+         "basedOn": [{"reference": "ServiceRequest/1"}]},
+        {"resourceType": "Patient", "id": "p", "extension": [
+            {"url": "http://hl7.org/fhir/StructureDefinition/patient-nationality",
+             "extension": [{"url": "code", "valueCodeableConcept": {"text": "Việt Nam"}}]},
+            {"url": "https://hoso.vn/ethnic", "valueCoding": {"code": "01"}}]},
+    ]  # fmt: skip
+    observations = {"resource": "Observation", "select": [{"column": [
+        {"name": "id", "path": "id", "type": "id"},
+        {"name": "v", "path": "value", "collection": True},
+        {"name": "number", "path": "value.value", "type": "decimal"},
+        {"name": "based", "path": "based", "collection": True}]}]}  # fmt: skip
+    rows = {row["id"]: row for row in run(connect(resources), observations)[1]}
+    assert rows["q"]["v"] == [{"value": 5.5, "unit": "mmol/L"}] and rows["q"]["number"] == 5.5
+    assert rows["s"]["v"] == ["dương tính"] and rows["s"]["number"] is None
+    assert rows["none"]["v"] == [] and rows["none"]["based"] == []  # basedOn is no choice
+    patients = {"resource": "Patient", "select": [{"column": [
+        {"name": "codes", "path": "extension.value.code", "type": "code", "collection": True},
+        {"name": "texts", "path": "extension.extension.value.text", "type": "string",
+         "collection": True}]}]}  # fmt: skip
+    assert run(connect(resources), patients)[1] == [{"codes": ["01"], "texts": ["Việt Nam"]}]

@@ -53,6 +53,21 @@ def element(model: Any, name: str) -> Element | None:
     return _elements(model).get(name)
 
 
+def is_choice(model: Any, name: str) -> bool:
+    """Whether `name` is a choice element of `model` (`value` of `valueQuantity`…)."""
+    return model is not None and name in _choices(model)
+
+
+@cache
+def _choices(model: Any) -> frozenset[str]:
+    found = set()
+    for info in model.model_fields.values():
+        extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
+        if isinstance(extra.get("one_of_many"), str):
+            found.add(extra["one_of_many"])
+    return frozenset(found)
+
+
 @cache
 def _elements(model: Any) -> dict[str, Element]:
     found: dict[str, Element] = {}

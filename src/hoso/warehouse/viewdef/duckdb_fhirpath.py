@@ -7,10 +7,11 @@ value shapes of `duckdb_values`. What is not translated raises `Uncompilable`.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from hoso.warehouse.viewdef import ViewError
-from hoso.warehouse.viewdef.duckdb_fhir_model import Element, element
+from hoso.warehouse.viewdef.duckdb_fhir_model import Element, element, is_choice
 from hoso.warehouse.viewdef.duckdb_functions import FunctionCompiler, one, type_name
 from hoso.warehouse.viewdef.duckdb_values import (
     EMPTY,
@@ -83,6 +84,8 @@ class PathCompiler(FunctionCompiler):
         """`focus.name`: one JSONPath when the FHIR model says which steps repeat, else a
         run-time test of each value's JSON type."""
         found = element(focus.model, name)
+        if found is None and focus.shape != "value" and is_choice(focus.model, name):
+            return self._choice_member(focus, name)
         if found is None or focus.shape == "value":
             return self._untyped_member(focus, name)
         if focus.base is not None:
@@ -133,6 +136,16 @@ class PathCompiler(FunctionCompiler):
         if found.many and found.model is None:  # a primitive array keeps nulls where only
             sql = f"list_filter({sql}, lambda n: json_type(n) <> 'NULL')"  # `_name` has a value
         return Expr(sql, "list", model=found.model, base=base, steps=steps)
+
+    def _choice_member(self, focus: Expr, name: str) -> Expr:
+        """A choice element without ofType() (`extension.value`): whichever `value[x]`
+        each item has, found among its keys at run time."""
+        x, key = self.scope.names(), self.scope.names()
+        keys = f"list_filter(json_keys({x}), lambda {key}: regexp_matches({key}, "
+        keys += f"{quote_text('^' + re.escape(name) + '[A-Z]')}))"
+        values = items_of(f"({x} -> {key})")
+        per_item = f"flatten(list_transform({keys}, lambda {key}: {values}))"
+        return Expr(f"flatten(list_transform({as_list(focus)}, lambda {x}: {per_item}))", "list")
 
     def _untyped_member(self, focus: Expr, name: str) -> Expr:
         if focus.shape == "item":
