@@ -7,9 +7,12 @@ value shapes of `duckdb_values`. What is not translated raises `Uncompilable`.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from hoso.warehouse.viewdef import ViewError
+from hoso.warehouse.viewdef.duckdb_fhir_model import Element, element, is_choice
+from hoso.warehouse.viewdef.duckdb_functions import FunctionCompiler, one, type_name
 from hoso.warehouse.viewdef.duckdb_values import (
     EMPTY,
     NUMERIC_JSON,
@@ -20,15 +23,17 @@ from hoso.warehouse.viewdef.duckdb_values import (
     as_boolean,
     as_list,
     as_value,
+    first_item,
     items_of,
     json_as,
+    json_path,
     quote_text,
 )
 
 _NUMBERS = ("BIGINT", "DOUBLE")
 
 
-class PathCompiler:
+class PathCompiler(FunctionCompiler):
     """Compiles one FHIRPath tree in a scope; `where` names the place for messages."""
 
     def __init__(self, scope: Scope, where: str) -> None:
@@ -59,17 +64,92 @@ class PathCompiler:
         return self.compile(invocation, self.compile(left, focus))
 
     def _ThisInvocation(self, node: dict, focus: Expr | None) -> Expr:
-        return Expr(items_of(self.scope.this), "list")
+        return self.this()
+
+    def this(self) -> Expr:
+        return Expr(self.scope.this, "item", model=self.scope.model)
+
+    def root(self) -> Expr:
+        return Expr(self.scope.resource, "item", model=self.scope.resource_model)
 
     def _MemberInvocation(self, node: dict, focus: Expr | None) -> Expr:
         name = _identifier(node["children"][0])
         if focus is None:
             if name == self.scope.resource_type and name[:1].isupper():
-                return Expr(f"[{self.scope.resource}]", "list")
-            return Expr(items_of(f"({self.scope.this} -> {quote_text(name)})"), "list")
+                return self.root()
+            focus = self.this()
         return self.member(focus, name)
 
     def member(self, focus: Expr, name: str) -> Expr:
+        """`focus.name`: one JSONPath when the FHIR model says which steps repeat, else a
+        run-time test of each value's JSON type."""
+        found = element(focus.model, name)
+        if found is None and focus.shape != "value" and is_choice(focus.model, name):
+            return self._choice_member(focus, name)
+        if found is None or focus.shape == "value":
+            return self._untyped_member(focus, name)
+        if focus.base is not None:
+            return self.path(focus.base, (*focus.steps, (name, found.many)), found)
+        if focus.shape == "item":
+            return self.path(focus.sql, ((name, found.many),), found)
+        x = self.scope.names()
+        step = self.path(x, ((name, found.many),), found, typed=False)
+        if step.shape == "item":
+            picked = f"list_transform({focus.sql}, lambda {x}: {step.sql})"
+            return Expr(
+                f"list_filter({picked}, lambda n: n IS NOT NULL)", "list", model=found.model
+            )
+        return Expr(
+            f"flatten(list_transform({focus.sql}, lambda {x}: {step.sql}))",
+            "list",
+            model=found.model,
+        )
+
+    def path(
+        self, base: str, steps: tuple[tuple[str, bool], ...], found: Element, typed: bool = True
+    ) -> Expr:
+        """The member steps from `base` as one JSONPath: a list if any step repeats. From
+        the resource itself, the part up to the first array is one of the paths the query
+        extracts together (`paths[i]`): the document is parsed once, not once per column."""
+        first_many = next((n for n, (_, many) in enumerate(steps) if many), len(steps))
+        root = base == self.scope.resource and self.scope.root_paths is not None
+        if typed and first_many == len(steps) and found.sql_type is not None:
+            # A primitive read as text once (json_extract_string), then typed by its model.
+            if root:
+                text = self.scope.root_path(json_path(steps), text=True)
+            else:
+                text = f"json_extract_string({base}, {json_path(steps)})"
+            typed = text if found.sql_type == "VARCHAR" else f"CAST({text} AS {found.sql_type})"
+            return Expr(typed, "value", found.sql_type, kind=found.kind)
+        if root:
+            head = tuple((name, False) for name, _ in steps[: first_many + 1])
+            sql = self.scope.root_path(json_path(head))
+            if first_many < len(steps):
+                rest = json_path(steps[first_many + 1 :], "$[*]")
+                sql = f"coalesce(json_extract({sql}, {rest}), {EMPTY})"
+        else:
+            sql = f"json_extract({base}, {json_path(steps)})"
+        if first_many == len(steps):
+            return Expr(sql, "item", model=found.model, base=base, steps=steps)
+        if not root:  # a NULL base (forEachOrNull's empty row) reaches nothing: []
+            sql = f"coalesce({sql}, {EMPTY})"
+        if found.many and found.model is None:  # a primitive array keeps nulls where only
+            sql = f"list_filter({sql}, lambda n: json_type(n) <> 'NULL')"  # `_name` has a value
+        return Expr(sql, "list", model=found.model, base=base, steps=steps)
+
+    def _choice_member(self, focus: Expr, name: str) -> Expr:
+        """A choice element without ofType() (`extension.value`): whichever `value[x]`
+        each item has, found among its keys at run time."""
+        x, key = self.scope.names(), self.scope.names()
+        keys = f"list_filter(json_keys({x}), lambda {key}: regexp_matches({key}, "
+        keys += f"{quote_text('^' + re.escape(name) + '[A-Z]')}))"
+        values = items_of(f"({x} -> {key})")
+        per_item = f"flatten(list_transform({keys}, lambda {key}: {values}))"
+        return Expr(f"flatten(list_transform({as_list(focus)}, lambda {x}: {per_item}))", "list")
+
+    def _untyped_member(self, focus: Expr, name: str) -> Expr:
+        if focus.shape == "item":
+            return Expr(items_of(f"({focus.sql} -> {quote_text(name)})"), "list")
         x = self.scope.names()
         step = items_of(f"({x} -> {quote_text(name)})")
         return Expr(f"flatten(list_transform({as_list(focus)}, lambda {x}: {step}))", "list")
@@ -94,7 +174,7 @@ class PathCompiler:
         if name == "rowIndex":
             return Expr(self.scope.row_index, "value", "BIGINT")
         if name in ("resource", "rootResource"):
-            return Expr(f"[{self.scope.resource}]", "list")
+            return self.root()
         if name not in self.scope.constants:
             raise ViewError(
                 f"{self.where}: hằng số %{name} chưa khai báo / undefined constant %{name}"
@@ -102,9 +182,10 @@ class PathCompiler:
         return self.scope.constants[name]
 
     def _IndexerExpression(self, node: dict, focus: Expr | None) -> Expr:
-        target = as_list(self.compile(node["children"][0], focus))
+        target = self.compile(node["children"][0], focus)
         index = as_value(self.compile(node["children"][1]), "BIGINT", self.where)
-        return Expr(f"list_slice({target}, ({index}) + 1, ({index}) + 1)", "list")
+        item = f"CASE WHEN ({index}) >= 0 THEN ({as_list(target)})[({index}) + 1] END"
+        return Expr(item, "item", model=target.model)
 
     def _PolarityExpression(self, node: dict, focus: Expr | None) -> Expr:
         operand = self.compile(node["children"][0])
@@ -165,88 +246,20 @@ class PathCompiler:
         functn = node["children"][0]
         name = _identifier(functn["children"][0])
         params = functn["children"][1]["children"] if len(functn["children"]) > 1 else []
-        if focus is None:
-            focus = Expr(items_of(self.scope.this), "list")
         handler = getattr(self, f"_fn_{name}", None)
         if handler is None:
             raise Uncompilable(f"{self.where}: chưa dịch được hàm / not compiled: {name}()")
-        return handler(focus, params)
-
-    def _fn_first(self, focus: Expr, params: list) -> Expr:
-        return Expr(f"list_slice({as_list(focus)}, 1, 1)", "list")
-
-    def _fn_last(self, focus: Expr, params: list) -> Expr:
-        return Expr(f"list_slice({as_list(focus)}, -1, -1)", "list")
-
-    def _fn_exists(self, focus: Expr, params: list) -> Expr:
-        if params:
-            focus = self._fn_where(focus, params)
-        return Expr(f"(len({as_list(focus)}) > 0)", "value", "BOOLEAN")
-
-    def _fn_empty(self, focus: Expr, params: list) -> Expr:
-        return Expr(f"(len({as_list(focus)}) = 0)", "value", "BOOLEAN")
-
-    def _fn_count(self, focus: Expr, params: list) -> Expr:
-        return Expr(f"CAST(len({as_list(focus)}) AS BIGINT)", "value", "BIGINT")
-
-    def _fn_not(self, focus: Expr, params: list) -> Expr:
-        return Expr(f"(NOT ({as_boolean(focus, self.where)}))", "value", "BOOLEAN")
-
-    def _fn_where(self, focus: Expr, params: list) -> Expr:
-        x = self.scope.names()
-        inner = PathCompiler(_within(self.scope, x), self.where)
-        criterion = as_boolean(inner.compile(_one(params, "where", self.where)), self.where)
-        return Expr(
-            f"list_filter({as_list(focus)}, lambda {x}: coalesce({criterion}, false))", "list"
-        )
-
-    def _fn_extension(self, focus: Expr, params: list) -> Expr:
-        url = self.compile(_one(params, "extension", self.where))
-        if url.shape != "value" or url.type != "VARCHAR":
-            raise Uncompilable(f"{self.where}: extension() cần URL chữ / needs a literal url")
-        x = self.scope.names()
-        extensions = self.member(focus, "extension")
-        return Expr(
-            f"list_filter({extensions.sql}, lambda {x}: ({x} ->> 'url') = {url.sql})", "list"
-        )
-
-    def _fn_join(self, focus: Expr, params: list) -> Expr:
-        separator = "''"
-        if params:
-            separator = as_value(self.compile(_one(params, "join", self.where)), "VARCHAR", "")
-        x = self.scope.names()
-        strings = f"list_transform({as_list(focus)}, lambda {x}: {x} ->> '$')"
-        return Expr(f"array_to_string({strings}, {separator})", "value", "VARCHAR")
-
-    def _fn_getResourceKey(self, focus: Expr, params: list) -> Expr:
-        # The key is the resource's id, as in the Python runner: ids are unique per type
-        # in the store and a reference's key is the id it names.
-        x = self.scope.names()
-        ids = f"list_transform({as_list(focus)}, lambda {x}: {x} ->> 'id')"
-        return Expr(f"({ids})[1]", "value", "VARCHAR")
-
-    def _fn_getReferenceKey(self, focus: Expr, params: list) -> Expr:
-        wanted = _type_name(params[0]) if params else None
-        x = self.scope.names()
-        reference = f"({x} ->> 'reference')"
-        pattern = quote_text(r"([A-Za-z]+)/([A-Za-z0-9.\-]{1,64})(/_history/[^/]+)?$")
-        key = f"nullif(regexp_extract({reference}, {pattern}, 2), '')"
-        if wanted is not None:
-            key = (
-                f"CASE WHEN regexp_extract({reference}, {pattern}, 1) = {quote_text(wanted)}"
-                f" THEN {key} END"
-            )
-        keys = f"list_transform({as_list(focus)}, lambda {x}: {key})"
-        return Expr(f"({keys})[1]", "value", "VARCHAR")
+        return handler(focus or self.this(), params)
 
     def _of_type(self, left: dict, invocation: dict) -> Expr:
         """ofType(T) on a choice element: `value.ofType(Quantity)` reads `valueQuantity`.
-        Only that shape is compiled (no FHIR model here to type other collections)."""
-        params = invocation["children"][0]["children"][1]["children"]
-        type_name = _type_name(_one(params, "ofType", self.where))
-        suffix = type_name[:1].upper() + type_name[1:]
-        if not (type_name in PRIMITIVES or type_name[:1].isupper()):
-            raise Uncompilable(f"{self.where}: ofType({type_name}) chưa dịch / not compiled")
+        Only that shape is compiled (a type test of other collections' items is not)."""
+        functn = invocation["children"][0]
+        params = functn["children"][1]["children"] if len(functn["children"]) > 1 else []
+        wanted = type_name(one(params, "ofType", self.where))
+        suffix = wanted[:1].upper() + wanted[1:]
+        if not (wanted in PRIMITIVES or wanted[:1].isupper()):
+            raise Uncompilable(f"{self.where}: ofType({wanted}) chưa dịch / not compiled")
         member = _member_step(left)
         if member is None:
             raise Uncompilable(f"{self.where}: ofType() chỉ sau một phần tử / only after a member")
@@ -280,7 +293,7 @@ class PathCompiler:
         (numbers numerically, the rest as text — dates as their ISO text)."""
         typed = [side.type for side in (left, right) if side.shape == "value"]
         if not typed:
-            a, b = f"({left.sql})[1]", f"({right.sql})[1]"
+            a, b = first_item(left), first_item(right)
             numeric = f"json_type({a}) IN {NUMERIC_JSON} AND json_type({b}) IN {NUMERIC_JSON}"
             compared = (
                 f"CASE WHEN {numeric} THEN CAST({a} AS DOUBLE) {operator} CAST({b} AS DOUBLE) "
@@ -288,7 +301,7 @@ class PathCompiler:
             )
         else:
             kind = "DOUBLE" if set(typed) <= set(_NUMBERS) and len(set(typed)) > 1 else typed[0]
-            if kind in _NUMBERS and any(side.shape == "list" for side in (left, right)):
+            if kind in _NUMBERS and any(side.shape != "value" for side in (left, right)):
                 kind = "DOUBLE"
             a, b = (self._scalar(side, kind) for side in (left, right))
             compared = f"(({a}) {operator} ({b}))"
@@ -300,20 +313,10 @@ class PathCompiler:
     def _scalar(self, expr: Expr, sql_type: str) -> str:
         if expr.shape == "value":
             return expr.sql if expr.type == sql_type else f"CAST({expr.sql} AS {sql_type})"
+        if expr.shape == "item":
+            return json_as(expr.sql, sql_type)
         item = f"({expr.sql})[1]"
         return f"CASE WHEN len({expr.sql}) = 1 THEN {json_as(item, sql_type)} END"
-
-
-def _within(scope: Scope, item: str) -> Scope:
-    return Scope(
-        item, scope.row_index, scope.resource, scope.resource_type, scope.constants, scope.names
-    )
-
-
-def _one(params: list, function: str, where: str) -> dict:
-    if len(params) != 1:
-        raise ViewError(f"{where}: {function}() cần một đối số / takes one argument")
-    return params[0]
 
 
 def _identifier(node: dict) -> str:
@@ -331,10 +334,6 @@ def _function_name(invocation: dict) -> str | None:
     if invocation.get("type") != "FunctionInvocation":
         return None
     return _identifier(invocation["children"][0]["children"][0])
-
-
-def _type_name(node: dict) -> str:
-    return (node.get("text") or "").removeprefix("FHIR.").removeprefix("System.")
 
 
 def _member_step(node: dict) -> tuple[dict | None, str] | None:

@@ -15,7 +15,7 @@ to the Python runner rather than return different rows.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from antlr4 import CommonTokenStream, InputStream, ParseTreeWalker, Token
@@ -64,18 +64,25 @@ class Uncompilable(NotImplementedError):
 
 @dataclass(frozen=True)
 class Expr:
-    """A compiled FHIRPath value: `shape` is "list" (`JSON[]`) or "value" (a typed scalar,
-    NULL meaning empty); `type` is the SQL type of a value."""
+    """A compiled FHIRPath value. `shape`: "list" (`JSON[]`), "item" (one JSON value, NULL
+    meaning empty) or "value" (a typed scalar, `type`, NULL meaning empty). `model` is the
+    FHIR model of the items when known; `base` and `steps` the JSON and the member steps
+    (name, repeats) it was read from, so that the next member step extends one JSONPath."""
 
     sql: str
     shape: str
     type: str = "JSON"
+    model: Any = None
+    base: str | None = None
+    steps: tuple[tuple[str, bool], ...] = ()
+    kind: str | None = None  # a temporal primitive's FHIR type (date, dateTime, instant, time)
 
 
 @dataclass
 class Scope:
     """Where an expression is evaluated: `this` is the context item (a JSON SQL expression,
-    NULL for forEachOrNull's empty row), `row_index` the nearest forEach's index."""
+    NULL for forEachOrNull's empty row) of FHIR model `model` (None if unknown),
+    `row_index` the nearest forEach's index."""
 
     this: str
     row_index: str
@@ -83,6 +90,22 @@ class Scope:
     resource_type: str
     constants: dict[str, Expr]
     names: Callable[[], str] = field(repr=False, default=lambda: "x")
+    model: Any = None
+    resource_model: Any = None
+    root_paths: str | None = None
+
+    def root_path(self, path_literal: str, text: bool = False) -> str:
+        """A JSONPath read from the resource itself: a placeholder the view compiler turns
+        into `paths[i]` (JSON) or `texts[i]` (a primitive's text), the i-th path the query
+        extracts from each resource at once (only the paths the final SQL uses;
+        `root_paths` is the compile's unguessable marker)."""
+        assert self.root_paths is not None
+        kind = "t" if text else "j"
+        return f"{self.root_paths}{kind}{path_literal}{self.root_paths}"
+
+    def within(self, item: str, model: Any, row_index: str | None = None) -> Scope:
+        """The scope of the items of a collection (where(), forEach)."""
+        return replace(self, this=item, model=model, row_index=row_index or self.row_index)
 
 
 def quote_text(text: str) -> str:
@@ -150,7 +173,18 @@ def items_of(json_sql: str) -> str:
 def as_list(expr: Expr) -> str:
     if expr.shape == "list":
         return expr.sql
+    if expr.shape == "item":
+        return f"list_filter([{expr.sql}], lambda n: n IS NOT NULL)"
     return f"CASE WHEN ({expr.sql}) IS NULL THEN {EMPTY} ELSE [to_json({expr.sql})] END"
+
+
+def first_item(expr: Expr) -> str:
+    """The first item of a list or item, as JSON (NULL if empty)."""
+    if expr.shape == "list":
+        return f"({expr.sql})[1]"
+    if expr.shape == "item":
+        return expr.sql
+    return f"to_json({expr.sql})"
 
 
 def json_as(item: str, sql_type: str) -> str:
@@ -166,6 +200,8 @@ def as_value(expr: Expr, sql_type: str, what: str) -> str:
     """A singleton as a typed scalar; more than one item is an error, as the spec says."""
     if expr.shape == "value":
         return expr.sql if expr.type == sql_type else f"CAST({expr.sql} AS {sql_type})"
+    if expr.shape == "item":
+        return json_as(expr.sql, sql_type)
     message = quote_text(f"{what}: nhiều hơn một giá trị / more than one value")
     return (
         f"CASE WHEN len({expr.sql}) > 1 THEN error({message}) "
@@ -182,15 +218,31 @@ def as_boolean(expr: Expr, what: str, strict: bool = False) -> str:
         if strict:
             raise ViewError(f"{what}: biểu thức không trả về boolean / path is not boolean")
         return f"(({expr.sql}) IS NOT NULL OR NULL)"
-    item = f"({expr.sql})[1]"
     not_boolean = (
         "error(" + quote_text(f"{what}: không phải boolean / not a boolean") + ")"
         if strict
         else "true"
     )
+    item = first_item(expr)
+    if expr.shape == "item":
+        empty = f"{item} IS NULL"
+        many = ""
+    else:
+        empty = f"len({expr.sql}) = 0"
+        many = (
+            f" WHEN len({expr.sql}) > 1 THEN error("
+            + quote_text(f"{what}: nhiều hơn một giá trị / more than one value")
+            + ")"
+        )
     return (
-        f"CASE WHEN len({expr.sql}) = 0 THEN NULL WHEN len({expr.sql}) > 1 THEN error("
-        + quote_text(f"{what}: nhiều hơn một giá trị / more than one value")
-        + f") WHEN json_type({item}) = 'BOOLEAN' THEN CAST({item} AS BOOLEAN) "
-        f"ELSE {not_boolean} END"
+        f"CASE WHEN {empty} THEN NULL{many} WHEN json_type({item}) = 'BOOLEAN' "
+        f"THEN CAST({item} AS BOOLEAN) ELSE {not_boolean} END"
     )
+
+
+def json_path(steps: tuple[tuple[str, bool], ...], start: str = "$") -> str:
+    """The JSONPath of member steps, `[*]` after each repeating one."""
+    parts = []
+    for name, many in steps:
+        parts.append('."' + name.replace('"', "") + '"' + ("[*]" if many else ""))
+    return quote_text(start + "".join(parts))

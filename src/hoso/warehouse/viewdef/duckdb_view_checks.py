@@ -74,6 +74,11 @@ def _check_select(node: object, at: str, depth: int) -> None:
     for key in ("forEach", "forEachOrNull"):
         if key in node and not isinstance(node[key], str):
             raise ViewError(f"{at}.{key}: cần một chuỗi FHIRPath / must be a string")
+    repeat = node.get("repeat")
+    if "repeat" in node and not (
+        isinstance(repeat, list) and repeat and all(isinstance(p, str) for p in repeat)
+    ):
+        raise ViewError(f"{at}.repeat: cần một mảng chuỗi FHIRPath / must be a list of paths")
     for n, column in enumerate(_list(node, "column", at)):
         where = f"{at}.column[{n}]"
         if not isinstance(column, dict):
