@@ -5,11 +5,13 @@ Ibis backend (DuckDB, Spark) through Arrow, so both get the same types."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import ibis
 import ibis.expr.types as ir
 import pyarrow as pa
+import pyarrow.parquet as pq
 from ibis.backends import BaseBackend
 
 S, B, N, D = "string", "boolean", "int64", "float64"
@@ -46,7 +48,21 @@ def arrow(name: str, rows: Sequence[Mapping[str, Any]]) -> pa.Table:
     return pa.table(columns, schema=schema)
 
 
-def load(con: BaseBackend, data: Mapping[str, Sequence[Mapping[str, Any]]]) -> dict[str, ir.Table]:
-    """Every table of SCHEMAS in `con`, with `data`'s rows (an absent table is empty)."""
-    return {name: con.create_table(name, arrow(name, data.get(name, ())), overwrite=True)
-            for name in SCHEMAS}  # fmt: skip
+def load(
+    con: BaseBackend,
+    data: Mapping[str, Sequence[Mapping[str, Any]]],
+    parquet: Path | None = None,
+) -> dict[str, ir.Table]:
+    """Every table of SCHEMAS in `con`, with `data`'s rows (an absent table is empty):
+    created in the backend, or, given a directory, written there as Parquet (as the
+    pipeline writes the warehouse) and read back by the backend."""
+    found = {}
+    for name in SCHEMAS:
+        rows = arrow(name, data.get(name, ()))
+        if parquet is None:
+            found[name] = con.create_table(name, rows, overwrite=True)
+            continue
+        path = parquet / f"{name}.parquet"
+        pq.write_table(rows, path)
+        found[name] = con.read_parquet(str(path), table_name=name)
+    return found

@@ -103,8 +103,9 @@ def code3_expr(code: ir.StringValue) -> ir.StringValue:
 def chapter_expr(code: ir.StringValue) -> ir.StringValue:
     """The chapter of a code column, as a CASE over the ranges (UNKNOWN when null)."""
     c3 = code3_expr(code)
-    valid = c3.re_search(_CODE3)
-    branches = [(valid & c3.between(b.start, b.end), b.code) for b in chapters()]
+    # the pattern first, once: the ranges after it compare only well-formed codes
+    branches = [(~c3.re_search(_CODE3).fill_null(False), UNKNOWN)]
+    branches += [(c3.between(b.start, b.end), b.code) for b in chapters()]
     return ibis.cases(*branches, else_=UNKNOWN)
 
 
