@@ -253,6 +253,22 @@ def test_readmission_on_day_30_and_same_day_count() -> None:
     }
 
 
+def test_vaccine_series_match_the_programmes_table() -> None:
+    """The warehouse's copy of which product counts for which series equals what the
+    programmes' vaccines.json says of each product's antigens."""
+    import json
+    from importlib import resources
+
+    from hoso.warehouse.indicators.immunisation import PRODUCT_SERIES
+
+    text = resources.files("hoso.programmes").joinpath("data/vaccines.json").read_text("utf-8")
+    series_of = {"bcg": "bcg", "pertussis": "dtp", "polio_oral": "polio",
+                 "polio_inactivated": "polio", "hepb": "hepb", "hib": "hib", "measles": "mcv"}
+    expected = {(p["system"], p["code"], series_of[a])
+                for p in json.loads(text)["products"] for a in p["antigens"] if a in series_of}
+    assert set(PRODUCT_SERIES) == expected
+
+
 def test_empty_warehouse_gives_empty_results() -> None:
     empty = load(ibis.duckdb.connect(), {})
     params = Parameters(as_of="2025-12-31", years=(2025,))
@@ -268,7 +284,32 @@ def test_every_analysis_has_a_definition_and_back() -> None:
     for d in DEFINITIONS:
         assert d.group == 1 and d.name_vi and d.name_en and d.source and d.unit_vi
     with pytest.raises(InvalidRequest):
-        analyse("no-such-indicator", {}, Parameters(as_of="2025-12-31", years=()))
+        analyse("no-such-indicator", {}, Parameters(as_of="2025-12-31", years=(2025,)))
+
+
+@pytest.mark.parametrize(("as_of", "years"), [
+    ("2025-13-01", (2025,)), ("31/12/2025", (2025,)), ("2025-12-31' OR 1=1 --", (2025,)),
+    ("", (2025,)), (None, (2025,)), ("2025-12-31", ()), ("2025-12-31", (2025.0,)),
+    ("2025-12-31", (True,)), ("2025-12-31", ("2025",)), ("2025-12-31", (10**12,)),
+    ("2025-12-31", tuple(range(1990, 2060))),
+])  # fmt: skip
+def test_parameters_are_checked_before_any_query(as_of: Any, years: Any) -> None:
+    with pytest.raises(InvalidRequest):
+        Parameters(as_of=as_of, years=years)
+
+
+def test_the_analyses_check_their_own_arguments(tables: dict[str, ir.Table]) -> None:
+    for bad in (
+        lambda: chronic_prevalence(tables, "2025-02-30"),
+        lambda: immunisation_coverage(tables, ()),
+        lambda: immunisation_coverage(tables, (99999,)),
+        lambda: top_diagnoses(tables, top=0),
+        lambda: top_diagnoses(tables, top=10**9),
+        lambda: readmissions(tables, days=-1),
+        lambda: readmissions(tables, days=1.5),  # type: ignore[arg-type]
+    ):
+        with pytest.raises(InvalidRequest):
+            bad()
 
 
 def test_values_carry_the_definitions_categories(tables: dict[str, ir.Table]) -> None:

@@ -6,7 +6,7 @@ import ibis
 import ibis.expr.types as ir
 
 from hoso.warehouse.indicators.model import FACILITY
-from hoso.warehouse.indicators.output import Tables, output
+from hoso.warehouse.indicators.output import Tables, bounded, output
 from hoso.warehouse.indicators.population import (
     DEATH_DISPOSITION,
     episodes,
@@ -37,6 +37,7 @@ def readmissions(tables: Tables, days: int = READMISSION_DAYS) -> ir.Table:
     resident (at any facility) starting on the discharge day or within `days` days after
     it / the inpatient discharges, per discharging facility and month of discharge (%).
     Index discharges are finished stays with an end date, not deaths and not transfers."""
+    days = bounded(days, 0, 365, "days")
     ep = episodes(tables)
     imp = ep.filter(ep.enc_class == "IMP")
     index = imp.filter(

@@ -17,16 +17,32 @@ from hoso.warehouse.indicators.morbidity import (
     mortality_residents,
     top_diagnoses,
 )
-from hoso.warehouse.indicators.output import Tables
+from hoso.warehouse.indicators.output import Tables, bounded, day_text
 from hoso.warehouse.indicators.prevalence import chronic_prevalence
 
-__all__ = ["ANALYSES", "Parameters", "analyse", "analyse_all"]
+__all__ = ["ANALYSES", "MAX_YEARS", "Parameters", "analyse", "analyse_all"]
+
+
+MAX_YEARS = 50  # coverage years in one call: a decade or five, not a typo's 10,000
+MIN_YEAR, MAX_YEAR = 1900, 2100
 
 
 @dataclass(frozen=True, slots=True)
 class Parameters:
+    """What the analyses need besides the tables, checked when made (they come from a
+    command line or a request)."""
+
     as_of: str  # 'YYYY-MM-DD': the day of point prevalence
     years: Sequence[int]  # the years of immunisation coverage
+
+    def __post_init__(self) -> None:
+        day_text(self.as_of)
+        years = tuple(self.years)
+        if not 1 <= len(years) <= MAX_YEARS:
+            raise InvalidRequest(f"Từ 1 đến {MAX_YEARS} năm / from 1 to {MAX_YEARS} years")
+        for year in years:
+            bounded(year, MIN_YEAR, MAX_YEAR, "năm / year")
+        object.__setattr__(self, "years", years)
 
 
 ANALYSES: dict[str, Callable[[Tables, Parameters], ir.Table]] = {

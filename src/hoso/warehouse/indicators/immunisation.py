@@ -21,8 +21,9 @@ from collections.abc import Sequence
 import ibis
 import ibis.expr.types as ir
 
+from hoso.core.errors import InvalidRequest
 from hoso.warehouse.indicators.model import CITY, WARD
-from hoso.warehouse.indicators.output import CITY_CODE, Tables, output, union
+from hoso.warehouse.indicators.output import CITY_CODE, Tables, bounded, output, union
 from hoso.warehouse.indicators.population import living_in, residents, year_of
 
 __all__ = ["COVERAGE", "CVX", "PRODUCT_SERIES", "immunisation_coverage"]
@@ -71,7 +72,10 @@ def _doses(tables: Tables, years: ir.Table) -> ir.Table:
 def immunisation_coverage(tables: Tables, years: Sequence[int]) -> ir.Table:
     """Per ward and for the city, each year Y of `years`: children of the cohort born in
     Y-1 with the doses of each indicator option by the end of Y / the cohort (%)."""
-    years_t = ibis.memtable({"cov_year": [int(y) for y in years]})
+    checked = [bounded(y, 1900, 2100, "năm / year") for y in years]
+    if not checked:
+        raise InvalidRequest("Cần ít nhất một năm / at least one year is needed")
+    years_t = ibis.memtable({"cov_year": checked}, schema={"cov_year": "int64"})
     r = residents(tables)
     both = r.cross_join(years_t)
     cohort = both.filter(living_in(both, both.cov_year) & (both.birth_year == both.cov_year - 1))

@@ -15,7 +15,7 @@ import ibis.expr.types as ir
 from hoso.warehouse.indicators.age_bands import age_band_expr
 from hoso.warehouse.indicators.icd10_chapters import UNKNOWN
 from hoso.warehouse.indicators.model import CITY, FACILITY, WARD
-from hoso.warehouse.indicators.output import CITY_CODE, Tables, output, union
+from hoso.warehouse.indicators.output import CITY_CODE, Tables, bounded, output, union
 from hoso.warehouse.indicators.population import (
     episodes,
     population,
@@ -96,6 +96,7 @@ def top_diagnoses(tables: Tables, top: int = TOP_N) -> ir.Table:
     """The `top` most frequent 3-character ICD-10 codes of the year's episodes, per ward
     (the residents') and per facility, ranked by count then code; the denominator is all
     the org's episodes of the year with a diagnosis (the share, %)."""
+    top = bounded(top, 1, 100, "top")
     ep = episodes(tables)
     ep = ep.filter(ep.code3.notnull() & (ep.code3 != ""))
     ep = ep.mutate(year_text=ep.year.cast("string"))

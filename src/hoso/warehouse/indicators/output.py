@@ -6,15 +6,38 @@ null for a count)."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import date
 
 import ibis
 import ibis.expr.types as ir
 
-__all__ = ["CITY_CODE", "OUTPUT_COLUMNS", "Tables", "category_column", "output", "union"]
+from hoso.core.errors import InvalidRequest
+
+__all__ = ["CITY_CODE", "OUTPUT_COLUMNS", "Tables", "bounded", "category_column", "day_text",
+           "output", "union"]  # fmt: skip
 
 Tables = Mapping[str, ir.Table]
 CITY_CODE = "79"  # Ho Chi Minh City's province code: the org of city-wide rows
 OUTPUT_COLUMNS = ("period", "org_kind", "org")
+
+
+def day_text(value: object) -> str:
+    """A 'YYYY-MM-DD' parameter, checked: it goes into the analyses' comparisons."""
+    try:
+        if isinstance(value, str) and len(value) == 10:
+            return date.fromisoformat(value).isoformat()
+    except ValueError:
+        pass
+    raise InvalidRequest(f"Ngày không hợp lệ {str(value)[:32]!r}, cần YYYY-MM-DD / invalid "
+                         "day, YYYY-MM-DD expected")  # fmt: skip
+
+
+def bounded(value: object, low: int, high: int, name: str) -> int:
+    """An integer parameter within [low, high] (not a bool, not a float)."""
+    if isinstance(value, int) and not isinstance(value, bool) and low <= value <= high:
+        return value
+    raise InvalidRequest(f"{name}: cần số nguyên từ {low} đến {high} / an integer from {low} "
+                         f"to {high} expected, not {str(value)[:32]!r}")  # fmt: skip
 
 
 def category_column(category: str) -> str:

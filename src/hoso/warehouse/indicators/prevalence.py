@@ -14,7 +14,7 @@ import ibis.expr.types as ir
 
 from hoso.warehouse.indicators.icd10_chapters import code3_expr
 from hoso.warehouse.indicators.model import CITY, WARD
-from hoso.warehouse.indicators.output import CITY_CODE, Tables, output, union
+from hoso.warehouse.indicators.output import CITY_CODE, Tables, day_text, output, union
 from hoso.warehouse.indicators.population import residents
 
 __all__ = ["ACTIVE_STATUSES", "CHRONIC_GROUPS", "chronic_group_expr", "chronic_prevalence"]
@@ -55,6 +55,7 @@ def chronic_prevalence(tables: Tables, as_of: str) -> ir.Table:
     """Residents living on `as_of` ('YYYY-MM-DD') with an active, confirmed condition of the
     group whose onset (else recorded date; a condition with neither counts) is on or before
     that day / residents of the ward living that day (%); period = as_of's month."""
+    as_of = day_text(as_of)
     living = _living_on(tables, as_of)
     c = tables["condition"]
     dated = ibis.coalesce(c.onset.nullif(""), c.recorded.nullif(""))
