@@ -99,6 +99,19 @@ def test_groups_table_joins_on_the_range(con: Any) -> None:
     assert found == {"E11.9": "E10-E14", "J45": "J40-J47", "D49": None}
 
 
+def test_episodes_chapter_by_join_equals_chapter_of(con: Any) -> None:
+    """The analyses place a code by joining the table of 3-character codes; over a
+    generated city (codes with and without the dot, lower case, outside the list, empty)
+    that gives what `chapter_of` says of each code."""
+    from hoso.warehouse.indicators.population import episodes
+    from tests.warehouse.generated_city import generate
+
+    ep = episodes(load(ibis.duckdb.connect(), generate(seed=3, residents=120))).to_pandas()
+    assert len(ep) > 300 and ep["icd10_chapter"].nunique() > 8
+    for icd10, chapter in zip(ep["icd10"], ep["icd10_chapter"], strict=True):
+        assert chapter == icd10_chapters.chapter_of(icd10 if isinstance(icd10, str) else None)
+
+
 @pytest.mark.parametrize(("age", "band"), [
     (None, "unknown"), (-1, "unknown"), (0, "<1"), (1, "1-4"), (4, "1-4"), (5, "5-14"),
     (14, "5-14"), (15, "15-49"), (49, "15-49"), (50, "50-59"), (59, "50-59"), (60, "60+"),

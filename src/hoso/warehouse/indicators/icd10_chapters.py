@@ -3,10 +3,10 @@ Phụ lục 1), in Python and inside Ibis expressions.
 
 A chapter and a group are each a range of 3-character codes (`A00`–`B99`); a code is
 placed by its first three characters (`I10.9`, the XML 130 form `I109` and `i10` alike).
-In Ibis the chapter is a CASE over the 22 ranges, which every backend runs as plain SQL
-(no UDF, no lookup table to ship to Spark's executors); the 211 groups are a small
-in-memory table joined on the range. The data is generated from the Ministry's sheet by
-`tools/gen_icd10_groups.py`.
+In Ibis the chapter is either a CASE over the 22 ranges or, faster over many rows, a join
+with the small table of every 3-character code and its chapter; both are plain SQL on
+every backend (no UDF). The 211 groups are a small in-memory table joined on the range.
+The data is generated from the Ministry's sheet by `tools/gen_icd10_groups.py`.
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ from importlib import resources
 import ibis
 import ibis.expr.types as ir
 
-__all__ = ["UNKNOWN", "Block", "chapter_expr", "chapter_of", "chapters", "code3_expr",
-           "group_of", "groups", "groups_table"]  # fmt: skip
+__all__ = ["UNKNOWN", "Block", "chapter_expr", "chapter_of", "chapters", "chapters_table",
+           "code3_expr", "group_of", "groups", "groups_table"]  # fmt: skip
 
 UNKNOWN = "unknown"  # no diagnosis, or a code outside every range of the list
 # A category of ICD-10: a letter and two digits; anything else is in no range, even when it
@@ -107,6 +107,21 @@ def chapter_expr(code: ir.StringValue) -> ir.StringValue:
     branches = [(~c3.re_search(_CODE3).fill_null(False), UNKNOWN)]
     branches += [(c3.between(b.start, b.end), b.code) for b in chapters()]
     return ibis.cases(*branches, else_=UNKNOWN)
+
+
+def chapters_table() -> ir.Table:
+    """Every well-formed 3-character code inside a chapter's range (A00 … Z99, about 2,400
+    rows) with its chapter, to join on a code3 column: a hash join computes the code's
+    first three characters once a row, where the CASE of `chapter_expr` computes them in
+    every branch."""
+    code3, chapter = [], []
+    for letter in "ABCDEFGHIJKLMNOPQRSTUVWXYZ":
+        for number in range(100):
+            found = chapter_of(f"{letter}{number:02d}")
+            if found != UNKNOWN:
+                code3.append(f"{letter}{number:02d}")
+                chapter.append(found)
+    return ibis.memtable({"chapter_code3": code3, "chapter": chapter})
 
 
 def groups_table() -> ir.Table:
