@@ -21,6 +21,7 @@ from hoso.warehouse.indicators.immunisation import immunisation_coverage
 from hoso.warehouse.indicators.model import CITY, FACILITY, WARD
 from hoso.warehouse.indicators.morbidity import (
     morbidity,
+    morbidity_by_group,
     mortality_in_hospital,
     mortality_residents,
     top_diagnoses,
@@ -99,7 +100,7 @@ def test_groups_table_joins_on_the_range(con: Any) -> None:
     assert found == {"E11.9": "E10-E14", "J45": "J40-J47", "D49": None}
 
 
-def test_episodes_chapter_by_join_equals_chapter_of(con: Any) -> None:
+def test_episodes_chapter_and_group_by_join_equal_the_python_ones(con: Any) -> None:
     """The analyses place a code by joining the table of 3-character codes; over a
     generated city (codes with and without the dot, lower case, outside the list, empty)
     that gives what `chapter_of` says of each code."""
@@ -108,8 +109,11 @@ def test_episodes_chapter_by_join_equals_chapter_of(con: Any) -> None:
 
     ep = episodes(load(ibis.duckdb.connect(), generate(seed=3, residents=120))).to_pandas()
     assert len(ep) > 300 and ep["icd10_chapter"].nunique() > 8
-    for icd10, chapter in zip(ep["icd10"], ep["icd10_chapter"], strict=True):
-        assert chapter == icd10_chapters.chapter_of(icd10 if isinstance(icd10, str) else None)
+    assert ep["icd10_group"].nunique() > 8
+    for icd10, chapter, group in zip(ep["icd10"], ep["icd10_chapter"], ep["icd10_group"],
+                                     strict=True):  # fmt: skip
+        code = icd10 if isinstance(icd10, str) else None
+        assert (chapter, group) == (icd10_chapters.chapter_of(code), icd10_chapters.group_of(code))
 
 
 @pytest.mark.parametrize(("age", "band"), [
@@ -152,6 +156,22 @@ def test_morbidity(tables: dict[str, ir.Table]) -> None:
     for key, (n, _) in found.items():
         totals[key[1]] += n
     assert totals == {WARD: 11, CITY: 11, FACILITY: 12}
+
+
+def test_morbidity_by_group(tables: dict[str, ir.Table]) -> None:
+    found = rows(morbidity_by_group(tables))
+    # 26734 in 2025: J44 ×2 (J40-J47), O80 ×2 (O80-O84), E11 (E10-E14), I10 (I10-I15), over
+    # the ward's 3 residents of 2025 (p1, p2, p3)
+    assert {k[3]: v for k, v in found.items() if k[:3] == ("2025", WARD, W1)} == {
+        "J40-J47": (2, 3), "O80-O84": (2, 3), "E10-E14": (1, 3), "I10-I15": (1, 3),
+    }
+    # F2 in 2025: J44 ×2, K35 ×2 (K35-K38), O80: counts
+    assert {k[3]: v for k, v in found.items() if k[:3] == ("2025", FACILITY, "F2")} == {
+        "J40-J47": (2, None), "K35-K38": (2, None), "O80-O84": (1, None),
+    }
+    # the city in 2025: e14 has no diagnosis → unknown; 10 episodes over 6 residents
+    city = {k[3]: v for k, v in found.items() if k[:3] == ("2025", CITY, "79")}
+    assert city["unknown"] == (1, 6) and sum(n for n, _ in city.values()) == 10
 
 
 def test_mortality(tables: dict[str, ir.Table]) -> None:

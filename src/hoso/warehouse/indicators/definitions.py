@@ -23,6 +23,17 @@ DEFINITIONS: tuple[IndicatorDef, ...] = (
         source=_QD4469 + "; HOUSE: age bands, population of the year",
     ),
     IndicatorDef(
+        code="morbidity-icd10-group",
+        name_vi="Mắc bệnh theo nhóm bệnh ICD-10",
+        name_en="Morbidity by ICD-10 group",
+        group=1, scale=100_000, unit_vi="lượt / 100.000 dân", categories=("icd10-group",),
+        description_vi="Lượt khám chữa bệnh trong năm theo nhóm chính ICD-10 của chẩn đoán "
+        "chính / dân số năm của phường/xã; theo cơ sở: số lượt.",
+        description_en="Episodes of care in the year by the main diagnosis's ICD-10 group "
+        "/ the ward's population of the year; per facility: a count.",
+        source="QĐ 4469/QĐ-BYT (28/10/2020): nhóm chính ICD-10 / ICD-10 main groups",
+    ),
+    IndicatorDef(
         code="mortality-in-hospital",
         name_vi="Tử vong tại cơ sở khám chữa bệnh theo chương ICD-10",
         name_en="In-hospital deaths by ICD-10 chapter",

@@ -13,6 +13,7 @@ from hoso.warehouse.indicators.care import readmissions, visits_per_resident
 from hoso.warehouse.indicators.immunisation import immunisation_coverage
 from hoso.warehouse.indicators.morbidity import (
     morbidity,
+    morbidity_by_group,
     mortality_in_hospital,
     mortality_residents,
     top_diagnoses,
@@ -47,6 +48,7 @@ class Parameters:
 
 ANALYSES: dict[str, Callable[[Tables, Parameters], ir.Table]] = {
     "morbidity-icd10-chapter": lambda t, _: morbidity(t),
+    "morbidity-icd10-group": lambda t, _: morbidity_by_group(t),
     "mortality-in-hospital": lambda t, _: mortality_in_hospital(t),
     "mortality-residents": lambda t, _: mortality_residents(t),
     "top-diagnoses": lambda t, _: top_diagnoses(t),

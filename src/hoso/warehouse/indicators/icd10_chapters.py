@@ -21,8 +21,18 @@ from importlib import resources
 import ibis
 import ibis.expr.types as ir
 
-__all__ = ["UNKNOWN", "Block", "chapter_expr", "chapter_of", "chapters", "chapters_table",
-           "code3_expr", "group_of", "groups", "groups_table"]  # fmt: skip
+__all__ = [
+    "UNKNOWN",
+    "Block",
+    "chapter_expr",
+    "chapter_of",
+    "chapters",
+    "code3_expr",
+    "codes_table",
+    "group_of",
+    "groups",
+    "groups_table",
+]  # fmt: skip
 
 UNKNOWN = "unknown"  # no diagnosis, or a code outside every range of the list
 # A category of ICD-10: a letter and two digits; anything else is in no range, even when it
@@ -109,19 +119,22 @@ def chapter_expr(code: ir.StringValue) -> ir.StringValue:
     return ibis.cases(*branches, else_=UNKNOWN)
 
 
-def chapters_table() -> ir.Table:
+def codes_table() -> ir.Table:
     """Every well-formed 3-character code inside a chapter's range (A00 … Z99, about 2,400
-    rows) with its chapter, to join on a code3 column: a hash join computes the code's
-    first three characters once a row, where the CASE of `chapter_expr` computes them in
-    every branch."""
-    code3, chapter = [], []
+    rows) with its chapter and group, to join on a code3 column: a hash join computes the
+    code's first three characters once a row, where the CASE of `chapter_expr` computes
+    them in every branch."""
+    code3, chapter, group = [], [], []
     for letter in "ABCDEFGHIJKLMNOPQRSTUVWXYZ":
         for number in range(100):
-            found = chapter_of(f"{letter}{number:02d}")
+            code = f"{letter}{number:02d}"
+            found = chapter_of(code)
             if found != UNKNOWN:
-                code3.append(f"{letter}{number:02d}")
+                code3.append(code)
                 chapter.append(found)
-    return ibis.memtable({"chapter_code3": code3, "chapter": chapter})
+                group.append(group_of(code))
+    return ibis.memtable({"lookup_code3": code3, "lookup_chapter": chapter,
+                          "lookup_group": group})  # fmt: skip
 
 
 def groups_table() -> ir.Table:

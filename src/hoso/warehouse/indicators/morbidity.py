@@ -23,8 +23,8 @@ from hoso.warehouse.indicators.population import (
     residents,
 )
 
-__all__ = ["CELLS", "TOP_N", "morbidity", "mortality_in_hospital", "mortality_residents",
-           "top_diagnoses"]  # fmt: skip
+__all__ = ["CELLS", "TOP_N", "morbidity", "morbidity_by_group", "mortality_in_hospital",
+           "mortality_residents", "top_diagnoses"]  # fmt: skip
 
 CELLS = ("icd10_chapter", "age_band", "sex")
 TOP_N = 10
@@ -41,6 +41,24 @@ def morbidity(tables: Tables) -> ir.Table:
     by_facility = output(
         facility, period=facility.period, org_kind=FACILITY, org=facility.facility_id,
         categories={c: facility[c] for c in CELLS}, numerator=facility.numerator,
+        denominator=None,
+    )  # fmt: skip
+    return union([rates, by_facility])
+
+
+def morbidity_by_group(tables: Tables) -> ir.Table:
+    """Episodes per year by ICD-10 main group (QĐ 4469's blocks, "nhóm chính"): per ward
+    and for the city over the year's population (per 100,000), per facility a count."""
+    ep = episodes(tables)
+    ep = ep.mutate(period=ep.year.cast("string"))
+    pop = population(tables, ep.select("year").distinct())
+    rates = population_rates(ep.filter(ep.ward != ""), ("icd10_group",), pop=pop)
+    facility = ep.group_by(["period", "facility_id", "icd10_group"]).aggregate(
+        numerator=ep.count()
+    )
+    by_facility = output(
+        facility, period=facility.period, org_kind=FACILITY, org=facility.facility_id,
+        categories={"icd10_group": facility.icd10_group}, numerator=facility.numerator,
         denominator=None,
     )  # fmt: skip
     return union([rates, by_facility])

@@ -15,7 +15,7 @@ import ibis
 import ibis.expr.types as ir
 
 from hoso.warehouse.indicators.age_bands import age_band_expr
-from hoso.warehouse.indicators.icd10_chapters import UNKNOWN, chapters_table, code3_expr
+from hoso.warehouse.indicators.icd10_chapters import UNKNOWN, code3_expr, codes_table
 from hoso.warehouse.indicators.model import CITY, WARD
 from hoso.warehouse.indicators.output import CITY_CODE, Tables, output, union
 
@@ -92,8 +92,8 @@ def episodes(tables: Tables) -> ir.Table:
     died = j.treatment_result.fill_null("").isin(DEATH_RESULTS) | (
         j.discharge.fill_null("") == DEATH_DISPOSITION
     )
-    chapters = chapters_table()
-    j = j.left_join(chapters, code3_expr(icd) == chapters.chapter_code3)
+    codes = codes_table()
+    j = j.left_join(codes, code3_expr(icd) == codes.lookup_code3)
     return j.select(
         encounter_id=j.id,
         patient_id=j.patient_id,
@@ -107,7 +107,8 @@ def episodes(tables: Tables) -> ir.Table:
         discharge=j.discharge.fill_null(""),
         icd10=icd,
         code3=code3_expr(icd),
-        icd10_chapter=j.chapter.fill_null(UNKNOWN),
+        icd10_chapter=j.lookup_chapter.fill_null(UNKNOWN),
+        icd10_group=j.lookup_group.fill_null(UNKNOWN),
         sex=j.res_sex.fill_null("unknown"),
         age_band=age_band_expr(year - j.res_birth_year),
         died=died,
