@@ -1,7 +1,8 @@
 """A seeded random city in the warehouse's table layout: a few thousand rows with the
 awkward cases the hand-made one has (no birth year, deaths with and without a date,
 non-residents, cancelled encounters, XML 130 codes without the dot, codes outside the
-list, inpatient stays close together), for comparing engines on the same data."""
+list, partial dates, inpatient stays close together), for comparing engines on the same
+data."""
 
 from __future__ import annotations
 
@@ -53,7 +54,10 @@ def generate(seed: int = 20, residents: int = 400) -> dict[str, list[dict[str, A
                 "reason_icd10": None if by_condition else code or None, "ward": ward,
                 "period": day.isoformat()[:7]}  # fmt: skip
             if rng.random() < 0.95:
-                enc["end"] = end.isoformat()
+                # now and then a partial date, as FHIR allows ('2025-02')
+                enc["end"] = end.isoformat()[: 7 if rng.random() < 0.03 else 10]
+            if rng.random() < 0.02:
+                enc["start"] = enc["start"][:7]
             if by_condition:
                 enc["primary_condition_id"] = cid
             if cls == "IMP":

@@ -13,7 +13,8 @@ The rules are those of docs/warehouse-indicators.md, written out again here:
   1 January Y (deceasedBoolean true without a date: in no year);
 - a readmission: an inpatient (IMP) discharge (not a death, not a transfer) followed by
   another inpatient episode of the same resident starting 0–30 days after the discharge
-  date; per discharging facility and month of discharge.
+  date; per discharging facility and month of discharge; a partial date ('2025-02') is
+  neither a discharge day nor an admission day.
 
 Keys are the warehouse's: wards are 5-digit codes, facilities the Organization's id,
 periods 'YYYY' or 'YYYY-MM'. Residents' ids never appear, so pseudonyms do not matter.
@@ -140,6 +141,14 @@ def morbidity_by_chapter(city: City) -> dict[tuple[str, str, str, str], int]:
     return dict(found)
 
 
+def _day(text: str | None) -> date | None:
+    """The day of a full date or dateTime; None for a partial ('2025-02') or impossible one."""
+    try:
+        return date.fromisoformat(text[:10]) if text and len(text) >= 10 else None
+    except ValueError:
+        return None
+
+
 def _died(e: Resource) -> bool:
     for ext in e.get("extension") or []:
         if ext.get("url") == RESULT:
@@ -160,14 +169,14 @@ def readmissions(city: City, days: int = 30) -> dict[tuple[str, str], tuple[int,
     stays: dict[str, list[tuple[date, str]]] = defaultdict(list)
     inpatient = [e for e in city.episodes if (e.get("class") or {}).get("code") == "IMP"]
     for e in inpatient:
-        start = date.fromisoformat(e["period"]["start"][:10])
-        stays[_key(e.get("subject")) or ""].append((start, e["id"]))
+        if start := _day(e["period"]["start"]):
+            stays[_key(e.get("subject")) or ""].append((start, e["id"]))
     found: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
     for e in inpatient:
         end = (e.get("period") or {}).get("end")
-        if not end or _died(e) or _disposition(e) == "other-hcf":
+        out = _day(end)
+        if not end or not out or _died(e) or _disposition(e) == "other-hcf":
             continue
-        out = date.fromisoformat(end[:10])
         again = any(other != e["id"] and out <= start <= out + timedelta(days=days)
                     for start, other in stays[_key(e.get("subject")) or ""])  # fmt: skip
         cell = found[end[:7], _key(e.get("serviceProvider")) or ""]

@@ -302,6 +302,23 @@ def test_vaccine_series_match_the_programmes_table() -> None:
     assert set(PRODUCT_SERIES) == expected
 
 
+def test_partial_and_impossible_dates_are_not_an_error() -> None:
+    """FHIR allows '2025-02' for a dateTime; a bad copy may hold '2025-02-30'. Neither
+    stops the analysis: such a stay is not a discharge to count from nor a readmission."""
+    enc = [
+        {"id": "b1", "patient_id": "q", "status": "finished", "class": "IMP",
+         "start": "2025-01-01", "end": "2025-02", "facility_id": "H", "period": "2025-01"},
+        {"id": "b2", "patient_id": "q", "status": "finished", "class": "IMP",
+         "start": "2025-02-30", "end": "2025-03-05", "facility_id": "H", "period": "2025-02"},
+        {"id": "b3", "patient_id": "q", "status": "finished", "class": "IMP",
+         "start": "2025-03-10", "end": "2025-03-12", "facility_id": "H", "period": "2025-03"},
+    ]  # fmt: skip
+    t = load(ibis.duckdb.connect(), {"encounter": enc})
+    # b1 has no full end: not an index; b2's start is impossible: it readmits nobody, but
+    # its end is a discharge, and b3 on 10/03 is 5 days later; b3 is an index of its own.
+    assert rows(readmissions(t)) == {("2025-03", FACILITY, "H"): (1, 2)}
+
+
 def test_empty_warehouse_gives_empty_results() -> None:
     empty = load(ibis.duckdb.connect(), {})
     params = Parameters(as_of="2025-12-31", years=(2025,))

@@ -25,7 +25,9 @@ def _ref(kind: str, rid: str | None) -> dict[str, str] | None:
 
 def _time(day: str | None) -> str | None:
     # a local time late in the evening: the day as written is the day that counts
-    return f"{day}T22:30:00+07:00" if day else None
+    if day and len(day) == 10:
+        return f"{day}T22:30:00+07:00"
+    return day  # a partial date stays as it is
 
 
 def fhir_of(data: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:

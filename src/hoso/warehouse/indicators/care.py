@@ -9,6 +9,7 @@ from hoso.warehouse.indicators.model import FACILITY
 from hoso.warehouse.indicators.output import Tables, bounded, output
 from hoso.warehouse.indicators.population import (
     DEATH_DISPOSITION,
+    day_of,
     episodes,
     population,
     population_rates,
@@ -36,26 +37,27 @@ def readmissions(tables: Tables, days: int = READMISSION_DAYS) -> ir.Table:
     """Inpatient (class IMP) discharges followed by another inpatient admission of the same
     resident (at any facility) starting on the discharge day or within `days` days after
     it / the inpatient discharges, per discharging facility and month of discharge (%).
-    Index discharges are finished stays with an end date, not deaths and not transfers."""
+    Index discharges are stays with a full end date (a partial '2025-02' cannot be
+    counted from), not deaths and not transfers."""
     days = bounded(days, 0, 365, "days")
     ep = episodes(tables)
     imp = ep.filter(ep.enc_class == "IMP")
     index = imp.filter(
-        imp.end.notnull() & (imp.end != "") & ~imp.died
+        day_of(imp.end).notnull() & ~imp.died
         & (imp.discharge != DEATH_DISPOSITION) & (imp.discharge != TRANSFER_DISPOSITION)
     )  # fmt: skip
     index = index.select(
         idx_id=index.encounter_id,
         idx_patient=index.patient_id,
         idx_facility=index.facility_id,
-        idx_end=index.end.substr(0, 10).cast("date"),
+        idx_end=day_of(index.end),
         idx_month=index.end.substr(0, 7),
     )
-    later = imp.filter(imp.start.notnull() & (imp.start != ""))
+    later = imp.filter(day_of(imp.start).notnull())
     later = later.select(
         next_id=later.encounter_id,
         next_patient=later.patient_id,
-        next_start=later.start.substr(0, 10).cast("date"),
+        next_start=day_of(later.start),
     )
     pairs = index.inner_join(later, [
         index.idx_patient == later.next_patient,

@@ -19,7 +19,7 @@ from hoso.warehouse.indicators.icd10_chapters import UNKNOWN, code3_expr, codes_
 from hoso.warehouse.indicators.model import CITY, WARD
 from hoso.warehouse.indicators.output import CITY_CODE, Tables, output, union
 
-__all__ = ["DEATH_DISPOSITION", "DEATH_RESULTS", "EXCLUDED_STATUSES", "episodes",
+__all__ = ["DEATH_DISPOSITION", "DEATH_RESULTS", "EXCLUDED_STATUSES", "day_of", "episodes",
            "living_in", "population", "population_rates", "residents", "year_of"]  # fmt: skip
 
 # Encounter.status values that are not care given: planned, cancelled or recorded by error.
@@ -31,8 +31,15 @@ DEATH_DISPOSITION = "exp"  # HL7 discharge-disposition "Expired"
 
 
 def year_of(date_text: ir.StringValue) -> ir.IntegerValue:
-    """The year of a 'YYYY-MM…' text column; null for null or ''."""
-    return date_text.substr(0, 4).nullif("").cast("int64")
+    """The year of a 'YYYY-MM…' text column; null for null, '' or no year."""
+    return date_text.substr(0, 4).nullif("").try_cast("int64")
+
+
+def day_of(date_text: ir.StringValue) -> ir.DateValue:
+    """The DATE of a 'YYYY-MM-DD…' text column; null for a partial date ('2025-02', which
+    Spark would read as the 1st and DuckDB not at all) or an impossible one."""
+    day = date_text.substr(0, 10)
+    return ibis.ifelse(day.length() == 10, day, ibis.null().cast("string")).try_cast("date")
 
 
 def residents(tables: Tables) -> ir.Table:
