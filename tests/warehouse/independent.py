@@ -22,10 +22,12 @@ periods 'YYYY' or 'YYYY-MM'. Residents' ids never appear, so pseudonyms do not m
 
 from __future__ import annotations
 
+import json
 import re
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 ICD10 = "http://hl7.org/fhir/sid/icd-10"
@@ -183,3 +185,36 @@ def readmissions(city: City, days: int = 30) -> dict[tuple[str, str], tuple[int,
         cell[0] += int(again)
         cell[1] += 1
     return {k: (v[0], v[1]) for k, v in found.items()}
+
+
+def read_ndjson(paths: Iterable[Path]) -> Iterator[dict[str, Any]]:
+    """The resources of NDJSON files (`hoso synth`'s output, a bulk export)."""
+    for path in paths:
+        with path.open(encoding="utf-8") as f:
+            for line in f:
+                if line.strip():
+                    yield json.loads(line)
+
+
+def warehouse_rows(
+    records: Iterable[Mapping[str, Any]], *keys: str
+) -> dict[tuple[str, ...], tuple[int, int | None]]:
+    """An analysis's rows (e.g. `frame.to_dict("records")`) keyed as this module keys its
+    answers: the `keys` columns → (numerator, denominator or None)."""
+    found: dict[tuple[str, ...], tuple[int, int | None]] = {}
+    for r in records:
+        den = r.get("denominator")
+        found[tuple(str(r[k]) for k in keys)] = (
+            int(r["numerator"]), None if den is None or den != den else int(den))
+    return found
+
+
+def differences(
+    expected: Mapping[Any, Any], found: Mapping[Any, Any], limit: int = 20
+) -> list[str]:
+    """What differs between the independent answers and the warehouse's, at most `limit`
+    lines; [] when they agree."""
+    lines = [f"{key}: independent {expected.get(key)} ≠ warehouse {found.get(key)}"
+             for key in sorted(set(expected) | set(found), key=str)
+             if expected.get(key) != found.get(key)]  # fmt: skip
+    return lines[:limit]

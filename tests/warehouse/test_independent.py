@@ -115,24 +115,37 @@ def test_morbidity_by_hand(city: independent.City) -> None:
     assert sum(found.values()) == 11 + 11 + 12
 
 
-def _by(t: Any, *keys: str) -> dict[tuple[str, ...], Any]:
-    frame = t.to_pandas()
-    return {tuple(str(r[k]) for k in keys): r for r in frame.to_dict("records")}
-
-
 def _agree(city: independent.City, tables: dict[str, Any]) -> None:
-    visits = {k: (int(r["numerator"]), int(r["denominator"]))
-              for k, r in _by(visits_per_resident(tables), "period", "org").items()}  # fmt: skip
-    assert visits == independent.visits_per_resident(city)
-    again = {k: (int(r["numerator"]), int(r["denominator"]))
-             for k, r in _by(readmissions(tables), "period", "org").items()}  # fmt: skip
-    assert again == independent.readmissions(city)
+    def keyed(t: Any, *keys: str) -> dict[tuple[str, ...], tuple[int, int | None]]:
+        return independent.warehouse_rows(t.to_pandas().to_dict("records"), *keys)
+
+    visits = keyed(visits_per_resident(tables), "period", "org")
+    assert independent.differences(independent.visits_per_resident(city), visits) == []
+    again = keyed(readmissions(tables), "period", "org")
+    assert independent.differences(independent.readmissions(city), again) == []
     frame = morbidity(tables).to_pandas()
     summed = frame.groupby(["period", "org_kind", "org", "icd10_chapter"])["numerator"].sum()
-    assert {k: int(v) for k, v in summed.items()} == independent.morbidity_by_chapter(city)
+    by_chapter = {k: int(v) for k, v in summed.items()}
+    assert independent.differences(independent.morbidity_by_chapter(city), by_chapter) == []
     # something to compare: readmissions happened, several chapters were seen
     assert visits and sum(n for n, _ in again.values()) > 0
-    assert len({k[3] for k in independent.morbidity_by_chapter(city)}) > 3
+    assert len({k[3] for k in by_chapter}) > 3
+
+
+def test_differences_name_what_differs() -> None:
+    assert independent.differences({("2025", "F1"): (1, 2)}, {("2025", "F1"): (1, 2)}) == []
+    found = independent.differences({("2025", "F1"): (1, 2), ("2025", "F2"): (0, 1)},
+                                    {("2025", "F1"): (2, 2)})  # fmt: skip
+    assert found == ["('2025', 'F1'): independent (1, 2) ≠ warehouse (2, 2)",
+                     "('2025', 'F2'): independent (0, 1) ≠ warehouse None"]  # fmt: skip
+
+
+def test_read_ndjson(tmp_path: Any) -> None:
+    import json
+
+    path = tmp_path / "Patient.ndjson"
+    path.write_text("\n".join(json.dumps(r) for r in fhir_of(small_city.DATA)[:3]) + "\n\n")
+    assert [r["id"] for r in independent.read_ndjson([path])] == ["p1", "p2", "p3"]
 
 
 def test_the_warehouse_agrees(city: independent.City, tables: dict[str, Any]) -> None:
