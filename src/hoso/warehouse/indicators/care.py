@@ -26,7 +26,7 @@ TRANSFER_DISPOSITION = "other-hcf"
 def visits_per_resident(tables: Tables) -> ir.Table:
     """Episodes of care (any class) of the ward's residents in the year / the ward's
     population of that year; and the city's."""
-    ep = episodes(tables)
+    ep = episodes(tables, person=False)
     ep = ep.filter(ep.ward != "")
     events = ep.select(period=ep.year.cast("string"), year=ep.year, ward=ep.ward)
     pop = population(tables, events.select("year").distinct())
@@ -40,7 +40,7 @@ def readmissions(tables: Tables, days: int = READMISSION_DAYS) -> ir.Table:
     Index discharges are stays with a full end date (a partial '2025-02' cannot be
     counted from), not deaths and not transfers."""
     days = bounded(days, 0, 365, "days")
-    ep = episodes(tables)
+    ep = episodes(tables, person=False)
     imp = ep.filter(ep.enc_class == "IMP")
     index = imp.filter(
         day_of(imp.end).notnull() & ~imp.died

@@ -49,7 +49,7 @@ def morbidity(tables: Tables) -> ir.Table:
 def morbidity_by_group(tables: Tables) -> ir.Table:
     """Episodes per year by ICD-10 main group (QĐ 4469's blocks, "nhóm chính"): per ward
     and for the city over the year's population (per 100,000), per facility a count."""
-    ep = episodes(tables)
+    ep = episodes(tables, person=False)
     ep = ep.mutate(period=ep.year.cast("string"))
     pop = population(tables, ep.select("year").distinct())
     rates = population_rates(ep.filter(ep.ward != ""), ("icd10_group",), pop=pop)
@@ -115,7 +115,7 @@ def top_diagnoses(tables: Tables, top: int = TOP_N) -> ir.Table:
     (the residents') and per facility, ranked by count then code; the denominator is all
     the org's episodes of the year with a diagnosis (the share, %)."""
     top = bounded(top, 1, 100, "top")
-    ep = episodes(tables)
+    ep = episodes(tables, person=False)
     ep = ep.filter(ep.code3.notnull() & (ep.code3 != ""))
     ep = ep.mutate(year_text=ep.year.cast("string"))
     parts = []

@@ -82,18 +82,21 @@ def population(tables: Tables, years: ir.Table) -> ir.Table:
     )
 
 
-def episodes(tables: Tables) -> ir.Table:
+def episodes(tables: Tables, person: bool = True) -> ir.Table:
     """Encounters that are care given, one row each, with the diagnosis that counts
-    (Encounter.reasonCode's ICD-10, else the rank-1 diagnosis Condition's), its chapter,
-    the resident's sex and age band in the year of the encounter's start."""
+    (Encounter.reasonCode's ICD-10, else the rank-1 diagnosis Condition's), its chapter and
+    group, and — with `person` — the resident's sex and age band in the year of the
+    encounter's start. Without `person` the join with every resident is left out (the
+    analyses that need neither sex nor age run about twice as fast)."""
     e = tables["encounter"]
     e = e.filter(e.status.fill_null("").notin(EXCLUDED_STATUSES) & (e.period.fill_null("") != ""))
     c = tables["condition"]
     cond = c.select(cond_id=c.id, cond_icd10=c.icd10)
-    r = residents(tables)
-    res = r.select(res_id=r.patient_id, res_sex=r.sex, res_birth_year=r.birth_year)
     j = e.left_join(cond, e.primary_condition_id == cond.cond_id)
-    j = j.left_join(res, j.patient_id == res.res_id)
+    if person:
+        r = residents(tables)
+        res = r.select(res_id=r.patient_id, res_sex=r.sex, res_birth_year=r.birth_year)
+        j = j.left_join(res, j.patient_id == res.res_id)
     icd = ibis.coalesce(j.reason_icd10.nullif(""), j.cond_icd10.nullif(""))
     year = year_of(j.period)
     died = j.treatment_result.fill_null("").isin(DEATH_RESULTS) | (
@@ -101,6 +104,7 @@ def episodes(tables: Tables) -> ir.Table:
     )
     codes = codes_table()
     j = j.left_join(codes, code3_expr(icd) == codes.lookup_code3)
+    unknown = ibis.literal(UNKNOWN)
     return j.select(
         encounter_id=j.id,
         patient_id=j.patient_id,
@@ -116,8 +120,8 @@ def episodes(tables: Tables) -> ir.Table:
         code3=code3_expr(icd),
         icd10_chapter=j.lookup_chapter.fill_null(UNKNOWN),
         icd10_group=j.lookup_group.fill_null(UNKNOWN),
-        sex=j.res_sex.fill_null("unknown"),
-        age_band=age_band_expr(year - j.res_birth_year),
+        sex=j.res_sex.fill_null("unknown") if person else unknown,
+        age_band=age_band_expr(year - j.res_birth_year) if person else unknown,
         died=died,
     )
 
