@@ -329,6 +329,21 @@ def test_empty_warehouse_gives_empty_results() -> None:
 # --- definitions and values ----------------------------------------------------------------
 
 
+def test_long_form_stacks_indicators(tables: dict[str, ir.Table]) -> None:
+    from hoso.warehouse.indicators.definitions import definition
+    from hoso.warehouse.indicators.output import long_form, union
+
+    codes = ("mortality-in-hospital", "visits-per-resident")
+    stacked = union([long_form(c, analyse(c, tables, Parameters("2025-12-31", (2025,))),
+                               definition(c).categories) for c in codes]).to_pandas()  # fmt: skip
+    found = {(r["indicator"], r["org"], r["period"], r["categories"]): r["numerator"]
+             for r in stacked.to_dict("records")}  # fmt: skip
+    assert found[("mortality-in-hospital", "F2", "2025-03",
+                  "icd10-chapter=X;age-band=60+;sex=male")] == 1  # fmt: skip
+    assert found[("visits-per-resident", W1, "2025", "")] == 6
+    assert len(found) == 2 + 5
+
+
 def test_every_analysis_has_a_definition_and_back() -> None:
     assert [d.code for d in DEFINITIONS] == list(ANALYSES)
     for d in DEFINITIONS:

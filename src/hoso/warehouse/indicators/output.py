@@ -14,7 +14,7 @@ import ibis.expr.types as ir
 from hoso.core.errors import InvalidRequest
 
 __all__ = ["CITY_CODE", "OUTPUT_COLUMNS", "Tables", "bounded", "category_column", "day_text",
-           "output", "union"]  # fmt: skip
+           "long_form", "output", "union"]  # fmt: skip
 
 Tables = Mapping[str, ir.Table]
 CITY_CODE = "79"  # Ho Chi Minh City's province code: the org of city-wide rows
@@ -72,3 +72,19 @@ def union(parts: Sequence[ir.Table]) -> ir.Table:
     for part in parts[1:]:
         found = found.union(part, distinct=False)
     return found
+
+
+def long_form(code: str, t: ir.Table, categories: Sequence[str]) -> ir.Table:
+    """An analysis's rows in one shape for every indicator — `indicator`, `period`,
+    `org_kind`, `org`, `categories` ("age-band=15-49;sex=female", in the definition's
+    order), `numerator`, `denominator` — so results of several indicators can be stacked
+    (one query, one fetch) and exported alike."""
+    parts: list[ir.Value] = []
+    for i, category in enumerate(categories):
+        value = t[category_column(category)].fill_null("")
+        parts += [ibis.literal((";" if i else "") + f"{category}="), value]
+    joined = ibis.literal("").concat(*parts) if parts else ibis.literal("")
+    return t.select(
+        indicator=ibis.literal(code), period=t.period, org_kind=t.org_kind, org=t.org,
+        categories=joined, numerator=t.numerator, denominator=t.denominator,
+    )  # fmt: skip
