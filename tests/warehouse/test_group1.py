@@ -207,6 +207,17 @@ def test_top_diagnoses(tables: dict[str, ir.Table]) -> None:
     }
 
 
+def test_malformed_codes_are_not_ranked() -> None:
+    codes = ("XYZ", "XYZ", "i10", "D49")
+    enc = [{"id": f"x{i}", "patient_id": "q", "status": "finished", "class": "AMB",
+            "start": "2025-05-01", "facility_id": "H", "reason_icd10": code,
+            "period": "2025-05"} for i, code in enumerate(codes)]  # fmt: skip
+    # XYZ is no code; D49 is in no chapter of the list; i10 is I10: one episode, 100 %
+    assert rows(top_diagnoses(load(ibis.duckdb.connect(), {"encounter": enc}))) == {
+        ("2025", FACILITY, "H", "I10", "1"): (1, 1),
+    }
+
+
 def test_chronic_prevalence(tables: dict[str, ir.Table]) -> None:
     # Living on 31/12/2025: 26734 p1, p2 (p3 died); 26737 p5, p6, p8 (p4 deceased).
     # p1: I10 and I15.0 → hypertension once; E11.9 → diabetes. p5: E11 unconfirmed no,

@@ -92,7 +92,7 @@ def mortality_residents(tables: Tables) -> ir.Table:
     should there be several), else "unknown": Patient carries no cause of death."""
     r = residents(tables)
     dead = r.filter(r.death_year.notnull() & (r.ward != ""))
-    ep = episodes(tables)
+    ep = episodes(tables, person=False)
     cause = ep.filter(ep.died).group_by("patient_id").aggregate(
         cause=ep.icd10_chapter.min()
     )
@@ -113,10 +113,11 @@ def mortality_residents(tables: Tables) -> ir.Table:
 def top_diagnoses(tables: Tables, top: int = TOP_N) -> ir.Table:
     """The `top` most frequent 3-character ICD-10 codes of the year's episodes, per ward
     (the residents') and per facility, ranked by count then code; the denominator is all
-    the org's episodes of the year with a diagnosis (the share, %)."""
+    the org's episodes of the year with a diagnosis (the share, %). A diagnosis is a code
+    within the list's chapters: a malformed one ('XYZ') is no disease to rank."""
     top = bounded(top, 1, 100, "top")
     ep = episodes(tables, person=False)
-    ep = ep.filter(ep.code3.notnull() & (ep.code3 != ""))
+    ep = ep.filter(ep.icd10_chapter != UNKNOWN)
     ep = ep.mutate(year_text=ep.year.cast("string"))
     parts = []
     for org_kind, column in ((WARD, "ward"), (FACILITY, "facility_id")):

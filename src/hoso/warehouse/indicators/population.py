@@ -43,6 +43,9 @@ def day_of(date_text: ir.StringValue) -> ir.DateValue:
 
 
 def residents(tables: Tables) -> ir.Table:
+    """Every Patient row with what the denominators need: ward ('' for none), sex
+    ('unknown' for none), birth year, death date and year, and whether the record says
+    deceased without a date."""
     p = tables["patient"]
     death = p.deceased_at.nullif("")
     return p.select(
@@ -67,7 +70,8 @@ def living_in(r: ir.Table, year: ir.IntegerValue) -> ir.BooleanValue:
 
 
 def population(tables: Tables, years: ir.Table) -> ir.Table:
-    """(year, ward, age_band, sex, population) for each year of `years` (column `year`)."""
+    """(pop_year, pop_ward, pop_age_band, pop_sex, population) for each year of `years`
+    (its column `year`): the residents who lived some part of that year."""
     r = residents(tables)
     both = r.cross_join(years.select(pop_year=years.year.cast("int64")))
     alive = both.filter(living_in(both, both.pop_year))
