@@ -18,7 +18,7 @@ from hoso.warehouse.indicators.definitions import definition
 from hoso.warehouse.indicators.group1 import ANALYSES, Parameters, analyse
 from hoso.warehouse.indicators.output import long_form, union
 from tests.warehouse.generated_city import generate
-from tests.warehouse.warehouse_tables import load
+from tests.warehouse.warehouse_tables import load, offline_duckdb
 
 pytestmark = pytest.mark.slow
 PARAMS = Parameters(as_of="2025-06-30", years=(2024, 2025, 2026))
@@ -54,7 +54,7 @@ def results(
 ) -> dict[str, dict[str, Any]]:
     """code → {"duckdb": frame, "spark": frame}: both engines read the same Parquet."""
     parquet = tmp_path_factory.mktemp("parquet")
-    duck = ibis.duckdb.connect()
+    duck = offline_duckdb()
     spark_con = ibis.pyspark.connect(spark)
     found: dict[str, dict[str, Any]] = {code: {} for code in ANALYSES}
     for name, con in (("duckdb", duck), ("spark", spark_con)):

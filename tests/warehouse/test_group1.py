@@ -30,14 +30,14 @@ from hoso.warehouse.indicators.prevalence import chronic_prevalence
 from hoso.warehouse.indicators.values import values
 from tests.warehouse import small_city
 from tests.warehouse.small_city import W1, W2
-from tests.warehouse.warehouse_tables import load
+from tests.warehouse.warehouse_tables import load, offline_duckdb
 
 Key = tuple[str, ...]
 
 
 @pytest.fixture(scope="module")
 def con() -> Iterator[Any]:
-    backend = ibis.duckdb.connect()
+    backend = offline_duckdb()
     yield backend
     backend.disconnect()
 
@@ -107,7 +107,7 @@ def test_episodes_chapter_and_group_by_join_equal_the_python_ones(con: Any) -> N
     from hoso.warehouse.indicators.population import episodes
     from tests.warehouse.generated_city import generate
 
-    ep = episodes(load(ibis.duckdb.connect(), generate(seed=3, residents=120))).to_pandas()
+    ep = episodes(load(offline_duckdb(), generate(seed=3, residents=120))).to_pandas()
     assert len(ep) > 300 and ep["icd10_chapter"].nunique() > 8
     assert ep["icd10_group"].nunique() > 8
     for icd10, chapter, group in zip(ep["icd10"], ep["icd10_chapter"], ep["icd10_group"],
@@ -213,7 +213,7 @@ def test_malformed_codes_are_not_ranked() -> None:
             "start": "2025-05-01", "facility_id": "H", "reason_icd10": code,
             "period": "2025-05"} for i, code in enumerate(codes)]  # fmt: skip
     # XYZ is no code; D49 is in no chapter of the list; i10 is I10: one episode, 100 %
-    assert rows(top_diagnoses(load(ibis.duckdb.connect(), {"encounter": enc}))) == {
+    assert rows(top_diagnoses(load(offline_duckdb(), {"encounter": enc}))) == {
         ("2025", FACILITY, "H", "I10", "1"): (1, 1),
     }
 
@@ -288,7 +288,7 @@ def test_readmission_on_day_30_and_same_day_count() -> None:
         {"id": "a4", "patient_id": "q", "status": "finished", "class": "AMB",
          "start": "2025-03-07", "end": "2025-03-07", "facility_id": "K", "period": "2025-03"},
     ]  # fmt: skip
-    t = load(ibis.duckdb.connect(), {"encounter": enc})
+    t = load(offline_duckdb(), {"encounter": enc})
     # a1 ends 31/01 → a2 on 02/03 is day 30: counts; a2 → a3 the day it ends: counts;
     # a3 → a4 is ambulatory: does not; a4 is no inpatient discharge.
     assert rows(readmissions(t)) == {
@@ -324,14 +324,14 @@ def test_partial_and_impossible_dates_are_not_an_error() -> None:
         {"id": "b3", "patient_id": "q", "status": "finished", "class": "IMP",
          "start": "2025-03-10", "end": "2025-03-12", "facility_id": "H", "period": "2025-03"},
     ]  # fmt: skip
-    t = load(ibis.duckdb.connect(), {"encounter": enc})
+    t = load(offline_duckdb(), {"encounter": enc})
     # b1 has no full end: not an index; b2's start is impossible: it readmits nobody, but
     # its end is a discharge, and b3 on 10/03 is 5 days later; b3 is an index of its own.
     assert rows(readmissions(t)) == {("2025-03", FACILITY, "H"): (1, 2)}
 
 
 def test_empty_warehouse_gives_empty_results() -> None:
-    empty = load(ibis.duckdb.connect(), {})
+    empty = load(offline_duckdb(), {})
     params = Parameters(as_of="2025-12-31", years=(2025,))
     for code, expr in analyse_all(empty, params).items():
         assert expr.to_pandas().empty, code

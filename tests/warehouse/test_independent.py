@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import ibis
 import pytest
 
 from hoso.warehouse.indicators.care import readmissions, visits_per_resident
@@ -14,7 +13,7 @@ from hoso.warehouse.indicators.morbidity import morbidity
 from tests.warehouse import independent, small_city
 from tests.warehouse.generated_city import generate
 from tests.warehouse.small_city import W1, W2
-from tests.warehouse.warehouse_tables import load
+from tests.warehouse.warehouse_tables import load, offline_duckdb
 
 ICD10 = independent.ICD10
 
@@ -81,7 +80,7 @@ def city() -> independent.City:
 
 @pytest.fixture(scope="module")
 def tables() -> dict[str, Any]:
-    return load(ibis.duckdb.connect(), small_city.DATA)
+    return load(offline_duckdb(), small_city.DATA)
 
 
 def test_chapter_ranges() -> None:
@@ -156,4 +155,4 @@ def test_the_warehouse_agrees_on_the_generated_city() -> None:
     data = generate(seed=7, residents=250)
     wards = {p["id"]: p["ward"] for p in data["patient"]}
     _agree(independent.City(fhir_of(data), ward_of=lambda p: wards[p["id"]]),
-           load(ibis.duckdb.connect(), data))  # fmt: skip
+           load(offline_duckdb(), data))  # fmt: skip

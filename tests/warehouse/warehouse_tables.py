@@ -41,6 +41,13 @@ SCHEMAS: dict[str, ibis.Schema] = {
 }  # fmt: skip
 
 
+def offline_duckdb() -> BaseBackend:
+    """An in-memory DuckDB that may neither install nor load an extension: the analyses
+    need only what is linked in (the issue: offline, never INSTALL)."""
+    return ibis.duckdb.connect(autoinstall_known_extensions=False,
+                               autoload_known_extensions=False)  # fmt: skip
+
+
 def arrow(name: str, rows: Sequence[Mapping[str, Any]]) -> pa.Table:
     """Rows (missing keys are null) as an Arrow table of the view's schema."""
     schema = SCHEMAS[name].to_pyarrow()
