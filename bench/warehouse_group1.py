@@ -106,7 +106,8 @@ def main() -> None:
     began = time.perf_counter()
     sizes = write(args.dir, args.residents, args.encounters_per)
     print(f"tables {sizes} written in {time.perf_counter() - began:.1f} s")
-    con = ibis.duckdb.connect(threads=args.threads)
+    con = ibis.duckdb.connect(threads=args.threads, autoinstall_known_extensions=False,
+                              autoload_known_extensions=False)
     tables = {name: con.read_parquet(str(args.dir / f"{name}.parquet"), table_name=name)
               for name in sizes}  # fmt: skip
     params = Parameters(as_of="2025-12-31", years=(2024, 2025))
