@@ -81,6 +81,7 @@ from hoso.assembly import (
 from hoso.core.settings import Settings
 from hoso.store.engine import POOL_SIZE, install_statement_timeout
 from hoso.store.sql_store import SqlStore
+from hoso.warehouse.indicators.snapshot_source import SnapshotSource
 
 __all__ = ["app_from_env", "create_app"]
 
@@ -139,6 +140,8 @@ def _state(app: FastAPI, store: SqlStore, settings: Settings,
     # Pseudonyms of de-identified views: one key per deployment, every process, restart.
     state.pseudonym_key = pseudonym_key(store)
     state.rate_limiter = RateLimiter.from_settings(settings)  # deps: per client and role
+    # The warehouse's indicators: computed once per published snapshot (issue 20).
+    state.warehouse_source = SnapshotSource(settings.warehouse_dir)
     # /auth and discovery; puts the TokenService on state.tokens (and state.auth).
     auth_routes.install(app)
     login_routes.install(app)  # the pages' sessions: state.web_sessions

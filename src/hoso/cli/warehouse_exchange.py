@@ -36,12 +36,11 @@ SHOWN_UNMAPPED = 20
 
 
 def source_for(store: SqlStore) -> IndicatorSource:
-    """The warehouse's indicators over `store`'s deployment: none yet, until the pipeline's
-    source is wired here."""
-    from hoso.warehouse.indicators.source import EMPTY
+    """The warehouse's indicators over `store`'s deployment: the group-1 analyses over the
+    current snapshot of its warehouse (HOSO_WAREHOUSE_DIR), nothing before a build."""
+    from hoso.warehouse.indicators.snapshot_source import SnapshotSource
 
-    del store
-    return EMPTY
+    return SnapshotSource(store.settings.warehouse_dir)
 
 
 def _source(store: SqlStore, values: Path | None) -> IndicatorSource:
