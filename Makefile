@@ -52,11 +52,13 @@ lint: $(TEST_INSTALLED)
 # The page tests drive Debian's chromium (/usr/bin/chromium) through Playwright and
 # the PDF tests read the health book back with poppler's pdftotext; the outbreak-detection and
 # R_t tests compare with R's surveillance and EpiEstim (Debian's r-cran-*); .ci/run installs
-# them: with apt-get (as root, or through sudo) when one is missing.
+# them: with apt-get (as root, or through sudo) when one is missing. The warehouse's Spark
+# tests need a Java runtime (openjdk-17-jre-headless).
 debian-tools:
 	@missing=""; \
 	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
 	command -v pdftotext >/dev/null 2>&1 || missing="$$missing poppler-utils"; \
+	command -v java >/dev/null 2>&1 || missing="$$missing openjdk-17-jre-headless"; \
 	Rscript -e 'library(surveillance); library(EpiEstim)' >/dev/null 2>&1 || \
 	  missing="$$missing r-base-core r-cran-surveillance r-cran-epiestim"; \
 	if [ -n "$$missing" ]; then \
