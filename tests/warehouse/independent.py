@@ -2,7 +2,12 @@
 resources (dicts as the store or `hoso synth`'s NDJSON hold them), with no Ibis, no
 ViewDefinition and nothing of `hoso.warehouse` — to compare with the warehouse's numbers
 (issue 20: "indicators computed independently from raw FHIR of a synthetic city and
-compared with the warehouse's numbers").
+compared with the warehouse's numbers"): visits per resident, 30-day readmissions,
+morbidity by chapter, and also chronic prevalence and immunisation coverage (the latter
+from the programmes' own vaccines.json, not the warehouse's copy of it).
+
+Against a built warehouse: `City(read_ndjson(paths))`, the answers of this module, and
+`differences(answers, warehouse_rows(frame.to_dict("records"), *keys))`.
 
 The rules are those of docs/warehouse-indicators.md, written out again here:
 - an episode is an Encounter whose status is not planned, cancelled or entered-in-error,
@@ -83,6 +88,7 @@ class City:
         self.ward = {pid: ward_of(p) or "" for pid, p in by_type["Patient"].items()}
         self.patients = by_type["Patient"]
         self.conditions = by_type["Condition"]
+        self.immunizations = list(by_type["Immunization"].values())
         self.episodes = [
             e for e in by_type["Encounter"].values()
             if e.get("status") not in NOT_CARE and (e.get("period") or {}).get("start")
@@ -184,6 +190,80 @@ def readmissions(city: City, days: int = 30) -> dict[tuple[str, str], tuple[int,
         cell = found[end[:7], _key(e.get("serviceProvider")) or ""]
         cell[0] += int(again)
         cell[1] += 1
+    return {k: (v[0], v[1]) for k, v in found.items()}
+
+
+CHRONIC = (("hypertension", "I10", "I15"), ("diabetes", "E10", "E14"), ("copd", "J44", "J44"),
+           ("asthma", "J45", "J46"), ("ckd", "N18", "N18"), ("cancer", "C00", "C97"))  # fmt: skip
+STILL = {"active", "recurrence", "relapse"}
+
+
+def _first_code(concept: Any) -> str | None:
+    codings = (concept or {}).get("coding") or []
+    return codings[0].get("code") if codings else None
+
+
+def chronic_prevalence(city: City, as_of: str) -> dict[tuple[str, str, str], tuple[int, int]]:
+    """(month of as_of, ward or "79", group) → (living residents with an active, confirmed
+    condition of the group dated on or before as_of, living residents)."""
+    def living(pid: str) -> bool:
+        p = city.patients[pid]
+        born = (p.get("birthDate") or "")[:4]
+        died = (p.get("deceasedDateTime") or "")[:10]
+        return bool(city.ward.get(pid)) and (not born or int(born) <= int(as_of[:4])) and (
+            died > as_of if died else p.get("deceasedBoolean") is not True)
+
+    alive = {pid for pid in city.patients if living(pid)}
+    sick: set[tuple[str, str]] = set()
+    for c in city.conditions.values():
+        pid = _key(c.get("subject")) or ""
+        when = (c.get("onsetDateTime") or c.get("recordedDate") or "")[:10]
+        if (pid not in alive or _first_code(c.get("clinicalStatus")) not in STILL
+                or _first_code(c.get("verificationStatus")) != "confirmed"
+                or (when and when > as_of)):  # fmt: skip
+            continue
+        c3 = (_icd10(c.get("code")) or "").strip().upper()[:3]
+        for group, lo, hi in CHRONIC:
+            if re.fullmatch(r"[A-Z][0-9]{2}", c3) and lo <= c3 <= hi:
+                sick.add((pid, group))
+    found: Counter[tuple[str, str, str]] = Counter()
+    for pid, group in sick:
+        found[as_of[:7], city.ward[pid], group] += 1
+        found[as_of[:7], "79", group] += 1
+    population = Counter(city.ward[pid] for pid in alive)
+    return {k: (n, population[k[1]] if k[1] != "79" else len(alive)) for k, n in found.items()}
+
+
+def immunisation_coverage(
+    city: City, year: int, products: Iterable[Mapping[str, Any]]
+) -> dict[tuple[str, str], tuple[int, int]]:
+    """(ward or "79", option) → (children born in year-1, alive on 1 January, with the
+    option's doses by the end of the year; those children). `products` are the programmes'
+    vaccines.json products (system, code, antigens)."""
+    series_of = {"bcg": "bcg", "pertussis": "dtp", "polio_oral": "polio",
+                 "polio_inactivated": "polio", "hepb": "hepb", "hib": "hib", "measles": "mcv"}
+    gives = {(p["system"], p["code"]): {series_of[a] for a in p["antigens"] if a in series_of}
+             for p in products}  # fmt: skip
+    options = {"bcg": ("bcg", 1), "dtp1": ("dtp", 1), "dtp3": ("dtp", 3), "pol3": ("polio", 3),
+               "hepb3": ("hepb", 3), "hib3": ("hib", 3), "mcv1": ("mcv", 1)}  # fmt: skip
+    cohort = {pid for pid, p in city.patients.items()
+              if (p.get("birthDate") or "")[:4] == str(year - 1)
+              and city.living_in(pid, year)}  # fmt: skip
+    doses: Counter[tuple[str, str]] = Counter()
+    for imm in city.immunizations:
+        pid = _key(imm.get("patient")) or ""
+        when = (imm.get("occurrenceDateTime") or "")[:4]
+        codings = (imm.get("vaccineCode") or {}).get("coding") or [{}]
+        product = (codings[0].get("system"), codings[0].get("code"))
+        if pid in cohort and imm.get("status") == "completed" and when and int(when) <= year:
+            for series in gives.get(product, ()):  # type: ignore[call-overload]
+                doses[pid, series] += 1
+    found: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
+    for pid in cohort:
+        for option, (series, needed) in options.items():
+            for org in (city.ward[pid], "79"):
+                found[org, option][0] += int(doses[pid, series] >= needed)
+                found[org, option][1] += 1
     return {k: (v[0], v[1]) for k, v in found.items()}
 
 

@@ -4,18 +4,24 @@ in the warehouse's tables (small_city.py)."""
 
 from __future__ import annotations
 
+import json
+from importlib import resources
 from typing import Any
 
 import pytest
 
 from hoso.warehouse.indicators.care import readmissions, visits_per_resident
+from hoso.warehouse.indicators.immunisation import immunisation_coverage
 from hoso.warehouse.indicators.morbidity import morbidity
+from hoso.warehouse.indicators.prevalence import chronic_prevalence
 from tests.warehouse import independent, small_city
 from tests.warehouse.generated_city import generate
 from tests.warehouse.small_city import W1, W2
 from tests.warehouse.warehouse_tables import load, offline_duckdb
 
 ICD10 = independent.ICD10
+PRODUCTS = json.loads(resources.files("hoso.programmes").joinpath("data/vaccines.json")
+                      .read_text("utf-8"))["products"]  # fmt: skip
 
 
 def _ref(kind: str, rid: str | None) -> dict[str, str] | None:
@@ -43,9 +49,25 @@ def fhir_of(data: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
             patient["deceasedBoolean"] = True
         out.append(patient)
     for c in data["condition"]:
-        out.append({"resourceType": "Condition", "id": c["id"],
-                    "code": {"coding": [{"system": ICD10, "code": c["icd10"]}]},
-                    "subject": _ref("Patient", c["patient_id"])})  # fmt: skip
+        condition: dict[str, Any] = {
+            "resourceType": "Condition", "id": c["id"], "subject": _ref("Patient", c["patient_id"]),
+            "code": {"coding": [{"system": ICD10, "code": c["icd10"]}]},
+        }  # fmt: skip
+        for key, field in (("clinical_status", "clinicalStatus"),
+                           ("verification_status", "verificationStatus")):  # fmt: skip
+            if c.get(key):
+                condition[field] = {"coding": [{"code": c[key]}]}
+        if c.get("onset"):
+            condition["onsetDateTime"] = _time(c["onset"])
+        if c.get("recorded"):
+            condition["recordedDate"] = c["recorded"]
+        out.append(condition)
+    for i in data.get("immunization", ()):
+        out.append({"resourceType": "Immunization", "id": i["id"], "status": i["status"],
+                    "vaccineCode": {"coding": [{"system": i["vaccine_system"],
+                                                "code": i["vaccine_code"]}]},
+                    "patient": _ref("Patient", i["patient_id"]),
+                    "occurrenceDateTime": _time(i["occurrence"])})  # fmt: skip
     for e in data["encounter"]:
         enc: dict[str, Any] = {
             "resourceType": "Encounter", "id": e["id"], "status": e["status"],
@@ -131,6 +153,43 @@ def _agree(city: independent.City, tables: dict[str, Any]) -> None:
     assert len({k[3] for k in by_chapter}) > 3
 
 
+def _agree_on_programmes(city: independent.City, tables: dict[str, Any],
+                         as_of: str, year: int) -> None:  # fmt: skip
+    def keyed(t: Any, *keys: str) -> dict[tuple[str, ...], tuple[int, int | None]]:
+        return independent.warehouse_rows(t.to_pandas().to_dict("records"), *keys)
+
+    prevalence = keyed(chronic_prevalence(tables, as_of), "period", "org", "chronic_disease")
+    expected = independent.chronic_prevalence(city, as_of)
+    assert independent.differences(expected, prevalence) == []
+    coverage = {k[1:]: v for k, v in keyed(
+        immunisation_coverage(tables, (year,)), "period", "org", "vaccine").items()}  # fmt: skip
+    expected_coverage = independent.immunisation_coverage(city, year, PRODUCTS)
+    assert independent.differences(expected_coverage, coverage) == []
+    assert prevalence and coverage
+
+
+def test_prevalence_and_coverage_by_hand(city: independent.City) -> None:
+    # as test_group1: 26734 hypertension and diabetes 1 of 2, 26737 diabetes 1 of 3
+    assert independent.chronic_prevalence(city, "2025-12-31") == {
+        ("2025-12", W1, "hypertension"): (1, 2), ("2025-12", W1, "diabetes"): (1, 2),
+        ("2025-12", W2, "diabetes"): (1, 3), ("2025-12", "79", "hypertension"): (1, 5),
+        ("2025-12", "79", "diabetes"): (2, 5),
+    }
+    coverage = independent.immunisation_coverage(city, 2025, PRODUCTS)
+    assert coverage[W1, "mcv1"] == (1, 1) and coverage[W2, "dtp1"] == (1, 1)
+    assert coverage[W2, "dtp3"] == (0, 1) and coverage["79", "dtp3"] == (1, 2)
+
+
+def test_prevalence_and_coverage_agree(city: independent.City, tables: dict[str, Any]) -> None:
+    _agree_on_programmes(city, tables, "2025-12-31", 2025)
+    data = generate(seed=11, residents=300)
+    wards = {p["id"]: p["ward"] for p in data["patient"]}
+    generated = independent.City(fhir_of(data), ward_of=lambda p: wards[p["id"]])
+    generated_tables = load(offline_duckdb(), data)
+    for as_of, year in (("2024-12-31", 2024), ("2025-06-30", 2025), ("2026-03-01", 2026)):
+        _agree_on_programmes(generated, generated_tables, as_of, year)
+
+
 def test_differences_name_what_differs() -> None:
     assert independent.differences({("2025", "F1"): (1, 2)}, {("2025", "F1"): (1, 2)}) == []
     found = independent.differences({("2025", "F1"): (1, 2), ("2025", "F2"): (0, 1)},
@@ -140,8 +199,6 @@ def test_differences_name_what_differs() -> None:
 
 
 def test_read_ndjson(tmp_path: Any) -> None:
-    import json
-
     path = tmp_path / "Patient.ndjson"
     path.write_text("\n".join(json.dumps(r) for r in fhir_of(small_city.DATA)[:3]) + "\n\n")
     assert [r["id"] for r in independent.read_ndjson([path])] == ["p1", "p2", "p3"]
