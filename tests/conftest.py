@@ -186,8 +186,9 @@ def second_database_url(
 
 
 @pytest.fixture
-def settings(database_url: str) -> Settings:
-    return Settings(database_url=database_url)
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    # The warehouse's snapshots in the test's own folder, never the working copy's var/.
+    return Settings(database_url=database_url, warehouse_dir=str(tmp_path / "warehouse"))
 
 
 @pytest.fixture(scope="session")
