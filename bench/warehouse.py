@@ -147,15 +147,11 @@ def indicators(root: Path, engine: str = "duckdb", spark: Any = None) -> dict[st
 
 
 def _analyses() -> dict[str, Any]:
-    """The group-1 analyses (hoso.warehouse.indicators); a plain count per ward and
-    month when that module is not there."""
-    try:
-        from hoso.warehouse.indicators.group1 import ANALYSES
+    """The group-1 analyses (hoso.warehouse.indicators.group1), as of the city's day."""
+    from hoso.warehouse.indicators.group1 import ANALYSES, Parameters
 
-        return dict(ANALYSES)
-    except ImportError:
-        return {"encounters-by-ward-month": lambda t: t["encounter"].group_by(
-            ["ward", "period"]).agg(n=t["encounter"].count())}
+    params = Parameters(as_of="2026-01-01", years=(2024, 2025))
+    return {code: (lambda t, run=run: run(t, params)) for code, run in ANALYSES.items()}
 
 
 def main(argv: list[str] | None = None) -> int:
