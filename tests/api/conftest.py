@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from fastapi import FastAPI
@@ -38,6 +39,26 @@ def bearer(
         **claims,
     )
     return {"Authorization": f"Bearer {token}"}
+
+
+@contextmanager
+def role_clients(app: FastAPI, scopes: tuple[str, ...] = ("user/*.cruds",)
+                 ) -> Iterator[Callable[..., TestClient]]:  # fmt: skip
+    """`make(role, **claims)` → a client acting as a new account of that role (a token
+    the app signed); every client is closed when the block ends."""
+    clients: list[TestClient] = []
+
+    def make(role: str, **claims: Any) -> TestClient:
+        headers = bearer(app, role=role, scopes=scopes,
+                         subject=f"account:{role}-{len(clients)}", **claims)  # fmt: skip
+        clients.append(TestClient(app, raise_server_exceptions=False, headers=headers))
+        return clients[-1]
+
+    try:
+        yield make
+    finally:
+        for client in clients:
+            client.close()
 
 
 def principal_of(app: FastAPI, authorization: str) -> Principal:

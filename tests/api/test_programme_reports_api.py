@@ -12,7 +12,6 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from fastapi import FastAPI
-from fastapi.testclient import TestClient
 from fhir.resources.R4B.measurereport import MeasureReport
 from openpyxl import load_workbook
 
@@ -20,7 +19,7 @@ from hoso.access.publichealth_tracing import MappedStations
 from hoso.programmes import registry
 from hoso.store import schema
 from hoso.store.sql_store import SqlStore
-from tests.api.conftest import bearer
+from tests.api.conftest import role_clients
 from tests.callers import as_caller
 from tests.programmes.world import (
     OTHER_STATION,
@@ -45,17 +44,8 @@ def caller(app: FastAPI, store: SqlStore, monkeypatch: pytest.MonkeyPatch) -> It
             repo.create(hypertension(repo.create(home(n, ward)).stored.id))
     with as_caller(store) as operator:
         recompute(store, operator).everyone()
-    clients: list[TestClient] = []
-
-    def make(role: str, **claims: Any) -> TestClient:
-        headers = bearer(app, role=role, scopes=("user/*.cruds",),
-                         subject=f"account:{role}-{len(clients)}", **claims)  # fmt: skip
-        clients.append(TestClient(app, raise_server_exceptions=False, headers=headers))
-        return clients[-1]
-
-    yield make
-    for c in clients:
-        c.close()
+    with role_clients(app) as make:
+        yield make
 
 
 def test_an_officer_reads_a_ward_and_the_city(caller: Any, store: SqlStore) -> None:

@@ -22,7 +22,7 @@ from fhir.resources.R4B.bundle import Bundle
 from hoso.store import schema
 from hoso.store.sql_store import SqlStore
 from hoso.warehouse.exchange.dhis2_mapping import parse_mapping
-from tests.api.conftest import bearer
+from tests.api.conftest import bearer, role_clients
 from tests.warehouse.exchange.fake_source import SAIGON, fake_source
 
 URL = "/api/warehouse"
@@ -31,17 +31,8 @@ URL = "/api/warehouse"
 @pytest.fixture
 def caller(app: FastAPI) -> Iterator[Any]:
     app.state.warehouse_source = fake_source()
-    clients: list[TestClient] = []
-
-    def make(role: str, **claims: Any) -> TestClient:
-        headers = bearer(app, role=role, scopes=("user/*.cruds",),
-                         subject=f"account:{role}-{len(clients)}", **claims)  # fmt: skip
-        clients.append(TestClient(app, raise_server_exceptions=False, headers=headers))
-        return clients[-1]
-
-    yield make
-    for c in clients:
-        c.close()
+    with role_clients(app) as make:
+        yield make
 
 
 def _audited(store: SqlStore, subtype: str) -> list[tuple[str, str, dict]]:

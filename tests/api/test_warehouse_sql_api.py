@@ -11,10 +11,9 @@ from typing import Any
 
 import pytest
 from fastapi import FastAPI
-from fastapi.testclient import TestClient
 
 from hoso.store.sql_store import SqlStore
-from tests.api.conftest import bearer
+from tests.api.conftest import role_clients
 from tests.callers import as_caller
 from tests.warehouse.city import builder, populate
 
@@ -27,17 +26,8 @@ def caller(app: FastAPI, store: SqlStore, tmp_path: Path) -> Iterator[Any]:
     with as_caller(store) as repo:
         populate(repo)
         builder(repo, tmp_path / "wh").full()
-    clients: list[TestClient] = []
-
-    def make(role: str, **claims: Any) -> TestClient:
-        headers = bearer(app, role=role, scopes=("user/*.rs",),
-                         subject=f"account:{role}-{len(clients)}", **claims)  # fmt: skip
-        clients.append(TestClient(app, raise_server_exceptions=False, headers=headers))
-        return clients[-1]
-
-    yield make
-    for c in clients:
-        c.close()
+    with role_clients(app, ("user/*.rs",)) as make:
+        yield make
 
 
 def test_an_officer_counts_encounters_by_ward(caller: Any) -> None:

@@ -7,12 +7,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-__all__ = ["curve_bars", "rt_lines"]
+__all__ = ["axis_ceiling", "curve_bars", "rt_lines"]
 
 WIDTH, HEIGHT, LEFT, BOTTOM, TOP = 720, 260, 40, 30, 10
 
 
-def _ceiling(value: float) -> float:
+def axis_ceiling(value: float) -> float:
     """A round top for the axis: 1, 2, 5, 10, 20, 50 …"""
     step = 1.0
     while step * 10 < value:
@@ -37,7 +37,7 @@ def curve_bars(labels: Sequence[str], onset: Sequence[int | None],
                report: Sequence[int | None]) -> dict[str, Any]:  # fmt: skip
     """Bars of the two series; a hidden count (None: "<5") is drawn as a stub of 1 with
     the class `hidden`, so the gap does not read as zero."""
-    top = _ceiling(max([n or 0 for n in (*onset, *report)] + [4]))
+    top = axis_ceiling(max([n or 0 for n in (*onset, *report)] + [4]))
     plot_w, plot_h = WIDTH - LEFT - 10, HEIGHT - BOTTOM - TOP
     slot = plot_w / max(len(labels), 1)
     bar = max(slot / 2 - 1, 0.5)
@@ -62,7 +62,7 @@ def rt_lines(windows: Sequence[dict[str, Any]]) -> dict[str, Any] | None:
     if not windows:
         return None
     upper = [w["quantiles"].get("0.975", w["mean"]) for w in windows]
-    top = _ceiling(max([*upper, 2.0]))
+    top = axis_ceiling(max([*upper, 2.0]))
     plot_w, plot_h = WIDTH - LEFT - 10, HEIGHT - BOTTOM - TOP
     step = plot_w / max(len(windows) - 1, 1)
 

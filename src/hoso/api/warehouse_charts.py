@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from hoso.api.publichealth_charts import axis_ceiling  # one axis rule for every chart
 from hoso.api.warehouse_health import ChartRow
 from hoso.core.vi_format import vi_number
 
@@ -19,16 +20,6 @@ __all__ = ["bars", "tile_classes"]
 # Narrow on purpose: the SVG scales to the column, and a phone's column is ~360 px.
 WIDTH, LABEL, ROW, TOP, BOTTOM, CUT = 520, 200, 26, 8, 24, 22
 
-
-def _ceiling(value: float) -> float:
-    """A round top for the axis: 1, 2, 5, 10, 20, 50 …"""
-    step = 1.0
-    while step * 10 < value:
-        step *= 10
-    for factor in (1, 2, 5, 10):
-        if value <= step * factor:
-            return step * factor
-    return step * 10
 
 
 def shown_number(value: float | None) -> str:
@@ -40,7 +31,7 @@ def shown_number(value: float | None) -> str:
 def bars(rows: Sequence[ChartRow]) -> dict[str, Any]:
     """One bar per row; a row without a value (no denominator) is drawn as nothing, its
     label still there with "—"."""
-    top = _ceiling(max([r.value or 0 for r in rows] + [1]))
+    top = axis_ceiling(max([r.value or 0 for r in rows] + [1]))
     plot = WIDTH - LABEL - 60
     height = TOP + ROW * max(len(rows), 1) + BOTTOM
     found = []
