@@ -214,8 +214,8 @@ class QualityJob:
         return whole_store(self._repo, types, "data-quality batch")
 
 
-def whole_store(repo: AccessRepository, types: Sequence[str], purpose: str
-                ) -> Iterator[BulkRow]:  # fmt: skip
+def whole_store(repo: AccessRepository, types: Sequence[str], purpose: str, *,
+                batch: int = 1000) -> Iterator[BulkRow]:  # fmt: skip
     """Every current resource of `types` in the caller's view, paged (a batch job's read:
     the data-quality batch, the MPI's dedupe): decided and audited once, up front."""
     from hoso.access.bulk_access import stream  # the same paged read as `$export`
@@ -223,7 +223,7 @@ def whole_store(repo: AccessRepository, types: Sequence[str], purpose: str
     repo.guarded(READ, "search-system", "*", lambda: repo.decider.authorize("*", "r"))
     repo.audit(READ, "search-system", entities=list(types),
                description=f"{purpose}: whole-store read")  # fmt: skip
-    return stream(repo, types, visibility=repo.decider.visibility())
+    return stream(repo, types, visibility=repo.decider.visibility(), batch=batch)
 
 
 def caller_agent(principal: Principal) -> dict[str, Any]:

@@ -214,8 +214,9 @@ class AccessRepository:
     def anomalies(self, since_us: int) -> list[dict[str, Any]]:
         return records.anomalies(self, since_us)
 
-    def whole_store(self, types: Sequence[str], purpose: str) -> Iterator[BulkRow]:
-        return records.whole_store(self, types, purpose)
+    def whole_store(self, types: Sequence[str], purpose: str, *, batch: int = 1000
+                    ) -> Iterator[BulkRow]:  # fmt: skip
+        return records.whole_store(self, types, purpose, batch=batch)
 
     def quality_findings(self, resource_type: str, id: str) -> list[Any]:
         return records.quality_findings(self, resource_type, id)

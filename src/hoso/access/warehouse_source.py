@@ -75,7 +75,9 @@ class WarehouseSource:
         return self.feed.stats().head
 
     def everything(self, types: Sequence[str]) -> Iterator[BulkRow]:
-        return self.repo.whole_store(types, f"{PURPOSE}: dựng toàn bộ / full build")
+        # Pages of 5,000: a build streams millions of rows, a page is one short read.
+        return self.repo.whole_store(types, f"{PURPOSE}: dựng toàn bộ / full build",
+                                     batch=5000)  # fmt: skip
 
     def changes(self, after: int, limit: int) -> list[Change]:
         batch = self.feed.batch(after, limit, lambda _c: (), types=self.types)

@@ -29,6 +29,7 @@ from hoso.warehouse.cases import CASE_TABLE, case_table
 from hoso.warehouse.catalog import TableSpec, tables
 from hoso.warehouse.flatten import Deidentify, Flattener, arrow_schema
 from hoso.warehouse.flatten_sql import SqlFlattener, register_wards, resources_table
+from hoso.warehouse.read_ahead import batches_ahead
 from hoso.warehouse.snapshots import Warehouse, offline_duckdb, parquet_scan
 from hoso.warehouse.viewdef.duckdb_sql import Uncompilable
 
@@ -191,21 +192,17 @@ class WarehouseBuilder:
 
     def _stage(self, db: Any, spec: TableSpec, rows: Iterable[StoredRow],
                wards: dict[str, str], stage: Path, report: BuildReport) -> None:  # fmt: skip
-        """Flatten `rows` into Parquet files under stage/<table>/, BATCH at a time."""
-        batch: list[tuple[str, str, str]] = []
+        """Flatten `rows` into Parquet files under stage/<table>/, BATCH at a time, the
+        next batch read from the store while this one is flattened (`batches_ahead`)."""
         done = part = 0
-        for row in rows:
+        for rows_read in batches_ahead(rows, BATCH):
             if spec.name == "patient":
-                wards[row.id] = home_ward(jsonx.loads(row.content))
-            batch.append((row.resource_type, row.id, row.content))
-            if len(batch) >= BATCH:
-                part = self._write_stage(db, spec, batch, wards, stage, part, report)
-                done += len(batch)
-                batch = []
-                self.progress(spec.name, done)
-        if batch:
-            self._write_stage(db, spec, batch, wards, stage, part, report)
+                for row in rows_read:
+                    wards[row.id] = home_ward(jsonx.loads(row.content))
+            batch = [(row.resource_type, row.id, row.content) for row in rows_read]
+            part = self._write_stage(db, spec, batch, wards, stage, part, report)
             done += len(batch)
+            self.progress(spec.name, done)
         report.resources[spec.name] = report.resources.get(spec.name, 0) + done
         self.progress(spec.name, done)
 
