@@ -79,3 +79,19 @@ def test_the_api_source_answers_from_the_current_snapshot(built: Snapshot) -> No
     city = source.values("visits-per-resident", org_kind="city")
     by_year = {v.period: v.numerator for v in city}
     assert sum(by_year.values()) == sum(v.numerator for v in wards)
+
+
+def test_the_dhis2_export_places_the_citys_ward_values(built: Snapshot) -> None:
+    """With the packaged mapping (minted data elements and the 168 wards' org units),
+    the city's ward-level values become DHIS2 data values; nothing is dropped silently."""
+    from hoso.warehouse.exchange.dhis2 import dhis2_export
+    from hoso.warehouse.exchange.dhis2_mapping import packaged_mapping
+
+    source = SnapshotSource(built.root.parent.parent)
+    values = [v for code in ("visits-per-resident", "morbidity-icd10-chapter")
+              for v in source.values(code)]  # fmt: skip
+    exported = dhis2_export(values, packaged_mapping())
+    assert values and [u.as_dict() for u in exported.unmapped][:3] == []
+    # a numerator row for each value, a denominator row for each rate
+    expected = sum(2 if v.denominator is not None else 1 for v in values)
+    assert len(exported.data_values) == expected
