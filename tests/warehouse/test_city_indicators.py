@@ -70,7 +70,10 @@ def test_the_warehouse_agrees_with_a_count_from_the_raw_fhir(built: Snapshot,
     assert not independent.differences(independent.readmissions(city), readmitted)
 
 
-def test_the_api_source_answers_from_the_current_snapshot(built: Snapshot) -> None:
+def test_the_api_source_and_the_dhis2_export_answer_from_the_snapshot(built: Snapshot) -> None:
+    from hoso.warehouse.exchange.dhis2 import dhis2_export
+    from hoso.warehouse.exchange.dhis2_mapping import packaged_mapping
+
     source = SnapshotSource(built.root.parent.parent)
     codes = {d.code for d in source.definitions()}
     assert {"visits-per-resident", "morbidity-icd10-chapter", "readmissions-30d"} <= codes
@@ -79,15 +82,8 @@ def test_the_api_source_answers_from_the_current_snapshot(built: Snapshot) -> No
     city = source.values("visits-per-resident", org_kind="city")
     by_year = {v.period: v.numerator for v in city}
     assert sum(by_year.values()) == sum(v.numerator for v in wards)
-
-
-def test_the_dhis2_export_places_the_citys_ward_values(built: Snapshot) -> None:
-    """With the packaged mapping (minted data elements and the 168 wards' org units),
-    the city's ward-level values become DHIS2 data values; nothing is dropped silently."""
-    from hoso.warehouse.exchange.dhis2 import dhis2_export
-    from hoso.warehouse.exchange.dhis2_mapping import packaged_mapping
-
-    source = SnapshotSource(built.root.parent.parent)
+    # With the packaged mapping (minted data elements, the 168 wards' org units) the
+    # city's ward values become DHIS2 data values; nothing is dropped silently.
     values = [v for code in ("visits-per-resident", "morbidity-icd10-chapter")
               for v in source.values(code)]  # fmt: skip
     exported = dhis2_export(values, packaged_mapping())
