@@ -47,7 +47,8 @@ ALERTS = {"expired": ("Đã hết hạn", "Expired"), "expiring": ("Sắp hết 
 def _days(raw: str | None) -> int:
     if raw is None or raw == "":
         return RENEWAL_WINDOW_DAYS
-    if not raw.isdigit() or len(raw) > 4 or int(raw) > 3660:
+    # isascii: "¹" and other Unicode digits pass isdigit() but not int().
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 4 or int(raw) > 3660:
         raise InvalidRequest("days: số ngày 0–3660 / a number of days 0–3660")
     return int(raw)
 

@@ -108,4 +108,4 @@ class Flattener:
 
 def _year(value: Any) -> int | None:
     text = str(value or "")
-    return int(text[:4]) if text[:4].isdigit() else None
+    return int(text[:4]) if text[:4].isascii() and text[:4].isdigit() else None

@@ -147,7 +147,7 @@ def _beds(cells: dict[str, str]) -> int | None:
     text = cells.get("so_giuong", "")
     if not text:
         return None
-    if not text.isdigit() or len(text) > 6:
+    if not (text.isascii() and text.isdigit()) or len(text) > 6:  # "¹" is a digit, not an int
         raise _Bad("so_giuong", "số giường không hợp lệ / invalid number of beds")
     return int(text)
 
