@@ -27,6 +27,7 @@ SUPPORTED_TYPES = (
     "MedicationStatement", "Observation", "Organization", "Patient", "Practitioner",
     "PractitionerRole", "Procedure", "Provenance", "QuestionnaireResponse",
     "RelatedPerson", "Schedule", "ServiceRequest", "Slot", "Task",
+    "VerificationResult",  # the warehouse's licence registry (issue 20 point 5)
 )  # fmt: skip
 # Compartment memberships R4 does not define but the access policy relies on: a
 # resident's requests (Task.for) belong to their record, not to everyone.

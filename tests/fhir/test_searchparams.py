@@ -28,6 +28,7 @@ REQUIRED_TYPES = {
     "Appointment", "Schedule", "Slot", "HealthcareService", "Device", "Medication", "Group",
     "Task", "QuestionnaireResponse",
     "AdverseEvent",  # AEFI after a dose (issue 19): in the patient compartment by subject
+    "VerificationResult",  # a licence's verification (issue 20): the national side takes it
 }  # fmt: skip
 
 
