@@ -309,6 +309,14 @@ def warehouse_builder(store: SqlStore, trail: Any, root: str | None = None, *,
                             progress=progress, writer=engine)  # fmt: skip
 
 
+def supply_access(store: SqlStore, repo: AccessRepository) -> Any:
+    """Group 2's door for `repo`'s caller over the store's stock ledger (issue 20)."""
+    from hoso.access.warehouse_supply import SupplyAccess
+    from hoso.store.warehouse_supply import SqlStockLedger
+
+    return SupplyAccess(repo, SqlStockLedger(store.engine))
+
+
 def cohort_snapshot(store: SqlStore) -> Any:
     """The recompute's observer that stores each chunk's cohort memberships of the day
     (`hoso.programmes.cohorts.catalogue.CohortSnapshot`), contact follow-ups read from

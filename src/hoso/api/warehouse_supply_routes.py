@@ -27,12 +27,12 @@ from hoso.access.repository import AccessRepository
 from hoso.access.warehouse_supply import SupplyAccess
 from hoso.api.body import check_media_type, read_body, read_json
 from hoso.api.deps import RepoDep
+from hoso.assembly import supply_access
 from hoso.core import clock, jsonx
 from hoso.core.errors import InvalidRequest, ResourceNotFound
 from hoso.publichealth.case_detection import ward_of
 from hoso.store.publichealth_series import SqlSurveillance
 from hoso.store.sql_store import SqlStore
-from hoso.store.warehouse_supply import SqlStockLedger
 from hoso.warehouse.supply import service
 from hoso.warehouse.supply.reports import (
     equipment_report,
@@ -53,8 +53,9 @@ TABLES = {"workforce": ("facilities", "wards"), "equipment": ("wards", "usage"),
 
 
 def supply_door(store: SqlStore, repo: AccessRepository) -> SupplyAccess:
-    """The caller's door onto group 2 (the command line builds it the same way)."""
-    return SupplyAccess(repo, SqlStockLedger(store.engine))
+    """The caller's door onto group 2 (`hoso.assembly.supply_access`, as the command
+    line builds it)."""
+    return supply_access(store, repo)
 
 
 def population(store: SqlStore) -> dict[str, int]:
