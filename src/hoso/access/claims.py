@@ -17,8 +17,10 @@ OPERATOR = "operator"  # `hoso token` on the server's own machine
 # Another health record system that sends the records of many facilities (a province's
 # Hồ Sơ feeding the national database): client credentials, registered as a peer.
 RECORD_SYSTEM = "record-system"
+# A booking call-centre agent (issue 21): books for any resident, reads demographics only.
+CALL_CENTRE = "call-centre"
 ROLES = (RESIDENT, CLINICIAN, OFFICER, STEWARD, DPO, ADMIN, FACILITY_SYSTEM, OPERATOR,
-         RECORD_SYSTEM)
+         RECORD_SYSTEM, CALL_CENTRE)
 # Whoever opens a resident's share link (`hoso.access.share_links`): one book, read only.
 # Not in ROLES on purpose: no token may carry it, only an open link makes such a caller.
 SHARE_LINK = "share-link"

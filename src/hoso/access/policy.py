@@ -11,6 +11,8 @@ see (a `Visibility` the store enforces in SQL) and what they may write.
   linked to them and their contacts (the case link); writes nothing but a new Patient
   (a traced contact not yet on file).
 - data steward: demographics of everyone; writes demographics.
+- call-centre agent: demographics of everyone (to find a caller); writes nothing itself
+  (it books through the booking service, `hoso.access.booking`).
 - data-protection officer: residents' requests (Task) and Consents, no records.
 - administrator: no records.
 - operator: everything (scripts on the server's machine), audited like anyone.
@@ -90,8 +92,11 @@ def authorize(principal: Principal, resource_type: str, permission: str) -> None
     # on file when there is one) — issue 18 point 5. Never an update or a delete.
     if writing and role == roles.OFFICER and (resource_type, permission) != ("Patient", "c"):
         raise denied(role, f"ghi {resource_type} / write {resource_type}")
-    if role == roles.STEWARD and resource_type not in DEMOGRAPHIC_TYPES:
+    if role in (roles.STEWARD, roles.CALL_CENTRE) and resource_type not in DEMOGRAPHIC_TYPES:
         raise denied(role, f"truy cập {resource_type} / access {resource_type}")
+    # A call-centre agent finds callers and books through the booking service only.
+    if writing and role == roles.CALL_CENTRE:
+        raise denied(role, f"ghi {resource_type} / write {resource_type}")
     if writing and role == roles.SHARE_LINK:
         raise denied(role, f"ghi {resource_type} / write {resource_type}")
     if writing and role == roles.RESIDENT and resource_type not in RESIDENT_WRITABLE:
@@ -153,8 +158,8 @@ def visibility_for(
         )
     if role == roles.OFFICER:
         return Visibility(all_patients=True, hidden_labels=SENSITIVE, types=types, now_us=now_us)
-    if role in (roles.STEWARD, roles.DPO):
-        own = DEMOGRAPHIC_TYPES if role == roles.STEWARD else DPO_TYPES
+    if role in (roles.STEWARD, roles.DPO, roles.CALL_CENTRE):
+        own = DPO_TYPES if role == roles.DPO else DEMOGRAPHIC_TYPES
         allowed = own if types is None else types & own
         return Visibility(all_patients=True, hidden_labels=SENSITIVE, types=allowed, now_us=now_us)
     return Visibility(nothing=True)

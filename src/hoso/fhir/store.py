@@ -21,6 +21,7 @@ from typing import Any, Protocol
 from hoso.core.errors import Issue
 from hoso.core.settings import Settings
 from hoso.fhir.audit_row import AuditRow
+from hoso.fhir.booking_tables import BookingTables
 from hoso.fhir.change_feed import ChangeFeed
 from hoso.fhir.quality import QualityCheck, QualityIssue
 from hoso.fhir.repository import HistoryPage, Hit, SearchPage, StoredResource, WriteResult
@@ -283,6 +284,7 @@ class Session(Protocol):
     feed: ChangeFeed  # every committed write in commit order (hoso.fhir.change_feed)
     quality: QualityTables
     aliases: PseudonymAliases
+    booking: BookingTables  # issue 21: seats, queue numbers, slips
 
     # -- records (https://hl7.org/fhir/R4/http.html) --------------------------------------
     def read(self, resource_type: str, id: str, *, visibility: Visibility | None = None

@@ -34,6 +34,7 @@ from hoso.fhir.visibility import Visibility
 from hoso.store import history, reads
 from hoso.store.access_tables import SqlAccessTables
 from hoso.store.audit_log import SqlAuditTables
+from hoso.store.booking_seats import SqlBookingTables
 from hoso.store.bulk_write import SqlBulkTables
 from hoso.store.change_feed import SqlChangeFeed, publish_changes
 from hoso.store.compartment import compartment_state, read_compartment
@@ -117,6 +118,10 @@ class SqlSession:
     @cached_property
     def aliases(self) -> SqlPseudonymAliases:
         return SqlPseudonymAliases(self.conn)
+
+    @cached_property
+    def booking(self) -> SqlBookingTables:
+        return SqlBookingTables(self.conn, self.dialect)
 
     # -- reads -----------------------------------------------------------------------
     def read(self, resource_type: str, id: str, *, visibility: Visibility | None = None

@@ -1,0 +1,286 @@
+"""SQL of the booking service (issue 21): the Slot projection, the seats, the queue
+numbers and the slips, on the connection of the caller's unit of work — so a seat is
+taken, the Appointment written, the queue number given and the audit entry appended in
+ONE transaction, or none of them is.
+
+Taking a seat is one statement that changes a `free` row (or a `held` one whose hold has
+expired: the expiry instant is in the statement, so an expired hold stops blocking then,
+not when a sweeper runs). PostgreSQL chooses the row with `FOR UPDATE SKIP LOCKED`, so
+racing bookers each lock a different seat and re-check it after the lock; SQLite
+serialises writers (`BEGIN IMMEDIATE`). Either way a Slot never gives more seats than it
+has rows; the seat's primary key and the unique (slot, patient) and (appointment)
+indexes are what the database refuses, whatever the Python above does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+
+from hoso.store.booking_schema import (
+    bk_queue_counter,
+    bk_queue_ticket,
+    bk_seat,
+    bk_slip_use,
+    bk_slot,
+)
+from hoso.store.dialect import Dialect
+
+__all__ = ["SeatRow", "SlotRow", "SqlBookingTables", "TicketRow"]
+
+_S, _T, _Q, _C, _U = bk_slot, bk_seat, bk_queue_ticket, bk_queue_counter, bk_slip_use
+_FREE = "(t.state = 'free' OR (t.state = 'held' AND t.hold_expires_us <= :now))"
+
+
+@dataclass(frozen=True, slots=True)
+class SlotRow:
+    slot_id: str
+    schedule_id: str
+    facility: str
+    service: str
+    service_type: str
+    service_point: str
+    ward: str | None
+    day: str
+    start_us: int
+    end_us: int
+    capacity: int
+
+
+@dataclass(frozen=True, slots=True)
+class SeatRow:
+    slot_id: str
+    seat_no: int
+    state: str
+    appointment_id: str | None
+    patient_id: str | None
+    hold_expires_us: int | None
+    overbook: bool
+
+
+@dataclass(frozen=True, slots=True)
+class TicketRow:
+    service_point: str
+    day: str
+    number: int
+    kind: str
+    appointment_id: str | None
+    patient_id: str | None
+    facility: str
+    start_us: int | None
+    state: str
+    issued_us: int
+    arrived_us: int | None
+    called_us: int | None
+
+
+_SLOT_COLS = [_S.c[n] for n in SlotRow.__dataclass_fields__]
+_SEAT_COLS = [_T.c[n] for n in SeatRow.__dataclass_fields__]
+_TICKET_COLS = [_Q.c[n] for n in TicketRow.__dataclass_fields__]
+
+
+class SqlBookingTables:
+    def __init__(self, conn: sa.Connection, dialect: Dialect) -> None:
+        self.conn, self.dialect = conn, dialect
+
+    # -- slots ----------------------------------------------------------------------------
+    def add_slots(self, slots: Sequence[SlotRow], now_us: int) -> list[str]:
+        """Project new Slots and create their seats; the ids added (known ones are
+        left as they are: generating a week twice adds nothing)."""
+        ids = [s.slot_id for s in slots]
+        known: set[str] = set()
+        for i in range(0, len(ids), 500):
+            rows = self.conn.execute(
+                sa.select(_S.c.slot_id).where(_S.c.slot_id.in_(ids[i : i + 500]))
+            )
+            known.update(r[0] for r in rows)
+        new = [s for s in slots if s.slot_id not in known]
+        if new:
+            self.conn.execute(sa.insert(_S), [
+                {n: getattr(s, n) for n in SlotRow.__dataclass_fields__} for s in new])  # fmt: skip
+            self.conn.execute(sa.insert(_T), [
+                {"slot_id": s.slot_id, "seat_no": n, "state": "free", "overbook": False,
+                 "updated_us": now_us}
+                for s in new for n in range(1, s.capacity + 1)])  # fmt: skip
+        return [s.slot_id for s in new]
+
+    def slot(self, slot_id: str) -> SlotRow | None:
+        row = self.conn.execute(sa.select(*_SLOT_COLS).where(_S.c.slot_id == slot_id)).first()
+        return SlotRow(*row) if row else None
+
+    def available(self, *, start_us: int, end_us: int, now_us: int,
+                  service_types: Sequence[str] = (), facilities: Sequence[str] = (),
+                  service_points: Sequence[str] = (), per_facility: int = 1,
+                  limit: int = 2000) -> list[tuple[SlotRow, int]]:  # fmt: skip
+        """Slots starting in [start, end) with a seat free at `now`, with how many: the
+        `per_facility` earliest of each facility and service (`$find` ranks them)."""
+        where = ["s.start_us >= :start", "s.start_us < :end"]
+        args: dict[str, Any] = {"start": start_us, "end": end_us, "now": now_us,
+                                "per": per_facility, "limit": limit}  # fmt: skip
+        for column, values, key in (("s.service_type", service_types, "types"),
+                                    ("s.facility", facilities, "facs"),
+                                    ("s.service_point", service_points, "points")):  # fmt: skip
+            if values:
+                marks = ", ".join(f":{key}{i}" for i in range(len(values)))
+                where.append(f"{column} IN ({marks})")
+                args.update({f"{key}{i}": v for i, v in enumerate(values)})
+        cols = ", ".join(f"s.{c.name}" for c in _SLOT_COLS)
+        sql = (
+            f"SELECT {cols}, free FROM (SELECT {cols}, f.free, row_number() OVER ("
+            "PARTITION BY s.facility, s.service ORDER BY s.start_us) AS rank FROM bk_slot s "
+            f"JOIN (SELECT t.slot_id, count(*) AS free FROM bk_seat t WHERE {_FREE} "
+            "AND NOT t.overbook GROUP BY t.slot_id) f ON f.slot_id = s.slot_id "
+            f"WHERE {' AND '.join(where)}) s WHERE rank <= :per ORDER BY start_us LIMIT :limit"
+        )
+        rows = self.conn.execute(sa.text(sql), args)
+        return [(SlotRow(*r[:-1]), int(r[-1])) for r in rows]
+
+    def free_seats(self, slot_id: str, now_us: int) -> int:
+        sql = f"SELECT count(*) FROM bk_seat t WHERE t.slot_id = :s AND NOT t.overbook AND {_FREE}"
+        return int(self.conn.execute(sa.text(sql), {"s": slot_id, "now": now_us}).scalar() or 0)
+
+    # -- seats ----------------------------------------------------------------------------
+    def claim(self, slot_id: str, appointment_id: str, patient_id: str, now_us: int,
+              hold_until_us: int | None = None) -> int | None:  # fmt: skip
+        """Take one free seat of `slot_id` for `appointment_id`: held until
+        `hold_until_us`, else booked. The seat's number, or None when there is none."""
+        lock = " FOR UPDATE SKIP LOCKED" if self.dialect.name == "postgresql" else ""
+        sql = (
+            "UPDATE bk_seat SET state = :state, appointment_id = :a, patient_id = :p, "
+            "hold_expires_us = :exp, updated_us = :now WHERE slot_id = :s AND seat_no = ("
+            f"SELECT t.seat_no FROM bk_seat t WHERE t.slot_id = :s AND NOT t.overbook AND {_FREE} "
+            "ORDER BY CASE WHEN t.patient_id = :p THEN 0 ELSE 1 END, t.seat_no LIMIT 1"
+            f"{lock}) RETURNING seat_no"
+        )
+        state = "booked" if hold_until_us is None else "held"
+        row = self.conn.execute(sa.text(sql), {"state": state, "a": appointment_id,
+                                               "p": patient_id, "exp": hold_until_us,
+                                               "now": now_us, "s": slot_id}).first()  # fmt: skip
+        return int(row[0]) if row else None
+
+    def overbook(self, slot_id: str, appointment_id: str, patient_id: str, now_us: int) -> int:
+        """A seat beyond the capacity (staff only, decided above): the next number."""
+        top = self.conn.execute(sa.select(sa.func.max(_T.c.seat_no)).where(_T.c.slot_id == slot_id))
+        seat_no = int(top.scalar() or 0) + 1
+        self.conn.execute(sa.insert(_T).values(
+            slot_id=slot_id, seat_no=seat_no, state="booked", appointment_id=appointment_id,
+            patient_id=patient_id, overbook=True, updated_us=now_us))  # fmt: skip
+        return seat_no
+
+    def confirm_hold(self, appointment_id: str, now_us: int) -> bool:
+        """Turn a live hold into a booking; False when it expired (or was never one)."""
+        done = self.conn.execute(sa.update(_T).where(
+            _T.c.appointment_id == appointment_id, _T.c.state == "held",
+            _T.c.hold_expires_us > now_us).values(state="booked", hold_expires_us=None,
+                                                  updated_us=now_us))  # fmt: skip
+        return done.rowcount == 1
+
+    def seat_of(self, appointment_id: str) -> SeatRow | None:
+        row = self.conn.execute(sa.select(*_SEAT_COLS).where(_T.c.appointment_id == appointment_id)
+                                ).first()  # fmt: skip
+        return SeatRow(*row) if row else None
+
+    def release(self, appointment_id: str, now_us: int) -> SeatRow | None:
+        """Give the seat back (an overbooked one disappears); the seat as it was."""
+        seat = self.seat_of(appointment_id)
+        if seat is None:
+            return None
+        if seat.overbook:
+            self.conn.execute(sa.delete(_T).where(_T.c.appointment_id == appointment_id))
+        else:
+            self.conn.execute(sa.update(_T).where(_T.c.appointment_id == appointment_id).values(
+                state="free", appointment_id=None, patient_id=None, hold_expires_us=None,
+                updated_us=now_us))  # fmt: skip
+        return seat
+
+    def patient_seats(
+        self, patient_id: str, now_us: int, *, from_us: int
+    ) -> list[tuple[SeatRow, SlotRow]]:
+        """The resident's live seats (booked, or held and not expired) in Slots starting
+        at or after `from_us`."""
+        query = (sa.select(*_SEAT_COLS, *_SLOT_COLS).join(_S, _S.c.slot_id == _T.c.slot_id)
+                 .where(_T.c.patient_id == patient_id, _S.c.start_us >= from_us,
+                        sa.or_(_T.c.state == "booked", sa.and_(_T.c.state == "held",
+                                                               _T.c.hold_expires_us > now_us)))
+                 .order_by(_S.c.start_us))  # fmt: skip
+        n = len(_SEAT_COLS)
+        return [(SeatRow(*r[:n]), SlotRow(*r[n:])) for r in self.conn.execute(query)]
+
+    def expired_holds(self, now_us: int, limit: int = 1000) -> list[str]:
+        """Appointments whose hold has expired (their seats are already free to take)."""
+        rows = self.conn.execute(sa.select(_T.c.appointment_id).where(
+            _T.c.state == "held", _T.c.hold_expires_us <= now_us).limit(limit))  # fmt: skip
+        return [str(r[0]) for r in rows]
+
+    # -- queue numbers --------------------------------------------------------------------
+    def issue_ticket(self, *, service_point: str, day: str, kind: str, facility: str,
+                     now_us: int, appointment_id: str | None = None,
+                     patient_id: str | None = None, start_us: int | None = None
+                     ) -> int:  # fmt: skip
+        """The day's next number at `service_point`: gap-free, since it is taken in the
+        caller's transaction (a rollback gives it back)."""
+        number = int(self.conn.execute(sa.text(
+            "INSERT INTO bk_queue_counter (service_point, day, last_number) "
+            "VALUES (:sp, :day, 1) ON CONFLICT (service_point, day) DO UPDATE SET "
+            "last_number = bk_queue_counter.last_number + 1 RETURNING last_number"),
+            {"sp": service_point, "day": day}).scalar_one())  # fmt: skip
+        self.conn.execute(sa.insert(_Q).values(
+            service_point=service_point, day=day, number=number, kind=kind,
+            appointment_id=appointment_id, patient_id=patient_id, facility=facility,
+            start_us=start_us, state="waiting", issued_us=now_us))  # fmt: skip
+        return number
+
+    def ticket_of(self, appointment_id: str) -> TicketRow | None:
+        row = self.conn.execute(sa.select(*_TICKET_COLS).where(
+            _Q.c.appointment_id == appointment_id)).first()  # fmt: skip
+        return TicketRow(*row) if row else None
+
+    def ticket(self, service_point: str, day: str, number: int) -> TicketRow | None:
+        row = self.conn.execute(sa.select(*_TICKET_COLS).where(
+            _Q.c.service_point == service_point, _Q.c.day == day, _Q.c.number == number)
+        ).first()  # fmt: skip
+        return TicketRow(*row) if row else None
+
+    def set_ticket_state(self, service_point: str, day: str, number: int, state: str,
+                         now_us: int, *, expect: Sequence[str] = ()) -> bool:  # fmt: skip
+        """Move a ticket on (only from one of `expect` when given); whether it moved."""
+        values: dict[str, Any] = {"state": state}
+        if state == "arrived":
+            values["arrived_us"] = now_us
+        if state == "called":
+            values["called_us"] = now_us
+        query = sa.update(_Q).where(_Q.c.service_point == service_point, _Q.c.day == day,
+                                    _Q.c.number == number)  # fmt: skip
+        if expect:
+            query = query.where(_Q.c.state.in_(list(expect)))
+        return self.conn.execute(query.values(**values)).rowcount == 1
+
+    def queue(self, service_point: str, day: str) -> list[TicketRow]:
+        rows = self.conn.execute(sa.select(*_TICKET_COLS).where(
+            _Q.c.service_point == service_point, _Q.c.day == day
+        ).order_by(_Q.c.number))  # fmt: skip
+        return [TicketRow(*r) for r in rows]
+
+    def overdue_tickets(self, before_us: int, limit: int = 1000) -> list[TicketRow]:
+        """Booked tickets still waiting whose slot started before `before_us`."""
+        rows = self.conn.execute(sa.select(*_TICKET_COLS).where(
+            _Q.c.kind == "booked", _Q.c.state == "waiting", _Q.c.start_us < before_us)
+            .order_by(_Q.c.start_us).limit(limit))  # fmt: skip
+        return [TicketRow(*r) for r in rows]
+
+    # -- re-examination slips -------------------------------------------------------------
+    def use_slip(self, slip: str, appointment_id: str, now_us: int) -> bool:
+        """Record the slip's one use; False when it was used already."""
+        taken = self.conn.execute(sa.select(_U.c.appointment_id).where(_U.c.slip == slip)).first()
+        if taken:
+            return False
+        self.conn.execute(sa.insert(_U).values(slip=slip, appointment_id=appointment_id,
+                                               used_us=now_us))  # fmt: skip
+        return True
+
+    def free_slip(self, appointment_id: str) -> None:
+        """A cancelled booking gives its slip back."""
+        self.conn.execute(sa.delete(_U).where(_U.c.appointment_id == appointment_id))
