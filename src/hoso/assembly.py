@@ -326,3 +326,13 @@ def cohort_snapshot(store: SqlStore) -> Any:
     from hoso.store.publichealth_tracing import SqlTracing
 
     return CohortSnapshot(SqlCohorts(store.engine), SqlTracing(store.engine))
+
+
+def booking_service(repo: AccessRepository, **options: Any) -> Any:
+    """The booking service for `repo`'s caller (issue 21): the access layer's door, the
+    residents' wards and the distance between wards for `$find`'s ranking."""
+    from hoso.access.booking import BookingAccess
+    from hoso.booking.residence import ward_of
+    from hoso.booking.service import BookingService
+
+    return BookingService(BookingAccess(repo), ward_of=ward_of, **options)
