@@ -112,7 +112,8 @@ class ServiceKind:
 
     @property
     def levels(self) -> tuple[str, ...]:
-        return tuple(level for level in LEVELS if any(level == lv for lv, _ in self.offered))
+        offering = {level for level, _ in self.offered}
+        return tuple(level for level in LEVELS if level in offering)
 
     def price_at(self, level: str) -> int:
         """Default price in VND at a facility of that level (the co-payment estimate's base);
@@ -146,10 +147,11 @@ def _offered(raw: Mapping[str, list[str]]) -> frozenset[tuple[str, str]]:
 def _service(row: Mapping[str, Any], consultation: Mapping[str, int]) -> ServiceKind:
     offered = _offered(row["offered"])
     free_at = set(row.get("free_at", ()))
+    offering = {level for level, _ in offered}
     prices = tuple(
         (level, 0 if level in free_at else consultation[level] + row.get("extra_vnd", 0))
         for level in LEVELS
-        if any(level == lv for lv, _ in offered)
+        if level in offering
     )
     if row["slot_minutes"] <= 0 or row["patients_per_slot"] <= 0:
         raise ValueError(f"Khung giờ không hợp lệ / bad slot: {row['code']}")
