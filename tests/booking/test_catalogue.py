@@ -177,8 +177,19 @@ def test_healthcare_service_refuses_wrong_references_and_levels() -> None:
         (lambda d: d["opening_hours"]["city"][0].update(end="06:00"), "ends before"),
         (lambda d: d["opening_hours"]["area"][0].update(days=[7]), "weekday"),
         (lambda d: d["services"][1].update(patients_per_slot=0), "bad slot"),
+        (lambda d: d["services"][3].update(free_at=["station"]), "not offered at"),
+        (lambda d: d["services"][3].update(hours=d["services"][4]["hours"]), "not offered at"),
     ],
-    ids=["duplicate code", "unknown level", "unknown speciality", "backwards", "day 7", "slot"],
+    ids=[
+        "duplicate code",
+        "unknown level",
+        "unknown speciality",
+        "backwards",
+        "day 7",
+        "slot",
+        "free where not offered",
+        "hours where not offered",
+    ],
 )
 def test_the_loader_refuses_broken_data(break_it: Any, message: str) -> None:
     doc = copy.deepcopy(_doc())

@@ -153,6 +153,9 @@ def _service(row: Mapping[str, Any], consultation: Mapping[str, int]) -> Service
         for level in LEVELS
         if level in offering
     )
+    stray = (free_at | set(row.get("hours", {}))) - offering
+    if stray:  # a free price or fixed days where the service is not offered: a typo
+        raise ValueError(f"{row['code']}: không có ở tuyến / not offered at {sorted(stray)}")
     if row["slot_minutes"] <= 0 or row["patients_per_slot"] <= 0:
         raise ValueError(f"Khung giờ không hợp lệ / bad slot: {row['code']}")
     return ServiceKind(
