@@ -332,7 +332,9 @@ def booking_service(repo: AccessRepository, **options: Any) -> Any:
     """The booking service for `repo`'s caller (issue 21): the access layer's door, the
     residents' wards and the distance between wards for `$find`'s ranking."""
     from hoso.access.booking import BookingAccess
+    from hoso.booking.geography import ward_distance_km
     from hoso.booking.residence import ward_of
     from hoso.booking.service import BookingService
 
-    return BookingService(BookingAccess(repo), ward_of=ward_of, **options)
+    return BookingService(BookingAccess(repo), ward_of=ward_of, distance=ward_distance_km,
+                          **options)  # fmt: skip
