@@ -83,11 +83,14 @@ def match_model(store: SqlStore) -> MatchModel:
 
 def operation_registry(store: SqlStore) -> OperationRegistry:
     """Every `$operation`: the built-ins, the access layer's, identity's, data quality."""
+    from hoso.booking.operations import booking_operations
+
     return OperationRegistry(
         *ACCESS_OPERATIONS,
         *MERGE_OPERATIONS,
         QualityOperation(),
         PatientMatch(match_model(store), store.settings.cccd_system),
+        *booking_operations(booking_service),
     )
 
 

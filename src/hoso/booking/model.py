@@ -43,7 +43,8 @@ QUEUE_NUMBER = BASE + "queue-number"
 HOLD_EXPIRES = BASE + "hold-expires"
 OVERBOOK = BASE + "overbook"
 REFERRAL_REQUIRED = BASE + "referral-required"
-SERVICE_TYPE = "https://fhir.hoso.hochiminhcity.gov.vn/CodeSystem/booking-service"  # = catalogue.CODE_SYSTEM
+# The catalogue's code system (hoso.booking.catalogue.CODE_SYSTEM).
+SERVICE_TYPE = "https://fhir.hoso.hochiminhcity.gov.vn/CodeSystem/booking-service"
 CHANNEL_SYSTEM = "https://hoso.vn/fhir/CodeSystem/booking-channel"
 CHANNELS = {"web": "Cổng đặt lịch (web)", "app": "Ứng dụng di động",
             "call-centre": "Tổng đài", "counter": "Quầy tiếp đón"}  # fmt: skip
