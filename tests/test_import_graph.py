@@ -38,7 +38,7 @@ MAY_IMPORT: dict[str, set[str]] = {
     "publichealth": FOUNDATION | {"identity"},
     "programmes": FOUNDATION | {"identity"},  # a resident's ward, as publichealth
     "warehouse": FOUNDATION | {"identity"},  # a resident's ward, as programmes
-    "booking": FOUNDATION,
+    "booking": FOUNDATION | {"identity"},  # BHYT card parsing (identity.bhyt) for its checks
     "healthbook": FOUNDATION | {"programmes"},
     "assembly": FOUNDATION | {"store", "access", "identity", "ingest"} | DOMAIN,
     "api": FOUNDATION | {"store", "access", "identity", "ingest", "bulk", "assembly"} | DOMAIN,
