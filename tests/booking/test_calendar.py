@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+import holidays as python_holidays
 import pytest
 
 from hoso.booking.calendar import (
@@ -147,3 +148,18 @@ def test_between_is_the_inverse_of_add() -> None:
 def test_out_of_range_year() -> None:
     with pytest.raises(ValueError, match="1900–2100"):
         holidays(2101)
+
+
+def test_agrees_with_python_holidays_tables() -> None:
+    """An independent cross-check: python-holidays keeps its own table of Vietnamese Tết
+    and Giỗ Tổ dates (a different code base from lunar-vn)."""
+    table = python_holidays.country_holidays(
+        "VN", years=range(1995, 2100), observed=False, language="en_US"
+    )
+    tet = {d.year: d for d, name in table.items() if name == "Lunar New Year"}
+    gio_to = {d.year: d for d, name in table.items() if name == "Hung Kings' Commemoration Day"}
+    assert len(tet) == 105 and len(gio_to) == 93  # Giỗ Tổ is a holiday from 2007
+    for year, day in tet.items():
+        assert lunar_to_solar(year, 1, 1) == day
+    for year, day in gio_to.items():
+        assert lunar_to_solar(year, 3, 10) == day
