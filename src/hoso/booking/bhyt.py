@@ -9,9 +9,10 @@ Rules and sources (docs/booking-bhyt.md has the detail):
   Art. 38 §2).
 - Referral issued from 01/01/2025: valid 10 working days from signing; 1 year for the
   diseases of TT 01/2025/TT-BYT Phụ lục III (TT 01/2025 Art. 12 §1–2). Issued before:
-  until 31/12 of its year for the chronic list, else 10 working days (NĐ 146/2018 Art. 15
-  §5, TT 40/2015/TT-BYT). The day of signing is not counted (Bộ luật Dân sự 2015 Art. 147
-  §2, Art. 148 §1: a 1-year period ends on the same date one year later).
+  until 31/12 of its year for the chronic list (NĐ 146/2018 Art. 15 §5), else 10 working
+  days (HOUSE: the old text was not re-read; the new rule's count is used). The day of
+  signing is not counted (Bộ luật Dân sự 2015 Art. 147 §2, Art. 148 §1: a 1-year period
+  ends on the same date one year later).
 - Slip: used once (TT 01/2025 Art. 11; enforced by the database, `SLIP_ALREADY_USED`);
   the visit must fall near the slip's date: HOUSE window, `SLIP_EARLY_WORKING_DAYS` before
   and `SLIP_LATE_WORKING_DAYS` after.
@@ -199,10 +200,8 @@ def check_referral(
     """The referral is active, addressed to this facility (when both are known), issued
     on or before the visit and still valid on the visit day."""
     number = _referral_number(referral)
-    if referral.get("resourceType") != "ServiceRequest" or referral.get("status") not in (
-        "active",
-        None,
-    ):
+    active = referral.get("status") in ("active", None)
+    if referral.get("resourceType") != "ServiceRequest" or not active:
         return BhytRefusal(
             "REFERRAL_INACTIVE",
             f"Giấy chuyển tuyến số {number} không còn hiệu lực (đã thu hồi hoặc đã dùng xong) "
