@@ -105,13 +105,35 @@ def test_basic_level_without_referral() -> None:
     assert small.insurer_vnd == 95_000
 
 
-def test_primary_level_pays_in_full() -> None:
-    estimate = estimate_share(
+def test_primary_level_pays_in_full_when_in_the_right_place() -> None:
+    at_home = estimate_share(
+        "DN4790123456789", facility_level="ban_dau", referred=True, emergency=False,
+        price_vnd=PRICE,
+    )  # fmt: skip
+    assert (at_home.insurer_vnd, at_home.patient_vnd) == (500_000, 0)
+    assert any("cấp ban đầu" in line for line in at_home.basis)
+    # another primary facility without referral: the card's level, 80 % of 500,000
+    elsewhere = estimate_share(
         "DN4790123456789", facility_level="ban_dau", referred=False, emergency=False,
         price_vnd=PRICE,
     )  # fmt: skip
-    assert (estimate.insurer_vnd, estimate.patient_vnd) == (500_000, 0)
-    assert any("cấp ban đầu" in line for line in estimate.basis)
+    assert (elsewhere.insurer_vnd, elsewhere.patient_vnd) == (400_000, 100_000)
+
+
+def test_small_cost_rule_needs_the_right_place() -> None:
+    # Coming on one's own to a basic-level facility: 300,000 < 351,000 but the level stays
+    # (QĐ 130 MUC_HUONG): 80 % of 300,000 = 240,000.
+    own = estimate_share(
+        "DN4790123456789", facility_level="co_ban", referred=False, emergency=False,
+        price_vnd=300_000,
+    )  # fmt: skip
+    assert (own.insurer_vnd, own.patient_vnd) == (240_000, 60_000)
+    # An emergency is in the right place anywhere: 100 %
+    emergency = estimate_share(
+        "DN4790123456789", facility_level="co_ban", referred=False, emergency=True,
+        price_vnd=300_000,
+    )  # fmt: skip
+    assert emergency.patient_vnd == 0
 
 
 def test_bad_input() -> None:

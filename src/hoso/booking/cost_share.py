@@ -13,9 +13,11 @@ Luật BHYT 2008 (Luật 25/2008/QH12) as amended by Luật 46/2014/QH13 and Lu�
    facilities NĐ 188 Art. 19 §2–4 names from 01/07/2026 (`outpatient_half`), and pays
    nothing for an outpatient visit at a specialised-level (cấp chuyên sâu) facility
    (the law's 40 % there is for inpatient care; HOUSE reading of Art. 22 §3).
-3. 100 % when the visit costs less than 15 % of the base salary or is at a primary-level
-   facility, when the full level applies (Art. 22 §1 c; threshold NĐ 146/2018 Art. 14 §2,
-   carried into NĐ 188/2025: HOUSE, the new article was not re-read).
+3. 100 % when the visit is in the right place (an emergency, a valid referral, or the
+   facility the card is registered at: `referred`) and costs less than 15 % of the base
+   salary or is at a primary-level facility (Art. 22 §1 c; threshold NĐ 146/2018 Art. 14
+   §2, carried into NĐ 188/2025: HOUSE, the new article was not re-read). Coming on one's
+   own keeps the level even below the threshold (QĐ 130/QĐ-BYT, Bảng 2, MUC_HUONG).
 Not modelled (HOUSE): the 5-years-and-6-months'-salary exemption (Art. 22 §1 d: needs the
 BHXH gateway's running total), level 2's cap on high-cost services (a visit is far below
 it), services outside the BHYT list.
@@ -75,8 +77,10 @@ def estimate_share(
     base_salary_vnd: int = BASE_SALARY_VND,
     outpatient_half: bool = False,
 ) -> ShareEstimate:
-    """The estimate for one outpatient visit at `price_vnd` (the BHYT price of the visit);
-    `ValueError` for an unparsable card, an unknown level or a negative price."""
+    """The estimate for one outpatient visit at `price_vnd` (the BHYT price of the visit).
+    `referred` means the visit is in the right place (đúng tuyến): a valid referral, or the
+    facility where the card is registered (MA_DKBD). `ValueError` for an unparsable card,
+    an unknown level or a negative price."""
     if facility_level not in _LEVEL_NAMES:
         raise ValueError(f"facility_level must be one of {sorted(_LEVEL_NAMES)}")
     if price_vnd < 0 or base_salary_vnd <= 0:
@@ -85,7 +89,7 @@ def estimate_share(
     level_percent = _level_percent(card_code, basis)
     route = _route_share(facility_level, referred, emergency, outpatient_half, basis)
     percent = level_percent * route
-    if route == 1 and percent < 100:
+    if (referred or emergency) and percent < 100:
         percent = _full_cover(percent, facility_level, price_vnd, base_salary_vnd, basis)
     rate = percent / 100
     insurer = int((price_vnd * rate).quantize(Decimal(1), rounding=ROUND_HALF_UP))
