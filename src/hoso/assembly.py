@@ -335,9 +335,11 @@ def booking_service(repo: AccessRepository, **options: Any) -> Any:
     """The booking service for `repo`'s caller (issue 21): the access layer's door, the
     residents' wards and the distance between wards for `$find`'s ranking."""
     from hoso.access.booking import BookingAccess
+    from hoso.booking.eligibility import bhyt_eligibility
     from hoso.booking.geography import ward_distance_km
     from hoso.booking.residence import ward_of
     from hoso.booking.service import BookingService
 
+    options.setdefault("eligibility", bhyt_eligibility(repo.settings.bhyt_system))
     return BookingService(BookingAccess(repo), ward_of=ward_of, distance=ward_distance_km,
                           **options)  # fmt: skip

@@ -13,6 +13,7 @@ from typing import Any
 
 from hoso.access.booking import BookingAccess
 from hoso.access.principal import Principal
+from hoso.booking.eligibility import bhyt_eligibility
 from hoso.booking.model import SERVICE_TYPE
 from hoso.booking.publish import publish_slots
 from hoso.booking.service import BookingRules, BookingService
@@ -99,7 +100,10 @@ def build_world(store: SqlStore, *, capacity: int = 2, residents: int = 3,
 
 @contextmanager
 def booking_as(store: SqlStore, principal: Principal = OPERATOR, *,
-               now: Callable[[], int] = clock.now_us,
-               rules: BookingRules | None = None) -> Iterator[BookingService]:  # fmt: skip
+               now: Callable[[], int] = clock.now_us, rules: BookingRules | None = None,
+               bhyt: bool = False) -> Iterator[BookingService]:  # fmt: skip
+    """The booking service for `principal`; `bhyt=True` adds the BHYT checks as the
+    composition root does."""
     with as_caller(store, principal) as repo:
-        yield BookingService(BookingAccess(repo), rules, now=now)
+        check = bhyt_eligibility(repo.settings.bhyt_system) if bhyt else None
+        yield BookingService(BookingAccess(repo), rules, now=now, eligibility=check)
