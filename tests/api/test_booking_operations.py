@@ -102,14 +102,12 @@ def test_malformed_and_enormous_input_is_400(app: FastAPI, store: SqlStore) -> N
             centre.get("/fhir/Appointment/$find", params={"start": "2026-12-08T07:00:00+07:00",
                                                           "end": "2026-12-09T07:00:00+07:00",
                                                           "_count": "¹"}),
-            centre.post("/fhir/Appointment/$book", json=_params(slot_reference="Slot/" + "x" * 5000),
-                        headers={"Content-Type": FHIR}),
-            centre.post("/fhir/Appointment/$book", json={"resourceType": "Parameters",
-                                                         "parameter": [{"name": "overbook-reason",
-                                                                        "valueString": "y" * 10_000},
-                                                                       {"name": "slot-reference",
-                                                                        "valueString": "Slot/a"}]},
-                        headers={"Content-Type": FHIR}),
+            centre.post("/fhir/Appointment/$book", headers={"Content-Type": FHIR},
+                        json=_params(slot_reference="Slot/" + "x" * 5000)),
+            centre.post("/fhir/Appointment/$book", headers={"Content-Type": FHIR}, json={
+                "resourceType": "Parameters", "parameter": [
+                    {"name": "overbook-reason", "valueString": "y" * 10_000},
+                    {"name": "slot-reference", "valueString": "Slot/a"}]}),
             centre.post("/fhir/Appointment/$hold", json=_params(appointment_resource={
                 "resourceType": "Patient"}), headers={"Content-Type": FHIR}),
         ]  # fmt: skip

@@ -11,6 +11,7 @@ import typer
 from hoso.cli import (
     access,
     audit,
+    booking,
     bulk,
     db,
     demo,
@@ -55,6 +56,7 @@ programmes.programmes_app.command("report")(programme_reports.report)  # issue 1
 programmes.programmes_app.add_typer(programme_eyes.eyes_app, name="eyes")  # issue 19 point 3
 app.add_typer(programmes.programmes_app, name="programmes")  # recompute | due | enrol | …
 app.add_typer(warehouse.warehouse_app, name="warehouse")  # issue 20: run-view | build | query | …
+app.add_typer(booking.booking_app, name="booking")  # issue 21: slots | setup | sweep | …
 app.command()(records.reindex)
 app.add_typer(audit.audit_app, name="audit")
 # Access: OAuth clients, accounts, keys, tokens, login, demo accounts (docs/security-auth.md).
