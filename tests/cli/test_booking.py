@@ -42,6 +42,7 @@ def test_slots_are_published_once_and_never_on_a_holiday(store: SqlStore,
     bad = runner.invoke(app, ["booking", "slots", "--facility", FAC, "--from", "32/13/2026",
                               "--to", "01/01/2027"], env=env)  # fmt: skip
     assert bad.exit_code == 2 and "dd/mm/yyyy" in bad.output
-    unknown = runner.invoke(app, ["booking", "slots", "--facility", "00000", "--from",
-                                  _day(world.first), "--to", _day(world.first)], env=env)  # fmt: skip
+    day = _day(world.first)
+    unknown = runner.invoke(app, ["booking", "slots", "--facility", "00000", "--from", day,
+                                  "--to", day], env=env)  # fmt: skip
     assert unknown.exit_code == 2 and "Không tìm thấy" in unknown.output
