@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
+import orjson
 import pytest
 import sqlalchemy as sa
 
@@ -16,7 +17,7 @@ from hoso.core.errors import Conflict, FhirError, Forbidden, InvalidRequest, Res
 from hoso.store.booking_schema import bk_seat
 from hoso.store.sql_store import SqlStore
 from tests.booking.world import FAC, OTHER_FAC, booking_as, build_world
-from tests.callers import audit_subtypes, staff
+from tests.callers import as_caller, audit_subtypes, staff
 
 URGENT = "Bệnh nặng cần khám ngay"
 
@@ -191,3 +192,27 @@ def test_find_ranks_free_slots_and_skips_full_ones(store: SqlStore) -> None:
         service.book(BookRequest(world.patients[0], slot_id=slots[0]))
         again = service.find(FindQuery(now, now + 14 * 86_400_000_000, ("kham-noi",), (FAC,)))
     assert [o.slot_id for o in again] == [slots[1]]
+
+
+def test_expired_holds_are_closed_by_the_sweep_and_only_the_operator_runs_it(
+        store: SqlStore) -> None:  # fmt: skip
+    world = build_world(store, capacity=2)
+    slot = world.slot_ids()[0]
+    moment = {"now": clock.now_us()}
+    with booking_as(store, now=lambda: moment["now"]) as service:
+        held = service.hold(BookRequest(world.patients[0], slot_id=slot))
+        live = service.hold(BookRequest(world.patients[1], slot_id=world.slot_ids()[1]))
+        assert service.expire_holds() == 0  # nothing has expired yet
+        moment["now"] += 10 * 60_000_000
+        assert service.expire_holds() == 2  # both were held for 10 minutes
+    with booking_as(store, staff(roles.CALL_CENTRE)) as centre, pytest.raises(Forbidden):
+        centre.expire_holds()
+    with as_caller(store) as repo:
+        for appointment in (held, live):
+            stored = orjson.loads(repo.read("Appointment", appointment["id"]).content)
+            assert stored["status"] == "cancelled"
+            assert "giữ chỗ" in stored["cancelationReason"]["text"]
+    with store.engine.connect() as conn:
+        statuses = conn.execute(sa.text(
+            "SELECT count(*) FROM bk_seat WHERE state <> 'free'")).scalar_one()  # fmt: skip
+    assert statuses == 0

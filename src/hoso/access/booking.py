@@ -48,7 +48,8 @@ class BookingTx:
     """One booking transaction: the store session with the server's reach, the
     booking tables, and the audit of the caller."""
 
-    def __init__(self, door: BookingAccess, session: Session, uow: AccessRepository) -> None:
+    def __init__(self, door: BookingAccess, session: Session, uow: AccessRepository | None
+                 ) -> None:  # fmt: skip
         self.door, self._s, self._uow = door, session, uow
 
     @property
@@ -83,6 +84,8 @@ class BookingTx:
 
     def audit(self, operation: str, *, patients: tuple[str, ...], entities: tuple[str, ...],
               description: str) -> None:  # fmt: skip
+        if self._uow is None:
+            raise RuntimeError("a read-only look records nothing")
         self._uow.audit(EXECUTE, SUBTYPE, patients=patients,
                         entities=tuple(e for e in entities if e),
                         description=f"{operation}: {description}"[:1000])  # fmt: skip
@@ -177,6 +180,13 @@ class BookingAccess:
         except FhirError as exc:  # the unit has ended: its refusal is audited now
             self._audit_failure(entity, exc)
             raise
+
+    @contextmanager
+    def reading(self) -> Iterator[BookingTx]:
+        """A read-only look at the booking tables (`$find`: Slots and seats, no resident's
+        data), outside any write transaction so that it never waits behind bookings."""
+        with self.repo.session(write=False) as s:
+            yield BookingTx(self, s, None)
 
     def read_patient(self, patient_id: str) -> dict[str, Any]:
         """The Patient through the caller's own view (audited as a read)."""

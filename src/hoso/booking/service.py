@@ -77,6 +77,7 @@ class BookingDoor(Protocol):
     def require_patient(self, patient_id: str) -> None: ...
     def require_any(self, allowed: tuple[str, ...], what: str) -> None: ...
     def transaction(self, operation: str, entity: str) -> AbstractContextManager[Tx]: ...
+    def reading(self) -> AbstractContextManager[Tx]: ...
     def read_patient(self, patient_id: str) -> dict[str, Any]: ...
 
 
@@ -109,7 +110,7 @@ class BookingService:
         end = min(query.end_us, now + self.rules.horizon_days * _DAY)
         if start >= end:
             return []
-        with self.door.transaction("find", "Appointment/$find") as tx:
+        with self.door.reading() as tx:
             found = tx.tables.available(start_us=start, end_us=end, now_us=now,
                                         service_types=query.service_types,
                                         facilities=query.facilities,
@@ -246,6 +247,26 @@ class BookingService:
         tx.audit("cancel", patients=(_patient_of(current),),
                  entities=(f"Appointment/{current['id']}",), description=text)  # fmt: skip
         return stored
+
+    def expire_holds(self, limit: int = 1000) -> int:
+        """Close the Appointments of expired holds (status cancelled, "hết thời gian giữ
+        chỗ"). Their seats already stopped blocking at expiry; this tidies the record, so
+        it may run late. The operator's job (`hoso booking sweep`)."""
+        self.door.require_any((), "dọn lịch giữ chỗ / expire holds")
+        now = self.now()
+        done = 0
+        with self.door.transaction("expire-holds", "Appointment") as tx:
+            for appointment_id in tx.tables.expired_holds(now, limit):
+                current = tx.read("Appointment", appointment_id)
+                tx.tables.release(appointment_id, now)
+                if current is None or current.get("status") != "pending":
+                    continue
+                text = "Hết thời gian giữ chỗ / the hold expired"
+                tx.update(cancelled(current, text))
+                tx.audit("expire-hold", patients=(_patient_of(current) or "",),
+                         entities=(f"Appointment/{appointment_id}",), description=text)  # fmt: skip
+                done += 1
+        return done
 
     # -- the resident's bookings ----------------------------------------------------------
     def upcoming(self, patient_id: str) -> list[dict[str, Any]]:
