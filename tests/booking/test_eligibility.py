@@ -88,3 +88,23 @@ def test_a_reexamination_slip_books_once(store: SqlStore) -> None:
         with pytest.raises((Conflict, UnprocessableEntity)) as twice:
             service.book(BookRequest(pid, slot_id=slots[-1], slip="slip-1"))
     assert "đã được dùng" in twice.value.message
+
+
+def test_the_estimate_before_confirming(store: SqlStore) -> None:
+    """A DN4 card (80 %) at a city hospital (cấp chuyên sâu): coming on one's own, BHYT
+    pays nothing for an outpatient visit; with a referral the visit is in the right place
+    and costs less than 15 % of the base salary (351,000 đ), so BHYT pays it all."""
+    world = build_world(store, capacity=2, service_code="kham-noi-tong-quat")
+    pid, slot = world.patients[0], world.slot_ids()[0]
+    with booking_as(store) as service:
+        system = service.door.repo.settings.bhyt_system
+        assert service.estimate(BookRequest(pid, slot_id=slot), system) == {
+            "insured": False, "estimate": None}
+        _coverage(store, pid, (world.first + timedelta(days=365)).isoformat())
+        alone = service.estimate(BookRequest(pid, slot_id=slot), system)["estimate"]
+        referred = service.estimate(BookRequest(pid, slot_id=slot, referral="CT-9"), system)
+    assert (alone["insurer_vnd"], alone["patient_vnd"]) == (0, 52_600)
+    assert referred["estimate"]["insurer_vnd"] == 52_600
+    assert referred["estimate"]["patient_vnd"] == 0
+    assert any("15" in rule for rule in referred["estimate"]["basis"])
+    assert referred["estimate"]["label"].startswith("Ước tính")

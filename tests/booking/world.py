@@ -45,7 +45,8 @@ class World:
             return [r[0] for r in rows]
 
 
-def _facility(repo: Any, code: str, capacity: int, *, referral: bool = False) -> None:
+def _facility(repo: Any, code: str, capacity: int, *, referral: bool = False,
+              service_code: str = "kham-noi") -> None:  # fmt: skip
     system = repo.settings.facility_system
     repo.update("Organization", f"org-{code}", {
         "resourceType": "Organization", "id": f"org-{code}", "name": f"Bệnh viện thử {code}",
@@ -58,7 +59,7 @@ def _facility(repo: Any, code: str, capacity: int, *, referral: bool = False) ->
     service: dict[str, Any] = {
         "resourceType": "HealthcareService", "id": f"hs-{code}", "name": "Khám Nội tổng quát",
         "providedBy": {"reference": f"Organization/org-{code}"},
-        "type": [{"coding": [{"system": SERVICE_TYPE, "code": "kham-noi"}]}],
+        "type": [{"coding": [{"system": SERVICE_TYPE, "code": service_code}]}],
         "location": [{"reference": f"Location/room-{code}"}],
         "availableTime": [{"daysOfWeek": ALL_DAYS, "availableStartTime": "07:00:00",
                            "availableEndTime": "11:00:00"}]}  # fmt: skip
@@ -82,12 +83,12 @@ def patient(n: int) -> dict[str, Any]:
                          "state": "Thành phố Hồ Chí Minh", "country": "VN"}]}  # fmt: skip
 
 
-def build_world(store: SqlStore, *, capacity: int = 2, residents: int = 3,
-                days: int = 2, referral: bool = False) -> World:  # fmt: skip
+def build_world(store: SqlStore, *, capacity: int = 2, residents: int = 3, days: int = 2,
+                referral: bool = False, service_code: str = "kham-noi") -> World:  # fmt: skip
     first = clock.today_vn() + timedelta(days=1)
     with as_caller(store) as repo:
         for code in (FAC, OTHER_FAC):
-            _facility(repo, code, capacity, referral=referral)
+            _facility(repo, code, capacity, referral=referral, service_code=service_code)
         for n in range(residents):
             repo.update("Patient", f"bk-p{n}", patient(n))
         door = BookingAccess(repo)
