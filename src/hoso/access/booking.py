@@ -23,13 +23,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-import sqlalchemy.exc as sa_exc  # a unique index refusing a second seat is a Conflict
-
 from hoso.access import claims as roles
 from hoso.access import policy
 from hoso.access.audit_record import EXECUTE, MINOR_FAILURE
 from hoso.core import jsonx
-from hoso.core.errors import Conflict, FhirError, Forbidden, ResourceNotFound
+from hoso.core.errors import FhirError, Forbidden, ResourceNotFound
 from hoso.fhir.booking_tables import BookingTables
 from hoso.fhir.store import Session
 
@@ -159,9 +157,8 @@ class BookingAccess:
     # -- the one transaction --------------------------------------------------------------
     @contextmanager
     def transaction(self, operation: str, entity: str) -> Iterator[BookingTx]:
-        """One booking step: commits with its audit entry, or rolls back whole. A unique
-        index refusing a second seat (two of one resident's requests racing for one
-        Slot) is a 409, as the Slot being full is."""
+        """One booking step: commits with its audit entry, or rolls back whole; a refusal
+        (a full Slot's 409 included) is audited once the unit has ended."""
         try:
             self._open += 1
             try:
@@ -170,13 +167,6 @@ class BookingAccess:
                     yield BookingTx(self, s, uow)
             finally:
                 self._open -= 1
-        except sa_exc.IntegrityError:
-            error = Conflict(
-                "Lịch hẹn này vừa được đặt cho người này; hãy tải lại danh sách lịch hẹn / "
-                "This booking was just made for this person; reload the appointments",
-                expression=[entity])  # fmt: skip
-            self._audit_failure(entity, error)
-            raise error from None
         except FhirError as exc:  # the unit has ended: its refusal is audited now
             self._audit_failure(entity, exc)
             raise

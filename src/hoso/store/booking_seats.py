@@ -14,12 +14,14 @@ indexes are what the database refuses, whatever the Python above does.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
 
+from hoso.core.errors import Conflict
 from hoso.store.booking_schema import (
     bk_queue_counter,
     bk_queue_ticket,
@@ -80,6 +82,16 @@ class TicketRow:
 _SLOT_COLS = [_S.c[n] for n in SlotRow.__dataclass_fields__]
 _SEAT_COLS = [_T.c[n] for n in SeatRow.__dataclass_fields__]
 _TICKET_COLS = [_Q.c[n] for n in TicketRow.__dataclass_fields__]
+
+
+@contextmanager
+def _unique_as_conflict(what: str) -> Iterator[None]:
+    """A unique index refusing a row (a second seat for one resident in a Slot, a
+    second use of a slip) is a 409: the caller's whole unit of work rolls back."""
+    try:
+        yield
+    except sa.exc.IntegrityError:
+        raise Conflict(f"{what}; hãy tải lại / reload and try again") from None
 
 
 class SqlBookingTables:
@@ -155,19 +167,22 @@ class SqlBookingTables:
             "ORDER BY CASE WHEN t.patient_id = :p THEN 0 ELSE 1 END, t.seat_no LIMIT 1"
             f"{lock}) RETURNING seat_no"
         )
-        state = "booked" if hold_until_us is None else "held"
-        row = self.conn.execute(sa.text(sql), {"state": state, "a": appointment_id,
-                                               "p": patient_id, "exp": hold_until_us,
-                                               "now": now_us, "s": slot_id}).first()  # fmt: skip
+        args = {"state": "booked" if hold_until_us is None else "held", "a": appointment_id,
+                "p": patient_id, "exp": hold_until_us, "now": now_us, "s": slot_id}
+        with _unique_as_conflict("Người này đã có chỗ trong khung giờ này / This person "
+                                 "already has a seat in this slot"):  # fmt: skip
+            row = self.conn.execute(sa.text(sql), args).first()
         return int(row[0]) if row else None
 
     def overbook(self, slot_id: str, appointment_id: str, patient_id: str, now_us: int) -> int:
         """A seat beyond the capacity (staff only, decided above): the next number."""
         top = self.conn.execute(sa.select(sa.func.max(_T.c.seat_no)).where(_T.c.slot_id == slot_id))
         seat_no = int(top.scalar() or 0) + 1
-        self.conn.execute(sa.insert(_T).values(
-            slot_id=slot_id, seat_no=seat_no, state="booked", appointment_id=appointment_id,
-            patient_id=patient_id, overbook=True, updated_us=now_us))  # fmt: skip
+        with _unique_as_conflict("Người này đã có chỗ trong khung giờ này / This person "
+                                 "already has a seat in this slot"):  # fmt: skip
+            self.conn.execute(sa.insert(_T).values(
+                slot_id=slot_id, seat_no=seat_no, state="booked", appointment_id=appointment_id,
+                patient_id=patient_id, overbook=True, updated_us=now_us))  # fmt: skip
         return seat_no
 
     def confirm_hold(self, appointment_id: str, now_us: int) -> bool:
@@ -277,8 +292,9 @@ class SqlBookingTables:
         taken = self.conn.execute(sa.select(_U.c.appointment_id).where(_U.c.slip == slip)).first()
         if taken:
             return False
-        self.conn.execute(sa.insert(_U).values(slip=slip, appointment_id=appointment_id,
-                                               used_us=now_us))  # fmt: skip
+        with _unique_as_conflict("Giấy hẹn khám lại này vừa được dùng / This slip was just used"):
+            self.conn.execute(sa.insert(_U).values(slip=slip, appointment_id=appointment_id,
+                                                   used_us=now_us))  # fmt: skip
         return True
 
     def free_slip(self, appointment_id: str) -> None:
