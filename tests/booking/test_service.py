@@ -216,3 +216,27 @@ def test_expired_holds_are_closed_by_the_sweep_and_only_the_operator_runs_it(
         statuses = conn.execute(sa.text(
             "SELECT count(*) FROM bk_seat WHERE state <> 'free'")).scalar_one()  # fmt: skip
     assert statuses == 0
+
+
+def test_one_resident_racing_themselves_books_once(store: SqlStore) -> None:
+    """Eight requests of one resident for one Slot at once (a double tap, two phones):
+    one booking, seven 409s, never a 5xx."""
+    world = build_world(store, capacity=5, residents=1, days=1)
+    slot = world.slot_ids()[0]
+    start = threading.Barrier(8)
+
+    def book(_: int) -> str:
+        with booking_as(store) as service:
+            start.wait()
+            try:
+                service.book(BookRequest(world.patients[0], slot_id=slot))
+                return "booked"
+            except Conflict:
+                return "conflict"
+            except FhirError as exc:
+                return f"{exc.http_status}"
+
+    with ThreadPoolExecutor(8) as pool:
+        outcomes = list(pool.map(book, range(8)))
+    assert sorted(outcomes) == ["booked"] + ["conflict"] * 7
+    assert _booked_seats(store, slot) == 1
