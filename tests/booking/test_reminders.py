@@ -8,8 +8,8 @@ import logging
 
 import pytest
 
-from hoso.booking.reminders import plan_reminders
 from hoso.booking.messages import Visit
+from hoso.booking.reminders import plan_reminders
 from hoso.booking.sender import LogSender, Message, sender_named
 from hoso.booking.service import BookRequest
 from hoso.core import clock

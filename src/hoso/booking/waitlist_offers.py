@@ -24,8 +24,8 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from hoso.booking.appointment_feed import AppointmentVersion
-from hoso.booking.messages import PlaceNames, instant_us, offer_body, visit_of
-from hoso.booking.model import HOLD_EXPIRES, day_of, extension_value
+from hoso.booking.messages import PlaceNames, offer_body, visit_of
+from hoso.booking.model import day_of, iso_instant
 from hoso.booking.outbox import Door
 from hoso.booking.sender import Message
 from hoso.booking.service import BookRequest
@@ -139,11 +139,13 @@ class WaitlistOffers:
         return False
 
     def _record(self, entry: Any, held: dict[str, Any]) -> None:
-        expires = extension_value(held, HOLD_EXPIRES)
-        expires_us = instant_us(expires) if isinstance(expires, str) else \
-            self.now() + OFFER_MINUTES * 60_000_000  # fmt: skip
         visit = visit_of(held)
         with self.door.transaction("waitlist-offer", f"Appointment/{held['id']}") as tx:
+            # The seat's own expiry, to the µs (the Appointment's extension is to the second).
+            seat = tx.tables.seat_of(held["id"])
+            if seat is None or seat.hold_expires_us is None:
+                return  # the hold is gone already (never, short of a clock jump)
+            expires_us = int(seat.hold_expires_us)
             if not tx.tables.offer_seat(entry.id, held["id"], expires_us):
                 return  # withdrawn meanwhile: the hold runs out by itself
             if visit is not None:
@@ -155,6 +157,6 @@ class WaitlistOffers:
                 "waitlist-offer",
                 patients=(entry.patient_id,),
                 entities=(f"Appointment/{held['id']}", f"waitlist:{entry.id}"),
-                description=f"mời giữ chỗ đến / offered until {expires}",
+                description=f"mời giữ chỗ đến / offered until {iso_instant(expires_us)}",
             )
         self.offered += 1
