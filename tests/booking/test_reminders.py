@@ -8,11 +8,15 @@ import logging
 
 import pytest
 
+from hoso.access import claims as roles
+from hoso.access.booking import BookingAccess
 from hoso.booking.messages import Visit
+from hoso.booking.outbox import messages_for
 from hoso.booking.reminders import plan_reminders
 from hoso.booking.sender import LogSender, Message, sender_named
 from hoso.booking.service import BookRequest
 from hoso.core import clock
+from hoso.core.errors import Forbidden
 from hoso.store.sql_store import SqlStore
 from tests.booking.dispatching import (
     HOUR,
@@ -24,7 +28,7 @@ from tests.booking.dispatching import (
     slot_on,
 )
 from tests.booking.world import booking_as, build_world
-from tests.callers import audit_subtypes
+from tests.callers import as_caller, audit_subtypes, staff
 
 
 def test_a_booking_gets_reminders_72_and_2_hours_before(store: SqlStore) -> None:
@@ -46,6 +50,22 @@ def test_a_booking_gets_reminders_72_and_2_hours_before(store: SqlStore) -> None
     assert report.reminder_changes >= 1 and again.reminder_changes == 0
     assert report.sent == 0  # not due yet
     assert "booking" in audit_subtypes(store)
+
+
+def test_a_resident_reads_their_own_messages_only(store: SqlStore) -> None:
+    world = build_world(store, capacity=2, days=1)
+    slot, _ = slot_on(store, world.first)
+    with booking_as(store) as service:
+        service.book(BookRequest(world.patients[0], slot_id=slot))
+    with dispatching(store, clock.now_us, KeptSender()) as jobs:
+        jobs.run_once()
+    me = staff(roles.RESIDENT)
+    me = type(me)(me.claims, me.scopes, patients=frozenset({world.patients[0]}))
+    with as_caller(store, me) as repo:
+        mine = messages_for(BookingAccess(repo), world.patients[0])
+        with pytest.raises(Forbidden):
+            messages_for(BookingAccess(repo), world.patients[1])
+    assert [(m.kind, m.recipient) for m in mine] == [("reminder", "0900000000")]
 
 
 def test_a_reminder_already_past_when_booked_is_not_planned(store: SqlStore) -> None:

@@ -18,7 +18,7 @@ from typing import Any, Protocol
 
 from hoso.booking.sender import Message, Sender, masked
 
-__all__ = ["dispatch_due", "message_of"]
+__all__ = ["dispatch_due", "message_of", "messages_for"]
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +28,21 @@ class Door(Protocol):
 
     def require_any(self, allowed: tuple[str, ...], what: str) -> None: ...
     def transaction(self, operation: str, entity: str) -> AbstractContextManager[Any]: ...
+
+
+class ResidentDoor(Door, Protocol):
+    def require_patient(self, patient_id: str) -> None: ...
+
+
+def messages_for(door: ResidentDoor, patient_id: str, *, limit: int = 50) -> list[Any]:
+    """The messages to one resident, newest first (`OutboxRow`s), for the resident's
+    own pages and the call centre's screen; audited as a read of that resident."""
+    door.require_patient(patient_id)
+    with door.transaction("outbox-list", f"Patient/{patient_id}") as tx:
+        rows = tx.tables.outbox(patient_id=patient_id, limit=limit)
+        tx.audit("outbox-list", patients=(patient_id,), entities=(f"Patient/{patient_id}",),
+                 description=f"{len(rows)} tin nhắn / messages")  # fmt: skip
+    return list(rows)
 
 
 def message_of(row: Any) -> Message:

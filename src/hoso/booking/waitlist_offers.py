@@ -99,7 +99,8 @@ class WaitlistOffers:
                 if held is not None and held.get("status") == "booked":
                     tx.tables.set_waitlist_state(entry.id, "booked", expect=("offered",))
                     continue
-                tx.tables.set_waitlist_state(entry.id, "expired", expect=("offered",))
+                if not tx.tables.set_waitlist_state(entry.id, "expired", expect=("offered",)):
+                    continue  # another server process's timer took it first
                 self.expired += 1
                 slot_id = _slot_of(held)
                 if slot_id and slot_id not in slots:
