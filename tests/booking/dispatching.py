@@ -52,12 +52,12 @@ def dispatching(store: SqlStore, now: Callable[[], int], sender: Any
         trail.close()
 
 
-def slot_on(store: SqlStore, day: date, facility: str = "79001") -> tuple[str, int]:
-    """The first Slot of `day` at `facility`: (id, start µs)."""
+def slot_on(store: SqlStore, day: date, n: int = 0, facility: str = "79001") -> tuple[str, int]:
+    """The `n`th Slot of `day` at `facility` (0: 07:00, 7: 10:30): (id, start µs)."""
     with store.engine.connect() as conn:
         row = conn.execute(sa.select(bk_slot.c.slot_id, bk_slot.c.start_us).where(
             bk_slot.c.day == day.isoformat(), bk_slot.c.facility == facility)
-            .order_by(bk_slot.c.start_us).limit(1)).one()  # fmt: skip
+            .order_by(bk_slot.c.start_us).offset(n).limit(1)).one()  # fmt: skip
     return str(row[0]), int(row[1])
 
 

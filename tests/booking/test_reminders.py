@@ -5,6 +5,7 @@ databases)."""
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 
 import pytest
 
@@ -12,10 +13,11 @@ from hoso.access import claims as roles
 from hoso.access.booking import BookingAccess
 from hoso.booking.messages import Visit
 from hoso.booking.outbox import messages_for
-from hoso.booking.reminders import plan_reminders
+from hoso.booking.reminders import awake, plan_reminders
 from hoso.booking.sender import LogSender, Message, sender_named
 from hoso.booking.service import BookRequest
 from hoso.core import clock
+from hoso.core.clock import VN_TZ
 from hoso.core.errors import Forbidden
 from hoso.store.sql_store import SqlStore
 from tests.booking.dispatching import (
@@ -33,14 +35,15 @@ from tests.callers import as_caller, audit_subtypes, staff
 
 def test_a_booking_gets_reminders_72_and_2_hours_before(store: SqlStore) -> None:
     world = build_world(store, capacity=2, days=5)
-    slot, start = slot_on(store, days_after(world.first, 3))  # ≥ 72 h away
+    slot, start = slot_on(store, days_after(world.first, 3))  # 07:00, ≥ 72 h away
     with booking_as(store) as service:
         booked = service.book(BookRequest(world.patients[0], slot_id=slot))
     with dispatching(store, clock.now_us, KeptSender()) as jobs:
         report = jobs.run_once()
         again = jobs.run_once()  # the feed read once: nothing planned twice
     rows = outbox(store, booked["id"])
-    assert [r["due_us"] for r in rows] == [start - 72 * HOUR, start - 2 * HOUR]
+    # 72 h before is 07:00; 2 h before would be 05:00, so 21:00 the evening before.
+    assert [r["due_us"] for r in rows] == [start - 72 * HOUR, start - 10 * HOUR]
     assert {r["kind"] for r in rows} == {"reminder"} and {r["status"] for r in rows} == {"pending"}
     assert {r["recipient"] for r in rows} == {"0900000000"}  # bk-p0's phone
     body = rows[0]["body"]
@@ -70,7 +73,7 @@ def test_a_resident_reads_their_own_messages_only(store: SqlStore) -> None:
 
 def test_a_reminder_already_past_when_booked_is_not_planned(store: SqlStore) -> None:
     world = build_world(store, capacity=2, days=1)
-    slot, start = slot_on(store, world.first)  # tomorrow: less than 72 h away
+    slot, start = slot_on(store, world.first, 7)  # tomorrow 10:30: less than 72 h away
     with booking_as(store) as service:
         booked = service.book(BookRequest(world.patients[0], slot_id=slot))
     with dispatching(store, clock.now_us, KeptSender()) as jobs:
@@ -93,8 +96,8 @@ def test_cancel_voids_the_pending_reminders(store: SqlStore) -> None:
 
 def test_a_rescheduled_booking_gets_new_reminders(store: SqlStore) -> None:
     world = build_world(store, capacity=2, days=6)
-    old_slot, _ = slot_on(store, days_after(world.first, 3))
-    new_slot, new_start = slot_on(store, days_after(world.first, 4))
+    old_slot, _ = slot_on(store, days_after(world.first, 3), 7)
+    new_slot, new_start = slot_on(store, days_after(world.first, 4), 7)
     with booking_as(store) as service:
         booked = service.book(BookRequest(world.patients[0], slot_id=old_slot))
         new, old = service.reschedule(booked["id"], new_slot)
@@ -110,7 +113,7 @@ def test_a_rescheduled_booking_gets_new_reminders(store: SqlStore) -> None:
 
 def test_dispatch_delivers_each_due_message_once(store: SqlStore) -> None:
     world = build_world(store, capacity=2, days=5)
-    slot, start = slot_on(store, days_after(world.first, 3))
+    slot, start = slot_on(store, days_after(world.first, 3), 7)  # 10:30
     with booking_as(store) as service:
         booked = service.book(BookRequest(world.patients[0], slot_id=slot))
     sender = KeptSender()
@@ -134,7 +137,7 @@ def test_dispatch_delivers_each_due_message_once(store: SqlStore) -> None:
 
 def test_a_sender_that_fails_marks_the_message_failed(store: SqlStore) -> None:
     world = build_world(store, capacity=2, days=1)
-    slot, start = slot_on(store, world.first)
+    slot, start = slot_on(store, world.first, 7)
     with booking_as(store) as service:
         booked = service.book(BookRequest(world.patients[0], slot_id=slot))
 
@@ -152,7 +155,7 @@ def test_a_sender_that_fails_marks_the_message_failed(store: SqlStore) -> None:
 
 
 def test_plan_skips_what_passed_and_sends_only_the_latest_overdue() -> None:
-    start = 1_900_000_000_000_000
+    start = _local_us(datetime(2030, 3, 18, 10, 0))
     visit = Visit("a1", "p1", start, None, None, 3)
     early = plan_reminders(visit, "0912345678", "x", booked_us=start - 100 * HOUR,
                            now_us=start - 100 * HOUR)  # fmt: skip
@@ -163,6 +166,19 @@ def test_plan_skips_what_passed_and_sends_only_the_latest_overdue() -> None:
     assert [m.dedupe_key for m in late] == [f"reminder:a1:2h:{start}"]
     assert plan_reminders(visit, "0912345678", "x", booked_us=start - 100 * HOUR,
                           now_us=start + 1) == []  # fmt: skip
+
+
+def _local_us(moment: datetime) -> int:
+    return int(moment.replace(tzinfo=VN_TZ).timestamp() * 1_000_000)
+
+
+def test_a_reminder_due_in_the_night_is_sent_the_evening_before() -> None:
+    assert awake(_local_us(datetime(2030, 3, 18, 7, 0))) == _local_us(datetime(2030, 3, 18, 7, 0))
+    assert awake(_local_us(datetime(2030, 3, 18, 21, 59))) == _local_us(
+        datetime(2030, 3, 18, 21, 59))  # fmt: skip
+    evening = _local_us(datetime(2030, 3, 17, 21, 0))
+    assert awake(_local_us(datetime(2030, 3, 18, 5, 0))) == evening
+    assert awake(_local_us(datetime(2030, 3, 17, 23, 30))) == evening
 
 
 def test_the_log_sender_names_the_message_and_masks_the_phone(

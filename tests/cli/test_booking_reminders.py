@@ -25,7 +25,7 @@ def _run(database_url: str, *args: str) -> tuple[int, str]:
 
 def test_waitlist_add_list_and_dispatch(store: SqlStore, database_url: str) -> None:
     world = build_world(store, capacity=1, residents=2, days=1)
-    slot, _ = slot_on(store, world.first)
+    slot, _ = slot_on(store, world.first, 7)  # 10:30: its 2-hour reminder is not in the night
     with booking_as(store) as service:
         booked = service.book(BookRequest(world.patients[0], slot_id=slot))
     day = world.first.strftime("%d/%m/%Y")
