@@ -18,7 +18,7 @@ from typing import Any, Protocol
 
 from hoso.booking.sender import Message, Sender, masked
 
-__all__ = ["dispatch_due", "message_of", "messages_for"]
+__all__ = ["deliver_now", "dispatch_due", "message_of", "messages_for"]
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +72,20 @@ def dispatch_due(door: Door, sender: Sender, now: Callable[[], int], *,
                                      f"{'đã gửi / sent' if ok else 'lỗi / failed'}")  # fmt: skip
         if len(rows) < batch:
             return sent, failed
+
+
+def deliver_now(tx: Any, sender: Sender, message: Message, now_us: int) -> bool:
+    """Queue `message` and deliver it at once in the caller's booking transaction `tx`
+    (a one-time code cannot wait for the next dispatch run); whether it went. A key
+    seen before delivers nothing again; the caller audits its own step. Call it last in
+    the transaction: a rollback after it would forget a message already received."""
+    tx.tables.enqueue([message], now_us)
+    row = tx.tables.message_by_key(message.dedupe_key)
+    if row is None or row.status != "pending":
+        return False
+    ok = _deliver(sender, message_of(row))
+    (tx.tables.mark_sent if ok else tx.tables.mark_failed)(row.id, now_us)
+    return ok
 
 
 def _deliver(sender: Sender, message: Message) -> bool:

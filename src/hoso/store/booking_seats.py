@@ -340,6 +340,11 @@ class SqlBookingTables:
             added += self.conn.execute(sql, {**values, "now": now_us}).rowcount
         return added
 
+    def message_by_key(self, dedupe_key: str) -> OutboxRow | None:
+        row = self.conn.execute(sa.select(*_OUTBOX_COLS).where(_O.c.dedupe_key == dedupe_key)
+                                ).first()  # fmt: skip
+        return OutboxRow(*row) if row else None
+
     def due_messages(self, now_us: int, limit: int = 100) -> list[OutboxRow]:
         """Pending messages due by `now_us`, oldest first; on PostgreSQL locked for this
         transaction and skipped by a second dispatcher (SQLite has one writer anyway)."""
