@@ -1,14 +1,14 @@
 """The pluggable sender of messages to residents (issue 21 point 5): one-time codes,
-reminders and waitlist offers leave through it, always from the outbox
-(`hoso.booking.outbox`), never straight from a booking step.
+reminders and waitlist offers leave through it, always by way of the outbox
+(`hoso.booking.outbox`: a row first, then delivered and marked).
 
 The default, `LogSender`, writes each message to the server log (logger
 `hoso.booking.sender`) — the issue's "default writes to the server log and to an
 outbox table". It logs the body too, one-time codes included: without an SMS gateway
 the log is the only place a developer or a demo can read the code a resident would
-type. That is safe only because the log sender is a development default; a deployment
-plugs its SMS gateway with `HOSO_BOOKING_SENDER=package.module:Class` (docs/booking.md
-"Tin nhắn"), and the recipient's number is masked in the log all the same.
+type. That is acceptable only because the log sender is a development default; a deployment
+plugs its SMS gateway with `HOSO_BOOKING_SENDER=package.module:Class`
+(docs/booking-reminders.md), and the recipient's number is masked in the log all the same.
 """
 
 from __future__ import annotations
@@ -22,7 +22,9 @@ __all__ = ["KINDS", "LogSender", "Message", "Sender", "masked", "sender_named"]
 
 log = logging.getLogger("hoso.booking.sender")
 KINDS = ("otp", "reminder", "offer", "notice")
-BODY_LIMIT = 480  # bk_outbox.body: three SMS segments of Vietnamese (UCS-2, 160 each)
+# bk_outbox.body. Vietnamese with diacritics is sent as UCS-2, 67 characters a segment
+# of a long SMS: a full body is 8 segments, so the texts here stay far shorter.
+BODY_LIMIT = 480
 
 
 @dataclass(frozen=True, slots=True)
