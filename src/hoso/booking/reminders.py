@@ -9,10 +9,10 @@ from the change feed (consumer `booking-reminders`, `hoso.booking.appointment_fe
 
 A reminder due in the night (22:00–07:00) is sent at 21:00 the evening before
 (`awake`). A reminder whose instant had passed when the visit was booked is not sent
-(booked 10 hours ahead: only the 2-hour one). One whose instant passed while this consumer lagged
-is still sent unless a later reminder is due as well, so a lagging worker sends the
-latest reminder once, not a late burst. The phone is the Patient's (`telecom` phone,
-a mobile one first); a resident with no phone gets no reminder.
+(booked 10 hours ahead: only the 2-hour one). One whose instant passed while this
+consumer lagged is still sent unless a later reminder is due as well, so a lagging
+worker sends the latest reminder once, not a late burst. The phone is the Patient's
+(`telecom` phone, a mobile one first); a resident with no phone gets no reminder.
 """
 
 from __future__ import annotations
@@ -33,8 +33,8 @@ __all__ = ["CONSUMER", "LEADS", "ReminderPlanner", "awake", "plan_reminders"]
 
 CONSUMER = "booking-reminders"
 _HOUR = 3_600_000_000
-# HOUSE: 72 h and 2 h, the issue's example (hospitals' SMS reminders in HCMC send the
-# day before and on the morning; three days lets a resident cancel for someone else).
+# HOUSE: the issue's example ("e.g. 72 h and 2 h before"): three days leave time to
+# cancel and free the seat for the waitlist; two hours is the journey's reminder.
 LEADS = (("72h", 72 * _HOUR), ("2h", 2 * _HOUR))
 QUIET_FROM, QUIET_UNTIL = 22, 7  # local hours with no reminders (see `awake`)
 ENDED = ("cancelled", "noshow", "entered-in-error", "arrived", "fulfilled", "deleted")
