@@ -79,14 +79,18 @@ def _day(text: str, name: str) -> date:
 
 
 def _patient_by_cccd(repo: Any, cccd: str) -> str:
+    from hoso.core import jsonx
+
     if not (cccd.isascii() and cccd.isdigit() and len(cccd) == 12):
         fail("CCCD gồm 12 chữ số / a CCCD has 12 digits")
     system = repo.settings.cccd_system
-    page = repo.search("Patient", [("identifier", f"{system}|{cccd}"), ("active", "true")])
-    if len(page.matches) != 1:
-        fail(f"Không tìm thấy đúng một người có CCCD này ({len(page.matches)}) / not exactly "
-             "one resident with this CCCD")  # fmt: skip
-    return str(page.matches[0].id)
+    page = repo.search("Patient", [("identifier", f"{system}|{cccd}")])
+    # Not `active=true` in the search: a record without `active` (most HIS feeds) is active.
+    found = [hit for hit in page.matches if jsonx.loads(hit.content).get("active") is not False]
+    if len(found) != 1:
+        fail(f"Không tìm thấy đúng một người có CCCD này ({len(found)}) / not exactly one "
+             "resident with this CCCD")  # fmt: skip
+    return str(found[0].id)
 
 
 @waitlist_app.command("add")
