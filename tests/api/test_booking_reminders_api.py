@@ -50,6 +50,12 @@ def test_the_waitlist_over_http(app: FastAPI, store: SqlStore) -> None:
         again = me.delete(f"{BASE}/waitlist/{mine[0]['id']}", params={"patient": "bk-p0"})
         assert again.status_code == 404
         left = centre.get(f"{BASE}/waitlist", params={"state": "waiting"}).json()["entries"]
+        # Input beyond the columns is refused, never a database error (PostgreSQL).
+        wide = centre.post(f"{BASE}/waitlist", json={**ask, "patient": "bk-p1",
+                                                     "facility": "7" * 40})  # fmt: skip
+        huge = centre.delete(f"{BASE}/waitlist/{2**70}", params={"patient": "bk-p1"})
+        long_id = centre.get(f"{BASE}/waitlist", params={"patient": "p" * 65})
+    assert (wide.status_code, huge.status_code, long_id.status_code) == (400, 404, 400)
     assert [e["patient"] for e in left] == ["bk-p1"]
 
 

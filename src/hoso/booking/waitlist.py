@@ -10,6 +10,7 @@ per resident and service; a range of at most `horizon_days` (the booking horizon
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
@@ -24,6 +25,13 @@ from hoso.core.errors import Conflict, InvalidRequest, ResourceNotFound, Unproce
 __all__ = ["WaitRequest", "Waitlist"]
 
 LIVE = ("waiting", "offered")
+_FACILITY = re.compile(r"[0-9A-Za-z]{1,16}")  # mã cơ sở KCB (bk_slot.facility)
+
+
+def _check_id(patient_id: str) -> None:
+    if not patient_id or len(patient_id) > 64:
+        raise InvalidRequest("Cần mã người bệnh (Patient id) / A Patient id is required",
+                             expression=["patient"])  # fmt: skip
 
 
 class Door(Protocol):
@@ -51,11 +59,15 @@ class Waitlist:
 
     def join(self, request: WaitRequest) -> Any:
         """Put the resident on the list; the entry (`WaitlistRow`)."""
+        _check_id(request.patient_id)
         self.door.require_patient(request.patient_id)
         self._check_days(request)
         if not request.service_type.strip() or len(request.service_type) > 64:
             raise InvalidRequest("Cần mã dịch vụ / A service type is required",
                                  expression=["service-type"])  # fmt: skip
+        if request.facility is not None and not _FACILITY.fullmatch(request.facility):
+            raise InvalidRequest("Mã cơ sở KCB không hợp lệ / invalid facility code",
+                                 expression=["facility"])  # fmt: skip
         with self.door.transaction("waitlist-join", f"Patient/{request.patient_id}") as tx:
             patient = tx.read("Patient", request.patient_id)
             if patient is None or patient.get("active") is False:
@@ -90,6 +102,7 @@ class Waitlist:
         if patient_id is None:
             self.door.require_any(("call-centre",), "xem danh sách chờ / read the waitlist")
         else:
+            _check_id(patient_id)
             self.door.require_patient(patient_id)
         entity = f"Patient/{patient_id}" if patient_id else "booking:waitlist"
         with self.door.transaction("waitlist-list", entity) as tx:
@@ -100,7 +113,10 @@ class Waitlist:
 
     def withdraw(self, patient_id: str, entry_id: int) -> bool:
         """Take a waiting entry of the resident off the list; whether it was waiting."""
+        _check_id(patient_id)
         self.door.require_patient(patient_id)
+        if not 0 < entry_id < 2**31:  # the column's range: anything else waits nowhere
+            return False
         with self.door.transaction("waitlist-withdraw", f"waitlist:{entry_id}") as tx:
             own = [e for e in tx.tables.waitlist_entries(patient_id=patient_id, states=LIVE)
                    if e.id == entry_id]  # fmt: skip
