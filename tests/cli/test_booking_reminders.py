@@ -3,6 +3,9 @@ in-process on a Typer group the way `hoso booking` registers them."""
 
 from __future__ import annotations
 
+import logging
+
+import pytest
 import typer
 from typer.testing import CliRunner
 
@@ -23,7 +26,9 @@ def _run(database_url: str, *args: str) -> tuple[int, str]:
     return done.exit_code, done.output
 
 
-def test_waitlist_add_list_and_dispatch(store: SqlStore, database_url: str) -> None:
+def test_waitlist_add_list_and_dispatch(store: SqlStore, database_url: str,
+                                        caplog: pytest.LogCaptureFixture) -> None:  # fmt: skip
+    caplog.set_level(logging.INFO, logger="hoso.booking.sender")
     world = build_world(store, capacity=1, residents=2, days=1)
     slot, _ = slot_on(store, world.first, 7)  # 10:30: its 2-hour reminder is not in the night
     with booking_as(store) as service:
@@ -43,6 +48,8 @@ def test_waitlist_add_list_and_dispatch(store: SqlStore, database_url: str) -> N
         service.cancel(booked["id"], "Bận việc")
     code, out = _run(database_url, "dispatch")
     assert code == 0 and "đã gửi / sent: 1" in out, out
+    (line,) = [r.getMessage() for r in caplog.records if r.name == "hoso.booking.sender"]
+    assert " offer → …001: Hồ Sơ: có chỗ trống Khám Nội tổng quát" in line  # bk-p1's phone
     code, out = _run(database_url, "waitlist", "list", "--state", "offered")
     rows = [line.split("\t") for line in out.splitlines()[1:]]
     assert [(r[1], r[6]) for r in rows] == [(world.patients[1], "offered")], out

@@ -38,6 +38,7 @@ def dispatch(
     database_url: DatabaseUrl = None,
 ) -> None:
     """Nhắc lịch, mời chỗ trống, gửi tin / Reminders, waitlist offers, messages out."""
+    import logging
     import signal
     import threading
 
@@ -46,6 +47,10 @@ def dispatch(
     from hoso.store.sql_store import SqlAuditLog
 
     store = open_store(database_url)
+    # The log sender's lines are the messages a developer reads (docs/booking-reminders.md):
+    # on stderr, as `hoso serve` logs, so that stdout keeps only the report.
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s "
+                        "%(message)s")  # fmt: skip
     trail = GroupCommitAuditTrail(SqlAuditLog(store))
     try:
         try:
