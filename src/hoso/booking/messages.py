@@ -45,10 +45,14 @@ def visit_of(appointment: dict[str, Any]) -> Visit | None:
     refs = [((p or {}).get("actor") or {}).get("reference") or ""
             for p in appointment.get("participant") or []]  # fmt: skip
     by_type = {ref.split("/", 1)[0]: ref.split("/", 1)[1] for ref in refs if "/" in ref}
-    if "Patient" not in by_type or not appointment.get("start"):
+    if "Patient" not in by_type or not isinstance(appointment.get("start"), str):
+        return None
+    try:
+        start = instant_us(appointment["start"])
+    except ValueError:  # not an instant: nothing to remind of (and no batch stuck on it)
         return None
     number = extension_value(appointment, QUEUE_NUMBER)
-    return Visit(appointment["id"], by_type["Patient"], instant_us(appointment["start"]),
+    return Visit(appointment["id"], by_type["Patient"], start,
                  by_type.get("HealthcareService"), by_type.get("Location"),
                  number if isinstance(number, int) else None)  # fmt: skip
 
@@ -101,13 +105,14 @@ def _fit(vietnamese: str, english: str) -> str:
 
 def reminder_body(visit: Visit, names: PlaceNames) -> str:
     hour, day = local_clock(visit.start_us)
-    service = names.name("HealthcareService", visit.service) or "khám bệnh"
+    named = names.name("HealthcareService", visit.service)
+    service, service_en = named or "khám bệnh", named or "your visit"
     place = names.place(visit.room)
     where_vi = f" tại {place}" if place else ""
     where_en = f", {place}" if place else ""
     number = queue_label(visit.queue_number) if visit.queue_number is not None else None
     vi = f"Hồ Sơ nhắc lịch hẹn: {service} lúc {hour} ngày {day}{where_vi}."
-    en = f"Reminder: {service} at {hour} on {day}{where_en}."
+    en = f"Reminder: {service_en} at {hour} on {day}{where_en}."
     if number:
         vi += f" Số thứ tự của bạn: {number}."
         en += f" Your queue number: {number}."
@@ -118,13 +123,14 @@ def reminder_body(visit: Visit, names: PlaceNames) -> str:
 def offer_body(visit: Visit, names: PlaceNames, expires_us: int) -> str:
     hour, day = local_clock(visit.start_us)
     until, _ = local_clock(expires_us)
-    service = names.name("HealthcareService", visit.service) or "khám bệnh"
+    named = names.name("HealthcareService", visit.service)
+    service, service_en = named or "khám bệnh", named or "a visit"
     place = names.place(visit.room)
     where_vi = f" tại {place}" if place else ""
     where_en = f", {place}" if place else ""
     vi = (f"Hồ Sơ: có chỗ trống {service} lúc {hour} ngày {day}{where_vi}. Chỗ được giữ cho "
           f"bạn đến {until}; xác nhận trên cổng đặt lịch hoặc gọi tổng đài "
           f"(mã {visit.appointment_id[:8]}).")  # fmt: skip
-    en = (f"A seat is free: {service} at {hour} on {day}{where_en}, held for you until "
+    en = (f"A seat is free: {service_en} at {hour} on {day}{where_en}, held for you until "
           f"{until}; confirm on the booking portal or call the centre.")  # fmt: skip
     return _fit(vi, en)
