@@ -344,6 +344,9 @@ def booking_dispatch(store: SqlStore, trail: Any, *, now: Any = None, sender: An
     (audited): the `booking-reminders` and `booking-waitlist` feed consumers, offers
     held with the waitlist's 15 minutes, the outbox delivered by the sender the
     settings name (HOSO_BOOKING_SENDER)."""
+    import os
+    import socket
+
     from hoso.access.booking import BookingAccess
     from hoso.access.feed_access import ConsumerFeed
     from hoso.booking import reminders, waitlist_offers
@@ -354,6 +357,7 @@ def booking_dispatch(store: SqlStore, trail: Any, *, now: Any = None, sender: An
     from hoso.core import clock
 
     now = now or clock.now_us
+    process = f"{socket.gethostname()}:{os.getpid()}"  # the feed's lease owner (one each)
     repo = operator_repository(store, "hoso-booking", trail)
     door = BookingAccess(repo)
     holds = BookingService(door, BookingRules(hold_minutes=waitlist_offers.OFFER_MINUTES),
@@ -361,7 +365,8 @@ def booking_dispatch(store: SqlStore, trail: Any, *, now: Any = None, sender: An
     offers = waitlist_offers.WaitlistOffers(door, holds, now)
     planner = reminders.ReminderPlanner(door, now)
     return BookingDispatch(
-        AppointmentFeed(ConsumerFeed(repo, reminders.CONSUMER), planner, reminders.CONSUMER),
+        AppointmentFeed(ConsumerFeed(repo, reminders.CONSUMER), planner,
+                        f"{reminders.CONSUMER}@{process}"),
         AppointmentFeed(ConsumerFeed(repo, waitlist_offers.CONSUMER), offers,
-                        waitlist_offers.CONSUMER),
+                        f"{waitlist_offers.CONSUMER}@{process}"),
         offers, door, sender or sender_named(store.settings.booking_sender), now)  # fmt: skip

@@ -8,6 +8,7 @@ import logging
 from datetime import datetime
 
 import pytest
+import sqlalchemy as sa
 
 from hoso.access import claims as roles
 from hoso.access.booking import BookingAccess
@@ -19,6 +20,7 @@ from hoso.booking.service import BookRequest
 from hoso.core import clock
 from hoso.core.clock import VN_TZ
 from hoso.core.errors import Forbidden
+from hoso.store.feed_schema import feed_cursor
 from hoso.store.sql_store import SqlStore
 from tests.booking.dispatching import (
     HOUR,
@@ -52,6 +54,12 @@ def test_a_booking_gets_reminders_72_and_2_hours_before(store: SqlStore) -> None
     assert "Số thứ tự của bạn: 001" in body and " / Reminder: Khám Nội tổng quát" in body
     assert report.reminder_changes >= 1 and again.reminder_changes == 0
     assert report.sent == 0  # not due yet
+    with store.engine.connect() as conn:  # both cursors moved, their leases let go
+        cursors = conn.execute(sa.select(feed_cursor.c.consumer, feed_cursor.c.position,
+                                         feed_cursor.c.lease_owner)).all()  # fmt: skip
+    assert {(c, owner) for c, _, owner in cursors} >= {("booking-reminders", None),
+                                                       ("booking-waitlist", None)}  # fmt: skip
+    assert all(position > 0 for c, position, _ in cursors if c.startswith("booking-"))
     assert "booking" in audit_subtypes(store)
 
 

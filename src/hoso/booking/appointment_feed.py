@@ -4,7 +4,8 @@ own cursor, so each stops, restarts and catches up on its own without losing or
 repeating a change (docs ARCHITECTURE "The change feed": nothing polls the tables for
 what is new).
 
-One worker holds a consumer's lease at a time. The cursor moves after the batch is
+One worker holds a consumer's lease at a time (`owner` names the server process, so
+two processes never read one batch together). The cursor moves after the batch is
 handled; a crash before that replays the batch, which the handlers make harmless (the
 outbox's `dedupe_key`, the waitlist's conditional state changes).
 """
@@ -68,8 +69,12 @@ class AppointmentFeed:
         return len(changes)
 
     def drain(self) -> int:
-        """Batches until the feed is read; how many changes in all."""
+        """Batches until the feed is read, then the lease is let go (another server
+        process may take the next turn at once); how many changes in all."""
         total = 0
-        while done := self.step():
-            total += done
+        try:
+            while done := self.step():
+                total += done
+        finally:
+            self.feed.release(self.owner)
         return total
