@@ -39,8 +39,10 @@ def test_a_reminder_names_the_place_time_and_number() -> None:
     visit = visit_of(appointment())
     assert visit is not None and visit.start_us == START and visit.queue_number == 7
     body = reminder_body(visit, names)
-    assert body.startswith("Hồ Sơ nhắc lịch hẹn: Khám Nội tổng quát lúc 07:30 ngày 10/12/2026 "
-                           "tại Phòng khám 1, Bệnh viện Quận 1. Số thứ tự của bạn: 007.")
+    assert body.startswith(
+        "Hồ Sơ nhắc lịch hẹn: Khám Nội tổng quát lúc 07:30 ngày 10/12/2026 "
+        "tại Phòng khám 1, Bệnh viện Quận 1. Số thứ tự của bạn: 007."
+    )
     assert " / Reminder: Khám Nội tổng quát at 07:30 on 10/12/2026" in body
     reminder_body(visit, names)
     assert sorted(reads) == sorted(RESOURCES)  # each read once
