@@ -330,6 +330,21 @@ def warehouse_supply_commands(smoke: Smoke) -> None:
     expect("VD-12345-19" in out and ",145" in out, "warehouse stock: 150 − 5 not on hand", out)
 
 
+def booking_reminder_commands(smoke: Smoke) -> None:
+    """Issue 21 point 5: the imported XML 130 visit's resident (CCCD 079085012345) put
+    on the waitlist, listed, and one dispatch run (nothing due: nothing sent)."""
+    first = time.strftime("%d/%m/%Y", time.localtime(time.time() + 86_400))
+    last = time.strftime("%d/%m/%Y", time.localtime(time.time() + 7 * 86_400))
+    out = smoke.hoso("booking", "waitlist", "add", "--cccd", "079085012345", "--service",
+                     "kham-noi", "--from", first, "--to", last,
+                     "--phone", "0912345678")  # fmt: skip
+    expect("waitlist #" in out, "booking waitlist add: no entry", out)
+    out = smoke.hoso("booking", "waitlist", "list", "--state", "waiting")
+    expect("\tkham-noi\t" in out, "booking waitlist list: the entry is missing", out)
+    out = smoke.hoso("booking", "dispatch")
+    expect("đã gửi / sent: 0" in out, "booking dispatch: no report", out)
+
+
 def access_commands(smoke: Smoke) -> None:
     """Clients, accounts, keys and the operator's token."""
     smoke.hoso("clients", "add", "--facility", "79001", "--scopes", "system/*.rs",
@@ -498,7 +513,8 @@ def main() -> int:
         print(f"  ok  ({installed:.0f} s); {len(smoke.commands)} commands", flush=True)
         for part in (offline_commands, licence_commands, surveillance_commands,
                      programme_report_command, immunisation_commands, warehouse_commands,
-                     warehouse_exchange_commands, warehouse_supply_commands, access_commands,
+                     warehouse_exchange_commands, warehouse_supply_commands,
+                     booking_reminder_commands, access_commands,
                      served_commands, mllp_command, sync_commands, audit_commands):  # fmt: skip
             part(smoke)
         missing = sorted(smoke.commands - smoke.exercised)

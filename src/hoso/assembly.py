@@ -343,3 +343,37 @@ def booking_service(repo: AccessRepository, **options: Any) -> Any:
     options.setdefault("eligibility", bhyt_eligibility(repo.settings.bhyt_system))
     return BookingService(BookingAccess(repo), ward_of=ward_of, distance=ward_distance_km,
                           **options)  # fmt: skip
+
+
+def booking_dispatch(store: SqlStore, trail: Any, *, now: Any = None, sender: Any = None
+                     ) -> Any:  # fmt: skip
+    """The booking's background work (issue 21 point 5) as the operator `hoso-booking`
+    (audited): the `booking-reminders` and `booking-waitlist` feed consumers, offers
+    held with the waitlist's 15 minutes, the outbox delivered by the sender the
+    settings name (HOSO_BOOKING_SENDER)."""
+    import os
+    import socket
+
+    from hoso.access.booking import BookingAccess
+    from hoso.access.feed_access import ConsumerFeed
+    from hoso.booking import reminders, waitlist_offers
+    from hoso.booking.appointment_feed import AppointmentFeed
+    from hoso.booking.dispatch import BookingDispatch
+    from hoso.booking.sender import sender_named
+    from hoso.booking.service import BookingRules, BookingService
+    from hoso.core import clock
+
+    now = now or clock.now_us
+    process = f"{socket.gethostname()}:{os.getpid()}"  # the feed's lease owner (one each)
+    repo = operator_repository(store, "hoso-booking", trail)
+    door = BookingAccess(repo)
+    holds = BookingService(door, BookingRules(hold_minutes=waitlist_offers.OFFER_MINUTES),
+                           now=now)  # fmt: skip
+    offers = waitlist_offers.WaitlistOffers(door, holds, now)
+    planner = reminders.ReminderPlanner(door, now)
+    return BookingDispatch(
+        AppointmentFeed(ConsumerFeed(repo, reminders.CONSUMER), planner,
+                        f"{reminders.CONSUMER}@{process}"),
+        AppointmentFeed(ConsumerFeed(repo, waitlist_offers.CONSUMER), offers,
+                        f"{waitlist_offers.CONSUMER}@{process}"),
+        offers, door, sender or sender_named(store.settings.booking_sender), now)  # fmt: skip

@@ -24,6 +24,7 @@ from hoso.api import (
     book_pdf_routes,
     book_rights_routes,
     book_routes,
+    booking_reminders_routes,
     bulk_routes,
     docs_routes,
     elderly_register_routes,
@@ -198,6 +199,7 @@ ROUTERS = (
     warehouse_supply_routes.router,  # /api/warehouse/supply: workforce, devices, stock
     warehouse_supply_pages.router,  # /warehouse/supply/: the same as a page
     warehouse_licence_routes.router,  # /api/licences/verify, /warehouse/licences/ (issue 20)
+    booking_reminders_routes.router,  # /api/booking/waitlist|messages (issue 21 point 5)
     operation_routes.router,
     fhir_routes.router,
 )

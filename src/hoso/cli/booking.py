@@ -79,3 +79,13 @@ def _facilities(repo: AccessRepository) -> list[str]:
         org = jsonx.loads(repo.read("Organization", ref.split("/", 1)[1]).content)
         codes += [i["value"] for i in org.get("identifier") or [] if i.get("system") == system]
     return sorted(set(codes))
+
+
+def _register_parts() -> None:
+    """The group's other commands, one module per area."""
+    from hoso.cli import booking_reminders
+
+    booking_reminders.register(booking_app)
+
+
+_register_parts()

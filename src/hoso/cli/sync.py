@@ -162,6 +162,7 @@ class BackgroundWorker:
 
 def background_workers(store: Any) -> list[BackgroundWorker]:
     from hoso.assembly import (
+        booking_dispatch,
         case_detector,
         national_sync,
         programme_recompute,
@@ -175,7 +176,9 @@ def background_workers(store: Any) -> list[BackgroundWorker]:
                BackgroundWorker(store, daily_surveillance, "daily-surveillance").start(),
                # Programme registers follow the record, and everyone once a day (issue 19).
                BackgroundWorker(store, lambda s, t: programme_recompute(s, t, nightly=True),
-                                "programme-enrolment").start()]
+                                "programme-enrolment").start(),
+               # Booking reminders, waitlist offers and the outbox (issue 21 point 5).
+               BackgroundWorker(store, booking_dispatch, "booking-dispatch").start()]
     if store.settings.national_fhir_url:
         workers.append(BackgroundWorker(store, national_sync, "national-sync").start())
     if store.settings.subscription_endpoints:

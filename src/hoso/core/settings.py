@@ -162,6 +162,10 @@ class Settings:
     # Subscriptions (hoso.exchange.subscriptions): rest-hook endpoints must start with
     # one of these (none by default: a Subscription cannot make this server call out).
     subscription_endpoints: tuple[str, ...] = ()
+    # Booking messages (one-time codes, reminders, waitlist offers; hoso.booking.sender):
+    # "log" writes them to the server log (development, demos), "module:Class" plugs a
+    # gateway (an SMS provider's client) built with no arguments.
+    booking_sender: str = "log"
 
     @classmethod
     def from_env(cls, database_url: str | None = None) -> Settings:
@@ -208,6 +212,7 @@ class Settings:
                 p.strip() for p in env.get("HOSO_SUBSCRIPTION_ENDPOINTS", "").split(",")
                 if p.strip()
             ),
+            booking_sender=env.get("HOSO_BOOKING_SENDER", "").strip() or "log",
             **_limits_from(env),
         )
 

@@ -399,6 +399,7 @@ quality_score = sa.Table(
 # or compares the schema.
 from hoso.store import auth_schema as _auth_schema  # noqa: E402,F401
 from hoso.store import booking_schema as _booking_schema  # noqa: E402,F401
+from hoso.store import booking_waitlist_schema as _bk_waitlist_schema  # noqa: E402,F401
 from hoso.store import feed_schema as _feed_schema  # noqa: E402,F401
 from hoso.store import programme_cohorts_schema as _programme_cohorts_schema  # noqa: E402,F401
 from hoso.store import programme_eyes_schema as _programme_eyes_schema  # noqa: E402,F401
