@@ -240,3 +240,23 @@ def test_one_resident_racing_themselves_books_once(store: SqlStore) -> None:
         outcomes = list(pool.map(book, range(8)))
     assert sorted(outcomes) == ["booked"] + ["conflict"] * 7
     assert _booked_seats(store, slot) == 1
+
+
+def test_facility_staff_read_and_cancel_only_their_facilitys_bookings(store: SqlStore) -> None:
+    """A clinician books anyone at their counter, but another facility's bookings of a
+    resident are the same 404 as none, and the resident's whole list is not theirs."""
+    world = build_world(store, capacity=2)
+    pid = world.patients[0]
+    here = world.slot_ids(FAC)[0]
+    there = world.slot_ids(OTHER_FAC)[-1]  # the second day: one per service and day
+    with booking_as(store) as operator:
+        elsewhere = operator.book(BookRequest(pid, slot_id=there))
+    doctor = staff(roles.CLINICIAN, facility=FAC)
+    with booking_as(store, doctor) as service:
+        mine = service.book(BookRequest(pid, slot_id=here))
+        assert [a["id"] for a in service.upcoming(pid)] == [mine["id"]]
+        with pytest.raises(ResourceNotFound):
+            service.cancel(elsewhere["id"], "không phải của cơ sở này")
+        assert service.cancel(mine["id"], "đổi ý")["status"] == "cancelled"
+    with booking_as(store, staff(roles.CALL_CENTRE)) as centre:
+        assert [a["id"] for a in centre.upcoming(pid)] == [elsewhere["id"]]

@@ -129,6 +129,23 @@ class BookingAccess:
         self._refuse(f"Patient/{patient_id[:64]}", policy.denied(
             role, "đặt lịch cho người này / book for this person"))  # fmt: skip
 
+    def require_reader(self, patient_id: str) -> None:
+        """Refuse (403, audited) unless the caller may read all of `patient_id`'s
+        bookings, messages and waitlist: the resident, the call centre, the operator.
+        Facility staff book for anyone at their counter but read only their own
+        facility's bookings (`facility_scope`), never a resident's messages."""
+        if self.role in (roles.OPERATOR, roles.CALL_CENTRE):
+            return
+        if self.role == roles.RESIDENT and patient_id in self.repo.principal.patients:
+            return
+        self._refuse(f"Patient/{patient_id[:64]}", policy.denied(
+            self.role, "xem lịch hẹn của người này / read this person's bookings"))  # fmt: skip
+
+    @property
+    def facility_scope(self) -> str | None:
+        """The one facility whose bookings the caller sees (facility staff), else None."""
+        return self.facility if self.role in STAFF else None
+
     def require_staff(self, facility: str, what: str) -> None:
         """Refuse unless the caller is the operator or staff of `facility`."""
         if self.role == roles.OPERATOR or (self.role in STAFF and self.facility == facility):

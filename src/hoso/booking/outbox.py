@@ -31,13 +31,13 @@ class Door(Protocol):
 
 
 class ResidentDoor(Door, Protocol):
-    def require_patient(self, patient_id: str) -> None: ...
+    def require_reader(self, patient_id: str) -> None: ...
 
 
 def messages_for(door: ResidentDoor, patient_id: str, *, limit: int = 50) -> list[Any]:
     """The messages to one resident, newest first (`OutboxRow`s), for the resident's
     own pages and the call centre's screen; audited as a read of that resident."""
-    door.require_patient(patient_id)
+    door.require_reader(patient_id)
     with door.transaction("outbox-list", f"Patient/{patient_id}") as tx:
         rows = tx.tables.outbox(patient_id=patient_id, limit=limit)
         tx.audit("outbox-list", patients=(patient_id,), entities=(f"Patient/{patient_id}",),

@@ -75,6 +75,9 @@ class BookingDoor(Protocol):
     def agent(self) -> str: ...
     def channel(self, asked: str | None) -> str: ...
     def require_patient(self, patient_id: str) -> None: ...
+    def require_reader(self, patient_id: str) -> None: ...
+    @property
+    def facility_scope(self) -> str | None: ...
     def require_any(self, allowed: tuple[str, ...], what: str) -> None: ...
     def transaction(self, operation: str, entity: str) -> AbstractContextManager[Tx]: ...
     def reading(self) -> AbstractContextManager[Tx]: ...
@@ -300,11 +303,18 @@ class BookingService:
 
     # -- the resident's bookings ----------------------------------------------------------
     def upcoming(self, patient_id: str) -> list[dict[str, Any]]:
-        """The resident's live Appointments from now on, soonest first."""
-        self.door.require_patient(patient_id)
+        """The resident's live Appointments from now on, soonest first (facility staff:
+        those at their facility only)."""
+        scope = self.door.facility_scope
+        if scope is None:
+            self.door.require_reader(patient_id)
+        else:
+            self.door.require_patient(patient_id)
         now = self.now()
         with self.door.transaction("list", f"Patient/{patient_id}") as tx:
-            seats = tx.tables.patient_seats(patient_id, now, from_us=now - 12 * 3_600_000_000)
+            seats = [(seat, slot) for seat, slot in tx.tables.patient_seats(
+                patient_id, now, from_us=now - 12 * 3_600_000_000)
+                if scope is None or slot.facility == scope]  # fmt: skip
             found = [tx.read("Appointment", seat.appointment_id) for seat, _ in seats]
             tx.audit("list", patients=(patient_id,), entities=(f"Patient/{patient_id}",),
                      description=f"{len(seats)} lịch hẹn")  # fmt: skip
@@ -363,6 +373,11 @@ class BookingService:
         absent one and for another resident's."""
         found = tx.read("Appointment", appointment_id)
         patient = _patient_of(found) if found else None
+        scope = self.door.facility_scope
+        if scope is not None and found is not None:
+            seat = tx.tables.seat_of(appointment_id)
+            slot = tx.tables.slot(seat.slot_id) if seat else None
+            found = found if slot is not None and slot.facility == scope else None
         if found is None or patient is None or not self._may_act(patient, found):
             raise ResourceNotFound(f"Không tìm thấy Appointment/{appointment_id[:64]} / "
                                    f"Appointment/{appointment_id[:64]} not found")  # fmt: skip

@@ -38,6 +38,7 @@ class Door(Protocol):
     """`hoso.access.booking.BookingAccess`, as the waitlist uses it."""
 
     def require_patient(self, patient_id: str) -> None: ...
+    def require_reader(self, patient_id: str) -> None: ...
     def require_any(self, allowed: tuple[str, ...], what: str) -> None: ...
     def transaction(self, operation: str, entity: str) -> AbstractContextManager[Any]: ...
 
@@ -103,7 +104,7 @@ class Waitlist:
             self.door.require_any(("call-centre",), "xem danh sách chờ / read the waitlist")
         else:
             _check_id(patient_id)
-            self.door.require_patient(patient_id)
+            self.door.require_reader(patient_id)
         entity = f"Patient/{patient_id}" if patient_id else "booking:waitlist"
         with self.door.transaction("waitlist-list", entity) as tx:
             found = tx.tables.waitlist_entries(patient_id=patient_id, states=states)
@@ -114,7 +115,7 @@ class Waitlist:
     def withdraw(self, patient_id: str, entry_id: int) -> bool:
         """Take a waiting entry of the resident off the list; whether it was waiting."""
         _check_id(patient_id)
-        self.door.require_patient(patient_id)
+        self.door.require_reader(patient_id)
         if not 0 < entry_id < 2**31:  # the column's range: anything else waits nowhere
             return False
         with self.door.transaction("waitlist-withdraw", f"waitlist:{entry_id}") as tx:
