@@ -336,3 +336,12 @@ def booking_service(repo: AccessRepository, **options: Any) -> Any:
     from hoso.booking.service import BookingService
 
     return BookingService(BookingAccess(repo), ward_of=ward_of, **options)
+
+
+def booking_queue(repo: AccessRepository, **options: Any) -> Any:
+    """The queue at the rooms for `repo`'s caller (issue 21 point 3): walk-ins, check-in,
+    call next, done and the no-show sweep, over the booking door."""
+    from hoso.access.booking import BookingAccess
+    from hoso.booking.queue import QueueService
+
+    return QueueService(BookingAccess(repo), cccd_system=repo.settings.cccd_system, **options)
