@@ -230,23 +230,28 @@ class QueueService:
                                        "today with this code")  # fmt: skip
             return self._arrive(tx, row, now)
 
-    def check_in_cccd(self, cccd: str, facility: str | None = None) -> list[Ticket]:
+    def check_in_cccd(self, cccd: str, facility: str | None = None, *,
+                      service_point: str | None = None) -> list[Ticket]:  # fmt: skip
         """Check in every ticket booked for today at `facility` (the caller's own by
-        default) by the resident's CCCD."""
+        default; the room's when `service_point` is given, and only that room's) by the
+        resident's CCCD."""
         cccd = cccd.strip()
         if not (cccd.isascii() and cccd.isdigit() and len(cccd) == 12):
             raise InvalidRequest("Số CCCD gồm 12 chữ số / A CCCD is 12 digits",
                                  expression=["cccd"])  # fmt: skip
-        facility = facility or self.door.facility
-        if not facility:
-            raise InvalidRequest("Cần mã cơ sở / A facility is required", expression=["facility"])
         now = self.now()
-        with self.door.transaction("check-in", f"facility:{facility[:16]}") as tx:
+        with self.door.transaction("check-in", "Patient?identifier=cccd") as tx:
+            if service_point is not None:
+                facility = self._facility(tx, service_point)
+            facility = facility or self.door.facility
+            if not facility:
+                raise InvalidRequest("Cần mã cơ sở / A facility is required",
+                                     expression=["facility"])  # fmt: skip
             tx.require_staff(facility, "tiếp đón người bệnh / check patients in")
             found = tx.search("Patient", [("identifier", f"{self.cccd_system}|{cccd}")])
             rows = [t for p in found for t in tx.tables.patient_tickets(p["id"], day_of(now))
-                    if t.facility == facility and t.kind == BOOKED
-                    and t.state == "waiting"]  # fmt: skip
+                    if t.facility == facility and t.kind == BOOKED and t.state == "waiting"
+                    and service_point in (None, t.service_point)]  # fmt: skip
             if not rows:
                 raise ResourceNotFound("Không có lịch hẹn chờ tiếp đón hôm nay cho số CCCD này "
                                        "/ No appointment waiting today for this CCCD")  # fmt: skip
