@@ -345,3 +345,11 @@ def booking_queue(repo: AccessRepository, **options: Any) -> Any:
     from hoso.booking.queue import QueueService
 
     return QueueService(BookingAccess(repo), cccd_system=repo.settings.cccd_system, **options)
+
+
+def booking_numbers(repo: AccessRepository) -> Any:
+    """The booking numbers for `repo`'s caller (issue 21 point 6), over the booking door."""
+    from hoso.access.booking import BookingAccess
+    from hoso.booking.numbers import BookingNumbers
+
+    return BookingNumbers(BookingAccess(repo))

@@ -62,3 +62,27 @@ def test_the_counters_steps_and_their_refusals(app: FastAPI, store: SqlStore) ->
         assert kiosk.post(f"{API}/done", json={"number": number}).status_code == 409
         assert kiosk.post("/api/booking/queue/no-such-room/walk-in").status_code == 404
         assert kiosk.get("/api/booking/queue/bad%20id").status_code == 400
+
+
+def test_the_numbers_api_json_and_csv(app: FastAPI, store: SqlStore) -> None:
+    world = build_world(store, capacity=2, residents=1, days=1)
+    day = world.first.isoformat()
+    url = f"/api/booking/numbers?from={day}&to={day}"
+    with role_clients(app) as make:
+        officer, clerk = make(roles.OFFICER), make(roles.CLINICIAN, facility=FAC)
+        resident = make(roles.RESIDENT)
+        both = officer.get(url)
+        assert both.status_code == 200, both.text
+        assert [(r["facility"], r["capacity"], r["bookings"]) for r in both.json()["rows"]] == [
+            (FAC, 16, 0), (OTHER_FAC, 16, 0)]  # fmt: skip
+        mine = clerk.get(url)
+        assert [r["facility"] for r in mine.json()["rows"]] == [FAC]
+        assert clerk.get(f"{url}&facility={OTHER_FAC}").status_code == 403
+        assert resident.get(url).status_code == 403
+        table = officer.get(f"{url}&facility={FAC}&format=csv")
+        assert officer.get(f"{url}&facility=a;b").status_code == 400
+        assert officer.get("/api/booking/numbers?from=01/12/2026").status_code == 400
+    assert table.headers["content-type"].startswith("text/csv")
+    lines = table.content.decode("utf-8-sig").splitlines()
+    assert lines[0].startswith("facility,service_type,day,capacity,booked_seats,utilisation")
+    assert lines[1].startswith(f"{FAC},kham-noi,{day},16,0,0.0,0,") and len(lines) == 2
