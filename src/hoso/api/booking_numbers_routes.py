@@ -7,11 +7,8 @@ by default the last 30 days to today (Asia/Ho_Chi_Minh). JSON: `{"from", "to", "
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from datetime import date, timedelta
-from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
@@ -19,7 +16,7 @@ from starlette.concurrency import run_in_threadpool
 
 from hoso.api.deps import RepoDep
 from hoso.assembly import booking_numbers as numbers_for
-from hoso.booking.numbers import CSV_COLUMNS, BookingNumbers
+from hoso.booking.numbers import BookingNumbers, NumbersRow, csv_text
 from hoso.core import clock
 from hoso.core.errors import InvalidRequest
 
@@ -52,16 +49,10 @@ def _facilities(request: Request) -> tuple[str, ...]:
     return tuple(dict.fromkeys(codes))
 
 
-def _csv(rows: list[dict[str, Any]], name: str) -> Response:
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=list(CSV_COLUMNS), extrasaction="ignore")
-    writer.writeheader()
-    for row in rows:
-        channels = row["channels"]
-        writer.writerow({**row, **{c: channels.get(c, 0) for c in CSV_COLUMNS[-4:]}})
+def _csv(rows: list[NumbersRow], name: str) -> Response:
     headers = {**NO_STORE, "Content-Disposition": f'attachment; filename="{name}"'}
     # UTF-8 with a BOM: Excel, which the hospitals' planning staff open it in, reads it right.
-    return Response(("\ufeff" + out.getvalue()).encode("utf-8"),
+    return Response(("\ufeff" + csv_text(rows)).encode("utf-8"),
                     media_type="text/csv; charset=utf-8", headers=headers)  # fmt: skip
 
 
@@ -75,7 +66,7 @@ async def booking_numbers(request: Request, repo: RepoDep) -> Response:
     numbers: BookingNumbers = numbers_for(repo)
     rows, totals = await run_in_threadpool(numbers.compute, _facilities(request), first, last)
     if query.get("format") == "csv":
-        return _csv([r.to_json() for r in rows], f"booking-numbers-{first}-{last}.csv")
+        return _csv(rows, f"booking-numbers-{first}-{last}.csv")
     return JSONResponse({"from": first.isoformat(), "to": last.isoformat(),
                          "rows": [r.to_json() for r in rows],
                          "totals": [t.to_json() for t in totals]}, headers=NO_STORE)  # fmt: skip

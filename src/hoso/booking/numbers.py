@@ -23,6 +23,8 @@ only: no resident is named in what it answers; the computation is audited once.
 
 from __future__ import annotations
 
+import csv
+import io
 import math
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
@@ -35,7 +37,7 @@ from hoso.booking.model import CHANNEL, SERVICE_TYPE, extension_value
 from hoso.booking.service import Tx
 from hoso.core.errors import InvalidRequest
 
-__all__ = ["CSV_COLUMNS", "BookingNumbers", "NumbersRow", "nearest_rank"]
+__all__ = ["CSV_COLUMNS", "BookingNumbers", "NumbersRow", "csv_text", "nearest_rank"]
 
 MAX_DAYS = 92  # HOUSE: a quarter at most per request (each booking's Appointment is read)
 ATTENDED = ("arrived", "called", "done")
@@ -189,3 +191,14 @@ def _row(rows: dict[tuple[str, str, str], NumbersRow], k: tuple[str, str, str]) 
     row = rows[k]
     row.facility, row.service_type, row.day = k
     return row
+
+
+def csv_text(rows: Sequence[NumbersRow]) -> str:
+    """The rows as CSV (`CSV_COLUMNS`: one column per channel), for the API and the CLI."""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(CSV_COLUMNS), extrasaction="ignore")
+    writer.writeheader()
+    for row in rows:
+        shown = row.to_json()
+        writer.writerow({**shown, **{c: shown["channels"].get(c, 0) for c in CSV_COLUMNS[-4:]}})
+    return out.getvalue()
