@@ -331,7 +331,7 @@ def warehouse_supply_commands(smoke: Smoke) -> None:
 
 
 BOOKING = "https://hoso.vn/fhir/StructureDefinition/"
-BOOKING_SERVICE = "https://hoso.vn/fhir/CodeSystem/booking-service"
+BOOKING_SERVICE = "https://fhir.hoso.hochiminhcity.gov.vn/CodeSystem/booking-service"
 
 
 def booking_queue_commands(smoke: Smoke) -> None:

@@ -48,7 +48,8 @@ OVERBOOK = BASE + "overbook"
 # Organization, and the warehouse's no-show rate by facility needs it on the Appointment.
 FACILITY = BASE + "booking-facility"
 REFERRAL_REQUIRED = BASE + "referral-required"
-SERVICE_TYPE = "https://hoso.vn/fhir/CodeSystem/booking-service"
+# The catalogue's code system (hoso.booking.catalogue.CODE_SYSTEM).
+SERVICE_TYPE = "https://fhir.hoso.hochiminhcity.gov.vn/CodeSystem/booking-service"
 CHANNEL_SYSTEM = "https://hoso.vn/fhir/CodeSystem/booking-channel"
 CHANNELS = {"web": "Cổng đặt lịch (web)", "app": "Ứng dụng di động",
             "call-centre": "Tổng đài", "counter": "Quầy tiếp đón"}  # fmt: skip
