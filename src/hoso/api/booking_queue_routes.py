@@ -1,4 +1,4 @@
-"""The queue at a room over HTTP (issue 21 point 3; docs/booking.md "Số thứ tự"):
+"""The queue at a room over HTTP (issue 21 point 3; docs/booking-queue.md):
 
 - `GET /api/booking/queue/{location_id}`: the room's board today — the number being
   called, the next numbers in calling order, how many are waiting. Public and numbers

@@ -2,7 +2,7 @@
 bookings by channel, lead time and the no-show rate — from the seats and queue tickets
 (`bk_slot`, `bk_seat`, `bk_queue_ticket`) and the Appointments, through the booking door.
 
-What each figure means (docs/booking.md "Số liệu"):
+What each figure means (docs/booking-queue.md "Số liệu"):
 - utilisation = seats booked now / capacity, over the Slots of the day (an overbooked
   seat counts, so it may pass 100 %; a cancelled booking gave its seat back).
 - bookings = every booking that took a queue number for the day (booked tickets),

@@ -2,7 +2,7 @@
 counter or a kiosk, "call next", done, and the no-show sweep — over the booking door,
 each step one audited transaction.
 
-How the numbers and the calling order read (docs/booking.md "Số thứ tự"):
+How the numbers and the calling order read (docs/booking-queue.md):
 - A room (service point = Location id) has ONE gap-free sequence of numbers per local
   day: booked numbers (given in the booking's transaction) and walk-in numbers (given
   here at the counter) come from the same counter, so 001, 002, … never skip or repeat.
