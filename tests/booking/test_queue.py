@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from types import SimpleNamespace
 
 import orjson
 import pytest
@@ -14,8 +13,9 @@ import pytest
 from hoso.access import claims as roles
 from hoso.access.booking import BookingAccess
 from hoso.access.principal import Principal
+from hoso.booking.calling import QUEUE_RULE, QueueRules
 from hoso.booking.model import local_day_bounds
-from hoso.booking.queue import QueueRules, QueueService, board_of, next_to_call
+from hoso.booking.queue import QueueService
 from hoso.booking.service import BookingRules, BookRequest
 from hoso.core.errors import Conflict, Forbidden, InvalidRequest, ResourceNotFound
 from hoso.store.sql_store import SqlStore
@@ -119,19 +119,6 @@ def test_the_pattern_resumes_from_what_was_called_and_one_to_one(store: SqlStore
     assert order == [booked[0], walk_ins[0], booked[1], walk_ins[1]]
 
 
-def test_next_to_call_rule_by_itself() -> None:
-    def t(kind: str, number: int) -> SimpleNamespace:
-        return SimpleNamespace(kind=kind, number=number)
-
-    arrived = [t("walk-in", 1), t("booked", 5), t("booked", 3), t("walk-in", 4)]
-    assert next_to_call(arrived, [], 2).number == 3
-    assert next_to_call(arrived, ["booked", "booked"], 2).number == 1
-    assert next_to_call(arrived, ["booked", "walk-in", "booked"], 2).number == 3
-    assert next_to_call(arrived, ["booked"], 0).number == 1  # strictly by number
-    assert next_to_call([t("booked", 9)], ["booked", "booked"], 2).number == 9
-    assert next_to_call([], [], 2) is None
-
-
 def test_check_in_arrives_and_done_fulfils(store: SqlStore) -> None:
     world = build_world(store, capacity=2, residents=2, days=1)
     now = at(world, 6.5)
@@ -223,14 +210,17 @@ def test_another_facilitys_staff_and_the_call_centre_are_refused(store: SqlStore
     assert "booking" in audit_subtypes(store, outcome="4")
 
 
-def test_board_shows_numbers_in_calling_order() -> None:
-    def t(number: int, kind: str, state: str, called: int | None = None) -> SimpleNamespace:
-        return SimpleNamespace(number=number, kind=kind, state=state, called_us=called)
-
-    tickets = [t(1, "booked", "done", 10), t(2, "booked", "called", 20),
-               t(3, "booked", "arrived"), t(4, "walk-in", "arrived"), t(5, "booked", "arrived"),
-               t(6, "booked", "waiting"), t(7, "walk-in", "called", 30)]  # fmt: skip
-    board = board_of(ROOM, "2026-12-08", tickets, QueueRules())
-    assert board.calling == "007" and board.recent == ["002"]
-    # Called so far: B, B, W → the next are B, B, then the walk-in.
-    assert board.coming == ["003", "005", "004"] and board.waiting == 3
+def test_a_room_sets_its_own_ratio_on_its_location(store: SqlStore) -> None:
+    world = build_world(store, capacity=4, residents=3, days=1)
+    with as_caller(store) as repo:
+        room = orjson.loads(repo.read("Location", ROOM).content)
+        room["extension"] = [{"url": QUEUE_RULE, "valueUnsignedInt": 0}]  # by number
+        repo.update("Location", ROOM, room)
+    now = at(world, 6.5)
+    with queue_as(store, now=lambda: now) as queue:
+        walk = queue.walk_in(ROOM).number  # 1
+    booked = [number_of(a) for a in book_all(world, [0, 1, 2], now)]  # 2, 3, 4
+    _arrive_all(store, booked, now)
+    with queue_as(store, now=lambda: now) as queue:  # the service's default is 2:1
+        order = [queue.call_next(ROOM) for _ in range(4)]
+    assert [t.number for t in order if t] == [walk, *booked]

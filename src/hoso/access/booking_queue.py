@@ -16,13 +16,14 @@ public licence verification (`hoso.access.warehouse_licences.public_registry`).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import orjson
 
 from hoso.core.errors import FhirError
 from hoso.fhir.store import Store
 
-__all__ = ["PublicTicket", "public_queue", "public_room_name"]
+__all__ = ["PublicRoom", "PublicTicket", "public_queue", "public_room"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,13 +43,22 @@ def public_queue(store: Store, service_point: str, day: str) -> list[PublicTicke
     return [PublicTicket(r.number, r.kind, r.state, r.called_us) for r in rows]
 
 
-def public_room_name(store: Store, location_id: str) -> str | None:
-    """The room's name as its Location says ("Phòng khám 1"), the sign on its door; None
-    when there is no such Location. Nothing else of the Location is read."""
+@dataclass(frozen=True, slots=True)
+class PublicRoom:
+    """What the display shows of a room: the sign on its door and its calling ratio."""
+
+    name: str | None
+    extensions: tuple[dict[str, Any], ...]  # the Location's own (its calling rule)
+
+
+def public_room(store: Store, location_id: str) -> PublicRoom:
+    """The room's name ("Phòng khám 1") and its Location's extensions (the calling
+    rule); nothing else of the Location is read. An absent room: no name, no rule."""
     with store.unit_of_work(write=False) as session:
         try:
             location = orjson.loads(session.read("Location", location_id[:64]).content)
         except FhirError:  # absent or deleted: the display shows the id
-            return None
+            return PublicRoom(None, ())
     name = location.get("name")
-    return name[:80] if isinstance(name, str) else None
+    extensions = tuple(e for e in location.get("extension") or [] if isinstance(e, dict))
+    return PublicRoom(name[:80] if isinstance(name, str) else None, extensions)

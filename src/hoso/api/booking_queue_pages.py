@@ -19,7 +19,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from starlette.concurrency import run_in_threadpool
 
-from hoso.access.booking_queue import public_room_name
+from hoso.access.booking_queue import public_room
 from hoso.api.booking_queue_routes import board, room_id
 from hoso.api.forms import read_form
 from hoso.api.layout import page_policy, render_page
@@ -38,10 +38,10 @@ POLL_SECONDS = 4
 @router.get("/booking/queue/{location_id}", include_in_schema=False)
 def display_page(request: Request, location_id: str) -> HTMLResponse:
     """Màn hình số thứ tự / The room's queue display."""
-    shown = board(request, location_id)
-    name = public_room_name(request.app.state.store, location_id)
-    page = render_page(request, "booking_queue_display.html", board=shown,
-                       room_name=name or location_id, poll=POLL_SECONDS)  # fmt: skip
+    room = public_room(request.app.state.store, room_id(location_id))
+    page = render_page(request, "booking_queue_display.html",
+                       board=board(request, location_id, room),
+                       room_name=room.name or location_id, poll=POLL_SECONDS)  # fmt: skip
     # A script of our own only, and fetch to us only: the board without a flashing reload.
     page.headers["Content-Security-Policy"] = page_policy() + SCRIPT_POLICY
     return page
@@ -53,9 +53,10 @@ def _purpose(room: str) -> str:
 
 def _counter(request: Request, caller: Any, room: str, *, message: str | None = None,
              problem: str | None = None, status: int = 200) -> HTMLResponse:  # fmt: skip
+    sign = public_room(request.app.state.store, room)
     return render_page(request, "booking_queue_counter.html", lang=caller.lang,
-                       who=caller.who(), board=board(request, room), room=room,
-                       room_name=public_room_name(request.app.state.store, room) or room,
+                       who=caller.who(), board=board(request, room, sign), room=room,
+                       room_name=sign.name or room,
                        csrf=caller.form_token(_purpose(room)), message=message,
                        problem=problem, status=status)  # fmt: skip
 

@@ -18,12 +18,13 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
-from hoso.access.booking_queue import public_queue
+from hoso.access.booking_queue import PublicRoom, public_queue, public_room
 from hoso.api.body import read_json
 from hoso.api.deps import RepoDep
 from hoso.assembly import booking_queue
+from hoso.booking.calling import QueueBoard, QueueRules, board_of, rules_for_room
 from hoso.booking.model import day_of
-from hoso.booking.queue import QueueBoard, QueueRules, QueueService, board_of
+from hoso.booking.queue import QueueService
 from hoso.core import clock
 from hoso.core.errors import InvalidRequest
 
@@ -42,11 +43,13 @@ def room_id(location_id: str) -> str:
     return location_id
 
 
-def board(request: Request, location_id: str) -> QueueBoard:
-    """Today's board of the room (numbers only), for the page and the API alike."""
-    day = day_of(clock.now_us())
-    tickets = public_queue(request.app.state.store, room_id(location_id), day)
-    return board_of(location_id, day, tickets, QueueRules())
+def board(request: Request, location_id: str, room: PublicRoom | None = None) -> QueueBoard:
+    """Today's board of the room (numbers only, in the room's calling order), for the
+    page and the API alike."""
+    day, store = day_of(clock.now_us()), request.app.state.store
+    room = room or public_room(store, room_id(location_id))
+    tickets = public_queue(store, location_id, day)
+    return board_of(location_id, day, tickets, rules_for_room(room.extensions, QueueRules()))
 
 
 @router.get("/api/booking/queue/{location_id}")

@@ -12,7 +12,8 @@ How the numbers and the calling order read (docs/booking-queue.md):
   and again, each kind by its number; when one kind has nobody waiting the other is
   called, so the room never idles. N = 0 calls strictly by number. HOUSE: HCMC hospitals
   that take online bookings give booked patients priority ("ưu tiên người đặt lịch")
-  without shutting out walk-ins; 2:1 is our default, each facility may set its own.
+  without shutting out walk-ins; 2:1 is our default, each room may set its own
+  (its Location's `queue-booked-per-walkin` extension, `hoso.booking.calling`).
 - Where the room is in the N:1 pattern is read from the day's own data (the kinds of the
   tickets already called, in the order they were called), so a restart, two counters, or
   a second process agree on it with no state kept in Python.
@@ -27,36 +28,28 @@ of the room's facility, and the operator; the sweep is the operator's timer job.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from hoso.booking.appointment import queue_label
+from hoso.booking.calling import (
+    BOOKED,
+    WALK_IN,
+    QueueRules,
+    called_kinds,
+    next_to_call,
+    rules_for_room,
+)
 from hoso.booking.model import day_of
 from hoso.booking.service import BookingRules, Tx
 from hoso.core import clock
 from hoso.core.errors import Conflict, InvalidRequest, ResourceNotFound
 
-__all__ = [
-    "QueueBoard",
-    "QueueRules",
-    "QueueService",
-    "SweepReport",
-    "Ticket",
-    "board_of",
-    "calling_order",
-    "next_to_call",
-]
+__all__ = ["QueueService", "SweepReport", "Ticket"]
 
 _MINUTE = 60_000_000
-BOOKED, WALK_IN = "booked", "walk-in"
-
-
-@dataclass(frozen=True, slots=True)
-class QueueRules:
-    booked_per_walkin: int = 2  # HOUSE: two booked, then one walk-in
-    board_next: int = 5  # how many coming numbers the display shows
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,80 +76,12 @@ class Ticket:
                 "appointment": self.appointment_id}  # fmt: skip
 
 
-@dataclass(frozen=True, slots=True)
-class QueueBoard:
-    """What the waiting-room display shows: numbers only, never who holds them."""
-
-    service_point: str
-    day: str
-    calling: str | None  # the number called last
-    recent: list[str]  # the numbers called before it (most recent first)
-    coming: list[str]  # the next numbers, in the order the rule will call them
-    waiting: int  # arrived and not yet called
-
-    def to_json(self) -> dict[str, Any]:
-        return {"service_point": self.service_point, "day": self.day, "calling": self.calling,
-                "recent": self.recent, "next": self.coming, "waiting": self.waiting}  # fmt: skip
-
-
 @dataclass
 class SweepReport:
     noshow: list[str] = field(default_factory=list)  # Appointment ids marked noshow
 
     def to_json(self) -> dict[str, Any]:
         return {"noshow": len(self.noshow), "appointments": self.noshow}
-
-
-# -- the calling rule (pure) ------------------------------------------------------------
-def next_to_call(arrived: Sequence[Any], called_kinds: Sequence[str],
-                 booked_per_walkin: int) -> Any | None:  # fmt: skip
-    """The ticket to call next among `arrived` (objects with `kind` and `number`), given
-    the kinds already called today in calling order."""
-    if not arrived:
-        return None
-    if booked_per_walkin <= 0:
-        return min(arrived, key=lambda t: t.number)
-    booked = sorted((t for t in arrived if t.kind == BOOKED), key=lambda t: t.number)
-    walk_ins = sorted((t for t in arrived if t.kind != BOOKED), key=lambda t: t.number)
-    streak = 0  # booked tickets called since the last walk-in
-    for kind in reversed(called_kinds):
-        if kind != BOOKED:
-            break
-        streak += 1
-    if booked and (streak < booked_per_walkin or not walk_ins):
-        return booked[0]
-    return walk_ins[0] if walk_ins else booked[0]
-
-
-def calling_order(arrived: Sequence[Any], called_kinds: Sequence[str], booked_per_walkin: int,
-                  limit: int) -> list[Any]:  # fmt: skip
-    """The next `limit` tickets in the order the rule will call them (nobody new arriving)."""
-    left, kinds, out = list(arrived), list(called_kinds), []
-    while left and len(out) < limit:
-        chosen = next_to_call(left, kinds, booked_per_walkin)
-        out.append(chosen)
-        left.remove(chosen)
-        kinds.append(chosen.kind)
-    return out
-
-
-def _called_kinds(tickets: Sequence[Any]) -> list[str]:
-    called = sorted((t for t in tickets if t.called_us is not None), key=lambda t: t.called_us)
-    return [t.kind for t in called]
-
-
-def board_of(service_point: str, day: str, tickets: Sequence[Any], rules: QueueRules
-             ) -> QueueBoard:  # fmt: skip
-    """The display's board from the room's tickets of the day (any rows with `number`,
-    `kind`, `state`, `called_us`): numbers only."""
-    called = sorted((t for t in tickets if t.state == "called"),
-                    key=lambda t: (t.called_us or 0, t.number), reverse=True)  # fmt: skip
-    arrived = [t for t in tickets if t.state == "arrived"]
-    coming = calling_order(arrived, _called_kinds(tickets), rules.booked_per_walkin,
-                           rules.board_next)  # fmt: skip
-    return QueueBoard(service_point, day, queue_label(called[0].number) if called else None,
-                      [queue_label(t.number) for t in called[1:4]],
-                      [queue_label(t.number) for t in coming], len(arrived))  # fmt: skip
 
 
 # -- the service over the door ----------------------------------------------------------
@@ -281,9 +206,11 @@ class QueueService:
             tx.require_staff(facility, "gọi số / call the next number")
             tickets = tx.tables.queue(service_point, day)
             arrived = [t for t in tickets if t.state == "arrived"]
-            kinds = _called_kinds(tickets)
+            kinds = called_kinds(tickets)
+            room = tx.read("Location", service_point) or {}
+            ratio = rules_for_room(room.get("extension") or [], self.queue_rules).booked_per_walkin
             while arrived:
-                chosen = next_to_call(arrived, kinds, self.queue_rules.booked_per_walkin)
+                chosen = next_to_call(arrived, kinds, ratio)
                 # Two counters pressing at once: the loser's ticket has moved, take the next.
                 if tx.tables.set_ticket_state(service_point, day, chosen.number, "called", now,
                                               expect=("arrived",)):  # fmt: skip
