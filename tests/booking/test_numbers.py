@@ -11,6 +11,7 @@ import pytest
 from hoso.access import claims as roles
 from hoso.access.booking import BookingAccess
 from hoso.access.principal import Principal
+from hoso.booking import numbers
 from hoso.booking.numbers import BookingNumbers, nearest_rank
 from hoso.booking.service import BookRequest
 from hoso.core.errors import Forbidden, InvalidRequest
@@ -49,7 +50,10 @@ def _small_world(store: SqlStore) -> World:
     return world
 
 
-def test_the_numbers_of_a_small_world_by_hand(store: SqlStore) -> None:
+@pytest.mark.parametrize("chunk", [200, 2])  # 2: the Appointments come in three searches
+def test_the_numbers_of_a_small_world_by_hand(store: SqlStore, chunk: int,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    monkeypatch.setattr(numbers, "CHUNK", chunk)
     world = _small_world(store)
     rows, totals = _numbers(store, world)
     mine = [r for r in rows if r["facility"] == FAC]
