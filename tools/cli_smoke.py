@@ -345,6 +345,59 @@ def booking_reminder_commands(smoke: Smoke) -> None:
     expect("đã gửi / sent: 0" in out, "booking dispatch: no report", out)
 
 
+BOOKING = "https://hoso.vn/fhir/StructureDefinition/"
+BOOKING_SERVICE = "https://fhir.hoso.hochiminhcity.gov.vn/CodeSystem/booking-service"
+
+
+def booking_queue_commands(smoke: Smoke) -> None:
+    """The queue's commands (issue 21 point 3, hoso.cli.booking_queue): a room published
+    with `hoso booking slots`, a walk-in number, a check-in refused with its Vietnamese
+    message (exit 1: a walk-in has arrived already; the success path needs a booking,
+    tested in tests/cli), the no-show sweep and the numbers as CSV."""
+    system = "https://fhir.hoso.hochiminhcity.gov.vn/sid/ma-cskcb"  # the default facility system
+    room = {"resourceType": "Location", "id": "smoke-room", "name": "Phòng khám 1",
+            "managingOrganization": {"reference": "Organization/smoke-org"}}  # fmt: skip
+    service = {"resourceType": "HealthcareService", "id": "smoke-hs", "name": "Khám Nội",
+               "providedBy": {"reference": "Organization/smoke-org"},
+               "type": [{"coding": [{"system": BOOKING_SERVICE, "code": "kham-noi"}]}],
+               "location": [{"reference": "Location/smoke-room"}],
+               "availableTime": [{"daysOfWeek": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"],
+                                  "availableStartTime": "07:00:00",
+                                  "availableEndTime": "11:00:00"}]}  # fmt: skip
+    schedule = {"resourceType": "Schedule", "id": "smoke-sch", "active": True,
+                "actor": [{"reference": "HealthcareService/smoke-hs"},
+                          {"reference": "Location/smoke-room"}],
+                "extension": [{"url": f"{BOOKING}schedule-slot-template", "extension": [
+                    {"url": "minutes", "valueUnsignedInt": 30},
+                    {"url": "capacity", "valueUnsignedInt": 2}]}]}  # fmt: skip
+    org = {"resourceType": "Organization", "id": "smoke-org", "name": "Phòng khám thử",
+           "identifier": [{"system": system, "value": "79991"}]}  # fmt: skip
+    entries = [{"resource": r, "request": {"method": "PUT",
+                                           "url": f"{r['resourceType']}/{r['id']}"}}
+               for r in (org, room, service, schedule)]  # fmt: skip
+    bundle = {"resourceType": "Bundle", "type": "transaction", "entry": entries}
+    (smoke.work / "booking-room.json").write_text(json.dumps(bundle), encoding="utf-8")
+    smoke.hoso("load", "booking-room.json")
+    # Two weeks: a holiday (Tết) publishes nothing, and the room needs one published day.
+    first, last = (time.strftime("%d/%m/%Y", time.localtime(time.time() + d * 86_400))
+                   for d in (1, 14))  # fmt: skip
+    smoke.hoso("booking", "slots", "--facility", "79991", "--from", first, "--to", last)
+    out = smoke.hoso("booking", "walk-in", "--room", "smoke-room")
+    expect("Số 001" in out, "booking walk-in: no number 001", out)
+    refused = ""
+    try:
+        smoke.hoso("booking", "check-in", "--room", "smoke-room", "--number", "1")
+    except SmokeFailed as exc:
+        refused = str(exc)
+    expect("exit 1" in refused and "không thể tiếp đón" in refused,
+           "booking check-in: an arrived walk-in was not refused", refused)  # fmt: skip
+    smoke.exercised.add("booking check-in")  # hoso() marks only commands that exit 0
+    out = smoke.hoso("booking", "sweep")
+    expect(json.loads(out)["noshow"] == 0, "booking sweep: no-shows on an empty day", out)
+    out = smoke.hoso("booking", "numbers", "--facility", "79991", "--format", "csv")
+    expect(out.startswith("facility,service_type,day"), "booking numbers: no CSV header", out)
+
+
 def access_commands(smoke: Smoke) -> None:
     """Clients, accounts, keys and the operator's token."""
     smoke.hoso("clients", "add", "--facility", "79001", "--scopes", "system/*.rs",
@@ -514,7 +567,7 @@ def main() -> int:
         for part in (offline_commands, licence_commands, surveillance_commands,
                      programme_report_command, immunisation_commands, warehouse_commands,
                      warehouse_exchange_commands, warehouse_supply_commands,
-                     booking_reminder_commands, access_commands,
+                     booking_queue_commands, booking_reminder_commands, access_commands,
                      served_commands, mllp_command, sync_commands, audit_commands):  # fmt: skip
             part(smoke)
         missing = sorted(smoke.commands - smoke.exercised)

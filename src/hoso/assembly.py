@@ -377,3 +377,20 @@ def booking_dispatch(store: SqlStore, trail: Any, *, now: Any = None, sender: An
         AppointmentFeed(ConsumerFeed(repo, waitlist_offers.CONSUMER), offers,
                         f"{waitlist_offers.CONSUMER}@{process}"),
         offers, door, sender or sender_named(store.settings.booking_sender), now)  # fmt: skip
+
+
+def booking_queue(repo: AccessRepository, **options: Any) -> Any:
+    """The queue at the rooms for `repo`'s caller (issue 21 point 3): walk-ins, check-in,
+    call next, done and the no-show sweep, over the booking door."""
+    from hoso.access.booking import BookingAccess
+    from hoso.booking.queue import QueueService
+
+    return QueueService(BookingAccess(repo), cccd_system=repo.settings.cccd_system, **options)
+
+
+def booking_numbers(repo: AccessRepository) -> Any:
+    """The booking numbers for `repo`'s caller (issue 21 point 6), over the booking door."""
+    from hoso.access.booking import BookingAccess
+    from hoso.booking.numbers import BookingNumbers
+
+    return BookingNumbers(BookingAccess(repo))

@@ -24,6 +24,9 @@ from hoso.api import (
     book_pdf_routes,
     book_rights_routes,
     book_routes,
+    booking_numbers_routes,
+    booking_queue_pages,
+    booking_queue_routes,
     booking_reminders_routes,
     bulk_routes,
     docs_routes,
@@ -200,6 +203,9 @@ ROUTERS = (
     warehouse_supply_pages.router,  # /warehouse/supply/: the same as a page
     warehouse_licence_routes.router,  # /api/licences/verify, /warehouse/licences/ (issue 20)
     booking_reminders_routes.router,  # /api/booking/waitlist|messages (issue 21 point 5)
+    booking_queue_routes.router,  # /api/booking/queue/{room}: board, walk-in, check-in, call
+    booking_numbers_routes.router,  # /api/booking/numbers: no-shows, lead time, utilisation
+    booking_queue_pages.router,  # /booking/queue/{room}: the display, /counter (issue 21)
     operation_routes.router,
     fhir_routes.router,
 )

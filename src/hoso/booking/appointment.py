@@ -11,6 +11,7 @@ from hoso.booking.model import (
     CHANNEL,
     CHANNEL_SYSTEM,
     CHANNELS,
+    FACILITY,
     HOLD_EXPIRES,
     OVERBOOK,
     QUEUE_NUMBER,
@@ -48,6 +49,7 @@ def appointment_resource(*, appointment_id: str, slot: Any, patient_id: str, cha
             {"url": CHANNEL, "valueCoding": {"system": CHANNEL_SYSTEM, "code": channel,
                                              "display": CHANNELS.get(channel, channel)}},
             {"url": BOOKED_BY, "valueString": agent[:200]},
+            {"url": FACILITY, "valueCode": slot.facility},
         ],
     }  # fmt: skip
     if hold_expires_us is not None:

@@ -7,7 +7,8 @@ Appointment carry here, and how a booked Appointment is written.
 - `Schedule.extension[slot-template]`: the slot length (minutes) and capacity the
   generator cuts the HealthcareService's opening hours into.
 - `Appointment.extension[channel]` (web | app | call-centre | counter), `[booked-by]`
-  (who acted: the resident, an agent), `[queue-number]`, `[hold-expires]`, `[overbook]`.
+  (who acted: the resident, an agent), `[queue-number]`, `[hold-expires]`, `[overbook]`,
+  `[booking-facility]` (valueCode: the facility's code, mã cơ sở KCB).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ __all__ = [
     "CAPACITY",
     "CHANNEL",
     "CHANNELS",
+    "FACILITY",
     "HOLD_EXPIRES",
     "OVERBOOK",
     "QUEUE_NUMBER",
@@ -42,6 +44,9 @@ BOOKED_BY = BASE + "booking-agent"
 QUEUE_NUMBER = BASE + "queue-number"
 HOLD_EXPIRES = BASE + "hold-expires"
 OVERBOOK = BASE + "overbook"
+# The facility (mã cơ sở KCB) the booking is at: R4's participant cannot be an
+# Organization, and the warehouse's no-show rate by facility needs it on the Appointment.
+FACILITY = BASE + "booking-facility"
 REFERRAL_REQUIRED = BASE + "referral-required"
 # The catalogue's code system (hoso.booking.catalogue.CODE_SYSTEM).
 SERVICE_TYPE = "https://fhir.hoso.hochiminhcity.gov.vn/CodeSystem/booking-service"

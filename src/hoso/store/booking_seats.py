@@ -461,3 +461,42 @@ class SqlBookingTables:
         done = self.conn.execute(sa.update(_W).where(
             _W.c.state == "waiting", _W.c.to_day < today).values(state="expired"))  # fmt: skip
         return int(done.rowcount)
+
+    # -- queue (helper D) -----------------------------------------------------------------
+    def service_point_facility(self, service_point: str) -> str | None:
+        """The facility a room (service point) belongs to, from its published Slots."""
+        row = self.conn.execute(sa.select(_S.c.facility).where(
+            _S.c.service_point == service_point).limit(1)).first()  # fmt: skip
+        return str(row[0]) if row else None
+
+    def patient_tickets(self, patient_id: str, day: str) -> list[TicketRow]:
+        """The resident's tickets of `day` at every service point, by number."""
+        rows = self.conn.execute(sa.select(*_TICKET_COLS).where(
+            _Q.c.patient_id == patient_id, _Q.c.day == day).order_by(_Q.c.number))  # fmt: skip
+        return [TicketRow(*r) for r in rows]
+
+    def slot_figures(self, *, day_from: str, day_to: str, facilities: Sequence[str] = ()
+                     ) -> list[tuple[str, str, str, int, int]]:  # fmt: skip
+        """(facility, service type, day, capacity, booked seats) over the days
+        [day_from, day_to]; overbooked seats count as booked (utilisation may pass 1)."""
+        booked = (sa.select(_T.c.slot_id, sa.func.count().label("n"))
+                  .where(_T.c.state == "booked").group_by(_T.c.slot_id).subquery())  # fmt: skip
+        query = (sa.select(_S.c.facility, _S.c.service_type, _S.c.day,
+                           sa.func.sum(_S.c.capacity),
+                           sa.func.sum(sa.func.coalesce(booked.c.n, 0)))
+                 .select_from(_S.outerjoin(booked, booked.c.slot_id == _S.c.slot_id))
+                 .where(_S.c.day >= day_from, _S.c.day <= day_to)
+                 .group_by(_S.c.facility, _S.c.service_type, _S.c.day))  # fmt: skip
+        if facilities:
+            query = query.where(_S.c.facility.in_(list(facilities)))
+        return [(str(f), str(t), str(d), int(c or 0), int(b or 0))
+                for f, t, d, c, b in self.conn.execute(query)]  # fmt: skip
+
+    def day_tickets(self, *, day_from: str, day_to: str, facilities: Sequence[str] = ()
+                    ) -> list[TicketRow]:  # fmt: skip
+        """Every ticket (booked and walk-in) of the days [day_from, day_to]."""
+        query = sa.select(*_TICKET_COLS).where(_Q.c.day >= day_from, _Q.c.day <= day_to)
+        if facilities:
+            query = query.where(_Q.c.facility.in_(list(facilities)))
+        rows = self.conn.execute(query.order_by(_Q.c.day, _Q.c.service_point, _Q.c.number))
+        return [TicketRow(*r) for r in rows]

@@ -30,6 +30,7 @@ PERIOD_COLUMN = {
     "immunization": ("occurrence",),
     "medication_request": ("authored",),
     "procedure": ("performed",),
+    "appointment": ("start", "created"),
 }
 DATE_TYPES = {"date", "dateTime", "instant"}
 
@@ -104,4 +105,4 @@ def table(name: str) -> TableSpec:
 
 
 TABLES = ("patient", "encounter", "condition", "observation", "immunization",
-          "medication_request", "procedure")  # fmt: skip
+          "medication_request", "procedure", "appointment")  # fmt: skip
