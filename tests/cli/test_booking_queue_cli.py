@@ -35,7 +35,7 @@ def test_the_queue_commands(store: SqlStore, database_url: str) -> None:
     run("check-in", "--room", ROOM, "--number", "1", "--cccd", "079201001234", code=2)
     run("check-in", "--number", "1", code=2)
     assert "chưa có lịch" in run("walk-in", "--room", "room-none", code=1)
-    assert json.loads(run("sweep")) == {"noshow": 0, "appointments": []}
+    assert json.loads(run("sweep")) == {"noshow": 0, "appointments": [], "holds_expired": 0}
     day = world.first.isoformat()
     answer = json.loads(run("numbers", "--from", day, "--to", day, "--facility", FAC))
     assert [(r["facility"], r["capacity"]) for r in answer["rows"]] == [(FAC, 16)]

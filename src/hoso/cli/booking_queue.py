@@ -53,9 +53,15 @@ def _queue(database_url: str | None, step: Callable[[QueueService], T]) -> T:
 
 
 def sweep(database_url: DatabaseUrl = None) -> None:
-    """Đánh dấu vắng mặt sau thời gian chờ / Mark no-shows after the grace period."""
-    report = _queue(database_url, lambda q: q.sweep_noshows())
-    typer.echo(json.dumps(report.to_json(), ensure_ascii=False))
+    """Đánh dấu vắng mặt sau thời gian chờ, đóng lịch giữ chỗ hết hạn / Mark no-shows after
+    the grace period; close expired holds' Appointments."""
+    from hoso.assembly import booking_queue, booking_service
+
+    def both(repo: Any) -> dict[str, Any]:
+        report = booking_queue(repo).sweep_noshows().to_json()
+        return {**report, "holds_expired": booking_service(repo).expire_holds()}
+
+    typer.echo(json.dumps(_as_operator(database_url, both), ensure_ascii=False))
 
 
 def walk_in(room: Room, patient: Annotated[str | None, typer.Option(
