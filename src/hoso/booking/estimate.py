@@ -13,10 +13,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from hoso.booking.bhyt import card_from_record
 from hoso.booking.catalogue import service
 from hoso.booking.cost_share import ShareEstimate, estimate_share
 
-__all__ = ["facility_kind", "share_for", "technical_level"]
+__all__ = ["facility_kind", "share_for", "technical_level", "visit_estimate"]
 
 _BY_TEXT = (("trạm y tế", "station"), ("phòng khám", "clinic"), ("khu vực", "area"),
             ("bệnh viện", "city"))  # fmt: skip
@@ -53,3 +54,20 @@ def share_for(card: str | None, service_type: str, org: dict[str, Any], *,
                               referred=referred, emergency=False, price_vnd=price)  # fmt: skip
     except ValueError:
         return None
+
+
+def visit_estimate(tx: Any, patient: dict[str, Any], slot: Any, bhyt_system: str, *,
+                   referred: bool) -> dict[str, Any]:  # fmt: skip
+    """The answer the portal and the API show: whether the resident has a card, and the
+    estimate (None without a card or a price), read in the booking door's transaction."""
+    coverages = tx.search("Coverage", [("beneficiary", f"Patient/{patient['id']}"),
+                                       ("_count", "20")])  # fmt: skip
+    card = card_from_record(patient, coverages, bhyt_system=bhyt_system)
+    found = tx.search("Organization", [("identifier", slot.facility)])
+    share = share_for(card[0] if card else None, slot.service_type, found[0] if found else {},
+                      referred=referred)  # fmt: skip
+    if share is None:
+        return {"insured": bool(card), "estimate": None}
+    return {"insured": True, "estimate": {
+        "insurer_vnd": share.insurer_vnd, "patient_vnd": share.patient_vnd,
+        "rate": str(share.rate), "basis": share.basis, "label": share.label}}  # fmt: skip

@@ -275,8 +275,7 @@ class BookingService:
     def estimate(self, request: BookRequest, bhyt_system: str) -> dict[str, Any]:
         """What BHYT would pay and the resident would pay for `request.slot_id` (an
         estimate, labelled so), before confirming; audited as a read of the card."""
-        from hoso.booking.bhyt import card_from_record
-        from hoso.booking.estimate import share_for
+        from hoso.booking.estimate import visit_estimate
 
         self.door.require_patient(request.patient_id)
         now = self.now()
@@ -286,20 +285,11 @@ class BookingService:
             if patient is None:
                 raise ResourceNotFound(f"Không tìm thấy Patient/{request.patient_id[:64]} / "
                                        "patient not found")  # fmt: skip
-            coverages = tx.search("Coverage", [("beneficiary", f"Patient/{patient['id']}"),
-                                               ("_count", "20")])  # fmt: skip
-            card = card_from_record(patient, coverages, bhyt_system=bhyt_system)
-            found = tx.search("Organization", [("identifier", slot.facility)])
-            org = found[0] if found else {}
-            share = share_for(card[0] if card else None, slot.service_type, org,
-                              referred=bool(request.referral or request.slip))  # fmt: skip
+            answer = visit_estimate(tx, patient, slot, bhyt_system,
+                                    referred=bool(request.referral or request.slip))  # fmt: skip
             tx.audit("estimate", patients=(request.patient_id,),
                      entities=(f"Slot/{slot.slot_id}",), description="ước tính BHYT")  # fmt: skip
-        if share is None:
-            return {"insured": bool(card), "estimate": None}
-        return {"insured": True, "estimate": {
-            "insurer_vnd": share.insurer_vnd, "patient_vnd": share.patient_vnd,
-            "rate": str(share.rate), "basis": share.basis, "label": share.label}}  # fmt: skip
+        return answer
 
     # -- the resident's bookings ----------------------------------------------------------
     def upcoming(self, patient_id: str) -> list[dict[str, Any]]:
