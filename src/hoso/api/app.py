@@ -24,6 +24,7 @@ from hoso.api import (
     book_pdf_routes,
     book_rights_routes,
     book_routes,
+    booking_portal_api,
     bulk_routes,
     docs_routes,
     elderly_register_routes,
@@ -167,6 +168,7 @@ ROUTERS = (
     audit_routes.router,  # /api/audit: the DPO's anomalies
     metrics_routes.router,  # /api/metrics: the national sync's queue
     health_book_routes.router,  # /api/health-book: the resident's book for apps
+    booking_portal_api.router,  # /api/booking: booking for the mobile app (issue 21)
     # Before the pages: their /book/{patient}/episodes/{encounter} would take "….pdf".
     book_pdf_routes.router,  # /book/…pdf, /verify: the book as PDF and its QR's page
     book_rights_routes.router,  # /book/{id}/access|consent|requests

@@ -8,6 +8,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Protocol
 
+from hoso.fhir.booking_code_tables import BookingCodeTables
+
 __all__ = ["BookingTables"]
 
 
@@ -41,3 +43,7 @@ class BookingTables(Protocol):
     def overdue_tickets(self, before_us: int, limit: int = 1000) -> list[Any]: ...
     def use_slip(self, slip: str, appointment_id: str, now_us: int) -> bool: ...
     def free_slip(self, appointment_id: str) -> None: ...
+
+    # -- portal (helper C) --
+    @property
+    def codes(self) -> BookingCodeTables: ...

@@ -20,6 +20,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from hoso.store.booking_codes import SqlBookingCodes
 from hoso.store.booking_schema import (
     bk_queue_counter,
     bk_queue_ticket,
@@ -284,3 +285,9 @@ class SqlBookingTables:
     def free_slip(self, appointment_id: str) -> None:
         """A cancelled booking gives its slip back."""
         self.conn.execute(sa.delete(_U).where(_U.c.appointment_id == appointment_id))
+
+    # -- portal (helper C): one-time codes and booking sessions ---------------------------
+    @property
+    def codes(self) -> SqlBookingCodes:
+        """`hoso.store.booking_codes`: kept apart, on the same connection."""
+        return SqlBookingCodes(self.conn)
