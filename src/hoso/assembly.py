@@ -336,3 +336,12 @@ def booking_service(repo: AccessRepository, **options: Any) -> Any:
     from hoso.booking.service import BookingService
 
     return BookingService(BookingAccess(repo), ward_of=ward_of, **options)
+
+
+def booking_codes(store: SqlStore, trail: Any) -> Any:
+    """The booking portal's one-time codes (issue 21 point 5), keyed by a secret kept in
+    the database once per deployment (every process hashes a CCCD alike)."""
+    from hoso.access.booking_codes import BookingCodes
+
+    key = server_secret(store.engine, "booking-otp-key", lambda: secrets.token_bytes(32))
+    return BookingCodes(store, store.settings.cccd_system, trail, key)

@@ -90,26 +90,33 @@ class BookingCodes:
             by_cccd, by_ip = tables.requests_since(
                 cccd_hash=cccd_hash, ip_hash=ip_hash, since_us=now - WINDOW_MINUTES * _MINUTE
             )
-            if by_cccd >= PER_CCCD or by_ip >= PER_IP:
-                self._audit("booking-code", MINOR_FAILURE, None, source_ip, "429 quá nhiều yêu cầu")
-                raise TooManyRequests(f"Đã xin mã quá nhiều lần; hãy thử lại sau {WINDOW_MINUTES} "
-                                      f"phút / Too many codes asked for; try again in "
-                                      f"{WINDOW_MINUTES} minutes")  # fmt: skip
-            patient_id = self._match(s, cccd, digits)
-            code = otp.new_code() if patient_id else None
-            code_id = uuid.uuid4().hex
-            tables.add_code(id=code_id, cccd_hash=cccd_hash, ip_hash=ip_hash,
-                            patient_id=patient_id,
-                            code_hash=otp.keyed_hash(self.key, "code", code) if code else None,
-                            now_us=now, expires_us=now + CODE_MINUTES * _MINUTE)  # fmt: skip
-            if patient_id and code:
-                self.send(tables, phone=digits, patient_id=patient_id,
-                          body=otp.code_message(code, CODE_MINUTES),
-                          dedupe_key=f"otp:{code_id}", now_us=now)  # fmt: skip
+            limited = by_cccd >= PER_CCCD or by_ip >= PER_IP
+            patient_id = None if limited else self._match(s, cccd, digits)
+            if not limited:
+                self._issue(tables, cccd_hash, ip_hash, patient_id, digits, now)
+        if limited:  # audited once the unit has ended (SQLite: one writer at a time)
+            self._audit("booking-code", MINOR_FAILURE, None, source_ip, "429 quá nhiều yêu cầu")
+            raise TooManyRequests(f"Đã xin mã quá nhiều lần; hãy thử lại sau {WINDOW_MINUTES} "
+                                  f"phút / Too many codes asked for; try again in "
+                                  f"{WINDOW_MINUTES} minutes")  # fmt: skip
         self._audit("booking-code", SUCCESS, patient_id, source_ip,
                     "Gửi mã một lần / one-time code sent" if patient_id else
                     "Không khớp hồ sơ: không gửi mã / no match: no code sent")  # fmt: skip
         return ASKED
+
+    def _issue(self, tables: BookingCodeTables, cccd_hash: str, ip_hash: str,
+               patient_id: str | None, phone: str, now: int) -> None:  # fmt: skip
+        """The request's row (without a code when nothing matched: it still counts) and,
+        on a match, the code's message."""
+        code = otp.new_code() if patient_id else None
+        code_id = uuid.uuid4().hex
+        tables.add_code(id=code_id, cccd_hash=cccd_hash, ip_hash=ip_hash, patient_id=patient_id,
+                        code_hash=otp.keyed_hash(self.key, "code", code) if code else None,
+                        now_us=now, expires_us=now + CODE_MINUTES * _MINUTE)  # fmt: skip
+        if patient_id and code:
+            self.send(tables, phone=phone, patient_id=patient_id,
+                      body=otp.code_message(code, CODE_MINUTES), dedupe_key=f"otp:{code_id}",
+                      now_us=now)  # fmt: skip
 
     def _match(self, s: Any, cccd: str, phone: str) -> str | None:
         """The active Patient with this CCCD whose telecom has this phone (server's reach:
