@@ -5,7 +5,6 @@ asking is rate-limited per CCCD and per address; every step is audited."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
 import pytest
@@ -17,22 +16,13 @@ from hoso.access.booking_codes import ASKED, BookingCodes
 from hoso.core import clock
 from hoso.core.errors import InvalidRequest, TooManyRequests
 from hoso.store.booking_otp_schema import bk_otp_code
-from hoso.store.booking_schema import bk_outbox
 from hoso.store.sql_store import SqlAuditLog, SqlStore
+from tests.booking.portal_world import cccd_of, outbox, phone_of, sent_code, with_cccd
 from tests.booking.world import build_world
-from tests.callers import as_caller, audit_subtypes
+from tests.callers import audit_subtypes
 
-CCCD, PHONE = "079090001234", "0900000000"  # bk-p0's phone in tests/booking/world.py
+CCCD, PHONE = cccd_of(0), phone_of(0)
 IP = "203.0.113.7"
-
-
-def with_cccd(store: SqlStore, patient_id: str = "bk-p0", cccd: str = CCCD) -> None:
-    with as_caller(store) as repo:
-        from hoso.core import jsonx
-
-        patient = jsonx.loads(repo.read("Patient", patient_id).content)
-        patient["identifier"] = [{"system": store.settings.cccd_system, "value": cccd}]
-        repo.update("Patient", patient_id, patient)
 
 
 @pytest.fixture
@@ -42,17 +32,6 @@ def codes(store: SqlStore) -> Iterator[BookingCodes]:
     trail = GroupCommitAuditTrail(SqlAuditLog(store))
     yield BookingCodes(store, store.settings.cccd_system, trail, b"k" * 32)
     trail.close()
-
-
-def outbox(store: SqlStore) -> list[sa.Row]:
-    with store.engine.connect() as conn:
-        return list(conn.execute(sa.select(bk_outbox).order_by(bk_outbox.c.id)))
-
-
-def sent_code(store: SqlStore) -> str:
-    found = re.search(r"\b(\d{6})\b", outbox(store)[-1].body)
-    assert found is not None
-    return found.group(1)
 
 
 def test_a_matching_phone_gets_a_code_that_opens_a_session_for_that_patient(
@@ -77,18 +56,14 @@ def test_a_matching_phone_gets_a_code_that_opens_a_session_for_that_patient(
 
 def test_no_match_gets_the_same_answer_and_no_message(codes: BookingCodes, store: SqlStore) -> None:
     assert codes.request(CCCD, "0911111111", IP) == ASKED  # another phone
-    assert codes.request("079099999999", PHONE, IP) == ASKED  # nobody's CCCD
+    assert codes.request(cccd_of(99), PHONE, IP) == ASKED  # nobody's CCCD
     assert outbox(store) == []
     with pytest.raises(InvalidRequest):
         codes.request("12345", PHONE, IP)
 
 
 def test_an_inactive_patient_gets_no_code(codes: BookingCodes, store: SqlStore) -> None:
-    with as_caller(store) as repo:
-        from hoso.core import jsonx
-
-        patient = jsonx.loads(repo.read("Patient", "bk-p0").content)
-        repo.update("Patient", "bk-p0", {**patient, "active": False})
+    with_cccd(store, 0, active=False)
     assert codes.request(CCCD, PHONE, IP) == ASKED
     assert outbox(store) == []
 
@@ -121,6 +96,6 @@ def test_asking_is_limited_per_cccd_and_per_address(codes: BookingCodes) -> None
     with pytest.raises(TooManyRequests):
         codes.request(CCCD, PHONE, "198.51.100.2")  # another address, the same CCCD
     for n in range(bc.PER_IP):
-        codes.request(f"0790900{n:05d}", PHONE, IP)  # nobody's: still counted
+        codes.request(cccd_of(100 + n), PHONE, IP)  # nobody's: still counted
     with pytest.raises(TooManyRequests):
-        codes.request("079091111111", PHONE, IP)
+        codes.request(cccd_of(98), PHONE, IP)

@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass
 from typing import Any, Protocol
 
 from hoso.booking.appointment import QUEUE_SYSTEM
-from hoso.booking.model import Option, iso_instant
+from hoso.booking.model import HOLD_EXPIRES, Option, extension_value, iso_instant
 
 __all__ = ["Names", "Visit", "names_for", "option_view", "place_names", "visit_of"]
 
@@ -42,6 +42,8 @@ class Visit:
     facility: str
     slot: str | None
     reason: str | None  # a cancelled visit's
+    service_type: str | None  # the code, to offer other times of the same service
+    hold_expires: str | None  # a held (pending) visit's
 
     def as_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -66,7 +68,10 @@ def visit_of(appointment: dict[str, Any], names: Names) -> Visit:
         queue=queue, service=names.services.get(service or "", service or "—"),
         room=names.rooms.get(room or "", room or "—"),
         facility=names.facility_of_service.get(service or "", "—"), slot=slot or None,
-        reason=(appointment.get("cancelationReason") or {}).get("text"))  # fmt: skip
+        reason=(appointment.get("cancelationReason") or {}).get("text"),
+        service_type=next((c.get("code") for t in appointment.get("serviceType") or []
+                           for c in t.get("coding") or []), None),
+        hold_expires=extension_value(appointment, HOLD_EXPIRES))  # fmt: skip
 
 
 def option_view(option: Option, names: Names) -> dict[str, Any]:

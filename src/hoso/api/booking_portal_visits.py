@@ -1,0 +1,73 @@
+"""What the portal's and the call-centre's pages show, gathered through the booking
+service (issue 21 point 5): the services open in the next fortnight, a service's options
+day by day, the upcoming visits and one visit. Run on the thread pool by the pages."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from hoso.booking.find import FindQuery
+from hoso.booking.model import local_day_bounds
+from hoso.booking.service import BookingService
+from hoso.booking.visits import Visit, names_for, option_view, visit_of
+from hoso.core import clock
+from hoso.core.errors import ResourceNotFound
+
+__all__ = ["day_options", "service_choices", "upcoming_visits", "visit_page"]
+
+DAYS_SHOWN = 5  # HOUSE: a phone screen of choices; later days by calling or next week
+SERVICES_AHEAD = 14
+
+
+def service_choices(service: BookingService, patient_id: str, with_services: bool = True
+                    ) -> tuple[list[dict[str, Any]], list[Visit]]:  # fmt: skip
+    """The services with a free seat in the next fortnight (one per code, with its
+    soonest time) and the resident's upcoming visits."""
+    services: dict[str, dict[str, Any]] = {}
+    if with_services:
+        first, _ = local_day_bounds(clock.today_vn())
+        found = service.find(FindQuery(first, first + SERVICES_AHEAD * 86_400_000_000,
+                                       patient_id=patient_id, count=100))  # fmt: skip
+        names = names_for(service.door, _facility_system(service), options=found)
+        for option in sorted(found, key=lambda o: o.start_us):
+            view = option_view(option, names)
+            services.setdefault(option.service_type, {"code": option.service_type,
+                                                      "name": view["service"],
+                                                      "soonest": view["start"]})  # fmt: skip
+    return sorted(services.values(), key=lambda s: s["name"]), upcoming_visits(service, patient_id)
+
+
+def upcoming_visits(service: BookingService, patient_id: str) -> list[Visit]:
+    found = service.upcoming(patient_id)
+    names = names_for(service.door, _facility_system(service), found)
+    return [visit_of(a, names) for a in sorted(found, key=lambda a: a.get("start") or "")]
+
+
+def day_options(service: BookingService, patient_id: str | None, service_type: str
+                ) -> list[tuple[str, list[dict[str, Any]]]]:  # fmt: skip
+    """Day by day (local days from today), the best options of `service_type`."""
+    days = []
+    for n in range(DAYS_SHOWN):
+        day = clock.today_vn() + timedelta(days=n)
+        first, last = local_day_bounds(day)
+        found = service.find(FindQuery(first, last, service_types=(service_type,),
+                                       patient_id=patient_id, count=10))  # fmt: skip
+        if found:
+            names = names_for(service.door, _facility_system(service), options=found)
+            days.append((day.isoformat(), [option_view(o, names) for o in found]))
+    return days
+
+
+def visit_page(service: BookingService, patient_id: str, appointment_id: str) -> Visit:
+    """One of the resident's live visits (held or booked); another's or an absent one is
+    the same 404."""
+    for shown in upcoming_visits(service, patient_id):
+        if shown.id == appointment_id:
+            return shown
+    ref = f"Appointment/{appointment_id[:64]}"
+    raise ResourceNotFound(f"Không tìm thấy lịch hẹn {ref} / {ref} not found")
+
+
+def _facility_system(service: BookingService) -> str:
+    return str(service.door.repo.settings.facility_system)  # type: ignore[attr-defined]
