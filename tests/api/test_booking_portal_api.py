@@ -173,3 +173,22 @@ def test_malformed_and_enormous_input_is_refused_never_a_500(
 def test_no_token_is_a_401(app: FastAPI) -> None:
     with TestClient(app, raise_server_exceptions=False) as anonymous:
         assert anonymous.get(f"{API}/appointments").status_code == 401
+
+
+def test_the_health_book_shows_the_upcoming_visits(world: World,
+                                                   clients: dict[str, TestClient]
+                                                   ) -> None:  # fmt: skip
+    me = clients["p0"]
+    first = _options(me, world)[0]["slot"]
+    later = _options(me, world, later=1)[0]["slot"]
+    kept = me.post(f"{API}/appointments", json={"slot": later}).json()["visit"]
+    dropped = me.post(f"{API}/appointments", json={"slot": first}).json()["visit"]
+    assert me.delete(f"{API}/appointments/{dropped['id']}").status_code == 200
+    book = me.get("/api/health-book/bk-p0")
+    assert book.status_code == 200, book.text
+    upcoming = book.json()["upcoming"]
+    assert upcoming["title"] == "Lịch hẹn sắp tới" and upcoming["count"] == 1
+    shown = upcoming["items"][0]
+    assert (shown["id"], shown["queue"]) == (kept["id"], "001")  # the cancelled one is gone
+    assert shown["facility"] == f"Bệnh viện thử {FAC}" and shown["room"] == "Phòng khám 1"
+    assert clients["p1"].get("/api/health-book/bk-p0").status_code == 404

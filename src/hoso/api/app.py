@@ -25,6 +25,7 @@ from hoso.api import (
     book_rights_routes,
     book_routes,
     booking_portal_api,
+    booking_portal_callcentre,
     booking_portal_pages,
     bulk_routes,
     docs_routes,
@@ -171,6 +172,8 @@ ROUTERS = (
     metrics_routes.router,  # /api/metrics: the national sync's queue
     health_book_routes.router,  # /api/health-book: the resident's book for apps
     booking_portal_api.router,  # /api/booking: booking for the mobile app (issue 21)
+    # Before the portal's: /booking/call-centre is not one of its pages.
+    booking_portal_callcentre.router,  # /booking/call-centre: the agents' screen
     booking_portal_pages.router,  # /booking/: the residents' booking portal (issue 21)
     # Before the pages: their /book/{patient}/episodes/{encounter} would take "….pdf".
     book_pdf_routes.router,  # /book/…pdf, /verify: the book as PDF and its QR's page
