@@ -124,7 +124,11 @@ def test_the_portal_end_to_end(browser: Browser, app: FastAPI, world: SqlStore, 
     page.goto(f"{ORIGIN}/booking/visits")
     assert page.locator("#visits > li").count() == 1
     _check(page, "visits")
-    _go(page, lambda: page.locator("#visits button", has_text="Hủy").click())
+    _go(page, lambda: page.locator("#visits a.button", has_text="Hủy").click())
+    assert page.locator("#cancel-visit").get_attribute("open") is not None  # asked once more
+    _check(page, "cancel")
+    page.fill("#reason", "Bận việc đột xuất")
+    _go(page, lambda: page.click("#cancel"))
     assert "Đã hủy lịch hẹn" in page.locator("#done").inner_text()
     assert page.locator("#no-visits").is_visible()
     _go(page, lambda: page.click("#booking-logout"))

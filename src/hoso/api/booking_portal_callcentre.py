@@ -16,7 +16,7 @@ from starlette.concurrency import run_in_threadpool
 
 from hoso.access import claims as roles
 from hoso.access.repository import AccessRepository
-from hoso.api.booking_portal_visits import day_options, service_choices
+from hoso.api.booking_portal_visits import day_options, service_choices, weekday
 from hoso.api.forms import read_form
 from hoso.api.layout import render_page
 from hoso.api.page_session import PageCaller, PageCallerDep
@@ -88,6 +88,7 @@ async def panel(request: Request, caller: PageCallerDep, patient_id: str, servic
     return render_page(request, "booking_callcentre.html", lang=caller.lang, who=caller.who(),
                        q="", found=None, moving=moving[:64] or None,
                        done=DONE.get(done), csrf=caller.form_token(f"call-centre:{patient_id}"),
+                       weekday=lambda v: weekday(v, caller.lang),
                        **shown)  # fmt: skip
 
 

@@ -28,7 +28,7 @@ from hoso.api.booking_portal_session import (
     booking_cookie,
     source_ip,
 )
-from hoso.api.booking_portal_visits import day_options, service_choices, visit_page
+from hoso.api.booking_portal_visits import day_options, service_choices, visit_page, weekday
 from hoso.api.forms import read_form
 from hoso.api.layout import render_page
 from hoso.api.page_session import refuse_cross_site
@@ -59,7 +59,8 @@ def _page(request: Request, booker: Booker | None, template: str, **context: Any
     lang = booker.lang if booker else "vi"
     logout = booker.form_token("logout") if booker and booker.otp else None
     return render_page(request, template, lang=lang, who=booker.who if booker else None,
-                       show_login=False, otp_logout=logout, **context)  # fmt: skip
+                       show_login=False, otp_logout=logout,
+                       weekday=lambda v: weekday(v, lang), **context)  # fmt: skip
 
 
 async def _resident(request: Request) -> tuple[Booker, str]:
@@ -193,12 +194,12 @@ async def visits(request: Request, done: str = "") -> Response:
     service = booking_service(booker.repo)
     _, upcoming = await run_in_threadpool(service_choices, service, patient_id, False)
     return _page(request, booker, "booking_visits.html", visits=upcoming,
-                 done=done if done in ("cancelled", "moved") else None,
-                 csrf={v.id: booker.form_token(f"cancel:{v.id}") for v in upcoming})  # fmt: skip
+                 done=done if done in ("cancelled", "moved") else None)  # fmt: skip
 
 
 @router.get("/visits/{appointment_id}")
-async def visit(request: Request, appointment_id: str, new: str = "") -> Response:
+async def visit(request: Request, appointment_id: str, new: str = "", cancel: str = ""
+                ) -> Response:  # fmt: skip
     try:
         booker, patient_id = await _resident(request)
     except _Start:
@@ -206,6 +207,7 @@ async def visit(request: Request, appointment_id: str, new: str = "") -> Respons
     shown = await run_in_threadpool(visit_page, booking_service(booker.repo), patient_id,
                                     appointment_id)  # fmt: skip
     return _page(request, booker, "booking_visit.html", visit=shown, new=new == "1",
+                 cancel=cancel == "1",
                  csrf=booker.form_token(f"cancel:{appointment_id}"))  # fmt: skip
 
 

@@ -4,7 +4,7 @@ day by day, the upcoming visits and one visit. Run on the thread pool by the pag
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from hoso.booking.find import FindQuery
@@ -12,9 +12,10 @@ from hoso.booking.model import local_day_bounds
 from hoso.booking.service import BookingService
 from hoso.booking.visits import Visit, names_for, option_view, visit_of
 from hoso.core import clock
+from hoso.core.clock import VN_TZ
 from hoso.core.errors import ResourceNotFound
 
-__all__ = ["day_options", "service_choices", "upcoming_visits", "visit_page"]
+__all__ = ["day_options", "service_choices", "upcoming_visits", "visit_page", "weekday"]
 
 DAYS_SHOWN = 5  # HOUSE: a phone screen of choices; later days by calling or next week
 SERVICES_AHEAD = 14
@@ -67,6 +68,18 @@ def visit_page(service: BookingService, patient_id: str, appointment_id: str) ->
             return shown
     ref = f"Appointment/{appointment_id[:64]}"
     raise ResourceNotFound(f"Không tìm thấy lịch hẹn {ref} / {ref} not found")
+
+
+_WEEKDAYS = (("Thứ Hai", "Monday"), ("Thứ Ba", "Tuesday"), ("Thứ Tư", "Wednesday"),
+             ("Thứ Năm", "Thursday"), ("Thứ Sáu", "Friday"), ("Thứ Bảy", "Saturday"),
+             ("Chủ Nhật", "Sunday"))  # fmt: skip
+
+
+def weekday(value: str, lang: str = "vi") -> str:
+    """The local weekday of a day (YYYY-MM-DD) or an instant: "Thứ Ba"."""
+    moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    local = moment.astimezone(VN_TZ) if moment.tzinfo else moment
+    return _WEEKDAYS[local.weekday()][1 if lang == "en" else 0]
 
 
 def _facility_system(service: BookingService) -> str:
