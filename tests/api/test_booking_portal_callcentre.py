@@ -52,12 +52,12 @@ def test_find_book_reschedule_cancel_for_a_caller(agent: TestClient, store: SqlS
     booked = agent.post(panel_url, data=_form(panel.text, "book"))
     assert booked.status_code == 200 and 'id="done"' in booked.text
     assert re.search(r'class="qn">001<', booked.text)
-    visit = re.search(r'moving=([0-9a-f-]{36})', booked.text).group(1)  # type: ignore[union-attr]
+    visit = re.search(r"moving=([0-9a-f-]{36})", booked.text).group(1)  # type: ignore[union-attr]
     moving = agent.get(panel_url, params={"service": "kham-noi", "moving": visit})
     second_day = _form(moving.text.split("<h3>")[2], "reschedule")  # the second day's first
     moved = agent.post(panel_url, data=second_day)
     assert "Đã đổi giờ khám" in moved.text
-    new = re.search(r'moving=([0-9a-f-]{36})', moved.text).group(1)  # type: ignore[union-attr]
+    new = re.search(r"moving=([0-9a-f-]{36})", moved.text).group(1)  # type: ignore[union-attr]
     assert new != visit
     gone = agent.post(panel_url, data={**_form(moved.text, "cancel", new), "reason": "Gọi hủy"})
     assert "Đã hủy lịch hẹn" in gone.text and 'id="no-visits"' in gone.text

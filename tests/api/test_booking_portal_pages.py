@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from hoso.store.sql_store import SqlStore
+from tests.api.conftest import bearer
 from tests.booking.portal_world import cccd_of, outbox, phone_of, sent_code, with_cccd
 from tests.booking.world import build_world
 
@@ -60,8 +61,9 @@ def test_three_taps_from_the_start_to_a_queue_number(portal: TestClient, store: 
     assert held.headers["location"].startswith("/booking/confirm/")
     confirm = portal.get(held.headers["location"])
     assert 'id="bhyt-estimate"' in confirm.text and "Chỗ được giữ cho bạn đến" in confirm.text
-    booked = portal.post(held.headers["location"],
-                         data={"csrf": csrf(confirm.text, held.headers["location"])})  # tap 3
+    booked = portal.post(
+        held.headers["location"], data={"csrf": csrf(confirm.text, held.headers["location"])}
+    )  # tap 3
     assert booked.status_code == 200 and "Đã đặt lịch" in booked.text
     assert re.search(r'id="queue-number">.*<strong>001</strong>', booked.text, re.S)
     mine = portal.get("/booking/visits")
@@ -104,3 +106,22 @@ def test_another_residents_visit_is_a_404(portal: TestClient, app: FastAPI, stor
     theirs = other.get(f"/booking/visits/{mine}")
     absent = other.get("/booking/visits/00000000-0000-0000-0000-000000000000")
     assert theirs.status_code == absent.status_code == 404
+
+
+def test_a_resident_logged_in_on_the_web_books_as_themselves(app: FastAPI, store: SqlStore
+                                                              ) -> None:  # fmt: skip
+    build_world(store, capacity=2, residents=1, days=1)
+    headers = bearer(app, role="resident", scopes=("patient/*.rs",), patient="bk-p0")
+    with TestClient(app, raise_server_exceptions=False, headers=headers) as resident:
+        assert "Khám Nội tổng quát" in resident.get("/booking/").text
+        options = resident.get("/booking/options", params={"service": "kham-noi"})
+        slot = re.search(r'name="slot" value="([^"]+)"', options.text).group(1)  # type: ignore[union-attr]
+        held = resident.post("/booking/hold", data={"csrf": csrf(options.text), "slot": slot},
+                             follow_redirects=False)  # fmt: skip
+        confirm = resident.get(held.headers["location"])
+        booked = resident.post(held.headers["location"],
+                               data={"csrf": csrf(confirm.text, held.headers["location"])})
+        assert booked.status_code == 200 and 'id="queue-number"' in booked.text
+    staff = bearer(app, role="clinician", scopes=("user/*.cruds",), facility="79001")
+    with TestClient(app, raise_server_exceptions=False, headers=staff) as clinician:
+        assert clinician.get("/booking/").status_code == 403  # the counter has its own door

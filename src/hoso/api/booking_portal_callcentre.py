@@ -58,8 +58,13 @@ def _person(patient: dict[str, Any]) -> dict[str, Any]:
     name = (patient.get("name") or [{}])[0]
     full = " ".join([name.get("family") or "", *(name.get("given") or [])]).strip()
     phones = [t.get("value") for t in patient.get("telecom") or [] if t.get("system") == "phone"]
-    return {"id": patient["id"], "name": full or patient["id"], "born": patient.get("birthDate"),
-            "phone": phones[0] if phones else None, "active": patient.get("active") is not False}
+    return {
+        "id": patient["id"],
+        "name": full or patient["id"],
+        "born": patient.get("birthDate"),
+        "phone": phones[0] if phones else None,
+        "active": patient.get("active") is not False,
+    }
 
 
 @router.get("")
