@@ -119,8 +119,9 @@ def test_a_resident_logged_in_on_the_web_books_as_themselves(app: FastAPI, store
         held = resident.post("/booking/hold", data={"csrf": csrf(options.text), "slot": slot},
                              follow_redirects=False)  # fmt: skip
         confirm = resident.get(held.headers["location"])
-        booked = resident.post(held.headers["location"],
-                               data={"csrf": csrf(confirm.text, held.headers["location"])})
+        booked = resident.post(
+            held.headers["location"], data={"csrf": csrf(confirm.text, held.headers["location"])}
+        )
         assert booked.status_code == 200 and 'id="queue-number"' in booked.text
     staff = bearer(app, role="clinician", scopes=("user/*.cruds",), facility="79001")
     with TestClient(app, raise_server_exceptions=False, headers=staff) as clinician:
