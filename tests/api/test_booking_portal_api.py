@@ -179,6 +179,7 @@ def test_the_health_book_shows_the_upcoming_visits(world: World,
                                                    clients: dict[str, TestClient]
                                                    ) -> None:  # fmt: skip
     me = clients["p0"]
+    assert me.get("/api/health-book/bk-p0").json()["upcoming"]["count"] == 0  # built, kept
     first = _options(me, world)[0]["slot"]
     later = _options(me, world, later=1)[0]["slot"]
     kept = me.post(f"{API}/appointments", json={"slot": later}).json()["visit"]
