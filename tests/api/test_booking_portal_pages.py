@@ -126,3 +126,17 @@ def test_a_resident_logged_in_on_the_web_books_as_themselves(app: FastAPI, store
     staff = bearer(app, role="clinician", scopes=("user/*.cruds",), facility="79001")
     with TestClient(app, raise_server_exceptions=False, headers=staff) as clinician:
         assert clinician.get("/booking/").status_code == 403  # the counter has its own door
+
+
+def test_one_day_shows_every_time_not_only_the_earliest(portal: TestClient, store: SqlStore
+                                                        ) -> None:  # fmt: skip
+    log_in(portal, store)
+    days = portal.get("/booking/options", params={"service": "kham-noi"})
+    day = re.search(r"day=(\d{4}-\d\d-\d\d)", days.text).group(1)  # type: ignore[union-attr]
+    one = portal.get("/booking/options", params={"service": "kham-noi", "day": day})
+    times = re.findall(r"<strong>(\d\d:\d\d)</strong>", one.text)
+    # Two facilities, 07:00–11:00 in 30-minute slots: 8 times each, in order.
+    assert len(times) == 16 and times == sorted(times) and times[-1] == "10:30"
+    for bad in ("2026-13-01", "1999-01-01", "x" * 300):
+        assert portal.get("/booking/options", params={"service": "kham-noi", "day": bad}
+                          ).status_code == 400  # fmt: skip

@@ -16,7 +16,7 @@ from starlette.concurrency import run_in_threadpool
 
 from hoso.access import claims as roles
 from hoso.access.repository import AccessRepository
-from hoso.api.booking_portal_visits import day_options, service_choices, weekday
+from hoso.api.booking_portal_visits import day_options, one_day, service_choices, weekday
 from hoso.api.forms import read_form
 from hoso.api.layout import render_page
 from hoso.api.page_session import PageCaller, PageCallerDep
@@ -79,15 +79,15 @@ async def screen(request: Request, caller: PageCallerDep, q: str = "") -> Respon
 
 @router.get("/patients/{patient_id}")
 async def panel(request: Request, caller: PageCallerDep, patient_id: str, service: str = "",
-                moving: str = "", done: str = "") -> HTMLResponse:  # fmt: skip
+                moving: str = "", done: str = "", day: str = "") -> HTMLResponse:  # fmt: skip
     def gather() -> dict[str, Any]:
         booking = _service(caller)
         person = _person(jsonx.loads(caller.repo.read("Patient", patient_id[:64]).content))
         services, visits = service_choices(booking, patient_id)
         chosen = service[:64] or (services[0]["code"] if services else "")
-        days = day_options(booking, patient_id, chosen) if chosen else []
+        days = day_options(booking, patient_id, chosen, one_day(day)) if chosen else []
         return {"person": person, "services": services, "visits": visits, "chosen": chosen,
-                "days": days}  # fmt: skip
+                "days": days, "one": bool(day)}  # fmt: skip
 
     shown = await run_in_threadpool(gather)
     return render_page(request, "booking_callcentre.html", lang=caller.lang, who=caller.who(),

@@ -28,7 +28,13 @@ from hoso.api.booking_portal_session import (
     booking_cookie,
     source_ip,
 )
-from hoso.api.booking_portal_visits import day_options, service_choices, visit_page, weekday
+from hoso.api.booking_portal_visits import (
+    day_options,
+    one_day,
+    service_choices,
+    visit_page,
+    weekday,
+)
 from hoso.api.forms import read_form
 from hoso.api.layout import render_page
 from hoso.api.page_session import refuse_cross_site
@@ -138,7 +144,8 @@ async def logout(request: Request) -> Response:
 
 # -- 2. the options, held on a tap; 3. confirm -----------------------------------------------
 @router.get("/options")
-async def options(request: Request, service: str = "", moving: str = "") -> Response:
+async def options(request: Request, service: str = "", moving: str = "", day: str = ""
+                  ) -> Response:  # fmt: skip
     try:
         booker, patient_id = await _resident(request)
     except _Start:
@@ -146,10 +153,10 @@ async def options(request: Request, service: str = "", moving: str = "") -> Resp
     if not service or len(service) > 64 or len(moving) > 64:
         raise InvalidRequest("Hãy chọn một dịch vụ / Choose a service", expression=["service"])
     found = await run_in_threadpool(day_options, booking_service(booker.repo), patient_id,
-                                    service)  # fmt: skip
+                                    service, one_day(day))  # fmt: skip
     purpose = f"reschedule:{moving}" if moving else "hold"
     return _page(request, booker, "booking_options.html", days=found, service=service,
-                 moving=moving or None, csrf=booker.form_token(purpose))  # fmt: skip
+                 moving=moving or None, one=bool(day), csrf=booker.form_token(purpose))  # fmt: skip
 
 
 @router.post("/hold")

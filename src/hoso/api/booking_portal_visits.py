@@ -4,7 +4,7 @@ day by day, the upcoming visits and one visit. Run on the thread pool by the pag
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from hoso.booking.find import FindQuery
@@ -13,12 +13,16 @@ from hoso.booking.service import BookingService
 from hoso.booking.visits import Visit, names_for, option_view, visit_of
 from hoso.core import clock
 from hoso.core.clock import VN_TZ
-from hoso.core.errors import ResourceNotFound
+from hoso.core.errors import InvalidRequest, ResourceNotFound
 
-__all__ = ["day_options", "service_choices", "upcoming_visits", "visit_page", "weekday"]
+__all__ = ["day_options", "one_day", "service_choices", "upcoming_visits", "visit_page", "weekday"]
 
 DAYS_SHOWN = 5  # HOUSE: a phone screen of choices; later days by calling or next week
 SERVICES_AHEAD = 14
+DAY_HOURS = (6, 21)  # HOUSE: outpatient sessions run within 06:00–21:00
+_HOUR = 3_600_000_000
+STEP_MINUTES = 15  # HOUSE: the shortest slot templates in use are 15 minutes
+_STEP = STEP_MINUTES * 60_000_000
 
 
 def service_choices(service: BookingService, patient_id: str, with_services: bool = True
@@ -45,19 +49,47 @@ def upcoming_visits(service: BookingService, patient_id: str) -> list[Visit]:
     return [visit_of(a, names) for a in sorted(found, key=lambda a: a.get("start") or "")]
 
 
-def day_options(service: BookingService, patient_id: str | None, service_type: str
-                ) -> list[tuple[str, list[dict[str, Any]]]]:  # fmt: skip
-    """Day by day (local days from today), the best options of `service_type`."""
+def day_options(service: BookingService, patient_id: str | None, service_type: str,
+                day: date | None = None) -> list[tuple[str, list[dict[str, Any]]]]:  # fmt: skip
+    """Day by day (local days from today), the best options of `service_type`; for one
+    `day`, every time of the day: `$find` offers each facility's earliest Slot of a
+    window, so the day is asked in `STEP_MINUTES` windows (without the resident: their
+    record is read once per find, and this view is by time, not distance)."""
+    if day is not None:
+        first, _ = local_day_bounds(day)
+        starts = range(first + DAY_HOURS[0] * _HOUR, first + DAY_HOURS[1] * _HOUR, _STEP)
+        found = [o for start in starts for o in service.find(FindQuery(
+            start, start + _STEP, service_types=(service_type,), count=20))]  # fmt: skip
+        found.sort(key=lambda o: (o.start_us, o.facility, o.slot_id))
+        return [(day.isoformat(), _views(service, found))] if found else []
     days = []
     for n in range(DAYS_SHOWN):
-        day = clock.today_vn() + timedelta(days=n)
-        first, last = local_day_bounds(day)
+        shown = clock.today_vn() + timedelta(days=n)
+        first, last = local_day_bounds(shown)
         found = service.find(FindQuery(first, last, service_types=(service_type,),
                                        patient_id=patient_id, count=10))  # fmt: skip
         if found:
-            names = names_for(service.door, _facility_system(service), options=found)
-            days.append((day.isoformat(), [option_view(o, names) for o in found]))
+            days.append((shown.isoformat(), _views(service, found)))
     return days
+
+
+def one_day(text: str) -> date | None:
+    """`?day=` as a date within the booking horizon; None when absent."""
+    if not text:
+        return None
+    try:
+        day = date.fromisoformat(text[:10])
+    except ValueError:
+        day = None
+    if day is None or not 0 <= (day - clock.today_vn()).days <= 31:
+        raise InvalidRequest("Ngày không hợp lệ (YYYY-MM-DD, trong 31 ngày tới) / Invalid day "
+                             "(YYYY-MM-DD, within 31 days)", expression=["day"])  # fmt: skip
+    return day
+
+
+def _views(service: BookingService, found: list[Any]) -> list[dict[str, Any]]:
+    names = names_for(service.door, _facility_system(service), options=found)
+    return [option_view(o, names) for o in found]
 
 
 def visit_page(service: BookingService, patient_id: str, appointment_id: str) -> Visit:
