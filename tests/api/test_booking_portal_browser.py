@@ -111,6 +111,10 @@ def test_the_portal_end_to_end(browser: Browser, app: FastAPI, world: SqlStore, 
     _check(page, "home")
     _go(page, lambda: page.locator("#services a").first.click())  # tap 1: the service
     _check(page, "options")
+    _go(page, lambda: page.locator("a.action", has_text="Giờ khác trong ngày").first.click())
+    assert page.locator("button.option").count() == 16  # 2 facilities × 8 half-hours
+    _check(page, "options-day")
+    _go(page, lambda: page.go_back())
     _go(page, lambda: page.locator("button.option").first.click())  # tap 2: held
     assert "Chỗ được giữ cho bạn đến" in page.locator("#held").inner_text()
     _check(page, "confirm")
