@@ -99,3 +99,12 @@ def test_asking_is_limited_per_cccd_and_per_address(codes: BookingCodes) -> None
         codes.request(cccd_of(100 + n), PHONE, IP)  # nobody's: still counted
     with pytest.raises(TooManyRequests):
         codes.request(cccd_of(98), PHONE, IP)
+
+
+def test_a_request_that_matches_nothing_does_not_shadow_the_sent_code(
+    codes: BookingCodes, store: SqlStore
+) -> None:
+    codes.request(CCCD, PHONE, IP)
+    code = sent_code(store)
+    codes.request(CCCD, "0911111111", "198.51.100.9")  # someone else tries a wrong phone
+    assert codes.verify(CCCD, code, IP) is not None

@@ -57,11 +57,12 @@ class SqlBookingCodes:
         return count(_K.c.cccd_hash, cccd_hash), count(_K.c.ip_hash, ip_hash)
 
     def live_code(self, cccd_hash: str, now_us: int) -> CodeRow | None:
-        """The newest code of this CCCD not used and not expired (sent or not)."""
+        """The newest code of this CCCD sent, not used and not expired (a later request
+        that matched nothing must not shadow the code the resident holds)."""
         row = self.conn.execute(
             sa.select(_K.c.id, _K.c.patient_id, _K.c.code_hash, _K.c.expires_us, _K.c.attempts)
             .where(_K.c.cccd_hash == cccd_hash, _K.c.used_us.is_(None),
-                   _K.c.expires_us > now_us)
+                   _K.c.code_hash.is_not(None), _K.c.expires_us > now_us)
             .order_by(_K.c.created_us.desc(), _K.c.id).limit(1)).first()  # fmt: skip
         return CodeRow(*row) if row else None
 
