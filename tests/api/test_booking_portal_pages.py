@@ -140,3 +140,22 @@ def test_one_day_shows_every_time_not_only_the_earliest(portal: TestClient, stor
     for bad in ("2026-13-01", "1999-01-01", "x" * 300):
         assert portal.get("/booking/options", params={"service": "kham-noi", "day": bad}
                           ).status_code == 400  # fmt: skip
+
+
+def test_a_refused_tap_shows_why_above_the_times_still_open(portal: TestClient,
+                                                             store: SqlStore) -> None:  # fmt: skip
+    log_in(portal, store)
+    options = portal.get("/booking/options", params={"service": "kham-noi"})
+    slots = re.findall(r'name="slot" value="([^"]+)"', options.text)
+    token = csrf(options.text)
+    held = portal.post("/booking/hold", data={"csrf": token, "slot": slots[0],
+                                              "service": "kham-noi"})  # fmt: skip
+    assert held.status_code == 200  # the confirm page
+    again = portal.post(
+        "/booking/hold", data={"csrf": token, "slot": slots[1], "service": "kham-noi"}
+    )  # same day: refused
+    assert again.status_code == 409
+    assert "đã có lịch hẹn cho dịch vụ này trong ngày" in again.text
+    assert (
+        'id="problem"' in again.text and "button" in again.text and 'class="option"' in again.text
+    )

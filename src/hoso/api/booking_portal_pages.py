@@ -40,7 +40,14 @@ from hoso.api.layout import render_page
 from hoso.api.page_session import refuse_cross_site
 from hoso.assembly import booking_codes, booking_service
 from hoso.booking.service import BookRequest
-from hoso.core.errors import Forbidden, InvalidRequest, Unauthorized
+from hoso.core.errors import (
+    Conflict,
+    FhirError,
+    Forbidden,
+    InvalidRequest,
+    Unauthorized,
+    UnprocessableEntity,
+)
 
 __all__ = ["install", "router"]
 
@@ -150,13 +157,23 @@ async def options(request: Request, service: str = "", moving: str = "", day: st
         booker, patient_id = await _resident(request)
     except _Start:
         return _go(request, "/booking/")
+    return await _options_page(request, booker, patient_id, service, moving, day)
+
+
+async def _options_page(request: Request, booker: Booker, patient_id: str, service: str,
+                        moving: str = "", day: str = "", problem: FhirError | None = None
+                        ) -> HTMLResponse:  # fmt: skip
+    """The options; with `problem`, the refusal of the time just tapped (a full Slot, a
+    second booking that day…) above the options still open, so one more tap books."""
     if not service or len(service) > 64 or len(moving) > 64:
         raise InvalidRequest("Hãy chọn một dịch vụ / Choose a service", expression=["service"])
     found = await run_in_threadpool(day_options, booking_service(booker.repo), patient_id,
                                     service, one_day(day))  # fmt: skip
     purpose = f"reschedule:{moving}" if moving else "hold"
     return _page(request, booker, "booking_options.html", days=found, service=service,
-                 moving=moving or None, one=bool(day), csrf=booker.form_token(purpose))  # fmt: skip
+                 moving=moving or None, one=bool(day), csrf=booker.form_token(purpose),
+                 problem=problem.issues[0].diagnostics if problem else None,
+                 status=problem.http_status if problem else 200)  # fmt: skip
 
 
 @router.post("/hold")
@@ -165,7 +182,11 @@ async def hold(request: Request) -> Response:
     form = await read_form(request, max_bytes=1024)
     booker.check_form(request, "hold", _one(form, "csrf"))
     request_ = BookRequest(patient_id, slot_id=_one(form, "slot")[:64], channel="web")
-    held = await run_in_threadpool(booking_service(booker.repo).hold, request_)
+    try:
+        held = await run_in_threadpool(booking_service(booker.repo).hold, request_)
+    except (Conflict, UnprocessableEntity) as exc:
+        return await _options_page(request, booker, patient_id, _one(form, "service")[:64],
+                                   problem=exc)  # fmt: skip
     return _go(request, f"/booking/confirm/{held['id']}")
 
 
@@ -230,9 +251,13 @@ async def cancel(request: Request, appointment_id: str) -> Response:
 
 @router.post("/visits/{appointment_id}/reschedule")
 async def reschedule(request: Request, appointment_id: str) -> Response:
-    booker, _ = await _resident(request)
+    booker, patient_id = await _resident(request)
     form = await read_form(request, max_bytes=1024)
     booker.check_form(request, f"reschedule:{appointment_id}", _one(form, "csrf"))
-    new, _old = await run_in_threadpool(lambda: booking_service(booker.repo).reschedule(
-        appointment_id[:64], _one(form, "slot")[:64], channel="web"))  # fmt: skip
+    try:
+        new, _old = await run_in_threadpool(lambda: booking_service(booker.repo).reschedule(
+            appointment_id[:64], _one(form, "slot")[:64], channel="web"))  # fmt: skip
+    except (Conflict, UnprocessableEntity) as exc:  # nothing changed: choose another time
+        return await _options_page(request, booker, patient_id, _one(form, "service")[:64],
+                                   appointment_id[:64], problem=exc)  # fmt: skip
     return _go(request, f"/booking/visits/{new['id']}?new=1")
