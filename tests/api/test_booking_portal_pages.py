@@ -11,6 +11,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from hoso.booking.service import BookingService, BookRequest
 from hoso.store.sql_store import SqlStore
 from tests.api.conftest import bearer
 from tests.booking.portal_world import cccd_of, outbox, phone_of, sent_code, with_cccd
@@ -159,3 +160,28 @@ def test_a_refused_tap_shows_why_above_the_times_still_open(portal: TestClient,
     assert (
         'id="problem"' in again.text and "button" in again.text and 'class="option"' in again.text
     )
+
+
+def test_the_confirm_page_shows_the_bhyt_estimate_when_the_service_gives_one(
+    portal: TestClient, store: SqlStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`BookingService.estimate` is the BHYT helper's (not on this branch): its documented
+    answer is stood in for, to test what the page makes of it."""
+    asked: list[tuple[str, str | None, str]] = []
+
+    def estimate(self: BookingService, request: BookRequest, bhyt_system: str) -> dict:
+        asked.append((request.patient_id, request.slot_id, bhyt_system))
+        return {"insured": True, "estimate": {
+            "insurer_vnd": 40_000, "patient_vnd": 10_000, "rate": "0.8",
+            "basis": ["Thẻ mã mức hưởng 4: 80% / benefit level 4: 80%"],
+            "label": "Ước tính, không phải hóa đơn / An estimate, not a bill"}}  # fmt: skip
+
+    monkeypatch.setattr(BookingService, "estimate", estimate, raising=False)
+    log_in(portal, store)
+    options = portal.get("/booking/options", params={"service": "kham-noi"})
+    slot = re.search(r'name="slot" value="([^"]+)"', options.text).group(1)  # type: ignore[union-attr]
+    confirm = portal.post("/booking/hold", data={"csrf": csrf(options.text), "slot": slot})
+    assert asked == [("bk-p0", slot, store.settings.bhyt_system)]
+    shown = re.sub(r"\s+", " ", confirm.text)
+    assert 'id="estimate"' in shown and "40.000 đ" in shown and "<strong>10.000 đ</strong>" in shown
+    assert "Ước tính, không phải hóa đơn" in shown and "mức hưởng 4" in shown

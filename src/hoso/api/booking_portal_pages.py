@@ -196,10 +196,25 @@ async def confirm_page(request: Request, appointment_id: str) -> Response:
         booker, patient_id = await _resident(request)
     except _Start:
         return _go(request, "/booking/")
-    visit = await run_in_threadpool(visit_page, booking_service(booker.repo), patient_id,
-                                    appointment_id)  # fmt: skip
-    return _page(request, booker, "booking_confirm.html", visit=visit,
+    service = booking_service(booker.repo)
+    visit = await run_in_threadpool(visit_page, service, patient_id, appointment_id)
+    estimate = await run_in_threadpool(_estimate, service, patient_id, visit.slot,
+                                       request.app.state.settings.bhyt_system)  # fmt: skip
+    return _page(request, booker, "booking_confirm.html", visit=visit, estimate=estimate,
                  csrf=booker.form_token(f"book:{appointment_id}"))  # fmt: skip
+
+
+def _estimate(service: Any, patient_id: str, slot: str | None, bhyt_system: str
+              ) -> dict[str, Any] | None:  # fmt: skip
+    """The BHYT estimate (issue 21 point 4: `BookingService.estimate`, the BHYT helper's,
+    `{"insured": bool, "estimate": {insurer_vnd, patient_vnd, rate, basis, label} | None}`)
+    when the service offers it; None leaves the page's placeholder. Looked up by name:
+    this branch was cut before the estimate reached main."""
+    estimate = getattr(service, "estimate", None)
+    if estimate is None or not slot:
+        return None
+    answer: dict[str, Any] = estimate(BookRequest(patient_id, slot_id=slot), bhyt_system)
+    return answer
 
 
 @router.post("/confirm/{appointment_id}")
