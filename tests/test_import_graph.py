@@ -39,7 +39,7 @@ MAY_IMPORT: dict[str, set[str]] = {
     "programmes": FOUNDATION | {"identity"},  # a resident's ward, as publichealth
     "warehouse": FOUNDATION | {"identity"},  # a resident's ward, as programmes
     "booking": FOUNDATION | {"identity"},  # a resident's ward and BHYT card, as programmes
-    "healthbook": FOUNDATION | {"programmes"},
+    "healthbook": FOUNDATION | {"programmes", "booking"},  # upcoming visits (issue 21)
     "assembly": FOUNDATION | {"store", "access", "identity", "ingest"} | DOMAIN,
     "api": FOUNDATION | {"store", "access", "identity", "ingest", "bulk", "assembly"} | DOMAIN,
     "cli": FOUNDATION

@@ -394,3 +394,17 @@ def booking_numbers(repo: AccessRepository) -> Any:
     from hoso.booking.numbers import BookingNumbers
 
     return BookingNumbers(BookingAccess(repo))
+
+
+def booking_codes(store: SqlStore, trail: Any) -> Any:
+    """The booking portal's one-time codes (issue 21 point 5), keyed by a secret kept in
+    the database once per deployment (every process hashes a CCCD alike)."""
+    from functools import partial
+
+    from hoso.access.booking_codes import BookingCodes
+    from hoso.booking.codes import send_code
+    from hoso.booking.sender import sender_named
+
+    key = server_secret(store.engine, "booking-otp-key", lambda: secrets.token_bytes(32))
+    send = partial(send_code, sender=sender_named(store.settings.booking_sender))
+    return BookingCodes(store, store.settings.cccd_system, trail, key, send=send)

@@ -25,6 +25,9 @@ from hoso.api import (
     book_rights_routes,
     book_routes,
     booking_numbers_routes,
+    booking_portal_api,
+    booking_portal_callcentre,
+    booking_portal_pages,
     booking_queue_pages,
     booking_queue_routes,
     booking_reminders_routes,
@@ -151,6 +154,7 @@ def _state(app: FastAPI, store: SqlStore, settings: Settings,
     login_routes.install(app)  # the pages' sessions: state.web_sessions
     gateway_routes.install(app)  # facilities' gateway logins: state.gateway_login
     share_routes.install(app)  # the health book's share links: state.share_links
+    booking_portal_pages.install(app)  # one-time codes for booking: state.booking_codes
     # Surveillance: state.ph_series_rows, ph_gate, ph_catalogue, ph_rt_estimator.
     publichealth_dashboard_routes.install(app)
 
@@ -171,6 +175,10 @@ ROUTERS = (
     audit_routes.router,  # /api/audit: the DPO's anomalies
     metrics_routes.router,  # /api/metrics: the national sync's queue
     health_book_routes.router,  # /api/health-book: the resident's book for apps
+    booking_portal_api.router,  # /api/booking: booking for the mobile app (issue 21)
+    # Before the portal's: /booking/call-centre is not one of its pages.
+    booking_portal_callcentre.router,  # /booking/call-centre: the agents' screen
+    booking_portal_pages.router,  # /booking/: the residents' booking portal (issue 21)
     # Before the pages: their /book/{patient}/episodes/{encounter} would take "….pdf".
     book_pdf_routes.router,  # /book/…pdf, /verify: the book as PDF and its QR's page
     book_rights_routes.router,  # /book/{id}/access|consent|requests

@@ -29,6 +29,7 @@ ROLE_NAMES = {
     roles.ADMIN: ("Quản trị viên", "Administrator"),
     roles.FACILITY_SYSTEM: ("Hệ thống cơ sở y tế", "Facility system"),
     roles.OPERATOR: ("Vận hành", "Operator"),
+    roles.CALL_CENTRE: ("Tổng đài viên đặt lịch", "Booking call-centre agent"),
 }
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Protocol
 
+from hoso.fhir.booking_code_tables import BookingCodeTables
+
 __all__ = ["BookingTables"]
 
 
@@ -72,3 +74,8 @@ class BookingTables(Protocol):
                      ) -> list[tuple[str, str, str, int, int]]: ...  # fmt: skip
     def day_tickets(self, *, day_from: str, day_to: str, facilities: Sequence[str] = ()
                     ) -> list[Any]: ...  # fmt: skip
+
+
+    # -- portal (helper C) --
+    @property
+    def codes(self) -> BookingCodeTables: ...

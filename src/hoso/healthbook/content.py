@@ -26,6 +26,7 @@ from hoso.healthbook.items import (
     observation_value,
 )
 from hoso.healthbook.measurements import measurement_series
+from hoso.healthbook.upcoming import upcoming_section
 from hoso.programmes.immunisation import (
     next_due_items,
     packaged_vaccine_table,
@@ -161,6 +162,7 @@ def _whole_book(repo: Repository, patient_id: str, lang: str) -> dict[str, Any]:
         "history": history,
         "episodes": _section(reader, "episodes", _episodes(reader, by_type)),
         "measurements": measurement_series(by_type["Observation"]),
+        "upcoming": upcoming_section(repo, patient_id, reader.lang),  # issue 21
         "papers": _section(reader, "papers", [
             book_item(reader, r, r.get("title") or r.get("description"))
             for r in by_type["Composition"] + by_type["DocumentReference"]]),

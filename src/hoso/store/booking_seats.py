@@ -22,6 +22,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from hoso.core.errors import Conflict
+from hoso.store.booking_codes import SqlBookingCodes
 from hoso.store.booking_schema import (
     bk_outbox,
     bk_queue_counter,
@@ -500,3 +501,9 @@ class SqlBookingTables:
             query = query.where(_Q.c.facility.in_(list(facilities)))
         rows = self.conn.execute(query.order_by(_Q.c.day, _Q.c.service_point, _Q.c.number))
         return [TicketRow(*r) for r in rows]
+
+    # -- portal (helper C): one-time codes and booking sessions ---------------------------
+    @property
+    def codes(self) -> SqlBookingCodes:
+        """`hoso.store.booking_codes`: kept apart, on the same connection."""
+        return SqlBookingCodes(self.conn)
