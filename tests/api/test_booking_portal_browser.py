@@ -1,7 +1,7 @@
 """The booking portal and the call-centre screen in headless Chromium (Debian's, through
 Playwright) at phone (390 px) and desktop (1280 px) width, end to end: a resident asks
 for a one-time code (read from the outbox, as from their SMS), books in three taps,
-sees the queue number, reschedules and cancels; an agent finds a caller by CCCD with
+sees the queue number and the reminder waiting in the outbox, reschedules and cancels; an agent finds a caller by CCCD with
 the keyboard, books with Enter, reschedules and cancels. Every screen: nothing
 off-screen, Vietnamese first, touch-sized controls, axe-core's WCAG 2.1 AA rules;
 screenshots in .cache/screenshots/booking-*.png (or $HOSO_SCREENSHOTS).
@@ -18,13 +18,17 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from playwright.sync_api import Browser, Page, Route
 
+from hoso.core import clock
+from hoso.store.booking_schema import bk_outbox
 from hoso.store.sql_store import SqlStore
 from tests.api.conftest import bearer
 from tests.api.test_publichealth_tracing_browser import AXE_SOURCE, CONTROLS, ORIGIN, WIDTHS
+from tests.booking.dispatching import KeptSender, dispatching
 from tests.booking.portal_world import cccd_of, phone_of, sent_code, with_cccd
 from tests.booking.world import build_world
 
@@ -87,6 +91,16 @@ def _go(page: Page, act: Callable[[], None]) -> None:
     page.wait_for_load_state()
 
 
+def _reminders_after_dispatch(store: SqlStore) -> int:
+    """Run the booking's background work once (the feed → reminders) and count the
+    reminders waiting in the outbox for booked visits."""
+    with dispatching(store, clock.now_us, KeptSender()) as work:
+        work.run_once()
+    with store.engine.connect() as conn:
+        return int(conn.execute(sa.select(sa.func.count()).select_from(bk_outbox).where(
+            bk_outbox.c.kind == "reminder", bk_outbox.c.status == "pending")).scalar_one())  # fmt: skip
+
+
 def _visit_queue(page: Page) -> str:
     return page.locator("#queue-number strong").inner_text()
 
@@ -122,6 +136,7 @@ def test_the_portal_end_to_end(browser: Browser, app: FastAPI, world: SqlStore, 
     assert page.locator("h1").inner_text().startswith("Đã đặt lịch")
     assert _visit_queue(page) == "001"
     _check(page, "booked")
+    assert _reminders_after_dispatch(world) >= 1  # the booking's reminder is in the outbox
     _go(page, lambda: page.click("#reschedule"))
     _go(page, lambda: page.locator("ul.options").nth(1).locator("button.option").first.click())
     assert _visit_queue(page) == "001"  # the first of that day too
