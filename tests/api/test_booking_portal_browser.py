@@ -1,7 +1,7 @@
 """The booking portal and the call-centre screen in headless Chromium (Debian's, through
 Playwright) at phone (390 px) and desktop (1280 px) width, end to end: a resident asks
 for a one-time code (read from the outbox, as from their SMS), books in three taps,
-sees the queue number and the reminder waiting in the outbox, reschedules and cancels; an agent finds a caller by CCCD with
+sees the queue number (the reminder waits in the outbox), reschedules and cancels; an agent finds a caller by CCCD with
 the keyboard, books with Enter, reschedules and cancels. Every screen: nothing
 off-screen, Vietnamese first, touch-sized controls, axe-core's WCAG 2.1 AA rules;
 screenshots in .cache/screenshots/booking-*.png (or $HOSO_SCREENSHOTS).
@@ -97,8 +97,9 @@ def _reminders_after_dispatch(store: SqlStore) -> int:
     with dispatching(store, clock.now_us, KeptSender()) as work:
         work.run_once()
     with store.engine.connect() as conn:
-        return int(conn.execute(sa.select(sa.func.count()).select_from(bk_outbox).where(
-            bk_outbox.c.kind == "reminder", bk_outbox.c.status == "pending")).scalar_one())  # fmt: skip
+        query = sa.select(sa.func.count()).select_from(bk_outbox).where(
+            bk_outbox.c.kind == "reminder", bk_outbox.c.status == "pending")
+        return int(conn.execute(query).scalar_one())
 
 
 def _visit_queue(page: Page) -> str:
