@@ -1,9 +1,10 @@
 """The booking portal and the call-centre screen in headless Chromium (Debian's, through
 Playwright) at phone (390 px) and desktop (1280 px) width, end to end: a resident asks
 for a one-time code (read from the outbox, as from their SMS), books in three taps,
-sees the queue number (the reminder waits in the outbox), reschedules and cancels; an agent finds a caller by CCCD with
-the keyboard, books with Enter, reschedules and cancels. Every screen: nothing
-off-screen, Vietnamese first, touch-sized controls, axe-core's WCAG 2.1 AA rules;
+sees the queue number (its reminder waits in the outbox), reschedules and cancels; an
+agent finds a caller by CCCD with the keyboard, books with Enter, reschedules and cancels.
+Every screen: nothing off-screen, Vietnamese first, touch-sized controls, axe-core's WCAG
+2.1 AA rules;
 screenshots in .cache/screenshots/booking-*.png (or $HOSO_SCREENSHOTS).
 
 The browser's requests are answered in process by the app (`page.route` → TestClient,
