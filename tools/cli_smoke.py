@@ -398,6 +398,15 @@ def booking_queue_commands(smoke: Smoke) -> None:
     expect(out.startswith("facility,service_type,day"), "booking numbers: no CSV header", out)
 
 
+def booking_setup_commands(smoke: Smoke) -> None:
+    """Issue 21: facility 79001's bookable services set up from the catalogue, then the
+    same again writes nothing (`hoso booking setup`, wired by the lead)."""
+    out = smoke.hoso("booking", "setup", "--facility", "79001")
+    expect("79001 (" in out and "facilities 1, created" in out, "booking setup: no plan", out)
+    out = smoke.hoso("booking", "setup", "--facility", "79001")
+    expect("created 0, updated 0" in out, "booking setup: a second run wrote again", out)
+
+
 def access_commands(smoke: Smoke) -> None:
     """Clients, accounts, keys and the operator's token."""
     smoke.hoso("clients", "add", "--facility", "79001", "--scopes", "system/*.rs",
@@ -567,7 +576,8 @@ def main() -> int:
         for part in (offline_commands, licence_commands, surveillance_commands,
                      programme_report_command, immunisation_commands, warehouse_commands,
                      warehouse_exchange_commands, warehouse_supply_commands,
-                     booking_queue_commands, booking_reminder_commands, access_commands,
+                     booking_queue_commands, booking_reminder_commands,
+                     booking_setup_commands, access_commands,
                      served_commands, mllp_command, sync_commands, audit_commands):  # fmt: skip
             part(smoke)
         missing = sorted(smoke.commands - smoke.exercised)
