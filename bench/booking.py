@@ -29,6 +29,7 @@ import sys
 import time
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -115,7 +116,9 @@ def part_find(store: Any, args: argparse.Namespace) -> dict[str, Any]:
 # -- the clients ------------------------------------------------------------------------
 def run_clients(jobs: list[ClientJob]) -> list[tuple[float, float, str, str]]:
     spawn = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(len(jobs), mp_context=spawn) as pool:
+    with spawn.Manager() as manager, ProcessPoolExecutor(len(jobs), mp_context=spawn) as pool:
+        barrier = manager.Barrier(len(jobs))
+        jobs = [replace(job, barrier=barrier) for job in jobs]
         return [s for part in pool.map(run_job, jobs) for s in part]
 
 
@@ -129,12 +132,11 @@ def part_throughput(store: Any, args: argparse.Namespace, first: str) -> dict[st
     later = slots_of(store, "day > :d ORDER BY slot_id", {"d": first})
     candidates = [s for s, _ in random.Random(1).sample(later, min(len(later), 20_000))]
     per_process = args.clients // args.processes
-    start_at = time.time() + 8  # every process opened its store by then
     jobs = []
     for p in range(args.processes):
         own = [[f"bench-{(p * per_process + t) * args.per_client + k:07d}"
                 for k in range(args.per_client)] for t in range(per_process)]  # fmt: skip
-        jobs.append(ClientJob(args.database_url, "closed", per_process, start_at, own, [],
+        jobs.append(ClientJob(args.database_url, "closed", per_process, None, own, [],
                               candidates, args.seconds, seed=p))  # fmt: skip
     load_before = loadavg()
     samples = run_clients(jobs)
@@ -161,8 +163,7 @@ def part_rush(store: Any, args: argparse.Namespace, first: str) -> dict[str, Any
     people = [f"bench-{RUSH_FIRST + i:07d}" for i in range(args.rush_residents)]
     arrivals = [(i * args.rush_seconds / len(people), r) for i, r in enumerate(people)]
     per_process = args.clients // args.processes
-    start_at = time.time() + 8
-    jobs = [ClientJob(args.database_url, "rush", per_process, start_at, [],
+    jobs = [ClientJob(args.database_url, "rush", per_process, None, [],
                       arrivals[p :: args.processes], chosen, 0, seed=100 + p)
             for p in range(args.processes)]  # fmt: skip
     load_before = loadavg()

@@ -27,7 +27,7 @@ class ClientJob:
     database_url: str
     kind: str  # closed | rush
     threads: int
-    start_at: float  # time.time() when every process starts together
+    barrier: Any  # a Manager's Barrier: every process has opened its store before any starts
     residents: list[list[str]]  # closed: each thread's own residents
     arrivals: list[tuple[float, str]]  # rush: (offset s, resident)
     slots: list[str]
@@ -50,20 +50,23 @@ def run_job(job: ClientJob) -> list[tuple[float, float, str, str]]:
     arrivals: queue.Queue[tuple[float, str]] = queue.Queue()
     for arrival in job.arrivals:
         arrivals.put(arrival)
+    _booker(store, trail, key)  # imports done before the start
+    job.barrier.wait()
+    start_at = time.time() + 0.2  # the same instant in every process, to a few ms
 
     def client(n: int) -> None:
         rng = random.Random(f"{job.seed}:{n}")
         mine: list[tuple[float, float, str, str]] = []
         book = _booker(store, trail, key)
-        time.sleep(max(0.0, job.start_at - time.time()))
+        time.sleep(max(0.0, start_at - time.time()))
         if job.kind == "closed":
-            deadline = job.start_at + job.seconds
+            deadline = start_at + job.seconds
             for resident in job.residents[n]:
                 if time.time() >= deadline:
                     break
-                mine.append(_attempt(book, resident, rng.choice(job.slots), job.start_at))
+                mine.append(_attempt(book, resident, rng.choice(job.slots), start_at))
         else:
-            _rush_client(book, arrivals, job, rng, mine)
+            _rush_client(book, arrivals, job, rng, mine, start_at)
         with lock:
             samples.extend(mine)
 
@@ -81,7 +84,7 @@ Sample = tuple[float, float, str, str]  # offset s, latency s, outcome, detail
 
 
 def _rush_client(book: Any, arrivals: queue.Queue[tuple[float, str]], job: ClientJob,
-                 rng: random.Random, mine: list[Sample]) -> None:  # fmt: skip
+                 rng: random.Random, mine: list[Sample], start_at: float) -> None:  # fmt: skip
     # A resident arriving at `offset` waits for a free client (as a request waits for
     # a server worker): its attempts are timed from when they start, the wait reported
     # apart (detail "late:<s>").
@@ -90,10 +93,10 @@ def _rush_client(book: Any, arrivals: queue.Queue[tuple[float, str]], job: Clien
             offset, resident = arrivals.get_nowait()
         except queue.Empty:
             return
-        time.sleep(max(0.0, job.start_at + offset - time.time()))
-        late = time.time() - (job.start_at + offset)
+        time.sleep(max(0.0, start_at + offset - time.time()))
+        late = time.time() - (start_at + offset)
         for _ in range(job.tries):
-            sample = _attempt(book, resident, rng.choice(job.slots), job.start_at)
+            sample = _attempt(book, resident, rng.choice(job.slots), start_at)
             mine.append((*sample[:3], f"late:{late:.3f}"))
             if sample[2] != CONFLICT:
                 break
