@@ -2,7 +2,8 @@
 network at city scale (`hoso.synth.facilities`: 16 city hospitals, 16 area hospitals,
 168 ward health stations, 300 private clinics) plus generated private clinics up to
 `--facilities` (their codes fill the rest of the 5-digit 79xxx range, so at most 999),
-their bookable services from `hoso booking setup` (`hoso.booking.setup`), 14 days of
+their bookable services from `hoso booking setup` (`hoso.booking.setup`, with the
+bench's reduced catalogue `bench.booking_catalogue`), 14 days of
 Slots published through `hoso.booking.publish.publish_slots` (timed), and residents.
 
 Organizations, Locations and residents are the bench's fixtures, written through the
@@ -17,6 +18,7 @@ from collections.abc import Iterator
 from datetime import date, timedelta
 from typing import Any
 
+from bench import booking_catalogue
 from bench.population import patient_resource, person
 from hoso.access.booking import BookingAccess
 from hoso.access.repository import AccessRepository
@@ -96,17 +98,19 @@ def facility_codes(store: SqlStore) -> list[str]:
 
 
 def set_up_and_publish(repo: AccessRepository, codes: list[str], first: date) -> dict[str, Any]:
-    """`hoso booking setup --all`, then each facility's Slots for `DAYS` days (no public
-    holiday falls in the window the bench uses; `closed` says none)."""
+    """`hoso booking setup --all` (with the bench's reduced catalogue), then each
+    facility's Slots for `DAYS` days, public holidays closed (`hoso.booking.calendar`)."""
+    from hoso.booking.calendar import is_holiday
+
     started = time.perf_counter()
-    reports = setup_facilities(repo)
+    reports = setup_facilities(repo, catalogue=booking_catalogue)
     setup_s = time.perf_counter() - started
     door, system = BookingAccess(repo), repo.settings.facility_system
     started = time.perf_counter()
     created = known = schedules = 0
     for code in codes:
         report = publish_slots(door, system, code, first, first + timedelta(days=DAYS - 1),
-                               lambda d: False, ward_of)  # fmt: skip
+                               lambda d: is_holiday(d) is not None, ward_of)  # fmt: skip
         created, known = created + report.created, known + report.known
         schedules += report.schedules
     publish_s = time.perf_counter() - started

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from hoso.access import claims as roles
 from hoso.access.booking import BookingAccess
 from hoso.access.repository import AccessRepository
+from hoso.booking import catalogue
 from hoso.booking.publish import publish_slots
 from hoso.booking.setup import facility_level, facility_plan, facility_speciality, setup_facilities
 from hoso.core import clock, jsonx
@@ -59,20 +60,22 @@ def test_a_plan_names_its_room_and_service(repo: AccessRepository) -> None:
     org = {"id": "org-79401", "name": "Trạm Y tế Phường Sài Gòn",
            "type": [{"text": "Trạm y tế xã, phường"}]}  # fmt: skip
     plan = facility_plan(org, "79401")
+    offered = catalogue.offered_at("station", "general")
+    assert "tiem-chung" in [k.code for k in offered]
     ids = [f"{r['resourceType']}/{r['id']}" for r in plan]
-    assert ids == [
-        "Location/room-79401-kham-noi",
-        "HealthcareService/hs-79401-kham-noi",
-        "Schedule/sch-79401-kham-noi",
-        "Location/room-79401-tiem-chung",
-        "HealthcareService/hs-79401-tiem-chung",
-        "Schedule/sch-79401-tiem-chung",
-    ]
+    assert ids[:3] == [f"Location/room-79401-{offered[0].code}",
+                       f"HealthcareService/hs-79401-{offered[0].code}",
+                       f"Schedule/sch-79401-{offered[0].code}"]  # fmt: skip
+    assert len(ids) == 3 * len(offered)
     schedule = plan[2]
-    assert schedule["actor"] == [{"reference": "HealthcareService/hs-79401-kham-noi"},
-                                 {"reference": "Location/room-79401-kham-noi"}]  # fmt: skip
+    code = offered[0].code
+    assert schedule["actor"] == [{"reference": f"HealthcareService/hs-79401-{code}"},
+                                 {"reference": f"Location/room-79401-{code}"}]  # fmt: skip
     assert plan[1]["providedBy"] == {"reference": "Organization/org-79401"}
-    assert {w["availableStartTime"] for w in plan[1]["availableTime"]} == {"07:00:00", "13:30:00"}
+    assert plan[1]["availableTime"]  # the station's hours, from the catalogue
+    template = {e["url"]: e.get("valueUnsignedInt") for e in schedule["extension"][0]["extension"]}
+    assert template == {"minutes": offered[0].slot_minutes,
+                        "capacity": offered[0].patients_per_slot}  # fmt: skip
 
 
 def test_setup_all_writes_once_and_is_audited(store: SqlStore, repo: AccessRepository) -> None:
@@ -94,14 +97,17 @@ def test_a_changed_resource_is_put_back_and_one_facility_alone(repo: AccessRepos
     levels = write_network(repo)
     station = next(code for code, level in levels.items() if level == "station")
     [report] = setup_facilities(repo, [station])
-    assert (report.level, report.kinds) == ("station", ["kham-noi", "tiem-chung"])
-    changed: dict[str, Any] = jsonx.loads(repo.read("Schedule", f"sch-{station}-kham-noi").content)
+    kinds = [k.code for k in catalogue.offered_at("station", "general")]
+    assert (report.level, report.kinds) == ("station", kinds)
+    changed: dict[str, Any] = jsonx.loads(
+        repo.read("Schedule", f"sch-{station}-{kinds[0]}").content
+    )
     changed["active"] = False
     changed.pop("meta", None)
     repo.update("Schedule", changed["id"], changed)
     [again] = setup_facilities(repo, [station])
-    assert (again.created, again.updated, again.unchanged) == (0, 1, 5)
-    assert jsonx.loads(repo.read("Schedule", f"sch-{station}-kham-noi").content)["active"] is True
+    assert (again.created, again.updated, again.unchanged) == (0, 1, 3 * len(kinds) - 1)
+    assert jsonx.loads(repo.read("Schedule", f"sch-{station}-{kinds[0]}").content)["active"]
     with pytest.raises(ResourceNotFound):
         setup_facilities(repo, ["79998"])
 
@@ -112,7 +118,7 @@ def test_staff_set_up_their_own_facility_only(store: SqlStore, repo: AccessRepos
     clinician = staff(roles.CLINICIAN, facility=own)
     with as_caller(store, clinician) as theirs, pytest.raises(Forbidden):
         setup_facilities(theirs, [other])
-    assert not any(k.endswith(f"-{other}-kham-noi") for k in versions(store))
+    assert not any(f"-{other}-" in k for k in versions(store))
     assert "booking" in audit_subtypes(store, outcome="4")  # the refusal is on record
 
 
@@ -125,3 +131,12 @@ def test_published_after_setup(store: SqlStore, repo: AccessRepository) -> None:
                            first + timedelta(days=6), lambda d: False, lambda r: None)  # fmt: skip
     assert report.skipped == [] and report.schedules >= 1
     assert report.created > 0
+
+
+def test_the_bench_catalogue_plans_fewer_services(repo: AccessRepository) -> None:
+    from bench import booking_catalogue
+
+    org = {"id": "org-79701", "name": "Phòng khám Nội An Khang",
+           "type": [{"text": "Phòng khám tư nhân"}]}  # fmt: skip
+    full, reduced = facility_plan(org, "79701"), facility_plan(org, "79701", booking_catalogue)
+    assert 0 < len(reduced) < len(full)

@@ -9,8 +9,11 @@ already as planned (no new version) and brings it back to the plan when it is no
 facility is ONE transaction of the booking door (`hoso.access.booking`): the operator or
 the facility's own staff only, audited with what was written.
 
-A facility's level and speciality come from its Organization as `hoso.synth.facilities`
-writes them (`type.text`, else the name): HOUSE, no national register of levels is read.
+What a facility offers, its opening hours and each service's slot (minutes, residents
+per slot) come from the catalogue (`hoso.booking.catalogue`, docs/booking.md); a caller
+may pass another with the same functions (the bench passes a reduced one). A facility's
+level and speciality come from its Organization as `hoso.synth.facilities` writes them
+(`type.text`, else the name): HOUSE, no national register of levels is read.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from hoso.access.booking import BookingAccess
-from hoso.booking import setup_defaults as catalogue  # HOUSE: hoso.booking.catalogue on merge
+from hoso.booking import catalogue as city_catalogue
 from hoso.booking.slots import template_extension
 from hoso.core import jsonx
 from hoso.core.errors import ResourceNotFound
@@ -44,10 +47,6 @@ _LEVEL_OF_NAME = (("trạm y tế", "station"), ("phòng khám", "clinic"),
 # words of a hospital's name -> speciality (HOUSE, the city's specialised hospitals)
 _SPECIALITY_OF_NAME = (("nhi", "children"), ("từ dũ", "obstetric"), ("hùng vương", "obstetric"),
                        ("phụ sản", "obstetric"), ("nhiệt đới", "tropical"))  # fmt: skip
-# (minutes, capacity) of a slot by level (HOUSE: a hospital's outpatient department sees
-# about 10 residents per half hour and room; a station's one doctor about 6 an hour)
-_TEMPLATE = {"city": (30, 10), "area": (30, 8), "station": (60, 6), "clinic": (60, 4)}
-_VACCINATION_TEMPLATE = (30, 10)
 _PAGE = 500
 
 
@@ -84,38 +83,38 @@ def facility_speciality(org: dict[str, Any]) -> str:
                 "general")  # fmt: skip
 
 
-def facility_plan(org: dict[str, Any], code: str) -> list[dict[str, Any]]:
+def facility_plan(org: dict[str, Any], code: str, catalogue: Any = city_catalogue
+                  ) -> list[dict[str, Any]]:  # fmt: skip
     """The Locations, HealthcareServices and Schedules facility `code` should have,
     in the order they are written (what a resource names is written before it)."""
     level, org_ref = facility_level(org), f"Organization/{org['id']}"
     plan: list[dict[str, Any]] = []
     for kind in catalogue.offered_at(level, facility_speciality(org)):
-        name = catalogue.services()[kind]
-        room, service, schedule = f"room-{code}-{kind}", f"hs-{code}-{kind}", f"sch-{code}-{kind}"
+        room = f"room-{code}-{kind.code}"
+        service, schedule = f"hs-{code}-{kind.code}", f"sch-{code}-{kind.code}"
         plan.append({"resourceType": "Location", "id": room, "status": "active",
-                     "name": f"Phòng {name}", "mode": "instance",
+                     "name": f"Phòng {kind.name_vi}", "mode": "instance",
                      "managingOrganization": {"reference": org_ref}})  # fmt: skip
-        offered = catalogue.healthcare_service(kind, org_ref, f"Location/{room}")
-        offered.update(id=service, availableTime=catalogue.opening_hours(level))
-        plan.append(offered)
-        minutes, capacity = _VACCINATION_TEMPLATE if kind == "tiem-chung" else _TEMPLATE[level]
+        offered = catalogue.healthcare_service(kind, org_ref, f"Location/{room}", level=level)
+        plan.append({**offered, "id": service})
         plan.append({"resourceType": "Schedule", "id": schedule, "active": True,
                      "serviceType": offered["type"],
                      "actor": [{"reference": f"HealthcareService/{service}"},
                                {"reference": f"Location/{room}"}],
-                     "extension": [template_extension(minutes, capacity)]})  # fmt: skip
+                     "extension": [template_extension(kind.slot_minutes,
+                                                      kind.patients_per_slot)]})  # fmt: skip
     return plan
 
 
-def setup_facilities(repo: AccessRepository, facilities: Sequence[str] | None = None
-                     ) -> list[SetupReport]:  # fmt: skip
+def setup_facilities(repo: AccessRepository, facilities: Sequence[str] | None = None, *,
+                     catalogue: Any = city_catalogue) -> list[SetupReport]:  # fmt: skip
     """Set up `facilities` (codes), or every facility Organization when None; one report
     each, in the order the store lists them. An unknown code is a 404."""
     system = repo.settings.facility_system
     door = BookingAccess(repo)
     reports = []
     for code, org in _organizations(repo, system, facilities):
-        reports.append(_setup_one(door, code, org))
+        reports.append(_setup_one(door, code, org, catalogue))
     return reports
 
 
@@ -143,9 +142,10 @@ def _organizations(repo: AccessRepository, system: str, facilities: Sequence[str
             return
 
 
-def _setup_one(door: BookingAccess, code: str, org: dict[str, Any]) -> SetupReport:
+def _setup_one(door: BookingAccess, code: str, org: dict[str, Any], catalogue: Any
+               ) -> SetupReport:  # fmt: skip
     door.require_staff(code, f"thiết lập đặt lịch cơ sở {code[:16]} / set up booking")
-    plan = facility_plan(org, code)
+    plan = facility_plan(org, code, catalogue)
     report = SetupReport(code, facility_level(org))
     report.kinds = [r["id"].split("-", 2)[2] for r in plan if r["resourceType"] == "Schedule"]
     with door.transaction("setup", f"Organization/{org['id']}") as tx:
