@@ -49,7 +49,13 @@ from hoso.core import clock
 
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/hoso_bench_booking"
 RUSH_FIRST = 500_000  # resident indices of the rush (the throughput's start at 0)
-SERVICE_TYPES = ("kham-noi", "kham-nhi", "kham-san", "tiem-chung", "kham-truyen-nhiem")
+SERVICE_TYPES = (
+    "kham-noi",
+    "kham-nhi",
+    "kham-san",
+    "tiem-chung",
+    "kham-truyen-nhiem",
+)  # the bench's
 
 
 def percentiles(samples: list[float]) -> dict[str, float]:
@@ -184,6 +190,37 @@ def part_rush(store: Any, args: argparse.Namespace, first: str) -> dict[str, Any
             "load_after": loadavg()}  # fmt: skip
 
 
+def part_http(store: Any, args: argparse.Namespace, first: str) -> dict[str, Any]:
+    from bench.booking_http import HTTP_FIRST, serve_and_measure
+
+    per_client = args.http_per_client
+    with store.engine.connect() as conn:
+        first_resident = {"i": f"bench-{HTTP_FIRST:07d}"}
+        known = conn.execute(sa.text("SELECT 1 FROM resource WHERE resource_type = 'Patient' "
+                                     "AND id = :i"), first_resident).first()  # fmt: skip
+    if not known:
+        write_batches(store, residents(HTTP_FIRST, args.clients * per_client))
+    later = slots_of(store, "day > :d ORDER BY slot_id", {"d": first})
+    candidates = [s for s, _ in random.Random(2).sample(later, min(len(later), 20_000))]
+    load_before = loadavg()
+    measured = serve_and_measure(args.database_url, args.server_workers, args.find_calls,
+                                 SERVICE_TYPES, args.clients, per_client, args.seconds,
+                                 candidates)  # fmt: skip
+    timings = measured["find"]["timings"]
+    samples = measured["book"]
+    booked = sum(1 for s in samples if s[2] == BOOKED and s[0] + s[1] <= args.seconds)
+    return {"server": f"hoso serve --workers {args.server_workers} (uvicorn), operator token",
+            "find": {"all": percentiles([t for ts in timings.values() for t in ts]),
+                     "per_type": {k: percentiles(v) for k, v in timings.items()},
+                     "statuses": measured["find"]["statuses"], "target_p50_ms": 50},
+            "book": {"clients": args.clients, "seconds": args.seconds,
+                     "bookings_per_s": round(booked / args.seconds, 1), "target_per_s": 200,
+                     "outcomes": dict(Counter(s[2] for s in samples)),
+                     "latency": percentiles([s[1] for s in samples]),
+                     "errors": _errors(samples)},
+            "load_before": load_before, "load_after": loadavg()}  # fmt: skip
+
+
 def _errors(samples: list[tuple[float, float, str, str]]) -> dict[str, int]:
     return dict(Counter(s[3][:120] for s in samples if s[2] == ERROR).most_common(5))
 
@@ -255,6 +292,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rush-residents", type=int, default=10_000)
     parser.add_argument("--rush-seats", type=int, default=2_000)
     parser.add_argument("--rush-seconds", type=float, default=60.0)
+    parser.add_argument("--server-workers", type=int, default=2)
+    parser.add_argument("--http-per-client", type=int, default=30)
     parser.add_argument("--tag", default="", help="suffix of the result files")
     args = parser.parse_args(argv)
     from hoso.assembly import open_store
@@ -274,6 +313,8 @@ def main(argv: list[str] | None = None) -> int:
             elif part == "throughput":
                 record(f"throughput{tag}", {**part_throughput(store, args, first),
                                             "checks": checks(store)})  # fmt: skip
+            elif part == "http":
+                record(f"http{tag}", {**part_http(store, args, first), "checks": checks(store)})
             elif part == "rush":
                 record(f"rush{tag}", {**part_rush(store, args, first), "checks": checks(store)})
     finally:
