@@ -44,7 +44,7 @@ from bench.booking_city import (
 )
 from bench.booking_clients import BOOKED, CONFLICT, ERROR, ClientJob, run_job
 from bench.facts import machine
-from bench.load import RESULTS, code_version
+from bench.load import RESULTS, analyze, code_version
 from hoso.core import clock
 
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/hoso_bench_booking"
@@ -85,6 +85,7 @@ def part_setup(store: Any, args: argparse.Namespace) -> dict[str, Any]:
     started = time.perf_counter()
     write_batches(store, residents(0, args.clients * args.per_client))
     write_batches(store, residents(RUSH_FIRST, args.rush_residents))
+    analyze(store)  # autovacuum is off on the bench's server (docs/performance.md)
     return {"first_day": first.isoformat(), "facility_fixtures_s": round(facilities_s, 1),
             **published, "residents": args.clients * args.per_client + args.rush_residents,
             "residents_s": round(time.perf_counter() - started, 1)}  # fmt: skip
@@ -308,6 +309,8 @@ def main(argv: list[str] | None = None) -> int:
         for part in parts:
             if part == "setup":
                 record(f"setup{tag}", part_setup(store, args))
+            elif part == "analyze":
+                analyze(store)
             elif part == "find":
                 record(f"find{tag}", part_find(store, args))
             elif part == "throughput":
