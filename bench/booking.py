@@ -142,9 +142,10 @@ def part_throughput(store: Any, args: argparse.Namespace, first: str) -> dict[st
     jobs = []
     for p in range(args.processes):
         own = [[f"bench-{(p * per_process + t) * args.per_client + k:07d}"
-                for k in range(args.per_client)] for t in range(per_process)]  # fmt: skip
+                for k in range(args.first_resident, args.per_client)]
+               for t in range(per_process)]  # fmt: skip
         jobs.append(ClientJob(args.database_url, "closed", per_process, None, own, [],
-                              candidates, args.seconds, seed=p))  # fmt: skip
+                              candidates, args.seconds, seed=p + 1000 * args.seed))  # fmt: skip
     load_before = loadavg()
     samples = run_clients(jobs)
     outcomes = Counter(s[2] for s in samples)
@@ -289,6 +290,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--processes", type=int, default=4)
     parser.add_argument("--per-client", type=int, default=60)
     parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--first-resident", type=int, default=0)  # a rerun takes fresh ones
+    parser.add_argument("--seed", type=int, default=0, help="the Slots' draw")
     parser.add_argument("--find-calls", type=int, default=240)
     parser.add_argument("--rush-residents", type=int, default=10_000)
     parser.add_argument("--rush-seats", type=int, default=2_000)
