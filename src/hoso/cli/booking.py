@@ -83,8 +83,9 @@ def _facilities(repo: AccessRepository) -> list[str]:
 
 def _register_parts() -> None:
     """The group's other commands, one module per area."""
-    from hoso.cli import booking_queue, booking_reminders
+    from hoso.cli import booking_queue, booking_reminders, booking_setup
 
+    booking_setup.register(booking_app)
     booking_reminders.register(booking_app)
     booking_queue.register(booking_app)
 

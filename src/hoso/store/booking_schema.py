@@ -48,6 +48,9 @@ bk_slot = sa.Table(
     sa.Index("ix_bk_slot_type_start", "service_type", "start_us"),
     sa.Index("ix_bk_slot_facility_start", "facility", "start_us"),
     sa.Index("ix_bk_slot_start", "start_us"),
+    # $find's earliest free Slot of every service: one short index range each
+    # (found by bench.booking; migration 0027).
+    sa.Index("ix_bk_slot_type_service_start", "service_type", "service", "start_us"),
 )
 
 bk_seat = sa.Table(

@@ -398,7 +398,6 @@ quality_score = sa.Table(
 # modules; importing them here registers them on `metadata` for everything that creates
 # or compares the schema.
 from hoso.store import auth_schema as _auth_schema  # noqa: E402,F401
-from hoso.store import booking_bench_schema as _booking_bench_schema  # noqa: E402,F401
 from hoso.store import booking_otp_schema as _booking_otp_schema  # noqa: E402,F401
 from hoso.store import booking_schema as _booking_schema  # noqa: E402,F401
 from hoso.store import booking_waitlist_schema as _bk_waitlist_schema  # noqa: E402,F401

@@ -1,17 +1,15 @@
 """booking: Slots by service type, service and start, for $find (issue 21 point 7)
 
-Revision ID: 0026b
+Revision ID: 0027
 Revises: 0026
 Create Date: 2026-12-07 05:00:00
-
-The lead renumbers this on merge (no revision number was given to the bench helper).
 """
 
 from __future__ import annotations
 
 from alembic import op
 
-revision = "0026b"
+revision = "0027"
 down_revision = "0026"
 branch_labels = None
 depends_on = None
