@@ -42,7 +42,7 @@ def bhyt_eligibility(bhyt_system: str) -> Callable[[Any, dict[str, Any], Any, An
     def check(tx: Any, patient: dict[str, Any], slot: Any, request: Any, now: int) -> None:
         visit = _visit_day(slot)
         coverages = tx.search("Coverage", [("beneficiary", f"Patient/{patient['id']}"),
-                                           ("_count", "20")])  # fmt: skip
+                                           ("_count", "20"), ("_total", "none")])  # fmt: skip
         card = card_from_record(patient, coverages, bhyt_system=bhyt_system)
         if card is not None:
             refusal = check_card(card[0], card[1], visit,
@@ -83,7 +83,7 @@ def _check_referral(tx: Any, patient_id: str, number: str | None, visit: date,
             "enter the referral number", expression=["referral-identifier"])  # fmt: skip
     subject = f"Patient/{patient_id}"
     found = tx.search("ServiceRequest", [("identifier", number), ("subject", subject),
-                                         ("_count", "5")])  # fmt: skip
+                                         ("_count", "5"), ("_total", "none")])  # fmt: skip
     by_id = tx.read("ServiceRequest", number) if not found and len(number) <= 64 else None
     if by_id and (by_id.get("subject") or {}).get("reference") == subject:
         found = [by_id]

@@ -61,7 +61,7 @@ def visit_estimate(tx: Any, patient: dict[str, Any], slot: Any, bhyt_system: str
     """The answer the portal and the API show: whether the resident has a card, and the
     estimate (None without a card or a price), read in the booking door's transaction."""
     coverages = tx.search("Coverage", [("beneficiary", f"Patient/{patient['id']}"),
-                                       ("_count", "20")])  # fmt: skip
+                                       ("_count", "20"), ("_total", "none")])  # fmt: skip
     card = card_from_record(patient, coverages, bhyt_system=bhyt_system)
     found = tx.search("Organization", [("identifier", slot.facility)])
     share = share_for(card[0] if card else None, slot.service_type, found[0] if found else {},
