@@ -22,9 +22,9 @@ from bench import booking_catalogue
 from bench.population import patient_resource, person
 from hoso.access.booking import BookingAccess
 from hoso.access.repository import AccessRepository
+from hoso.assembly import booking_setup
 from hoso.booking.publish import publish_slots
 from hoso.booking.residence import ward_of
-from hoso.booking.setup import setup_facilities
 from hoso.core.settings import DEFAULT_FACILITY_SYSTEM
 from hoso.store.sql_store import SqlStore
 from hoso.synth.facilities import build_network, network_resources
@@ -103,7 +103,7 @@ def set_up_and_publish(repo: AccessRepository, codes: list[str], first: date) ->
     from hoso.booking.calendar import is_holiday
 
     started = time.perf_counter()
-    reports = setup_facilities(repo, catalogue=booking_catalogue)
+    reports = booking_setup(repo, catalogue=booking_catalogue)
     setup_s = time.perf_counter() - started
     door, system = BookingAccess(repo), repo.settings.facility_system
     started = time.perf_counter()

@@ -408,3 +408,13 @@ def booking_codes(store: SqlStore, trail: Any) -> Any:
     key = server_secret(store.engine, "booking-otp-key", lambda: secrets.token_bytes(32))
     send = partial(send_code, sender=sender_named(store.settings.booking_sender))
     return BookingCodes(store, store.settings.cccd_system, trail, key, send=send)
+
+
+def booking_setup(repo: AccessRepository, facilities: Any = None, **options: Any) -> Any:
+    """Give facilities their bookable services, rooms and Schedules (issue 21), as
+    `repo`'s caller, through the booking door (`hoso.booking.setup.setup_facilities`)."""
+    from hoso.access.booking import BookingAccess
+    from hoso.booking.setup import setup_facilities
+
+    return setup_facilities(repo, BookingAccess(repo), repo.settings.facility_system,
+                            facilities, **options)  # fmt: skip

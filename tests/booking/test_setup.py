@@ -13,9 +13,10 @@ import sqlalchemy as sa
 from hoso.access import claims as roles
 from hoso.access.booking import BookingAccess
 from hoso.access.repository import AccessRepository
+from hoso.assembly import booking_setup
 from hoso.booking import catalogue
 from hoso.booking.publish import publish_slots
-from hoso.booking.setup import facility_level, facility_plan, facility_speciality, setup_facilities
+from hoso.booking.setup import facility_level, facility_plan, facility_speciality
 from hoso.core import clock, jsonx
 from hoso.core.errors import Forbidden, ResourceNotFound
 from hoso.store import schema
@@ -80,13 +81,13 @@ def test_a_plan_names_its_room_and_service(repo: AccessRepository) -> None:
 
 def test_setup_all_writes_once_and_is_audited(store: SqlStore, repo: AccessRepository) -> None:
     levels = write_network(repo)
-    reports = setup_facilities(repo)
+    reports = booking_setup(repo)
     assert sorted(r.facility for r in reports) == sorted(levels)
     assert all(r.level == levels[r.facility] for r in reports)
     assert all(r.created == 3 * len(r.kinds) and r.kinds for r in reports)
     first = versions(store)
     assert len(first) == sum(r.created for r in reports)
-    again = setup_facilities(repo)
+    again = booking_setup(repo)
     assert [(r.created, r.updated) for r in again] == [(0, 0)] * len(reports)
     assert versions(store) == first  # no new version
     repo_trail = audit_subtypes(store)
@@ -96,7 +97,7 @@ def test_setup_all_writes_once_and_is_audited(store: SqlStore, repo: AccessRepos
 def test_a_changed_resource_is_put_back_and_one_facility_alone(repo: AccessRepository) -> None:
     levels = write_network(repo)
     station = next(code for code, level in levels.items() if level == "station")
-    [report] = setup_facilities(repo, [station])
+    [report] = booking_setup(repo, [station])
     kinds = [k.code for k in catalogue.offered_at("station", "general")]
     assert (report.level, report.kinds) == ("station", kinds)
     changed: dict[str, Any] = jsonx.loads(
@@ -105,11 +106,11 @@ def test_a_changed_resource_is_put_back_and_one_facility_alone(repo: AccessRepos
     changed["active"] = False
     changed.pop("meta", None)
     repo.update("Schedule", changed["id"], changed)
-    [again] = setup_facilities(repo, [station])
+    [again] = booking_setup(repo, [station])
     assert (again.created, again.updated, again.unchanged) == (0, 1, 3 * len(kinds) - 1)
     assert jsonx.loads(repo.read("Schedule", f"sch-{station}-{kinds[0]}").content)["active"]
     with pytest.raises(ResourceNotFound):
-        setup_facilities(repo, ["79998"])
+        booking_setup(repo, ["79998"])
 
 
 def test_staff_set_up_their_own_facility_only(store: SqlStore, repo: AccessRepository) -> None:
@@ -117,7 +118,7 @@ def test_staff_set_up_their_own_facility_only(store: SqlStore, repo: AccessRepos
     own, other = sorted(levels)[:2]
     clinician = staff(roles.CLINICIAN, facility=own)
     with as_caller(store, clinician) as theirs, pytest.raises(Forbidden):
-        setup_facilities(theirs, [other])
+        booking_setup(theirs, [other])
     assert not any(f"-{other}-" in k for k in versions(store))
     assert "booking" in audit_subtypes(store, outcome="4")  # the refusal is on record
 
@@ -125,7 +126,7 @@ def test_staff_set_up_their_own_facility_only(store: SqlStore, repo: AccessRepos
 def test_published_after_setup(store: SqlStore, repo: AccessRepository) -> None:
     levels = write_network(repo)
     hospital = next(code for code, level in levels.items() if level == "city")
-    setup_facilities(repo, [hospital])
+    booking_setup(repo, [hospital])
     first = clock.today_vn() + timedelta(days=1)
     report = publish_slots(BookingAccess(repo), repo.settings.facility_system, hospital, first,
                            first + timedelta(days=6), lambda d: False, lambda r: None)  # fmt: skip

@@ -20,16 +20,20 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
-from hoso.access.booking import BookingAccess
 from hoso.booking import catalogue as city_catalogue
 from hoso.booking.slots import template_extension
 from hoso.core import jsonx
 from hoso.core.errors import ResourceNotFound
+from hoso.fhir.repository import Repository
 
-if TYPE_CHECKING:
-    from hoso.access.repository import AccessRepository
+
+class Door(Protocol):
+    """`hoso.access.booking.BookingAccess`, as the setup uses it."""
+
+    def require_staff(self, facility: str, what: str) -> None: ...
+    def transaction(self, operation: str, entity: str) -> Any: ...
 
 __all__ = ["SetupReport", "facility_level", "facility_plan", "facility_speciality",
            "setup_facilities"]  # fmt: skip
@@ -106,19 +110,20 @@ def facility_plan(org: dict[str, Any], code: str, catalogue: Any = city_catalogu
     return plan
 
 
-def setup_facilities(repo: AccessRepository, facilities: Sequence[str] | None = None, *,
+def setup_facilities(repo: Repository, door: Door, system: str,
+                     facilities: Sequence[str] | None = None, *,
                      catalogue: Any = city_catalogue) -> list[SetupReport]:  # fmt: skip
-    """Set up `facilities` (codes), or every facility Organization when None; one report
-    each, in the order the store lists them. An unknown code is a 404."""
-    system = repo.settings.facility_system
-    door = BookingAccess(repo)
+    """Set up `facilities` (codes in the facility `system`), or every facility
+    Organization when None; one report each, in the order the store lists them. An
+    unknown code is a 404. `hoso.assembly.booking_setup` passes the caller's repository
+    and booking door."""
     reports = []
     for code, org in _organizations(repo, system, facilities):
         reports.append(_setup_one(door, code, org, catalogue))
     return reports
 
 
-def _organizations(repo: AccessRepository, system: str, facilities: Sequence[str] | None
+def _organizations(repo: Repository, system: str, facilities: Sequence[str] | None
                    ) -> Iterator[tuple[str, dict[str, Any]]]:  # fmt: skip
     if facilities is not None:
         for code in facilities:
@@ -142,7 +147,7 @@ def _organizations(repo: AccessRepository, system: str, facilities: Sequence[str
             return
 
 
-def _setup_one(door: BookingAccess, code: str, org: dict[str, Any], catalogue: Any
+def _setup_one(door: Door, code: str, org: dict[str, Any], catalogue: Any
                ) -> SetupReport:  # fmt: skip
     door.require_staff(code, f"thiết lập đặt lịch cơ sở {code[:16]} / set up booking")
     plan = facility_plan(org, code, catalogue)

@@ -25,7 +25,7 @@ def setup(
     database_url: DatabaseUrl = None,
 ) -> None:  # fmt: skip
     """Thiết lập dịch vụ, phòng và lịch khám để đặt lịch / Set up bookable services."""
-    from hoso.booking.setup import setup_facilities
+    from hoso.assembly import booking_setup
     from hoso.core.errors import FhirError
 
     if bool(facility) == every:
@@ -33,7 +33,7 @@ def setup(
     store = open_store(database_url)
     try:
         with as_operator(store) as repo:
-            reports = setup_facilities(repo, None if every else list(facility or []))
+            reports = booking_setup(repo, None if every else list(facility or []))
     except FhirError as exc:
         fail(str(exc))
     finally:

@@ -1,7 +1,8 @@
-"""SQL of the booking service (issue 21): the Slot projection, the seats, the queue
-numbers and the slips, on the connection of the caller's unit of work — so a seat is
-taken, the Appointment written, the queue number given and the audit entry appended in
-ONE transaction, or none of them is.
+"""SQL of the booking service (issue 21): the Slot projection, the seats and the slips
+here, the queue numbers (`booking_queue_rows`), the messages and the waitlist
+(`booking_messages`) mixed in — all on the connection of the caller's unit of work, so a
+seat is taken, the Appointment written, the queue number given and the audit entry
+appended in ONE transaction, or none of them is.
 
 Taking a seat is one statement that changes a `free` row (or a `held` one whose hold has
 expired: the expiry instant is in the statement, so an expired hold stops blocking then,
@@ -23,20 +24,16 @@ import sqlalchemy as sa
 
 from hoso.core.errors import Conflict
 from hoso.store.booking_codes import SqlBookingCodes
-from hoso.store.booking_schema import (
-    bk_outbox,
-    bk_queue_counter,
-    bk_queue_ticket,
-    bk_seat,
-    bk_slip_use,
-    bk_slot,
-)
-from hoso.store.booking_waitlist_schema import bk_waitlist
+from hoso.store.booking_messages import MessageTables, OutboxRow, WaitlistRow
+from hoso.store.booking_queue_rows import QueueTables, TicketRow
+from hoso.store.booking_schema import bk_seat, bk_slip_use, bk_slot
 from hoso.store.dialect import Dialect
 
 __all__ = ["OutboxRow", "SeatRow", "SlotRow", "SqlBookingTables", "TicketRow", "WaitlistRow"]
 
-_S, _T, _Q, _C, _U = bk_slot, bk_seat, bk_queue_ticket, bk_queue_counter, bk_slip_use
+# The queue numbers and the messages are kept in their own modules, mixed in below.
+
+_S, _T, _U = bk_slot, bk_seat, bk_slip_use
 _FREE = "(t.state = 'free' OR (t.state = 'held' AND t.hold_expires_us <= :now))"
 
 
@@ -66,60 +63,9 @@ class SeatRow:
     overbook: bool
 
 
-@dataclass(frozen=True, slots=True)
-class TicketRow:
-    service_point: str
-    day: str
-    number: int
-    kind: str
-    appointment_id: str | None
-    patient_id: str | None
-    facility: str
-    start_us: int | None
-    state: str
-    issued_us: int
-    arrived_us: int | None
-    called_us: int | None
-
-
-@dataclass(frozen=True, slots=True)
-class OutboxRow:
-    id: int
-    kind: str
-    recipient: str
-    patient_id: str | None
-    appointment_id: str | None
-    body: str
-    due_us: int
-    status: str
-    sent_us: int | None
-    dedupe_key: str
-    created_us: int
-
-
-@dataclass(frozen=True, slots=True)
-class WaitlistRow:
-    id: int
-    patient_id: str
-    service_type: str
-    facility: str | None
-    from_day: str
-    to_day: str
-    phone: str
-    state: str
-    offered_appointment_id: str | None
-    offer_expires_us: int | None
-    created_us: int
-
 
 _SLOT_COLS = [_S.c[n] for n in SlotRow.__dataclass_fields__]
 _SEAT_COLS = [_T.c[n] for n in SeatRow.__dataclass_fields__]
-_TICKET_COLS = [_Q.c[n] for n in TicketRow.__dataclass_fields__]
-_O, _W = bk_outbox, bk_waitlist
-_OUTBOX_COLS = [_O.c[n] for n in OutboxRow.__dataclass_fields__]
-_WAITLIST_COLS = [_W.c[n] for n in WaitlistRow.__dataclass_fields__]
-_MESSAGE_FIELDS = ("kind", "recipient", "patient_id", "appointment_id", "body", "due_us",
-                   "dedupe_key")  # fmt: skip
 
 
 @contextmanager
@@ -132,7 +78,7 @@ def _unique_as_conflict(what: str) -> Iterator[None]:
         raise Conflict(f"{what}; hãy tải lại / reload and try again") from None
 
 
-class SqlBookingTables:
+class SqlBookingTables(QueueTables, MessageTables):
     def __init__(self, conn: sa.Connection, dialect: Dialect) -> None:
         self.conn, self.dialect = conn, dialect
 
@@ -274,62 +220,6 @@ class SqlBookingTables:
             _T.c.state == "held", _T.c.hold_expires_us <= now_us).limit(limit))  # fmt: skip
         return [str(r[0]) for r in rows]
 
-    # -- queue numbers --------------------------------------------------------------------
-    def issue_ticket(self, *, service_point: str, day: str, kind: str, facility: str,
-                     now_us: int, appointment_id: str | None = None,
-                     patient_id: str | None = None, start_us: int | None = None
-                     ) -> int:  # fmt: skip
-        """The day's next number at `service_point`: gap-free, since it is taken in the
-        caller's transaction (a rollback gives it back)."""
-        number = int(self.conn.execute(sa.text(
-            "INSERT INTO bk_queue_counter (service_point, day, last_number) "
-            "VALUES (:sp, :day, 1) ON CONFLICT (service_point, day) DO UPDATE SET "
-            "last_number = bk_queue_counter.last_number + 1 RETURNING last_number"),
-            {"sp": service_point, "day": day}).scalar_one())  # fmt: skip
-        self.conn.execute(sa.insert(_Q).values(
-            service_point=service_point, day=day, number=number, kind=kind,
-            appointment_id=appointment_id, patient_id=patient_id, facility=facility,
-            start_us=start_us, state="waiting", issued_us=now_us))  # fmt: skip
-        return number
-
-    def ticket_of(self, appointment_id: str) -> TicketRow | None:
-        row = self.conn.execute(sa.select(*_TICKET_COLS).where(
-            _Q.c.appointment_id == appointment_id)).first()  # fmt: skip
-        return TicketRow(*row) if row else None
-
-    def ticket(self, service_point: str, day: str, number: int) -> TicketRow | None:
-        row = self.conn.execute(sa.select(*_TICKET_COLS).where(
-            _Q.c.service_point == service_point, _Q.c.day == day, _Q.c.number == number)
-        ).first()  # fmt: skip
-        return TicketRow(*row) if row else None
-
-    def set_ticket_state(self, service_point: str, day: str, number: int, state: str,
-                         now_us: int, *, expect: Sequence[str] = ()) -> bool:  # fmt: skip
-        """Move a ticket on (only from one of `expect` when given); whether it moved."""
-        values: dict[str, Any] = {"state": state}
-        if state == "arrived":
-            values["arrived_us"] = now_us
-        if state == "called":
-            values["called_us"] = now_us
-        query = sa.update(_Q).where(_Q.c.service_point == service_point, _Q.c.day == day,
-                                    _Q.c.number == number)  # fmt: skip
-        if expect:
-            query = query.where(_Q.c.state.in_(list(expect)))
-        return self.conn.execute(query.values(**values)).rowcount == 1
-
-    def queue(self, service_point: str, day: str) -> list[TicketRow]:
-        rows = self.conn.execute(sa.select(*_TICKET_COLS).where(
-            _Q.c.service_point == service_point, _Q.c.day == day
-        ).order_by(_Q.c.number))  # fmt: skip
-        return [TicketRow(*r) for r in rows]
-
-    def overdue_tickets(self, before_us: int, limit: int = 1000) -> list[TicketRow]:
-        """Booked tickets still waiting whose slot started before `before_us`."""
-        rows = self.conn.execute(sa.select(*_TICKET_COLS).where(
-            _Q.c.kind == "booked", _Q.c.state == "waiting", _Q.c.start_us < before_us)
-            .order_by(_Q.c.start_us).limit(limit))  # fmt: skip
-        return [TicketRow(*r) for r in rows]
-
     # -- re-examination slips -------------------------------------------------------------
     def use_slip(self, slip: str, appointment_id: str, now_us: int) -> bool:
         """Record the slip's one use; False when it was used already."""
@@ -344,169 +234,6 @@ class SqlBookingTables:
     def free_slip(self, appointment_id: str) -> None:
         """A cancelled booking gives its slip back."""
         self.conn.execute(sa.delete(_U).where(_U.c.appointment_id == appointment_id))
-
-    # -- outbox (reminders/waitlist helper: hoso.booking.outbox) -------------------------
-    def enqueue(self, messages: Sequence[Any], now_us: int) -> int:
-        """Add `messages` (`hoso.booking.sender.Message`) as pending; one whose
-        `dedupe_key` is known is skipped by the database (ON CONFLICT DO NOTHING, the same
-        words on SQLite and PostgreSQL), so planning a reminder twice, or two workers
-        racing, still makes one row. How many were added."""
-        sql = sa.text(
-            "INSERT INTO bk_outbox (kind, recipient, patient_id, appointment_id, body, due_us, "
-            "status, dedupe_key, created_us) VALUES (:kind, :recipient, :patient_id, "
-            ":appointment_id, :body, :due_us, 'pending', :dedupe_key, :now) "
-            "ON CONFLICT (dedupe_key) DO NOTHING"
-        )
-        added = 0
-        for message in messages:  # one by one: rowcount of an executemany is not portable
-            values = {n: getattr(message, n) for n in _MESSAGE_FIELDS}
-            added += self.conn.execute(sql, {**values, "now": now_us}).rowcount
-        return added
-
-    def message_by_key(self, dedupe_key: str) -> OutboxRow | None:
-        row = self.conn.execute(sa.select(*_OUTBOX_COLS).where(_O.c.dedupe_key == dedupe_key)
-                                ).first()  # fmt: skip
-        return OutboxRow(*row) if row else None
-
-    def due_messages(self, now_us: int, limit: int = 100) -> list[OutboxRow]:
-        """Pending messages due by `now_us`, oldest first; on PostgreSQL locked for this
-        transaction and skipped by a second dispatcher (SQLite has one writer anyway)."""
-        query = (sa.select(*_OUTBOX_COLS).where(_O.c.status == "pending", _O.c.due_us <= now_us)
-                 .order_by(_O.c.due_us, _O.c.id).limit(limit)
-                 .with_for_update(skip_locked=True))  # fmt: skip
-        return [OutboxRow(*r) for r in self.conn.execute(query)]
-
-    def mark_sent(self, message_id: int, now_us: int) -> bool:
-        return self._settle(message_id, "sent", now_us)
-
-    def mark_failed(self, message_id: int, now_us: int) -> bool:
-        return self._settle(message_id, "failed", now_us)
-
-    def _settle(self, message_id: int, status: str, now_us: int) -> bool:
-        done = self.conn.execute(sa.update(_O).where(_O.c.id == message_id,
-                                                     _O.c.status == "pending")
-                                 .values(status=status, sent_us=now_us))  # fmt: skip
-        return done.rowcount == 1
-
-    def void_for(self, appointment_id: str, kinds: Sequence[str] = ("reminder",)) -> int:
-        """Void the Appointment's pending messages of `kinds`; how many."""
-        done = self.conn.execute(sa.update(_O).where(
-            _O.c.appointment_id == appointment_id, _O.c.status == "pending",
-            _O.c.kind.in_(list(kinds))).values(status="void"))  # fmt: skip
-        return int(done.rowcount)
-
-    def outbox(self, *, patient_id: str | None = None, appointment_id: str | None = None,
-               limit: int = 100) -> list[OutboxRow]:  # fmt: skip
-        """Messages, newest first (of one resident or one Appointment when given)."""
-        query = sa.select(*_OUTBOX_COLS).order_by(_O.c.id.desc()).limit(limit)
-        if patient_id is not None:
-            query = query.where(_O.c.patient_id == patient_id)
-        if appointment_id is not None:
-            query = query.where(_O.c.appointment_id == appointment_id)
-        return [OutboxRow(*r) for r in self.conn.execute(query)]
-
-    # -- waitlist (reminders/waitlist helper: hoso.booking.waitlist) ---------------------
-    def join_waitlist(self, *, patient_id: str, service_type: str, facility: str | None,
-                      from_day: str, to_day: str, phone: str, now_us: int) -> int:  # fmt: skip
-        query = sa.insert(_W).values(
-            patient_id=patient_id, service_type=service_type, facility=facility,
-            from_day=from_day, to_day=to_day, phone=phone, state="waiting",
-            created_us=now_us).returning(_W.c.id)  # fmt: skip
-        return int(self.conn.execute(query).scalar_one())
-
-    def waitlist_entries(self, *, patient_id: str | None = None, states: Sequence[str] = (),
-                         limit: int = 200) -> list[WaitlistRow]:  # fmt: skip
-        """Entries in the order they joined (of one resident, in `states`, when given)."""
-        query = sa.select(*_WAITLIST_COLS).order_by(_W.c.id).limit(limit)
-        if patient_id is not None:
-            query = query.where(_W.c.patient_id == patient_id)
-        if states:
-            query = query.where(_W.c.state.in_(list(states)))
-        return [WaitlistRow(*r) for r in self.conn.execute(query)]
-
-    def first_waiting(self, *, service_type: str, facility: str, day: str,
-                      after_id: int = 0) -> WaitlistRow | None:  # fmt: skip
-        """The earliest waiting entry after `after_id` a seat of `service_type` at
-        `facility` on `day` suits."""
-        row = self.conn.execute(sa.select(*_WAITLIST_COLS).where(
-            _W.c.state == "waiting", _W.c.service_type == service_type, _W.c.id > after_id,
-            sa.or_(_W.c.facility.is_(None), _W.c.facility == facility),
-            _W.c.from_day <= day, _W.c.to_day >= day).order_by(_W.c.id).limit(1)
-        ).first()  # fmt: skip
-        return WaitlistRow(*row) if row else None
-
-    def offer_seat(self, entry_id: int, appointment_id: str, expires_us: int) -> bool:
-        """A waiting entry is offered the held `appointment_id`; False when it no longer
-        waits (withdrawn meanwhile)."""
-        done = self.conn.execute(sa.update(_W).where(_W.c.id == entry_id,
-                                                     _W.c.state == "waiting").values(
-            state="offered", offered_appointment_id=appointment_id,
-            offer_expires_us=expires_us))  # fmt: skip
-        return done.rowcount == 1
-
-    def waitlist_offer_of(self, appointment_id: str) -> WaitlistRow | None:
-        row = self.conn.execute(sa.select(*_WAITLIST_COLS).where(
-            _W.c.offered_appointment_id == appointment_id).order_by(_W.c.id.desc())
-        ).first()  # fmt: skip
-        return WaitlistRow(*row) if row else None
-
-    def set_waitlist_state(self, entry_id: int, state: str, *, expect: Sequence[str]) -> bool:
-        """Move an entry from one of `expect` to `state`; whether it moved."""
-        done = self.conn.execute(sa.update(_W).where(
-            _W.c.id == entry_id, _W.c.state.in_(list(expect))).values(state=state))  # fmt: skip
-        return done.rowcount == 1
-
-    def lapsed_offers(self, now_us: int, limit: int = 100) -> list[WaitlistRow]:
-        """Offered entries whose offer ran out by `now_us`."""
-        rows = self.conn.execute(sa.select(*_WAITLIST_COLS).where(
-            _W.c.state == "offered", _W.c.offer_expires_us <= now_us).order_by(_W.c.id)
-            .limit(limit))  # fmt: skip
-        return [WaitlistRow(*r) for r in rows]
-
-    def close_past_waits(self, today: str) -> int:
-        """Waiting entries whose last day has gone expire; how many."""
-        done = self.conn.execute(sa.update(_W).where(
-            _W.c.state == "waiting", _W.c.to_day < today).values(state="expired"))  # fmt: skip
-        return int(done.rowcount)
-
-    # -- queue (helper D) -----------------------------------------------------------------
-    def service_point_facility(self, service_point: str) -> str | None:
-        """The facility a room (service point) belongs to, from its published Slots."""
-        row = self.conn.execute(sa.select(_S.c.facility).where(
-            _S.c.service_point == service_point).limit(1)).first()  # fmt: skip
-        return str(row[0]) if row else None
-
-    def patient_tickets(self, patient_id: str, day: str) -> list[TicketRow]:
-        """The resident's tickets of `day` at every service point, by number."""
-        rows = self.conn.execute(sa.select(*_TICKET_COLS).where(
-            _Q.c.patient_id == patient_id, _Q.c.day == day).order_by(_Q.c.number))  # fmt: skip
-        return [TicketRow(*r) for r in rows]
-
-    def slot_figures(self, *, day_from: str, day_to: str, facilities: Sequence[str] = ()
-                     ) -> list[tuple[str, str, str, int, int]]:  # fmt: skip
-        """(facility, service type, day, capacity, booked seats) over the days
-        [day_from, day_to]; overbooked seats count as booked (utilisation may pass 1)."""
-        booked = (sa.select(_T.c.slot_id, sa.func.count().label("n"))
-                  .where(_T.c.state == "booked").group_by(_T.c.slot_id).subquery())  # fmt: skip
-        query = (sa.select(_S.c.facility, _S.c.service_type, _S.c.day,
-                           sa.func.sum(_S.c.capacity),
-                           sa.func.sum(sa.func.coalesce(booked.c.n, 0)))
-                 .select_from(_S.outerjoin(booked, booked.c.slot_id == _S.c.slot_id))
-                 .where(_S.c.day >= day_from, _S.c.day <= day_to)
-                 .group_by(_S.c.facility, _S.c.service_type, _S.c.day))  # fmt: skip
-        if facilities:
-            query = query.where(_S.c.facility.in_(list(facilities)))
-        return [(str(f), str(t), str(d), int(c or 0), int(b or 0))
-                for f, t, d, c, b in self.conn.execute(query)]  # fmt: skip
-
-    def day_tickets(self, *, day_from: str, day_to: str, facilities: Sequence[str] = ()
-                    ) -> list[TicketRow]:  # fmt: skip
-        """Every ticket (booked and walk-in) of the days [day_from, day_to]."""
-        query = sa.select(*_TICKET_COLS).where(_Q.c.day >= day_from, _Q.c.day <= day_to)
-        if facilities:
-            query = query.where(_Q.c.facility.in_(list(facilities)))
-        rows = self.conn.execute(query.order_by(_Q.c.day, _Q.c.service_point, _Q.c.number))
-        return [TicketRow(*r) for r in rows]
 
     # -- portal (helper C): one-time codes and booking sessions ---------------------------
     @property
