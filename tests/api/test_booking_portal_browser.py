@@ -5,7 +5,7 @@ sees the queue number (its reminder waits in the outbox), reschedules and cancel
 agent finds a caller by CCCD with the keyboard, books with Enter, reschedules and cancels.
 Every screen: nothing off-screen, Vietnamese first, touch-sized controls, axe-core's WCAG
 2.1 AA rules;
-screenshots in .cache/screenshots/booking-*.png (or $HOSO_SCREENSHOTS).
+screenshots in var/screenshots/booking-*.png (or $HOSO_SCREENSHOTS).
 
 The browser's requests are answered in process by the app (`page.route` → TestClient,
 whose cookie jar is the browser's), as in tests/api/test_publichealth_tracing_browser.py;
@@ -13,10 +13,7 @@ the pages' reads and writes are tested on both databases in test_booking_portal_
 
 from __future__ import annotations
 
-import os
-import re
 from collections.abc import Callable
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -28,13 +25,13 @@ from hoso.core import clock
 from hoso.store.booking_schema import bk_outbox
 from hoso.store.sql_store import SqlStore
 from tests.api.conftest import bearer
-from tests.api.test_publichealth_tracing_browser import AXE_SOURCE, CONTROLS, ORIGIN, WIDTHS
+from tests.api.test_publichealth_tracing_browser import ORIGIN, WIDTHS
+from tests.api.test_publichealth_tracing_browser import _check as check_page
 from tests.booking.dispatching import KeptSender, dispatching
 from tests.booking.portal_world import cccd_of, phone_of, sent_code, with_cccd
 from tests.booking.world import build_world
 
 pytestmark = [pytest.mark.browser, pytest.mark.backend_independent]
-SHOTS = Path(os.environ.get("HOSO_SCREENSHOTS", ".cache/screenshots"))
 
 
 def _served_by(client: TestClient) -> Callable[[Route], None]:
@@ -55,26 +52,8 @@ def _served_by(client: TestClient) -> Callable[[Route], None]:
 
 
 def _check(page: Page, label: str) -> None:
-    width = page.viewport_size["width"] if page.viewport_size else 0
-    wide = page.evaluate("""() => [...document.querySelectorAll('body *')]
-        .filter(e => e.getBoundingClientRect().right > window.innerWidth)
-        .map(e => e.tagName + "." + e.className).slice(0, 8)""")
-    assert page.evaluate("document.documentElement.scrollWidth") <= width, f"{label}: {wide}"
-    assert page.locator("html").get_attribute("lang") == "vi"
-    heading = page.locator("h1").first.inner_text()
-    assert re.search(r"[ạảãàáâậầấẩẫăắằẵẳặđêếềểễệôốồổỗộơớờởỡợưứừửữự]", heading.lower()), heading
-    small = page.evaluate(f"""() => [...document.querySelectorAll("{CONTROLS}")]
-        .filter(e => e.offsetParent !== null)
-        .map(e => [e.outerHTML.slice(0, 60), e.getBoundingClientRect().height])
-        .filter(([_, h]) => h < 44)""")
-    assert small == [], f"{label}: {small}"
-    page.evaluate(AXE_SOURCE + "\n;0")
-    found = page.evaluate("""async () => (await axe.run(document, {runOnly: {type: "tag",
-        values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}})).violations
-        .map(v => [v.id, v.nodes.slice(0, 3).map(n => n.html.slice(0, 80))])""")
-    assert found == [], f"{label}: {found}"
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"booking-{label}-{width}.png"), full_page=True)
+    """The pages' common checks (fit, Vietnamese, touch size, axe) and a screenshot."""
+    check_page(page, f"booking-{label}")
 
 
 @pytest.fixture
