@@ -85,7 +85,8 @@ async def panel(request: Request, caller: PageCallerDep, patient_id: str, servic
         person = _person(jsonx.loads(caller.repo.read("Patient", patient_id[:64]).content))
         services, visits = service_choices(booking, patient_id)
         chosen = service[:64] or (services[0]["code"] if services else "")
-        days = day_options(booking, patient_id, chosen, one_day(day)) if chosen else []
+        days = day_options(booking, patient_id, chosen, one_day(day, booking.rules)) if chosen \
+            else []  # fmt: skip
         return {"person": person, "services": services, "visits": visits, "chosen": chosen,
                 "days": days, "one": bool(day)}  # fmt: skip
 

@@ -167,8 +167,9 @@ async def _options_page(request: Request, booker: Booker, patient_id: str, servi
     second booking that day…) above the options still open, so one more tap books."""
     if not service or len(service) > 64 or len(moving) > 64:
         raise InvalidRequest("Hãy chọn một dịch vụ / Choose a service", expression=["service"])
-    found = await run_in_threadpool(day_options, booking_service(booker.repo), patient_id,
-                                    service, one_day(day))  # fmt: skip
+    booking = booking_service(booker.repo)
+    found = await run_in_threadpool(day_options, booking, patient_id, service,
+                                    one_day(day, booking.rules))  # fmt: skip
     purpose = f"reschedule:{moving}" if moving else "hold"
     return _page(request, booker, "booking_options.html", days=found, service=service,
                  moving=moving or None, one=bool(day), csrf=booker.form_token(purpose),

@@ -9,7 +9,7 @@ from typing import Any
 
 from hoso.booking.find import FindQuery
 from hoso.booking.model import local_day_bounds
-from hoso.booking.service import BookingService
+from hoso.booking.service import BookingRules, BookingService
 from hoso.booking.visits import Visit, names_for, option_view, visit_of
 from hoso.core import clock
 from hoso.core.clock import VN_TZ
@@ -73,17 +73,20 @@ def day_options(service: BookingService, patient_id: str | None, service_type: s
     return days
 
 
-def one_day(text: str) -> date | None:
-    """`?day=` as a date within the booking horizon; None when absent."""
+def one_day(text: str, rules: BookingRules) -> date | None:
+    """`?day=` as a date within the booking horizon (the service's rule); None when
+    absent."""
     if not text:
         return None
     try:
         day = date.fromisoformat(text[:10])
     except ValueError:
         day = None
-    if day is None or not 0 <= (day - clock.today_vn()).days <= 31:
-        raise InvalidRequest("Ngày không hợp lệ (YYYY-MM-DD, trong 31 ngày tới) / Invalid day "
-                             "(YYYY-MM-DD, within 31 days)", expression=["day"])  # fmt: skip
+    horizon = rules.horizon_days
+    if day is None or not 0 <= (day - clock.today_vn()).days <= horizon:
+        raise InvalidRequest(f"Ngày không hợp lệ (YYYY-MM-DD, trong {horizon} ngày tới) / "
+                             f"Invalid day (YYYY-MM-DD, within {horizon} days)",
+                             expression=["day"])  # fmt: skip
     return day
 
 
