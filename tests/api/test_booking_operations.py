@@ -85,6 +85,12 @@ def test_another_residents_appointment_reads_as_absent(app: FastAPI, store: SqlS
         absent = _post(me, "Appointment/does-not-exist/$cancel", _params(reason="x"))
         assert hidden[0] == absent[0] == 404
         assert hidden[1]["issue"][0]["code"] == absent[1]["issue"][0]["code"]
+        later = {"reference": f"Slot/{world.slot_ids()[1]}"}
+        moved = _post(me, f"Appointment/{appointment}/$reschedule", _params(slot_reference=later))
+        nowhere = _post(me, "Appointment/does-not-exist/$reschedule",
+                        _params(slot_reference=later))  # fmt: skip
+        assert moved[0] == nowhere[0] == 404
+        assert moved[1]["issue"][0]["diagnostics"].split(" / ")[0].startswith("Không tìm thấy")
         status, _ = _post(me, "Appointment/$book", _params(
             slot_reference={"reference": f"Slot/{slot}"},
             patient_reference={"reference": f"Patient/{world.patients[1]}"}))  # fmt: skip
